@@ -1,0 +1,92 @@
+"""Accounts, account numbers and users."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .money import Money
+
+
+class AccountType(StrEnum):
+    CHECKING = "checking"
+    SAVINGS = "savings"
+
+
+class AccountStatus(StrEnum):
+    OPEN = "open"
+    FROZEN = "frozen"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    FRAUD_ANALYST = "fraud_analyst"
+    FINANCIAL_MANAGER = "financial_manager"
+    COMPLIANCE_OFFICER = "compliance_officer"
+    ADMIN = "admin"
+
+
+#: The bank-side account that deposits come from and withdrawals go to. It has no stored
+#: balance: its balance is the sum of its ledger entries, which keeps it from being a hot row.
+CASH_ACCOUNT_ID = "bank-cash"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    email: str
+    full_name: str
+    password_hash: str
+    role: Role
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    number: str
+    user_id: str
+    type: AccountType
+    currency: str
+    balance: Money
+    status: AccountStatus
+    opened_at: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is AccountStatus.OPEN
+
+
+def luhn_check_digit(digits: str) -> str:
+    """The Luhn check digit for `digits`: catches any single wrong digit and most swaps."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 0:  # the digit next to the check digit is doubled
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def new_account_number() -> str:
+    """A random 12-digit account number, the last digit a Luhn check digit."""
+    body = str(secrets.randbelow(9 * 10**10) + 10**10)  # 11 digits, no leading zero
+    return body + luhn_check_digit(body)
+
+
+def normalize_account_number(text: str) -> str | None:
+    """The canonical number for what a person typed (spaces and dashes allowed), or None
+    when it cannot be an account number, so a typo is caught before any lookup."""
+    digits = "".join(ch for ch in text if ch not in " -")
+    if len(digits) != 12 or not digits.isdigit():
+        return None
+    if luhn_check_digit(digits[:-1]) != digits[-1]:
+        return None
+    return digits
+
+
+def format_account_number(number: str) -> str:
+    """Grouped for reading aloud: 1234 5678 9012."""
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))

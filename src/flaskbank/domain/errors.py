@@ -1,0 +1,78 @@
+"""The bank's error vocabulary. Each docstring says what the person did.
+
+The web layer maps these to HTTP statuses and form messages in one place (web/errors.py);
+nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+
+class BankError(Exception):
+    """Base of every refusal the bank gives on purpose."""
+
+    #: The input field the error is about, when there is one (for form and 422 messages).
+    field: str | None = None
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if field is not None:
+            self.field = field
+
+
+class ValidationFailed(BankError):
+    """The person sent input that breaks a rule (format, length, range)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class InvalidAmount(BankError):
+    """The person gave an amount that is not a valid positive sum of money."""
+
+    field = "amount"
+
+
+class InsufficientFunds(BankError):
+    """The person tried to take more money than the account holds."""
+
+    field = "amount"
+
+
+class AccountNotFound(BankError):
+    """The account does not exist or does not belong to the person (we do not say which)."""
+
+
+class UnknownRecipient(BankError):
+    """The person named a recipient account or email that cannot receive this transfer."""
+
+
+class SameAccount(BankError):
+    """The person tried to transfer money from an account to itself."""
+
+
+class AccountNotOpen(BankError):
+    """The person tried to move money through a frozen or closed account."""
+
+
+class EmailTaken(BankError):
+    """The person tried to register or switch to an email another user already has."""
+
+    field = "email"
+
+
+class InvalidCredentials(BankError):
+    """The person gave a wrong email/password pair, or an old password that does not match."""
+
+
+class IdempotencyConflict(BankError):
+    """The client reused an idempotency key for a request with a different body."""
+
+
+class WriteConflict(BankError):
+    """Another posting changed the same account at the same moment; retrying is safe."""
+
+
+class StoreError(BankError):
+    """The store failed for a reason of its own (network, disk); nothing was posted."""

@@ -1,0 +1,245 @@
+"""The ledger: postings (balanced sets of legs), the transactions they become, and the checks
+that keep money conserved.
+
+A posting is what a service proposes; a store applies it atomically and returns the
+Transaction with each side's balance after. Every posting's legs sum to zero, so money only
+moves between accounts: deposits and withdrawals move it against the bank's cash account.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from .accounts import CASH_ACCOUNT_ID, Account
+from .errors import AccountNotOpen, InsufficientFunds, InvalidAmount, SameAccount
+from .money import Money
+
+
+class TransactionType(StrEnum):
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    TRANSFER = "transfer"
+
+
+MEMO_MAX = 140
+
+
+def utc_iso(moment: datetime) -> str:
+    """ISO 8601 UTC with fixed-width microseconds, so that text order is time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One account's side of a posting: a signed amount and how that side sees the other."""
+
+    account_id: str
+    amount: Money
+    counterparty: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyKey:
+    """A client's retry key, scoped to the user who sent it, with a fingerprint of the request
+    so that the same key with a different request can be told apart."""
+
+    scope: str
+    key: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    id: str
+    type: TransactionType
+    amount: Money
+    legs: tuple[Leg, ...]
+    memo: str
+    created_at: str
+    initiated_by: str
+    idempotency: IdempotencyKey | None = None
+
+    def __post_init__(self) -> None:
+        if not self.amount.is_positive():
+            raise InvalidAmount("a posting moves a positive amount")
+        total = Money.zero(self.amount.currency)
+        for leg in self.legs:
+            total = total + leg.amount  # also refuses a leg in another currency
+        if total.amount != 0:
+            raise ValueError(f"posting {self.id} does not balance: legs sum to {total}")
+        if len({leg.account_id for leg in self.legs}) != len(self.legs):
+            raise SameAccount("a posting touches each account once")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of an account's history: the account's side of one transaction."""
+
+    transaction_id: str
+    account_id: str
+    type: TransactionType
+    amount: Money  # signed: positive credits the account, negative debits it
+    balance_after: Money | None  # None on the cash account, which keeps no stored balance
+    counterparty: str
+    memo: str
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    id: str
+    type: TransactionType
+    amount: Money
+    memo: str
+    created_at: str
+    initiated_by: str
+    entries: tuple[Entry, ...]
+    position: str = ""  # where this transaction sits in the global feed
+
+    def entry_for(self, account_id: str) -> Entry:
+        for entry in self.entries:
+            if entry.account_id == account_id:
+                return entry
+        raise KeyError(account_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    transaction: Transaction
+    replayed: bool = False  # True when an idempotency key matched an earlier posting
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def clean_memo(memo: str | None) -> str:
+    memo = (memo or "").strip()
+    if len(memo) > MEMO_MAX:
+        from .errors import ValidationFailed
+
+        raise ValidationFailed({"memo": f"memo may be at most {MEMO_MAX} characters"})
+    return memo
+
+
+def ensure_can_send(account: Account, amount: Money) -> None:
+    """Refuse a debit the account cannot make; the store re-checks it atomically at commit."""
+    if not account.is_open:
+        raise AccountNotOpen(f"account {account.number} is {account.status}; it cannot send money")
+    if amount.currency != account.currency:
+        raise InvalidAmount(f"account {account.number} holds {account.currency}")
+    if account.balance < amount:
+        raise InsufficientFunds(
+            f"insufficient funds: the balance is {account.balance.display()}"
+        )
+
+
+def deposit(account: Account, amount: Money, *, memo: str, at: str, by: str) -> Posting:
+    if not account.is_open:
+        raise AccountNotOpen(f"account {account.number} is {account.status}")
+    if amount.currency != account.currency:
+        raise InvalidAmount(f"account {account.number} holds {account.currency}")
+    return Posting(
+        id=new_id(), type=TransactionType.DEPOSIT, amount=amount, memo=memo, created_at=at,
+        initiated_by=by,
+        legs=(Leg(account.id, amount, "Cash deposit"), Leg(CASH_ACCOUNT_ID, -amount, account.number)),
+    )
+
+
+def withdrawal(account: Account, amount: Money, *, memo: str, at: str, by: str) -> Posting:
+    ensure_can_send(account, amount)
+    return Posting(
+        id=new_id(), type=TransactionType.WITHDRAWAL, amount=amount, memo=memo, created_at=at,
+        initiated_by=by,
+        legs=(Leg(account.id, -amount, "Cash withdrawal"), Leg(CASH_ACCOUNT_ID, amount, account.number)),
+    )
+
+
+def transfer(
+    source: Account, target: Account, amount: Money, *, memo: str, at: str, by: str,
+    source_label: str, target_label: str,
+) -> Posting:
+    """A transfer between two customer accounts; the labels are how each side will see the
+    other in its history (name and account number)."""
+    if source.id == target.id:
+        raise SameAccount("choose a different account to send to")
+    ensure_can_send(source, amount)
+    if target.currency != source.currency:
+        raise InvalidAmount(f"the recipient's account holds {target.currency}, not {source.currency}")
+    return Posting(
+        id=new_id(), type=TransactionType.TRANSFER, amount=amount, memo=memo, created_at=at,
+        initiated_by=by,
+        legs=(Leg(source.id, -amount, target_label), Leg(target.id, amount, source_label)),
+    )
+
+
+@dataclass
+class LedgerReport:
+    """What `verify` found: empty `problems` means every invariant holds."""
+
+    customer_total: dict[str, Money] = field(default_factory=dict)
+    deposits: dict[str, Money] = field(default_factory=dict)
+    withdrawals: dict[str, Money] = field(default_factory=dict)
+    transactions: int = 0
+    accounts: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def verify_ledger(
+    accounts: Iterable[Account], transactions: Iterable[Transaction]
+) -> LedgerReport:
+    """Check the ledger's invariants over a full snapshot; pure, so any store can feed it.
+
+    - every transaction's entries sum to zero;
+    - every account's stored balance equals the sum of its entries, and is not negative;
+    - each entry's balance_after chain is consistent with the amounts, in order;
+    - per currency, customer balances total deposits minus withdrawals.
+    """
+    report = LedgerReport()
+    sums: dict[str, Money] = {}
+    for txn in transactions:
+        report.transactions += 1
+        cur = txn.amount.currency
+        total = Money.zero(cur)
+        for e in txn.entries:
+            total = total + e.amount
+            sums[e.account_id] = sums.get(e.account_id, Money.zero(cur)) + e.amount
+            if e.balance_after is not None and e.balance_after.is_negative():
+                report.problems.append(f"{txn.id}: {e.account_id} went below zero")
+        if total.amount != 0:
+            report.problems.append(f"transaction {txn.id} does not balance ({total})")
+        if txn.type is TransactionType.DEPOSIT:
+            report.deposits[cur] = report.deposits.get(cur, Money.zero(cur)) + txn.amount
+        elif txn.type is TransactionType.WITHDRAWAL:
+            report.withdrawals[cur] = report.withdrawals.get(cur, Money.zero(cur)) + txn.amount
+    for acc in accounts:
+        report.accounts += 1
+        cur = acc.currency
+        expected = sums.get(acc.id, Money.zero(cur))
+        if acc.balance != expected:
+            report.problems.append(
+                f"account {acc.number}: stored balance {acc.balance} != entries {expected}"
+            )
+        if acc.balance.is_negative():
+            report.problems.append(f"account {acc.number} is negative: {acc.balance}")
+        report.customer_total[cur] = report.customer_total.get(cur, Money.zero(cur)) + acc.balance
+    for cur in set(report.customer_total) | set(report.deposits) | set(report.withdrawals):
+        zero = Money.zero(cur)
+        net = report.deposits.get(cur, zero) - report.withdrawals.get(cur, zero)
+        held = report.customer_total.get(cur, zero)
+        if held != net:
+            report.problems.append(
+                f"{cur}: customer balances {held} != deposits - withdrawals {net}"
+            )
+        cash = sums.get(CASH_ACCOUNT_ID)
+        if cash is not None and cash.currency == cur and cash != -net:
+            report.problems.append(f"{cur}: cash account {cash} != -(net deposits) {-net}")
+    return report

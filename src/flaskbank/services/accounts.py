@@ -1,0 +1,44 @@
+"""Opening and reading accounts. Every read checks the owner: another customer's account is
+reported as not found, so that account ids cannot be probed."""
+
+from __future__ import annotations
+
+from ..domain.accounts import Account, AccountStatus, AccountType, new_account_number
+from ..domain.errors import AccountNotFound, ValidationFailed, WriteConflict
+from ..domain.ledger import new_id
+from ..domain.money import MINOR_UNITS, Money
+from .bank import Bank
+
+
+def open_account(bank: Bank, user_id: str, *, type: object, currency: object = None) -> Account:
+    try:
+        kind = AccountType(type)
+    except ValueError:
+        raise ValidationFailed({"type": "choose checking or savings"}) from None
+    cur = bank.settings.default_currency if currency in (None, "") else currency
+    if cur not in MINOR_UNITS:
+        raise ValidationFailed({"currency": f"choose one of {', '.join(sorted(MINOR_UNITS))}"})
+    assert isinstance(cur, str)
+    for _ in range(5):  # a clash of random 11-digit numbers is rare; retry a few times
+        account = Account(
+            id=new_id(), number=new_account_number(), user_id=user_id, type=kind, currency=cur,
+            balance=Money.zero(cur), status=AccountStatus.OPEN, opened_at=bank.now(),
+        )
+        try:
+            bank.store.add_account(account)
+            return account
+        except WriteConflict:
+            continue
+    raise WriteConflict("could not allocate an account number; try again")
+
+
+def accounts_of(bank: Bank, user_id: str) -> list[Account]:
+    return bank.store.accounts_of(user_id)
+
+
+def account_of(bank: Bank, user_id: str, account_id: object) -> Account:
+    """The caller's own account, or AccountNotFound (also for someone else's)."""
+    account = bank.store.get_account(account_id) if isinstance(account_id, str) else None
+    if account is None or account.user_id != user_id:
+        raise AccountNotFound("no such account")
+    return account

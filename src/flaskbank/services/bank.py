@@ -1,0 +1,47 @@
+"""The context every service receives: the store, the settings, the clock, the hasher."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Protocol
+
+from ..domain.ledger import utc_iso
+from ..domain.money import DEFAULT_CURRENCY, Money
+from ..store.base import Store
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, stored_hash: str, password: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Business limits; defaults are declared here once, overridden from the environment."""
+
+    max_transaction: Decimal = Decimal("10000.00")
+    token_ttl_seconds: int = 3600
+    history_page_max: int = 100
+    default_currency: str = DEFAULT_CURRENCY
+
+    def limit(self, currency: str) -> Money:
+        return Money.of(self.max_transaction, currency)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Bank:
+    store: Store
+    passwords: PasswordHasher
+    settings: Settings = field(default_factory=Settings)
+    clock: Callable[[], datetime] = _utcnow
+
+    def now(self) -> str:
+        return utc_iso(self.clock())

@@ -1,0 +1,94 @@
+"""Reading an account's history and monthly statements."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from ..domain.accounts import Account
+from ..domain.errors import StoreError, ValidationFailed
+from ..domain.ledger import Entry, TransactionType, utc_iso
+from ..domain.money import Money
+from ..store.base import Page
+from .accounts import account_of
+from .bank import Bank
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def _day(text: object, field: str) -> datetime | None:
+    if text in (None, ""):
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(str(text)), datetime.min.time(), UTC)
+    except ValueError:
+        raise ValidationFailed({field: "use a date like 2026-01-31"}) from None
+
+
+def history(bank: Bank, user_id: str, account_id: object, *, limit: object = 20,
+            cursor: str | None = None, since: object = None, until: object = None,
+            type: object = None) -> tuple[Account, Page[Entry]]:
+    """Newest first. `since` and `until` are calendar days (UTC), both inclusive."""
+    account = account_of(bank, user_id, account_id)
+    try:
+        size = int(limit)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ValidationFailed({"limit": "limit must be a whole number"}) from None
+    if not 1 <= size <= bank.settings.history_page_max:
+        raise ValidationFailed({"limit": f"limit must be 1 to {bank.settings.history_page_max}"})
+    kind = None
+    if type not in (None, ""):
+        try:
+            kind = TransactionType(type)
+        except ValueError:
+            raise ValidationFailed({"type": "type must be deposit, withdrawal or transfer"}) \
+                from None
+    start, end = _day(since, "since"), _day(until, "until")
+    if start and end and end < start:
+        raise ValidationFailed({"until": "until must not be before since"})
+    # The store's upper bound is exclusive: the start of the day after `until`.
+    end_text = utc_iso(end + timedelta(days=1)) if end is not None else None
+    page = bank.store.history(account.id, limit=size, cursor=cursor or None,
+                              since=utc_iso(start) if start else None, until=end_text, type=kind)
+    return account, page
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: Account
+    month: str
+    opening_balance: Money
+    closing_balance: Money
+    lines: list[Entry]
+
+
+def statement(bank: Bank, user_id: str, account_id: object, month: str) -> Statement:
+    """The account's month: opening balance, every line oldest first, closing balance.
+
+    The closing balance is the stored balance after the last line; it must equal the opening
+    balance plus the lines, and a statement that would break that is refused, not printed.
+    """
+    account = account_of(bank, user_id, account_id)
+    m = _MONTH.match(month or "")
+    if not m:
+        raise ValidationFailed({"month": "use a month like 2026-01"})
+    year, mon = int(m[1]), int(m[2])
+    start = datetime(year, mon, 1, tzinfo=UTC)
+    last = calendar.monthrange(year, mon)[1]
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
+    assert end.day == 1 and (end - start).days == last
+    before = bank.store.balance_before(account.id, utc_iso(start))
+    zero = Money.zero(account.currency)
+    opening = before.balance_after if before and before.balance_after is not None else zero
+    lines = bank.store.entries_between(account.id, utc_iso(start), utc_iso(end))
+    closing = opening
+    if lines and lines[-1].balance_after is not None:
+        closing = lines[-1].balance_after
+    total = opening
+    for line in lines:
+        total = total + line.amount
+    if total != closing:
+        raise StoreError(f"statement for {account.number} {month} does not add up")
+    return Statement(account, month, opening, closing, lines)

@@ -1,0 +1,117 @@
+"""The store interface: what the services need from storage, in the bank's words.
+
+Every method is one atomic step. `post` is the only way money moves: it applies a balanced
+posting, re-checks at commit that no customer balance goes below zero and that debited
+accounts are open, and records the idempotency key in the same atomic unit.
+
+Implementations: SqliteStore (embedded default), DynamoStore (production). Both must pass
+tests/contract/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from ..domain.accounts import Account, AccountStatus, User
+from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
+
+T = TypeVar("T")
+
+
+class StoreURLError(ValueError):
+    """FLASKBANK_STORE names a backend or option we do not know."""
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None  # opaque; None on the last page
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    token_hash: str
+    user_id: str
+    created_at: str
+    expires_at: str
+    revoked: bool = False
+
+
+class Store(Protocol):
+    # -- lifecycle ----------------------------------------------------------------------
+    def init_schema(self) -> None:
+        """Create tables/indexes if missing; safe to repeat."""
+
+    def close(self) -> None: ...
+
+    # -- users --------------------------------------------------------------------------
+    def add_user(self, user: User) -> None:
+        """Raises EmailTaken when the email (case-insensitive) is in use."""
+
+    def get_user(self, user_id: str) -> User | None: ...
+
+    def find_user_by_email(self, email: str) -> User | None: ...
+
+    def update_user(self, user: User, *, previous_email: str) -> None:
+        """Replace the user's profile; raises EmailTaken if a new email is in use."""
+
+    def count_users(self) -> int: ...
+
+    # -- accounts -----------------------------------------------------------------------
+    def add_account(self, account: Account) -> None:
+        """Raises WriteConflict if the account number is already taken (caller retries)."""
+
+    def get_account(self, account_id: str) -> Account | None: ...
+
+    def find_account_by_number(self, number: str) -> Account | None: ...
+
+    def accounts_of(self, user_id: str) -> list[Account]:
+        """The user's accounts, oldest first."""
+
+    def set_account_status(self, account_id: str, status: AccountStatus) -> None: ...
+
+    # -- the ledger ---------------------------------------------------------------------
+    def post(self, posting: Posting) -> PostResult:
+        """Apply the posting atomically, or raise and change nothing.
+
+        Raises InsufficientFunds, AccountNotOpen, AccountNotFound, IdempotencyConflict.
+        If the posting's idempotency key was seen with the same fingerprint, returns the
+        earlier transaction with replayed=True and posts nothing.
+        """
+
+    def find_idempotent(self, scope: str, key: str) -> tuple[str, Transaction] | None:
+        """The (fingerprint, transaction) recorded under a client's key, if any."""
+
+    def get_transaction(self, transaction_id: str) -> Transaction | None: ...
+
+    def history(
+        self, account_id: str, *, limit: int, cursor: str | None = None,
+        since: str | None = None, until: str | None = None,
+        type: TransactionType | None = None,
+    ) -> Page[Entry]:
+        """The account's entries newest first, keyset-paginated; since/until bound created_at
+        (since inclusive, until exclusive)."""
+
+    def entries_between(self, account_id: str, start: str, end: str) -> list[Entry]:
+        """The account's entries with start <= created_at < end, oldest first."""
+
+    def balance_before(self, account_id: str, moment: str) -> Entry | None:
+        """The account's last entry before `moment`, whose balance_after opens a period."""
+
+    def feed(self, *, after: str | None, limit: int) -> Page[Transaction]:
+        """All transactions in posting order from a position onwards; next_cursor is the
+        position to resume from (also when the page is short, so a reader can poll)."""
+
+    def all_accounts(self) -> Iterator[Account]:
+        """Every customer account (for verify and reports; never on a request path)."""
+
+    def all_transactions(self) -> Iterator[Transaction]: ...
+
+    # -- API tokens ---------------------------------------------------------------------
+    def add_token(self, token: ApiToken) -> None: ...
+
+    def get_token(self, token_hash: str) -> ApiToken | None: ...
+
+    def revoke_token(self, token_hash: str) -> None: ...
