@@ -1,0 +1,52 @@
+"""The web layer: an app factory, one blueprint per feature, thin views over the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ..config import Config, from_env
+from ..passwords import ScryptHasher
+from ..services.bank import Bank, PasswordHasher, Settings
+from ..store import open_store
+
+
+def create_app(config: Config | None = None, *, overrides: dict[str, Any] | None = None,
+               passwords: PasswordHasher | None = None) -> Flask:
+    """Build the app. Tests pass a Config (and a fast hasher); production reads the
+    environment. Nothing is connected until the first request needs it."""
+    config = config or from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        # Bodies beyond this are refused before a view reads them (413).
+        MAX_CONTENT_LENGTH=64 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        FLASKBANK=config,
+    )
+    app.config.update(overrides or {})
+    store = open_store(config.store)
+    settings = Settings(max_transaction=config.max_transaction,
+                        token_ttl_seconds=config.token_ttl_seconds)
+    app.extensions["flaskbank"] = Bank(store, passwords or ScryptHasher(), settings)
+
+    from flask_wtf.csrf import CSRFProtect
+
+    from . import api, auth, banking, errors, filters
+
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)  # bearer tokens only; the API never reads the session cookie
+    filters.register(app)
+    errors.register(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(banking.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    return app
+
+
+def bank_of(app: Flask) -> Bank:
+    return app.extensions["flaskbank"]  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Views: parse input, call one service, render or redirect."""
