@@ -28,7 +28,7 @@ class Config:
 
     @property
     def store(self) -> str:
-        return self.store_url or f"sqlite:///{self.data_dir / 'flaskbank.db'}"
+        return self.store_url or f"sqlite:///{Path(self.data_dir) / 'flaskbank.db'}"
 
 
 def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = True) -> Config:
