@@ -1,5 +1,5 @@
-"""Shared fixtures. `store` runs a test on every backend (the contract); `app` / `client` /
-`runner` follow flaskr's tutorial; `customer` makes a signed-up user with an account."""
+"""Shared fixtures. `store` runs a test on every backend (the contract); `app` / `client`
+follow flaskr's tutorial; `customer` makes a signed-up user with an account."""
 
 from __future__ import annotations
 
@@ -103,11 +103,6 @@ def app(store, tmp_path: Path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app):  # type: ignore[no-untyped-def]
     return app.test_client()
-
-
-@pytest.fixture
-def runner(app):  # type: ignore[no-untyped-def]
-    return app.test_cli_runner()
 
 
 @pytest.fixture

@@ -1,0 +1,122 @@
+"""The `flaskbank` console script: init, serve, demo, verify.
+
+Every command builds the app with the same factory the web server uses, so the CLI and the
+web see the same configuration and services.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import ConfigError, from_env
+
+
+def _bank(require_secret: bool = False) -> Any:
+    from .web import bank_of, create_app
+
+    try:
+        return bank_of(create_app(from_env(require_secret=require_secret)))
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@click.group()
+def main() -> None:
+    """Flask Bank: core banking on SQLite or DynamoDB. Settings come from FLASKBANK_*
+    environment variables (see the README)."""
+
+
+@main.command()
+def init() -> None:
+    """Create the store's tables and indexes; safe to repeat."""
+    bank = _bank()
+    bank.store.init_schema()
+    click.echo(f"store ready: {from_env(require_secret=False).store}")
+
+
+@main.command()
+def verify() -> None:
+    """Check the ledger's invariants; exit 1 if any is broken."""
+    from .services.ledger_checks import verify as run_verify
+
+    report = run_verify(_bank())
+    click.echo(f"{report.accounts} accounts, {report.transactions} transactions")
+    for cur, total in sorted(report.customer_total.items()):
+        dep = report.deposits.get(cur)
+        wdr = report.withdrawals.get(cur)
+        click.echo(f"{cur}: customer balances {total}; deposits {dep or 0}; "
+                   f"withdrawals {wdr or 0}")
+    if report.problems:
+        for problem in report.problems:
+            click.echo(f"BREACH: {problem}", err=True)
+        sys.exit(1)
+    click.echo("ledger OK: every invariant holds")
+
+
+def _serve_options(f: Any) -> Any:
+    f = click.option("--workers", default=2, show_default=True, help="gunicorn workers")(f)
+    f = click.option("--port", default=8000, show_default=True)(f)
+    return click.option("--host", default="127.0.0.1", show_default=True)(f)
+
+
+def _run_gunicorn(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    from .web import create_app
+
+    class FlaskBankServer(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            return create_app(from_env())
+
+    FlaskBankServer().run()
+
+
+@main.command()
+@_serve_options
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn (FLASKBANK_SECRET_KEY required)."""
+    try:
+        from_env()
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    _run_gunicorn(host, port, workers)
+
+
+@main.command()
+@_serve_options
+@click.option("--no-serve", is_flag=True, help="load the demo data and exit")
+def demo(host: str, port: int, workers: int, no_serve: bool) -> None:
+    """Fill an empty embedded store with demo customers and months of history, print their
+    logins, and serve. Makes a secret key once and keeps it in the data folder."""
+    from .demo import DEMO_PASSWORD, load_demo
+
+    config = from_env(require_secret=False)
+    if not config.store.startswith("sqlite:"):
+        raise click.ClickException("demo runs on the embedded store only; unset FLASKBANK_STORE")
+    if not os.environ.get("FLASKBANK_SECRET_KEY"):
+        key_file = Path(config.data_dir) / "secret_key"
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        os.environ["FLASKBANK_SECRET_KEY"] = key_file.read_text().strip()
+    bank = _bank(require_secret=True)
+    bank.store.init_schema()
+    people = load_demo(bank)
+    click.echo("Demo customers (password for all: %s):" % DEMO_PASSWORD)
+    for email in people:
+        click.echo(f"  {email}")
+    if not no_serve:
+        click.echo(f"Open http://{host}:{port}/ and log in.")
+        _run_gunicorn(host, port, workers)
