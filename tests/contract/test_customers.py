@@ -1,0 +1,110 @@
+"""Users, profiles, accounts and API tokens on every store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from conftest import new_customer
+
+from flaskbank.domain.accounts import Role, normalize_account_number
+from flaskbank.domain.errors import EmailTaken, InvalidCredentials, ValidationFailed
+from flaskbank.services import accounts, customers, tokens
+
+
+def test_register_then_log_in_with_any_email_case(bank):
+    user = customers.register(bank, email="Ada@Example.com", full_name="  Ada   Lovelace ",
+                              password="correct horse battery")
+    assert user.role is Role.CUSTOMER and user.full_name == "Ada Lovelace"
+    assert "correct horse" not in user.password_hash
+    found = customers.authenticate(bank, email="ada@EXAMPLE.com", password="correct horse battery")
+    assert found.id == user.id
+
+
+@pytest.mark.parametrize("email", ["ada@example.com", "ADA@example.com"])
+def test_an_email_registers_once(bank, email):
+    customers.register(bank, email="ada@example.com", full_name="Ada", password="x" * 12)
+    with pytest.raises(EmailTaken):
+        customers.register(bank, email=email, full_name="Other", password="y" * 12)
+    assert bank.store.count_users() == 1
+
+
+@pytest.mark.parametrize("fields, bad", [
+    ({"email": "not-an-email"}, "email"), ({"email": ""}, "email"),
+    ({"full_name": "  "}, "full_name"), ({"full_name": "x" * 101}, "full_name"),
+    ({"password": "short"}, "password"), ({"password": None}, "password"),
+    ({"email": ["a@b.c"]}, "email"),
+])
+def test_registration_names_each_bad_field(bank, fields, bad):
+    data = {"email": "ada@example.com", "full_name": "Ada", "password": "long enough pw"}
+    with pytest.raises(ValidationFailed) as err:
+        customers.register(bank, **{**data, **fields})
+    assert bad in err.value.errors
+    assert bank.store.count_users() == 0
+
+
+def test_wrong_password_and_unknown_email_fail_alike(bank):
+    ada = new_customer(bank)
+    for email, password in ((ada.email, "wrong password"), ("nobody@example.com", ada.password)):
+        with pytest.raises(InvalidCredentials) as err:
+            customers.authenticate(bank, email=email, password=password)
+        assert str(err.value) == "wrong email or password"
+
+
+def test_profile_edit_and_email_uniqueness(bank):
+    ada = new_customer(bank)
+    bob = new_customer(bank, "Bob Babbage")
+    customers.update_profile(bank, ada.user_id, full_name="Ada King", email="ada.k@example.com")
+    assert customers.authenticate(bank, email="ada.k@example.com", password=ada.password)
+    assert bank.store.find_user_by_email(ada.email) is None
+    with pytest.raises(EmailTaken):
+        customers.update_profile(bank, bob.user_id, email="ADA.K@example.com")
+    assert bank.store.get_user(bob.user_id).email == bob.email
+    # the old address is free again
+    customers.update_profile(bank, bob.user_id, email=ada.email)
+
+
+def test_password_change_asks_for_the_old_one(bank):
+    ada = new_customer(bank)
+    with pytest.raises(ValidationFailed) as err:
+        customers.change_password(bank, ada.user_id, old_password="wrong", new_password="x" * 12)
+    assert "old_password" in err.value.errors
+    customers.change_password(bank, ada.user_id, old_password=ada.password,
+                              new_password="new password 1")
+    with pytest.raises(InvalidCredentials):
+        customers.authenticate(bank, email=ada.email, password=ada.password)
+    customers.authenticate(bank, email=ada.email, password="new password 1")
+
+
+def test_accounts_are_listed_oldest_first_with_valid_distinct_numbers(bank):
+    ada = new_customer(bank)
+    savings = accounts.open_account(bank, ada.user_id, type="savings", currency="EUR")
+    listed = accounts.accounts_of(bank, ada.user_id)
+    assert [a.id for a in listed] == [ada.account_id, savings.id]
+    assert [(a.type.value, a.currency, str(a.balance)) for a in listed] == [
+        ("checking", "USD", "0.00"), ("savings", "EUR", "0.00")]
+    assert all(normalize_account_number(a.number) == a.number for a in listed)
+    assert bank.store.find_account_by_number(savings.number).id == savings.id
+    assert accounts.accounts_of(bank, new_customer(bank, "Bob B").user_id)[0].id != savings.id
+
+
+@pytest.mark.parametrize("kind, currency", [("loan", None), ("", None), ("checking", "XYZ")])
+def test_only_known_account_types_and_currencies_open(bank, kind, currency):
+    ada = new_customer(bank)
+    with pytest.raises(ValidationFailed):
+        accounts.open_account(bank, ada.user_id, type=kind, currency=currency)
+    assert len(accounts.accounts_of(bank, ada.user_id)) == 1
+
+
+def test_tokens_identify_the_user_until_revoked_or_expired(bank):
+    ada = new_customer(bank)
+    token, expires_at = tokens.issue_token(bank, email=ada.email, password=ada.password)
+    assert tokens.user_for_token(bank, token).id == ada.user_id
+    assert tokens.user_for_token(bank, token + "x") is None
+    later = replace(bank, clock=lambda: bank.clock() + timedelta(hours=2))
+    assert tokens.user_for_token(later, token) is None
+    tokens.revoke_token(bank, token)
+    assert tokens.user_for_token(bank, token) is None
+    with pytest.raises(InvalidCredentials):
+        tokens.issue_token(bank, email=ada.email, password="nope")

@@ -1,0 +1,142 @@
+"""History, statements and the global feed on every store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from conftest import new_customer
+
+from flaskbank.domain.errors import ValidationFailed
+from flaskbank.services import history, postings
+
+
+def at(bank, moment: datetime):
+    return replace(bank, clock=lambda: moment)
+
+
+def test_history_is_newest_first_and_every_line_is_complete(bank):
+    ada = new_customer(bank, deposit="50.00")
+    bob = new_customer(bank, "Bob Babbage")
+    postings.transfer(bank, ada.user_id, ada.account_id, amount="20",
+                      to_account_number=bob.account_number, memo="Rent share")
+    postings.withdraw(bank, ada.user_id, ada.account_id, amount="5")
+    _, page = history.history(bank, ada.user_id, ada.account_id)
+    assert [e.type.value for e in page.items] == ["withdrawal", "transfer", "deposit"]
+    assert [str(e.amount) for e in page.items] == ["-5.00", "-20.00", "50.00"]
+    assert [str(e.balance_after) for e in page.items] == ["25.00", "30.00", "50.00"]
+    transfer_line = page.items[1]
+    assert "Bob Babbage" in transfer_line.counterparty and transfer_line.memo == "Rent share"
+    assert page.items[0].created_at >= page.items[1].created_at >= page.items[2].created_at
+    assert page.next_cursor is None
+
+
+def test_the_cursor_walks_every_line_exactly_once(bank):
+    ada = new_customer(bank)
+    posted = [postings.deposit(bank, ada.user_id, ada.account_id, amount=f"{i}.00")
+              .transaction.id for i in range(1, 24)]
+    seen, cursor = [], None
+    while True:
+        _, page = history.history(bank, ada.user_id, ada.account_id, limit=5, cursor=cursor)
+        assert len(page.items) <= 5
+        seen += [e.transaction_id for e in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == list(reversed(posted))
+
+
+def test_a_page_that_ends_exactly_at_the_last_line_has_no_next_cursor(bank):
+    ada = new_customer(bank)
+    for _ in range(4):
+        postings.deposit(bank, ada.user_id, ada.account_id, amount="1")
+    _, page = history.history(bank, ada.user_id, ada.account_id, limit=4)
+    assert len(page.items) == 4 and page.next_cursor is None
+
+
+def test_history_filters_by_type_and_by_day(bank):
+    ada = new_customer(bank)
+    days = [datetime(2026, 3, d, 12, tzinfo=UTC) for d in (1, 2, 3, 4)]
+    for day in days:
+        postings.deposit(at(bank, day), ada.user_id, ada.account_id, amount="10")
+        postings.withdraw(at(bank, day + timedelta(hours=1)), ada.user_id, ada.account_id,
+                          amount="1")
+    _, page = history.history(bank, ada.user_id, ada.account_id, type="withdrawal")
+    assert len(page.items) == 4 and {e.type.value for e in page.items} == {"withdrawal"}
+    _, page = history.history(bank, ada.user_id, ada.account_id, since="2026-03-02",
+                              until="2026-03-03")
+    assert [e.created_at[:10] for e in page.items] == ["2026-03-03"] * 2 + ["2026-03-02"] * 2
+    _, page = history.history(bank, ada.user_id, ada.account_id, since="2026-03-02",
+                              until="2026-03-03", type="deposit", limit=1)
+    assert page.items[0].created_at.startswith("2026-03-03") and page.next_cursor
+    _, page = history.history(bank, ada.user_id, ada.account_id, since="2026-03-02",
+                              until="2026-03-03", type="deposit", limit=1,
+                              cursor=page.next_cursor)
+    assert page.items[0].created_at.startswith("2026-03-02") and page.next_cursor is None
+
+
+@pytest.mark.parametrize("args, field", [
+    ({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "ten"}, "limit"),
+    ({"type": "loan"}, "type"), ({"since": "yesterday"}, "since"),
+    ({"until": "2026-13-01"}, "until"), ({"since": "2026-03-02", "until": "2026-03-01"}, "until"),
+    ({"cursor": "not-a-cursor"}, "cursor"), ({"cursor": "eyJhIjoxfQ"}, "cursor"),
+])
+def test_bad_history_queries_name_the_field(bank, args, field):
+    ada = new_customer(bank, deposit="1.00")
+    with pytest.raises(ValidationFailed) as err:
+        history.history(bank, ada.user_id, ada.account_id, **args)
+    assert field in err.value.errors
+
+
+def test_a_statement_opens_with_the_previous_close_and_adds_up(bank):
+    ada = new_customer(bank)
+    bob = new_customer(bank, "Bob Babbage", deposit="500.00")
+    postings.deposit(at(bank, datetime(2026, 1, 20, tzinfo=UTC)), ada.user_id, ada.account_id,
+                     amount="100.00")
+    postings.withdraw(at(bank, datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+                      ada.user_id, ada.account_id, amount="30.00")
+    feb = [datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 14, 9, tzinfo=UTC),
+           datetime(2026, 2, 28, 23, tzinfo=UTC)]
+    postings.deposit(at(bank, feb[0]), ada.user_id, ada.account_id, amount="12.34")
+    postings.transfer(at(bank, feb[1]), bob.user_id, bob.account_id, amount="100.01",
+                      to_account_number=ada.account_number, memo="gift")
+    postings.withdraw(at(bank, feb[2]), ada.user_id, ada.account_id, amount="0.35")
+    postings.deposit(at(bank, datetime(2026, 3, 1, tzinfo=UTC)), ada.user_id, ada.account_id,
+                     amount="1.00")
+
+    january = history.statement(bank, ada.user_id, ada.account_id, "2026-01")
+    february = history.statement(bank, ada.user_id, ada.account_id, "2026-02")
+    assert (str(january.opening_balance), str(january.closing_balance)) == ("0.00", "70.00")
+    assert str(february.opening_balance) == "70.00"
+    assert [str(line.amount) for line in february.lines] == ["12.34", "100.01", "-0.35"]
+    total = february.opening_balance.amount + sum(line.amount.amount for line in february.lines)
+    assert february.closing_balance.amount == total == Decimal("182.00")
+    empty = history.statement(bank, ada.user_id, ada.account_id, "2025-12")
+    assert empty.lines == [] and str(empty.closing_balance) == "0.00"
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "26-01", "", "2026-01-01", "abcd-ef"])
+def test_a_statement_needs_a_real_month(bank, month):
+    ada = new_customer(bank)
+    with pytest.raises(ValidationFailed):
+        history.statement(bank, ada.user_id, ada.account_id, month)
+
+
+def test_the_feed_reads_every_transaction_in_order_from_a_position(bank):
+    ada = new_customer(bank)
+    bob = new_customer(bank, "Bob Babbage")
+    ids = [postings.deposit(bank, ada.user_id, ada.account_id, amount=f"{i}").transaction.id
+           for i in range(1, 8)]
+    ids.append(postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
+                                 to_account_number=bob.account_number).transaction.id)
+    first = bank.store.feed(after=None, limit=5)
+    rest = bank.store.feed(after=first.next_cursor, limit=5)
+    assert [t.id for t in first.items + rest.items] == ids
+    idle = bank.store.feed(after=rest.next_cursor, limit=5)
+    assert idle.items == [] and idle.next_cursor
+    later = postings.deposit(bank, ada.user_id, ada.account_id, amount="9").transaction.id
+    assert [t.id for t in bank.store.feed(after=idle.next_cursor, limit=5).items] == [later]
+    transfer = rest.items[-1]
+    assert sorted(str(e.amount) for e in transfer.entries) == ["-1.00", "1.00"]
