@@ -46,6 +46,13 @@ def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest):  # ty
     return fresh_dynamo_store(endpoint)
 
 
+def store_url(store) -> str:  # type: ignore[no-untyped-def]
+    """The FLASKBANK_STORE string that reopens `store` from another process."""
+    if isinstance(store, SqliteStore):
+        return f"sqlite:///{store.path}"
+    return str(store.url)
+
+
 @pytest.fixture(params=STORES)
 def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
