@@ -1,0 +1,176 @@
+"""Transfers per second: through the ledger in-process and through the HTTP API, each beside
+a raw baseline measured in the same run (these machines are shared and noisy, so the ratio
+is the figure to watch).
+
+    ./dev bench            # or: .venv/bin/python bench/bench_transfers.py --n 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import raw_ledger
+
+from flaskbank.passwords import FastHasher
+from flaskbank.services import accounts, customers, postings
+from flaskbank.services.bank import Bank
+from flaskbank.store.sqlite import SqliteStore
+
+HERE = Path(__file__).resolve().parent
+FUNDS_MINOR = 10**12
+
+
+def timed(n: int, step) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    for i in range(n):
+        step(i)
+    return n / (time.perf_counter() - start)
+
+
+def ledger_in_process(path: str, n: int) -> float:
+    bank = Bank(SqliteStore(path), FastHasher())
+    bank.store.init_schema()
+    pairs = []
+    for name in ("a", "b"):
+        user = customers.register(bank, email=f"{name}@example.com", full_name=name,
+                                  password="password-123")
+        acc = accounts.open_account(bank, user.id, type="checking")
+        postings.deposit(bank, user.id, acc.id, amount="10000.00")
+        pairs.append((user.id, acc))
+    (ua, a), (ub, b) = pairs
+    legs = [(ua, a, b.number), (ub, b, a.number)]
+
+    def step(i: int) -> None:
+        user, src, dst = legs[i % 2]
+        postings.transfer(bank, user, src.id, amount="1.25", to_account_number=dst,
+                          idempotency_key=str(uuid.uuid4()))
+    rate = timed(n, step)
+    bank.store.close()
+    return rate
+
+
+def raw_in_process(path: str, n: int) -> float:
+    db = raw_ledger.connect(path)
+    a, b = raw_ledger.seed(db, FUNDS_MINOR)
+    rate = timed(n, lambda i: raw_ledger.transfer(db, *((a, b) if i % 2 else (b, a)), 125,
+                                                  str(uuid.uuid4())))
+    db.close()
+    return rate
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"server {argv[0]} did not start")
+
+
+def post(port: int, path: str, body: dict, headers: dict[str, str]) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("POST", path, json.dumps(body),
+                 {"Content-Type": "application/json", **headers})
+    response = conn.getresponse()
+    data = json.loads(response.read() or b"{}")
+    conn.close()
+    if response.status >= 300:
+        raise RuntimeError(f"{path}: {response.status} {data}")
+    return data
+
+
+def get(port: int, path: str, headers: dict[str, str]) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers=headers)
+    data = json.loads(conn.getresponse().read())
+    conn.close()
+    return data
+
+
+def api_over_http(tmp: str, n: int, workers: int) -> float:
+    port = free_port()
+    env = {"FLASKBANK_DATA_DIR": f"{tmp}/api", "FLASKBANK_SECRET_KEY": "b" * 40}
+    flaskbank = str(Path(sys.executable).with_name("flaskbank"))
+    subprocess.run([flaskbank, "init"], env={**os.environ, **env}, check=True,
+                   stdout=subprocess.DEVNULL)
+    proc = start([flaskbank, "serve", "--host", "127.0.0.1", "--port", str(port),
+                  "--workers", str(workers)], env, port)
+    try:
+        people = []
+        for name in ("a", "b"):
+            email = f"{name}@example.com"
+            post(port, "/api/v1/users", {"email": email, "full_name": name,
+                                         "password": "password-123"}, {})
+            token = post(port, "/api/v1/tokens", {"email": email, "password": "password-123"},
+                         {})["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            acc = post(port, "/api/v1/accounts", {"type": "checking"}, auth)
+            post(port, f"/api/v1/accounts/{acc['id']}/deposits", {"amount": "10000.00"}, auth)
+            people.append((auth, acc))
+
+        def step(i: int) -> None:
+            (auth, src), (_, dst) = people[i % 2], people[1 - i % 2]
+            post(port, "/api/v1/transfers", {"from_account_id": src["id"], "amount": "1.25",
+                                             "to_account_number": dst["number"]},
+                 {**auth, "Idempotency-Key": str(uuid.uuid4())})
+        return timed(n, step)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def bare_over_http(tmp: str, n: int, workers: int) -> float:
+    port = free_port()
+    db_path = f"{tmp}/bare.db"
+    a, b = raw_ledger.seed(raw_ledger.connect(db_path), FUNDS_MINOR)
+    proc = start([sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-w", str(workers),
+                  "-b", f"127.0.0.1:{port}", "bare_app:app"], {"BENCH_DB": db_path}, port)
+    try:
+        return timed(n, lambda i: post(port, "/transfers", {
+            "src": (a, b)[i % 2], "dst": (b, a)[i % 2], "minor": 125,
+            "key": str(uuid.uuid4())}, {}))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=1000, help="transfers per measurement")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = ledger_in_process(f"{tmp}/ledger.db", args.n)
+        raw = raw_in_process(f"{tmp}/raw.db", args.n)
+        api = api_over_http(tmp, args.n // 2, args.workers)
+        bare = bare_over_http(tmp, args.n // 2, args.workers)
+    print(f"{'path':<32}{'transfers/s':>12}{'baseline/s':>12}{'ratio':>8}")
+    print(f"{'ledger in-process (SQLite)':<32}{ledger:>12.0f}{raw:>12.0f}{ledger / raw:>8.2f}")
+    print(f"{'HTTP API (gunicorn, SQLite)':<32}{api:>12.0f}{bare:>12.0f}{api / bare:>8.2f}")
+    print("baselines: raw sqlite3 doing the same row writes (WAL, synchronous=FULL, BEGIN "
+          "IMMEDIATE); a bare Flask endpoint doing those writes behind the same gunicorn")
+
+
+if __name__ == "__main__":
+    main()

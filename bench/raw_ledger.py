@@ -1,0 +1,50 @@
+"""The baseline: the same rows a transfer writes, in raw sqlite3, with the same durability
+(WAL, synchronous=FULL, BEGIN IMMEDIATE) and the same schema as SqliteStore."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+from importlib import resources
+
+
+def connect(path: str) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("PRAGMA busy_timeout=10000")
+    db.executescript(resources.files("flaskbank.store").joinpath("sqlite_schema.sql").read_text())
+    return db
+
+
+def seed(db: sqlite3.Connection, balance_minor: int) -> tuple[str, str]:
+    db.execute("INSERT OR IGNORE INTO users VALUES ('u','u@x','u@x','U','-','customer','')")
+    ids = ("raw-a", "raw-b")
+    for n, acc in enumerate(ids):
+        db.execute("INSERT OR IGNORE INTO accounts VALUES (?,?,?,?,?,?,?,?)",
+                   (acc, f"raw-{n}", "u", "checking", "USD", balance_minor, "open", ""))
+    return ids
+
+
+def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -> str:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    tid = str(uuid.uuid4())
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("SELECT 1 FROM idempotency_keys WHERE scope='u' AND key=?", (key,)).fetchone()
+        seq = db.execute("INSERT INTO transactions (id,type,amount_minor,currency,memo,"
+                         "created_at,initiated_by) VALUES (?,?,?,?,?,?,?)",
+                         (tid, "transfer", minor, "USD", "", now, "u")).lastrowid
+        for acc, delta in ((src, -minor), (dst, minor)):
+            (bal,) = db.execute("SELECT balance_minor FROM accounts WHERE id=?",
+                                (acc,)).fetchone()
+            db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (bal + delta, acc))
+            db.execute("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)",
+                       (acc, seq, tid, "transfer", delta, "USD", bal + delta, "x", "", now))
+        db.execute("INSERT INTO idempotency_keys VALUES ('u',?,?,?,?)", (key, "fp", tid, now))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return tid
