@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, jsonify, request
-
 import raw_ledger
+from flask import Flask, jsonify, request
 
 app = Flask(__name__)
 _db = {}

@@ -114,7 +114,7 @@ def demo(host: str, port: int, workers: int, no_serve: bool) -> None:
     bank = _bank(require_secret=True)
     bank.store.init_schema()
     people = load_demo(bank)
-    click.echo("Demo customers (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo customers (password for all: {DEMO_PASSWORD}):")
     for email in people:
         click.echo(f"  {email}")
     if not no_serve:

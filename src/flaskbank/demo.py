@@ -11,7 +11,7 @@ from .domain.money import D
 from .services import accounts, customers, postings
 from .services.bank import Bank
 
-DEMO_PASSWORD = "demo-password-1"
+DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed to the user on purpose
 PEOPLE = [("alice@example.com", "Alice Martin", "4200.00"),
           ("bob@example.com", "Bob Nguyen", "3100.00"),
           ("carol@example.com", "Carol Okafor", "5600.00")]

@@ -18,8 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import new_customer, store_url
 
+from conftest import new_customer, store_url
 from flaskbank.domain.errors import InsufficientFunds
 from flaskbank.services import postings
 from flaskbank.services.ledger_checks import verify

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from conftest import new_customer
 
+from conftest import new_customer
 from flaskbank.domain.accounts import Role, normalize_account_number
 from flaskbank.domain.errors import EmailTaken, InvalidCredentials, ValidationFailed
 from flaskbank.services import accounts, customers, tokens

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import new_customer
 
+from conftest import new_customer
 from flaskbank.domain.errors import ValidationFailed
 from flaskbank.services import history, postings
 

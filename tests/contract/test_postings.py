@@ -5,14 +5,20 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import new_customer
 
+from conftest import new_customer
 from flaskbank.domain.accounts import AccountStatus
-from flaskbank.domain.money import Money
 from flaskbank.domain.errors import (
-    AccountNotFound, AccountNotOpen, IdempotencyConflict, InsufficientFunds, InvalidAmount,
-    SameAccount, UnknownRecipient, ValidationFailed,
+    AccountNotFound,
+    AccountNotOpen,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    SameAccount,
+    UnknownRecipient,
+    ValidationFailed,
 )
+from flaskbank.domain.money import Money
 from flaskbank.services import accounts, history, postings
 from flaskbank.services.ledger_checks import verify
 

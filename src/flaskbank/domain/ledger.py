@@ -150,7 +150,8 @@ def deposit(account: Account, amount: Money, *, memo: str, at: str, by: str) -> 
     return Posting(
         id=new_id(), type=TransactionType.DEPOSIT, amount=amount, memo=memo, created_at=at,
         initiated_by=by,
-        legs=(Leg(account.id, amount, "Cash deposit"), Leg(CASH_ACCOUNT_ID, -amount, account.number)),
+        legs=(Leg(account.id, amount, "Cash deposit"),
+              Leg(CASH_ACCOUNT_ID, -amount, account.number)),
     )
 
 
@@ -159,7 +160,8 @@ def withdrawal(account: Account, amount: Money, *, memo: str, at: str, by: str) 
     return Posting(
         id=new_id(), type=TransactionType.WITHDRAWAL, amount=amount, memo=memo, created_at=at,
         initiated_by=by,
-        legs=(Leg(account.id, -amount, "Cash withdrawal"), Leg(CASH_ACCOUNT_ID, amount, account.number)),
+        legs=(Leg(account.id, -amount, "Cash withdrawal"),
+              Leg(CASH_ACCOUNT_ID, amount, account.number)),
     )
 
 
@@ -173,7 +175,8 @@ def transfer(
         raise SameAccount("choose a different account to send to")
     ensure_can_send(source, amount)
     if target.currency != source.currency:
-        raise InvalidAmount(f"the recipient's account holds {target.currency}, not {source.currency}")
+        raise InvalidAmount(
+            f"the recipient's account holds {target.currency}, not {source.currency}")
     return Posting(
         id=new_id(), type=TransactionType.TRANSFER, amount=amount, memo=memo, created_at=at,
         initiated_by=by,

@@ -16,9 +16,8 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
     except ValueError:
         raise ValidationFailed({"type": "choose checking or savings"}) from None
     cur = bank.settings.default_currency if currency in (None, "") else currency
-    if cur not in MINOR_UNITS:
+    if not isinstance(cur, str) or cur not in MINOR_UNITS:
         raise ValidationFailed({"currency": f"choose one of {', '.join(sorted(MINOR_UNITS))}"})
-    assert isinstance(cur, str)
     for _ in range(5):  # a clash of random 11-digit numbers is rare; retry a few times
         account = Account(
             id=new_id(), number=new_account_number(), user_id=user_id, type=kind, currency=cur,

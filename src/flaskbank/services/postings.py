@@ -15,7 +15,10 @@ import time
 from ..domain import ledger
 from ..domain.accounts import format_account_number, normalize_account_number
 from ..domain.errors import (
-    IdempotencyConflict, UnknownRecipient, ValidationFailed, WriteConflict,
+    IdempotencyConflict,
+    UnknownRecipient,
+    ValidationFailed,
+    WriteConflict,
 )
 from ..domain.ledger import IdempotencyKey, Posting, PostResult
 from ..domain.money import parse_amount

@@ -17,8 +17,13 @@ from pathlib import Path
 
 from ..domain.accounts import CASH_ACCOUNT_ID, Account, AccountStatus, User
 from ..domain.errors import (
-    AccountNotFound, AccountNotOpen, EmailTaken, IdempotencyConflict, InsufficientFunds,
-    StoreError, WriteConflict,
+    AccountNotFound,
+    AccountNotOpen,
+    EmailTaken,
+    IdempotencyConflict,
+    InsufficientFunds,
+    StoreError,
+    WriteConflict,
 )
 from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
 from .base import ApiToken, Page
@@ -179,7 +184,8 @@ class SqliteStore:
                            (idem.scope, idem.key, idem.fingerprint, posting.id,
                             posting.created_at))
             txn = self._transaction(db, "t.seq=?", (seq,))
-        assert txn is not None
+        if txn is None:  # pragma: no cover - we just wrote it inside this transaction
+            raise StoreError("a posting vanished while it was being written")
         return PostResult(txn)
 
     @staticmethod
@@ -221,8 +227,8 @@ class SqliteStore:
         seqs = [h["seq"] for h in heads]
         marks = ",".join("?" * len(seqs))
         by_seq: dict[int, list[Entry]] = {s: [] for s in seqs}
-        for r in db.execute(f"SELECT * FROM entries WHERE seq IN ({marks}) ORDER BY seq, amount_minor",
-                            seqs):
+        query = f"SELECT * FROM entries WHERE seq IN ({marks}) ORDER BY seq, amount_minor"
+        for r in db.execute(query, seqs):
             by_seq[r["seq"]].append(row_to_entry(r))
         from .sqlite_rows import row_to_transaction
 
