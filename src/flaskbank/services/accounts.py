@@ -12,7 +12,7 @@ from .bank import Bank
 
 def open_account(bank: Bank, user_id: str, *, type: object, currency: object = None) -> Account:
     try:
-        kind = AccountType(type)
+        kind = AccountType(type if isinstance(type, str) else "")
     except ValueError:
         raise ValidationFailed({"type": "choose checking or savings"}) from None
     cur = bank.settings.default_currency if currency in (None, "") else currency

@@ -102,7 +102,8 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
             errors.update(e.errors)
     if errors:
         raise ValidationFailed(errors)
-    updated = replace(user, **changes)
+    updated = replace(user, full_name=changes.get("full_name", user.full_name),
+                      email=changes.get("email", user.email))
     if updated.email.lower() != user.email.lower():
         other = bank.store.find_user_by_email(updated.email)
         if other is not None and other.id != user.id:

@@ -40,7 +40,7 @@ def history(bank: Bank, user_id: str, account_id: object, *, limit: object = 20,
     kind = None
     if type not in (None, ""):
         try:
-            kind = TransactionType(type)
+            kind = TransactionType(type if isinstance(type, str) else "")
         except ValueError:
             raise ValidationFailed({"type": "type must be deposit, withdrawal or transfer"}) \
                 from None
