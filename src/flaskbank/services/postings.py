@@ -11,6 +11,7 @@ import hashlib
 import json
 import random
 import time
+from dataclasses import replace
 
 from ..domain import ledger
 from ..domain.accounts import format_account_number, normalize_account_number
@@ -47,8 +48,7 @@ def _idempotency(bank: Bank, user_id: str, key: str | None,
 
 def _post(bank: Bank, posting: Posting, idem: IdempotencyKey | None) -> PostResult:
     if idem is not None:
-        posting = Posting(**{**{s: getattr(posting, s) for s in posting.__slots__},
-                             "idempotency": idem})
+        posting = replace(posting, idempotency=idem)
     for attempt in range(_RETRIES):
         try:
             return bank.store.post(posting)
