@@ -48,7 +48,10 @@ def history(bank: Bank, user_id: str, account_id: object, *, limit: object = 20,
     if start and end and end < start:
         raise ValidationFailed({"until": "until must not be before since"})
     # The store's upper bound is exclusive: the start of the day after `until`.
-    end_text = utc_iso(end + timedelta(days=1)) if end is not None else None
+    try:
+        end_text = utc_iso(end + timedelta(days=1)) if end is not None else None
+    except OverflowError:  # until=9999-12-31 has no next day; nothing is later anyway
+        end_text = None
     page = bank.store.history(account.id, limit=size, cursor=cursor or None,
                               since=utc_iso(start) if start else None, until=end_text, type=kind)
     return account, page
@@ -74,8 +77,11 @@ def statement(bank: Bank, user_id: str, account_id: object, month: str) -> State
     if not m:
         raise ValidationFailed({"month": "use a month like 2026-01"})
     year, mon = int(m[1]), int(m[2])
-    start = datetime(year, mon, 1, tzinfo=UTC)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
+    try:
+        start = datetime(year, mon, 1, tzinfo=UTC)
+        end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
+    except ValueError:  # year 0000, or 9999-12 whose end would be in year 10000
+        raise ValidationFailed({"month": "use a month between 0001-01 and 9999-11"}) from None
     before = bank.store.balance_before(account.id, utc_iso(start))
     zero = Money.zero(account.currency)
     opening = before.balance_after if before and before.balance_after is not None else zero

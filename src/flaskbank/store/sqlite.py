@@ -245,7 +245,8 @@ class SqliteStore:
         where, args = ["account_id=?"], [account_id]
         if cursor is not None:
             position = decode_cursor(cursor)
-            if not isinstance(position, int):
+            # Beyond 64 bits SQLite cannot bind the number (OverflowError): foreign too.
+            if not isinstance(position, int) or not 0 <= position < 2**63:
                 decode_cursor("!")  # raises the same 422 as any other foreign cursor
             where.append("seq<?")
             args.append(position)
@@ -281,7 +282,7 @@ class SqliteStore:
 
     def feed(self, *, after: str | None, limit: int) -> Page[Transaction]:
         position = 0 if after is None else decode_cursor(after)
-        if not isinstance(position, int):
+        if not isinstance(position, int) or not 0 <= position < 2**63:
             decode_cursor("!")
         txns = self._transactions(self._db, "t.seq>?", (position,), f"LIMIT {int(limit)}")
         last = int(txns[-1].position) if txns else position
