@@ -1,1 +1,179 @@
-"""API views."""
+"""API views: parse the body, call one service, answer the status and the resource.
+
+Errors are raised, not built here: domain errors and HTTP errors become problem+json in
+web/errors.py, so every status has one wording across the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+
+from ...domain.errors import ValidationFailed
+from ...domain.ledger import PostResult
+from ...services import accounts, customers, history, postings, tokens
+from ..context import bank
+from . import bp, openapi, serialize
+from . import parse as p
+from .auth import api_token, api_user, bearer_required
+
+
+@bp.after_request
+def api_headers(response: Response) -> Response:
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="flaskbank"')
+    # Tokens, balances and statements are nobody's to cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _json(body: Any, status: int = 200, **headers: str) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(headers)
+    return response
+
+
+def _posted(result: PostResult, account_id: str) -> Response:
+    """201 with the transaction as `account_id` sees it; a replay answers the same."""
+    body = serialize.entry(result.transaction.entry_for(account_id))
+    headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
+    return _json(body, 201, **headers)
+
+
+# -- users and tokens ----------------------------------------------------------------------
+
+@bp.post("/users")
+def register() -> Response:
+    f = p.fields(p.json_object(), required=("email", "full_name", "password"))
+    user = customers.register(bank(), **f)
+    return _json(serialize.user(user), 201, Location=url_for(".me"))
+
+
+@bp.post("/tokens")
+def issue_token() -> Response:
+    f = p.fields(p.json_object(), required=("email", "password"))
+    token, expires_at = tokens.issue_token(bank(), **f)
+    return _json({"token": token, "expires_at": expires_at}, 201)
+
+
+@bp.delete("/tokens/current")
+@bearer_required
+def revoke_token() -> Response:
+    tokens.revoke_token(bank(), api_token())
+    return Response(status=204)
+
+
+@bp.get("/me")
+@bearer_required
+def me() -> Response:
+    return _json(serialize.user(api_user()))
+
+
+@bp.patch("/me")
+@bearer_required
+def update_me() -> Response:
+    """Profile fields, or a password change ({"old_password", "new_password"}) on its own."""
+    f = p.fields(p.json_object(),
+                 optional=("full_name", "email", "old_password", "new_password"))
+    user = api_user()
+    if f["old_password"] is not None or f["new_password"] is not None:
+        if f["full_name"] is not None or f["email"] is not None:
+            raise ValidationFailed({"new_password": "change the password in a request of its "
+                                    "own, without full_name or email"})
+        customers.change_password(bank(), user.id, old_password=f["old_password"],
+                                  new_password=f["new_password"])
+        return _json(serialize.user(user))
+    updated = customers.update_profile(bank(), user.id, full_name=f["full_name"],
+                                       email=f["email"])
+    return _json(serialize.user(updated))
+
+
+# -- accounts ------------------------------------------------------------------------------
+
+@bp.get("/accounts")
+@bearer_required
+def list_accounts() -> Response:
+    found = accounts.accounts_of(bank(), api_user().id)
+    return _json({"items": [serialize.account(a) for a in found]})
+
+
+@bp.post("/accounts")
+@bearer_required
+def open_account() -> Response:
+    f = p.fields(p.json_object(), required=("type",), optional=("currency",))
+    account = accounts.open_account(bank(), api_user().id, type=f["type"],
+                                    currency=f["currency"])
+    return _json(serialize.account(account), 201,
+                 Location=url_for(".get_account", account_id=account.id))
+
+
+@bp.get("/accounts/<account_id>")
+@bearer_required
+def get_account(account_id: str) -> Response:
+    return _json(serialize.account(accounts.account_of(bank(), api_user().id, account_id)))
+
+
+# -- moving money --------------------------------------------------------------------------
+
+@bp.post("/accounts/<account_id>/deposits")
+@bearer_required
+def deposit(account_id: str) -> Response:
+    f = p.fields(p.json_object(), required=("amount",), optional=("memo",))
+    result = postings.deposit(bank(), api_user().id, account_id, amount=f["amount"],
+                              memo=f["memo"], idempotency_key=p.idempotency_key())
+    return _posted(result, account_id)
+
+
+@bp.post("/accounts/<account_id>/withdrawals")
+@bearer_required
+def withdraw(account_id: str) -> Response:
+    f = p.fields(p.json_object(), required=("amount",), optional=("memo",))
+    result = postings.withdraw(bank(), api_user().id, account_id, amount=f["amount"],
+                               memo=f["memo"], idempotency_key=p.idempotency_key())
+    return _posted(result, account_id)
+
+
+@bp.post("/transfers")
+@bearer_required
+def transfer() -> Response:
+    f = p.fields(p.json_object(), required=("from_account_id", "amount"),
+                 optional=("to_account_number", "to_email", "memo"))
+    source = str(f.pop("from_account_id"))  # required, so a string
+    result = postings.transfer(bank(), api_user().id, source, **f,
+                               idempotency_key=p.idempotency_key())
+    return _posted(result, source)
+
+
+# -- history and statements ----------------------------------------------------------------
+
+@bp.get("/accounts/<account_id>/transactions")
+@bearer_required
+def list_transactions(account_id: str) -> Response:
+    q = request.args
+    _, page = history.history(bank(), api_user().id, account_id, limit=q.get("limit", "20"),
+                              cursor=q.get("cursor"), since=q.get("since"),
+                              until=q.get("until"), type=q.get("type"))
+    return _json(serialize.entries_page(page))
+
+
+@bp.get("/accounts/<account_id>/statements/<month>")
+@bearer_required
+def get_statement(account_id: str, month: str) -> Response:
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        raise ValidationFailed({"format": "format must be json or csv"})
+    found = history.statement(bank(), api_user().id, account_id, month)
+    if fmt == "json":
+        return _json(serialize.statement(found))
+    filename = f"statement-{found.account.number}-{found.month}.csv"
+    return Response(serialize.statement_csv(found), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# -- the document --------------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+def openapi_document() -> Response:
+    return _json(openapi.DOCUMENT)
