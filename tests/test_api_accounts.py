@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from test_api_support import assert_problem, customer
 
 ACCOUNT_KEYS = {"id", "number", "type", "currency", "balance", "status", "opened_at"}

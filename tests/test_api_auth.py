@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from test_api_support import API, assert_problem, customer
 
 from flaskbank.domain.ledger import parse_utc_iso
+from test_api_support import API, assert_problem, customer
 
 NEW_USER = {"email": "grace@example.com", "full_name": "Grace Hopper",
             "password": "a long enough password"}

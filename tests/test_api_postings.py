@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_api_support import assert_problem, customer
 
 from flaskbank.domain.accounts import AccountStatus, luhn_check_digit
+from test_api_support import assert_problem, customer
 
 TXN_KEYS = {"id", "type", "amount", "currency", "balance_after", "account_id", "counterparty",
             "memo", "created_at"}
