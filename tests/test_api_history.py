@@ -1,0 +1,198 @@
+"""History pages and monthly statements through the API."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from test_api_support import assert_problem, customer
+
+
+@contextlib.contextmanager
+def at(bank, moment: datetime):
+    """Post as if at `moment` (in the past, so that tokens stay valid)."""
+    real = bank.clock
+    bank.clock = lambda: moment
+    try:
+        yield
+    finally:
+        bank.clock = real
+
+
+def _deposit(alice, amount: str, memo: str = "") -> dict:
+    response = alice.post(f"/accounts/{alice.account_id}/deposits",
+                          {"amount": amount, "memo": memo})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def _withdraw(alice, amount: str, memo: str = "") -> dict:
+    response = alice.post(f"/accounts/{alice.account_id}/withdrawals",
+                          {"amount": amount, "memo": memo})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_history_is_newest_first(client, app_bank):
+    alice = customer(client, app_bank)
+    first, second = _deposit(alice, "1.00"), _withdraw(alice, "0.50")
+    response = alice.get(f"/accounts/{alice.account_id}/transactions")
+    assert response.status_code == 200
+    assert response.json["items"] == [second, first]
+    assert response.json["next_cursor"] is None
+
+
+def test_pagination_walks_every_item_once(client, app_bank):
+    alice = customer(client, app_bank)
+    posted = [_deposit(alice, f"{i}.00")["id"] for i in range(1, 8)]
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = "?limit=3" + (f"&cursor={cursor}" if cursor else "")
+        response = alice.get(f"/accounts/{alice.account_id}/transactions{query}")
+        assert response.status_code == 200
+        items = response.json["items"]
+        assert len(items) <= 3
+        seen += [item["id"] for item in items]
+        pages += 1
+        cursor = response.json["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(posted))
+    assert pages == 3
+
+
+def test_history_filters_by_type_and_days(client, app_bank):
+    alice = customer(client, app_bank)
+    with at(app_bank, datetime(2025, 1, 10, 12, tzinfo=UTC)):
+        jan = _deposit(alice, "10.00")
+    with at(app_bank, datetime(2025, 2, 10, 12, tzinfo=UTC)):
+        feb = _withdraw(alice, "1.00")
+    with at(app_bank, datetime(2025, 3, 10, 23, 59, tzinfo=UTC)):
+        mar = _deposit(alice, "2.00")
+    path = f"/accounts/{alice.account_id}/transactions"
+
+    def ids(query: str) -> list[str]:
+        response = alice.get(path + query)
+        assert response.status_code == 200, response.json
+        return [item["id"] for item in response.json["items"]]
+
+    assert ids("?type=deposit") == [mar["id"], jan["id"]]
+    assert ids("?type=withdrawal") == [feb["id"]]
+    assert ids("?type=transfer") == []
+    assert ids("?since=2025-02-10") == [mar["id"], feb["id"]]
+    assert ids("?until=2025-02-10") == [feb["id"], jan["id"]]
+    assert ids("?since=2025-02-01&until=2025-03-10") == [mar["id"], feb["id"]]
+    assert ids("?until=9999-12-31") == [mar["id"], feb["id"], jan["id"]]
+    assert ids("?since=9999-12-31") == []
+
+
+def _cursor(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("cursor", [
+    "not a cursor!", "%%%", _cursor("abc"), _cursor(1.5), _cursor(-1), _cursor(10**30),
+    _cursor([1]), _cursor({"seq": 1}), _cursor(None), "A" * 5000,
+])
+def test_a_forged_cursor_is_a_422(client, app_bank, cursor):
+    alice = customer(client, app_bank, deposit="1.00")
+    response = alice.get(f"/accounts/{alice.account_id}/transactions",
+                         query_string={"cursor": cursor})
+    assert_problem(response, 422, "cursor")
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"limit": "abc"}, "limit"),
+    ({"limit": "1.5"}, "limit"), ({"limit": ""}, "limit"), ({"limit": "9" * 5000}, "limit"),
+    ({"since": "yesterday"}, "since"), ({"since": "2026-02-30"}, "since"),
+    ({"until": "2026-13-01"}, "until"), ({"until": "\x00"}, "until"),
+    ({"since": "2026-02-01", "until": "2026-01-01"}, "until"),
+    ({"type": "refund"}, "type"),
+])
+def test_bad_history_queries_are_a_422(client, app_bank, query, field):
+    alice = customer(client, app_bank)
+    response = alice.get(f"/accounts/{alice.account_id}/transactions", query_string=query)
+    assert_problem(response, 422, field)
+
+
+def _three_months(client, app_bank):
+    alice = customer(client, app_bank, "Alice Liddell")
+    bob = customer(client, app_bank, "=Bob Builder")
+    with at(app_bank, datetime(2025, 1, 31, 23, 59, tzinfo=UTC)):
+        _deposit(alice, "100.00", "opening")
+    with at(app_bank, datetime(2025, 2, 1, tzinfo=UTC)):
+        _withdraw(alice, "20.00", "=HYPERLINK(\"http://evil\")")
+    with at(app_bank, datetime(2025, 2, 14, tzinfo=UTC)):
+        sent = alice.post("/transfers", {"from_account_id": alice.account_id, "amount": "5.55",
+                                         "to_account_number": bob.account_number,
+                                         "memo": "@SUM(1+1)"})
+        assert sent.status_code == 201
+        _deposit(alice, "0.01", "+1")
+    with at(app_bank, datetime(2025, 3, 1, tzinfo=UTC)):
+        _deposit(alice, "1.00", "march")
+    return alice
+
+
+def test_statement_adds_up(client, app_bank):
+    alice = _three_months(client, app_bank)
+    response = alice.get(f"/accounts/{alice.account_id}/statements/2025-02")
+    assert response.status_code == 200
+    body = response.json
+    assert set(body) == {"account_id", "month", "currency", "opening_balance",
+                         "closing_balance", "lines"}
+    assert (body["account_id"], body["month"], body["currency"]) == (alice.account_id,
+                                                                      "2025-02", "USD")
+    assert body["opening_balance"] == "100.00"
+    assert [line["amount"] for line in body["lines"]] == ["-20.00", "-5.55", "0.01"]
+    total = Decimal(body["opening_balance"]) + sum(Decimal(x["amount"]) for x in body["lines"])
+    assert Decimal(body["closing_balance"]) == total == Decimal("74.46")
+    assert body["lines"][-1]["balance_after"] == body["closing_balance"]
+
+
+def test_statement_of_a_quiet_month(client, app_bank):
+    alice = _three_months(client, app_bank)
+    body = alice.get(f"/accounts/{alice.account_id}/statements/2024-12").json
+    assert (body["opening_balance"], body["closing_balance"], body["lines"]) == ("0.00",
+                                                                                  "0.00", [])
+    body = alice.get(f"/accounts/{alice.account_id}/statements/2025-04").json
+    assert (body["opening_balance"], body["closing_balance"], body["lines"]) == ("75.46",
+                                                                                  "75.46", [])
+
+
+def test_statement_csv(client, app_bank):
+    alice = _three_months(client, app_bank)
+    response = alice.get(f"/accounts/{alice.account_id}/statements/2025-02?format=csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    assert rows[0] == ["date", "type", "counterparty", "memo", "amount", "balance_after"]
+    withdrawal, transfer, deposit = rows[1:]
+    assert withdrawal[0].startswith("2025-02-01")
+    assert withdrawal[1:] == ["withdrawal", "Cash withdrawal", "'=HYPERLINK(\"http://evil\")",
+                              "-20.00", "80.00"]
+    assert transfer[1] == "transfer"
+    assert transfer[2].startswith("'=Bob Builder")  # the recipient's name, guarded too
+    assert transfer[3:] == ["'@SUM(1+1)", "-5.55", "74.45"]
+    assert deposit[3:] == ["'+1", "0.01", "74.46"]
+
+
+@pytest.mark.parametrize("month", ["2025-13", "2025-00", "2025-1", "25-01", "0000-01",
+                                   "9999-12", "abcd-ef", "2025-01-01"])
+def test_bad_months_are_a_422(client, app_bank, month):
+    alice = customer(client, app_bank)
+    assert_problem(alice.get(f"/accounts/{alice.account_id}/statements/{month}"), 422, "month")
+
+
+def test_unknown_statement_format_is_a_422(client, app_bank):
+    alice = customer(client, app_bank)
+    response = alice.get(f"/accounts/{alice.account_id}/statements/2025-01?format=xml")
+    assert_problem(response, 422, "format")
