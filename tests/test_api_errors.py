@@ -137,6 +137,7 @@ def test_wrong_methods_are_a_405_problem(client, app_bank, method, path):
     alice = customer(client, app_bank)
     response = client.open(API + path, method=method, headers=alice.headers())
     assert_problem(response, 405)
+    assert method not in response.headers["Allow"] and "OPTIONS" in response.headers["Allow"]
 
 
 def test_api_answers_are_never_cached(client, app_bank):

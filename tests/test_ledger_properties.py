@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from flaskbank.domain import ledger
 from flaskbank.domain.accounts import luhn_check_digit, normalize_account_number
 from flaskbank.domain.errors import InsufficientFunds, InvalidAmount
-from flaskbank.domain.ledger import Leg, Posting, TransactionType
+from flaskbank.domain.ledger import Leg, Posting, TransactionType, parse_utc_iso, utc_iso
 from flaskbank.domain.money import D, Money, parse_amount
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, history, postings
@@ -185,3 +186,12 @@ def test_the_domain_refuses_an_overdraft_before_the_store_sees_it():
                   AccountStatus.OPEN, "")
     with pytest.raises(InsufficientFunds):
         ledger.withdrawal(acc, Money.of("5.01"), memo="", at="", by="u")
+
+
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31),
+                    timezones=st.just(UTC)), st.timedeltas(min_value=timedelta(microseconds=1),
+                                                            max_value=timedelta(days=3650)))
+def test_timestamp_text_sorts_in_time_order(moment, gap):
+    assume(moment + gap <= datetime(9999, 12, 31, tzinfo=UTC))
+    earlier, later = utc_iso(moment), utc_iso(moment + gap)
+    assert earlier < later and parse_utc_iso(earlier) == moment

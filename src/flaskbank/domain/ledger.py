@@ -29,8 +29,10 @@ MEMO_MAX = 140
 
 
 def utc_iso(moment: datetime) -> str:
-    """ISO 8601 UTC with fixed-width microseconds, so that text order is time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """ISO 8601 UTC with a four-digit year and fixed-width microseconds, so that text order
+    is time order (strftime's %Y does not pad years before 1000)."""
+    m = moment.astimezone(UTC)
+    return f"{m.year:04d}-{m:%m-%dT%H:%M:%S.%f}Z"
 
 
 def parse_utc_iso(text: str) -> datetime:

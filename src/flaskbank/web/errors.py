@@ -83,7 +83,12 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException) -> Any:
         status = error.code or 500
         if _wants_json():
-            return problem(status, error.description or TITLES.get(status, "Error"))
+            response = problem(status, error.description or TITLES.get(status, "Error"))
+            # Keep what the exception says about itself, such as Allow on a 405.
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response
         return render_template("error.html", status=status,
                                message=TITLES.get(status, error.name)), status
 
