@@ -81,6 +81,19 @@ class Posting:
             raise SameAccount("a posting touches each account once")
 
 
+def recorded(posting: Posting, balances_after: dict[str, Money | None],
+             position: str) -> Transaction:
+    """The Transaction a store returns for a posting it has just applied, without reading it
+    back. Entries come debit side first, the order in which stores read them."""
+    entries = tuple(sorted(
+        (Entry(posting.id, leg.account_id, posting.type, leg.amount,
+               balances_after.get(leg.account_id), leg.counterparty, posting.memo,
+               posting.created_at) for leg in posting.legs),
+        key=lambda e: e.amount.amount))
+    return Transaction(posting.id, posting.type, posting.amount, posting.memo,
+                       posting.created_at, posting.initiated_by, entries, position)
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One line of an account's history: the account's side of one transaction."""

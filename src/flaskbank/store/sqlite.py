@@ -25,7 +25,15 @@ from ..domain.errors import (
     StoreError,
     WriteConflict,
 )
-from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
+from ..domain.ledger import (
+    Entry,
+    Posting,
+    PostResult,
+    Transaction,
+    TransactionType,
+    recorded,
+)
+from ..domain.money import Money
 from .base import ApiToken, Page
 from .cursors import decode_cursor, encode_cursor
 from .sqlite_rows import ENTRY_COLS, row_to_account, row_to_entry, row_to_user
@@ -171,8 +179,11 @@ class SqliteStore:
                  posting.memo, posting.created_at, posting.initiated_by),
             )
             seq = cur.lastrowid
+            balances: dict[str, Money | None] = {}
             for leg in posting.legs:
                 after = None if leg.account_id == CASH_ACCOUNT_ID else self._apply(db, leg)
+                balances[leg.account_id] = (None if after is None
+                                            else Money.from_minor(after, leg.amount.currency))
                 db.execute(
                     f"INSERT INTO entries ({ENTRY_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (leg.account_id, seq, posting.id, posting.type.value, leg.amount.minor,
@@ -183,10 +194,7 @@ class SqliteStore:
                 db.execute("INSERT INTO idempotency_keys VALUES (?,?,?,?,?)",
                            (idem.scope, idem.key, idem.fingerprint, posting.id,
                             posting.created_at))
-            txn = self._transaction(db, "t.seq=?", (seq,))
-        if txn is None:  # pragma: no cover - we just wrote it inside this transaction
-            raise StoreError("a posting vanished while it was being written")
-        return PostResult(txn)
+        return PostResult(recorded(posting, balances, str(seq)))
 
     @staticmethod
     def _apply(db: sqlite3.Connection, leg) -> int:  # type: ignore[no-untyped-def]
