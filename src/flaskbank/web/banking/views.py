@@ -1,1 +1,197 @@
-"""Views: parse input, call one service, render or redirect."""
+"""Views: parse input, call one service, render or redirect.
+
+Every page here is the signed-in customer's own: an account id that is not theirs raises
+AccountNotFound in the service, which the error vocabulary answers with a 404 page.
+Money movements redirect after posting (so a reload cannot post again) and carry a one-time
+token, so a double click posts once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from ...domain.accounts import format_account_number
+from ...domain.errors import BankError, IdempotencyConflict
+from ...domain.ledger import PostResult
+from ...services import accounts, history, postings
+from ..auth.views import signed_in
+from ..context import bank, login_required
+from ..filters import money
+from . import bp
+from .export import statement_csv
+from .forms import (
+    DepositForm,
+    HistoryFilterForm,
+    MovementForm,
+    OpenAccountForm,
+    StatementForm,
+    TransferForm,
+    WithdrawForm,
+    currency_choices,
+)
+
+HISTORY_PAGE = 20
+RECENT = 5
+REUSED_FORM = ("This form was already used to post something different, so nothing was posted "
+               "now. Check your history, then submit again.")
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    # Balances and forms with one-time tokens are nobody's to cache; the back button then
+    # reloads a form with a fresh token instead of replaying an old one.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _posted(result: PostResult, account_id: str, done: str) -> Response:
+    """Post/redirect/get, with a flash that says what happened (or that nothing did)."""
+    if result.replayed:
+        flash("This was already posted, so it was not posted again.", "info")
+    else:
+        entry = result.transaction.entry_for(account_id)
+        flash(f"{done} Balance: {money(entry.balance_after)}", "success")
+    return redirect(url_for(".dashboard"))
+
+
+def _refused(form: MovementForm, error: BankError, template: str, **context: Any) -> Any:
+    if isinstance(error, IdempotencyConflict):
+        # The token went with other values before (a form kept from an earlier visit): show
+        # the form with a new token rather than the API's wording about keys.
+        form.renew_token()
+        error = IdempotencyConflict(REUSED_FORM)
+    return form.refused(error, template, **context)
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    user = signed_in()
+    mine = accounts.accounts_of(bank(), user.id)
+    recent = {a.id: history.history(bank(), user.id, a.id, limit=RECENT)[1].items for a in mine}
+    return render_template("banking/dashboard.html", user=user, accounts=mine, recent=recent)
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+@login_required
+def open_account() -> Any:
+    user = signed_in()
+    default = bank().settings.default_currency
+    form = OpenAccountForm(currency=default)
+    form.currency.choices = currency_choices(default)
+    if form.validate_on_submit():
+        try:
+            account = accounts.open_account(bank(), user.id, type=form.type.data,
+                                            currency=form.currency.data)
+        except BankError as error:
+            return form.refused(error, "banking/open_account.html")
+        flash(f"Opened {account.type.value} account {format_account_number(account.number)} "
+              f"in {account.currency}.", "success")
+        return redirect(url_for(".dashboard"))
+    return form.page("banking/open_account.html")
+
+
+@bp.route("/accounts/<account_id>/deposit", methods=["GET", "POST"])
+@login_required
+def deposit(account_id: str) -> Any:
+    user = signed_in()
+    account = accounts.account_of(bank(), user.id, account_id)
+    form = DepositForm()
+    page = {"account": account, "action": "deposit", "title": "Deposit"}
+    if form.validate_on_submit():
+        try:
+            result = postings.deposit(bank(), user.id, account.id, amount=form.amount.data,
+                                      memo=form.memo.data, idempotency_key=form.token.data)
+        except BankError as error:
+            return _refused(form, error, "banking/movement.html", **page)
+        return _posted(result, account.id, f"Deposited {money(result.transaction.amount)} to "
+                                           f"{format_account_number(account.number)}.")
+    return form.page("banking/movement.html", **page)
+
+
+@bp.route("/accounts/<account_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(account_id: str) -> Any:
+    user = signed_in()
+    account = accounts.account_of(bank(), user.id, account_id)
+    form = WithdrawForm()
+    page = {"account": account, "action": "withdraw", "title": "Withdraw"}
+    if form.validate_on_submit():
+        try:
+            result = postings.withdraw(bank(), user.id, account.id, amount=form.amount.data,
+                                       memo=form.memo.data, idempotency_key=form.token.data)
+        except BankError as error:
+            return _refused(form, error, "banking/movement.html", **page)
+        return _posted(result, account.id, f"Withdrew {money(result.transaction.amount)} from "
+                                           f"{format_account_number(account.number)}.")
+    return form.page("banking/movement.html", **page)
+
+
+@bp.route("/transfer", methods=["GET", "POST"])
+@login_required
+def transfer() -> Any:
+    user = signed_in()
+    form = TransferForm(from_account=request.args.get("from"))
+    form.offer(accounts.accounts_of(bank(), user.id))
+    if form.validate_on_submit():
+        source = str(form.from_account.data)
+        try:
+            result = postings.transfer(
+                bank(), user.id, source, amount=form.amount.data, memo=form.memo.data,
+                to_account_number=form.to_account_number.data, to_email=form.to_email.data,
+                idempotency_key=form.token.data)
+        except BankError as error:
+            return _refused(form, error, "banking/transfer.html")
+        sent = result.transaction.entry_for(source)
+        return _posted(result, source, f"Sent {money(result.transaction.amount)} to "
+                                       f"{sent.counterparty}.")
+    return form.page("banking/transfer.html")
+
+
+@bp.get("/accounts/<account_id>/history")
+@login_required
+def account_history(account_id: str) -> Any:
+    user = signed_in()
+    account = accounts.account_of(bank(), user.id, account_id)
+    form = HistoryFilterForm(formdata=request.args)
+    cursor = request.args.get("cursor") or None
+    try:
+        _, page = history.history(bank(), user.id, account.id, limit=HISTORY_PAGE,
+                                  cursor=cursor, since=form.since.data, until=form.until.data,
+                                  type=form.type.data)
+    except BankError as error:
+        return form.refused(error, "banking/history.html", account=account, page=None,
+                            cursor=cursor)
+    return render_template("banking/history.html", form=form, account=account, page=page,
+                           cursor=cursor)
+
+
+def _month(form: StatementForm) -> str:
+    return str(form.month.data or bank().now()[:7])
+
+
+@bp.get("/accounts/<account_id>/statement")
+@login_required
+def statement(account_id: str) -> Any:
+    user = signed_in()
+    account = accounts.account_of(bank(), user.id, account_id)
+    form = StatementForm(formdata=request.args)
+    form.month.data = _month(form)
+    try:
+        found = history.statement(bank(), user.id, account.id, form.month.data)
+    except BankError as error:
+        return form.refused(error, "banking/statement.html", account=account, statement=None)
+    return render_template("banking/statement.html", form=form, account=account, statement=found)
+
+
+@bp.get("/accounts/<account_id>/statement.csv")
+@login_required
+def statement_download(account_id: str) -> Response:
+    user = signed_in()
+    month = _month(StatementForm(formdata=request.args))
+    found = history.statement(bank(), user.id, account_id, month)
+    filename = f"statement-{found.account.number}-{found.month}.csv"
+    return Response(statement_csv(found), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,110 @@
+"""Forms for accounts, money movements, history filters and statements.
+
+Amounts, memos and recipients are passed to the services as typed: the services parse and
+check them, so a rule is written once for the browser and the API alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from wtforms import HiddenField, SelectField, StringField, SubmitField, ValidationError
+from wtforms.widgets import DateInput, MonthInput
+
+from ...domain.accounts import Account, AccountType, format_account_number
+from ...domain.ledger import MEMO_MAX, TransactionType
+from ...domain.money import MINOR_UNITS
+from ..auth.forms import ServiceForm
+from ..filters import money
+
+CURRENCY_NAMES = {"USD": "US dollar", "EUR": "Euro", "GBP": "Pound sterling"}
+
+
+def currency_choices(default: str) -> list[tuple[str, str]]:
+    """The currencies the bank keeps, its default first."""
+    codes = sorted(MINOR_UNITS, key=lambda code: (code != default, code))
+    return [(code, f"{code} – {CURRENCY_NAMES.get(code, code)}") for code in codes]
+
+
+def account_label(account: Account) -> str:
+    return (f"{account.type.value.capitalize()} {format_account_number(account.number)} "
+            f"({money(account.balance)})")
+
+
+def fresh_token() -> str:
+    return str(uuid.uuid4())
+
+
+class OpenAccountForm(ServiceForm):
+    # The choices' texts come from here; whether a value is allowed is the service's call.
+    type = SelectField("Account type", validate_choice=False, default=AccountType.CHECKING.value,
+                       choices=[(t.value, t.value.capitalize()) for t in AccountType])
+    currency = SelectField("Currency", validate_choice=False)
+    submit = SubmitField("Open account")
+
+
+class MovementForm(ServiceForm):
+    """A form that moves money. `token` is a one-time key rendered with the form and passed to
+    the service as the idempotency key: posting the same form twice posts once."""
+
+    token = HiddenField(default=fresh_token)
+    amount = StringField("Amount", default="", render_kw={
+        "inputmode": "decimal", "autocomplete": "off", "required": True, "placeholder": "0.00"})
+    memo = StringField("Memo (optional)", default="", render_kw={"maxlength": MEMO_MAX,
+                                                                  "autocomplete": "off"})
+
+    def validate_token(self, field: HiddenField) -> None:
+        # Without its token a post could not be told from a resubmission; give the form a
+        # new one rather than post without.
+        if not field.data:
+            field.data = fresh_token()
+            raise ValidationError("This form lost its one-time code; please submit it again.")
+
+    def renew_token(self) -> None:
+        """A new token, for a form whose old one was used for a different request."""
+        self.token.data = fresh_token()
+
+
+class DepositForm(MovementForm):
+    submit = SubmitField("Deposit")
+
+
+class WithdrawForm(MovementForm):
+    submit = SubmitField("Withdraw")
+
+
+class TransferForm(MovementForm):
+    # Listed in the order a person reads the form.
+    from_account = SelectField("From account")
+    to_account_number = StringField("Recipient's account number", default="", render_kw={
+        "inputmode": "numeric", "autocomplete": "off", "maxlength": 20})
+    to_email = StringField("or the recipient's email", default="", render_kw={
+        "type": "email", "autocomplete": "off"})
+    submit = SubmitField("Send money")
+
+    def offer(self, accounts: list[Account]) -> None:
+        """The accounts money can be sent from: the person's own open accounts."""
+        self.from_account.choices = [(a.id, account_label(a)) for a in accounts if a.is_open]
+
+
+class HistoryFilterForm(ServiceForm):
+    """Filters read from the query string (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    since = StringField("From", default="", widget=DateInput())
+    until = StringField("Until", default="", widget=DateInput())
+    type = SelectField("Type", validate_choice=False, default="",
+                       choices=[("", "All types")] + [(t.value, t.value.capitalize())
+                                                      for t in TransactionType])
+
+
+class StatementForm(ServiceForm):
+    """The month to show (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    month = StringField("Month", default="", widget=MonthInput(),
+                        render_kw={"pattern": r"[0-9]{4}-[0-9]{2}", "placeholder": "YYYY-MM"})
