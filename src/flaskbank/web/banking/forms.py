@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import uuid
 
-from wtforms import HiddenField, SelectField, StringField, SubmitField, ValidationError
+from wtforms import (
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
 from wtforms.widgets import DateInput, MonthInput
 
 from ...domain.accounts import Account, AccountType, format_account_number
@@ -20,10 +27,10 @@ from ..filters import money
 CURRENCY_NAMES = {"USD": "US dollar", "EUR": "Euro", "GBP": "Pound sterling"}
 
 
-def currency_choices(default: str) -> list[tuple[str, str]]:
+def currency_choices(default: str) -> list[SelectChoice]:
     """The currencies the bank keeps, its default first."""
     codes = sorted(MINOR_UNITS, key=lambda code: (code != default, code))
-    return [(code, f"{code} – {CURRENCY_NAMES.get(code, code)}") for code in codes]
+    return [SelectChoice(code, f"{code} – {CURRENCY_NAMES.get(code, code)}") for code in codes]
 
 
 def account_label(account: Account) -> str:
@@ -38,7 +45,7 @@ def fresh_token() -> str:
 class OpenAccountForm(ServiceForm):
     # The choices' texts come from here; whether a value is allowed is the service's call.
     type = SelectField("Account type", validate_choice=False, default=AccountType.CHECKING.value,
-                       choices=[(t.value, t.value.capitalize()) for t in AccountType])
+                       choices=[SelectChoice(t.value, t.value.capitalize()) for t in AccountType])
     currency = SelectField("Currency", validate_choice=False)
     submit = SubmitField("Open account")
 
@@ -54,9 +61,9 @@ class MovementForm(ServiceForm):
                                                                   "autocomplete": "off"})
 
     def validate_token(self, field: HiddenField) -> None:
-        # Without its token a post could not be told from a resubmission; give the form a
-        # new one rather than post without.
-        if not field.data:
+        # Without the token it was rendered with, a post could not be told from a
+        # resubmission (the default would be a new one): refuse it, with a token for next time.
+        if not field.raw_data or not field.raw_data[0]:
             field.data = fresh_token()
             raise ValidationError("This form lost its one-time code; please submit it again.")
 
@@ -84,7 +91,8 @@ class TransferForm(MovementForm):
 
     def offer(self, accounts: list[Account]) -> None:
         """The accounts money can be sent from: the person's own open accounts."""
-        self.from_account.choices = [(a.id, account_label(a)) for a in accounts if a.is_open]
+        self.from_account.choices = [SelectChoice(a.id, account_label(a))
+                                    for a in accounts if a.is_open]
 
 
 class HistoryFilterForm(ServiceForm):
@@ -96,8 +104,8 @@ class HistoryFilterForm(ServiceForm):
     since = StringField("From", default="", widget=DateInput())
     until = StringField("Until", default="", widget=DateInput())
     type = SelectField("Type", validate_choice=False, default="",
-                       choices=[("", "All types")] + [(t.value, t.value.capitalize())
-                                                      for t in TransactionType])
+                       choices=[SelectChoice("", "All types")]
+                       + [SelectChoice(t.value, t.value.capitalize()) for t in TransactionType])
 
 
 class StatementForm(ServiceForm):
