@@ -7,7 +7,7 @@ import pytest
 from conftest import new_customer
 from flaskbank.domain.accounts import format_account_number
 from flaskbank.services import accounts, history
-from test_web_support import Page, balance, customer_client, token_of
+from test_web_support import BAD_AMOUNTS, Page, balance, customer_client, token_of
 
 XSS = "<script>alert(1)</script>"
 
@@ -101,14 +101,6 @@ def test_a_form_without_its_token_posts_nothing(app, app_bank):
     assert "one-time code" in page.form_errors[0]
     assert page.value("token")  # a new one, so the next submit can post
     assert balance(app_bank, ada) == "100.00"
-
-
-BAD_AMOUNTS = [
-    ("", "positive number"), ("0", "greater than zero"), ("0.00", "greater than zero"),
-    ("-1", "positive number"), ("1.234", "at most 2 decimal places"), ("abc", "positive number"),
-    ("1e3", "positive number"), ("1,000", "positive number"), ("NaN", "positive number"),
-    ("10000.01", "may not exceed 10,000.00 USD"), (" ", "positive number"),
-]
 
 
 @pytest.mark.parametrize("kind", ["deposit", "withdraw"])

@@ -14,6 +14,14 @@ from conftest import Customer, new_customer
 from flaskbank.services import accounts
 from flaskbank.services.bank import Bank
 
+# Amounts a form must refuse, with (part of) the message shown next to the field.
+BAD_AMOUNTS = [
+    ("", "positive number"), ("0", "greater than zero"), ("0.00", "greater than zero"),
+    ("-1", "positive number"), ("1.234", "at most 2 decimal places"), ("abc", "positive number"),
+    ("1e3", "positive number"), ("1,000", "positive number"), ("NaN", "positive number"),
+    ("10000.01", "may not exceed 10,000.00 USD"), (" ", "positive number"),
+]
+
 
 @dataclass
 class Element:
