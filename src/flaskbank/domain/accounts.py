@@ -41,6 +41,22 @@ class User:
     password_hash: str
     role: Role
     created_at: str
+    #: Set for staff created with a one-time password: nothing else until it is changed.
+    must_change_password: bool = False
+    #: Base32 TOTP secret once two-factor authentication is confirmed, else None.
+    totp_secret: str | None = None
+    #: The last TOTP time step accepted, so that a code cannot be replayed.
+    totp_last_step: int = 0
+    #: Hashes of the unused one-time recovery codes.
+    recovery_codes: tuple[str, ...] = ()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is not Role.CUSTOMER
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_secret is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +69,8 @@ class Account:
     balance: Money
     status: AccountStatus
     opened_at: str
+    #: Why the account is frozen or closed, shown to its owner.
+    status_reason: str = ""
 
     @property
     def is_open(self) -> bool:

@@ -16,6 +16,7 @@ from typing import Generic, Protocol, TypeVar
 
 from ..domain.accounts import Account, AccountStatus, User
 from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
+from ..domain.security import AuditAction, AuditEvent, LoginThrottle, WebSession
 
 T = TypeVar("T")
 
@@ -70,7 +71,9 @@ class Store(Protocol):
     def accounts_of(self, user_id: str) -> list[Account]:
         """The user's accounts, oldest first."""
 
-    def set_account_status(self, account_id: str, status: AccountStatus) -> None: ...
+    def set_account_status(self, account_id: str, status: AccountStatus,
+                           reason: str = "") -> None:
+        """Raises AccountNotFound for an unknown id."""
 
     # -- the ledger ---------------------------------------------------------------------
     def post(self, posting: Posting) -> PostResult:
@@ -115,3 +118,49 @@ class Store(Protocol):
     def get_token(self, token_hash: str) -> ApiToken | None: ...
 
     def revoke_token(self, token_hash: str) -> None: ...
+
+    def tokens_of(self, user_id: str) -> list[ApiToken]:
+        """The user's tokens, newest first (revoked and expired ones too)."""
+
+    def revoke_tokens_of(self, user_id: str) -> int:
+        """Revoke every token of the user; returns how many were live."""
+
+    # -- security (issue: sessions, lockout, 2FA, staff, audit) --------------------------
+    def record_totp_step(self, user_id: str, step: int) -> bool:
+        """Atomically accept a TOTP time step if it is later than the last one accepted;
+        False means the code was already used (a replay)."""
+
+    def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        """Atomically remove one unused recovery code; False if it was not there."""
+
+    def search_users(self, text: str, *, limit: int) -> list[User]:
+        """Users whose email or name starts with `text` (case-insensitive), or who own the
+        account with that number; for staff only."""
+
+    def list_users(self, *, limit: int, cursor: str | None = None) -> Page[User]:
+        """Every user, oldest first (admin user management)."""
+
+    def save_session(self, session: WebSession) -> None: ...
+
+    def get_session(self, id_hash: str) -> WebSession | None: ...
+
+    def delete_session(self, id_hash: str) -> None: ...
+
+    def delete_sessions_of(self, user_id: str, *, keep: str | None = None) -> int:
+        """End every session of the user but `keep` (a session hash); returns how many."""
+
+    def login_throttle(self, email_key: str) -> LoginThrottle: ...
+
+    def record_login_failure(self, email_key: str) -> int:
+        """Atomically count one more failure; returns the count."""
+
+    def lock_login(self, email_key: str, until: str) -> None: ...
+
+    def clear_login_failures(self, email_key: str) -> None: ...
+
+    def append_audit(self, event: AuditEvent) -> None: ...
+
+    def audit_log(self, *, limit: int, cursor: str | None = None,
+                  action: AuditAction | None = None, actor_email: str | None = None,
+                  since: str | None = None, until: str | None = None) -> Page[AuditEvent]:
+        """Newest first; since inclusive, until exclusive."""

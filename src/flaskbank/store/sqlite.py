@@ -36,12 +36,13 @@ from ..domain.ledger import (
 from ..domain.money import Money
 from .base import ApiToken, Page
 from .cursors import decode_cursor, encode_cursor
-from .sqlite_rows import ENTRY_COLS, row_to_account, row_to_entry, row_to_user
+from .sqlite_rows import ENTRY_COLS, row_to_account, row_to_entry, row_to_user, user_row
+from .sqlite_security import SqliteSecurity
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-class SqliteStore:
+class SqliteStore(SqliteSecurity):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -95,11 +96,9 @@ class SqliteStore:
     def add_user(self, user: User) -> None:
         try:
             with self._write() as db:
-                db.execute(
-                    "INSERT INTO users VALUES (?,?,?,?,?,?,?)",
-                    (user.id, user.email, user.email.lower(), user.full_name,
-                     user.password_hash, user.role.value, user.created_at),
-                )
+                row = user_row(user)
+                db.execute(f"INSERT INTO users ({','.join(row)}) "
+                           f"VALUES ({','.join(':' + k for k in row)})", row)
         except sqlite3.IntegrityError as e:
             raise EmailTaken("that email is already registered") from e
 
@@ -116,12 +115,9 @@ class SqliteStore:
     def update_user(self, user: User, *, previous_email: str) -> None:
         try:
             with self._write() as db:
-                db.execute(
-                    "UPDATE users SET email=?, email_key=?, full_name=?, password_hash=?, role=?"
-                    " WHERE id=?",
-                    (user.email, user.email.lower(), user.full_name, user.password_hash,
-                     user.role.value, user.id),
-                )
+                row = user_row(user)
+                db.execute(f"UPDATE users SET {','.join(f'{k}=:{k}' for k in row)} "
+                           "WHERE id=:id", row)
         except sqlite3.IntegrityError as e:
             raise EmailTaken("that email is already registered") from e
 
@@ -133,10 +129,10 @@ class SqliteStore:
         try:
             with self._write() as db:
                 db.execute(
-                    "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?)",
+                    "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?)",
                     (account.id, account.number, account.user_id, account.type.value,
                      account.currency, account.balance.minor, account.status.value,
-                     account.opened_at),
+                     account.opened_at, account.status_reason),
                 )
         except sqlite3.IntegrityError as e:
             raise WriteConflict("account number already taken") from e
@@ -155,10 +151,11 @@ class SqliteStore:
         ).fetchall()
         return [row_to_account(r) for r in rows]
 
-    def set_account_status(self, account_id: str, status: AccountStatus) -> None:
+    def set_account_status(self, account_id: str, status: AccountStatus,
+                           reason: str = "") -> None:
         with self._write() as db:
-            if not db.execute("UPDATE accounts SET status=? WHERE id=?",
-                              (status.value, account_id)).rowcount:
+            if not db.execute("UPDATE accounts SET status=?, status_reason=? WHERE id=?",
+                              (status.value, reason, account_id)).rowcount:
                 raise AccountNotFound("no such account")
 
     # -- the ledger ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 from ..domain.accounts import Account, AccountStatus, AccountType, Role, User
@@ -14,7 +15,19 @@ ENTRY_COLS = ("account_id, seq, transaction_id, type, amount_minor, currency, "
 
 def row_to_user(r: sqlite3.Row) -> User:
     return User(r["id"], r["email"], r["full_name"], r["password_hash"], Role(r["role"]),
-                r["created_at"])
+                r["created_at"], must_change_password=bool(r["must_change_password"]),
+                totp_secret=r["totp_secret"], totp_last_step=r["totp_last_step"],
+                recovery_codes=tuple(json.loads(r["recovery_codes"])))
+
+
+def user_row(user: User) -> dict[str, object]:
+    """The users-table columns for a user, by name."""
+    return {"id": user.id, "email": user.email, "email_key": user.email.lower(),
+            "full_name": user.full_name, "password_hash": user.password_hash,
+            "role": user.role.value, "created_at": user.created_at,
+            "must_change_password": int(user.must_change_password),
+            "totp_secret": user.totp_secret, "totp_last_step": user.totp_last_step,
+            "recovery_codes": json.dumps(list(user.recovery_codes))}
 
 
 def row_to_account(r: sqlite3.Row) -> Account:
@@ -22,6 +35,7 @@ def row_to_account(r: sqlite3.Row) -> Account:
         id=r["id"], number=r["number"], user_id=r["user_id"], type=AccountType(r["type"]),
         currency=r["currency"], balance=Money.from_minor(r["balance_minor"], r["currency"]),
         status=AccountStatus(r["status"]), opened_at=r["opened_at"],
+        status_reason=r["status_reason"],
     )
 
 

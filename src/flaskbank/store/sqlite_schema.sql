@@ -6,8 +6,13 @@ CREATE TABLE IF NOT EXISTS users (
     full_name     TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     role          TEXT NOT NULL,
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,
+    must_change_password INTEGER NOT NULL DEFAULT 0,
+    totp_secret   TEXT,
+    totp_last_step INTEGER NOT NULL DEFAULT 0,
+    recovery_codes TEXT NOT NULL DEFAULT '[]'    -- JSON list of code hashes
 );
+CREATE INDEX IF NOT EXISTS users_by_name ON users (lower(full_name));
 CREATE TABLE IF NOT EXISTS accounts (
     id            TEXT PRIMARY KEY,
     number        TEXT NOT NULL UNIQUE,
@@ -17,7 +22,8 @@ CREATE TABLE IF NOT EXISTS accounts (
     -- The database re-checks the domain's rule at commit: no customer balance below zero.
     balance_minor INTEGER NOT NULL CHECK (balance_minor >= 0),
     status        TEXT NOT NULL,
-    opened_at     TEXT NOT NULL
+    opened_at     TEXT NOT NULL,
+    status_reason TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS accounts_by_user ON accounts (user_id, opened_at);
 -- seq is the global feed order that analytics read incrementally.
@@ -63,3 +69,36 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     expires_at TEXT NOT NULL,
     revoked    INTEGER NOT NULL DEFAULT 0
 );
+-- Browser sessions: the cookie holds a random id, we keep only its SHA-256.
+CREATE TABLE IF NOT EXISTS web_sessions (
+    id_hash      TEXT PRIMARY KEY,
+    user_id      TEXT,
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    data         TEXT NOT NULL                   -- JSON
+);
+CREATE INDEX IF NOT EXISTS web_sessions_by_user ON web_sessions (user_id);
+-- Failed logins per email (also unknown ones, so that a lock reveals nothing).
+CREATE TABLE IF NOT EXISTS login_throttles (
+    email_key    TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    locked_until TEXT
+) WITHOUT ROWID;
+-- Append-only: the store offers no update or delete for it.
+CREATE TABLE IF NOT EXISTS audit_log (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    at         TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    actor_id   TEXT,
+    actor_email TEXT NOT NULL,
+    ip         TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    details    TEXT NOT NULL                     -- JSON
+);
+CREATE INDEX IF NOT EXISTS audit_by_action ON audit_log (action, seq);
+CREATE INDEX IF NOT EXISTS audit_by_actor ON audit_log (actor_email, seq);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;

@@ -1,0 +1,115 @@
+"""Security rules in the bank's words: who may do what, when a login locks, when a session
+ends, and what goes into the audit log. Pure data and functions; the services apply them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from .accounts import Role
+
+
+class Permission(StrEnum):
+    VIEW_CUSTOMERS = "view_customers"
+    FREEZE_ACCOUNTS = "freeze_accounts"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT_LOG = "view_audit_log"
+
+
+#: The one place that says what each role may do; views ask it through `allows`.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CUSTOMER: frozenset(),
+    Role.FRAUD_ANALYST: frozenset({Permission.VIEW_CUSTOMERS, Permission.FREEZE_ACCOUNTS}),
+    Role.FINANCIAL_MANAGER: frozenset({Permission.VIEW_CUSTOMERS}),
+    Role.COMPLIANCE_OFFICER: frozenset({Permission.VIEW_CUSTOMERS, Permission.VIEW_AUDIT_LOG}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """After `threshold` failed logins in a row the email is locked; each further failure
+    doubles the lock, up to `max_lock`."""
+
+    threshold: int = 5
+    base_lock: timedelta = timedelta(minutes=1)
+    max_lock: timedelta = timedelta(hours=24)
+
+    def lock_for(self, failures: int) -> timedelta | None:
+        if failures < self.threshold:
+            return None
+        doublings = min(failures - self.threshold, 20)
+        return min(self.base_lock * (2**doublings), self.max_lock)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(minutes=15)
+    absolute: timedelta = timedelta(hours=12)
+    #: last_seen is written at most this often, so that reading pages is not a write each.
+    touch_every: timedelta = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginThrottle:
+    failures: int = 0
+    locked_until: str | None = None  # ISO 8601 UTC
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A browser session. The cookie holds a random id; the store keeps only its hash."""
+
+    id_hash: str
+    user_id: str | None
+    created_at: str
+    last_seen_at: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def expired(self, now: datetime, policy: SessionPolicy) -> bool:
+        from .ledger import parse_utc_iso
+
+        return (now - parse_utc_iso(self.last_seen_at) > policy.idle
+                or now - parse_utc_iso(self.created_at) > policy.absolute)
+
+
+class AuditAction(StrEnum):
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_LOCKED = "login_locked"
+    LOGOUT = "logout"
+    PASSWORD_CHANGED = "password_changed"
+    TWO_FACTOR_ENABLED = "two_factor_enabled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    TWO_FACTOR_FAILED = "two_factor_failed"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    TOKEN_CREATED = "token_created"
+    TOKEN_REVOKED = "token_revoked"
+    SESSIONS_REVOKED = "sessions_revoked"
+    STAFF_CREATED = "staff_created"
+    ROLE_CHANGED = "role_changed"
+    LOGIN_UNLOCKED = "login_unlocked"
+    CUSTOMER_VIEWED = "customer_viewed"
+    CUSTOMER_SEARCHED = "customer_searched"
+    ACCOUNT_FROZEN = "account_frozen"
+    ACCOUNT_UNFROZEN = "account_unfrozen"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One line of the append-only audit log: who did what, when, from where."""
+
+    id: str
+    at: str
+    action: AuditAction
+    actor_id: str | None
+    actor_email: str
+    ip: str
+    target: str = ""
+    details: dict[str, str] = field(default_factory=dict)
