@@ -76,3 +76,25 @@ class WriteConflict(BankError):
 
 class StoreError(BankError):
     """The store failed for a reason of its own (network, disk); nothing was posted."""
+
+
+class LoginLocked(BankError):
+    """The person (or someone guessing) failed to log in too often; the email is locked."""
+
+    def __init__(self, message: str, *, until: str) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+class SecondFactorRequired(BankError):
+    """The person's account has two-factor authentication and no (valid) code was given."""
+
+    field = "otp"
+
+
+class NotPermitted(BankError):
+    """A signed-in person asked for something their role does not allow."""
+
+
+class PasswordChangeRequired(BankError):
+    """The person must replace a one-time password before doing anything else."""

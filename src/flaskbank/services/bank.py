@@ -10,6 +10,7 @@ from typing import Protocol
 
 from ..domain.ledger import utc_iso
 from ..domain.money import DEFAULT_CURRENCY, Money
+from ..domain.security import LockoutPolicy, SessionPolicy
 from ..store.base import Store
 
 
@@ -27,6 +28,8 @@ class Settings:
     token_ttl_seconds: int = 3600
     history_page_max: int = 100
     default_currency: str = DEFAULT_CURRENCY
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    sessions: SessionPolicy = field(default_factory=SessionPolicy)
 
     def limit(self, currency: str) -> Money:
         return Money.of(self.max_transaction, currency)

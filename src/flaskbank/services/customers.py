@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
+from importlib import resources
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -34,11 +36,27 @@ def clean_name(name: object) -> str:
     return name
 
 
-def check_password(password: object, field: str = "password") -> str:
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of most common passwords (flaskbank/data/common_passwords.txt)."""
+    text = resources.files("flaskbank.data").joinpath("common_passwords.txt").read_text()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def check_password(password: object, field: str = "password", *,
+                   personal: tuple[str, ...] = ()) -> str:
+    """The password policy: long enough, not absurdly long, and neither a common password
+    (also with digits or symbols tacked on) nor the person's own email or name."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
         raise ValidationFailed({field: f"use at least {PASSWORD_MIN} characters"})
     if len(password) > PASSWORD_MAX:
         raise ValidationFailed({field: f"use at most {PASSWORD_MAX} characters"})
+    folded = password.lower()
+    stem = folded.rstrip("0123456789!@#$%^&*()-_=+.?~ ")
+    if folded in common_passwords() or stem in common_passwords():
+        raise ValidationFailed({field: "that password is too common; choose another"})
+    if any(p and (folded == p.lower() or stem == p.lower()) for p in personal):
+        raise ValidationFailed({field: "do not use your email or name as your password"})
     return password
 
 
@@ -46,12 +64,16 @@ def register(bank: Bank, *, email: object, full_name: object, password: object) 
     """A new customer. Nobody registers as staff: the role is always customer."""
     errors: dict[str, str] = {}
     values = {}
-    for key, check, value in (("email", clean_email, email), ("full_name", clean_name, full_name),
-                              ("password", check_password, password)):
+    for key, check, value in (("email", clean_email, email), ("full_name", clean_name, full_name)):
         try:
             values[key] = check(value)
         except ValidationFailed as e:
             errors.update(e.errors)
+    personal = tuple(str(v) for v in (email, full_name, str(email).split("@")[0]))
+    try:
+        values["password"] = check_password(password, personal=personal)
+    except ValidationFailed as e:
+        errors.update(e.errors)
     if errors:
         raise ValidationFailed(errors)
     user = User(id=new_id(), email=values["email"], full_name=values["full_name"],
@@ -113,11 +135,17 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
 
 
 def change_password(bank: Bank, user_id: str, *, old_password: object,
-                    new_password: object) -> None:
+                    new_password: object, keep_session: str | None = None) -> None:
+    """Replace the password; ends the user's other sessions (all but `keep_session`, a
+    session hash) and revokes their API tokens."""
     user = bank.store.get_user(user_id)
     if user is None or not isinstance(old_password, str) or not bank.passwords.verify(
             user.password_hash, old_password):
         raise ValidationFailed({"old_password": "that is not your current password"})
-    new = check_password(new_password, "new_password")
-    bank.store.update_user(replace(user, password_hash=bank.passwords.hash(new)),
-                           previous_email=user.email)
+    new = check_password(new_password, "new_password",
+                         personal=(user.email, user.full_name, user.email.split("@")[0]))
+    bank.store.update_user(replace(user, password_hash=bank.passwords.hash(new),
+                                   must_change_password=False), previous_email=user.email)
+    # A new password ends every other way in: other sessions and every API token.
+    bank.store.delete_sessions_of(user.id, keep=keep_session)
+    bank.store.revoke_tokens_of(user.id)

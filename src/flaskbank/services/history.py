@@ -44,17 +44,23 @@ def history(bank: Bank, user_id: str, account_id: object, *, limit: object = 20,
         except ValueError:
             raise ValidationFailed({"type": "type must be deposit, withdrawal or transfer"}) \
                 from None
+    start, end = day_bounds(since, until)
+    page = bank.store.history(account.id, limit=size, cursor=cursor or None,
+                              since=start, until=end, type=kind)
+    return account, page
+
+
+def day_bounds(since: object, until: object) -> tuple[str | None, str | None]:
+    """Calendar days (UTC, both inclusive) as the stores' bounds: since inclusive, until
+    exclusive (the start of the day after `until`)."""
     start, end = _day(since, "since"), _day(until, "until")
     if start and end and end < start:
         raise ValidationFailed({"until": "until must not be before since"})
-    # The store's upper bound is exclusive: the start of the day after `until`.
     try:
         end_text = utc_iso(end + timedelta(days=1)) if end is not None else None
     except OverflowError:  # until=9999-12-31 has no next day; nothing is later anyway
         end_text = None
-    page = bank.store.history(account.id, limit=size, cursor=cursor or None,
-                              since=utc_iso(start) if start else None, until=end_text, type=kind)
-    return account, page
+    return (utc_iso(start) if start else None), end_text
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,13 @@ import secrets
 from datetime import timedelta
 
 from ..domain.accounts import User
+from ..domain.errors import PasswordChangeRequired
 from ..domain.ledger import parse_utc_iso, utc_iso
+from ..domain.security import AuditAction
 from ..store.base import ApiToken
+from . import authentication
+from .audit import Actor, record
 from .bank import Bank
-from .customers import authenticate
 
 
 def _hash(token: str) -> str:
@@ -18,12 +21,20 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(bank: Bank, *, email: object, password: object) -> tuple[str, str]:
-    """(token, expires_at) for valid credentials; raises InvalidCredentials otherwise."""
-    user = authenticate(bank, email=email, password=password)
+def issue_token(bank: Bank, *, email: object, password: object, otp: object = None,
+                ip: str = "") -> tuple[str, str]:
+    """(token, expires_at) for valid credentials, and the TOTP or recovery code when the user
+    has two-factor authentication. Raises InvalidCredentials, LoginLocked or
+    SecondFactorRequired; failures count toward the same lock as web logins."""
+    user = authentication.check_password(bank, email=email, password=password, ip=ip)
+    if user.must_change_password:
+        raise PasswordChangeRequired("change your one-time password in the web app first")
+    authentication.check_second_factor(bank, user, otp, ip)
+    authentication.succeeded(bank, user, ip)
     token = secrets.token_urlsafe(32)
     expires = utc_iso(bank.clock() + timedelta(seconds=bank.settings.token_ttl_seconds))
     bank.store.add_token(ApiToken(_hash(token), user.id, bank.now(), expires))
+    record(bank, Actor.of(user, ip), AuditAction.TOKEN_CREATED, _hash(token)[:12])
     return token, expires
 
 
@@ -37,5 +48,21 @@ def user_for_token(bank: Bank, token: str) -> User | None:
     return bank.store.get_user(record.user_id)
 
 
-def revoke_token(bank: Bank, token: str) -> None:
-    bank.store.revoke_token(_hash(token))
+def revoke_token(bank: Bank, token: str, *, ip: str = "") -> None:
+    record_hash = _hash(token)
+    found = bank.store.get_token(record_hash)
+    bank.store.revoke_token(record_hash)
+    if found is not None:
+        record(bank, Actor(found.user_id, "", ip), AuditAction.TOKEN_REVOKED, record_hash[:12])
+
+
+def tokens_of(bank: Bank, user: User) -> list[ApiToken]:
+    return bank.store.tokens_of(user.id)
+
+
+def revoke_own_token(bank: Bank, user: User, token_id: str, *, ip: str = "") -> None:
+    """Revoke one of the user's tokens by its listed id (the start of its hash)."""
+    for token in bank.store.tokens_of(user.id):
+        if len(token_id) >= 12 and token.token_hash.startswith(token_id):
+            bank.store.revoke_token(token.token_hash)
+            record(bank, Actor.of(user, ip), AuditAction.TOKEN_REVOKED, token_id)

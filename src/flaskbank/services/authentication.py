@@ -1,0 +1,106 @@
+"""Logging in: password, lockout after repeated failures, the second factor, and the
+security events each step writes to the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import pyotp
+
+from ..domain.accounts import User
+from ..domain.errors import InvalidCredentials, LoginLocked, SecondFactorRequired
+from ..domain.ledger import parse_utc_iso, utc_iso
+from ..domain.security import AuditAction, LockoutPolicy
+from . import customers
+from .audit import Actor, record
+from .bank import Bank
+
+RECOVERY_CODES = 10
+
+
+def _key(email: object) -> str:
+    return email.strip().lower() if isinstance(email, str) else ""
+
+
+def check_password(bank: Bank, *, email: object, password: object, ip: str,
+                   policy: LockoutPolicy | None = None) -> User:
+    """The first step of a login. Unknown emails and wrong passwords fail alike and count
+    alike toward the lock, so that neither the answer nor a lock reveals who is a customer."""
+    policy = policy or bank.settings.lockout
+    key = _key(email)
+    refuse_if_locked(bank, key, ip)
+    try:
+        user = customers.authenticate(bank, email=email, password=password)
+    except InvalidCredentials:
+        count_failure(bank, key, ip, policy, AuditAction.LOGIN_FAILED)
+        raise
+    return user
+
+
+def refuse_if_locked(bank: Bank, key: str, ip: str) -> None:
+    throttle = bank.store.login_throttle(key)
+    if throttle.locked_until and parse_utc_iso(throttle.locked_until) > bank.clock():
+        record(bank, Actor(None, key, ip), AuditAction.LOGIN_LOCKED, key,
+               until=throttle.locked_until)
+        raise LoginLocked("too many failed attempts; try again later",
+                          until=throttle.locked_until)
+
+
+def count_failure(bank: Bank, key: str, ip: str, policy: LockoutPolicy,
+                  action: AuditAction) -> None:
+    failures = bank.store.record_login_failure(key)
+    record(bank, Actor(None, key, ip), action, key, failures=str(failures))
+    lock = policy.lock_for(failures)
+    if lock is not None:
+        bank.store.lock_login(key, utc_iso(bank.clock() + lock))
+
+
+def succeeded(bank: Bank, user: User, ip: str) -> None:
+    """The whole login (both factors) went through."""
+    bank.store.clear_login_failures(_key(user.email))
+    record(bank, Actor.of(user, ip), AuditAction.LOGIN_SUCCEEDED, user.id)
+
+
+def check_second_factor(bank: Bank, user: User, code: object, ip: str) -> None:
+    """Accept a current TOTP code (never one already used) or an unused recovery code;
+    a failure counts toward the same lock as a wrong password."""
+    if not user.has_two_factor:
+        return
+    text = "".join(code.split()) if isinstance(code, str) else ""
+    if not text:
+        raise SecondFactorRequired("enter the code from your authenticator app")
+    refuse_if_locked(bank, _key(user.email), ip)
+    if text.isdigit() and len(text) == 6:
+        step = matching_step(user.totp_secret or "", text, bank)
+        if step is not None and bank.store.record_totp_step(user.id, step):
+            return
+    elif bank.store.use_recovery_code(user.id, hash_recovery_code(text)):
+        record(bank, Actor.of(user, ip), AuditAction.RECOVERY_CODE_USED, user.id)
+        return
+    count_failure(bank, _key(user.email), ip, bank.settings.lockout,
+                  AuditAction.TWO_FACTOR_FAILED)
+    raise SecondFactorRequired("that code is not valid (or was already used)")
+
+
+def matching_step(secret: str, code: str, bank: Bank) -> int | None:
+    """The 30-second time step whose code this is, allowing one step of clock drift."""
+    totp = pyotp.TOTP(secret)
+    now = bank.clock()
+    for drift in (0, -1, 1):
+        moment = now + timedelta(seconds=30 * drift)
+        if secrets.compare_digest(totp.at(moment), code):
+            return int(totp.timecode(moment))
+    return None
+
+
+def hash_recovery_code(code: str) -> str:
+    # Recovery codes carry 50 random bits each and are single-use: a plain hash suffices.
+    return hashlib.sha256(code.strip().lower().replace("-", "").encode()).hexdigest()
+
+
+def new_recovery_codes() -> list[str]:
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return ["-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
+            for _ in range(RECOVERY_CODES)]

@@ -1,0 +1,121 @@
+"""What bank staff do: find customers, look at them read-only, freeze and unfreeze accounts,
+and (admins) manage users. Every use case checks the role first and writes the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+
+from ..domain.accounts import Account, AccountStatus, Role, User
+from ..domain.errors import AccountNotFound, ValidationFailed
+from ..domain.ledger import Entry, new_id
+from ..domain.security import AuditAction, Permission
+from ..store.base import ApiToken, Page
+from .audit import Actor, record
+from .bank import Bank
+from .customers import clean_email, clean_name
+from .permissions import require
+
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    user: User
+    accounts: list[Account]
+    recent: dict[str, list[Entry]]  # account id -> last entries, newest first
+    tokens: list[ApiToken]
+
+
+def create_staff(bank: Bank, *, email: object, full_name: object, role: object,
+                 actor: Actor) -> tuple[User, str]:
+    """A staff user with a one-time password that must be changed at first login.
+    Used by `flaskbank create-staff` (actor: the CLI) and by admins in the UI."""
+    try:
+        kind = Role(role if isinstance(role, str) else "")
+    except ValueError:
+        raise ValidationFailed({"role": "choose a staff role"}) from None
+    if kind is Role.CUSTOMER:
+        raise ValidationFailed({"role": "customers register themselves"})
+    password = secrets.token_urlsafe(12)
+    user = User(id=new_id(), email=clean_email(email), full_name=clean_name(full_name),
+                password_hash=bank.passwords.hash(password), role=kind, created_at=bank.now(),
+                must_change_password=True)
+    bank.store.add_user(user)
+    record(bank, actor, AuditAction.STAFF_CREATED, user.id, email=user.email, role=kind.value)
+    return user, password
+
+
+def search_customers(bank: Bank, staff: User, text: object, actor: Actor) -> list[User]:
+    require(staff, Permission.VIEW_CUSTOMERS)
+    query = text.strip() if isinstance(text, str) else ""
+    if len(query) < 2 or len(query) > 100:
+        raise ValidationFailed({"q": "type 2 to 100 characters of a name, email or number"})
+    record(bank, actor, AuditAction.CUSTOMER_SEARCHED, "", query=query)
+    return bank.store.search_users(query, limit=50)
+
+
+def view_customer(bank: Bank, staff: User, user_id: str, actor: Actor) -> CustomerView:
+    require(staff, Permission.VIEW_CUSTOMERS)
+    user = bank.store.get_user(user_id)
+    if user is None:
+        raise AccountNotFound("no such customer")
+    record(bank, actor, AuditAction.CUSTOMER_VIEWED, user.id)
+    accounts = bank.store.accounts_of(user.id)
+    recent = {a.id: bank.store.history(a.id, limit=10).items for a in accounts}
+    return CustomerView(user, accounts, recent, bank.store.tokens_of(user.id))
+
+
+def set_frozen(bank: Bank, staff: User, account_id: str, *, frozen: bool, reason: object,
+               actor: Actor) -> Account:
+    """Freeze (or unfreeze) an account; a reason is required and shown to the customer."""
+    require(staff, Permission.FREEZE_ACCOUNTS)
+    text = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if not text or len(text) > REASON_MAX:
+        raise ValidationFailed({"reason": f"give a reason (at most {REASON_MAX} characters)"})
+    account = bank.store.get_account(account_id)
+    if account is None:
+        raise AccountNotFound("no such account")
+    status = AccountStatus.FROZEN if frozen else AccountStatus.OPEN
+    bank.store.set_account_status(account.id, status, text if frozen else "")
+    action = AuditAction.ACCOUNT_FROZEN if frozen else AuditAction.ACCOUNT_UNFROZEN
+    record(bank, actor, action, account.id, number=account.number, reason=text)
+    return replace(account, status=status, status_reason=text if frozen else "")
+
+
+def list_users(bank: Bank, admin: User, cursor: str | None = None) -> Page[User]:
+    require(admin, Permission.MANAGE_USERS)
+    return bank.store.list_users(limit=50, cursor=cursor)
+
+
+def change_role(bank: Bank, admin: User, user_id: str, role: object, actor: Actor) -> User:
+    require(admin, Permission.MANAGE_USERS)
+    user = bank.store.get_user(user_id)
+    if user is None:
+        raise AccountNotFound("no such user")
+    try:
+        kind = Role(role if isinstance(role, str) else "")
+    except ValueError:
+        raise ValidationFailed({"role": "not a role"}) from None
+    if user.id == admin.id:
+        raise ValidationFailed({"role": "you cannot change your own role"})
+    updated = replace(user, role=kind)
+    bank.store.update_user(updated, previous_email=user.email)
+    # New powers or fewer: either way, sessions started under the old role end now.
+    bank.store.delete_sessions_of(user.id)
+    record(bank, actor, AuditAction.ROLE_CHANGED, user.id, old=user.role.value, new=kind.value)
+    return updated
+
+
+def revoke_sessions(bank: Bank, admin: User, user_id: str, actor: Actor) -> int:
+    require(admin, Permission.MANAGE_USERS)
+    ended = bank.store.delete_sessions_of(user_id) + bank.store.revoke_tokens_of(user_id)
+    record(bank, actor, AuditAction.SESSIONS_REVOKED, user_id, ended=str(ended))
+    return ended
+
+
+def unlock_login(bank: Bank, admin: User, email: object, actor: Actor) -> None:
+    require(admin, Permission.MANAGE_USERS)
+    key = email.strip().lower() if isinstance(email, str) else ""
+    bank.store.clear_login_failures(key)
+    record(bank, actor, AuditAction.LOGIN_UNLOCKED, key)

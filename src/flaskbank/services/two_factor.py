@@ -1,0 +1,51 @@
+"""Enrolling in and leaving TOTP two-factor authentication."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pyotp
+
+from ..domain.accounts import User
+from ..domain.errors import NotPermitted, ValidationFailed
+from ..domain.security import AuditAction
+from .audit import Actor, record
+from .authentication import hash_recovery_code, matching_step, new_recovery_codes
+from .bank import Bank
+
+ISSUER = "Flask Bank"
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    """The otpauth:// URI an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def confirm(bank: Bank, user: User, secret: str, code: object, ip: str) -> list[str]:
+    """Turn 2FA on once the person proves their app has the secret; returns the one-time
+    recovery codes, shown once and stored only as hashes."""
+    text = "".join(code.split()) if isinstance(code, str) else ""
+    step = matching_step(secret, text, bank) if text.isdigit() and len(text) == 6 else None
+    if step is None:
+        raise ValidationFailed({"code": "that code does not match; check your app's clock"})
+    codes = new_recovery_codes()
+    bank.store.update_user(replace(user, totp_secret=secret, totp_last_step=step,
+                                   recovery_codes=tuple(hash_recovery_code(c) for c in codes)),
+                           previous_email=user.email)
+    record(bank, Actor.of(user, ip), AuditAction.TWO_FACTOR_ENABLED, user.id)
+    return codes
+
+
+def disable(bank: Bank, user: User, *, password: object, ip: str) -> None:
+    """Customers may turn 2FA off with their password; staff must keep it."""
+    if user.is_staff:
+        raise NotPermitted("staff accounts must keep two-factor authentication")
+    if not isinstance(password, str) or not bank.passwords.verify(user.password_hash, password):
+        raise ValidationFailed({"password": "that is not your current password"})
+    bank.store.update_user(replace(user, totp_secret=None, totp_last_step=0, recovery_codes=()),
+                           previous_email=user.email)
+    record(bank, Actor.of(user, ip), AuditAction.TWO_FACTOR_DISABLED, user.id)
