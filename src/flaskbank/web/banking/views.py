@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as Redirect
 
 from ...domain.accounts import format_account_number
 from ...domain.errors import BankError, IdempotencyConflict
@@ -46,7 +47,7 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def _posted(result: PostResult, account_id: str, done: str) -> Response:
+def _posted(result: PostResult, account_id: str, done: str) -> Redirect:
     """Post/redirect/get, with a flash that says what happened (or that nothing did)."""
     if result.replayed:
         flash("This was already posted, so it was not posted again.", "info")
