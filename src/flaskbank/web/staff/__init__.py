@@ -1,0 +1,10 @@
+"""The staff area: `bp` (pages, under /staff) and `api_bp` (JSON, under /api/v1/staff).
+
+Every view carries a `policy.requires(...)` decorator; a view without one is refused."""
+
+from flask import Blueprint
+
+bp: Blueprint = Blueprint("staff", __name__)
+
+from . import auditlog, users, views  # noqa: E402,F401  (registers the routes on bp)
+from .api import api_bp  # noqa: E402,F401

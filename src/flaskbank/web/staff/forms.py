@@ -1,0 +1,102 @@
+"""Forms for the staff area. As elsewhere, forms only parse; the staff services decide what is
+acceptable (a reason's length, a role's name, an email) and their refusals land on the form
+through ServiceForm.refused."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from wtforms import (
+    EmailField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
+from wtforms.widgets import DateInput
+
+from ...domain.accounts import Role
+from ...domain.security import AuditAction
+from ...services.staff import REASON_MAX
+from ..auth.forms import ServiceForm
+
+ROLE_NAMES = {
+    Role.CUSTOMER: "Customer",
+    Role.FRAUD_ANALYST: "Fraud analyst",
+    Role.FINANCIAL_MANAGER: "Financial manager",
+    Role.COMPLIANCE_OFFICER: "Compliance officer",
+    Role.ADMIN: "Administrator",
+}
+STAFF_ROLES = [role for role in Role if role is not Role.CUSTOMER]
+
+
+def role_choices(roles: Iterable[Role]) -> list[SelectChoice]:
+    return [SelectChoice(role.value, ROLE_NAMES[role]) for role in roles]
+
+
+class SearchForm(ServiceForm):
+    """The customer search (GET, so no CSRF token: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Name, email or account number", default="", render_kw={
+        "type": "search", "autocomplete": "off", "maxlength": 100, "required": True})
+
+
+class FreezeForm(ServiceForm):
+    reason = StringField("Reason", default="", render_kw={
+        "maxlength": REASON_MAX, "autocomplete": "off", "required": True})
+    submit = SubmitField("Freeze account")
+
+
+class UnfreezeForm(FreezeForm):
+    submit = SubmitField("Unfreeze account")
+
+
+class CreateStaffForm(ServiceForm):
+    email = EmailField("Email", default="", render_kw={"autocomplete": "off", "required": True})
+    full_name = StringField("Full name", default="", render_kw={
+        "autocomplete": "off", "maxlength": 100, "required": True})
+    # Whether a role is allowed is the service's call (it refuses "customer" and unknowns).
+    role = SelectField("Role", validate_choice=False, choices=role_choices(STAFF_ROLES))
+    submit = SubmitField("Create staff user")
+
+
+class RoleForm(ServiceForm):
+    role = SelectField("Role", validate_choice=False, choices=role_choices(Role))
+    submit = SubmitField("Change role")
+
+
+class ConfirmForm(ServiceForm):
+    """A button that changes something: only its CSRF token is read."""
+
+    submit = SubmitField("Confirm")
+
+
+class UnlockForm(ServiceForm):
+    email = EmailField("Email of the locked login", default="", render_kw={
+        "autocomplete": "off", "required": True})
+    submit = SubmitField("Unlock login")
+
+    def validate_email(self, field: EmailField) -> None:
+        # The service clears whatever key it is given; an empty one is a slip, not a request.
+        if not (field.data or "").strip():
+            raise ValidationError("give the email of the locked login")
+
+
+class AuditFilterForm(ServiceForm):
+    """Audit log filters, read from the query string (GET, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", validate_choice=False, default="",
+                         choices=[SelectChoice("", "All actions")]
+                         + [SelectChoice(a.value, a.value.replace("_", " ").capitalize())
+                            for a in AuditAction])
+    actor = StringField("Actor email", default="", render_kw={"autocomplete": "off",
+                                                               "maxlength": 254})
+    since = StringField("From", default="", widget=DateInput())
+    until = StringField("Until", default="", widget=DateInput())

@@ -1,0 +1,127 @@
+"""Staff pages: the home page, the customer search, the read-only customer view, and freezing
+and unfreezing an account. Views parse input, call one staff service (which checks the role
+again and writes the audit log) and render or redirect.
+
+Nothing here moves money: the customer view has no deposit, withdrawal or transfer forms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+
+from ...domain.accounts import Account, format_account_number
+from ...domain.errors import AccountNotFound, BankError, NotPermitted
+from ...domain.security import Permission
+from ...services import staff
+from ...services.audit import Actor
+from ..auth.forms import ServiceForm
+from ..context import bank
+from . import bp
+from .forms import ROLE_NAMES, FreezeForm, SearchForm, UnfreezeForm
+from .policy import can, guarded, requires, staff_user
+
+
+def actor() -> Actor:
+    """The staff member and address every audit line of this request names."""
+    return Actor.of(staff_user(), request.remote_addr or "")
+
+
+def refused(form: ServiceForm, error: BankError, template: str, **context: Any) -> Any:
+    """The form again with the service's messages; a role refusal is never a form message
+    (the error vocabulary has no status for it), it is the 403 page."""
+    if isinstance(error, NotPermitted):
+        raise error
+    return form.refused(error, template, **context)
+
+
+@bp.before_request
+def deny_unguarded() -> None:
+    # Deny by default: a staff view added without `requires` is answered like no page at all.
+    if not guarded(current_app.view_functions.get(request.endpoint or "")):
+        abort(404)
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    # Customer data and one-time passwords are nobody's to cache.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(NotPermitted)
+def not_permitted(error: NotPermitted) -> tuple[str, int]:
+    # The policy refuses first; this answers a service that refuses on its own (its role
+    # check is the second line), with the same 403 page.
+    return render_template("error.html", status=403, message="Forbidden"), 403
+
+
+@bp.context_processor
+def staff_helpers() -> dict[str, Any]:
+    return {"can": can, "Permission": Permission, "role_name": lambda r: ROLE_NAMES[r]}
+
+
+@bp.get("")
+@requires()
+def home() -> str:
+    return render_template("staff/home.html", user=staff_user())
+
+
+@bp.get("/customers")
+@requires(Permission.VIEW_CUSTOMERS)
+def search() -> Any:
+    form = SearchForm(formdata=request.args)
+    if "q" not in request.args:
+        return render_template("staff/search.html", form=form, results=None)
+    try:
+        results = staff.search_customers(bank(), staff_user(), form.q.data, actor())
+    except BankError as error:
+        return refused(form, error, "staff/search.html", results=None)
+    return render_template("staff/search.html", form=form, results=results)
+
+
+@bp.get("/customers/<user_id>")
+@requires(Permission.VIEW_CUSTOMERS)
+def customer(user_id: str) -> str:
+    view = staff.view_customer(bank(), staff_user(), user_id, actor())
+    return render_template("staff/customer.html", view=view, now=bank().now())
+
+
+def _account_of(user_id: str, account_id: str) -> tuple[staff.CustomerView, Account]:
+    """The customer and their account, for a page about it (a 404 if it is not theirs)."""
+    view = staff.view_customer(bank(), staff_user(), user_id, actor())
+    for account in view.accounts:
+        if account.id == account_id:
+            return view, account
+    raise AccountNotFound("no such account")
+
+
+def _set_frozen(user_id: str, account_id: str, *, frozen: bool) -> Any:
+    form = FreezeForm() if frozen else UnfreezeForm()
+    if form.validate_on_submit():
+        try:
+            account = staff.set_frozen(bank(), staff_user(), account_id, frozen=frozen,
+                                       reason=form.reason.data, actor=actor())
+        except BankError as error:
+            view, account = _account_of(user_id, account_id)
+            return refused(form, error, "staff/freeze.html", view=view, account=account,
+                                frozen=frozen)
+        number = format_account_number(account.number)
+        flash(f"Froze account {number}." if frozen else f"Unfroze account {number}.",
+              "success")
+        return redirect(url_for(".customer", user_id=account.user_id))
+    view, account = _account_of(user_id, account_id)
+    return form.page("staff/freeze.html", view=view, account=account, frozen=frozen)
+
+
+@bp.route("/customers/<user_id>/accounts/<account_id>/freeze", methods=["GET", "POST"])
+@requires(Permission.FREEZE_ACCOUNTS)
+def freeze(user_id: str, account_id: str) -> Any:
+    return _set_frozen(user_id, account_id, frozen=True)
+
+
+@bp.route("/customers/<user_id>/accounts/<account_id>/unfreeze", methods=["GET", "POST"])
+@requires(Permission.FREEZE_ACCOUNTS)
+def unfreeze(user_id: str, account_id: str) -> Any:
+    return _set_frozen(user_id, account_id, frozen=False)

@@ -1,0 +1,177 @@
+"""Who gets which staff page: anonymous people are sent to log in, customers see a 404 as for
+a page that does not exist, staff whose role lacks the power see a 403, and nothing changes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flaskbank.domain.accounts import AccountStatus, Role
+from flaskbank.domain.security import Permission, allows
+from flaskbank.web.staff.policy import MARK
+from test_staff_support import (
+    customer_signed_in,
+    skip_without_security_tables,
+    staff_client,
+    with_staff,
+)
+from test_web_support import Page
+
+
+@pytest.fixture(autouse=True)
+def _security_tables(store):
+    skip_without_security_tables(store)
+
+
+@pytest.fixture
+def app(app):
+    return with_staff(app)
+
+
+# Every staff page, with the permission it needs (None: any staff role).
+PAGES = [
+    ("GET", "/staff", None),
+    ("GET", "/staff/customers", Permission.VIEW_CUSTOMERS),
+    ("GET", "/staff/customers?q=ada", Permission.VIEW_CUSTOMERS),
+    ("GET", "/staff/customers/{uid}", Permission.VIEW_CUSTOMERS),
+    ("GET", "/staff/customers/{uid}/accounts/{aid}/freeze", Permission.FREEZE_ACCOUNTS),
+    ("GET", "/staff/customers/{uid}/accounts/{aid}/unfreeze", Permission.FREEZE_ACCOUNTS),
+    ("GET", "/staff/users", Permission.MANAGE_USERS),
+    ("GET", "/staff/users/new", Permission.MANAGE_USERS),
+    ("GET", "/staff/users/{uid}", Permission.MANAGE_USERS),
+    ("GET", "/staff/logins/unlock", Permission.MANAGE_USERS),
+    ("GET", "/staff/audit", Permission.VIEW_AUDIT_LOG),
+]
+# Every staff action, with a body that would succeed for a role allowed to do it.
+ACTIONS = [
+    ("POST", "/staff/customers/{uid}/accounts/{aid}/freeze", Permission.FREEZE_ACCOUNTS,
+     {"reason": "suspected fraud"}),
+    ("POST", "/staff/customers/{uid}/accounts/{aid}/unfreeze", Permission.FREEZE_ACCOUNTS,
+     {"reason": "cleared"}),
+    ("POST", "/staff/users/new", Permission.MANAGE_USERS,
+     {"email": "mallory@bank.example", "full_name": "Mallory", "role": "admin"}),
+    ("POST", "/staff/users/{uid}/role", Permission.MANAGE_USERS, {"role": "admin"}),
+    ("POST", "/staff/users/{uid}/revoke", Permission.MANAGE_USERS, {}),
+    ("POST", "/staff/logins/unlock", Permission.MANAGE_USERS, {"email": "x@example.com"}),
+]
+@pytest.fixture
+def target(app, app_bank):
+    """A customer whose pages the requests are about."""
+    who, _ = customer_signed_in(app, app_bank, "Ada Target")
+    return who
+
+
+def _requests(target):
+    for method, path, permission in PAGES:
+        yield method, path.format(uid=target.user_id, aid=target.account_id), permission, None
+    for method, path, permission, data in ACTIONS:
+        yield method, path.format(uid=target.user_id, aid=target.account_id), permission, data
+
+
+def _send(client, method, path, data):
+    return client.get(path) if method == "GET" else client.post(path, data=data)
+
+
+def _unchanged(bank, target, audit_before):
+    account = bank.store.get_account(target.account_id)
+    user = bank.store.get_user(target.user_id)
+    assert account.status is AccountStatus.OPEN and user.role is Role.CUSTOMER
+    assert bank.store.find_user_by_email("mallory@bank.example") is None
+    staff_actions = {"account_frozen", "account_unfrozen", "staff_created", "role_changed",
+                     "sessions_revoked", "login_unlocked", "customer_viewed",
+                     "customer_searched"}
+    items = bank.store.audit_log(limit=500).items  # newest first
+    new = items[: len(items) - audit_before]
+    assert [e.action.value for e in new if e.action.value in staff_actions] == []
+
+
+def test_every_staff_route_is_guarded_and_listed_here(app):
+    listed = {re.sub(r"\?.*", "", p) for _, p, _ in PAGES} | {p for _, p, _, _ in ACTIONS}
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("staff."):
+            assert hasattr(app.view_functions[rule.endpoint], MARK), rule.endpoint
+            routes.add(re.sub(r"<user_id>", "{uid}", re.sub(r"<account_id>", "{aid}", rule.rule)))
+    assert routes == listed
+
+
+def test_anonymous_people_are_sent_to_log_in(app, app_bank, target):
+    client = app.test_client()
+    before = len(app_bank.store.audit_log(limit=500).items)
+    for method, path, _, data in _requests(target):
+        response = _send(client, method, path, data)
+        assert response.status_code == 302, (method, path)
+        assert response.location.startswith("/login?next="), (method, path)
+    _unchanged(app_bank, target, before)
+
+
+def test_a_customer_gets_404_for_every_staff_page_and_changes_nothing(app, app_bank, target):
+    _, client = customer_signed_in(app, app_bank, "Eve Customer")
+    before = len(app_bank.store.audit_log(limit=500).items)
+    for method, path, _, data in _requests(target):
+        response = _send(client, method, path, data)
+        assert response.status_code == 404, (method, path)
+        page = Page(response)
+        assert "Page not found" in page.text and "staff" not in page.text.lower()
+    _unchanged(app_bank, target, before)
+
+
+def test_the_customers_own_target_page_cannot_be_reached_by_guessing(app, app_bank, target):
+    # The customer's own id makes no difference: staff pages are not theirs either.
+    _, client = customer_signed_in(app, app_bank, "Eve Customer")
+    assert client.get(f"/staff/customers/{target.user_id}").status_code == 404
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.CUSTOMER])
+def test_staff_get_403_for_what_their_role_lacks_and_change_nothing(app, app_bank, target,
+                                                                     role):
+    _, client = staff_client(app, app_bank, role)
+    before = len(app_bank.store.audit_log(limit=500).items)
+    refused = [(m, p, d) for m, p, perm, d in _requests(target)
+               if perm is not None and not allows(role, perm)]
+    for method, path, data in refused:
+        response = _send(client, method, path, data)
+        assert response.status_code == 403, (role, method, path)
+        assert "Forbidden" in Page(response).text
+    _unchanged(app_bank, target, before)
+    if role is Role.ADMIN:
+        assert refused == []
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.CUSTOMER])
+def test_staff_open_every_page_their_role_allows(app, app_bank, target, role):
+    _, client = staff_client(app, app_bank, role)
+    for _, path, permission in PAGES:
+        if permission is None or allows(role, permission):
+            path = path.format(uid=target.user_id, aid=target.account_id)
+            assert client.get(path).status_code == 200, (role, path)
+
+
+def test_the_staff_home_links_only_what_the_role_may_open(app, app_bank):
+    _, analyst = staff_client(app, app_bank, Role.FRAUD_ANALYST)
+    _, admin = staff_client(app, app_bank, Role.ADMIN)
+    analyst_page, admin_page = Page(analyst.get("/staff")), Page(admin.get("/staff"))
+    assert analyst_page.link("Find a customer") == "/staff/customers"
+    assert analyst_page.link("Audit log") is None and analyst_page.link("Users") is None
+    assert admin_page.link("Audit log") == "/staff/audit"
+    assert admin_page.link("Users") == "/staff/users"
+
+
+def test_staff_with_a_one_time_password_must_change_it_first(app, app_bank):
+    _, client = staff_client(app, app_bank, Role.ADMIN, ready=False)
+    response = client.get("/staff")
+    assert response.status_code == 302 and "password" in response.location
+
+
+def test_a_service_refusal_is_a_403_page_too(app, app_bank, target, monkeypatch):
+    # The policy is the first check; the service's own check answers the same way.
+    from flaskbank.web.staff import policy
+
+    monkeypatch.setattr(policy, "allows", lambda role, permission: True)
+    _, client = staff_client(app, app_bank, Role.FINANCIAL_MANAGER)
+    response = client.post(
+        f"/staff/customers/{target.user_id}/accounts/{target.account_id}/freeze",
+        data={"reason": "x"})
+    assert response.status_code == 403
+    assert app_bank.store.get_account(target.account_id).status is AccountStatus.OPEN

@@ -1,0 +1,94 @@
+"""Helpers for the staff-area tests (no tests here): the app with the staff blueprints, staff
+users, and test clients signed in as them.
+
+Staff are signed in through a test-only route that calls web.context.sign_in, so the test does
+not depend on how the login form treats staff (one-time passwords, two-factor): the session is
+whatever sign_in makes it, cookie or server-side.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from typing import Any
+
+import pyotp
+import pytest
+
+from conftest import Customer, new_customer
+from flaskbank.domain.accounts import Role, User
+from flaskbank.services import customers, staff
+from flaskbank.services.audit import Actor
+from flaskbank.services.bank import Bank
+
+CLI = Actor(None, "cli", "local")
+IP = "198.51.100.23"
+SIGN_IN = "/_test/sign-in/"
+
+
+def skip_without_security_tables(store: Any) -> None:
+    if not hasattr(store, "append_audit"):
+        pytest.skip(f"{type(store).__name__} has no security tables yet (issue 4 in progress)")
+
+
+def with_staff(app: Any) -> Any:
+    """`app` with the staff blueprints (until web/__init__.py registers them) and a test-only
+    route that signs a user in by id."""
+    from flask_wtf.csrf import CSRFProtect
+
+    from flaskbank.web import context
+    from flaskbank.web import staff as staff_web
+
+    if "staff" not in app.blueprints:
+        app.register_blueprint(staff_web.bp, url_prefix="/staff")
+    if "staff_api" not in app.blueprints:
+        app.register_blueprint(staff_web.api_bp, url_prefix="/api/v1/staff")
+        csrf = app.extensions.get("csrf")
+        if isinstance(csrf, CSRFProtect):
+            csrf.exempt(staff_web.api_bp)
+
+    def sign_in(user_id: str) -> str:
+        user = customers.get_user(context.bank(), user_id)
+        assert user is not None
+        context.sign_in(user)
+        return "signed in"
+
+    app.add_url_rule(SIGN_IN + "<user_id>", "test_sign_in", sign_in, methods=["POST"])
+    return app
+
+
+def make_staff(bank: Bank, role: Role | str, *, name: str | None = None,
+               ready: bool = True) -> User:
+    """A staff user; `ready` means past the first login: own password, two-factor on."""
+    role = Role(role)
+    tag = secrets.token_hex(3)
+    user, _ = staff.create_staff(bank, email=f"{role.value}-{tag}@bank.example",
+                                 full_name=name or f"{role.value.replace('_', ' ').title()} {tag}",
+                                 role=role.value, actor=CLI)
+    if ready:
+        user = replace(user, must_change_password=False, totp_secret=pyotp.random_base32())
+        bank.store.update_user(user, previous_email=user.email)
+    return user
+
+
+def signed_in(app: Any, user_id: str) -> Any:
+    client = app.test_client()
+    response = client.post(SIGN_IN + user_id, environ_base={"REMOTE_ADDR": IP})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    client.environ_base["REMOTE_ADDR"] = IP
+    return client
+
+
+def staff_client(app: Any, bank: Bank, role: Role | str, **kwargs: Any) -> tuple[User, Any]:
+    user = make_staff(bank, role, **kwargs)
+    return user, signed_in(app, user.id)
+
+
+def customer_signed_in(app: Any, bank: Bank, name: str = "Ada Lovelace",
+                       deposit: str | None = "100.00") -> tuple[Customer, Any]:
+    who = new_customer(bank, name, deposit=deposit)
+    return who, signed_in(app, who.user_id)
+
+
+def audit_lines(bank: Bank, limit: int = 100) -> list[Any]:
+    return bank.store.audit_log(limit=limit).items
