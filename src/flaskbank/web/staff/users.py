@@ -47,7 +47,7 @@ def new_user() -> Any:
             return refused(form, error, "staff/new_user.html")
         # Shown on this answer only (not after a redirect, which would have to keep it
         # somewhere); the page is not cached, and the password must be changed at first login.
-        return render_template("staff/created.html", user=user, password=password), 201
+        return render_template("staff/created.html", person=user, password=password), 201
     return form.page("staff/new_user.html")
 
 
@@ -56,7 +56,7 @@ def new_user() -> Any:
 def user(user_id: str) -> str:
     found = _user(user_id)
     return render_template("staff/user.html", form=RoleForm(role=found.role.value),
-                           user=found, revoke_form=ConfirmForm())
+                           person=found, revoke_form=ConfirmForm())
 
 
 @bp.post("/users/<user_id>/role")
@@ -64,7 +64,7 @@ def user(user_id: str) -> str:
 def change_role(user_id: str) -> Any:
     found = _user(user_id)
     form = RoleForm()
-    page = {"user": found, "revoke_form": ConfirmForm()}
+    page = {"person": found, "revoke_form": ConfirmForm()}
     if form.validate_on_submit():
         try:
             changed = staff.change_role(bank(), staff_user(), found.id, form.role.data,
