@@ -1,4 +1,4 @@
-"""The `flaskbank` console script: init, serve, demo, verify.
+"""The `flaskbank` console script: init, serve, demo, verify, create-staff.
 
 Every command builds the app with the same factory the web server uses, so the CLI and the
 web see the same configuration and services.
@@ -57,6 +57,32 @@ def verify() -> None:
             click.echo(f"BREACH: {problem}", err=True)
         sys.exit(1)
     click.echo("ledger OK: every invariant holds")
+
+
+STAFF_ROLES = ("fraud_analyst", "financial_manager", "compliance_officer", "admin")
+
+
+@main.command("create-staff")
+@click.option("--email", required=True, help="the staff member's email (their login)")
+@click.option("--name", "full_name", required=True, help="their full name")
+@click.option("--role", required=True, type=click.Choice(STAFF_ROLES))
+def create_staff(email: str, full_name: str, role: str) -> None:
+    """Create a staff user and print a one-time password, which they must change at their
+    first login. The audit log names the actor "cli"."""
+    from .domain.errors import BankError
+    from .services.audit import Actor
+    from .services.staff import create_staff as create
+
+    bank = _bank()
+    bank.store.init_schema()
+    try:
+        user, password = create(bank, email=email, full_name=full_name, role=role,
+                                actor=Actor(None, "cli", "local"))
+    except BankError as e:
+        raise click.ClickException(e.message) from None
+    click.echo(f"Created {user.role.value} {user.email} ({user.full_name}).")
+    click.echo(f"One-time password: {password}")
+    click.echo("It is shown only now and must be changed at the first login.")
 
 
 def _serve_options(f: Any) -> Any:
