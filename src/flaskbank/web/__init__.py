@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 
 from ..config import Config, from_env
+from ..domain.security import LockoutPolicy, SessionPolicy
 from ..passwords import ScryptHasher
 from ..services.bank import Bank, PasswordHasher, Settings
 from ..store import open_store
@@ -30,21 +32,29 @@ def create_app(config: Config | None = None, *, overrides: dict[str, Any] | None
     )
     app.config.update(overrides or {})
     store = open_store(config.store)
-    settings = Settings(max_transaction=config.max_transaction,
-                        token_ttl_seconds=config.token_ttl_seconds)
+    settings = Settings(
+        max_transaction=config.max_transaction, token_ttl_seconds=config.token_ttl_seconds,
+        lockout=LockoutPolicy(threshold=config.lockout_threshold),
+        sessions=SessionPolicy(idle=timedelta(minutes=config.session_idle_minutes),
+                               absolute=timedelta(hours=config.session_max_hours)))
     app.extensions["flaskbank"] = Bank(store, passwords or ScryptHasher(), settings)
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import api, auth, banking, errors, filters
+    from . import api, auth, banking, errors, filters, security
+    from .sessions import StoreSessionInterface
 
+    # The cookie holds a random id; the session lives in the store (web/sessions.py).
+    app.session_interface = StoreSessionInterface(bank_of)
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # bearer tokens only; the API never reads the session cookie
     filters.register(app)
     errors.register(app)
+    security.init_app(app, config)
     app.register_blueprint(auth.bp)
     app.register_blueprint(banking.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    security.init_rate_limits(app, config)  # wraps views, so after the blueprints
     return app
 
 

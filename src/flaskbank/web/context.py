@@ -11,18 +11,27 @@ from flask import current_app, g, redirect, request, session, url_for
 from ..domain.accounts import User
 from ..services import customers
 from ..services.bank import Bank
+from .sessions import USER_KEY, renew_session
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Session keys of a login whose password was right but whose second factor is still due.
+PENDING_USER = "pending_user_id"
+PENDING_NEXT = "pending_next"
 
 
 def bank() -> Bank:
     return current_app.extensions["flaskbank"]  # type: ignore[no-any-return]
 
 
+def client_ip() -> str:
+    return request.remote_addr or ""
+
+
 def current_user() -> User | None:
     """The browser session's user (cached for the request)."""
     if "user" not in g:
-        user_id = session.get("user_id")
+        user_id = session.get(USER_KEY)
         g.user = customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
     return cast(User | None, g.user)
 
@@ -38,11 +47,30 @@ def login_required(view: F) -> F:
 
 
 def sign_in(user: User) -> None:
-    session.clear()  # a fresh session at login, so nothing from before carries over
-    session["user_id"] = user.id
+    """Both factors passed: a fresh session under a new id, so nothing from before (and no
+    id an attacker planted) carries over."""
+    session.clear()
+    session[USER_KEY] = user.id
+    renew_session(session)
     g.user = user
 
 
+def await_second_factor(user: User, next_path: str | None) -> None:
+    """The password was right; the code is still due. Not signed in yet."""
+    session.clear()
+    session[PENDING_USER] = user.id
+    if next_path:
+        session[PENDING_NEXT] = next_path
+    renew_session(session)
+    g.user = None
+
+
+def pending_user() -> User | None:
+    user_id = session.get(PENDING_USER)
+    return customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
+
+
 def sign_out() -> None:
+    """Empty the session: the session interface deletes its record from the store at once."""
     session.clear()
     g.user = None

@@ -3,12 +3,23 @@ and as an HTML page to the browser."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..domain import errors as e
+from ..domain.ledger import parse_utc_iso
+
+#: A problem `type` that tells a client to send the TOTP or a recovery code as `otp`.
+SECOND_FACTOR_TYPE = "https://flaskbank.example/problems/second-factor-required"
+
+CSRF_MESSAGE = ("The form expired or was not sent from this site; reload the page and try "
+                "again.")
+TOO_MANY = "You have tried this too often; wait a moment and try again."
 
 STATUS: dict[type[e.BankError], int] = {
     e.ValidationFailed: 422,
@@ -20,12 +31,17 @@ STATUS: dict[type[e.BankError], int] = {
     e.EmailTaken: 422,
     e.AccountNotFound: 404,
     e.InvalidCredentials: 401,
+    e.SecondFactorRequired: 401,
+    e.NotPermitted: 403,
+    e.PasswordChangeRequired: 403,
+    e.LoginLocked: 429,
     e.IdempotencyConflict: 409,
     e.WriteConflict: 503,
     e.StoreError: 503,
 }
 
-TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
+TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+          405: "Method not allowed",
           409: "Conflict", 413: "Request too large", 415: "Unsupported media type",
           422: "Unprocessable content", 429: "Too many requests", 500: "Internal error",
           503: "Service unavailable"}
@@ -60,11 +76,25 @@ def problem(status: int, detail: str, errors: dict[str, str] | None = None,
     return response
 
 
+def locked_for(error: e.LoginLocked) -> int:
+    """Seconds until a login lock runs out, by the bank's clock."""
+    from .context import bank
+
+    left = (parse_utc_iso(error.until) - bank().clock()).total_seconds()
+    return max(1, math.ceil(left))
+
+
 def problem_for(error: e.BankError) -> Response:
     status = status_of(error)
     if status == 404:  # the same answer whether the account is missing or someone else's
         return problem(404, "no such account")
-    return problem(status, error.message, field_errors(error) or None)
+    extra: dict[str, Any] = {}
+    if isinstance(error, e.SecondFactorRequired):
+        extra["type"] = SECOND_FACTOR_TYPE
+    response = problem(status, error.message, field_errors(error) or None, **extra)
+    if isinstance(error, e.LoginLocked):
+        response.headers["Retry-After"] = str(locked_for(error))
+    return response
 
 
 def _wants_json() -> bool:
@@ -78,6 +108,26 @@ def register(app: Flask) -> None:
             return problem_for(error)
         status = status_of(error)
         return render_template("error.html", status=status, message=error.message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        # The API is exempt from CSRF, so this is always a browser's form.
+        return render_template("error.html", status=400, message=TITLES[400],
+                               detail=CSRF_MESSAGE), 400
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded) -> Any:
+        from .security import retry_after
+
+        wait = str(retry_after(current_app))
+        if _wants_json():
+            response = problem(429, f"too many requests ({error.description}); retry after "
+                               f"{wait} seconds")
+        else:
+            response = current_app.make_response((render_template(
+                "error.html", status=429, message=TITLES[429], detail=TOO_MANY), 429))
+        response.headers["Retry-After"] = wait
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
