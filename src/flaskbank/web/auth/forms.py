@@ -17,7 +17,8 @@ from ...domain.errors import BankError
 from ..errors import field_errors, status_of
 
 # Statuses at which a refusal is shown on the form; any other (404, 503) goes to error.html.
-FORM_STATUSES = (401, 409, 422)
+# A login lock (429) is shown on the login form, so the person knows why and for how long.
+FORM_STATUSES = (401, 409, 422, 429)
 HIDDEN = ("HiddenField", "CSRFTokenField")
 
 
@@ -101,3 +102,25 @@ class PasswordForm(ServiceForm):
         # A typing check, not a password rule: the rules live in services.customers.
         if field.data != self.new_password.data:
             raise ValidationError("the two new passwords differ")
+
+
+class CodeForm(ServiceForm):
+    """The second step of a login: the app's six digits, or a recovery code."""
+
+    otp = StringField("Code", default="", render_kw={"autocomplete": "one-time-code",
+                                                     "inputmode": "text", "maxlength": 20,
+                                                     "required": True, "autofocus": True})
+    submit = SubmitField("Continue")
+
+
+class EnrolForm(ServiceForm):
+    code = StringField("Code from your app", default="",
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                  "maxlength": 10, "required": True})
+    submit = SubmitField("Turn on two-factor authentication")
+
+
+class DisableTwoFactorForm(ServiceForm):
+    password = PasswordField("Current password", render_kw={"autocomplete": "current-password",
+                                                            "required": True})
+    submit = SubmitField("Turn off two-factor authentication")

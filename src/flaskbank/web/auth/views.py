@@ -1,8 +1,9 @@
 """Views: parse input, call one service, render or redirect.
 
-Signing up, in and out, and the profile. A form view answers the blank form, redirects after
-a success (so a reload does not post again), and otherwise shows what the person typed with
-the service's messages (ServiceForm.page / ServiceForm.refused).
+Signing up, in (password, then the second factor when the account has one) and out. A form
+view answers the blank form, redirects after a success (so a reload does not post again), and
+otherwise shows what the person typed with the service's messages (ServiceForm.page /
+ServiceForm.refused). The profile pages are in profile.py and two_factor.py.
 """
 
 from __future__ import annotations
@@ -10,15 +11,29 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ...domain.accounts import User
 from ...domain.errors import BankError
-from ...services import customers
-from ..context import bank, current_user, login_required, sign_in, sign_out
+from ...domain.security import AuditAction
+from ...services import authentication, customers
+from ...services.audit import Actor, record
+from ..context import (
+    PENDING_NEXT,
+    await_second_factor,
+    bank,
+    client_ip,
+    current_user,
+    pending_user,
+    sign_in,
+    sign_out,
+)
 from . import bp
-from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from .forms import CodeForm, LoginForm, RegisterForm
+
+#: What a person who still owes a password change or a 2FA enrolment may open meanwhile.
+DUTY_FREE = {"static", "auth.logout", "auth.change_password", "auth.two_factor"}
 
 
 def local_path(target: str | None) -> str | None:
@@ -53,6 +68,22 @@ def no_store(response: Response) -> Response:
     return response
 
 
+@bp.before_app_request
+def account_duties() -> Response | None:
+    """A one-time password must be replaced, and a staff account must have two-factor
+    authentication, before any other page opens."""
+    if request.blueprint == "api" or request.endpoint in (None, *DUTY_FREE):
+        return None
+    user = current_user()
+    if user is None:
+        return None
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    if user.is_staff and not user.has_two_factor:
+        return redirect(url_for("auth.two_factor"))
+    return None
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
     form = RegisterForm()
@@ -68,55 +99,55 @@ def register() -> Any:
     return form.page("auth/register.html")
 
 
+def _complete_login(user: User, next_path: str | None) -> Response:
+    authentication.succeeded(bank(), user, client_ip())
+    sign_in(user)
+    if user.must_change_password:
+        flash("Choose a new password to replace your one-time password.", "info")
+        return redirect(url_for("auth.change_password"))
+    if user.is_staff and not user.has_two_factor:
+        flash("Staff accounts need two-factor authentication: set it up now.", "info")
+        return redirect(url_for("auth.two_factor"))
+    return redirect(next_path or url_for("banking.dashboard"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     form = LoginForm()
     next_path = local_path(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            user = customers.authenticate(bank(), email=form.email.data,
-                                          password=form.password.data)
+            user = authentication.check_password(bank(), email=form.email.data,
+                                                 password=form.password.data, ip=client_ip())
         except BankError as error:
             return form.refused(error, "auth/login.html", next_path=next_path)
-        sign_in(user)
-        return redirect(next_path or url_for("banking.dashboard"))
+        if user.has_two_factor:
+            await_second_factor(user, next_path)
+            return redirect(url_for("auth.login_code"))
+        return _complete_login(user, next_path)
     return form.page("auth/login.html", next_path=next_path)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code() -> Any:
+    user = pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            authentication.check_second_factor(bank(), user, form.otp.data, client_ip())
+        except BankError as error:
+            return form.refused(error, "auth/login_code.html")
+        return _complete_login(user, local_path(session.get(PENDING_NEXT)))
+    return form.page("auth/login_code.html")
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    user = current_user()
+    if user is not None:
+        record(bank(), Actor.of(user, client_ip()), AuditAction.LOGOUT, user.id)
     sign_out()
     flash("You have logged out.", "success")
     return redirect(url_for("auth.login"))
-
-
-@bp.route("/profile", methods=["GET", "POST"])
-@login_required
-def profile() -> Any:
-    user = signed_in()
-    form = ProfileForm(data={"full_name": user.full_name, "email": user.email})
-    if form.validate_on_submit():
-        try:
-            customers.update_profile(bank(), user.id, full_name=form.full_name.data,
-                                     email=form.email.data)
-        except BankError as error:
-            return form.refused(error, "auth/profile.html", user=user)
-        flash("Your profile is saved.", "success")
-        return redirect(url_for("auth.profile"))
-    return form.page("auth/profile.html", user=user)
-
-
-@bp.route("/profile/password", methods=["GET", "POST"])
-@login_required
-def change_password() -> Any:
-    user = signed_in()
-    form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            customers.change_password(bank(), user.id, old_password=form.old_password.data,
-                                      new_password=form.new_password.data)
-        except BankError as error:
-            return form.refused(error, "auth/password.html")
-        flash("Your password is changed.", "success")
-        return redirect(url_for("auth.profile"))
-    return form.page("auth/password.html")

@@ -1,0 +1,84 @@
+"""The profile: name and email, the password, and the person's API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, session, url_for
+from werkzeug.wrappers import Response
+
+from ...domain.accounts import User
+from ...domain.errors import BankError
+from ...domain.security import AuditAction
+from ...services import customers, tokens
+from ...services.audit import Actor, record
+from ..context import bank, client_ip, login_required
+from ..sessions import renew_session, session_hash
+from . import bp
+from .forms import PasswordForm, ProfileForm
+from .views import signed_in
+
+#: How many characters of a token's hash name it on the page (and in the audit log).
+TOKEN_ID_CHARS = 12
+
+
+def token_rows(user: User) -> list[dict[str, Any]]:
+    """The user's API tokens, newest first, with the state a person reads."""
+    now = bank().now()
+    rows = []
+    for token in tokens.tokens_of(bank(), user):
+        state = ("revoked" if token.revoked else "expired" if token.expires_at <= now
+                 else "active")
+        rows.append({"id": token.token_hash[:TOKEN_ID_CHARS], "created_at": token.created_at,
+                     "expires_at": token.expires_at, "state": state})
+    return sorted(rows, key=lambda r: r["created_at"], reverse=True)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    user = signed_in()
+    form = ProfileForm(data={"full_name": user.full_name, "email": user.email})
+    page = {"user": user, "tokens": token_rows(user)}
+    if form.validate_on_submit():
+        try:
+            customers.update_profile(bank(), user.id, full_name=form.full_name.data,
+                                     email=form.email.data)
+        except BankError as error:
+            return form.refused(error, "auth/profile.html", **page)
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("auth.profile"))
+    return form.page("auth/profile.html", **page)
+
+
+@bp.post("/profile/tokens/<token_id>/revoke")
+@login_required
+def revoke_token(token_id: str) -> Response:
+    user = signed_in()
+    if len(token_id) != TOKEN_ID_CHARS or token_id not in {r["id"] for r in token_rows(user)}:
+        abort(404)  # not one of this person's tokens
+    tokens.revoke_own_token(bank(), user, token_id, ip=client_ip())
+    flash(f"API token {token_id} is revoked.", "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    user = signed_in()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            # Every other session and every API token ends; this browser carries on under a
+            # new session id.
+            customers.change_password(bank(), user.id, old_password=form.old_password.data,
+                                      new_password=form.new_password.data,
+                                      keep_session=session_hash(session))
+        except BankError as error:
+            return form.refused(error, "auth/password.html")
+        record(bank(), Actor.of(user, client_ip()), AuditAction.PASSWORD_CHANGED, user.id)
+        renew_session(session)
+        flash("Your password is changed.", "success")
+        flash("Your other sessions and your API tokens have ended.", "info")
+        return redirect(url_for("auth.profile"))
+    return form.page("auth/password.html")
