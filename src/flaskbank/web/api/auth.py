@@ -41,6 +41,15 @@ def unauthorized(detail: str, error: str | None = None) -> Response:
     return response
 
 
+def token_user() -> User | None:
+    """The live token's user, or None; looked up once per request (the rate limiter asks
+    before the view does)."""
+    if "token_user" not in g:
+        token = bearer_token()
+        g.token_user = tokens.user_for_token(bank(), token) if token is not None else None
+    return cast(User | None, g.token_user)
+
+
 def bearer_required(view: F) -> F:
     """Run the view only for a live token (known, not revoked, not expired); otherwise 401."""
 
@@ -49,7 +58,7 @@ def bearer_required(view: F) -> F:
         token = bearer_token()
         if token is None:
             return unauthorized("send Authorization: Bearer <token>; get one from POST /tokens")
-        user = tokens.user_for_token(bank(), token)
+        user = token_user()
         if user is None:
             return unauthorized("the token is unknown, revoked or expired", "invalid_token")
         g.api_user, g.api_token = user, token

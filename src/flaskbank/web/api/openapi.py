@@ -62,7 +62,11 @@ _SCHEMAS: dict[str, Any] = {
                       "description": "Change full_name and/or email; or change the password "
                                      "with old_password and new_password, in a request of "
                                      "its own."},
-    "Credentials": _obj(["email", "password"], email=_STR, password=_STR),
+    "Credentials": _obj(["email", "password"], email=_STR, password=_STR,
+                        otp={**_NSTR, "description": "Required when the account has "
+                             "two-factor authentication: the current six-digit TOTP code "
+                             "(each code is accepted once) or an unused recovery code "
+                             "(each works once)."}),
     "Token": _obj(["token", "expires_at"], token=_STR, expires_at=_TIME),
     "NewAccount": _obj(["type"], type={"enum": ["checking", "savings"]},
                        currency={"type": ["string", "null"], "enum": ["USD", "EUR", "GBP", None],
@@ -106,7 +110,12 @@ _SCHEMAS: dict[str, Any] = {
 
 _PROBLEM_TEXT = {
     400: "The body is not JSON, or not a JSON object.",
-    401: "No bearer token, or an unknown, revoked or expired one (WWW-Authenticate: Bearer).",
+    401: "No bearer token, or an unknown, revoked or expired one (WWW-Authenticate: Bearer). "
+         "On POST /tokens: wrong email or password (the same answer for an unknown email), "
+         "or a missing or wrong `otp` for an account with two-factor authentication: then "
+         "`type` is https://flaskbank.example/problems/second-factor-required and `errors` "
+         "names `otp`.",
+    403: "The account must first replace its one-time password (in the web app).",
     404: "No such account: also the answer for another customer's account.",
     405: "The path exists but not with this method.",
     409: "The Idempotency-Key was used before with a different request.",
@@ -115,6 +124,9 @@ _PROBLEM_TEXT = {
     422: "A field is missing, of the wrong JSON type or invalid, or the bank refuses the "
          "request (insufficient funds, same account, unknown recipient); `errors` names the "
          "fields.",
+    429: "Too many requests: a rate limit (per address; per user for money movement), or "
+         "on POST /tokens a login locked after repeated failures. Retry-After says how many "
+         "seconds to wait; nothing was done.",
     503: "The store is busy or unavailable; nothing was posted. Retry (Retry-After).",
 }
 
@@ -149,7 +161,7 @@ def _money_op(summary: str, body: str, path_account: bool) -> dict[str, Any]:
         "responses": {"201": {**_ok("Transaction", "Posted (or replayed); the transaction "
                                     "as the sending or depositing account sees it."),
                               "headers": _REPLAYED},
-                      **_problems(*_BODY_ERRORS, 401, 404, 409, 503)}}}
+                      **_problems(*_BODY_ERRORS, 401, 404, 409, 429, 503)}}}
 
 
 _PUBLIC: list[dict[str, Any]] = []
@@ -158,10 +170,11 @@ PATHS: dict[str, Any] = {
     "/users": {"post": {
         "summary": "Register a customer", "security": _PUBLIC, "requestBody": _body("NewUser"),
         "responses": {"201": {**_ok("User", "Registered"), "headers": {"Location": {
-            "schema": _STR}}}, **_problems(*_BODY_ERRORS)}}},
+            "schema": _STR}}}, **_problems(*_BODY_ERRORS, 429)}}},
     "/tokens": {"post": {
         "summary": "Get a bearer token", "security": _PUBLIC, "requestBody": _body("Credentials"),
-        "responses": {"201": _ok("Token", "Issued"), **_problems(*_BODY_ERRORS, 401)}}},
+        "responses": {"201": _ok("Token", "Issued"),
+                      **_problems(*_BODY_ERRORS, 401, 403, 429)}}},
     "/tokens/current": {"delete": {
         "summary": "Revoke the token this request was sent with",
         "responses": {"204": {"description": "Revoked"}, **_problems(401)}}},

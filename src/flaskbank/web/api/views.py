@@ -12,8 +12,10 @@ from flask import Response, jsonify, request, url_for
 
 from ...domain.errors import ValidationFailed
 from ...domain.ledger import PostResult
+from ...domain.security import AuditAction
 from ...services import accounts, customers, history, postings, tokens
-from ..context import bank
+from ...services.audit import Actor, record
+from ..context import bank, client_ip
 from . import bp, openapi, serialize
 from . import parse as p
 from .auth import api_token, api_user, bearer_required
@@ -53,15 +55,17 @@ def register() -> Response:
 
 @bp.post("/tokens")
 def issue_token() -> Response:
-    f = p.fields(p.json_object(), required=("email", "password"))
-    token, expires_at = tokens.issue_token(bank(), **f)
+    """Email and password, and `otp` (a TOTP or a recovery code) when the account has 2FA."""
+    f = p.fields(p.json_object(), required=("email", "password"), optional=("otp",))
+    token, expires_at = tokens.issue_token(bank(), email=f["email"], password=f["password"],
+                                           otp=f["otp"], ip=client_ip())
     return _json({"token": token, "expires_at": expires_at}, 201)
 
 
 @bp.delete("/tokens/current")
 @bearer_required
 def revoke_token() -> Response:
-    tokens.revoke_token(bank(), api_token())
+    tokens.revoke_token(bank(), api_token(), ip=client_ip())
     return Response(status=204)
 
 
@@ -84,6 +88,7 @@ def update_me() -> Response:
                                     "own, without full_name or email"})
         customers.change_password(bank(), user.id, old_password=f["old_password"],
                                   new_password=f["new_password"])
+        record(bank(), Actor.of(user, client_ip()), AuditAction.PASSWORD_CHANGED, user.id)
         return _json(serialize.user(user))
     updated = customers.update_profile(bank(), user.id, full_name=f["full_name"],
                                        email=f["email"])
