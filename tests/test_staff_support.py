@@ -71,6 +71,21 @@ def make_staff(bank: Bank, role: Role | str, *, name: str | None = None,
     return user
 
 
+def staff_token(bank: Bank, role: Role | str) -> tuple[User, str]:
+    """A staff user past the first login without two-factor, and an API token of theirs
+    issued through the service, as a client would get one."""
+    from flaskbank.services import tokens
+
+    role = Role(role)
+    user, password = staff.create_staff(bank, email=f"{role.value}-{secrets.token_hex(3)}"
+                                        "@bank.example", full_name=role.value, role=role.value,
+                                        actor=CLI)
+    user = replace(user, must_change_password=False)
+    bank.store.update_user(user, previous_email=user.email)
+    token, _ = tokens.issue_token(bank, email=user.email, password=password)
+    return user, token
+
+
 def signed_in(app: Any, user_id: str) -> Any:
     client = app.test_client()
     response = client.post(SIGN_IN + user_id, environ_base={"REMOTE_ADDR": IP})

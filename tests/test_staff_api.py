@@ -1,0 +1,205 @@
+"""The staff JSON API under /api/v1/staff: bearer tokens only, the same role policy as the
+pages (customers 404, other staff 403), problem+json errors, every action audited."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from conftest import new_customer
+from flaskbank.domain.accounts import AccountStatus, Role
+from flaskbank.services import tokens
+from flaskbank.web.api.openapi import DOCUMENT
+from flaskbank.web.staff import openapi
+from test_staff_support import (
+    IP,
+    audit_lines,
+    skip_without_security_tables,
+    staff_token,
+    with_staff,
+)
+
+API = "/api/v1/staff"
+
+
+@pytest.fixture(autouse=True)
+def _security_tables(store):
+    skip_without_security_tables(store)
+
+
+@pytest.fixture
+def app(app):
+    return with_staff(app)
+
+
+@pytest.fixture
+def ada(app_bank):
+    return new_customer(app_bank, "Ada Lovelace", deposit="30.00")
+
+
+class Caller:
+    def __init__(self, client, token: str | None) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path: str, **query):
+        return self.client.get(API + path, query_string=query, headers=self.headers,
+                               environ_base={"REMOTE_ADDR": IP})
+
+    def post(self, path: str, body=None, **kwargs):
+        return self.client.post(API + path, json=body, headers=self.headers,
+                                environ_base={"REMOTE_ADDR": IP}, **kwargs)
+
+
+def caller(client, bank, role: Role) -> tuple:
+    user, token = staff_token(bank, role)
+    return user, Caller(client, token)
+
+
+def requests(ada):
+    return [("GET", "/customers?q=ada", None), ("GET", f"/customers/{ada.user_id}", None),
+            ("POST", f"/accounts/{ada.account_id}/freeze", {"reason": "x"}),
+            ("POST", f"/accounts/{ada.account_id}/unfreeze", {"reason": "x"}),
+            ("GET", "/audit", None)]
+
+
+def send(c: Caller, method, path, body):
+    if method == "GET":
+        path, _, query = path.partition("?")
+        return c.get(path, **dict(p.split("=") for p in query.split("&") if p))
+    return c.post(path, body)
+
+
+def test_without_a_token_every_route_is_a_401(client, ada):
+    anonymous = Caller(client, None)
+    for method, path, body in requests(ada):
+        response = send(anonymous, method, path, body)
+        assert response.status_code == 401, path
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert response.mimetype == "application/problem+json"
+
+
+def test_a_customers_token_gets_what_an_unknown_path_gets(client, app_bank, ada):
+    token, _ = tokens.issue_token(app_bank, email=ada.email, password=ada.password)
+    customer = Caller(client, token)
+    unknown = client.get("/api/v1/nothing-here")
+    for method, path, body in requests(ada):
+        response = send(customer, method, path, body)
+        assert response.status_code == 404, path
+        assert response.json == unknown.json
+    assert app_bank.store.get_account(ada.account_id).status is AccountStatus.OPEN
+
+
+@pytest.mark.parametrize("role, refused", [
+    (Role.FINANCIAL_MANAGER, {"freeze", "unfreeze", "audit"}),
+    (Role.FRAUD_ANALYST, {"audit"}),
+    (Role.COMPLIANCE_OFFICER, {"freeze", "unfreeze"}),
+    (Role.ADMIN, set()),
+])
+def test_staff_roles_get_403_for_what_they_lack(client, app_bank, ada, role, refused):
+    _, c = caller(client, app_bank, role)
+    for method, path, body in requests(ada):
+        name = path.split("?")[0].rstrip("/").split("/")[-1]
+        response = send(c, method, path, body)
+        if name in refused:
+            assert response.status_code == 403, path
+            assert response.json["detail"] == "your role does not allow this"
+        else:
+            assert response.status_code == 200, (path, response.json)
+    status = app_bank.store.get_account(ada.account_id).status
+    assert status is AccountStatus.OPEN  # frozen and unfrozen again, or never touched
+
+
+def test_search_and_view(client, app_bank, ada):
+    _, c = caller(client, app_bank, Role.FINANCIAL_MANAGER)
+    found = c.get("/customers", q=ada.account_number).json["items"]
+    assert [u["email"] for u in found] == [ada.email]
+    assert "password_hash" not in found[0]
+    view = c.get(f"/customers/{ada.user_id}").json
+    [account] = view["accounts"]
+    assert (account["number"], account["balance"], account["status"],
+            account["status_reason"]) == (ada.account_number, "30.00", "open", "")
+    assert [line["amount"] for line in account["recent"]] == ["30.00"]
+    assert view["tokens"] == []
+    assert c.get("/customers", q="a").status_code == 422
+    assert c.get("/customers/nobody").status_code == 404
+
+
+def test_freeze_and_unfreeze_with_a_reason(client, app_bank, ada):
+    user, c = caller(client, app_bank, Role.FRAUD_ANALYST)
+    response = c.post(f"/accounts/{ada.account_id}/freeze", {"reason": "stolen card"})
+    assert response.status_code == 200
+    assert (response.json["status"], response.json["status_reason"]) == ("frozen",
+                                                                         "stolen card")
+    line = next(e for e in audit_lines(app_bank) if e.action.value == "account_frozen")
+    assert (line.actor_email, line.ip, line.target) == (user.email, IP, ada.account_id)
+    back = c.post(f"/accounts/{ada.account_id}/unfreeze", {"reason": "found it"})
+    assert (back.json["status"], back.json["status_reason"]) == ("open", "")
+
+
+@pytest.mark.parametrize("body, status", [
+    ({}, 422), ({"reason": ""}, 422), ({"reason": 5}, 422), ({"reason": "x" * 501}, 422),
+    ([], 400)])
+def test_a_freeze_without_a_fitting_reason_changes_nothing(client, app_bank, ada, body,
+                                                           status):
+    _, c = caller(client, app_bank, Role.FRAUD_ANALYST)
+    response = c.post(f"/accounts/{ada.account_id}/freeze", body)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert app_bank.store.get_account(ada.account_id).status is AccountStatus.OPEN
+
+
+def test_a_freeze_needs_a_json_body_and_a_real_account(client, app_bank, ada):
+    _, c = caller(client, app_bank, Role.FRAUD_ANALYST)
+    assert c.post(f"/accounts/{ada.account_id}/freeze", data="reason=x",
+                  content_type="application/x-www-form-urlencoded").status_code == 415
+    assert c.post("/accounts/nope/freeze", {"reason": "x"}).status_code == 404
+
+
+def test_the_audit_log_filters_and_pages(client, app_bank, ada, monkeypatch):
+    from flaskbank.web.staff import api
+
+    monkeypatch.setattr(api, "AUDIT_PAGE", 2)
+    analyst, a = caller(client, app_bank, Role.FRAUD_ANALYST)
+    for _ in range(3):
+        a.get("/customers", q="ada")
+    _, c = caller(client, app_bank, Role.COMPLIANCE_OFFICER)
+    seen, cursor = [], None
+    while True:
+        query = {"action": "customer_searched", "actor": analyst.email.upper()}
+        page = c.get("/audit", **query, **({"cursor": cursor} if cursor else {})).json
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 3 and {e["ip"] for e in seen} == {IP}
+    assert seen[0]["details"] == {"query": "ada"} and seen[0]["at"] >= seen[-1]["at"]
+    assert c.get("/audit", action="nope").status_code == 422
+    assert c.get("/audit", since="2025-02-01", until="2025-01-01").status_code == 422
+    assert c.get("/audit", cursor="!!").status_code == 422
+
+
+def test_responses_are_not_cached(client, app_bank):
+    _, c = caller(client, app_bank, Role.ADMIN)
+    assert c.get("/audit").headers["Cache-Control"] == "no-store"
+
+
+def test_the_openapi_fragment_describes_every_staff_route(app):
+    document = openapi.extend(copy.deepcopy(DOCUMENT))
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("staff_api."):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1"):])
+            routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(p, m.upper()) for p, item in openapi.PATHS.items() for m in item}
+    assert routes == documented
+    text = repr(document)
+    for ref in re.findall(r"'\$ref': '#/([^']+)'", text):
+        node = document
+        for part in ref.split("/"):
+            node = node[part]
+    for path, item in openapi.PATHS.items():
+        for operation in item.values():
+            assert {"401", "403"} <= operation["responses"].keys(), path
