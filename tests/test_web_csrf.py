@@ -47,7 +47,10 @@ def test_a_post_without_a_good_token_is_refused(csrf_app, csrf_bank, token):
     data = dict(REGISTRATION) if token is None else {**REGISTRATION, "csrf_token": token}
     response = client.post("/register", data=data)
     assert response.status_code == 400
-    assert "Bad request" in Page(response).text
+    text = Page(response).text
+    assert "Bad request" in text
+    assert ("The form expired or was not sent from this site; reload the page and try again"
+            in text)
     assert csrf_bank.store.find_user_by_email("grace@example.com") is None
 
 
