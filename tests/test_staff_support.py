@@ -41,9 +41,9 @@ def with_staff(app: Any) -> Any:
 
     if "staff" not in app.blueprints:
         app.register_blueprint(staff_web.bp, url_prefix="/staff")
+    csrf = app.extensions.get("csrf")
     if "staff_api" not in app.blueprints:
         app.register_blueprint(staff_web.api_bp, url_prefix="/api/v1/staff")
-        csrf = app.extensions.get("csrf")
         if isinstance(csrf, CSRFProtect):
             csrf.exempt(staff_web.api_bp)
 
@@ -54,6 +54,8 @@ def with_staff(app: Any) -> Any:
         return "signed in"
 
     app.add_url_rule(SIGN_IN + "<user_id>", "test_sign_in", sign_in, methods=["POST"])
+    if isinstance(csrf, CSRFProtect):
+        csrf.exempt(sign_in)
     return app
 
 
