@@ -235,3 +235,16 @@ def test_logout_is_audited(client, app_bank):
     log_in(client, ada.email, ada.password)
     client.post("/logout")
     assert audit_actions(app_bank).count("logout") == 1
+
+
+def test_an_otp_sent_for_an_account_without_two_factor_is_ignored(client, app_bank):
+    ada = new_customer(app_bank)
+    assert token_request(client, ada.email, ada.password, "123456").status_code == 201
+
+
+def test_the_openapi_document_describes_otp_and_429(client):
+    document = client.get(f"{API}/openapi.json").json
+    assert "otp" in document["components"]["schemas"]["Credentials"]["properties"]
+    assert {"401", "403", "429"} <= set(document["paths"]["/tokens"]["post"]["responses"])
+    assert "429" in document["paths"]["/transfers"]["post"]["responses"]
+    assert "429" in document["paths"]["/users"]["post"]["responses"]
