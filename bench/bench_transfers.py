@@ -43,7 +43,7 @@ def ledger_in_process(path: str, n: int) -> float:
     pairs = []
     for name in ("a", "b"):
         user = customers.register(bank, email=f"{name}@example.com", full_name=name,
-                                  password="password-123")
+                                  password="a long bench secret")
         acc = accounts.open_account(bank, user.id, type="checking")
         postings.deposit(bank, user.id, acc.id, amount="10000.00")
         pairs.append((user.id, acc))
@@ -121,8 +121,8 @@ def api_over_http(tmp: str, n: int, workers: int) -> float:
         for name in ("a", "b"):
             email = f"{name}@example.com"
             post(port, "/api/v1/users", {"email": email, "full_name": name,
-                                         "password": "password-123"}, {})
-            token = post(port, "/api/v1/tokens", {"email": email, "password": "password-123"},
+                                         "password": "a long bench secret"}, {})
+            token = post(port, "/api/v1/tokens", {"email": email, "password": "a long bench secret"},
                          {})["token"]
             auth = {"Authorization": f"Bearer {token}"}
             acc = post(port, "/api/v1/accounts", {"type": "checking"}, auth)

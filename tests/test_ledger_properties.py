@@ -108,7 +108,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.deposited = self.withdrawn = 0
         for name in ("Ann", "Ben", "Cy"):
             user = customers.register(self.bank, email=f"{name}@example.com", full_name=name,
-                                      password="password-123")
+                                      password="a long bench secret")
             acc = accounts.open_account(self.bank, user.id, type="checking")
             self.model[acc.id], self.owner[acc.id] = 0, user.id
 
