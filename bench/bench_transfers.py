@@ -110,7 +110,11 @@ def get(port: int, path: str, headers: dict[str, str]) -> dict:
 
 def api_over_http(tmp: str, n: int, workers: int) -> float:
     port = free_port()
-    env = {"FLASKBANK_DATA_DIR": f"{tmp}/api", "FLASKBANK_SECRET_KEY": "b" * 40}
+    # Limits high enough not to throttle one client, low enough that the limiter still runs.
+    env = {"FLASKBANK_DATA_DIR": f"{tmp}/api", "FLASKBANK_SECRET_KEY": "b" * 40,
+           "FLASKBANK_RATELIMIT_MONEY": "1000000/minute",
+           "FLASKBANK_RATELIMIT_TOKENS": "1000/minute",
+           "FLASKBANK_RATELIMIT_REGISTRATION": "1000/minute"}
     flaskbank = str(Path(sys.executable).with_name("flaskbank"))
     subprocess.run([flaskbank, "init"], env={**os.environ, **env}, check=True,
                    stdout=subprocess.DEVNULL)
@@ -122,8 +126,8 @@ def api_over_http(tmp: str, n: int, workers: int) -> float:
             email = f"{name}@example.com"
             post(port, "/api/v1/users", {"email": email, "full_name": name,
                                          "password": "a long bench secret"}, {})
-            token = post(port, "/api/v1/tokens", {"email": email, "password": "a long bench secret"},
-                         {})["token"]
+            token = post(port, "/api/v1/tokens",
+                         {"email": email, "password": "a long bench secret"}, {})["token"]
             auth = {"Authorization": f"Bearer {token}"}
             acc = post(port, "/api/v1/accounts", {"type": "checking"}, auth)
             post(port, f"/api/v1/accounts/{acc['id']}/deposits", {"amount": "10000.00"}, auth)

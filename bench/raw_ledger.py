@@ -19,10 +19,11 @@ def connect(path: str) -> sqlite3.Connection:
 
 
 def seed(db: sqlite3.Connection, balance_minor: int) -> tuple[str, str]:
-    db.execute("INSERT OR IGNORE INTO users VALUES ('u','u@x','u@x','U','-','customer','')")
+    db.execute("INSERT OR IGNORE INTO users (id,email,email_key,full_name,password_hash,role,"
+               "created_at) VALUES ('u','u@x','u@x','U','-','customer','')")
     ids = ("raw-a", "raw-b")
     for n, acc in enumerate(ids):
-        db.execute("INSERT OR IGNORE INTO accounts VALUES (?,?,?,?,?,?,?,?)",
+        db.execute("INSERT OR IGNORE INTO accounts VALUES (?,?,?,?,?,?,?,?,'')",
                    (acc, f"raw-{n}", "u", "checking", "USD", balance_minor, "open", ""))
     return ids
 
