@@ -74,17 +74,19 @@ def make_staff(bank: Bank, role: Role | str, *, name: str | None = None,
 
 
 def staff_token(bank: Bank, role: Role | str) -> tuple[User, str]:
-    """A staff user past the first login without two-factor, and an API token of theirs
-    issued through the service, as a client would get one."""
+    """A staff user past the first login, enrolled in two-factor (staff get no token
+    without it), and an API token of theirs issued through the service with a code, as a
+    client would get one."""
     from flaskbank.services import tokens
 
     role = Role(role)
     user, password = staff.create_staff(bank, email=f"{role.value}-{secrets.token_hex(3)}"
                                         "@bank.example", full_name=role.value, role=role.value,
                                         actor=CLI)
-    user = replace(user, must_change_password=False)
+    user = replace(user, must_change_password=False, totp_secret=pyotp.random_base32())
     bank.store.update_user(user, previous_email=user.email)
-    token, _ = tokens.issue_token(bank, email=user.email, password=password)
+    code = pyotp.TOTP(user.totp_secret).at(bank.clock())
+    token, _ = tokens.issue_token(bank, email=user.email, password=password, otp=code)
     return user, token
 
 
