@@ -236,6 +236,17 @@ def test_staff_start_with_a_one_time_password_they_must_change(bank):
     assert not bank.store.get_user(analyst.id).must_change_password
 
 
+def test_staff_get_no_api_token_before_enrolling_in_two_factor(bank):
+    analyst, password = make_staff(bank, Role.FRAUD_ANALYST)
+    customers.change_password(bank, analyst.id, old_password=password,
+                              new_password="analyst's own secret", ip=IP)
+    with pytest.raises(NotPermitted):
+        tokens.issue_token(bank, email=analyst.email, password="analyst's own secret")
+    assert bank.store.tokens_of(analyst.id) == []
+    event = bank.store.audit_log(limit=1, action=AuditAction.PASSWORD_CHANGED).items[0]
+    assert (event.actor_email, event.ip, event.target) == (analyst.email, IP, analyst.id)
+
+
 def test_nobody_is_created_as_a_customer_by_staff_tools(bank):
     with pytest.raises(ValidationFailed):
         staff.create_staff(bank, email="c@example.com", full_name="C", role="customer",

@@ -11,6 +11,8 @@ from email_validator import EmailNotValidError, validate_email
 from ..domain.accounts import Role, User
 from ..domain.errors import EmailTaken, InvalidCredentials, ValidationFailed
 from ..domain.ledger import new_id
+from ..domain.security import AuditAction
+from .audit import Actor, record
 from .bank import Bank
 
 NAME_MAX = 100
@@ -135,7 +137,8 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
 
 
 def change_password(bank: Bank, user_id: str, *, old_password: object,
-                    new_password: object, keep_session: str | None = None) -> None:
+                    new_password: object, keep_session: str | None = None,
+                    ip: str = "") -> None:
     """Replace the password; ends the user's other sessions (all but `keep_session`, a
     session hash) and revokes their API tokens."""
     user = bank.store.get_user(user_id)
@@ -149,3 +152,4 @@ def change_password(bank: Bank, user_id: str, *, old_password: object,
     # A new password ends every other way in: other sessions and every API token.
     bank.store.delete_sessions_of(user.id, keep=keep_session)
     bank.store.revoke_tokens_of(user.id)
+    record(bank, Actor.of(user, ip), AuditAction.PASSWORD_CHANGED, user.id)

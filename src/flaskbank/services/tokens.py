@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from ..domain.accounts import User
-from ..domain.errors import PasswordChangeRequired
+from ..domain.errors import NotPermitted, PasswordChangeRequired
 from ..domain.ledger import parse_utc_iso, utc_iso
 from ..domain.security import AuditAction
 from ..store.base import ApiToken
@@ -29,6 +29,8 @@ def issue_token(bank: Bank, *, email: object, password: object, otp: object = No
     user = authentication.check_password(bank, email=email, password=password, ip=ip)
     if user.must_change_password:
         raise PasswordChangeRequired("change your one-time password in the web app first")
+    if user.is_staff and not user.has_two_factor:
+        raise NotPermitted("staff must enrol in two-factor authentication in the web app first")
     authentication.check_second_factor(bank, user, otp, ip)
     authentication.succeeded(bank, user, ip)
     token = secrets.token_urlsafe(32)

@@ -12,9 +12,7 @@ from flask import Response, jsonify, request, url_for
 
 from ...domain.errors import ValidationFailed
 from ...domain.ledger import PostResult
-from ...domain.security import AuditAction
 from ...services import accounts, customers, history, postings, tokens
-from ...services.audit import Actor, record
 from ..context import bank, client_ip
 from . import bp, openapi, serialize
 from . import parse as p
@@ -87,8 +85,7 @@ def update_me() -> Response:
             raise ValidationFailed({"new_password": "change the password in a request of its "
                                     "own, without full_name or email"})
         customers.change_password(bank(), user.id, old_password=f["old_password"],
-                                  new_password=f["new_password"])
-        record(bank(), Actor.of(user, client_ip()), AuditAction.PASSWORD_CHANGED, user.id)
+                                  new_password=f["new_password"], ip=client_ip())
         return _json(serialize.user(user))
     updated = customers.update_profile(bank(), user.id, full_name=f["full_name"],
                                        email=f["email"])

@@ -9,9 +9,7 @@ from werkzeug.wrappers import Response
 
 from ...domain.accounts import User
 from ...domain.errors import BankError
-from ...domain.security import AuditAction
 from ...services import customers, tokens
-from ...services.audit import Actor, record
 from ..context import bank, client_ip, login_required
 from ..sessions import renew_session, session_hash
 from . import bp
@@ -73,10 +71,9 @@ def change_password() -> Any:
             # new session id.
             customers.change_password(bank(), user.id, old_password=form.old_password.data,
                                       new_password=form.new_password.data,
-                                      keep_session=session_hash(session))
+                                      keep_session=session_hash(session), ip=client_ip())
         except BankError as error:
             return form.refused(error, "auth/password.html")
-        record(bank(), Actor.of(user, client_ip()), AuditAction.PASSWORD_CHANGED, user.id)
         renew_session(session)
         flash("Your password is changed.", "success")
         flash("Your other sessions and your API tokens have ended.", "info")
