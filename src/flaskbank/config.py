@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -40,7 +40,6 @@ class Config:
     #: How many reverse proxies (nginx, a load balancer) stand in front of the app and set
     #: X-Forwarded-For/-Proto; 0 trusts no such header.
     proxy_hops: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def store(self) -> str:
