@@ -4,6 +4,7 @@ a page that does not exist, staff whose role lacks the power see a 403, and noth
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -175,3 +176,29 @@ def test_a_service_refusal_is_a_403_page_too(app, app_bank, target, monkeypatch)
         data={"reason": "x"})
     assert response.status_code == 403
     assert app_bank.store.get_account(target.account_id).status is AccountStatus.OPEN
+
+
+
+def test_staff_land_on_the_staff_area_after_both_login_steps(app, app_bank):
+    import pyotp
+
+    from flaskbank.services import staff as staff_service
+    from test_staff_support import CLI
+
+    user, password = staff_service.create_staff(
+        app_bank, email="cora@bank.example", full_name="Cora Compliance",
+        role="compliance_officer", actor=CLI)
+    secret = pyotp.random_base32()
+    app_bank.store.update_user(replace(user, must_change_password=False, totp_secret=secret),
+                               previous_email=user.email)
+    client = app.test_client()
+    step = client.post("/login", data={"email": user.email, "password": password})
+    assert step.status_code == 302 and step.headers["Location"].endswith("/login/code")
+    done = client.post("/login/code", data={"otp": pyotp.TOTP(secret).at(app_bank.clock())})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/staff")
+    assert 'href="/staff"' in client.get("/staff").get_data(as_text=True)
+
+
+def test_customers_see_no_staff_link(app, app_bank):
+    _, client = customer_signed_in(app, app_bank)
+    assert 'href="/staff"' not in client.get("/").get_data(as_text=True)

@@ -116,6 +116,8 @@ def test_a_frozen_account_cannot_withdraw_and_the_customer_sees_why(app_bank, an
     dashboard = Page(customer.get("/"))
     [status] = dashboard.text_of("status")
     assert "frozen: call us about card 4417" in status and "cannot send money" in status
+    [status] = Page(customer.get(f"/accounts/{who.account_id}/withdraw")).text_of("status")
+    assert "frozen: call us about card 4417" in status
 
 
 def test_a_frozen_account_cannot_transfer(app, app_bank, analyst, ada):

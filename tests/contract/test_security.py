@@ -344,3 +344,19 @@ def test_the_session_record_round_trips(bank):
     record = WebSession("h" * 64, None, bank.now(), bank.now(), {"csrf": "t", "n": [1, 2]})
     bank.store.save_session(record)
     assert bank.store.get_session("h" * 64) == record
+
+
+def test_staff_guards_closed_accounts_blank_unlocks_and_unknown_users(bank):
+    admin, _ = make_staff(bank, Role.ADMIN)
+    ada = new_customer(bank)
+    bank.store.set_account_status(ada.account_id, AccountStatus.CLOSED, "closed by request")
+    with pytest.raises(ValidationFailed):
+        staff.set_frozen(bank, admin, ada.account_id, frozen=False, reason="reopen?",
+                         actor=Actor.of(admin, IP))
+    assert bank.store.get_account(ada.account_id).status is AccountStatus.CLOSED
+    with pytest.raises(ValidationFailed):
+        staff.unlock_login(bank, admin, "  ", Actor.of(admin, IP))
+    from flaskbank.domain.errors import AccountNotFound
+
+    with pytest.raises(AccountNotFound):
+        staff.revoke_sessions(bank, admin, "no-such-user", Actor.of(admin, IP))

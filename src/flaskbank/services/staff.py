@@ -76,6 +76,8 @@ def set_frozen(bank: Bank, staff: User, account_id: str, *, frozen: bool, reason
     account = bank.store.get_account(account_id)
     if account is None:
         raise AccountNotFound("no such account")
+    if account.status is AccountStatus.CLOSED:
+        raise ValidationFailed({"reason": "a closed account is neither frozen nor unfrozen"})
     status = AccountStatus.FROZEN if frozen else AccountStatus.OPEN
     bank.store.set_account_status(account.id, status, text if frozen else "")
     action = AuditAction.ACCOUNT_FROZEN if frozen else AuditAction.ACCOUNT_UNFROZEN
@@ -109,6 +111,8 @@ def change_role(bank: Bank, admin: User, user_id: str, role: object, actor: Acto
 
 def revoke_sessions(bank: Bank, admin: User, user_id: str, actor: Actor) -> int:
     require(admin, Permission.MANAGE_USERS)
+    if bank.store.get_user(user_id) is None:
+        raise AccountNotFound("no such user")
     ended = bank.store.delete_sessions_of(user_id) + bank.store.revoke_tokens_of(user_id)
     record(bank, actor, AuditAction.SESSIONS_REVOKED, user_id, ended=str(ended))
     return ended
@@ -117,5 +121,7 @@ def revoke_sessions(bank: Bank, admin: User, user_id: str, actor: Actor) -> int:
 def unlock_login(bank: Bank, admin: User, email: object, actor: Actor) -> None:
     require(admin, Permission.MANAGE_USERS)
     key = email.strip().lower() if isinstance(email, str) else ""
+    if not key:
+        raise ValidationFailed({"email": "give the email whose login to unlock"})
     bank.store.clear_login_failures(key)
     record(bank, actor, AuditAction.LOGIN_UNLOCKED, key)

@@ -41,19 +41,22 @@ def create_app(config: Config | None = None, *, overrides: dict[str, Any] | None
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import api, auth, banking, errors, filters, security
+    from . import api, auth, banking, errors, filters, security, staff
     from .sessions import StoreSessionInterface
 
     # The cookie holds a random id; the session lives in the store (web/sessions.py).
     app.session_interface = StoreSessionInterface(bank_of)
     csrf = CSRFProtect(app)
     csrf.exempt(api.bp)  # bearer tokens only; the API never reads the session cookie
+    csrf.exempt(staff.api_bp)
     filters.register(app)
     errors.register(app)
     security.init_app(app, config)
     app.register_blueprint(auth.bp)
     app.register_blueprint(banking.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(staff.bp, url_prefix="/staff")
+    app.register_blueprint(staff.api_bp, url_prefix="/api/v1/staff")
     security.init_rate_limits(app, config)  # wraps views, so after the blueprints
     return app
 

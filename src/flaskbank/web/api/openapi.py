@@ -253,3 +253,8 @@ DOCUMENT: dict[str, Any] = {
         "responses": _RESPONSES,
     },
 }
+
+# The staff API documents its own routes; it lives with the staff blueprint.
+from ..staff.openapi import extend  # noqa: E402
+
+extend(DOCUMENT)

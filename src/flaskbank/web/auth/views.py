@@ -108,7 +108,8 @@ def _complete_login(user: User, next_path: str | None) -> Response:
     if user.is_staff and not user.has_two_factor:
         flash("Staff accounts need two-factor authentication: set it up now.", "info")
         return redirect(url_for("auth.two_factor"))
-    return redirect(next_path or url_for("banking.dashboard"))
+    home = "staff.home" if user.is_staff else "banking.dashboard"
+    return redirect(next_path or url_for(home))
 
 
 @bp.route("/login", methods=["GET", "POST"])
