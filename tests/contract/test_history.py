@@ -92,7 +92,10 @@ def test_bad_history_queries_name_the_field(bank, args, field):
 
 def test_a_statement_opens_with_the_previous_close_and_adds_up(bank):
     ada = new_customer(bank)
-    bob = new_customer(bank, "Bob Babbage", deposit="500.00")
+    bob = new_customer(bank, "Bob Babbage")
+    # History is built in time order, as real traffic is: a store never posts into the past.
+    postings.deposit(at(bank, datetime(2026, 1, 2, tzinfo=UTC)), bob.user_id, bob.account_id,
+                     amount="500.00")
     postings.deposit(at(bank, datetime(2026, 1, 20, tzinfo=UTC)), ada.user_id, ada.account_id,
                      amount="100.00")
     postings.withdraw(at(bank, datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)),
@@ -140,3 +143,23 @@ def test_the_feed_reads_every_transaction_in_order_from_a_position(bank):
     assert [t.id for t in bank.store.feed(after=idle.next_cursor, limit=5).items] == [later]
     transfer = rest.items[-1]
     assert sorted(str(e.amount) for e in transfer.entries) == ["-1.00", "1.00"]
+
+
+def test_a_posting_stamped_before_an_earlier_commit_keeps_the_balance_chain_in_time_order(bank):
+    """Two requests read the clock, then commit in the other order (the slower one across a
+    month boundary): statements on both sides of the boundary must still add up."""
+    from flaskbank.domain import ledger
+    from flaskbank.domain.money import Money
+
+    ada = new_customer(bank)
+    acc = bank.store.get_account(ada.account_id)
+    late = ledger.deposit(acc, Money.of("5"), memo="", by=ada.user_id,
+                          at="2026-02-01T00:00:00.000100Z")
+    early = ledger.deposit(acc, Money.of("7"), memo="", by=ada.user_id,
+                           at="2026-01-31T23:59:59.999900Z")
+    bank.store.post(late)
+    bank.store.post(early)
+    january = history.statement(bank, ada.user_id, ada.account_id, "2026-01")
+    february = history.statement(bank, ada.user_id, ada.account_id, "2026-02")
+    assert str(january.closing_balance) == str(february.opening_balance)
+    assert str(february.closing_balance) == "12.00"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -129,6 +129,12 @@ def _attempt(db: Dynamo, posting: Posting) -> PostResult:
     if found[tables.idempotency] and idem is not None:
         return _replay(db, idem, found[tables.idempotency][0])
     accounts = {item["id"]: item for item in found[tables.accounts]}
+    # The time was read before this attempt: never let it fall behind the last posting on
+    # any account it touches, so that each account's entries are in time order as well as
+    # in version order (statements follow the balance chain by time).
+    floor = max((str(a.get("last_posted_at", "")) for a in accounts.values()), default="")
+    if floor > posting.created_at:
+        posting = replace(posting, created_at=floor)
     balances: dict[str, int | None] = {}
     writes: list[dict[str, Any]] = []
     for leg in legs:
@@ -136,7 +142,8 @@ def _attempt(db: Dynamo, posting: Posting) -> PostResult:
         version = int(account["version"])
         after = int(account["balance_minor"]) + leg.amount.minor
         balances[leg.account_id] = after
-        writes.append({"Update": _account_update(tables.accounts, leg, version, after)})
+        writes.append({"Update": _account_update(tables.accounts, leg, version, after,
+                                                 posting.created_at)})
         seq = version + 1  # the entry's place in the account's own posting order
         writes.append({"Put": _put(tables.transactions,
                                    di.entry_item(posting, leg.account_id, seq, after))})
@@ -176,18 +183,21 @@ def _put(table: str, item: di.Item) -> dict[str, Any]:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
 
 
-def _account_update(table: str, leg: Leg, version: int, after: int) -> dict[str, Any]:
+def _account_update(table: str, leg: Leg, version: int, after: int,
+                    posted_at: str) -> dict[str, Any]:
     # The version condition alone makes the write exact; the status and balance conditions
     # restate the rules in DynamoDB's own terms (a freeze does not bump the version).
     condition = "version = :version"
-    values: dict[str, Any] = {":version": version, ":next": version + 1, ":after": after}
+    values: dict[str, Any] = {":version": version, ":next": version + 1, ":after": after,
+                              ":at": posted_at}
     names = {}
     if leg.amount.is_negative():
         condition += " AND #status = :open AND balance_minor >= :debit"
         values |= {":open": AccountStatus.OPEN.value, ":debit": -leg.amount.minor}
         names = {"#status": "status"}
     return {"TableName": table, "Key": di.to_wire(di.account_key(leg.account_id)),
-            "UpdateExpression": "SET balance_minor = :after, version = :next",
+            "UpdateExpression": "SET balance_minor = :after, version = :next, "
+                                "last_posted_at = :at",
             "ConditionExpression": condition, "ExpressionAttributeValues": di.to_wire(values),
             **({"ExpressionAttributeNames": names} if names else {}),
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}

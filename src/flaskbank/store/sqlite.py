@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -169,6 +170,12 @@ class SqliteStore(SqliteSecurity):
                         raise IdempotencyConflict(
                             "this Idempotency-Key was used for a different request")
                     return PostResult(earlier[1], replayed=True)
+            # The time was read before the write lock: never let it fall behind the last
+            # posting's, so that time order is commit order (statements and the feed rely
+            # on the balance chain following created_at).
+            last = db.execute("SELECT max(created_at) FROM transactions").fetchone()[0]
+            if last is not None and last > posting.created_at:
+                posting = replace(posting, created_at=last)
             cur = db.execute(
                 "INSERT INTO transactions (id,type,amount_minor,currency,memo,created_at,"
                 "initiated_by) VALUES (?,?,?,?,?,?,?)",
