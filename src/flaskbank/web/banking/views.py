@@ -94,40 +94,41 @@ def open_account() -> Any:
     return form.page("banking/open_account.html")
 
 
+# action -> (form, service, verb for the confirmation, its preposition)
+_MOVEMENTS = {
+    "deposit": (DepositForm, postings.deposit, "Deposited", "to"),
+    "withdraw": (WithdrawForm, postings.withdraw, "Withdrew", "from"),
+}
+
+
+def _move_money(action: str, account_id: str) -> Any:
+    form_class, service, verb, preposition = _MOVEMENTS[action]
+    user = signed_in()
+    account = accounts.account_of(bank(), user.id, account_id)
+    form = form_class()
+    page = {"account": account, "action": action, "title": action.title()}
+    if form.validate_on_submit():
+        try:
+            result = service(bank(), user.id, account.id, amount=form.amount.data,
+                             memo=form.memo.data, idempotency_key=form.token.data)
+        except BankError as error:
+            return _refused(form, error, "banking/movement.html", **page)
+        number = format_account_number(account.number)
+        return _posted(result, account.id,
+                       f"{verb} {money(result.transaction.amount)} {preposition} {number}.")
+    return form.page("banking/movement.html", **page)
+
+
 @bp.route("/accounts/<account_id>/deposit", methods=["GET", "POST"])
 @login_required
 def deposit(account_id: str) -> Any:
-    user = signed_in()
-    account = accounts.account_of(bank(), user.id, account_id)
-    form = DepositForm()
-    page = {"account": account, "action": "deposit", "title": "Deposit"}
-    if form.validate_on_submit():
-        try:
-            result = postings.deposit(bank(), user.id, account.id, amount=form.amount.data,
-                                      memo=form.memo.data, idempotency_key=form.token.data)
-        except BankError as error:
-            return _refused(form, error, "banking/movement.html", **page)
-        return _posted(result, account.id, f"Deposited {money(result.transaction.amount)} to "
-                                           f"{format_account_number(account.number)}.")
-    return form.page("banking/movement.html", **page)
+    return _move_money("deposit", account_id)
 
 
 @bp.route("/accounts/<account_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(account_id: str) -> Any:
-    user = signed_in()
-    account = accounts.account_of(bank(), user.id, account_id)
-    form = WithdrawForm()
-    page = {"account": account, "action": "withdraw", "title": "Withdraw"}
-    if form.validate_on_submit():
-        try:
-            result = postings.withdraw(bank(), user.id, account.id, amount=form.amount.data,
-                                       memo=form.memo.data, idempotency_key=form.token.data)
-        except BankError as error:
-            return _refused(form, error, "banking/movement.html", **page)
-        return _posted(result, account.id, f"Withdrew {money(result.transaction.amount)} from "
-                                           f"{format_account_number(account.number)}.")
-    return form.page("banking/movement.html", **page)
+    return _move_money("withdraw", account_id)
 
 
 @bp.route("/transfer", methods=["GET", "POST"])
