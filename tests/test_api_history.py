@@ -174,8 +174,11 @@ def test_statement_csv(client, app_bank):
     assert "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
-    assert rows[0] == ["date", "type", "counterparty", "memo", "amount", "balance_after"]
-    withdrawal, transfer, deposit = rows[1:]
+    # The same CSV as the web's download: opening row, the lines, closing row.
+    assert rows[0] == ["date", "type", "description", "memo", "amount", "balance_after"]
+    opening, withdrawal, transfer, deposit, closing = rows[1:]
+    assert opening == ["2025-02-01", "opening", "Opening balance", "", "", "100.00"]
+    assert closing == ["2025-02-28", "closing", "Closing balance", "", "", "74.46"]
     assert withdrawal[0].startswith("2025-02-01")
     assert withdrawal[1:] == ["withdrawal", "Cash withdrawal", "'=HYPERLINK(\"http://evil\")",
                               "-20.00", "80.00"]

@@ -3,8 +3,6 @@ never as a float; timestamps are the stored ISO 8601 UTC strings."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from ...domain.accounts import Account, User
@@ -45,24 +43,3 @@ def statement(s: Statement) -> dict[str, Any]:
     return {"account_id": s.account.id, "month": s.month, "currency": s.account.currency,
             "opening_balance": str(s.opening_balance),
             "closing_balance": str(s.closing_balance), "lines": [entry(e) for e in s.lines]}
-
-
-CSV_COLUMNS = ("date", "type", "counterparty", "memo", "amount", "balance_after")
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def statement_csv(s: Statement) -> str:
-    """The statement's lines as CSV. Text cells that a spreadsheet would run as a formula are
-    prefixed with a quote; the amounts are our own numbers ("-20.00") and are left as they are."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in s.lines:
-        writer.writerow([e.created_at, e.type.value, _cell(e.counterparty), _cell(e.memo),
-                         str(e.amount), _money(e.balance_after) or ""])
-    return out.getvalue()

@@ -14,6 +14,7 @@ from ...domain.errors import ValidationFailed
 from ...domain.ledger import PostResult
 from ...services import accounts, customers, history, postings, tokens
 from ..context import bank, client_ip
+from ..exports import statement_csv
 from . import bp, openapi, serialize
 from . import parse as p
 from .auth import api_token, api_user, bearer_required
@@ -170,7 +171,7 @@ def get_statement(account_id: str, month: str) -> Response:
     if fmt == "json":
         return _json(serialize.statement(found))
     filename = f"statement-{found.account.number}-{found.month}.csv"
-    return Response(serialize.statement_csv(found), mimetype="text/csv",
+    return Response(statement_csv(found), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -19,9 +19,9 @@ from ...domain.ledger import PostResult
 from ...services import accounts, history, postings
 from ..auth.views import signed_in
 from ..context import bank, login_required
+from ..exports import statement_csv
 from ..filters import money
 from . import bp
-from .export import statement_csv
 from .forms import (
     DepositForm,
     HistoryFilterForm,

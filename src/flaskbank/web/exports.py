@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date, timedelta
 
-from ...services.history import Statement
+from ..services.history import Statement
 
 COLUMNS = ("date", "type", "description", "memo", "amount", "balance_after")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
