@@ -17,16 +17,10 @@ from test_security_support import (
     log_in,
     make_app,
     make_staff,
-    needs_security_tables,
     signed_in_page,
     totp,
 )
 from test_web_support import Page, balance
-
-
-@pytest.fixture(autouse=True)
-def _store_has_security_tables(store):
-    needs_security_tables(store)
 
 
 def token_request(client, email: str, password: str, otp: str | None = None):

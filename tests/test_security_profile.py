@@ -3,24 +3,16 @@ API tokens with their revocation; each refusal changes nothing."""
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import new_customer
 from test_api_support import API, assert_problem
 from test_security_support import (
     audit_actions,
     enrol,
     log_in,
-    needs_security_tables,
     signed_in_page,
     totp,
 )
 from test_web_support import Page, sign_in
-
-
-@pytest.fixture(autouse=True)
-def _store_has_security_tables(store):
-    needs_security_tables(store)
 
 
 def _secret(page: Page) -> str:

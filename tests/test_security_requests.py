@@ -12,7 +12,6 @@ from test_security_support import (
     enrol,
     log_in,
     make_app,
-    needs_security_tables,
     session_cookie,
     signed_in_page,
 )
@@ -20,10 +19,6 @@ from test_web_support import Page, balance, sign_in
 
 CSRF_TEXT = "The form expired or was not sent from this site; reload the page and try again"
 
-
-@pytest.fixture(autouse=True)
-def _store_has_security_tables(store):
-    needs_security_tables(store)
 
 
 # -- CSRF ----------------------------------------------------------------------------------

@@ -3,8 +3,6 @@ idle or old session, a planted session id, a session left open elsewhere."""
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import new_customer
 from flaskbank.services import sessions
 from test_api_support import API, assert_problem, customer
@@ -14,17 +12,11 @@ from test_security_support import (
     audit_actions,
     log_in,
     make_app,
-    needs_security_tables,
     session_cookie,
     signed_in_page,
     with_cookie,
 )
 from test_web_support import Page, balance
-
-
-@pytest.fixture(autouse=True)
-def _store_has_security_tables(store):
-    needs_security_tables(store)
 
 
 def test_the_cookie_holds_an_opaque_id_and_the_store_only_its_hash(client, app_bank):

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
-import pytest
 
 from conftest import Customer, new_customer
 from flaskbank.config import Config
@@ -23,13 +22,6 @@ from test_web_support import Page
 
 COOKIE = "session"
 GOOD_PASSWORD = "a brand new secret phrase"
-
-
-def needs_security_tables(store: Any) -> None:
-    """The autouse check of every security test module: a store still without the session,
-    throttle and audit tables (DynamoDB while issue 4 is under way) skips."""
-    if not hasattr(store, "append_audit") or not hasattr(store, "save_session"):
-        pytest.skip(f"{type(store).__name__} has no security tables yet (issue 4 in progress)")
 
 
 def make_app(store: Any, tmp_path: Any, *, csrf: bool = False, rate_limits: bool = False,

@@ -13,16 +13,10 @@ from flaskbank.domain.security import Permission, allows
 from flaskbank.web.staff.policy import MARK
 from test_staff_support import (
     customer_signed_in,
-    skip_without_security_tables,
     staff_client,
     with_staff,
 )
 from test_web_support import Page
-
-
-@pytest.fixture(autouse=True)
-def _security_tables(store):
-    skip_without_security_tables(store)
 
 
 @pytest.fixture

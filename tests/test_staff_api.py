@@ -16,17 +16,12 @@ from flaskbank.web.staff import openapi
 from test_staff_support import (
     IP,
     audit_lines,
-    skip_without_security_tables,
     staff_token,
     with_staff,
 )
 
 API = "/api/v1/staff"
 
-
-@pytest.fixture(autouse=True)
-def _security_tables(store):
-    skip_without_security_tables(store)
 
 
 @pytest.fixture

@@ -11,13 +11,8 @@ from flaskbank.domain.accounts import Role
 from flaskbank.domain.security import AuditAction
 from flaskbank.services.audit import Actor, record
 from flaskbank.web.staff import auditlog
-from test_staff_support import IP, skip_without_security_tables, staff_client, with_staff
+from test_staff_support import IP, staff_client, with_staff
 from test_web_support import Page, at
-
-
-@pytest.fixture(autouse=True)
-def _security_tables(store):
-    skip_without_security_tables(store)
 
 
 @pytest.fixture

@@ -15,12 +15,7 @@ from flaskbank.domain.errors import PasswordChangeRequired
 from flaskbank.passwords import ScryptHasher
 from flaskbank.services import tokens
 from flaskbank.services.bank import Bank
-from test_staff_support import signed_in, skip_without_security_tables, with_staff
-
-
-@pytest.fixture(autouse=True)
-def _security_tables(store):
-    skip_without_security_tables(store)
+from test_staff_support import signed_in, with_staff
 
 
 def create_staff(store, tmp_path, *args: str):

@@ -10,16 +10,10 @@ from flaskbank.services import customers, postings, tokens
 from test_staff_support import (
     IP,
     audit_lines,
-    skip_without_security_tables,
     staff_client,
     with_staff,
 )
 from test_web_support import Page
-
-
-@pytest.fixture(autouse=True)
-def _security_tables(store):
-    skip_without_security_tables(store)
 
 
 @pytest.fixture

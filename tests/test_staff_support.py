@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import Any
 
 import pyotp
-import pytest
 
 from conftest import Customer, new_customer
 from flaskbank.domain.accounts import Role, User
@@ -24,11 +23,6 @@ from flaskbank.services.bank import Bank
 CLI = Actor(None, "cli", "local")
 IP = "198.51.100.23"
 SIGN_IN = "/_test/sign-in/"
-
-
-def skip_without_security_tables(store: Any) -> None:
-    if not hasattr(store, "append_audit"):
-        pytest.skip(f"{type(store).__name__} has no security tables yet (issue 4 in progress)")
 
 
 def with_staff(app: Any) -> Any:

@@ -17,16 +17,10 @@ from test_staff_support import (
     IP,
     audit_lines,
     signed_in,
-    skip_without_security_tables,
     staff_client,
     with_staff,
 )
 from test_web_support import Page
-
-
-@pytest.fixture(autouse=True)
-def _security_tables(store):
-    skip_without_security_tables(store)
 
 
 @pytest.fixture

@@ -35,11 +35,6 @@ from flaskbank.services.audit import Actor
 IP = "203.0.113.7"
 
 
-@pytest.fixture(autouse=True)
-def _store_has_security_tables(store):
-    if not hasattr(store, "append_audit"):
-        pytest.skip(f"{type(store).__name__} has no security tables yet (issue 4 in progress)")
-
 
 IP = "203.0.113.7"
 CLI = Actor(None, "cli", "local")

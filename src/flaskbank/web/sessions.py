@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionInterface
+from flask.sessions import SecureCookieSession, SessionInterface
 from flask.wrappers import Response
 
 from ..domain.security import WebSession
@@ -43,29 +43,17 @@ class StoreSession(SecureCookieSession):
 
 
 class StoreSessionInterface(SessionInterface):
-    """Sessions kept in the bank's store.
-
-    TEMPORARY: while a store has no session table yet (the DynamoDB adapter gains its
-    security tables in issue 4), that store's requests fall back to Flask's signed-cookie
-    session, so the web app keeps working; server-side logout and session expiry then do not
-    hold. Remove `_fallback` once every store implements `save_session`.
-    """
+    """Sessions kept in the bank's store: the cookie carries only a random id."""
 
     def __init__(self, bank_of: Any) -> None:
         self._bank_of = bank_of
-        self._fallback = SecureCookieSessionInterface()
 
     def _bank(self, app: Flask) -> Bank:
         return self._bank_of(app)  # type: ignore[no-any-return]
 
-    def _supported(self, app: Flask) -> bool:
-        return hasattr(self._bank(app).store, "save_session")
-
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith("/api/"):
             return StoreSession()
-        if not self._supported(app):
-            return self._fallback.open_session(app, request)
         sid = request.cookies.get(self.get_cookie_name(app))
         record = sessions.load(self._bank(app), sid)
         if record is None:
@@ -76,9 +64,6 @@ class StoreSessionInterface(SessionInterface):
         return StoreSession(data, sid=sid, record=record)
 
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
-        if not isinstance(session, StoreSession):
-            self._fallback.save_session(app, session, response)
-            return
         if session.record is None and session.sid is None and not session:
             return  # the API, or a visitor we stored nothing for
         bank = self._bank(app)
@@ -112,14 +97,13 @@ class StoreSessionInterface(SessionInterface):
 
 
 def renew_session(session: Any) -> None:
-    """Ask for a new session id at the end of the request (no-op on the cookie fallback,
-    whose content is replaced whole anyway)."""
+    """Ask for a new session id at the end of the request."""
     if isinstance(session, StoreSession):
         session.renew()
 
 
 def session_hash(session: Any) -> str | None:
-    """The stored hash of this browser's session (None on the cookie fallback or when new)."""
+    """The stored hash of this browser's session (None while it is new)."""
     if isinstance(session, StoreSession) and session.record is not None:
         return session.record.id_hash
     return None
