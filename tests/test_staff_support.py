@@ -62,8 +62,15 @@ def make_staff(bank: Bank, role: Role | str, *, name: str | None = None,
                                  full_name=name or f"{role.value.replace('_', ' ').title()} {tag}",
                                  role=role.value, actor=CLI)
     if ready:
-        user = replace(user, must_change_password=False, totp_secret=pyotp.random_base32())
-        bank.store.update_user(user, previous_email=user.email)
+        user = enrolled(bank, user)
+    return user
+
+
+def enrolled(bank: Bank, user: User) -> User:
+    """The staff user past the first login: own password, two-factor on."""
+    user = replace(user, must_change_password=False, totp_secret=pyotp.random_base32())
+    bank.store.update_user(user, previous_email=user.email)
+    bank.store.set_two_factor(user.id, secret=user.totp_secret, last_step=0, recovery_codes=())
     return user
 
 
@@ -77,8 +84,7 @@ def staff_token(bank: Bank, role: Role | str) -> tuple[User, str]:
     user, password = staff.create_staff(bank, email=f"{role.value}-{secrets.token_hex(3)}"
                                         "@bank.example", full_name=role.value, role=role.value,
                                         actor=CLI)
-    user = replace(user, must_change_password=False, totp_secret=pyotp.random_base32())
-    bank.store.update_user(user, previous_email=user.email)
+    user = enrolled(bank, user)
     code = pyotp.TOTP(user.totp_secret).at(bank.clock())
     token, _ = tokens.issue_token(bank, email=user.email, password=password, otp=code)
     return user, token

@@ -355,3 +355,25 @@ def test_staff_guards_closed_accounts_blank_unlocks_and_unknown_users(bank):
 
     with pytest.raises(AccountNotFound):
         staff.revoke_sessions(bank, admin, "no-such-user", Actor.of(admin, IP))
+
+
+def test_a_profile_edit_from_an_earlier_read_gives_back_no_spent_code(bank):
+    """A profile change that read the user before a login spent a code must not write that
+    code (or the TOTP step) back."""
+    ada = new_customer(bank)
+    secret, codes = enrol(bank, ada.user_id)
+    before = bank.store.get_user(ada.user_id)
+    step = later(bank, seconds=30)
+    totp = pyotp.TOTP(secret).at(step.clock())
+    authentication.check_second_factor(step, before, totp, IP)
+    authentication.check_second_factor(bank, before, codes[0], IP)
+    customers.update_profile(bank, ada.user_id, full_name="Ada King")  # reads afresh...
+    bank.store.update_user(replace(before, full_name="Ada Stale"),  # ...this one does not
+                           previous_email=before.email)
+    after = bank.store.get_user(ada.user_id)
+    assert after.full_name == "Ada Stale" and after.has_two_factor
+    assert len(after.recovery_codes) == 9
+    with pytest.raises(SecondFactorRequired):
+        authentication.check_second_factor(step, after, totp, IP)
+    with pytest.raises(SecondFactorRequired):
+        authentication.check_second_factor(bank, after, codes[0], IP)

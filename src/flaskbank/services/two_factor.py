@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pyotp
 
 from ..domain.accounts import User
@@ -33,9 +31,8 @@ def confirm(bank: Bank, user: User, secret: str, code: object, ip: str) -> list[
     if step is None:
         raise ValidationFailed({"code": "that code does not match; check your app's clock"})
     codes = new_recovery_codes()
-    bank.store.update_user(replace(user, totp_secret=secret, totp_last_step=step,
-                                   recovery_codes=tuple(hash_recovery_code(c) for c in codes)),
-                           previous_email=user.email)
+    bank.store.set_two_factor(user.id, secret=secret, last_step=step,
+                              recovery_codes=tuple(hash_recovery_code(c) for c in codes))
     record(bank, Actor.of(user, ip), AuditAction.TWO_FACTOR_ENABLED, user.id)
     return codes
 
@@ -46,6 +43,5 @@ def disable(bank: Bank, user: User, *, password: object, ip: str) -> None:
         raise NotPermitted("staff accounts must keep two-factor authentication")
     if not isinstance(password, str) or not bank.passwords.verify(user.password_hash, password):
         raise ValidationFailed({"password": "that is not your current password"})
-    bank.store.update_user(replace(user, totp_secret=None, totp_last_step=0, recovery_codes=()),
-                           previous_email=user.email)
+    bank.store.set_two_factor(user.id, secret=None, last_step=0, recovery_codes=())
     record(bank, Actor.of(user, ip), AuditAction.TWO_FACTOR_DISABLED, user.id)

@@ -56,7 +56,15 @@ class Store(Protocol):
     def find_user_by_email(self, email: str) -> User | None: ...
 
     def update_user(self, user: User, *, previous_email: str) -> None:
-        """Replace the user's profile; raises EmailTaken if a new email is in use."""
+        """Replace the user's profile (everything but the two-factor state, which only
+        set_two_factor, record_totp_step and use_recovery_code write, so that a profile
+        edit racing a login cannot give back a spent code); raises EmailTaken if a new email
+        is in use."""
+
+    def set_two_factor(self, user_id: str, *, secret: str | None, last_step: int,
+                       recovery_codes: tuple[str, ...]) -> None:
+        """Turn two-factor on (a secret, the step of the code that confirmed it, hashed
+        recovery codes) or off (None, 0, ())."""
 
     def count_users(self) -> int: ...
 

@@ -45,6 +45,22 @@ def _put_new(table: str, item: di.Item) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(pk)"}
 
 
+#: Attributes update_user leaves alone (see Store.update_user).
+TWO_FACTOR = frozenset({"totp_secret", "totp_last_step", "recovery_codes"})
+
+
+def _profile_update(table: str, user: User) -> dict[str, Any]:
+    """An Update of every profile attribute but the key and the two-factor state."""
+    item = {k: v for k, v in di.user_item(user).items() if k != "pk" and k not in TWO_FACTOR}
+    names = {f"#a{i}": k for i, k in enumerate(item)}
+    return {"TableName": table, "Key": di.to_wire(di.user_key(user.id)),
+            "UpdateExpression": "SET " + ", ".join(f"{n} = :{n[1:]}" for n in names),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": di.to_wire({f":{n[1:]}": item[k]
+                                                     for n, k in names.items()}),
+            "ConditionExpression": "attribute_exists(pk)"}
+
+
 def _email_lock(user: User) -> di.Item:
     return {**di.email_key(user.email), "user_id": user.id}
 
@@ -143,17 +159,16 @@ class DynamoStore(DynamoSecurity):
     def update_user(self, user: User, *, previous_email: str) -> None:
         """A new email takes its lock (refused if anyone holds it) and frees the old one in the
         same transaction as the profile; an unknown user is left alone, as in the SQL store."""
-        profile = {**_put_new(self.tables.users, di.user_item(user)),
-                   "ConditionExpression": "attribute_exists(pk)"}
+        profile = _profile_update(self.tables.users, user)
         if di.email_key(user.email) == di.email_key(previous_email):
             with contextlib.suppress(Refused):  # no such user
-                self.db.call("put_item", expect=_FAILED, **profile)
+                self.db.call("update_item", expect=_FAILED, **profile)
             return
         mine = {"ConditionExpression": "user_id = :id",
                 "ExpressionAttributeValues": di.to_wire({":id": user.id})}
         try:
             self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
-                {"Put": profile},
+                {"Update": profile},
                 {"Delete": {"TableName": self.tables.users,
                             "Key": di.to_wire(di.email_key(previous_email)), **mine}},
                 {"Put": _put_new(self.tables.users, _email_lock(user))},
@@ -165,6 +180,15 @@ class DynamoStore(DynamoSecurity):
             if codes[-1:] == ["ConditionalCheckFailed"]:
                 raise EmailTaken("that email is already registered") from e
             raise WriteConflict("the profile changed meanwhile; try again") from e
+
+    def set_two_factor(self, user_id: str, *, secret: str | None, last_step: int,
+                       recovery_codes: tuple[str, ...]) -> None:
+        self.db.call("update_item", TableName=self.tables.users,
+                     Key=di.to_wire(di.user_key(user_id)),
+                     UpdateExpression="SET totp_secret = :s, totp_last_step = :t, "
+                                      "recovery_codes = :c",
+                     ExpressionAttributeValues=di.to_wire(
+                         {":s": secret, ":t": last_step, ":c": list(recovery_codes)}))
 
     def count_users(self) -> int:
         """A Select=COUNT Scan: only `flaskbank demo` asks, to see whether the store is empty

@@ -8,6 +8,7 @@ threads and processes alike. Each thread gets its own connection.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -41,6 +42,8 @@ from .sqlite_rows import ENTRY_COLS, row_to_account, row_to_entry, row_to_user, 
 from .sqlite_security import SqliteSecurity
 
 BUSY_TIMEOUT_MS = 10_000
+#: Columns that update_user leaves alone (see Store.update_user).
+TWO_FACTOR = frozenset({"totp_secret", "totp_last_step", "recovery_codes"})
 
 
 class SqliteStore(SqliteSecurity):
@@ -116,11 +119,18 @@ class SqliteStore(SqliteSecurity):
     def update_user(self, user: User, *, previous_email: str) -> None:
         try:
             with self._write() as db:
-                row = user_row(user)
+                row = {k: v for k, v in user_row(user).items() if k not in TWO_FACTOR}
                 db.execute(f"UPDATE users SET {','.join(f'{k}=:{k}' for k in row)} "
                            "WHERE id=:id", row)
         except sqlite3.IntegrityError as e:
             raise EmailTaken("that email is already registered") from e
+
+    def set_two_factor(self, user_id: str, *, secret: str | None, last_step: int,
+                       recovery_codes: tuple[str, ...]) -> None:
+        with self._write() as db:
+            db.execute("UPDATE users SET totp_secret=?, totp_last_step=?, recovery_codes=? "
+                       "WHERE id=?", (secret, last_step, json.dumps(list(recovery_codes)),
+                                      user_id))
 
     def count_users(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM users").fetchone()[0])
