@@ -21,6 +21,17 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     assert page.find("input", name="email") and page.find("input", name="password")
 
 
+@pytest.mark.parametrize("path, back_to", [
+    ("/accounts/new", "/accounts/new"),
+    ("/transfer?from=x&y=1", "/transfer?from=x&y=1"),
+])
+def test_login_returns_to_the_page_asked_for_with_its_query(client, path, back_to):
+    from urllib.parse import parse_qs, urlsplit
+
+    response = client.get(path)
+    assert parse_qs(urlsplit(response.location).query)["next"] == [back_to]
+
+
 def test_register_signs_the_customer_in(client, app_bank):
     response = client.post("/register", data=GOOD)
     assert response.status_code == 302 and response.location == "/"

@@ -36,11 +36,17 @@ def current_user() -> User | None:
     return cast(User | None, g.user)
 
 
+def here() -> str:
+    """This page's path and query, to come back to after logging in ("/a", not "/a?")."""
+    query = request.query_string.decode("latin-1")
+    return f"{request.path}?{query}" if query else request.path
+
+
 def login_required(view: F) -> F:
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
-            return redirect(url_for("auth.login", next=request.full_path))
+            return redirect(url_for("auth.login", next=here()))
         return view(*args, **kwargs)
 
     return cast(F, wrapped)

@@ -19,11 +19,11 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar, cast
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, url_for
 
 from ...domain.accounts import User
 from ...domain.security import Permission, allows
-from ..context import current_user
+from ..context import current_user, here
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,7 +58,7 @@ def requires(*permissions: Permission) -> Callable[[F], F]:
             user = current_user()
             found = verdict(user, permissions)
             if found is Verdict.SIGN_IN:
-                return redirect(url_for("auth.login", next=request.full_path))
+                return redirect(url_for("auth.login", next=here()))
             if found is Verdict.HIDDEN:
                 abort(404)
             if found is Verdict.FORBIDDEN:
