@@ -246,3 +246,21 @@ def test_currencies_never_mix(bank):
     with pytest.raises(InvalidAmount):
         postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
                           to_account_number=bob.account_number)
+
+
+def test_a_store_failure_writes_nothing_and_says_so(bank, store_kind):
+    """A failure of the store itself (here: SQLite refusing to write to a read-only
+    database) is the store's StoreError, and the posting is wholly absent."""
+    if store_kind != "sqlite":
+        pytest.skip("this failure is staged through SQLite's query_only switch")
+    from flaskbank.domain.errors import StoreError
+
+    ada = new_customer(bank, deposit="10.00")
+    bank.store._db.execute("PRAGMA query_only=ON")
+    try:
+        with pytest.raises(StoreError):
+            postings.withdraw(bank, ada.user_id, ada.account_id, amount="1.00")
+    finally:
+        bank.store._db.execute("PRAGMA query_only=OFF")
+    assert balance(bank, ada.account_id) == Decimal("10.00")
+    assert entry_count(bank, ada.account_id) == 1

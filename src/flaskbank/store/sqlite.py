@@ -76,13 +76,18 @@ class SqliteStore(SqliteSecurity):
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:  # still locked after the busy timeout
-            raise WriteConflict("the ledger is busy; try again") from e
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):  # still locked after the busy timeout
+                raise WriteConflict("the ledger is busy; try again") from e
+            raise StoreError("the embedded store failed; nothing was written") from e
         try:
             yield db
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
+        except BaseException as e:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.OperationalError):  # disk full, I/O error, corruption
+                raise StoreError("the embedded store failed; nothing was written") from e
             raise
 
     def init_schema(self) -> None:
