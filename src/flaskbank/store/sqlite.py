@@ -187,10 +187,12 @@ class SqliteStore(SqliteSecurity):
                     return PostResult(earlier[1], replayed=True)
             # The time was read before the write lock: never let it fall behind the last
             # posting's, so that time order is commit order (statements and the feed rely
-            # on the balance chain following created_at).
-            last = db.execute("SELECT max(created_at) FROM transactions").fetchone()[0]
-            if last is not None and last > posting.created_at:
-                posting = replace(posting, created_at=last)
+            # on the balance chain following created_at). The rule itself keeps the latest
+            # time on the highest seq, so one step along the primary key finds it.
+            row = db.execute("SELECT created_at FROM transactions ORDER BY seq DESC LIMIT 1"
+                             ).fetchone()
+            if row is not None and row[0] > posting.created_at:
+                posting = replace(posting, created_at=row[0])
             cur = db.execute(
                 "INSERT INTO transactions (id,type,amount_minor,currency,memo,created_at,"
                 "initiated_by) VALUES (?,?,?,?,?,?,?)",
