@@ -12,14 +12,13 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import Forbidden, NotFound
 
 from ...domain.accounts import Account
 from ...domain.errors import NotPermitted
 from ...domain.security import AuditEvent, Permission
 from ...services import audit, staff
-from ...services.audit import Actor
 from ...store.base import ApiToken
 from ..api import parse as p
 from ..api import serialize
@@ -27,7 +26,7 @@ from ..api.auth import api_user, bearer_required
 from ..context import bank
 from ..errors import problem
 from .auditlog import AUDIT_PAGE
-from .policy import MARK, Verdict, guarded, staff_user, verdict
+from .policy import MARK, Verdict, actor, guard, staff_user, verdict
 
 api_bp = Blueprint("staff_api", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,20 +53,7 @@ def api_requires(*permissions: Permission) -> Callable[[F], F]:
     return decorate
 
 
-def _actor() -> Actor:
-    return Actor.of(staff_user(), request.remote_addr or "")
-
-
-@api_bp.before_request
-def deny_unguarded() -> None:
-    if not guarded(current_app.view_functions.get(request.endpoint or "")):
-        abort(404)
-
-
-@api_bp.after_request
-def no_store(response: Response) -> Response:
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+guard(api_bp)
 
 
 @api_bp.errorhandler(NotPermitted)
@@ -94,14 +80,14 @@ def event_json(e: AuditEvent) -> dict[str, Any]:
 @api_bp.get("/customers")
 @api_requires(Permission.VIEW_CUSTOMERS)
 def search() -> Response:
-    found = staff.search_customers(bank(), staff_user(), request.args.get("q", ""), _actor())
+    found = staff.search_customers(bank(), staff_user(), request.args.get("q", ""), actor())
     return jsonify({"items": [serialize.user(u) for u in found]})
 
 
 @api_bp.get("/customers/<user_id>")
 @api_requires(Permission.VIEW_CUSTOMERS)
 def customer(user_id: str) -> Response:
-    view = staff.view_customer(bank(), staff_user(), user_id, _actor())
+    view = staff.view_customer(bank(), staff_user(), user_id, actor())
     now = bank().now()
     return jsonify({
         "user": serialize.user(view.user),
@@ -115,7 +101,7 @@ def customer(user_id: str) -> Response:
 def _set_frozen(account_id: str, *, frozen: bool) -> Response:
     f = p.fields(p.json_object(), required=("reason",))
     account = staff.set_frozen(bank(), staff_user(), account_id, frozen=frozen,
-                               reason=f["reason"], actor=_actor())
+                               reason=f["reason"], actor=actor())
     return jsonify(account_json(account))
 
 

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar, cast
 
-from flask import abort, flash, g, redirect, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, request, url_for
 
 from ...domain.accounts import User
 from ...domain.security import Permission, allows
-from ..context import current_user, here
+from ...services.audit import Actor
+from ..context import client_ip, current_user, here
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,3 +90,24 @@ def can(permission: Permission) -> bool:
 
 def guarded(view: Callable[..., Any] | None) -> bool:
     return view is not None and hasattr(view, MARK)
+
+
+def actor() -> Actor:
+    """The staff member and address every audit line of this request names."""
+    return Actor.of(staff_user(), client_ip())
+
+
+def guard(blueprint: Blueprint) -> None:
+    """Deny by default and never cache: every staff blueprint, pages and API alike."""
+
+    @blueprint.before_request
+    def deny_unguarded() -> None:
+        # A view added without `requires` is answered like no page at all.
+        if not guarded(current_app.view_functions.get(request.endpoint or "")):
+            abort(404)
+
+    @blueprint.after_request
+    def no_store(response: Response) -> Response:
+        # Customer data and one-time passwords are nobody's to cache.
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response

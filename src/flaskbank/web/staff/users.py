@@ -15,8 +15,8 @@ from ...services import customers, staff
 from ..context import bank
 from . import bp
 from .forms import ROLE_NAMES, ConfirmForm, CreateStaffForm, RoleForm, UnlockForm
-from .policy import requires, staff_user
-from .views import actor, refused
+from .policy import actor, requires, staff_user
+from .views import refused
 
 
 def _user(user_id: str) -> User:

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from ...domain.accounts import Account, format_account_number
 from ...domain.errors import AccountNotFound, BankError, NotPermitted
 from ...domain.security import Permission
 from ...services import staff
-from ...services.audit import Actor
 from ..auth.forms import ServiceForm
 from ..context import bank
 from . import bp
 from .forms import ROLE_NAMES, FreezeForm, SearchForm, UnfreezeForm
-from .policy import can, guarded, requires, staff_user
-
-
-def actor() -> Actor:
-    """The staff member and address every audit line of this request names."""
-    return Actor.of(staff_user(), request.remote_addr or "")
+from .policy import actor, can, guard, requires, staff_user
 
 
 def refused(form: ServiceForm, error: BankError, template: str, **context: Any) -> Any:
@@ -36,18 +30,7 @@ def refused(form: ServiceForm, error: BankError, template: str, **context: Any) 
     return form.refused(error, template, **context)
 
 
-@bp.before_request
-def deny_unguarded() -> None:
-    # Deny by default: a staff view added without `requires` is answered like no page at all.
-    if not guarded(current_app.view_functions.get(request.endpoint or "")):
-        abort(404)
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    # Customer data and one-time passwords are nobody's to cache.
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
+guard(bp)
 
 
 @bp.errorhandler(NotPermitted)
