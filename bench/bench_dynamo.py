@@ -3,10 +3,10 @@ in the same run (shared machines are noisy: the ratio is the figure to watch).
 
     .venv/bin/python bench/bench_dynamo.py --n 300       # ./dev bench runs it too
 
-Each transfer is the full service path (sender's account, recipient by number, both
-owners' names, idempotency check, the posting). DynamoDB Local runs on this machine, so
+Each transfer is the full service path by account number with an idempotency key: one read
+(both accounts and the key's record) and one write. DynamoDB Local runs on this machine, so
 its figures measure our round trips and its JVM, not AWS's latency (single-digit ms per
-call in a region, which would bound one thread to roughly 15-30 transfers/s).
+call in a region, which would bound one thread to roughly 50-150 transfers/s).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from .money import Money
@@ -71,6 +72,13 @@ class Account:
     opened_at: str
     #: Why the account is frozen or closed, shown to its owner.
     status_reason: str = ""
+    #: The owner's name as the store keeps it with the account: what the other side of a
+    #: transfer sees, without reading the owner's profile.
+    owner_name: str = ""
+    #: The store's mark of the state this copy was read in, opaque outside the store (like
+    #: an HTTP ETag). A posting built from this copy may be written conditional on that
+    #: state instead of reading the account again; None when the store keeps no such mark.
+    revision: object = field(default=None, compare=False)
 
     @property
     def is_open(self) -> bool:
@@ -92,6 +100,17 @@ def new_account_number() -> str:
     """A random 12-digit account number, the last digit a Luhn check digit."""
     body = str(secrets.randbelow(9 * 10**10) + 10**10)  # 11 digits, no leading zero
     return body + luhn_check_digit(body)
+
+
+#: Account ids are derived from account numbers (UUID version 5 in this namespace), so that
+#: a store can find the account a customer typed the number of by its key, with no lookup.
+ACCOUNT_ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "accounts.flaskbank")
+
+
+def account_id_for(number: str) -> str:
+    """The id of the account with this (canonical) number, for accounts opened since ids
+    are derived; older accounts are found by number instead."""
+    return str(uuid.uuid5(ACCOUNT_ID_NAMESPACE, number))
 
 
 def normalize_account_number(text: str) -> str | None:

@@ -3,9 +3,14 @@ reported as not found, so that account ids cannot be probed."""
 
 from __future__ import annotations
 
-from ..domain.accounts import Account, AccountStatus, AccountType, new_account_number
+from ..domain.accounts import (
+    Account,
+    AccountStatus,
+    AccountType,
+    account_id_for,
+    new_account_number,
+)
 from ..domain.errors import AccountNotFound, ValidationFailed, WriteConflict
-from ..domain.ledger import new_id
 from ..domain.money import MINOR_UNITS, Money
 from .bank import Bank
 
@@ -18,10 +23,16 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
     cur = bank.settings.default_currency if currency in (None, "") else currency
     if not isinstance(cur, str) or cur not in MINOR_UNITS:
         raise ValidationFailed({"currency": f"choose one of {', '.join(sorted(MINOR_UNITS))}"})
-    for _ in range(5):  # a clash of random 11-digit numbers is rare; retry a few times
+    # A clash of random 11-digit numbers is rare, and so is a rename racing this; retry.
+    for _ in range(5):
+        owner = bank.store.get_user(user_id)
+        if owner is None:
+            raise AccountNotFound("no such customer")
+        number = new_account_number()
         account = Account(
-            id=new_id(), number=new_account_number(), user_id=user_id, type=kind, currency=cur,
-            balance=Money.zero(cur), status=AccountStatus.OPEN, opened_at=bank.now(),
+            id=account_id_for(number), number=number, user_id=user_id, type=kind,
+            currency=cur, balance=Money.zero(cur), status=AccountStatus.OPEN,
+            opened_at=bank.now(), owner_name=owner.full_name,
         )
         try:
             bank.store.add_account(account)
@@ -38,6 +49,12 @@ def accounts_of(bank: Bank, user_id: str) -> list[Account]:
 def account_of(bank: Bank, user_id: str, account_id: object) -> Account:
     """The caller's own account, or AccountNotFound (also for someone else's)."""
     account = bank.store.get_account(account_id) if isinstance(account_id, str) else None
+    return owned(account, user_id)
+
+
+def owned(account: Account | None, user_id: str) -> Account:
+    """`account` if it exists and is the user's, else AccountNotFound: another customer's
+    account is reported as not found, so that account ids cannot be probed."""
     if account is None or account.user_id != user_id:
         raise AccountNotFound("no such account")
     return account

@@ -11,10 +11,15 @@ import hashlib
 import json
 import random
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from ..domain import ledger
-from ..domain.accounts import format_account_number, normalize_account_number
+from ..domain.accounts import (
+    Account,
+    account_id_for,
+    format_account_number,
+    normalize_account_number,
+)
 from ..domain.errors import (
     IdempotencyConflict,
     UnknownRecipient,
@@ -23,27 +28,41 @@ from ..domain.errors import (
 )
 from ..domain.ledger import IdempotencyKey, Posting, PostResult
 from ..domain.money import parse_amount
-from .accounts import account_of
+from .accounts import owned
 from .bank import Bank
 
 IDEMPOTENCY_KEY_MAX = 200
 _RETRIES = 5
 
 
-def _idempotency(bank: Bank, user_id: str, key: str | None,
-                 request: dict[str, object]) -> tuple[IdempotencyKey | None, PostResult | None]:
-    """The key to post with, or the earlier result when this request was already posted."""
-    if key is None:
-        return None, None
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    idempotency: IdempotencyKey | None
+    replay: PostResult | None
+    accounts: dict[str, Account]
+
+
+def _read(bank: Bank, user_id: str, key: str | None, request: dict[str, object],
+          account_ids: list[object]) -> _Inputs:
+    """The accounts the posting may touch and, under a client's key, the earlier result:
+    one read of the store. The same key and request replay; a different request is refused."""
+    if key is not None and (not key or len(key) > IDEMPOTENCY_KEY_MAX):
         raise ValidationFailed({"idempotency_key": f"1 to {IDEMPOTENCY_KEY_MAX} characters"})
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
-    earlier = bank.store.find_idempotent(user_id, key)
-    if earlier is not None:
-        if earlier[0] != fingerprint:
+    found = bank.store.read_for_posting(
+        [i for i in account_ids if isinstance(i, str)],
+        idempotency=None if key is None else (user_id, key))
+    if found.earlier is not None:
+        if found.earlier[0] != fingerprint:
             raise IdempotencyConflict("this Idempotency-Key was used for a different request")
-        return None, PostResult(earlier[1], replayed=True)
-    return IdempotencyKey(user_id, key, fingerprint), None
+        return _Inputs(None, PostResult(found.earlier[1], replayed=True), found.accounts)
+    idem = None if key is None else IdempotencyKey(user_id, key, fingerprint)
+    return _Inputs(idem, None, found.accounts)
+
+
+def _own(inputs: _Inputs, user_id: str, account_id: object) -> Account:
+    return owned(inputs.accounts.get(account_id) if isinstance(account_id, str) else None,
+                 user_id)
 
 
 def _post(bank: Bank, posting: Posting, idem: IdempotencyKey | None) -> PostResult:
@@ -63,51 +82,56 @@ def _post(bank: Bank, posting: Posting, idem: IdempotencyKey | None) -> PostResu
 def deposit(bank: Bank, user_id: str, account_id: object, *, amount: object,
             memo: object = None, idempotency_key: str | None = None) -> PostResult:
     request = {"op": "deposit", "account": account_id, "amount": amount, "memo": memo}
-    idem, replay = _idempotency(bank, user_id, idempotency_key, request)
-    if replay:
-        return replay
-    account = account_of(bank, user_id, account_id)
+    inputs = _read(bank, user_id, idempotency_key, request, [account_id])
+    if inputs.replay:
+        return inputs.replay
+    account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
     posting = ledger.deposit(account, money, memo=_memo(memo), at=bank.now(), by=user_id)
-    return _post(bank, posting, idem)
+    return _post(bank, posting, inputs.idempotency)
 
 
 def withdraw(bank: Bank, user_id: str, account_id: object, *, amount: object,
              memo: object = None, idempotency_key: str | None = None) -> PostResult:
     request = {"op": "withdraw", "account": account_id, "amount": amount, "memo": memo}
-    idem, replay = _idempotency(bank, user_id, idempotency_key, request)
-    if replay:
-        return replay
-    account = account_of(bank, user_id, account_id)
+    inputs = _read(bank, user_id, idempotency_key, request, [account_id])
+    if inputs.replay:
+        return inputs.replay
+    account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
     posting = ledger.withdrawal(account, money, memo=_memo(memo), at=bank.now(), by=user_id)
-    return _post(bank, posting, idem)
+    return _post(bank, posting, inputs.idempotency)
 
 
 def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: object,
              to_account_number: object = None, to_email: object = None, memo: object = None,
              idempotency_key: str | None = None) -> PostResult:
     """Send money to another account, named by its number or by its owner's email (then the
-    owner's first open account in the sender's currency)."""
+    owner's first open account in the sender's currency).
+
+    By number this is one read (the sender's account, the recipient's, whose id follows from
+    the number, and the idempotency record together) and one write."""
     request = {"op": "transfer", "from": from_account_id, "amount": amount, "memo": memo,
                "to_number": to_account_number, "to_email": to_email}
-    idem, replay = _idempotency(bank, user_id, idempotency_key, request)
-    if replay:
-        return replay
-    source = account_of(bank, user_id, from_account_id)
+    number = (normalize_account_number(to_account_number)
+              if isinstance(to_account_number, str) else None)
+    ids = [from_account_id] + ([account_id_for(number)] if number else [])
+    inputs = _read(bank, user_id, idempotency_key, request, ids)
+    if inputs.replay:
+        return inputs.replay
+    source = _own(inputs, user_id, from_account_id)
     money = parse_amount(amount, source.currency, limit=bank.settings.limit(source.currency))
-    target = _recipient(bank, source.currency, to_account_number, to_email)
-    sender = bank.store.get_user(user_id)
-    owner = bank.store.get_user(target.user_id)
+    target = _recipient(bank, inputs, source.currency, to_account_number, to_email)
     posting = ledger.transfer(
         source, target, money, memo=_memo(memo), at=bank.now(), by=user_id,
-        source_label=_label(sender.full_name if sender else "", source.number),
-        target_label=_label(owner.full_name if owner else "", target.number),
+        source_label=_label(source.owner_name, source.number),
+        target_label=_label(target.owner_name, target.number),
     )
-    return _post(bank, posting, idem)
+    return _post(bank, posting, inputs.idempotency)
 
 
-def _recipient(bank: Bank, currency: str, number: object, email: object):  # type: ignore[no-untyped-def]
+def _recipient(bank: Bank, inputs: _Inputs, currency: str, number: object,
+               email: object) -> Account:
     if number not in (None, "") and email not in (None, ""):
         raise ValidationFailed({"to_account_number": "give an account number or an email, "
                                 "not both"})
@@ -116,8 +140,10 @@ def _recipient(bank: Bank, currency: str, number: object, email: object):  # typ
         if canonical is None:
             raise ValidationFailed({"to_account_number": "that is not a valid account number; "
                                     "check the digits"})
-        target = bank.store.find_account_by_number(canonical)
-        if target is None:
+        target = inputs.accounts.get(account_id_for(canonical))
+        if target is None:  # opened before ids were derived from numbers
+            target = bank.store.find_account_by_number(canonical)
+        if target is None or target.number != canonical:
             raise UnknownRecipient("no account has that number", field="to_account_number")
         return target
     if email not in (None, ""):

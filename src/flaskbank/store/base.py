@@ -10,7 +10,7 @@ tests/contract/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -38,6 +38,16 @@ class ApiToken:
     created_at: str
     expires_at: str
     revoked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PostingInputs:
+    """What a posting is built from, read in one step: the accounts asked for that exist
+    (by id; another customer's too, the service checks the owner) and, when a client's
+    idempotency key was given, the (fingerprint, transaction) it already holds."""
+
+    accounts: dict[str, Account]
+    earlier: tuple[str, Transaction] | None = None
 
 
 class Store(Protocol):
@@ -92,8 +102,10 @@ class Store(Protocol):
         earlier transaction with replayed=True and posts nothing.
         """
 
-    def find_idempotent(self, scope: str, key: str) -> tuple[str, Transaction] | None:
-        """The (fingerprint, transaction) recorded under a client's key, if any."""
+    def read_for_posting(self, account_ids: Sequence[str], *,
+                         idempotency: tuple[str, str] | None = None) -> PostingInputs:
+        """The accounts a posting will touch and what (scope, key) already holds, read
+        together (DynamoDB: one BatchGetItem) so that a posting costs one read and one write."""
 
     def get_transaction(self, transaction_id: str) -> Transaction | None: ...
 

@@ -14,9 +14,11 @@ measured call counts: docs/dynamodb.md.
 from __future__ import annotations
 
 import contextlib
+import random
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -28,7 +30,7 @@ from ..domain.errors import AccountNotFound, EmailTaken, StoreError, WriteConfli
 from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
 from . import dynamo_items as di
 from . import dynamo_ledger, dynamo_reads
-from .base import Page, StoreURLError
+from .base import Page, PostingInputs, StoreURLError
 from .dynamo_ledger import Dynamo, Refused
 from .dynamo_schema import BILLING_MODES, BY_USER, DEFAULT_PREFIX, TableNames, create_tables
 from .dynamo_security import DynamoSecurity
@@ -37,6 +39,7 @@ _PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5,
                         read_timeout=20, max_pool_connections=64)
 _CANCELLED = ("TransactionCanceledException",)
+_RENAME_ATTEMPTS = 5
 _FAILED = ("ConditionalCheckFailedException",)
 
 
@@ -63,6 +66,13 @@ def _profile_update(table: str, user: User) -> dict[str, Any]:
 
 def _email_lock(user: User) -> di.Item:
     return {**di.email_key(user.email), "user_id": user.id}
+
+
+def _named(users_table: str, user_id: str, name: str) -> dict[str, Any]:
+    """A condition that the user's profile still carries `name`."""
+    return {"TableName": users_table, "Key": di.to_wire(di.user_key(user_id)),
+            "ConditionExpression": "full_name = :name",
+            "ExpressionAttributeValues": di.to_wire({":name": name})}
 
 
 def _codes(refused: Refused) -> list[str]:
@@ -157,6 +167,14 @@ class DynamoStore(DynamoSecurity):
         return self.get_user(lock["user_id"]) if lock else None
 
     def update_user(self, user: User, *, previous_email: str) -> None:
+        before = self.get_user(user.id)
+        if before is None:
+            return  # an unknown user is left alone, as in the SQL store
+        self._write_profile(user, previous_email)
+        if before.full_name != user.full_name:
+            self._copy_name_to_accounts(user)
+
+    def _write_profile(self, user: User, previous_email: str) -> None:
         """A new email takes its lock (refused if anyone holds it) and frees the old one in the
         same transaction as the profile; an unknown user is left alone, as in the SQL store."""
         profile = _profile_update(self.tables.users, user)
@@ -181,6 +199,33 @@ class DynamoStore(DynamoSecurity):
                 raise EmailTaken("that email is already registered") from e
             raise WriteConflict("the profile changed meanwhile; try again") from e
 
+    def _copy_name_to_accounts(self, user: User) -> None:
+        """Each account keeps its owner's name (the label the other side of a transfer sees,
+        with no read of the profile): rewrite it, on condition that the profile still has
+        this name, so that of two quick renames the later one's name stays."""
+        keys = self._index_keys(TableName=self.tables.accounts, IndexName=BY_USER,
+                                KeyConditionExpression="user_id = :u",
+                                ExpressionAttributeValues=di.to_wire({":u": user.id}))
+        for i in range(0, len(keys), 99):  # TransactWriteItems takes 100 actions
+            rename = [{"ConditionCheck": _named(self.tables.users, user.id, user.full_name)}]
+            rename += [{"Update": {
+                "TableName": self.tables.accounts, "Key": di.to_wire(key),
+                "UpdateExpression": "SET owner_name = :name",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": di.to_wire({":name": user.full_name})}}
+                for key in keys[i:i + 99]]
+            for attempt in range(_RENAME_ATTEMPTS):
+                try:
+                    self.db.call("transact_write_items", expect=_CANCELLED,
+                                 TransactItems=rename)
+                    break
+                except Refused as e:
+                    if _codes(e)[:1] == ["ConditionalCheckFailed"]:
+                        return  # renamed again meanwhile: that rename copies its own name
+                    if attempt == _RENAME_ATTEMPTS - 1:  # postings kept the accounts busy
+                        raise WriteConflict("the accounts were busy; save again") from e
+                    time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311
+
     def set_two_factor(self, user_id: str, *, secret: str | None, last_step: int,
                        recovery_codes: tuple[str, ...]) -> None:
         self.db.call("update_item", TableName=self.tables.users,
@@ -200,14 +245,20 @@ class DynamoStore(DynamoSecurity):
 
     # -- accounts ---------------------------------------------------------------------------
     def add_account(self, account: Account) -> None:
+        """The account, a lock on its number, and a check that the owner's name copied onto
+        it is still the profile's (a rename in between would otherwise miss it)."""
         item = di.account_item(account)
         try:
             self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
                 {"Put": _put_new(self.tables.accounts, item)},
                 {"Put": _put_new(self.tables.accounts, {
                     **di.number_key(account.number), "account_id": account.id})},
+                {"ConditionCheck": _named(self.tables.users, account.user_id,
+                                          account.owner_name)},
             ])
         except Refused as e:
+            if _codes(e)[-1:] == ["ConditionalCheckFailed"]:
+                raise WriteConflict("the owner's profile changed meanwhile; try again") from e
             raise WriteConflict("account number already taken") from e
 
     def get_account(self, account_id: str) -> Account | None:
@@ -246,10 +297,20 @@ class DynamoStore(DynamoSecurity):
         self.feed_range.cover(posting.created_at[:10])
         return dynamo_ledger.post(self.db, posting)
 
-    def find_idempotent(self, scope: str, key: str) -> tuple[str, Transaction] | None:
-        record = self.db.get(self.tables.idempotency, {"pk": scope, "sk": key})
-        if record is None:
-            return None
+    def read_for_posting(self, account_ids: Sequence[str], *,
+                         idempotency: tuple[str, str] | None = None) -> PostingInputs:
+        """One strongly consistent BatchGetItem (and, only for a replay, the earlier
+        transaction's header)."""
+        t = self.tables
+        found = self.db.batch_get({
+            t.accounts: [di.account_key(i) for i in dict.fromkeys(account_ids)],
+            t.idempotency: [] if idempotency is None else [
+                {"pk": idempotency[0], "sk": idempotency[1]}]})
+        accounts = {a.id: a for a in map(di.to_account, found[t.accounts])}
+        record = found[t.idempotency][0] if found[t.idempotency] else None
+        return PostingInputs(accounts, None if record is None else self._earlier(record))
+
+    def _earlier(self, record: di.Item) -> tuple[str, Transaction]:
         txn = dynamo_ledger.transaction(self.db, record["transaction_id"])
         if txn is None:
             raise StoreError("idempotency key points at a missing transaction")

@@ -1,12 +1,13 @@
 """DynamoStore's ledger: one posting as one TransactWriteItems, and why a cancelled one was
 refused.
 
-A posting reads the customer accounts it touches (and the idempotency record) in one
-strongly consistent BatchGetItem, computes every balance after, and writes in one
-TransactWriteItems: each account update is conditional on the version it read, so any
-concurrent change to one of them cancels the whole transaction (WriteConflict, which the
-service retries). The bank's cash account is never read or written: it keeps no balance,
-and its leg lives only on the transaction header, so it is not a hot item.
+A posting starts from the customer accounts it touches as the service read them
+(Posting.based_on, with their versions), or else reads them (and the idempotency record) in
+one strongly consistent BatchGetItem; it computes every balance after and writes in one
+TransactWriteItems: each account update is conditional on the version it started from, so
+any change to one of them since cancels the whole transaction, and the next attempt reads
+afresh. The bank's cash account is never read or written: it keeps no balance, and its leg
+lives only on the transaction header, so it is not a hot item.
 """
 
 from __future__ import annotations
@@ -110,7 +111,8 @@ _BACKOFF = 0.005
 def post(db: Dynamo, posting: Posting) -> PostResult:
     for attempt in range(ATTEMPTS):
         try:
-            return _attempt(db, posting)
+            # The first attempt writes on what the service read; a retry reads again.
+            return _attempt(db, posting, _seen(posting) if attempt == 0 else None)
         except WriteConflict:
             if attempt == ATTEMPTS - 1:
                 raise
@@ -118,17 +120,37 @@ def post(db: Dynamo, posting: Posting) -> PostResult:
     raise AssertionError("unreachable")
 
 
-def _attempt(db: Dynamo, posting: Posting) -> PostResult:
+def _seen(posting: Posting) -> dict[str, di.Item] | None:
+    """The account items as of the service's read, if it read every customer account the
+    posting touches from this store and they allow the posting; else None, and the attempt
+    reads them itself (only the current state may refuse a posting, not an old copy)."""
+    seen = {a.id: item for a in posting.based_on if (item := di.seen_item(a)) is not None}
+    for leg in posting.legs:
+        if leg.account_id == CASH_ACCOUNT_ID:
+            continue
+        try:
+            _check(leg, seen.get(leg.account_id))
+        except (AccountNotFound, AccountNotOpen, InsufficientFunds):
+            return None
+    return seen
+
+
+def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> PostResult:
     tables = db.tables
     legs = [leg for leg in posting.legs if leg.account_id != CASH_ACCOUNT_ID]
     idem = posting.idempotency
-    found = db.batch_get({
-        tables.accounts: [di.account_key(leg.account_id) for leg in legs],
-        tables.idempotency: [] if idem is None else [_idem_key(idem)],
-    })
-    if found[tables.idempotency] and idem is not None:
-        return _replay(db, idem, found[tables.idempotency][0])
-    accounts = {item["id"]: item for item in found[tables.accounts]}
+    if seen is not None:
+        # The service read the idempotency record with the accounts; one written since
+        # fails its attribute_not_exists condition, and _explain replays it.
+        accounts = seen
+    else:
+        found = db.batch_get({
+            tables.accounts: [di.account_key(leg.account_id) for leg in legs],
+            tables.idempotency: [] if idem is None else [_idem_key(idem)],
+        })
+        if found[tables.idempotency] and idem is not None:
+            return _replay(db, idem, found[tables.idempotency][0])
+        accounts = {item["id"]: item for item in found[tables.accounts]}
     # The time was read before this attempt: never let it fall behind the last posting on
     # any account it touches, so that each account's entries are in time order as well as
     # in version order (statements follow the balance chain by time).

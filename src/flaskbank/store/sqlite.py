@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from importlib import resources
@@ -36,13 +36,16 @@ from ..domain.ledger import (
     recorded,
 )
 from ..domain.money import Money
-from .base import ApiToken, Page
+from .base import ApiToken, Page, PostingInputs
 from .cursors import decode_cursor, encode_cursor
 from .sqlite_rows import ENTRY_COLS, row_to_account, row_to_entry, row_to_user, user_row
 from .sqlite_security import SqliteSecurity
 
 BUSY_TIMEOUT_MS = 10_000
 #: Columns that update_user leaves alone (see Store.update_user).
+#: Accounts with their owner's name, which this store joins in rather than copies.
+_ACCOUNTS = ("SELECT a.*, coalesce(u.full_name, '') AS owner_name FROM accounts a "
+             "LEFT JOIN users u ON u.id = a.user_id")
 TWO_FACTOR = frozenset({"totp_secret", "totp_last_step", "recovery_codes"})
 
 
@@ -154,16 +157,16 @@ class SqliteStore(SqliteSecurity):
             raise WriteConflict("account number already taken") from e
 
     def get_account(self, account_id: str) -> Account | None:
-        row = self._db.execute("SELECT * FROM accounts WHERE id=?", (account_id,)).fetchone()
+        row = self._db.execute(f"{_ACCOUNTS} WHERE a.id=?", (account_id,)).fetchone()
         return row_to_account(row) if row else None
 
     def find_account_by_number(self, number: str) -> Account | None:
-        row = self._db.execute("SELECT * FROM accounts WHERE number=?", (number,)).fetchone()
+        row = self._db.execute(f"{_ACCOUNTS} WHERE a.number=?", (number,)).fetchone()
         return row_to_account(row) if row else None
 
     def accounts_of(self, user_id: str) -> list[Account]:
         rows = self._db.execute(
-            "SELECT * FROM accounts WHERE user_id=? ORDER BY opened_at, number", (user_id,)
+            f"{_ACCOUNTS} WHERE a.user_id=? ORDER BY a.opened_at, a.number", (user_id,)
         ).fetchall()
         return [row_to_account(r) for r in rows]
 
@@ -241,8 +244,14 @@ class SqliteStore(SqliteSecurity):
             raise StoreError("idempotency key points at a missing transaction")
         return row["fingerprint"], txn
 
-    def find_idempotent(self, scope: str, key: str) -> tuple[str, Transaction] | None:
-        return self._idempotent(self._db, scope, key)  # type: ignore[no-any-return]
+    def read_for_posting(self, account_ids: Sequence[str], *,
+                         idempotency: tuple[str, str] | None = None) -> PostingInputs:
+        db = self._db
+        ids = list(dict.fromkeys(account_ids))
+        rows = db.execute(f"{_ACCOUNTS} WHERE a.id IN ({','.join('?' * len(ids))})",
+                          ids).fetchall() if ids else []
+        earlier = None if idempotency is None else self._idempotent(db, *idempotency)
+        return PostingInputs({r["id"]: row_to_account(r) for r in rows}, earlier)
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:
         return self._transaction(self._db, "t.id=?", (transaction_id,))
@@ -318,7 +327,7 @@ class SqliteStore(SqliteSecurity):
         return Page(txns, encode_cursor(last))
 
     def all_accounts(self) -> Iterator[Account]:
-        for row in self._db.execute("SELECT * FROM accounts ORDER BY opened_at"):
+        for row in self._db.execute(f"{_ACCOUNTS} ORDER BY a.opened_at"):
             yield row_to_account(row)
 
     def all_transactions(self) -> Iterator[Transaction]:

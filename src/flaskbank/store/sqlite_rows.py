@@ -35,7 +35,7 @@ def row_to_account(r: sqlite3.Row) -> Account:
         id=r["id"], number=r["number"], user_id=r["user_id"], type=AccountType(r["type"]),
         currency=r["currency"], balance=Money.from_minor(r["balance_minor"], r["currency"]),
         status=AccountStatus(r["status"]), opened_at=r["opened_at"],
-        status_reason=r["status_reason"],
+        status_reason=r["status_reason"], owner_name=r["owner_name"],
     )
 
 
