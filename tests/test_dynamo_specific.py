@@ -39,6 +39,7 @@ from flaskbank.domain.ledger import IdempotencyKey
 from flaskbank.domain.money import Money
 from flaskbank.passwords import FastHasher
 from flaskbank.services import (
+    accounts,
     audit,
     authentication,
     customers,
@@ -192,13 +193,12 @@ def test_service_level_round_trips(bank, store):
                                       to_account_number=bob.account_number,
                                       idempotency_key="send-once"),
             ["BatchGetItem", "TransactWriteItems"]),
-        # An email names a person, not an account: its lock, the profile, the owner's
-        # account ids (index) and their items are read before the write.
+        # An email names a person, not an account: the first read brings the email's lock,
+        # which lists the owner's account ids, and one more reads those accounts.
         "transfer by email": (
             lambda: postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
                                       to_email=bob.email),
-            ["BatchGetItem", "GetItem", "GetItem", "Query", "BatchGetItem",
-             "TransactWriteItems"]),
+            ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]),
         "history page": (lambda: history.history(bank, ada.user_id, ada.account_id, limit=20),
                          ["GetItem", "Query"]),
         "statement": (lambda: history.statement(bank, ada.user_id, ada.account_id,
@@ -214,6 +214,43 @@ def test_service_level_round_trips(bank, store):
             operation()
         measured[name] = seen
     assert measured == {name: want for name, (_, want) in expected.items()}
+
+
+def _forget_account_list(store: DynamoStore, email: str) -> None:
+    """Make the email's lock look like one written before locks listed accounts."""
+    store.db.client.update_item(TableName=store.tables.users,
+                                Key=di.to_wire(di.email_key(email)),
+                                UpdateExpression="REMOVE account_ids")
+
+
+def test_an_email_lock_from_before_account_lists_is_read_through_the_index(bank, store):
+    ada = new_customer(bank, deposit="9.00")
+    bob = new_customer(bank, "Bob Babbage")
+    _forget_account_list(store, bob.email)
+    savings = accounts.open_account(bank, bob.user_id, type="savings", currency="EUR")
+    assert "account_ids" not in raw(store, store.tables.users, di.email_key(bob.email))
+    with calls(store) as seen:
+        postings.transfer(bank, ada.user_id, ada.account_id, amount="4", to_email=bob.email)
+    assert seen == ["BatchGetItem", "Query", "BatchGetItem", "TransactWriteItems"]
+    assert balance(store, bob.account_id) == Decimal("4.00")
+    assert store.read_for_posting([], recipient_email=bob.email).recipients == \
+        store.accounts_of(bob.user_id) == [store.get_account(bob.account_id),
+                                           store.get_account(savings.id)]
+
+
+def test_an_email_change_racing_an_account_opening_is_refused_then_lists_both(bank, store):
+    ada = new_customer(bank)
+    racer = _racing_store(store)
+    opened: list[str] = []
+    open_meanwhile = lambda: opened.append(accounts.open_account(  # noqa: E731
+        Bank(racer, FastHasher()), ada.user_id, type="savings").id)
+    with before_write(store, open_meanwhile), pytest.raises(WriteConflict):
+        customers.update_profile(bank, ada.user_id, email="countess@example.com")
+    customers.update_profile(bank, ada.user_id, email="countess@example.com")
+    listed = store.read_for_posting([], recipient_email="Countess@Example.com").recipients
+    assert [a.id for a in listed or []] == [ada.account_id, *opened]
+    assert store.read_for_posting([], recipient_email=ada.email).recipients == []
+    racer.close()
 
 
 def test_an_unfiltered_history_page_is_exactly_one_query(bank, store):

@@ -17,7 +17,7 @@ from flaskbank.domain.accounts import (
     account_id_for,
     new_account_number,
 )
-from flaskbank.domain.errors import AccountNotOpen, InsufficientFunds
+from flaskbank.domain.errors import AccountNotOpen, InsufficientFunds, UnknownRecipient
 from flaskbank.domain.money import Money
 from flaskbank.services import accounts, customers, postings
 from flaskbank.services.ledger_checks import verify
@@ -136,3 +136,26 @@ def test_an_old_read_does_not_let_a_frozen_or_emptied_account_pay(bank):
                                           by=bob.user_id))
     assert (balance(bank, ada.account_id), balance(bank, bob.account_id)) == (10, 1)
     assert verify(bank).problems == []
+
+
+def test_one_read_also_gives_the_accounts_behind_an_email(bank):
+    bob = new_customer(bank, "Bob Babbage")
+    savings = accounts.open_account(bank, bob.user_id, type="savings", currency="EUR")
+    found = bank.store.read_for_posting([], recipient_email=f"  {bob.email.upper()} ")
+    assert [a.id for a in found.recipients or []] == [bob.account_id, savings.id]
+    assert found.recipients[0].owner_name == "Bob Babbage"
+    assert bank.store.read_for_posting([], recipient_email="nobody@example.com").recipients == []
+    assert bank.store.read_for_posting([bob.account_id]).recipients is None
+
+
+def test_after_an_email_change_transfers_follow_the_new_email(bank):
+    ada = new_customer(bank, deposit="30.00")
+    bob = new_customer(bank, "Bob Babbage", currency="EUR")
+    customers.update_profile(bank, bob.user_id, email="robert@example.com")
+    usd = accounts.open_account(bank, bob.user_id, type="savings")  # opened after the change
+    postings.transfer(bank, ada.user_id, ada.account_id, amount="10",
+                      to_email="Robert@example.com")
+    assert balance(bank, usd.id) == Decimal("10.00")
+    with pytest.raises(UnknownRecipient):
+        postings.transfer(bank, ada.user_id, ada.account_id, amount="1", to_email=bob.email)
+    assert balance(bank, ada.account_id) == Decimal("20.00")

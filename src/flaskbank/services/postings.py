@@ -40,24 +40,28 @@ class _Inputs:
     idempotency: IdempotencyKey | None
     replay: PostResult | None
     accounts: dict[str, Account]
+    recipients: list[Account] | None
 
 
 def _read(bank: Bank, user_id: str, key: str | None, request: dict[str, object],
-          account_ids: list[object]) -> _Inputs:
-    """The accounts the posting may touch and, under a client's key, the earlier result:
-    one read of the store. The same key and request replay; a different request is refused."""
+          account_ids: list[object], recipient_email: object = None) -> _Inputs:
+    """The accounts the posting may touch, under a client's key the earlier result, and the
+    accounts of a recipient named by email: one read of the store. The same key and request
+    replay; a different request is refused."""
     if key is not None and (not key or len(key) > IDEMPOTENCY_KEY_MAX):
         raise ValidationFailed({"idempotency_key": f"1 to {IDEMPOTENCY_KEY_MAX} characters"})
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
-    found = bank.store.read_for_posting(
-        [i for i in account_ids if isinstance(i, str)],
-        idempotency=None if key is None else (user_id, key))
+    email = recipient_email if isinstance(recipient_email, str) and recipient_email else None
+    found = bank.store.read_for_posting([i for i in account_ids if isinstance(i, str)],
+                                        idempotency=None if key is None else (user_id, key),
+                                        recipient_email=email)
     if found.earlier is not None:
         if found.earlier[0] != fingerprint:
             raise IdempotencyConflict("this Idempotency-Key was used for a different request")
-        return _Inputs(None, PostResult(found.earlier[1], replayed=True), found.accounts)
+        return _Inputs(None, PostResult(found.earlier[1], replayed=True), found.accounts,
+                       found.recipients)
     idem = None if key is None else IdempotencyKey(user_id, key, fingerprint)
-    return _Inputs(idem, None, found.accounts)
+    return _Inputs(idem, None, found.accounts, found.recipients)
 
 
 def _own(inputs: _Inputs, user_id: str, account_id: object) -> Account:
@@ -110,13 +114,15 @@ def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: objec
     owner's first open account in the sender's currency).
 
     By number this is one read (the sender's account, the recipient's, whose id follows from
-    the number, and the idempotency record together) and one write."""
+    the number, and the idempotency record together) and one write; by email the store may
+    need one more read for the accounts of the email's owner."""
     request = {"op": "transfer", "from": from_account_id, "amount": amount, "memo": memo,
                "to_number": to_account_number, "to_email": to_email}
     number = (normalize_account_number(to_account_number)
               if isinstance(to_account_number, str) else None)
     ids = [from_account_id] + ([account_id_for(number)] if number else [])
-    inputs = _read(bank, user_id, idempotency_key, request, ids)
+    inputs = _read(bank, user_id, idempotency_key, request, ids,
+                   None if number else to_email)
     if inputs.replay:
         return inputs.replay
     source = _own(inputs, user_id, from_account_id)
@@ -147,11 +153,9 @@ def _recipient(bank: Bank, inputs: _Inputs, currency: str, number: object,
             raise UnknownRecipient("no account has that number", field="to_account_number")
         return target
     if email not in (None, ""):
-        owner = bank.store.find_user_by_email(email) if isinstance(email, str) else None
-        if owner is not None:
-            for acc in bank.store.accounts_of(owner.id):
-                if acc.is_open and acc.currency == currency:
-                    return acc
+        for acc in inputs.recipients or []:
+            if acc.is_open and acc.currency == currency:
+                return acc
         raise UnknownRecipient(f"no open {currency} account belongs to that email",
                                field="to_email")
     raise ValidationFailed({"to_account_number": "give the recipient's account number or email"})

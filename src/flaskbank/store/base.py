@@ -43,11 +43,14 @@ class ApiToken:
 @dataclass(frozen=True, slots=True)
 class PostingInputs:
     """What a posting is built from, read in one step: the accounts asked for that exist
-    (by id; another customer's too, the service checks the owner) and, when a client's
-    idempotency key was given, the (fingerprint, transaction) it already holds."""
+    (by id; another customer's too, the service checks the owner), when a client's
+    idempotency key was given the (fingerprint, transaction) it already holds, and when a
+    recipient's email was given the accounts of the user it belongs to, oldest first (empty
+    when nobody has it)."""
 
     accounts: dict[str, Account]
     earlier: tuple[str, Transaction] | None = None
+    recipients: list[Account] | None = None
 
 
 class Store(Protocol):
@@ -103,9 +106,12 @@ class Store(Protocol):
         """
 
     def read_for_posting(self, account_ids: Sequence[str], *,
-                         idempotency: tuple[str, str] | None = None) -> PostingInputs:
-        """The accounts a posting will touch and what (scope, key) already holds, read
-        together (DynamoDB: one BatchGetItem) so that a posting costs one read and one write."""
+                         idempotency: tuple[str, str] | None = None,
+                         recipient_email: str | None = None) -> PostingInputs:
+        """The accounts a posting will touch, what (scope, key) already holds and the
+        accounts of the user with `recipient_email` (any case), read together (DynamoDB: one
+        BatchGetItem, and one more for an email's accounts), so that a posting costs one
+        read, or two when the recipient is named by email, and one write."""
 
     def get_transaction(self, transaction_id: str) -> Transaction | None: ...
 

@@ -64,8 +64,12 @@ def _profile_update(table: str, user: User) -> dict[str, Any]:
             "ConditionExpression": "attribute_exists(pk)"}
 
 
-def _email_lock(user: User) -> di.Item:
-    return {**di.email_key(user.email), "user_id": user.id}
+def _email_lock(user: User, account_ids: list[str] | None) -> di.Item:
+    """The lock on a user's email, which also lists the user's account ids (so that a
+    transfer to an email reads the lock and then the accounts); None for a lock from before
+    locks listed them, which is read through the by_user index instead."""
+    lock = {**di.email_key(user.email), "user_id": user.id}
+    return lock if account_ids is None else {**lock, "account_ids": account_ids}
 
 
 def _named(users_table: str, user_id: str, name: str) -> dict[str, Any]:
@@ -149,7 +153,7 @@ class DynamoStore(DynamoSecurity):
         try:
             self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
                 {"Put": _put_new(self.tables.users, di.user_item(user))},
-                {"Put": _put_new(self.tables.users, _email_lock(user))},
+                {"Put": _put_new(self.tables.users, _email_lock(user, []))},
             ])
         except Refused as e:
             if "ConditionalCheckFailed" in _codes(e):
@@ -182,14 +186,21 @@ class DynamoStore(DynamoSecurity):
             with contextlib.suppress(Refused):  # no such user
                 self.db.call("update_item", expect=_FAILED, **profile)
             return
-        mine = {"ConditionExpression": "user_id = :id",
-                "ExpressionAttributeValues": di.to_wire({":id": user.id})}
+        # The new lock takes over the old one's account list, on condition that no account
+        # was added to it meanwhile.
+        old = self.db.get(self.tables.users, di.email_key(previous_email)) or {}
+        ids = old.get("account_ids")
+        unchanged = ("attribute_not_exists(account_ids)" if ids is None
+                     else "size(account_ids) = :n")
+        mine = {"ConditionExpression": f"user_id = :id AND {unchanged}",
+                "ExpressionAttributeValues": di.to_wire(
+                    {":id": user.id, **({} if ids is None else {":n": len(ids)})})}
         try:
             self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
                 {"Update": profile},
                 {"Delete": {"TableName": self.tables.users,
                             "Key": di.to_wire(di.email_key(previous_email)), **mine}},
-                {"Put": _put_new(self.tables.users, _email_lock(user))},
+                {"Put": _put_new(self.tables.users, _email_lock(user, ids))},
             ])
         except Refused as e:
             codes = _codes(e)
@@ -245,19 +256,40 @@ class DynamoStore(DynamoSecurity):
 
     # -- accounts ---------------------------------------------------------------------------
     def add_account(self, account: Account) -> None:
-        """The account, a lock on its number, and a check that the owner's name copied onto
-        it is still the profile's (a rename in between would otherwise miss it)."""
-        item = di.account_item(account)
+        """The account, a lock on its number, its id added to the list on the owner's email
+        lock, and a check that the owner's name copied onto it is still the profile's; all
+        or nothing, so that a rename or an email change in between cannot miss it."""
+        owner = self.db.get(self.tables.users, di.user_key(account.user_id))
+        if owner is None:
+            raise AccountNotFound("no such customer")
+        writes = [
+            {"Put": _put_new(self.tables.accounts, di.account_item(account))},
+            {"Put": _put_new(self.tables.accounts, {
+                **di.number_key(account.number), "account_id": account.id})},
+            {"ConditionCheck": _named(self.tables.users, account.user_id, account.owner_name)},
+            {"Update": {
+                "TableName": self.tables.users, "Key": di.to_wire(di.email_key(owner["email"])),
+                "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
+                "ConditionExpression": "user_id = :owner AND attribute_exists(account_ids)",
+                "ExpressionAttributeValues": di.to_wire({":id": [account.id],
+                                                         ":owner": account.user_id}),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        ]
         try:
-            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
-                {"Put": _put_new(self.tables.accounts, item)},
-                {"Put": _put_new(self.tables.accounts, {
-                    **di.number_key(account.number), "account_id": account.id})},
-                {"ConditionCheck": _named(self.tables.users, account.user_id,
-                                          account.owner_name)},
-            ])
+            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=writes)
         except Refused as e:
-            if _codes(e)[-1:] == ["ConditionalCheckFailed"]:
+            reasons = e.response.get("CancellationReasons", [])
+            failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
+            lock = di.from_wire(reasons[3].get("Item", {})) if failed[3:4] == [True] else {}
+            if not any(failed[:3]) and lock.get("user_id") == account.user_id:
+                # A lock from before locks listed accounts: the by_user index finds them.
+                try:
+                    self.db.call("transact_write_items", expect=_CANCELLED,
+                                 TransactItems=writes[:3])
+                    return
+                except Refused as again:
+                    raise WriteConflict("account number already taken") from again
+            if any(failed[2:]):
                 raise WriteConflict("the owner's profile changed meanwhile; try again") from e
             raise WriteConflict("account number already taken") from e
 
@@ -298,17 +330,33 @@ class DynamoStore(DynamoSecurity):
         return dynamo_ledger.post(self.db, posting)
 
     def read_for_posting(self, account_ids: Sequence[str], *,
-                         idempotency: tuple[str, str] | None = None) -> PostingInputs:
-        """One strongly consistent BatchGetItem (and, only for a replay, the earlier
-        transaction's header)."""
+                         idempotency: tuple[str, str] | None = None,
+                         recipient_email: str | None = None) -> PostingInputs:
+        """One strongly consistent BatchGetItem (the accounts, the idempotency record, the
+        email's lock); then, for an email, one more for the accounts its lock lists, and
+        only for a replay the earlier transaction's header."""
         t = self.tables
         found = self.db.batch_get({
             t.accounts: [di.account_key(i) for i in dict.fromkeys(account_ids)],
             t.idempotency: [] if idempotency is None else [
-                {"pk": idempotency[0], "sk": idempotency[1]}]})
+                {"pk": idempotency[0], "sk": idempotency[1]}],
+            t.users: [] if recipient_email is None else [di.email_key(recipient_email)]})
         accounts = {a.id: a for a in map(di.to_account, found[t.accounts])}
         record = found[t.idempotency][0] if found[t.idempotency] else None
-        return PostingInputs(accounts, None if record is None else self._earlier(record))
+        recipients = None
+        if recipient_email is not None:
+            recipients = self._accounts_on(found[t.users][0]) if found[t.users] else []
+        return PostingInputs(accounts, None if record is None else self._earlier(record),
+                             recipients)
+
+    def _accounts_on(self, lock: di.Item) -> list[Account]:
+        """The accounts an email lock lists, read strongly consistent, oldest first."""
+        if "account_ids" not in lock:  # a lock from before locks listed accounts
+            return self.accounts_of(lock["user_id"])
+        items = self._keys_in_order(self.tables.accounts,
+                                    [di.account_key(i) for i in lock["account_ids"]])
+        return [di.to_account(i) for i in sorted(items, key=lambda i: i["owner_key"])
+                if i["user_id"] == lock["user_id"]]
 
     def _earlier(self, record: di.Item) -> tuple[str, Transaction]:
         txn = dynamo_ledger.transaction(self.db, record["transaction_id"])

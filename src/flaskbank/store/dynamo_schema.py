@@ -5,8 +5,9 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
 
     users          pk USER#<id>: the profile; GSIs by_name, by_email, by_created (staff search
                    and the admin list; partition `listed`, keys only)
-                   pk EMAIL#<lower-cased email>: uniqueness lock -> user id
-    accounts       pk ACCOUNT#<id>: balance, status, version; GSI by_user (keys only)
+                   pk EMAIL#<lower-cased email>: uniqueness lock -> user id, account ids
+    accounts       pk ACCOUNT#<id> (id = UUIDv5 of the number): balance, status, version,
+                   owner's name; GSI by_user (keys only)
                    pk NUMBER#<number>: uniqueness lock -> account id
     transactions   pk TXN#<id>, sk "TXN": the header with every leg (the cash leg too);
                    GSI by_day (day, feed_key = <created_at>#<id>), headers only

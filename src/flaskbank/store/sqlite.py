@@ -245,13 +245,17 @@ class SqliteStore(SqliteSecurity):
         return row["fingerprint"], txn
 
     def read_for_posting(self, account_ids: Sequence[str], *,
-                         idempotency: tuple[str, str] | None = None) -> PostingInputs:
+                         idempotency: tuple[str, str] | None = None,
+                         recipient_email: str | None = None) -> PostingInputs:
         db = self._db
         ids = list(dict.fromkeys(account_ids))
         rows = db.execute(f"{_ACCOUNTS} WHERE a.id IN ({','.join('?' * len(ids))})",
                           ids).fetchall() if ids else []
         earlier = None if idempotency is None else self._idempotent(db, *idempotency)
-        return PostingInputs({r["id"]: row_to_account(r) for r in rows}, earlier)
+        recipients = None if recipient_email is None else [row_to_account(r) for r in db.execute(
+            f"{_ACCOUNTS} WHERE u.email_key=? ORDER BY a.opened_at, a.number",
+            (recipient_email.strip().lower(),))]
+        return PostingInputs({r["id"]: row_to_account(r) for r in rows}, earlier, recipients)
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:
         return self._transaction(self._db, "t.id=?", (transaction_id,))
