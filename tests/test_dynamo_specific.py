@@ -238,6 +238,16 @@ def test_an_email_lock_from_before_account_lists_is_read_through_the_index(bank,
                                            store.get_account(savings.id)]
 
 
+def test_a_rename_finds_the_accounts_on_the_email_lock_not_the_lagging_index(bank, store):
+    ada = new_customer(bank)
+    savings = accounts.open_account(bank, ada.user_id, type="savings")
+    with calls(store) as seen:
+        customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
+    assert "Query" not in seen and seen[-1] == "TransactWriteItems"
+    assert {store.get_account(i).owner_name for i in (ada.account_id, savings.id)} == {
+        "Augusta Ada King"}
+
+
 def test_an_email_change_racing_an_account_opening_is_refused_then_lists_both(bank, store):
     ada = new_customer(bank)
     racer = _racing_store(store)

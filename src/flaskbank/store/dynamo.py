@@ -214,9 +214,15 @@ class DynamoStore(DynamoSecurity):
         """Each account keeps its owner's name (the label the other side of a transfer sees,
         with no read of the profile): rewrite it, on condition that the profile still has
         this name, so that of two quick renames the later one's name stays."""
-        keys = self._index_keys(TableName=self.tables.accounts, IndexName=BY_USER,
-                                KeyConditionExpression="user_id = :u",
-                                ExpressionAttributeValues=di.to_wire({":u": user.id}))
+        # The email lock's list, read after the profile write, holds every account opened
+        # before it (add_account checks the name it copies against the profile).
+        lock = self.db.get(self.tables.users, di.email_key(user.email)) or {}
+        if "account_ids" in lock and lock.get("user_id") == user.id:
+            keys = [di.account_key(i) for i in lock["account_ids"]]
+        else:  # a lock from before locks listed accounts
+            keys = self._index_keys(TableName=self.tables.accounts, IndexName=BY_USER,
+                                    KeyConditionExpression="user_id = :u",
+                                    ExpressionAttributeValues=di.to_wire({":u": user.id}))
         for i in range(0, len(keys), 99):  # TransactWriteItems takes 100 actions
             rename = [{"ConditionCheck": _named(self.tables.users, user.id, user.full_name)}]
             rename += [{"Update": {
