@@ -14,10 +14,8 @@ measured call counts: docs/dynamodb.md.
 from __future__ import annotations
 
 import contextlib
-import random
 import re
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -31,7 +29,7 @@ from ..domain.ledger import Entry, Posting, PostResult, Transaction, Transaction
 from . import dynamo_items as di
 from . import dynamo_ledger, dynamo_reads
 from .base import Page, PostingInputs, StoreURLError
-from .dynamo_ledger import Dynamo, Refused
+from .dynamo_ledger import Dynamo, Refused, retrying
 from .dynamo_schema import BILLING_MODES, BY_USER, DEFAULT_PREFIX, TableNames, create_tables
 from .dynamo_security import DynamoSecurity
 
@@ -217,31 +215,32 @@ class DynamoStore(DynamoSecurity):
         # The email lock's list, read after the profile write, holds every account opened
         # before it (add_account checks the name it copies against the profile).
         lock = self.db.get(self.tables.users, di.email_key(user.email)) or {}
-        if "account_ids" in lock and lock.get("user_id") == user.id:
-            keys = [di.account_key(i) for i in lock["account_ids"]]
-        else:  # a lock from before locks listed accounts
-            keys = self._index_keys(TableName=self.tables.accounts, IndexName=BY_USER,
-                                    KeyConditionExpression="user_id = :u",
-                                    ExpressionAttributeValues=di.to_wire({":u": user.id}))
+        keys = self._account_keys(user.id, lock)
         for i in range(0, len(keys), 99):  # TransactWriteItems takes 100 actions
-            rename = [{"ConditionCheck": _named(self.tables.users, user.id, user.full_name)}]
-            rename += [{"Update": {
-                "TableName": self.tables.accounts, "Key": di.to_wire(key),
-                "UpdateExpression": "SET owner_name = :name",
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeValues": di.to_wire({":name": user.full_name})}}
-                for key in keys[i:i + 99]]
-            for attempt in range(_RENAME_ATTEMPTS):
-                try:
-                    self.db.call("transact_write_items", expect=_CANCELLED,
-                                 TransactItems=rename)
-                    break
-                except Refused as e:
-                    if _codes(e)[:1] == ["ConditionalCheckFailed"]:
-                        return  # renamed again meanwhile: that rename copies its own name
-                    if attempt == _RENAME_ATTEMPTS - 1:  # postings kept the accounts busy
-                        raise WriteConflict("the accounts were busy; save again") from e
-                    time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311
+            if not self._rename(user, keys[i:i + 99]):
+                return  # renamed again meanwhile: that rename copies its own name
+
+    def _rename(self, user: User, keys: list[di.Item]) -> bool:
+        """One batch of name copies, retried while postings keep the accounts busy; False
+        when the profile no longer has the name."""
+        writes = [{"ConditionCheck": _named(self.tables.users, user.id, user.full_name)}]
+        writes += [{"Update": {
+            "TableName": self.tables.accounts, "Key": di.to_wire(key),
+            "UpdateExpression": "SET owner_name = :name",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeValues": di.to_wire({":name": user.full_name})}}
+            for key in keys]
+
+        def attempt(_: int) -> bool:
+            try:
+                self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=writes)
+                return True
+            except Refused as e:
+                if _codes(e)[:1] == ["ConditionalCheckFailed"]:
+                    return False
+                raise WriteConflict("the accounts were busy; save again") from e
+
+        return retrying(attempt, _RENAME_ATTEMPTS)
 
     def set_two_factor(self, user_id: str, *, secret: str | None, last_step: int,
                        recovery_codes: tuple[str, ...]) -> None:
@@ -310,9 +309,7 @@ class DynamoStore(DynamoSecurity):
     def accounts_of(self, user_id: str) -> list[Account]:
         """The by_user index gives the ids (it may trail a just-opened account by a moment);
         the items themselves are read strongly consistent, balances included."""
-        keys = self._index_keys(TableName=self.tables.accounts, IndexName=BY_USER,
-                                KeyConditionExpression="user_id = :u",
-                                ExpressionAttributeValues=di.to_wire({":u": user_id}))
+        keys = self._indexed_account_keys(user_id)
         return [di.to_account(i) for i in self._keys_in_order(self.tables.accounts, keys)]
 
     def set_account_status(self, account_id: str, status: AccountStatus,
@@ -356,13 +353,23 @@ class DynamoStore(DynamoSecurity):
                              recipients)
 
     def _accounts_on(self, lock: di.Item) -> list[Account]:
-        """The accounts an email lock lists, read strongly consistent, oldest first."""
-        if "account_ids" not in lock:  # a lock from before locks listed accounts
-            return self.accounts_of(lock["user_id"])
+        """The accounts of an email lock's user, read strongly consistent, oldest first."""
         items = self._keys_in_order(self.tables.accounts,
-                                    [di.account_key(i) for i in lock["account_ids"]])
+                                    self._account_keys(lock["user_id"], lock))
         return [di.to_account(i) for i in sorted(items, key=lambda i: i["owner_key"])
                 if i["user_id"] == lock["user_id"]]
+
+    def _account_keys(self, user_id: str, lock: di.Item) -> list[di.Item]:
+        """The user's account keys: from the list on their email lock (strongly consistent),
+        or for a lock from before locks listed accounts, from the by_user index."""
+        if lock.get("user_id") == user_id and "account_ids" in lock:
+            return [di.account_key(i) for i in lock["account_ids"]]
+        return self._indexed_account_keys(user_id)
+
+    def _indexed_account_keys(self, user_id: str) -> list[di.Item]:
+        return self._index_keys(TableName=self.tables.accounts, IndexName=BY_USER,
+                                KeyConditionExpression="user_id = :u",
+                                ExpressionAttributeValues=di.to_wire({":u": user_id}))
 
     def _earlier(self, record: di.Item) -> tuple[str, Transaction]:
         txn = dynamo_ledger.transaction(self.db, record["transaction_id"])

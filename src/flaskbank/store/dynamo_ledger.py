@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -34,6 +34,7 @@ from ..domain.money import Money
 from . import dynamo_items as di
 from .dynamo_schema import TableNames
 
+T = TypeVar("T")
 UNAVAILABLE = "the ledger's storage is unavailable; try again (with the same idempotency key)"
 _BUSY = {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict",
          "RequestLimitExceeded"}
@@ -108,16 +109,22 @@ ATTEMPTS = 6
 _BACKOFF = 0.005
 
 
-def post(db: Dynamo, posting: Posting) -> PostResult:
-    for attempt in range(ATTEMPTS):
+def retrying(attempt: Callable[[int], T], attempts: int = ATTEMPTS) -> T:
+    """`attempt(n)` until it does not raise WriteConflict, with jittered exponential backoff
+    between tries; the last try's WriteConflict goes to the caller."""
+    for n in range(attempts):
         try:
-            # The first attempt writes on what the service read; a retry reads again.
-            return _attempt(db, posting, _seen(posting) if attempt == 0 else None)
+            return attempt(n)
         except WriteConflict:
-            if attempt == ATTEMPTS - 1:
+            if n == attempts - 1:
                 raise
-            time.sleep(random.uniform(0, _BACKOFF * 2**attempt))  # noqa: S311 - jitter
+            time.sleep(random.uniform(0, _BACKOFF * 2**n))  # noqa: S311 - jitter
     raise AssertionError("unreachable")
+
+
+def post(db: Dynamo, posting: Posting) -> PostResult:
+    # The first attempt writes on what the service read; a retry reads again.
+    return retrying(lambda n: _attempt(db, posting, _seen(posting) if n == 0 else None))
 
 
 def _seen(posting: Posting) -> dict[str, di.Item] | None:
