@@ -7,6 +7,7 @@ import contextlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,13 @@ def new_customer(bank: Bank, name: str = "Ada Lovelace", deposit: str | None = N
     if deposit:
         postings.deposit(bank, user.id, acc.id, amount=deposit)
     return Customer(user.id, email, password, acc.id, acc.number)
+
+
+def balance(bank: Bank, account_id: str) -> Decimal:
+    """The account's balance as the store holds it now."""
+    account = bank.store.get_account(account_id)
+    assert account is not None
+    return account.balance.amount
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ CSRF token in every form that posts."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 from flask_wtf.csrf import generate_csrf
 
@@ -16,7 +14,7 @@ from test_staff_support import (
     staff_client,
     with_staff,
 )
-from test_web_support import Page
+from test_web_support import Page, assert_controls_labelled
 
 
 @pytest.fixture
@@ -71,20 +69,7 @@ def test_no_inline_script_style_or_handlers(pages):
 
 def test_every_control_has_a_label_and_its_messages(pages):
     for page in pages:
-        path = page.response.request.path
-        ids = Counter(e.attrs["id"] for e in page.elements if "id" in e.attrs)
-        assert [i for i, n in ids.items() if n > 1] == [], path
-        labelled = {e.attrs.get("for") for e in page.find("label")}
-        for control in page.elements:
-            if control.tag not in ("input", "select", "textarea"):
-                continue
-            if control.attrs.get("type") in ("hidden", "submit"):
-                continue
-            assert control.attrs.get("id") in labelled, (path, control)
-            for described in control.attrs.get("aria-describedby", "").split():
-                assert ids[described] == 1, (path, described)
-            if control.attrs.get("aria-invalid") == "true":
-                assert control.attrs["aria-describedby"].endswith("-error")
+        assert_controls_labelled(page)
 
 
 def test_the_staff_nav_is_labelled_and_marks_the_current_page(pages):

@@ -3,12 +3,10 @@ no inline script or style, a language and a viewport, the nav."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
 from flaskbank.services import postings
-from test_web_support import Page, customer_client
+from test_web_support import Page, assert_controls_labelled, customer_client
 
 ANONYMOUS = ["/login", "/register", "/accounts/nope"]
 SIGNED_IN = [
@@ -54,20 +52,7 @@ def test_no_inline_script_style_or_handlers(pages):
 
 def test_every_input_has_a_label_and_its_messages(pages):
     for page in pages:
-        path = page.response.request.path
-        ids = Counter(e.attrs["id"] for e in page.elements if "id" in e.attrs)
-        assert [i for i, n in ids.items() if n > 1] == [], path
-        labelled = {e.attrs.get("for") for e in page.find("label")}
-        for control in page.elements:
-            if control.tag not in ("input", "select", "textarea"):
-                continue
-            if control.attrs.get("type") in ("hidden", "submit"):
-                continue
-            assert control.attrs.get("id") in labelled, (path, control)
-            for described in control.attrs.get("aria-describedby", "").split():
-                assert ids[described] == 1, (path, described)
-            if control.attrs.get("aria-invalid") == "true":
-                assert control.attrs["aria-describedby"].endswith("-error")
+        assert_controls_labelled(page)
 
 
 def test_the_nav(pages):

@@ -4,6 +4,7 @@ person would (flashes, field errors, form values), and post as of a given moment
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,3 +168,22 @@ def at(bank: Bank, moment: datetime) -> Iterator[None]:
         yield
     finally:
         bank.clock = real
+
+
+def assert_controls_labelled(page: Page) -> None:
+    """Ids are unique, every form control has a label, and its described-by messages exist
+    once (an invalid control points at its error)."""
+    path = page.response.request.path
+    ids = Counter(e.attrs["id"] for e in page.elements if "id" in e.attrs)
+    assert [i for i, n in ids.items() if n > 1] == [], path
+    labelled = {e.attrs.get("for") for e in page.find("label")}
+    for control in page.elements:
+        if control.tag not in ("input", "select", "textarea"):
+            continue
+        if control.attrs.get("type") in ("hidden", "submit"):
+            continue
+        assert control.attrs.get("id") in labelled, (path, control)
+        for described in control.attrs.get("aria-describedby", "").split():
+            assert ids[described] == 1, (path, described)
+        if control.attrs.get("aria-invalid") == "true":
+            assert control.attrs["aria-describedby"].endswith("-error")

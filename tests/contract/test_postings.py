@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import new_customer
+from conftest import balance, new_customer
 from flaskbank.domain.accounts import AccountStatus
 from flaskbank.domain.errors import (
     AccountNotFound,
@@ -21,10 +21,6 @@ from flaskbank.domain.errors import (
 from flaskbank.domain.money import Money
 from flaskbank.services import accounts, history, postings
 from flaskbank.services.ledger_checks import verify
-
-
-def balance(bank, account_id: str) -> Decimal:
-    return bank.store.get_account(account_id).balance.amount
 
 
 def entry_count(bank, account_id: str) -> int:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import new_customer
+from conftest import balance, new_customer
 from flaskbank.domain import ledger
 from flaskbank.domain.accounts import (
     Account,
@@ -21,10 +21,6 @@ from flaskbank.domain.errors import AccountNotOpen, InsufficientFunds, UnknownRe
 from flaskbank.domain.money import Money
 from flaskbank.services import accounts, customers, postings
 from flaskbank.services.ledger_checks import verify
-
-
-def balance(bank, account_id: str) -> Decimal:
-    return bank.store.get_account(account_id).balance.amount
 
 
 def test_an_accounts_id_follows_from_its_number(bank):
