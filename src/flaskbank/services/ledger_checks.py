@@ -1,4 +1,5 @@
-"""`flaskbank verify`: recompute the ledger's invariants from everything stored."""
+"""`flaskbank verify`: recompute the ledger's invariants from everything stored, and check
+the copies a store keeps for speed against what they copy."""
 
 from __future__ import annotations
 
@@ -7,4 +8,6 @@ from .bank import Bank
 
 
 def verify(bank: Bank) -> LedgerReport:
-    return verify_ledger(bank.store.all_accounts(), bank.store.all_transactions())
+    report = verify_ledger(bank.store.all_accounts(), bank.store.all_transactions())
+    report.problems.extend(bank.store.copies_out_of_step())
+    return report

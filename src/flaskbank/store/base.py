@@ -138,6 +138,10 @@ class Store(Protocol):
 
     def all_transactions(self) -> Iterator[Transaction]: ...
 
+    def copies_out_of_step(self) -> Iterator[str]:
+        """Where what the store keeps twice, so that a request reads less, disagrees with
+        itself (for verify; never on a request path). SQLite keeps nothing twice."""
+
     # -- API tokens ---------------------------------------------------------------------
     def add_token(self, token: ApiToken) -> None: ...
 

@@ -26,8 +26,8 @@ from botocore.config import Config
 from ..domain.accounts import Account, AccountStatus, User
 from ..domain.errors import AccountNotFound, EmailTaken, StoreError, WriteConflict
 from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
+from . import dynamo_checks, dynamo_ledger, dynamo_reads
 from . import dynamo_items as di
-from . import dynamo_ledger, dynamo_reads
 from .base import Page, PostingInputs, StoreURLError
 from .dynamo_ledger import Dynamo, Refused, retrying
 from .dynamo_schema import BILLING_MODES, BY_USER, DEFAULT_PREFIX, TableNames, create_tables
@@ -406,3 +406,6 @@ class DynamoStore(DynamoSecurity):
 
     def all_transactions(self) -> Iterator[Transaction]:
         return dynamo_reads.all_transactions(self.db, self.feed_range.read())
+
+    def copies_out_of_step(self) -> Iterator[str]:
+        return dynamo_checks.copies_out_of_step(self.db)

@@ -1,0 +1,67 @@
+"""What `flaskbank verify` checks on DynamoDB beyond the ledger: the copies the store keeps so
+that a request reads one item instead of several (see docs/dynamodb.md).
+
+- an account's `owner_name` copies its owner's profile name;
+- an email lock names the user with that email and lists exactly that user's account ids;
+- a number lock points at the account with that number.
+
+Two Scans with strongly consistent reads: an admin tool, never on a request path.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from . import dynamo_items as di
+from .dynamo_ledger import Dynamo
+
+
+def _items(db: Dynamo, table: str) -> Iterator[di.Item]:
+    for page in db.pages("scan", TableName=table, ConsistentRead=True):
+        yield from map(di.from_wire, page["Items"])
+
+
+def _by_kind(db: Dynamo, table: str, row: str, lock: str) -> tuple[dict[str, di.Item],
+                                                                   dict[str, di.Item]]:
+    """A table's rows by id and its locks by key, told apart by their key's prefix."""
+    rows: dict[str, di.Item] = {}
+    locks: dict[str, di.Item] = {}
+    for item in _items(db, table):
+        if item["pk"].startswith(row):
+            rows[item["id"]] = item
+        elif item["pk"].startswith(lock):
+            locks[item["pk"]] = item
+    return rows, locks
+
+
+def copies_out_of_step(db: Dynamo) -> Iterator[str]:
+    users, email_locks = _by_kind(db, db.tables.users, "USER#", "EMAIL#")
+    accounts, number_locks = _by_kind(db, db.tables.accounts, "ACCOUNT#", "NUMBER#")
+    owned: dict[str, list[str]] = defaultdict(list)
+    for account in accounts.values():
+        number = account["number"]
+        owned[account["user_id"]].append(account["id"])
+        owner = users.get(account["user_id"])
+        if owner is None:
+            yield f"account {number} belongs to no user"
+        elif account["owner_name"] != owner["full_name"]:
+            yield (f"account {number} names its owner {account['owner_name']!r}; "
+                   f"the profile says {owner['full_name']!r}")
+        lock = number_locks.get(di.number_key(number)["pk"])
+        if lock is None or lock["account_id"] != account["id"]:
+            yield f"account {number} is not the account its number's lock points at"
+    for user_id, user in users.items():
+        lock = email_locks.get(di.email_key(user["email"])["pk"])
+        if lock is None or lock["user_id"] != user_id:
+            yield f"user {user_id}: no lock on their email points at them"
+        elif "account_ids" in lock and sorted(lock["account_ids"]) != sorted(owned[user_id]):
+            yield (f"user {user_id}: their email lock lists accounts {sorted(lock['account_ids'])}"
+                   f", they own {sorted(owned[user_id])}")
+    for key, lock in email_locks.items():
+        owner = users.get(lock["user_id"])
+        if owner is None or di.email_key(owner["email"])["pk"] != key:
+            yield f"an email lock for user {lock['user_id']} is left over from an older email"
+    for key, lock in number_locks.items():
+        if lock["account_id"] not in accounts:
+            yield f"the lock on number {key.removeprefix('NUMBER#')} points at no account"
