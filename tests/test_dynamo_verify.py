@@ -4,7 +4,7 @@ busy life keeps them in step; each one broken by hand is reported, and the comma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from conftest import Customer, new_customer
 from flaskbank.cli import main
 from flaskbank.domain.accounts import Role
-from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings, staff
 from flaskbank.services.audit import Actor
 from flaskbank.services.bank import Bank
@@ -20,19 +19,7 @@ from flaskbank.services.ledger_checks import verify
 from flaskbank.store import dynamo_items as di
 from flaskbank.store.dynamo import DynamoStore
 
-
-@pytest.fixture
-def store(dynamodb_endpoint: str) -> Iterator[DynamoStore]:
-    from dynamodb_local import fresh_dynamo_store
-
-    s = fresh_dynamo_store(dynamodb_endpoint)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def bank(store: DynamoStore) -> Bank:
-    return Bank(store, FastHasher())
+pytestmark = pytest.mark.parametrize("store_kind", ["dynamodb"])  # conftest's store and bank
 
 
 @pytest.fixture
