@@ -7,6 +7,7 @@ import contextlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -91,6 +92,17 @@ def new_customer(bank: Bank, name: str = "Ada Lovelace", deposit: str | None = N
     if deposit:
         postings.deposit(bank, user.id, acc.id, amount=deposit)
     return Customer(user.id, email, password, acc.id, acc.number)
+
+
+@contextlib.contextmanager
+def at(bank: Bank, moment: datetime) -> Iterator[None]:
+    """Post as if at `moment` (in the past, so that tokens and sessions stay valid)."""
+    real = bank.clock
+    bank.clock = lambda: moment
+    try:
+        yield
+    finally:
+        bank.clock = real
 
 
 def balance(bank: Bank, account_id: str) -> Decimal:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import io
 import json
@@ -12,18 +11,8 @@ from decimal import Decimal
 
 import pytest
 
+from conftest import at
 from test_api_support import assert_problem, customer
-
-
-@contextlib.contextmanager
-def at(bank, moment: datetime):
-    """Post as if at `moment` (in the past, so that tokens stay valid)."""
-    real = bank.clock
-    bank.clock = lambda: moment
-    try:
-        yield
-    finally:
-        bank.clock = real
 
 
 def _deposit(alice, amount: str, memo: str = "") -> dict:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pyotp
@@ -54,16 +52,6 @@ def log_in(client: Any, email: str, password: str, **extra: str) -> Any:
 def signed_in_page(client: Any) -> bool:
     """Whether the dashboard opens (rather than redirecting to the login page)."""
     return bool(client.get("/").status_code == 200)
-
-
-@contextlib.contextmanager
-def clock_at(bank: Bank, moment: datetime) -> Iterator[None]:
-    real = bank.clock
-    bank.clock = lambda: moment
-    try:
-        yield
-    finally:
-        bank.clock = real
 
 
 def advance(bank: Bank, **delta: float) -> None:

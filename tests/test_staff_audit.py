@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from conftest import at
 from flaskbank.domain.accounts import Role
 from flaskbank.domain.security import AuditAction
 from flaskbank.services.audit import Actor, record
 from flaskbank.web.staff import auditlog
 from test_staff_support import IP, staff_client, with_staff
-from test_web_support import Page, at
+from test_web_support import Page
 
 
 @pytest.fixture

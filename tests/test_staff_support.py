@@ -26,20 +26,11 @@ SIGN_IN = "/_test/sign-in/"
 
 
 def with_staff(app: Any) -> Any:
-    """`app` with a test-only route that signs a user in by id (the staff blueprints are
-    registered by create_app; the checks below only keep older fixtures working)."""
+    """`app` (which create_app gives the staff blueprints) with a test-only route that signs a
+    user in by id."""
     from flask_wtf.csrf import CSRFProtect
 
     from flaskbank.web import context
-    from flaskbank.web import staff as staff_web
-
-    if "staff" not in app.blueprints:
-        app.register_blueprint(staff_web.bp, url_prefix="/staff")
-    csrf = app.extensions.get("csrf")
-    if "staff_api" not in app.blueprints:
-        app.register_blueprint(staff_web.api_bp, url_prefix="/api/v1/staff")
-        if isinstance(csrf, CSRFProtect):
-            csrf.exempt(staff_web.api_bp)
 
     def sign_in(user_id: str) -> str:
         user = customers.get_user(context.bank(), user_id)
@@ -48,6 +39,7 @@ def with_staff(app: Any) -> Any:
         return "signed in"
 
     app.add_url_rule(SIGN_IN + "<user_id>", "test_sign_in", sign_in, methods=["POST"])
+    csrf = app.extensions.get("csrf")
     if isinstance(csrf, CSRFProtect):
         csrf.exempt(sign_in)
     return app

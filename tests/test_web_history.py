@@ -7,11 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import new_customer
+from conftest import at, new_customer
 from flaskbank.domain.accounts import format_account_number
 from flaskbank.services import postings
 from flaskbank.web.banking import views
-from test_web_support import Page, at, customer_client
+from test_web_support import Page, customer_client
 
 
 def test_each_line_shows_what_a_person_needs(app, app_bank):

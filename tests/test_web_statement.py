@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import new_customer
+from conftest import at, new_customer
 from flaskbank.services import postings
-from test_web_support import Page, at, customer_client
+from test_web_support import Page, customer_client
 
 FEB = datetime(2025, 2, 14, tzinfo=UTC)
 

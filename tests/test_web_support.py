@@ -3,11 +3,8 @@ person would (flashes, field errors, form values), and post as of a given moment
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -118,7 +115,8 @@ class Page:
 
     def rows(self) -> list[dict[str, str]]:
         """The history lines on the page: {data-label: text} per table row."""
-        out, row = [], None
+        out: list[dict[str, str]] = []
+        row: dict[str, str] | None = None
         for e in self.elements:
             if e.tag == "tr":
                 row = {}
@@ -157,17 +155,6 @@ def token_of(client: Any, path: str) -> str:
     page = Page(client.get(path))
     assert page.status == 200, page.html
     return page.value("token")
-
-
-@contextlib.contextmanager
-def at(bank: Bank, moment: datetime) -> Iterator[None]:
-    """Post as if at `moment`."""
-    real = bank.clock
-    bank.clock = lambda: moment
-    try:
-        yield
-    finally:
-        bank.clock = real
 
 
 def assert_controls_labelled(page: Page) -> None:
