@@ -43,7 +43,8 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
             db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (bal + delta, acc))
             db.execute("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)",
                        (acc, seq, tid, "transfer", delta, "USD", bal + delta, "x", "", now))
-        db.execute("INSERT INTO idempotency_keys VALUES ('u',?,?,?,?)", (key, "fp", tid, now))
+        db.execute("INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
+                   "created_at) VALUES ('u',?,?,?,?)", (key, "fp", tid, now))
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")

@@ -155,11 +155,13 @@ def test_me_shows_the_profile(client, app_bank):
 
 def test_patch_me_changes_name_and_email(client, app_bank):
     alice = customer(client, app_bank)
-    response = alice.patch("/me", {"full_name": "  Alice   Pleasance ", "email": "al@example.com"})
+    response = alice.patch("/me", {"full_name": "  Alice   Pleasance ", "email": "al@example.com",
+                                   "old_password": alice.password})
     assert response.status_code == 200
     assert response.json["full_name"] == "Alice Pleasance"
     assert response.json["email"] == "al@example.com"
-    assert alice.get("/me").json["email"] == "al@example.com"
+    # A new email ends every token, this one too: the client signs in again.
+    assert alice.get("/me").status_code == 401
 
 
 def test_patch_me_with_an_empty_object_changes_nothing(client, app_bank):
@@ -172,7 +174,8 @@ def test_patch_me_with_an_empty_object_changes_nothing(client, app_bank):
 
 def test_patch_me_refuses_a_taken_email(client, app_bank):
     alice, bob = customer(client, app_bank), customer(client, app_bank, "Bob Builder")
-    assert_problem(alice.patch("/me", {"email": bob.email}), 422, "email")
+    assert_problem(alice.patch("/me", {"email": bob.email, "old_password": alice.password}),
+                   422, "email")
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -272,12 +272,19 @@ def test_keys_belong_to_one_customer(client, app_bank):
     assert (alice.balance(), bob.balance()) == ("3.00", "3.00")
 
 
-def test_a_refused_request_does_not_spend_its_key(client, app_bank):
+def test_a_refused_request_is_refused_again_when_retried_with_its_key(client, app_bank):
+    """As Stripe does: the key keeps the first answer, a refusal too, so a retry is not
+    judged again (even once the money is there); a new request takes a new key."""
     alice = customer(client, app_bank, deposit="5.00")
     path = f"/accounts/{alice.account_id}/withdrawals"
-    assert_problem(alice.post(path, {"amount": "6.00"}, key="k"), 422)
+    first = alice.post(path, {"amount": "6.00"}, key="k")
+    assert_problem(first, 422, "amount")
     alice.post(f"/accounts/{alice.account_id}/deposits", {"amount": "1.00"})
-    assert alice.post(path, {"amount": "6.00"}, key="k").status_code == 201
+    again = alice.post(path, {"amount": "6.00"}, key="k")
+    assert (again.status_code, again.json) == (422, first.json)
+    assert_problem(alice.post(path, {"amount": "5.00"}, key="k"), 409)
+    assert alice.balance() == "6.00"
+    assert alice.post(path, {"amount": "6.00"}, key="k2").status_code == 201
     assert alice.balance() == "0.00"
 
 

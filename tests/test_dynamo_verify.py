@@ -31,7 +31,8 @@ def test_a_busy_life_keeps_every_copy_in_step(bank: Bank, ada: Customer) -> None
     grace = new_customer(bank, "Grace Hopper")
     savings = accounts.open_account(bank, ada.user_id, type="savings")
     customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
-    customers.update_profile(bank, ada.user_id, email="countess@example.com")
+    customers.update_profile(bank, ada.user_id, email="countess@example.com",
+                             current_password=ada.password)
     accounts.open_account(bank, ada.user_id, type="checking", currency="EUR")
     postings.transfer(bank, ada.user_id, ada.account_id, amount="25.00", to_email=grace.email)
     postings.transfer(bank, ada.user_id, ada.account_id, amount="5.00",

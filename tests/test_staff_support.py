@@ -9,7 +9,6 @@ whatever sign_in makes it, cookie or server-side.
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
 from typing import Any
 
 import pyotp
@@ -60,10 +59,9 @@ def make_staff(bank: Bank, role: Role | str, *, name: str | None = None,
 
 def enrolled(bank: Bank, user: User) -> User:
     """The staff user past the first login: own password, two-factor on."""
-    user = replace(user, must_change_password=False, totp_secret=pyotp.random_base32())
-    bank.store.update_user(user, previous_email=user.email)
-    bank.store.set_two_factor(user.id, secret=user.totp_secret, last_step=0, recovery_codes=())
-    return user
+    return bank.store.update_user(user.id, version=user.version, changes={
+        "must_change_password": False, "totp_secret": pyotp.random_base32(),
+        "totp_last_step": 0, "recovery_codes": ()})
 
 
 def staff_token(bank: Bank, role: Role | str) -> tuple[User, str]:

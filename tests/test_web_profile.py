@@ -22,7 +22,8 @@ def test_profile_shows_name_and_email(app, app_bank):
 def test_edit_name_and_email(app, app_bank):
     ada, client = customer_client(app, app_bank)
     response = client.post("/profile", data={"full_name": "Augusta  Ada King",
-                                             "email": "countess@example.com"})
+                                             "email": "countess@example.com",
+                                             "old_password": ada.password})
     assert response.status_code == 302 and response.location == "/profile"
     page = Page(client.get("/profile"))
     assert "Your profile is saved." in page.flashes
@@ -46,7 +47,8 @@ def test_profile_refusals(app, app_bank, data, field, message):
     customers.register(app_bank, email="taken@example.com", full_name="Someone Else",
                        password="someone else's password")
     ada, client = customer_client(app, app_bank)
-    typed = {"full_name": "Ada Lovelace", "email": ada.email, **data}
+    typed = {"full_name": "Ada Lovelace", "email": ada.email, "old_password": ada.password,
+             **data}
     page = Page(client.post("/profile", data=typed))
     assert page.status == 422
     assert message in page.error(field)

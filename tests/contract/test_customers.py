@@ -55,14 +55,16 @@ def test_wrong_password_and_unknown_email_fail_alike(bank):
 def test_profile_edit_and_email_uniqueness(bank):
     ada = new_customer(bank)
     bob = new_customer(bank, "Bob Babbage")
-    customers.update_profile(bank, ada.user_id, full_name="Ada King", email="ada.k@example.com")
+    customers.update_profile(bank, ada.user_id, full_name="Ada King", email="ada.k@example.com",
+                             current_password=ada.password)
     assert customers.authenticate(bank, email="ada.k@example.com", password=ada.password)
     assert bank.store.find_user_by_email(ada.email) is None
     with pytest.raises(EmailTaken):
-        customers.update_profile(bank, bob.user_id, email="ADA.K@example.com")
+        customers.update_profile(bank, bob.user_id, email="ADA.K@example.com",
+                                 current_password=bob.password)
     assert bank.store.get_user(bob.user_id).email == bob.email
     # the old address is free again
-    customers.update_profile(bank, bob.user_id, email=ada.email)
+    customers.update_profile(bank, bob.user_id, email=ada.email, current_password=bob.password)
 
 
 def test_password_change_asks_for_the_old_one(bank):

@@ -68,7 +68,8 @@ def test_accounts_carry_their_owners_name_and_a_rename_reaches_the_next_transfer
 
 def test_an_email_change_keeps_the_accounts_name(bank):
     ada = new_customer(bank, "Ada Lovelace")
-    customers.update_profile(bank, ada.user_id, email="countess@example.com")
+    customers.update_profile(bank, ada.user_id, email="countess@example.com",
+                             current_password=ada.password)
     assert bank.store.get_account(ada.account_id).owner_name == "Ada Lovelace"
 
 
@@ -147,7 +148,8 @@ def test_one_read_also_gives_the_accounts_behind_an_email(bank):
 def test_after_an_email_change_transfers_follow_the_new_email(bank):
     ada = new_customer(bank, deposit="30.00")
     bob = new_customer(bank, "Bob Babbage", currency="EUR")
-    customers.update_profile(bank, bob.user_id, email="robert@example.com")
+    customers.update_profile(bank, bob.user_id, email="robert@example.com",
+                             current_password=bob.password)
     usd = accounts.open_account(bank, bob.user_id, type="savings")  # opened after the change
     postings.transfer(bank, ada.user_id, ada.account_id, amount="10",
                       to_email="Robert@example.com")

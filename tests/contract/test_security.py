@@ -17,6 +17,7 @@ from flaskbank.domain.errors import (
     NotPermitted,
     PasswordChangeRequired,
     SecondFactorRequired,
+    StaleRecord,
     ValidationFailed,
 )
 from flaskbank.domain.security import AuditAction, WebSession
@@ -337,7 +338,7 @@ def test_the_audit_log_filters_and_pages_and_is_for_auditors_only(bank):
 
 def test_the_session_record_round_trips(bank):
     record = WebSession("h" * 64, None, bank.now(), bank.now(), {"csrf": "t", "n": [1, 2]})
-    bank.store.save_session(record)
+    bank.store.add_session(record)
     assert bank.store.get_session("h" * 64) == record
 
 
@@ -357,9 +358,9 @@ def test_staff_guards_closed_accounts_blank_unlocks_and_unknown_users(bank):
         staff.revoke_sessions(bank, admin, "no-such-user", Actor.of(admin, IP))
 
 
-def test_a_profile_edit_from_an_earlier_read_gives_back_no_spent_code(bank):
-    """A profile change that read the user before a login spent a code must not write that
-    code (or the TOTP step) back."""
+def test_a_write_from_an_earlier_read_is_refused_and_gives_back_no_spent_code(bank):
+    """A user write conditional on a version read before a login spent a code (and before
+    a rename) is refused as stale: it neither undoes the rename nor gives the code back."""
     ada = new_customer(bank)
     secret, codes = enrol(bank, ada.user_id)
     before = bank.store.get_user(ada.user_id)
@@ -368,10 +369,11 @@ def test_a_profile_edit_from_an_earlier_read_gives_back_no_spent_code(bank):
     authentication.check_second_factor(step, before, totp, IP)
     authentication.check_second_factor(bank, before, codes[0], IP)
     customers.update_profile(bank, ada.user_id, full_name="Ada King")  # reads afresh...
-    bank.store.update_user(replace(before, full_name="Ada Stale"),  # ...this one does not
-                           previous_email=before.email)
+    with pytest.raises(StaleRecord):  # ...this one does not
+        bank.store.update_user(ada.user_id, version=before.version,
+                               changes={"full_name": "Ada Stale"})
     after = bank.store.get_user(ada.user_id)
-    assert after.full_name == "Ada Stale" and after.has_two_factor
+    assert after.full_name == "Ada King" and after.has_two_factor
     assert len(after.recovery_codes) == 9
     with pytest.raises(SecondFactorRequired):
         authentication.check_second_factor(step, after, totp, IP)

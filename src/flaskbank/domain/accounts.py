@@ -29,6 +29,14 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+#: The fields of a user that update_user may change (the id and created_at never change).
+USER_FIELDS = frozenset({"email", "full_name", "password_hash", "role", "must_change_password",
+                         "totp_secret", "totp_last_step", "recovery_codes", "security_stamp"})
+
+#: The most accounts one customer may hold: a rename rewrites the owner's name on each of
+#: them in the same atomic write (DynamoDB takes 100 items per transaction).
+MAX_ACCOUNTS_PER_CUSTOMER = 20
+
 #: The bank-side account that deposits come from and withdrawals go to. It has no stored
 #: balance: its balance is the sum of its ledger entries, which keeps it from being a hot row.
 CASH_ACCOUNT_ID = "bank-cash"
@@ -50,6 +58,12 @@ class User:
     totp_last_step: int = 0
     #: Hashes of the unused one-time recovery codes.
     recovery_codes: tuple[str, ...] = ()
+    #: Bumped by every write of the record; a write is conditional on the version it read,
+    #: so that two requests editing one user never undo each other.
+    version: int = 0
+    #: Sessions and API tokens carry the stamp their user had when they began; a new stamp
+    #: (password, email or role change, "end sessions") ends them all in that one write.
+    security_stamp: str = ""
 
     @property
     def is_staff(self) -> bool:

@@ -34,7 +34,12 @@ class InvalidAmount(BankError):
     field = "amount"
 
 
-class InsufficientFunds(BankError):
+class Refusal(BankError):
+    """A business rule refused a money movement that was well formed. Stored with the
+    request's idempotency key, so that a retry gets the same answer (as Stripe does)."""
+
+
+class InsufficientFunds(Refusal):
     """The person tried to take more money than the account holds."""
 
     field = "amount"
@@ -44,15 +49,15 @@ class AccountNotFound(BankError):
     """The account does not exist or does not belong to the person (we do not say which)."""
 
 
-class UnknownRecipient(BankError):
+class UnknownRecipient(Refusal):
     """The person named a recipient account or email that cannot receive this transfer."""
 
 
-class SameAccount(BankError):
+class SameAccount(Refusal):
     """The person tried to transfer money from an account to itself."""
 
 
-class AccountNotOpen(BankError):
+class AccountNotOpen(Refusal):
     """The person tried to move money through a frozen or closed account."""
 
 
@@ -72,6 +77,19 @@ class IdempotencyConflict(BankError):
 
 class WriteConflict(BankError):
     """Another posting changed the same account at the same moment; retrying is safe."""
+
+
+class TooManyAccounts(BankError):
+    """The customer tried to open more accounts than one customer may hold."""
+
+    field = "type"
+
+    def __init__(self, most: int) -> None:
+        super().__init__(f"a customer may hold at most {most} accounts")
+
+
+class StaleRecord(WriteConflict):
+    """Someone else changed the record since it was read; read it again and retry."""
 
 
 class StoreError(BankError):
@@ -98,3 +116,10 @@ class NotPermitted(BankError):
 
 class PasswordChangeRequired(BankError):
     """The person must replace a one-time password before doing anything else."""
+
+
+def refusal(kind: str, message: str, field: str | None) -> Refusal:
+    """The refusal a store kept with an idempotency key, rebuilt to be raised again."""
+    classes = {cls.__name__: cls for cls in Refusal.__subclasses__()}
+    cls = classes.get(kind, Refusal)
+    return cls(message, field=field)

@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from .accounts import CASH_ACCOUNT_ID, Account
-from .errors import AccountNotOpen, InsufficientFunds, InvalidAmount, SameAccount
+from .accounts import CASH_ACCOUNT_ID, Account, AccountStatus
+from .errors import (
+    AccountNotOpen,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    Refusal,
+    SameAccount,
+)
 from .money import Money
 
 
@@ -136,6 +143,21 @@ class PostResult:
     replayed: bool = False  # True when an idempotency key matched an earlier posting
 
 
+#: What an idempotency key already holds: the request's fingerprint and its outcome.
+Earlier = tuple[str, "Transaction | Refusal"]
+
+
+def replay(earlier: Earlier, fingerprint: str) -> PostResult:
+    """The one idempotency matcher: the same request gets the first outcome again (the
+    transaction, or the refusal raised again); another request under the key is refused."""
+    kept, outcome = earlier
+    if kept != fingerprint:
+        raise IdempotencyConflict("this Idempotency-Key was used for a different request")
+    if isinstance(outcome, Refusal):
+        raise outcome
+    return PostResult(outcome, replayed=True)
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -149,23 +171,34 @@ def clean_memo(memo: str | None) -> str:
     return memo
 
 
+def check_leg(amount: Money, *, balance: Money, status: AccountStatus, number: str) -> None:
+    """The one rule for a customer account's side of a posting, debit or credit: only an
+    open account sends or takes money, and none goes below zero. The services apply it to
+    what they read; both stores apply it again to the state their write lands on."""
+    if status is not AccountStatus.OPEN:
+        if amount.is_negative():
+            raise AccountNotOpen(f"account {number} is {status}; it cannot send money")
+        raise AccountNotOpen(f"account {number} cannot take money in")
+    if (balance + amount).is_negative():
+        raise InsufficientFunds(f"insufficient funds: the balance is {balance.display()}")
+
+
 def ensure_can_send(account: Account, amount: Money) -> None:
     """Refuse a debit the account cannot make; the store re-checks it atomically at commit."""
-    if not account.is_open:
-        raise AccountNotOpen(f"account {account.number} is {account.status}; it cannot send money")
     if amount.currency != account.currency:
         raise InvalidAmount(f"account {account.number} holds {account.currency}")
-    if account.balance < amount:
-        raise InsufficientFunds(
-            f"insufficient funds: the balance is {account.balance.display()}"
-        )
+    check_leg(-amount, balance=account.balance, status=account.status, number=account.number)
+
+
+def ensure_can_receive(account: Account, amount: Money) -> None:
+    """Refuse a credit the account cannot take (frozen or closed, for every kind of credit)."""
+    if amount.currency != account.currency:
+        raise InvalidAmount(f"account {account.number} holds {account.currency}")
+    check_leg(amount, balance=account.balance, status=account.status, number=account.number)
 
 
 def deposit(account: Account, amount: Money, *, memo: str, at: str, by: str) -> Posting:
-    if not account.is_open:
-        raise AccountNotOpen(f"account {account.number} is {account.status}")
-    if amount.currency != account.currency:
-        raise InvalidAmount(f"account {account.number} holds {account.currency}")
+    ensure_can_receive(account, amount)
     return Posting(
         id=new_id(), type=TransactionType.DEPOSIT, amount=amount, memo=memo, created_at=at,
         initiated_by=by,
@@ -198,6 +231,7 @@ def transfer(
     if target.currency != source.currency:
         raise InvalidAmount(
             f"the recipient's account holds {target.currency}, not {source.currency}")
+    ensure_can_receive(target, amount)
     return Posting(
         id=new_id(), type=TransactionType.TRANSFER, amount=amount, memo=memo, created_at=at,
         initiated_by=by,

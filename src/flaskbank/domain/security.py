@@ -71,6 +71,8 @@ class WebSession:
     created_at: str
     last_seen_at: str
     data: dict[str, Any] = field(default_factory=dict)
+    #: Bumped by every save; a save is conditional on it, and an ended session stays ended.
+    version: int = 0
 
     def expired(self, now: datetime, policy: SessionPolicy) -> bool:
         from .ledger import parse_utc_iso
@@ -79,12 +81,27 @@ class WebSession:
                 or now - parse_utc_iso(self.created_at) > policy.absolute)
 
 
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A bearer token as the bank keeps it: only its hash, and the user's security stamp at
+    the time it was issued (a new stamp ends it)."""
+
+    token_hash: str
+    user_id: str
+    created_at: str
+    expires_at: str
+    revoked: bool = False
+    stamp: str = ""
+
+
 class AuditAction(StrEnum):
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGIN_FAILED = "login_failed"
     LOGIN_LOCKED = "login_locked"
     LOGOUT = "logout"
     PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGED = "email_changed"
+    REAUTH_FAILED = "reauth_failed"
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"
     TWO_FACTOR_FAILED = "two_factor_failed"

@@ -10,7 +10,12 @@ from datetime import timedelta
 import pyotp
 
 from ..domain.accounts import User
-from ..domain.errors import InvalidCredentials, LoginLocked, SecondFactorRequired
+from ..domain.errors import (
+    InvalidCredentials,
+    LoginLocked,
+    SecondFactorRequired,
+    ValidationFailed,
+)
 from ..domain.ledger import parse_utc_iso, utc_iso
 from ..domain.security import AuditAction, LockoutPolicy
 from . import customers
@@ -49,18 +54,43 @@ def refuse_if_locked(bank: Bank, key: str, ip: str) -> None:
 
 
 def count_failure(bank: Bank, key: str, ip: str, policy: LockoutPolicy,
-                  action: AuditAction) -> None:
+                  action: AuditAction, target: str = "") -> None:
+    # The count commits at once, on its own: a failure counts even if the rest of this
+    # request fails. Its audit entry and the lock it may set then commit together.
     failures = bank.store.record_login_failure(key)
-    record(bank, Actor(None, key, ip), action, key, failures=str(failures))
-    lock = policy.lock_for(failures)
-    if lock is not None:
-        bank.store.lock_login(key, utc_iso(bank.clock() + lock))
+
+    def log_and_lock() -> None:
+        record(bank, Actor(None, key, ip), action, target or key, failures=str(failures))
+        lock = policy.lock_for(failures)
+        if lock is not None:
+            bank.store.lock_login(key, utc_iso(bank.clock() + lock))
+
+    bank.in_unit(log_and_lock)
 
 
 def succeeded(bank: Bank, user: User, ip: str) -> None:
     """The whole login (both factors) went through."""
+    bank.in_unit(lambda: record_success(bank, user, ip))
+
+
+def record_success(bank: Bank, user: User, ip: str) -> None:
     bank.store.clear_login_failures(_key(user.email))
     record(bank, Actor.of(user, ip), AuditAction.LOGIN_SUCCEEDED, user.id)
+
+
+def confirm_identity(bank: Bank, user: User, password: object, otp: object, ip: str,
+                     field: str = "old_password") -> None:
+    """Before an email or password change: the current password, and the second factor when
+    enrolled. A wrong guess counts toward the same lock as a failed login and is written to
+    the audit log on the customer's record, so the password cannot be guessed here instead."""
+    key = _key(user.email)
+    refuse_if_locked(bank, key, ip)
+    if not isinstance(password, str) or not bank.passwords.verify(user.password_hash,
+                                                                  password):
+        count_failure(bank, key, ip, bank.settings.lockout, AuditAction.REAUTH_FAILED,
+                      target=user.id)
+        raise ValidationFailed({field: "that is not your current password"})
+    check_second_factor(bank, user, otp, ip)
 
 
 def check_second_factor(bank: Bank, user: User, code: object, ip: str) -> None:

@@ -6,12 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from ..domain.ledger import utc_iso
 from ..domain.money import DEFAULT_CURRENCY, Money
 from ..domain.security import LockoutPolicy, SessionPolicy
+from ..retry import retrying
 from ..store.base import Store
+
+T = TypeVar("T")
 
 
 class PasswordHasher(Protocol):
@@ -48,3 +51,16 @@ class Bank:
 
     def now(self) -> str:
         return utc_iso(self.clock())
+
+    def in_unit(self, work: Callable[[], T]) -> T:
+        """Run one use case's writes as one unit of work: all of them or none. When a record
+        it read was changed meanwhile (a stale write) or the store was busy, `work` runs
+        again from fresh reads, so a retry never writes over a newer change."""
+
+        def attempt(_: int) -> T:
+            with self.store.unit_of_work() as uow:
+                result = work()
+                uow.commit()
+                return result
+
+        return retrying(attempt)

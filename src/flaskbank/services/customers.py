@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+import secrets
 from importlib import resources
 
 from email_validator import EmailNotValidError, validate_email
 
 from ..domain.accounts import Role, User
-from ..domain.errors import EmailTaken, InvalidCredentials, ValidationFailed
+from ..domain.errors import InvalidCredentials, ValidationFailed
 from ..domain.ledger import new_id
 from ..domain.security import AuditAction
+from . import authentication
 from .audit import Actor, record
 from .bank import Bank
 
@@ -80,7 +81,7 @@ def register(bank: Bank, *, email: object, full_name: object, password: object) 
         raise ValidationFailed(errors)
     user = User(id=new_id(), email=values["email"], full_name=values["full_name"],
                 password_hash=bank.passwords.hash(values["password"]), role=Role.CUSTOMER,
-                created_at=bank.now())
+                created_at=bank.now(), security_stamp=new_stamp())
     bank.store.add_user(user)
     return user
 
@@ -107,8 +108,15 @@ def get_user(bank: Bank, user_id: str) -> User | None:
     return bank.store.get_user(user_id)
 
 
+def new_stamp() -> str:
+    return secrets.token_urlsafe(16)
+
+
 def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
-                   email: object = None) -> User:
+                   email: object = None, current_password: object = None, otp: object = None,
+                   ip: str = "") -> User:
+    """Change the name and/or the email. A new email needs the current password (and the
+    second factor when enrolled), and ends every other session and API token."""
     user = bank.store.get_user(user_id)
     if user is None:
         raise InvalidCredentials("no such user")
@@ -126,30 +134,62 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
             errors.update(e.errors)
     if errors:
         raise ValidationFailed(errors)
-    updated = replace(user, full_name=changes.get("full_name", user.full_name),
-                      email=changes.get("email", user.email))
-    if updated.email.lower() != user.email.lower():
-        other = bank.store.find_user_by_email(updated.email)
-        if other is not None and other.id != user.id:
-            raise EmailTaken("that email is already registered")
-    bank.store.update_user(updated, previous_email=user.email)
+    new_email = changes.get("email", user.email).lower() != user.email.lower()
+    if new_email:
+        authentication.confirm_identity(bank, user, current_password, otp, ip)
+
+    def save() -> User:
+        current = bank.store.get_user(user_id)
+        if current is None:
+            raise InvalidCredentials("no such user")
+        wanted = {k: v for k, v in changes.items() if getattr(current, k) != v}
+        if not wanted:
+            return current
+        if new_email:
+            wanted["security_stamp"] = new_stamp()
+        updated = bank.store.update_user(user_id, version=current.version, changes=wanted)
+        if new_email:
+            record(bank, Actor.of(updated, ip), AuditAction.EMAIL_CHANGED, user_id,
+                   old=current.email, new=updated.email)
+        return updated
+
+    updated = bank.in_unit(save)
+    if new_email:
+        end_other_ways_in(bank, user_id)
     return updated
 
 
+def end_other_ways_in(bank: Bank, user_id: str, keep_session: str | None = None) -> int:
+    """Delete the user's other session records and mark their tokens revoked: tidying up
+    after a new security stamp, which has already ended them (docs/security.md)."""
+    return (bank.store.delete_sessions_of(user_id, keep=keep_session)
+            + bank.store.revoke_tokens_of(user_id))
+
+
 def change_password(bank: Bank, user_id: str, *, old_password: object,
-                    new_password: object, keep_session: str | None = None,
-                    ip: str = "") -> None:
-    """Replace the password; ends the user's other sessions (all but `keep_session`, a
-    session hash) and revokes their API tokens."""
+                    new_password: object, otp: object = None, keep_session: str | None = None,
+                    ip: str = "") -> User:
+    """Replace the password, given the current one (and the second factor when enrolled);
+    ends the user's other sessions (all but `keep_session`, a session hash) and every API
+    token. Returns the user as saved, whose new security stamp the kept session takes."""
     user = bank.store.get_user(user_id)
-    if user is None or not isinstance(old_password, str) or not bank.passwords.verify(
-            user.password_hash, old_password):
+    if user is None:
         raise ValidationFailed({"old_password": "that is not your current password"})
+    authentication.confirm_identity(bank, user, old_password, otp, ip)
     new = check_password(new_password, "new_password",
                          personal=(user.email, user.full_name, user.email.split("@")[0]))
-    bank.store.update_user(replace(user, password_hash=bank.passwords.hash(new),
-                                   must_change_password=False), previous_email=user.email)
-    # A new password ends every other way in: other sessions and every API token.
-    bank.store.delete_sessions_of(user.id, keep=keep_session)
-    bank.store.revoke_tokens_of(user.id)
-    record(bank, Actor.of(user, ip), AuditAction.PASSWORD_CHANGED, user.id)
+    password_hash = bank.passwords.hash(new)
+
+    def save() -> User:
+        current = bank.store.get_user(user_id)
+        if current is None:
+            raise ValidationFailed({"old_password": "that is not your current password"})
+        updated = bank.store.update_user(user_id, version=current.version, changes={
+            "password_hash": password_hash, "must_change_password": False,
+            "security_stamp": new_stamp()})
+        record(bank, Actor.of(updated, ip), AuditAction.PASSWORD_CHANGED, user_id)
+        return updated
+
+    updated = bank.in_unit(save)
+    end_other_ways_in(bank, user_id, keep_session)
+    return updated

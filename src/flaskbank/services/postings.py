@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..domain import ledger
@@ -20,19 +19,14 @@ from ..domain.accounts import (
     format_account_number,
     normalize_account_number,
 )
-from ..domain.errors import (
-    IdempotencyConflict,
-    UnknownRecipient,
-    ValidationFailed,
-    WriteConflict,
-)
+from ..domain.errors import Refusal, UnknownRecipient, ValidationFailed
 from ..domain.ledger import IdempotencyKey, Posting, PostResult
 from ..domain.money import parse_amount
+from ..retry import retrying
 from .accounts import owned
 from .bank import Bank
 
 IDEMPOTENCY_KEY_MAX = 200
-_RETRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +50,7 @@ def _read(bank: Bank, user_id: str, key: str | None, request: dict[str, object],
                                         idempotency=None if key is None else (user_id, key),
                                         recipient_email=email)
     if found.earlier is not None:
-        if found.earlier[0] != fingerprint:
-            raise IdempotencyConflict("this Idempotency-Key was used for a different request")
-        return _Inputs(None, PostResult(found.earlier[1], replayed=True), found.accounts,
+        return _Inputs(None, ledger.replay(found.earlier, fingerprint), found.accounts,
                        found.recipients)
     idem = None if key is None else IdempotencyKey(user_id, key, fingerprint)
     return _Inputs(idem, None, found.accounts, found.recipients)
@@ -69,18 +61,20 @@ def _own(inputs: _Inputs, user_id: str, account_id: object) -> Account:
                  user_id)
 
 
-def _post(bank: Bank, posting: Posting, idem: IdempotencyKey | None) -> PostResult:
-    if idem is not None:
-        posting = replace(posting, idempotency=idem)
-    for attempt in range(_RETRIES):
-        try:
-            return bank.store.post(posting)
-        except WriteConflict:
-            if attempt == _RETRIES - 1:
-                raise
-            # Jittered exponential backoff: contenders spread out instead of colliding again.
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311
-    raise AssertionError("unreachable")
+def _post(bank: Bank, build: Callable[[], Posting], idem: IdempotencyKey | None
+          ) -> PostResult:
+    """Build the posting and have the store apply it. A business refusal, by the domain now
+    or by the store at commit, is kept under the idempotency key, so that a retry of the
+    same request is refused alike instead of judged again."""
+    try:
+        posting = build()
+        if idem is not None:
+            posting = replace(posting, idempotency=idem)
+        return retrying(lambda _: bank.store.post(posting))
+    except Refusal as refused:
+        if idem is not None:
+            bank.store.record_refusal(idem, refused, bank.now())
+        raise
 
 
 def deposit(bank: Bank, user_id: str, account_id: object, *, amount: object,
@@ -91,8 +85,9 @@ def deposit(bank: Bank, user_id: str, account_id: object, *, amount: object,
         return inputs.replay
     account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
-    posting = ledger.deposit(account, money, memo=_memo(memo), at=bank.now(), by=user_id)
-    return _post(bank, posting, inputs.idempotency)
+    text = _memo(memo)
+    return _post(bank, lambda: ledger.deposit(account, money, memo=text, at=bank.now(),
+                                              by=user_id), inputs.idempotency)
 
 
 def withdraw(bank: Bank, user_id: str, account_id: object, *, amount: object,
@@ -103,8 +98,9 @@ def withdraw(bank: Bank, user_id: str, account_id: object, *, amount: object,
         return inputs.replay
     account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
-    posting = ledger.withdrawal(account, money, memo=_memo(memo), at=bank.now(), by=user_id)
-    return _post(bank, posting, inputs.idempotency)
+    text = _memo(memo)
+    return _post(bank, lambda: ledger.withdrawal(account, money, memo=text, at=bank.now(),
+                                                 by=user_id), inputs.idempotency)
 
 
 def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: object,
@@ -127,13 +123,17 @@ def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: objec
         return inputs.replay
     source = _own(inputs, user_id, from_account_id)
     money = parse_amount(amount, source.currency, limit=bank.settings.limit(source.currency))
-    target = _recipient(bank, inputs, source.currency, to_account_number, to_email)
-    posting = ledger.transfer(
-        source, target, money, memo=_memo(memo), at=bank.now(), by=user_id,
-        source_label=_label(source.owner_name, source.number),
-        target_label=_label(target.owner_name, target.number),
-    )
-    return _post(bank, posting, inputs.idempotency)
+    text = _memo(memo)
+
+    def build() -> Posting:
+        target = _recipient(bank, inputs, source.currency, to_account_number, to_email)
+        return ledger.transfer(
+            source, target, money, memo=text, at=bank.now(), by=user_id,
+            source_label=_label(source.owner_name, source.number),
+            target_label=_label(target.owner_name, target.number),
+        )
+
+    return _post(bank, build, inputs.idempotency)
 
 
 def _recipient(bank: Bank, inputs: _Inputs, currency: str, number: object,

@@ -9,8 +9,10 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from ..domain.errors import StaleRecord
 from ..domain.ledger import parse_utc_iso
 from ..domain.security import WebSession
+from ..retry import retrying
 from .bank import Bank
 
 
@@ -32,18 +34,32 @@ def load(bank: Bank, session_id: str | None) -> WebSession | None:
 
 
 def save(bank: Bank, session_id: str | None, user_id: str | None, data: dict[str, Any],
-         previous: WebSession | None) -> str:
-    """Write the session; returns the id for the cookie. A new id is issued when there was
-    none, or when the user changed (login, logout), so a planted id never gains a login."""
+         previous: WebSession | None) -> str | None:
+    """Write the session; returns the id for the cookie, or None when the session was ended
+    meanwhile (logout, a password change elsewhere): an ended session is never written back.
+    A new id is issued when there was none, or when the user changed (login, logout), so a
+    planted id never gains a login."""
     if previous is None or session_id is None or previous.user_id != user_id:
         if previous is not None:
             bank.store.delete_session(previous.id_hash)
         session_id = secrets.token_urlsafe(32)
         now = bank.now()
-        bank.store.save_session(WebSession(hash_id(session_id), user_id, now, now, data))
+        bank.store.add_session(WebSession(hash_id(session_id), user_id, now, now, data))
         return session_id
-    bank.store.save_session(replace(previous, last_seen_at=bank.now(), data=data))
-    return session_id
+
+    def attempt(_: int) -> str | None:
+        current = bank.store.get_session(previous.id_hash)
+        if current is None or current.user_id != user_id:
+            return None
+        # Another request of this browser saved since ours began: ours is the later word.
+        saved = bank.store.save_session(replace(current, last_seen_at=bank.now(), data=data))
+        return session_id if saved is not None else None
+
+    try:
+        saved = bank.store.save_session(replace(previous, last_seen_at=bank.now(), data=data))
+    except StaleRecord:
+        return retrying(attempt)
+    return session_id if saved is not None else None
 
 
 def needs_touch(bank: Bank, session: WebSession) -> bool:

@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from ..domain.accounts import Account, AccountStatus, Role, User
 from ..domain.errors import AccountNotFound, ValidationFailed
 from ..domain.ledger import Entry, new_id
-from ..domain.security import AuditAction, Permission
-from ..store.base import ApiToken, Page
+from ..domain.security import ApiToken, AuditAction, Permission
+from ..store.base import Page
 from .audit import Actor, record
 from .bank import Bank
-from .customers import clean_email, clean_name
+from .customers import clean_email, clean_name, end_other_ways_in, new_stamp
 from .permissions import require
 
 REASON_MAX = 500
@@ -40,9 +40,14 @@ def create_staff(bank: Bank, *, email: object, full_name: object, role: object,
     password = secrets.token_urlsafe(12)
     user = User(id=new_id(), email=clean_email(email), full_name=clean_name(full_name),
                 password_hash=bank.passwords.hash(password), role=kind, created_at=bank.now(),
-                must_change_password=True)
-    bank.store.add_user(user)
-    record(bank, actor, AuditAction.STAFF_CREATED, user.id, email=user.email, role=kind.value)
+                must_change_password=True, security_stamp=new_stamp())
+
+    def create() -> None:
+        bank.store.add_user(user)
+        record(bank, actor, AuditAction.STAFF_CREATED, user.id, email=user.email,
+               role=kind.value)
+
+    bank.in_unit(create)
     return user, password
 
 
@@ -79,9 +84,13 @@ def set_frozen(bank: Bank, staff: User, account_id: str, *, frozen: bool, reason
     if account.status is AccountStatus.CLOSED:
         raise ValidationFailed({"reason": "a closed account is neither frozen nor unfrozen"})
     status = AccountStatus.FROZEN if frozen else AccountStatus.OPEN
-    bank.store.set_account_status(account.id, status, text if frozen else "")
     action = AuditAction.ACCOUNT_FROZEN if frozen else AuditAction.ACCOUNT_UNFROZEN
-    record(bank, actor, action, account.id, number=account.number, reason=text)
+
+    def apply() -> None:
+        bank.store.set_account_status(account.id, status, text if frozen else "")
+        record(bank, actor, action, account.id, number=account.number, reason=text)
+
+    bank.in_unit(apply)
     return replace(account, status=status, status_reason=text if frozen else "")
 
 
@@ -91,31 +100,46 @@ def list_users(bank: Bank, admin: User, cursor: str | None = None) -> Page[User]
 
 
 def change_role(bank: Bank, admin: User, user_id: str, role: object, actor: Actor) -> User:
+    """A new role ends every session and API token the user had, in the same write: new
+    powers or fewer, nothing begun under the old role carries on."""
     require(admin, Permission.MANAGE_USERS)
-    user = bank.store.get_user(user_id)
-    if user is None:
-        raise AccountNotFound("no such user")
     try:
         kind = Role(role if isinstance(role, str) else "")
     except ValueError:
         raise ValidationFailed({"role": "not a role"}) from None
-    if user.id == admin.id:
+    if user_id == admin.id:
         raise ValidationFailed({"role": "you cannot change your own role"})
-    updated = replace(user, role=kind)
-    bank.store.update_user(updated, previous_email=user.email)
-    # New powers or fewer: either way, sessions started under the old role end now.
-    bank.store.delete_sessions_of(user.id)
-    record(bank, actor, AuditAction.ROLE_CHANGED, user.id, old=user.role.value, new=kind.value)
+
+    def save() -> User:
+        user = bank.store.get_user(user_id)
+        if user is None:
+            raise AccountNotFound("no such user")
+        updated = bank.store.update_user(user_id, version=user.version, changes={
+            "role": kind, "security_stamp": new_stamp()})
+        record(bank, actor, AuditAction.ROLE_CHANGED, user_id, old=user.role.value,
+               new=kind.value)
+        return updated
+
+    updated = bank.in_unit(save)
+    end_other_ways_in(bank, user_id)
     return updated
 
 
 def revoke_sessions(bank: Bank, admin: User, user_id: str, actor: Actor) -> int:
+    """End every session and API token of the user (a new security stamp, with its audit
+    entry); returns how many session and token records were tidied away."""
     require(admin, Permission.MANAGE_USERS)
-    if bank.store.get_user(user_id) is None:
-        raise AccountNotFound("no such user")
-    ended = bank.store.delete_sessions_of(user_id) + bank.store.revoke_tokens_of(user_id)
-    record(bank, actor, AuditAction.SESSIONS_REVOKED, user_id, ended=str(ended))
-    return ended
+
+    def save() -> None:
+        user = bank.store.get_user(user_id)
+        if user is None:
+            raise AccountNotFound("no such user")
+        bank.store.update_user(user_id, version=user.version,
+                               changes={"security_stamp": new_stamp()})
+        record(bank, actor, AuditAction.SESSIONS_REVOKED, user_id)
+
+    bank.in_unit(save)
+    return end_other_ways_in(bank, user_id)
 
 
 def unlock_login(bank: Bank, admin: User, email: object, actor: Actor) -> None:
@@ -123,5 +147,9 @@ def unlock_login(bank: Bank, admin: User, email: object, actor: Actor) -> None:
     key = email.strip().lower() if isinstance(email, str) else ""
     if not key:
         raise ValidationFailed({"email": "give the email whose login to unlock"})
-    bank.store.clear_login_failures(key)
-    record(bank, actor, AuditAction.LOGIN_UNLOCKED, key)
+
+    def unlock() -> None:
+        bank.store.clear_login_failures(key)
+        record(bank, actor, AuditAction.LOGIN_UNLOCKED, key)
+
+    bank.in_unit(unlock)

@@ -9,8 +9,7 @@ from datetime import timedelta
 from ..domain.accounts import User
 from ..domain.errors import NotPermitted, PasswordChangeRequired
 from ..domain.ledger import parse_utc_iso, utc_iso
-from ..domain.security import AuditAction
-from ..store.base import ApiToken
+from ..domain.security import ApiToken, AuditAction
 from . import authentication
 from .audit import Actor, record
 from .bank import Bank
@@ -32,11 +31,16 @@ def issue_token(bank: Bank, *, email: object, password: object, otp: object = No
     if user.is_staff and not user.has_two_factor:
         raise NotPermitted("staff must enrol in two-factor authentication in the web app first")
     authentication.check_second_factor(bank, user, otp, ip)
-    authentication.succeeded(bank, user, ip)
     token = secrets.token_urlsafe(32)
     expires = utc_iso(bank.clock() + timedelta(seconds=bank.settings.token_ttl_seconds))
-    bank.store.add_token(ApiToken(_hash(token), user.id, bank.now(), expires))
-    record(bank, Actor.of(user, ip), AuditAction.TOKEN_CREATED, _hash(token)[:12])
+
+    def issue() -> None:
+        authentication.record_success(bank, user, ip)
+        bank.store.add_token(ApiToken(_hash(token), user.id, bank.now(), expires,
+                                      stamp=user.security_stamp))
+        record(bank, Actor.of(user, ip), AuditAction.TOKEN_CREATED, _hash(token)[:12])
+
+    bank.in_unit(issue)
     return token, expires
 
 
@@ -47,15 +51,24 @@ def user_for_token(bank: Bank, token: str) -> User | None:
         return None
     if parse_utc_iso(record.expires_at) <= bank.clock():
         return None
-    return bank.store.get_user(record.user_id)
+    user = bank.store.get_user(record.user_id)
+    # A password, email or role change since the token was issued has ended it.
+    if user is None or user.security_stamp != record.stamp:
+        return None
+    return user
 
 
 def revoke_token(bank: Bank, token: str, *, ip: str = "") -> None:
     record_hash = _hash(token)
     found = bank.store.get_token(record_hash)
-    bank.store.revoke_token(record_hash)
-    if found is not None:
+    if found is None:
+        return  # an unknown token is as good as revoked
+
+    def revoke() -> None:
+        bank.store.revoke_token(record_hash)
         record(bank, Actor(found.user_id, "", ip), AuditAction.TOKEN_REVOKED, record_hash[:12])
+
+    bank.in_unit(revoke)
 
 
 def tokens_of(bank: Bank, user: User) -> list[ApiToken]:
@@ -66,5 +79,10 @@ def revoke_own_token(bank: Bank, user: User, token_id: str, *, ip: str = "") -> 
     """Revoke one of the user's tokens by its listed id (the start of its hash)."""
     for token in bank.store.tokens_of(user.id):
         if len(token_id) >= 12 and token.token_hash.startswith(token_id):
-            bank.store.revoke_token(token.token_hash)
-            record(bank, Actor.of(user, ip), AuditAction.TOKEN_REVOKED, token_id)
+            bank.in_unit(lambda token_hash=token.token_hash: _revoke(bank, user, token_hash,
+                                                                      token_id, ip))
+
+
+def _revoke(bank: Bank, user: User, token_hash: str, token_id: str, ip: str) -> None:
+    bank.store.revoke_token(token_hash)
+    record(bank, Actor.of(user, ip), AuditAction.TOKEN_REVOKED, token_id)

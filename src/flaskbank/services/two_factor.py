@@ -31,9 +31,9 @@ def confirm(bank: Bank, user: User, secret: str, code: object, ip: str) -> list[
     if step is None:
         raise ValidationFailed({"code": "that code does not match; check your app's clock"})
     codes = new_recovery_codes()
-    bank.store.set_two_factor(user.id, secret=secret, last_step=step,
-                              recovery_codes=tuple(hash_recovery_code(c) for c in codes))
-    record(bank, Actor.of(user, ip), AuditAction.TWO_FACTOR_ENABLED, user.id)
+    _save(bank, user.id, {"totp_secret": secret, "totp_last_step": step,
+                          "recovery_codes": tuple(hash_recovery_code(c) for c in codes)},
+          Actor.of(user, ip), AuditAction.TWO_FACTOR_ENABLED)
     return codes
 
 
@@ -43,5 +43,17 @@ def disable(bank: Bank, user: User, *, password: object, ip: str) -> None:
         raise NotPermitted("staff accounts must keep two-factor authentication")
     if not isinstance(password, str) or not bank.passwords.verify(user.password_hash, password):
         raise ValidationFailed({"password": "that is not your current password"})
-    bank.store.set_two_factor(user.id, secret=None, last_step=0, recovery_codes=())
-    record(bank, Actor.of(user, ip), AuditAction.TWO_FACTOR_DISABLED, user.id)
+    _save(bank, user.id, {"totp_secret": None, "totp_last_step": 0, "recovery_codes": ()},
+          Actor.of(user, ip), AuditAction.TWO_FACTOR_DISABLED)
+
+
+def _save(bank: Bank, user_id: str, changes: dict[str, object], actor: Actor,
+          action: AuditAction) -> None:
+    def save() -> None:
+        current = bank.store.get_user(user_id)
+        if current is None:
+            raise NotPermitted("no such user")
+        bank.store.update_user(user_id, version=current.version, changes=changes)
+        record(bank, actor, action, user_id)
+
+    bank.in_unit(save)

@@ -10,13 +10,26 @@ tests/contract/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from ..domain.accounts import Account, AccountStatus, User
-from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
-from ..domain.security import AuditAction, AuditEvent, LoginThrottle, WebSession
+from ..domain.errors import Refusal
+from ..domain.ledger import (
+    Earlier,
+    Entry,
+    IdempotencyKey,
+    Posting,
+    PostResult,
+    Transaction,
+    TransactionType,
+    replay,
+)
+from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
+
+__all__ = ["ApiToken", "Earlier", "Page", "PostingInputs", "Store", "StoreURLError",
+           "UnitOfWork", "replay"]
 
 T = TypeVar("T")
 
@@ -32,15 +45,6 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
-class ApiToken:
-    token_hash: str
-    user_id: str
-    created_at: str
-    expires_at: str
-    revoked: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class PostingInputs:
     """What a posting is built from, read in one step: the accounts asked for that exist
     (by id; another customer's too, the service checks the owner), when a client's
@@ -49,8 +53,21 @@ class PostingInputs:
     when nobody has it)."""
 
     accounts: dict[str, Account]
-    earlier: tuple[str, Transaction] | None = None
+    earlier: Earlier | None = None
     recipients: list[Account] | None = None
+
+
+class UnitOfWork(Protocol):
+    """Every write a use case makes between `with` and commit() lands together or not at all
+    (SQLite: one transaction; DynamoDB: one TransactWriteItems). Reads see the store as it
+    is; a write is conditional on what was read, so a stale read fails the commit."""
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None:
+        """Roll back (discard the writes) unless commit() was called."""
+
+    def commit(self) -> None: ...
 
 
 class Store(Protocol):
@@ -60,6 +77,10 @@ class Store(Protocol):
 
     def close(self) -> None: ...
 
+    def unit_of_work(self) -> UnitOfWork:
+        """The store's methods called inside `with store.unit_of_work() as uow:` on this
+        thread join it; their writes take effect at uow.commit()."""
+
     # -- users --------------------------------------------------------------------------
     def add_user(self, user: User) -> None:
         """Raises EmailTaken when the email (case-insensitive) is in use."""
@@ -68,22 +89,19 @@ class Store(Protocol):
 
     def find_user_by_email(self, email: str) -> User | None: ...
 
-    def update_user(self, user: User, *, previous_email: str) -> None:
-        """Replace the user's profile (everything but the two-factor state, which only
-        set_two_factor, record_totp_step and use_recovery_code write, so that a profile
-        edit racing a login cannot give back a spent code); raises EmailTaken if a new email
-        is in use."""
-
-    def set_two_factor(self, user_id: str, *, secret: str | None, last_step: int,
-                       recovery_codes: tuple[str, ...]) -> None:
-        """Turn two-factor on (a secret, the step of the code that confirmed it, hashed
-        recovery codes) or off (None, 0, ())."""
+    def update_user(self, user_id: str, *, version: int,
+                    changes: Mapping[str, object]) -> User:
+        """Write only the changed fields (domain.accounts.USER_FIELDS), if the user is still at
+        `version`; returns the user as written (version + 1). Raises StaleRecord when someone
+        else wrote it since, AccountNotFound for an unknown id, EmailTaken if a new email is
+        in use. On DynamoDB a new name is copied onto the owner's accounts in the same write."""
 
     def count_users(self) -> int: ...
 
     # -- accounts -----------------------------------------------------------------------
     def add_account(self, account: Account) -> None:
-        """Raises WriteConflict if the account number is already taken (caller retries)."""
+        """Raises WriteConflict if the account number is already taken (caller retries),
+        TooManyAccounts beyond MAX_ACCOUNTS_PER_CUSTOMER."""
 
     def get_account(self, account_id: str) -> Account | None: ...
 
@@ -104,6 +122,10 @@ class Store(Protocol):
         If the posting's idempotency key was seen with the same fingerprint, returns the
         earlier transaction with replayed=True and posts nothing.
         """
+
+    def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
+        """Keep a refusal under the request's key, so that a retry is refused alike; does
+        nothing if the key already holds an outcome."""
 
     def read_for_posting(self, account_ids: Sequence[str], *,
                          idempotency: tuple[str, str] | None = None,
@@ -170,7 +192,12 @@ class Store(Protocol):
     def list_users(self, *, limit: int, cursor: str | None = None) -> Page[User]:
         """Every user, oldest first (admin user management)."""
 
-    def save_session(self, session: WebSession) -> None: ...
+    def add_session(self, session: WebSession) -> None: ...
+
+    def save_session(self, session: WebSession) -> WebSession | None:
+        """Write the session's user, data and last_seen_at if it is still at its version;
+        returns it as written (version + 1), None when it has ended (never recreated), and
+        raises StaleRecord when another request saved it since."""
 
     def get_session(self, id_hash: str) -> WebSession | None: ...
 

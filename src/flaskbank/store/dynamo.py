@@ -13,53 +13,60 @@ measured call counts: docs/dynamodb.md.
 
 from __future__ import annotations
 
-import contextlib
+import json
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 import boto3
 from botocore.config import Config
 
-from ..domain.accounts import Account, AccountStatus, User
-from ..domain.errors import AccountNotFound, EmailTaken, StoreError, WriteConflict
-from ..domain.ledger import Entry, Posting, PostResult, Transaction, TransactionType
+from ..domain.accounts import (
+    MAX_ACCOUNTS_PER_CUSTOMER,
+    USER_FIELDS,
+    Account,
+    AccountStatus,
+    User,
+)
+from ..domain.errors import (
+    AccountNotFound,
+    BankError,
+    EmailTaken,
+    Refusal,
+    StaleRecord,
+    StoreError,
+    TooManyAccounts,
+    WriteConflict,
+)
+from ..domain.ledger import (
+    Earlier,
+    Entry,
+    IdempotencyKey,
+    Posting,
+    PostResult,
+    Transaction,
+    TransactionType,
+)
 from . import dynamo_checks, dynamo_ledger, dynamo_reads
 from . import dynamo_items as di
 from .base import Page, PostingInputs, StoreURLError
-from .dynamo_ledger import Dynamo, Refused, retrying
+from .dynamo_ledger import Dynamo, Refused
 from .dynamo_schema import BILLING_MODES, BY_USER, DEFAULT_PREFIX, TableNames, create_tables
 from .dynamo_security import DynamoSecurity
+from .dynamo_unit import DynamoUnitOfWork
 
 _PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5,
                         read_timeout=20, max_pool_connections=64)
 _CANCELLED = ("TransactionCanceledException",)
-_RENAME_ATTEMPTS = 5
-_FAILED = ("ConditionalCheckFailedException",)
 
 
 def _put_new(table: str, item: di.Item) -> dict[str, Any]:
     return {"TableName": table, "Item": di.to_wire(item),
             "ConditionExpression": "attribute_not_exists(pk)"}
-
-
-#: Attributes update_user leaves alone (see Store.update_user).
-TWO_FACTOR = frozenset({"totp_secret", "totp_last_step", "recovery_codes"})
-
-
-def _profile_update(table: str, user: User) -> dict[str, Any]:
-    """An Update of every profile attribute but the key and the two-factor state."""
-    item = {k: v for k, v in di.user_item(user).items() if k != "pk" and k not in TWO_FACTOR}
-    names = {f"#a{i}": k for i, k in enumerate(item)}
-    return {"TableName": table, "Key": di.to_wire(di.user_key(user.id)),
-            "UpdateExpression": "SET " + ", ".join(f"{n} = :{n[1:]}" for n in names),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": di.to_wire({f":{n[1:]}": item[k]
-                                                     for n, k in names.items()}),
-            "ConditionExpression": "attribute_exists(pk)"}
 
 
 def _email_lock(user: User, account_ids: list[str] | None) -> di.Item:
@@ -77,8 +84,10 @@ def _named(users_table: str, user_id: str, name: str) -> dict[str, Any]:
             "ExpressionAttributeValues": di.to_wire({":name": name})}
 
 
-def _codes(refused: Refused) -> list[str]:
-    return [str(r.get("Code")) for r in refused.response.get("CancellationReasons", [])]
+def _stale_user(found: di.Item | None) -> BankError:
+    if found is None:
+        return AccountNotFound("no such user")
+    return StaleRecord("the user changed meanwhile; read it again")
 
 
 class DynamoStore(DynamoSecurity):
@@ -146,17 +155,16 @@ class DynamoStore(DynamoSecurity):
             self._db, self._feed = None, None
 
     # -- users ------------------------------------------------------------------------------
+    def unit_of_work(self) -> DynamoUnitOfWork:
+        return DynamoUnitOfWork(self.db)
+
     def add_user(self, user: User) -> None:
         """The profile and a lock on its lower-cased email, both or neither."""
-        try:
-            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
-                {"Put": _put_new(self.tables.users, di.user_item(user))},
-                {"Put": _put_new(self.tables.users, _email_lock(user, []))},
-            ])
-        except Refused as e:
-            if "ConditionalCheckFailed" in _codes(e):
-                raise EmailTaken("that email is already registered") from e
-            raise WriteConflict("another registration was in progress; try again") from e
+        self.db.write(
+            ({"Put": _put_new(self.tables.users, di.user_item(user))},
+             StoreError("a user with that id is already stored")),
+            ({"Put": _put_new(self.tables.users, _email_lock(user, []))},
+             EmailTaken("that email is already registered")))
 
     def get_user(self, user_id: str) -> User | None:
         item = self.db.get(self.tables.users, di.user_key(user_id))
@@ -168,88 +176,68 @@ class DynamoStore(DynamoSecurity):
         lock = self.db.get(self.tables.users, di.email_key(email))
         return self.get_user(lock["user_id"]) if lock else None
 
-    def update_user(self, user: User, *, previous_email: str) -> None:
-        before = self.get_user(user.id)
-        if before is None:
-            return  # an unknown user is left alone, as in the SQL store
-        self._write_profile(user, previous_email)
-        if before.full_name != user.full_name:
-            self._copy_name_to_accounts(user)
+    def update_user(self, user_id: str, *, version: int,
+                    changes: Mapping[str, object]) -> User:
+        """The changed attributes, conditional on the version read; a new email moves its
+        lock (with the list of accounts on it), a new name is copied onto every account, all
+        in the same transaction, so that a rename never leaves an account out of step."""
+        unknown = set(changes) - USER_FIELDS
+        if unknown or not changes:
+            raise ValueError(f"update_user cannot change {sorted(unknown) or 'nothing'}")
+        item = self.db.get(self.tables.users, di.user_key(user_id))
+        if item is None:
+            raise AccountNotFound("no such user")
+        current = di.to_user(item)
+        if current.version != version:
+            raise StaleRecord("the user changed meanwhile; read it again")
+        updated = replace(current, **changes, version=version + 1)  # type: ignore[arg-type]
+        lock = self.db.get(self.tables.users, di.email_key(current.email)) or {}
+        actions = [(self._profile_update(updated, version, changes), _stale_user)]
+        if di.email_key(updated.email) != di.email_key(current.email):
+            actions += self._move_email_lock(current, updated, lock)
+        if updated.full_name != current.full_name:
+            actions += [({"Update": {
+                "TableName": self.tables.accounts, "Key": di.to_wire(key),
+                "UpdateExpression": "SET owner_name = :name",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": di.to_wire({":name": updated.full_name})}},
+                WriteConflict("an account was closed meanwhile; try again"))
+                for key in self._account_keys(user_id, lock)]
+        self.db.write(*actions)
+        return updated
 
-    def _write_profile(self, user: User, previous_email: str) -> None:
-        """A new email takes its lock (refused if anyone holds it) and frees the old one in the
-        same transaction as the profile; an unknown user is left alone, as in the SQL store."""
-        profile = _profile_update(self.tables.users, user)
-        if di.email_key(user.email) == di.email_key(previous_email):
-            with contextlib.suppress(Refused):  # no such user
-                self.db.call("update_item", expect=_FAILED, **profile)
-            return
-        # The new lock takes over the old one's account list, on condition that no account
-        # was added to it meanwhile.
-        old = self.db.get(self.tables.users, di.email_key(previous_email)) or {}
-        ids = old.get("account_ids")
+    def _profile_update(self, user: User, version: int,
+                        changes: Mapping[str, object]) -> dict[str, Any]:
+        item = di.user_item(user)
+        names = list(dict.fromkeys([*changes, *(d for c in changes
+                                                 for d in di.DERIVED.get(c, ())), "version"]))
+        aliases = {f"#a{i}": name for i, name in enumerate(names)}
+        return {"Update": {
+            "TableName": self.tables.users, "Key": di.to_wire(di.user_key(user.id)),
+            "UpdateExpression": "SET " + ", ".join(f"{a} = :{a[1:]}" for a in aliases),
+            "ConditionExpression": di.at_version(version),
+            "ExpressionAttributeNames": {**aliases, "#v": "version"},
+            "ExpressionAttributeValues": di.to_wire({
+                **{f":{a[1:]}": item[n] for a, n in aliases.items()}, ":version": version}),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+
+    def _move_email_lock(self, current: User, updated: User,
+                         lock: di.Item) -> list[tuple[dict[str, Any], Any]]:
+        """The new email's lock takes over the old one's account list, on condition that no
+        account was added to it meanwhile."""
+        ids = lock.get("account_ids")
         unchanged = ("attribute_not_exists(account_ids)" if ids is None
                      else "size(account_ids) = :n")
-        mine = {"ConditionExpression": f"user_id = :id AND {unchanged}",
-                "ExpressionAttributeValues": di.to_wire(
-                    {":id": user.id, **({} if ids is None else {":n": len(ids)})})}
-        try:
-            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=[
-                {"Update": profile},
-                {"Delete": {"TableName": self.tables.users,
-                            "Key": di.to_wire(di.email_key(previous_email)), **mine}},
-                {"Put": _put_new(self.tables.users, _email_lock(user, ids))},
-            ])
-        except Refused as e:
-            codes = _codes(e)
-            if codes[:1] == ["ConditionalCheckFailed"]:
-                return  # no such user
-            if codes[-1:] == ["ConditionalCheckFailed"]:
-                raise EmailTaken("that email is already registered") from e
-            raise WriteConflict("the profile changed meanwhile; try again") from e
-
-    def _copy_name_to_accounts(self, user: User) -> None:
-        """Each account keeps its owner's name (the label the other side of a transfer sees,
-        with no read of the profile): rewrite it, on condition that the profile still has
-        this name, so that of two quick renames the later one's name stays."""
-        # The email lock's list, read after the profile write, holds every account opened
-        # before it (add_account checks the name it copies against the profile).
-        lock = self.db.get(self.tables.users, di.email_key(user.email)) or {}
-        keys = self._account_keys(user.id, lock)
-        for i in range(0, len(keys), 99):  # TransactWriteItems takes 100 actions
-            if not self._rename(user, keys[i:i + 99]):
-                return  # renamed again meanwhile: that rename copies its own name
-
-    def _rename(self, user: User, keys: list[di.Item]) -> bool:
-        """One batch of name copies, retried while postings keep the accounts busy; False
-        when the profile no longer has the name."""
-        writes = [{"ConditionCheck": _named(self.tables.users, user.id, user.full_name)}]
-        writes += [{"Update": {
-            "TableName": self.tables.accounts, "Key": di.to_wire(key),
-            "UpdateExpression": "SET owner_name = :name",
-            "ConditionExpression": "attribute_exists(pk)",
-            "ExpressionAttributeValues": di.to_wire({":name": user.full_name})}}
-            for key in keys]
-
-        def attempt(_: int) -> bool:
-            try:
-                self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=writes)
-                return True
-            except Refused as e:
-                if _codes(e)[:1] == ["ConditionalCheckFailed"]:
-                    return False
-                raise WriteConflict("the accounts were busy; save again") from e
-
-        return retrying(attempt, _RENAME_ATTEMPTS)
-
-    def set_two_factor(self, user_id: str, *, secret: str | None, last_step: int,
-                       recovery_codes: tuple[str, ...]) -> None:
-        self.db.call("update_item", TableName=self.tables.users,
-                     Key=di.to_wire(di.user_key(user_id)),
-                     UpdateExpression="SET totp_secret = :s, totp_last_step = :t, "
-                                      "recovery_codes = :c",
-                     ExpressionAttributeValues=di.to_wire(
-                         {":s": secret, ":t": last_step, ":c": list(recovery_codes)}))
+        return [
+            ({"Delete": {"TableName": self.tables.users,
+                         "Key": di.to_wire(di.email_key(current.email)),
+                         "ConditionExpression": f"user_id = :id AND {unchanged}",
+                         "ExpressionAttributeValues": di.to_wire(
+                             {":id": current.id, **({} if ids is None else {":n": len(ids)})})}},
+             WriteConflict("the profile changed meanwhile; try again")),
+            ({"Put": _put_new(self.tables.users, _email_lock(updated, ids))},
+             EmailTaken("that email is already registered")),
+        ]
 
     def count_users(self) -> int:
         """A Select=COUNT Scan: only `flaskbank demo` asks, to see whether the store is empty
@@ -267,6 +255,9 @@ class DynamoStore(DynamoSecurity):
         owner = self.db.get(self.tables.users, di.user_key(account.user_id))
         if owner is None:
             raise AccountNotFound("no such customer")
+        lock = self.db.get(self.tables.users, di.email_key(owner["email"])) or {}
+        if len(self._account_keys(account.user_id, lock)) >= MAX_ACCOUNTS_PER_CUSTOMER:
+            raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
         writes = [
             {"Put": _put_new(self.tables.accounts, di.account_item(account))},
             {"Put": _put_new(self.tables.accounts, {
@@ -314,23 +305,31 @@ class DynamoStore(DynamoSecurity):
 
     def set_account_status(self, account_id: str, status: AccountStatus,
                            reason: str = "") -> None:
-        # No version bump: a posting's debit is conditional on the status itself.
-        try:
-            self.db.call(
-                "update_item", expect=_FAILED, TableName=self.tables.accounts,
-                Key=di.to_wire(di.account_key(account_id)),
-                UpdateExpression="SET #status = :status, status_reason = :reason",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=di.to_wire({":status": status.value,
-                                                      ":reason": reason}))
-        except Refused as e:
-            raise AccountNotFound("no such account") from e
+        # No version bump: a posting is conditional on the status itself.
+        self.db.write(({"Update": {
+            "TableName": self.tables.accounts, "Key": di.to_wire(di.account_key(account_id)),
+            "UpdateExpression": "SET #status = :status, status_reason = :reason",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": di.to_wire({":status": status.value,
+                                                     ":reason": reason})}},
+            AccountNotFound("no such account")))
 
     # -- the ledger -------------------------------------------------------------------------
     def post(self, posting: Posting) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
         return dynamo_ledger.post(self.db, posting)
+
+    def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
+        kept = json.dumps({"kind": type(error).__name__, "message": error.message,
+                           "field": error.field})
+        # The first answer stands: a racer's posting or refusal is left as it is.
+        self.db.write(({"Put": {
+            "TableName": self.tables.idempotency, "Item": di.to_wire({
+                "pk": idempotency.scope, "sk": idempotency.key,
+                "fingerprint": idempotency.fingerprint, "transaction_id": "",
+                "refusal": kept, "created_at": at}),
+            "ConditionExpression": "attribute_not_exists(pk)"}}, None))
 
     def read_for_posting(self, account_ids: Sequence[str], *,
                          idempotency: tuple[str, str] | None = None,
@@ -371,11 +370,8 @@ class DynamoStore(DynamoSecurity):
                                 KeyConditionExpression="user_id = :u",
                                 ExpressionAttributeValues=di.to_wire({":u": user_id}))
 
-    def _earlier(self, record: di.Item) -> tuple[str, Transaction]:
-        txn = dynamo_ledger.transaction(self.db, record["transaction_id"])
-        if txn is None:
-            raise StoreError("idempotency key points at a missing transaction")
-        return record["fingerprint"], txn
+    def _earlier(self, record: di.Item) -> Earlier:
+        return dynamo_ledger.earlier(self.db, record)
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:
         return dynamo_ledger.transaction(self.db, transaction_id)

@@ -19,8 +19,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from ..domain.accounts import CASH_ACCOUNT_ID, Account, AccountStatus, AccountType, Role, User
 from ..domain.ledger import Entry, Posting, Transaction, TransactionType
 from ..domain.money import Money
-from ..domain.security import AuditAction, AuditEvent, WebSession
-from .base import ApiToken
+from ..domain.security import ApiToken, AuditAction, AuditEvent, WebSession
 
 Item = dict[str, Any]  # plain Python values, as TypeDeserializer gives them
 
@@ -108,7 +107,8 @@ def user_item(user: User) -> Item:
         "password_hash": user.password_hash, "role": user.role.value,
         "created_at": user.created_at, "must_change_password": user.must_change_password,
         "totp_secret": user.totp_secret, "totp_last_step": user.totp_last_step,
-        "recovery_codes": list(user.recovery_codes),
+        "recovery_codes": list(user.recovery_codes), "version": user.version,
+        "security_stamp": user.security_stamp,
         # keys of the users table's indexes (staff search, the admin list)
         "listed": "USER", "email_key": email,
         "name_key": f"{user.full_name.lower()}{NAME_SEP}{email}",
@@ -121,7 +121,13 @@ def to_user(item: Item) -> User:
                 Role(item["role"]), item["created_at"],
                 must_change_password=bool(item["must_change_password"]),
                 totp_secret=item["totp_secret"], totp_last_step=int(item["totp_last_step"]),
-                recovery_codes=tuple(item["recovery_codes"]))
+                recovery_codes=tuple(item["recovery_codes"]),
+                version=int(item.get("version", 0)),
+                security_stamp=str(item.get("security_stamp", "")))
+
+
+#: The attributes a change of these user fields rewrites (index keys follow their fields).
+DERIVED = {"email": ("email_key", "name_key"), "full_name": ("name_key",)}
 
 
 # -- accounts -------------------------------------------------------------------------------
@@ -237,19 +243,19 @@ def to_transaction(header: Item) -> Transaction:
 # -- tokens, sessions, the audit log --------------------------------------------------------
 def token_item(token: ApiToken) -> Item:
     return {"pk": token.token_hash, "user_id": token.user_id, "created_at": token.created_at,
-            "expires_at": token.expires_at, "revoked": token.revoked}
+            "expires_at": token.expires_at, "revoked": token.revoked, "stamp": token.stamp}
 
 
 def to_token(item: Item) -> ApiToken:
     return ApiToken(item["pk"], item["user_id"], item["created_at"], item["expires_at"],
-                    bool(item["revoked"]))
+                    bool(item["revoked"]), str(item.get("stamp", "")))
 
 
 def session_item(session: WebSession) -> Item:
     item = {"pk": session.id_hash, "created_at": session.created_at,
             "last_seen_at": session.last_seen_at,
             # JSON text: the data round-trips exactly, numbers included, with no float
-            "data": json.dumps(session.data, sort_keys=True)}
+            "data": json.dumps(session.data, sort_keys=True), "version": session.version}
     if session.user_id is not None:  # by_user is sparse: anonymous sessions stay out
         item["user_id"] = session.user_id
     return item
@@ -257,7 +263,16 @@ def session_item(session: WebSession) -> Item:
 
 def to_session(item: Item) -> WebSession:
     return WebSession(item["pk"], item.get("user_id"), item["created_at"],
-                      item["last_seen_at"], json.loads(item["data"]))
+                      item["last_seen_at"], json.loads(item["data"]),
+                      int(item.get("version", 0)))
+
+
+def at_version(version: int, name: str = "#v") -> str:
+    """A condition that an item is still at `version` (the value :version; `name` stands
+    for the attribute), where items written before records carried versions count as 0."""
+    if version == 0:
+        return f"(attribute_not_exists({name}) OR {name} = :version)"
+    return f"{name} = :version"
 
 
 def audit_item(event: AuditEvent, sequence: int) -> Item:

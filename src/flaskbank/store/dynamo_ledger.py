@@ -12,11 +12,12 @@ lives only on the transaction header, so it is not a hot item.
 
 from __future__ import annotations
 
-import random
+import json
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -24,17 +25,28 @@ from ..domain.accounts import CASH_ACCOUNT_ID, AccountStatus
 from ..domain.errors import (
     AccountNotFound,
     AccountNotOpen,
-    IdempotencyConflict,
+    BankError,
     InsufficientFunds,
     StoreError,
     WriteConflict,
+    refusal,
 )
-from ..domain.ledger import IdempotencyKey, Leg, Posting, PostResult, Transaction, recorded
+from ..domain.ledger import (
+    Earlier,
+    IdempotencyKey,
+    Leg,
+    Posting,
+    PostResult,
+    Transaction,
+    check_leg,
+    recorded,
+    replay,
+)
 from ..domain.money import Money
+from ..retry import retrying
 from . import dynamo_items as di
 from .dynamo_schema import TableNames
 
-T = TypeVar("T")
 UNAVAILABLE = "the ledger's storage is unavailable; try again (with the same idempotency key)"
 _BUSY = {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict",
          "RequestLimitExceeded"}
@@ -49,13 +61,62 @@ class Refused(Exception):
         self.response = response
 
 
+#: What a failed condition on one write means: the bank's error, or a function of the item
+#: as the condition found it (None when there was none) that gives it; None: nothing to say.
+IfRefused = BankError | Callable[[di.Item | None], BankError] | None
+#: TransactWriteItems takes at most this many actions.
+MAX_UNIT = 100
+_SINGLE = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+
+
 @dataclass
 class Dynamo:
     """One low-level client (thread-safe, unlike boto3 resources) and the table names; every
-    call's backend failure becomes StoreError, chained to botocore's exception."""
+    call's backend failure becomes StoreError, chained to botocore's exception. Writes go
+    through `write`, which a unit of work open on this thread buffers (dynamo_unit.py)."""
 
     client: Any
     tables: TableNames
+    local: threading.local = field(default_factory=threading.local)
+
+    def write(self, *actions: tuple[dict[str, Any], IfRefused]) -> None:
+        """Apply TransactWriteItems actions ({"Put": ...}, {"Update": ...}, ...) all or none:
+        at once, or at the commit of the unit of work open on this thread. A failed condition
+        raises what its action says it means."""
+        unit = getattr(self.local, "unit", None)
+        if unit is not None:
+            unit.extend(actions)
+            return
+        self.transact(list(actions))
+
+    def transact(self, actions: list[tuple[dict[str, Any], IfRefused]]) -> None:
+        if not actions:
+            return
+        if len(actions) > MAX_UNIT:
+            raise StoreError(f"one unit of work writes at most {MAX_UNIT} items; "
+                             "nothing was written")
+        if len(actions) == 1 and "ConditionCheck" not in actions[0][0]:
+            (kind, params), = actions[0][0].items()
+            params = {k: v for k, v in params.items()
+                      if k != "ReturnValuesOnConditionCheckFailure"}
+            try:
+                self.call(_SINGLE[kind], expect=("ConditionalCheckFailedException",), **params)
+            except Refused as e:
+                _refuse(actions[0][1], None, e)
+            return
+        try:
+            self.call("transact_write_items", expect=("TransactionCanceledException",),
+                      TransactItems=[a for a, _ in actions])
+        except Refused as e:
+            reasons = e.response.get("CancellationReasons", [])
+            for (_, meaning), reason in zip(actions, reasons, strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    held = reason.get("Item")
+                    _refuse(meaning, di.from_wire(held) if held else None, e)
+            if any(r.get("Code") in _BUSY for r in reasons):
+                raise WriteConflict("the records changed meanwhile; try again") from e
+            codes = ", ".join(str(r.get("Code")) for r in reasons)
+            raise StoreError(f"DynamoDB cancelled the write ({codes})") from e
 
     def call(self, op: str, *, expect: tuple[str, ...] = (), **kwargs: Any) -> Any:
         try:
@@ -102,24 +163,11 @@ class Dynamo:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-#: Attempts one post makes before it reports WriteConflict. A conflict costs two round trips
-#: and no lock is held, so under contention the store re-reads and tries again itself (with
-#: jittered exponential backoff) rather than surfacing every lost race to the service.
-ATTEMPTS = 6
-_BACKOFF = 0.005
-
-
-def retrying(attempt: Callable[[int], T], attempts: int = ATTEMPTS) -> T:
-    """`attempt(n)` until it does not raise WriteConflict, with jittered exponential backoff
-    between tries; the last try's WriteConflict goes to the caller."""
-    for n in range(attempts):
-        try:
-            return attempt(n)
-        except WriteConflict:
-            if n == attempts - 1:
-                raise
-            time.sleep(random.uniform(0, _BACKOFF * 2**n))  # noqa: S311 - jitter
-    raise AssertionError("unreachable")
+def _refuse(meaning: IfRefused, item: di.Item | None, cause: Exception) -> None:
+    """Raise what a failed condition means; a condition that means nothing is ignored."""
+    if meaning is None:
+        return
+    raise (meaning(item) if callable(meaning) else meaning) from cause
 
 
 def post(db: Dynamo, posting: Posting) -> PostResult:
@@ -196,13 +244,12 @@ def _idem_key(idem: IdempotencyKey) -> di.Item:
 
 
 def _check(leg: Leg, account: di.Item | None) -> di.Item:
-    """The store's own check of the rules, on the state it is about to write over."""
+    """The domain's rule (ledger.check_leg), on the state the write is about to land on."""
     if account is None:
         raise AccountNotFound("no such account")
-    if leg.amount.is_negative() and account["status"] != AccountStatus.OPEN.value:
-        raise AccountNotOpen(f"account {account['number']} is {account['status']}")
-    if int(account["balance_minor"]) + leg.amount.minor < 0:
-        raise InsufficientFunds("insufficient funds")
+    cur = leg.amount.currency
+    check_leg(leg.amount, balance=Money.from_minor(int(account["balance_minor"]), cur),
+              status=AccountStatus(account["status"]), number=str(account["number"]))
     return account
 
 
@@ -215,30 +262,36 @@ def _put(table: str, item: di.Item) -> dict[str, Any]:
 def _account_update(table: str, leg: Leg, version: int, after: int,
                     posted_at: str) -> dict[str, Any]:
     # The version condition alone makes the write exact; the status and balance conditions
-    # restate the rules in DynamoDB's own terms (a freeze does not bump the version).
-    condition = "version = :version"
+    # restate the rule in DynamoDB's own terms (a freeze does not bump the version): only
+    # an open account sends or takes money.
+    condition = "version = :version AND #status = :open"
     values: dict[str, Any] = {":version": version, ":next": version + 1, ":after": after,
-                              ":at": posted_at}
-    names = {}
+                              ":at": posted_at, ":open": AccountStatus.OPEN.value}
+    names = {"#status": "status"}
     if leg.amount.is_negative():
-        condition += " AND #status = :open AND balance_minor >= :debit"
-        values |= {":open": AccountStatus.OPEN.value, ":debit": -leg.amount.minor}
-        names = {"#status": "status"}
+        condition += " AND balance_minor >= :debit"
+        values |= {":debit": -leg.amount.minor}
     return {"TableName": table, "Key": di.to_wire(di.account_key(leg.account_id)),
             "UpdateExpression": "SET balance_minor = :after, version = :next, "
                                 "last_posted_at = :at",
             "ConditionExpression": condition, "ExpressionAttributeValues": di.to_wire(values),
-            **({"ExpressionAttributeNames": names} if names else {}),
+            "ExpressionAttributeNames": names,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
 
 
 def _replay(db: Dynamo, idem: IdempotencyKey, record: di.Item) -> PostResult:
-    if record["fingerprint"] != idem.fingerprint:
-        raise IdempotencyConflict("this Idempotency-Key was used for a different request")
-    earlier = transaction(db, record["transaction_id"])
-    if earlier is None:
+    return replay(earlier(db, record), idem.fingerprint)
+
+
+def earlier(db: Dynamo, record: di.Item) -> Earlier:
+    """What an idempotency record holds: a refusal, or the transaction it posted."""
+    if record.get("refusal"):
+        kept = json.loads(record["refusal"])
+        return record["fingerprint"], refusal(kept["kind"], kept["message"], kept["field"])
+    txn = transaction(db, record["transaction_id"])
+    if txn is None:
         raise StoreError("idempotency key points at a missing transaction")
-    return PostResult(earlier, replayed=True)
+    return record["fingerprint"], txn
 
 
 def _explain(db: Dynamo, posting: Posting, legs: list[Leg],

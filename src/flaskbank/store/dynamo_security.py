@@ -8,16 +8,17 @@ token and session lists read by_user indexes, the audit log reads its own keys.
 
 from __future__ import annotations
 
-import contextlib
+import json
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 from ..domain.accounts import User
-from ..domain.errors import StoreError, WriteConflict
-from ..domain.security import AuditAction, AuditEvent, LoginThrottle, WebSession
+from ..domain.errors import StaleRecord, StoreError, WriteConflict
+from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
 from . import dynamo_items as di
-from .base import ApiToken, Page
+from .base import Page
 from .cursors import decode_cursor, encode_cursor
 from .dynamo_ledger import Dynamo, Refused
 from .dynamo_reads import newest_first
@@ -58,23 +59,25 @@ class DynamoSecurity:
 
     # -- API tokens -------------------------------------------------------------------------
     def add_token(self, token: ApiToken) -> None:
-        try:
-            self.db.call("put_item", expect=_FAILED, TableName=self.db.tables.tokens,
-                         Item=di.to_wire(di.token_item(token)),
-                         ConditionExpression="attribute_not_exists(pk)")
-        except Refused as e:
-            raise StoreError("that token is already stored") from e
+        self.db.write(({"Put": {"TableName": self.db.tables.tokens,
+                                "Item": di.to_wire(di.token_item(token)),
+                                "ConditionExpression": "attribute_not_exists(pk)"}},
+                       StoreError("that token is already stored")))
 
     def get_token(self, token_hash: str) -> ApiToken | None:
         item = self.db.get(self.db.tables.tokens, {"pk": token_hash})
         return di.to_token(item) if item else None
 
     def revoke_token(self, token_hash: str) -> None:
-        with contextlib.suppress(Refused):  # an unknown token is as good as revoked
-            self.db.call("update_item", expect=_FAILED, TableName=self.db.tables.tokens,
-                         Key=di.to_wire({"pk": token_hash}), UpdateExpression="SET revoked = :t",
-                         ConditionExpression="attribute_exists(pk)",
-                         ExpressionAttributeValues=di.to_wire({":t": True}))
+        if not di.can_exist({"pk": token_hash}):
+            return
+        # A Delete would lose the record; an Update without a condition would invent one.
+        self.db.write(({"Update": {"TableName": self.db.tables.tokens,
+                                   "Key": di.to_wire({"pk": token_hash}),
+                                   "UpdateExpression": "SET revoked = :t",
+                                   "ConditionExpression": "attribute_exists(pk)",
+                                   "ExpressionAttributeValues": di.to_wire({":t": True})}},
+                       None))  # an unknown token is as good as revoked
 
     # -- users and tokens -------------------------------------------------------------------
     def record_totp_step(self, user_id: str, step: int) -> bool:
@@ -171,9 +174,32 @@ class DynamoSecurity:
         return revoked
 
     # -- sessions ---------------------------------------------------------------------------
-    def save_session(self, session: WebSession) -> None:
-        self.db.call("put_item", TableName=self.db.tables.sessions,
-                     Item=di.to_wire(di.session_item(session)))
+    def add_session(self, session: WebSession) -> None:
+        self.db.write(({"Put": {"TableName": self.db.tables.sessions,
+                                "Item": di.to_wire(di.session_item(session)),
+                                "ConditionExpression": "attribute_not_exists(pk)"}},
+                       StoreError("that session id is already stored")))
+
+    def save_session(self, session: WebSession) -> WebSession | None:
+        # An UpdateItem that needs the version read, never a put: an ended session (its item
+        # deleted) stays ended, whatever a request still in flight on it writes.
+        try:
+            self.db.call(
+                "update_item", expect=_FAILED, TableName=self.db.tables.sessions,
+                Key=di.to_wire({"pk": session.id_hash}),
+                UpdateExpression="SET last_seen_at = :seen, #data = :data, #v = :next",
+                ConditionExpression="attribute_exists(pk) AND "
+                                    + di.at_version(session.version),
+                ExpressionAttributeNames={"#data": "data", "#v": "version"},
+                ExpressionAttributeValues=di.to_wire({
+                    ":seen": session.last_seen_at, ":version": session.version,
+                    ":next": session.version + 1,
+                    ":data": json.dumps(session.data, sort_keys=True)}))
+        except Refused:
+            if self.get_session(session.id_hash) is None:
+                return None
+            raise StaleRecord("the session was saved meanwhile") from None
+        return replace(session, version=session.version + 1)
 
     def get_session(self, id_hash: str) -> WebSession | None:
         item = self.db.get(self.db.tables.sessions, {"pk": id_hash})
@@ -206,7 +232,7 @@ class DynamoSecurity:
         item = self.db.get(self.db.tables.login_throttles, di.throttle_key(email_key))
         if item is None:
             return LoginThrottle()
-        return LoginThrottle(int(item["failures"]), item.get("locked_until"))
+        return LoginThrottle(int(item.get("failures", 0)), item.get("locked_until"))
 
     def record_login_failure(self, email_key: str) -> int:
         answer = self.db.call("update_item", TableName=self.db.tables.login_throttles,
@@ -216,24 +242,26 @@ class DynamoSecurity:
         return int(di.from_wire(answer["Attributes"])["failures"])
 
     def lock_login(self, email_key: str, until: str) -> None:
-        with contextlib.suppress(Refused):  # no failures recorded: nothing to lock, as in SQL
-            self.db.call("update_item", expect=_FAILED, TableName=self.db.tables.login_throttles,
-                         Key=di.to_wire(di.throttle_key(email_key)),
-                         UpdateExpression="SET locked_until = :until",
-                         ConditionExpression="attribute_exists(pk)",
-                         ExpressionAttributeValues=di.to_wire({":until": until}))
+        # No failures recorded: nothing to lock, as in SQL (and no reason to fail a unit).
+        self.db.write(({"Update": {"TableName": self.db.tables.login_throttles,
+                                   "Key": di.to_wire(di.throttle_key(email_key)),
+                                   "UpdateExpression": "SET locked_until = :until",
+                                   "ConditionExpression": "attribute_exists(pk)",
+                                   "ExpressionAttributeValues": di.to_wire({":until": until})}},
+                       None))
 
     def clear_login_failures(self, email_key: str) -> None:
-        self.db.call("delete_item", TableName=self.db.tables.login_throttles,
-                     Key=di.to_wire(di.throttle_key(email_key)))
+        self.db.write(({"Delete": {"TableName": self.db.tables.login_throttles,
+                                   "Key": di.to_wire(di.throttle_key(email_key))}}, None))
 
     # -- audit log --------------------------------------------------------------------------
     def append_audit(self, event: AuditEvent) -> None:
         # Append-only: a put never replaces an event, and the app's IAM policy grants no
         # UpdateItem or DeleteItem on this table.
-        self.db.call("put_item", TableName=self.db.tables.audit,
-                     Item=di.to_wire(di.audit_item(event, _sequence())),
-                     ConditionExpression="attribute_not_exists(pk)")
+        self.db.write(({"Put": {"TableName": self.db.tables.audit,
+                                "Item": di.to_wire(di.audit_item(event, _sequence())),
+                                "ConditionExpression": "attribute_not_exists(pk)"}},
+                       StoreError("that audit event is already recorded")))
 
     def audit_log(self, *, limit: int, cursor: str | None = None,
                   action: AuditAction | None = None, actor_email: str | None = None,

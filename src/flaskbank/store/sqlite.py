@@ -11,34 +11,54 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-from ..domain.accounts import CASH_ACCOUNT_ID, Account, AccountStatus, User
+from ..domain.accounts import (
+    CASH_ACCOUNT_ID,
+    MAX_ACCOUNTS_PER_CUSTOMER,
+    USER_FIELDS,
+    Account,
+    AccountStatus,
+    User,
+)
 from ..domain.errors import (
     AccountNotFound,
-    AccountNotOpen,
     EmailTaken,
-    IdempotencyConflict,
-    InsufficientFunds,
+    Refusal,
+    StaleRecord,
     StoreError,
+    TooManyAccounts,
     WriteConflict,
+    refusal,
 )
 from ..domain.ledger import (
     Entry,
+    IdempotencyKey,
+    Leg,
     Posting,
     PostResult,
     Transaction,
     TransactionType,
+    check_leg,
     recorded,
 )
 from ..domain.money import Money
-from .base import ApiToken, Page, PostingInputs
+from ..domain.security import ApiToken
+from .base import Earlier, Page, PostingInputs, replay
 from .cursors import decode_cursor, encode_cursor
-from .sqlite_rows import ENTRY_COLS, row_to_account, row_to_entry, row_to_user, user_row
+from .sqlite_rows import (
+    ENTRY_COLS,
+    row_to_account,
+    row_to_entry,
+    row_to_token,
+    row_to_user,
+    user_columns,
+    user_row,
+)
 from .sqlite_security import SqliteSecurity
 
 BUSY_TIMEOUT_MS = 10_000
@@ -46,7 +66,45 @@ BUSY_TIMEOUT_MS = 10_000
 #: Accounts with their owner's name, which this store joins in rather than copies.
 _ACCOUNTS = ("SELECT a.*, coalesce(u.full_name, '') AS owner_name FROM accounts a "
              "LEFT JOIN users u ON u.id = a.user_id")
-TWO_FACTOR = frozenset({"totp_secret", "totp_last_step", "recovery_codes"})
+_ADDED_COLUMNS = (
+    ("users", "version", "INTEGER NOT NULL DEFAULT 0"),
+    ("users", "security_stamp", "TEXT NOT NULL DEFAULT ''"),
+    ("api_tokens", "stamp", "TEXT NOT NULL DEFAULT ''"),
+    ("web_sessions", "version", "INTEGER NOT NULL DEFAULT 0"),
+    ("idempotency_keys", "refusal", "TEXT"),
+)
+
+
+class SqliteUnitOfWork:
+    """One BEGIN IMMEDIATE transaction around every write the use case makes on this
+    thread's connection; rolled back unless commit() was called."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+        self._db: sqlite3.Connection | None = None
+
+    def __enter__(self) -> SqliteUnitOfWork:
+        local = self._store._local
+        if getattr(local, "unit", None) is not None:
+            raise RuntimeError("a unit of work is already open on this thread")
+        self._db = self._store._begin()
+        local.unit = self
+        return self
+
+    def commit(self) -> None:
+        if self._db is None:
+            raise RuntimeError("commit() outside the with block")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            raise StoreError("the embedded store failed; nothing was written") from e
+        finally:
+            self._store._local.unit = None
+
+    def __exit__(self, *exc: object) -> None:
+        self._store._local.unit = None
+        if self._db is not None and self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
 
 class SqliteStore(SqliteSecurity):
@@ -74,8 +132,7 @@ class SqliteStore(SqliteSecurity):
                 self._all.append(conn)
         return conn
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _begin(self) -> sqlite3.Connection:
         db = self._db
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -83,6 +140,26 @@ class SqliteStore(SqliteSecurity):
             if "locked" in str(e) or "busy" in str(e):  # still locked after the busy timeout
                 raise WriteConflict("the ledger is busy; try again") from e
             raise StoreError("the embedded store failed; nothing was written") from e
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: its own transaction, or inside a unit of work a savepoint of it
+        (so that a refused step leaves the unit's other steps as they were)."""
+        if getattr(self._local, "unit", None) is not None:
+            db = self._db
+            db.execute("SAVEPOINT step")
+            try:
+                yield db
+                db.execute("RELEASE step")
+            except BaseException as e:
+                db.execute("ROLLBACK TO step")
+                db.execute("RELEASE step")
+                if isinstance(e, sqlite3.OperationalError):
+                    raise StoreError("the embedded store failed; nothing was written") from e
+                raise
+            return
+        db = self._begin()
         try:
             yield db
             db.execute("COMMIT")
@@ -93,9 +170,17 @@ class SqliteStore(SqliteSecurity):
                 raise StoreError("the embedded store failed; nothing was written") from e
             raise
 
+    def unit_of_work(self) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(self)
+
     def init_schema(self) -> None:
         ddl = resources.files(__package__).joinpath("sqlite_schema.sql").read_text()
         self._db.executescript(ddl)
+        # A file made before these columns existed gets them, with their defaults.
+        for table, column, spec in _ADDED_COLUMNS:
+            have = {r["name"] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {spec}")
 
     def close(self) -> None:
         with self._lock:
@@ -124,21 +209,25 @@ class SqliteStore(SqliteSecurity):
         ).fetchone()
         return row_to_user(row) if row else None
 
-    def update_user(self, user: User, *, previous_email: str) -> None:
+    def update_user(self, user_id: str, *, version: int,
+                    changes: Mapping[str, object]) -> User:
+        unknown = set(changes) - USER_FIELDS
+        if unknown or not changes:
+            raise ValueError(f"update_user cannot change {sorted(unknown) or 'nothing'}")
+        row = user_columns(changes)
+        sets = ",".join(f"{k}=:{k}" for k in row)
         try:
             with self._write() as db:
-                row = {k: v for k, v in user_row(user).items() if k not in TWO_FACTOR}
-                db.execute(f"UPDATE users SET {','.join(f'{k}=:{k}' for k in row)} "
-                           "WHERE id=:id", row)
+                found = db.execute(f"UPDATE users SET {sets}, version=version+1 "
+                                   "WHERE id=:user_id AND version=:version RETURNING *",
+                                   {**row, "user_id": user_id, "version": version}).fetchone()
+                if found is None:
+                    if db.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone():
+                        raise StaleRecord("the user changed meanwhile; read it again")
+                    raise AccountNotFound("no such user")
+                return row_to_user(found)
         except sqlite3.IntegrityError as e:
             raise EmailTaken("that email is already registered") from e
-
-    def set_two_factor(self, user_id: str, *, secret: str | None, last_step: int,
-                       recovery_codes: tuple[str, ...]) -> None:
-        with self._write() as db:
-            db.execute("UPDATE users SET totp_secret=?, totp_last_step=?, recovery_codes=? "
-                       "WHERE id=?", (secret, last_step, json.dumps(list(recovery_codes)),
-                                      user_id))
 
     def count_users(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM users").fetchone()[0])
@@ -147,6 +236,10 @@ class SqliteStore(SqliteSecurity):
     def add_account(self, account: Account) -> None:
         try:
             with self._write() as db:
+                held = db.execute("SELECT count(*) FROM accounts WHERE user_id=?",
+                                  (account.user_id,)).fetchone()[0]
+                if held >= MAX_ACCOUNTS_PER_CUSTOMER:
+                    raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
                 db.execute(
                     "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?)",
                     (account.id, account.number, account.user_id, account.type.value,
@@ -184,10 +277,7 @@ class SqliteStore(SqliteSecurity):
             if idem is not None:
                 earlier = self._idempotent(db, idem.scope, idem.key)
                 if earlier is not None:
-                    if earlier[0] != idem.fingerprint:
-                        raise IdempotencyConflict(
-                            "this Idempotency-Key was used for a different request")
-                    return PostResult(earlier[1], replayed=True)
+                    return replay(earlier, idem.fingerprint)
             # The time was read before the write lock: never let it fall behind the last
             # posting's, so that time order is commit order (statements and the feed rely
             # on the balance chain following created_at). The rule itself keeps the latest
@@ -215,34 +305,44 @@ class SqliteStore(SqliteSecurity):
                      posting.created_at),
                 )
             if idem is not None:
-                db.execute("INSERT INTO idempotency_keys VALUES (?,?,?,?,?)",
+                db.execute("INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
+                       "created_at) VALUES (?,?,?,?,?)",
                            (idem.scope, idem.key, idem.fingerprint, posting.id,
                             posting.created_at))
         return PostResult(recorded(posting, balances, str(seq)))
 
     @staticmethod
-    def _apply(db: sqlite3.Connection, leg) -> int:  # type: ignore[no-untyped-def]
+    def _apply(db: sqlite3.Connection, leg: Leg) -> int:
         row = db.execute("SELECT balance_minor, status, number FROM accounts WHERE id=?",
                          (leg.account_id,)).fetchone()
         if row is None:
             raise AccountNotFound("no such account")
-        if leg.amount.is_negative() and row["status"] != AccountStatus.OPEN.value:
-            raise AccountNotOpen(f"account {row['number']} is {row['status']}")
+        currency = leg.amount.currency
+        check_leg(leg.amount, balance=Money.from_minor(row["balance_minor"], currency),
+                  status=AccountStatus(row["status"]), number=row["number"])
         after = row["balance_minor"] + leg.amount.minor
-        if after < 0:
-            raise InsufficientFunds("insufficient funds")
         db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (after, leg.account_id))
         return int(after)
 
-    def _idempotent(self, db: sqlite3.Connection, scope: str, key: str):  # type: ignore[no-untyped-def]
-        row = db.execute("SELECT fingerprint, transaction_id FROM idempotency_keys "
+    def _idempotent(self, db: sqlite3.Connection, scope: str, key: str) -> Earlier | None:
+        row = db.execute("SELECT fingerprint, transaction_id, refusal FROM idempotency_keys "
                          "WHERE scope=? AND key=?", (scope, key)).fetchone()
         if row is None:
             return None
+        if row["refusal"] is not None:
+            kept = json.loads(row["refusal"])
+            return row["fingerprint"], refusal(kept["kind"], kept["message"], kept["field"])
         txn = self._transaction(db, "t.id=?", (row["transaction_id"],))
         if txn is None:
             raise StoreError("idempotency key points at a missing transaction")
         return row["fingerprint"], txn
+
+    def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
+        kept = json.dumps({"kind": type(error).__name__, "message": error.message,
+                           "field": error.field})
+        with self._write() as db:  # the first answer stands: a racer's posting or refusal
+            db.execute("INSERT OR IGNORE INTO idempotency_keys VALUES (?,?,?,'',?,?)",
+                       (idempotency.scope, idempotency.key, idempotency.fingerprint, at, kept))
 
     def read_for_posting(self, account_ids: Sequence[str], *,
                          idempotency: tuple[str, str] | None = None,
@@ -349,17 +449,15 @@ class SqliteStore(SqliteSecurity):
     # -- API tokens ---------------------------------------------------------------------
     def add_token(self, token: ApiToken) -> None:
         with self._write() as db:
-            db.execute("INSERT INTO api_tokens VALUES (?,?,?,?,?)",
+            db.execute("INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at, "
+                       "revoked, stamp) VALUES (?,?,?,?,?,?)",
                        (token.token_hash, token.user_id, token.created_at, token.expires_at,
-                        int(token.revoked)))
+                        int(token.revoked), token.stamp))
 
     def get_token(self, token_hash: str) -> ApiToken | None:
         row = self._db.execute("SELECT * FROM api_tokens WHERE token_hash=?",
                                (token_hash,)).fetchone()
-        if row is None:
-            return None
-        return ApiToken(row["token_hash"], row["user_id"], row["created_at"],
-                        row["expires_at"], bool(row["revoked"]))
+        return None if row is None else row_to_token(row)
 
     def revoke_token(self, token_hash: str) -> None:
         with self._write() as db:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
+from typing import Any
 
 from ..domain.accounts import Account, AccountStatus, AccountType, Role, User
 from ..domain.ledger import Entry, Transaction, TransactionType
 from ..domain.money import Money
+from ..domain.security import ApiToken
 
 ENTRY_COLS = ("account_id, seq, transaction_id, type, amount_minor, currency, "
               "balance_after_minor, counterparty, memo, created_at")
@@ -17,17 +20,32 @@ def row_to_user(r: sqlite3.Row) -> User:
     return User(r["id"], r["email"], r["full_name"], r["password_hash"], Role(r["role"]),
                 r["created_at"], must_change_password=bool(r["must_change_password"]),
                 totp_secret=r["totp_secret"], totp_last_step=r["totp_last_step"],
-                recovery_codes=tuple(json.loads(r["recovery_codes"])))
+                recovery_codes=tuple(json.loads(r["recovery_codes"])), version=r["version"],
+                security_stamp=r["security_stamp"])
+
+
+def user_columns(fields: Mapping[str, Any]) -> dict[str, object]:
+    """The users-table columns for some of a user's fields, by name."""
+    columns: dict[str, object] = {}
+    for name, value in fields.items():
+        if name == "email":
+            columns["email_key"] = value.lower()
+        elif name == "role":
+            value = value.value
+        elif name == "must_change_password":
+            value = int(value)
+        elif name == "recovery_codes":
+            value = json.dumps(list(value))
+        columns[name] = value
+    return columns
 
 
 def user_row(user: User) -> dict[str, object]:
-    """The users-table columns for a user, by name."""
-    return {"id": user.id, "email": user.email, "email_key": user.email.lower(),
-            "full_name": user.full_name, "password_hash": user.password_hash,
-            "role": user.role.value, "created_at": user.created_at,
-            "must_change_password": int(user.must_change_password),
-            "totp_secret": user.totp_secret, "totp_last_step": user.totp_last_step,
-            "recovery_codes": json.dumps(list(user.recovery_codes))}
+    """The users-table columns for a whole user, by name."""
+    return user_columns({f: getattr(user, f) for f in (
+        "id", "email", "full_name", "password_hash", "role", "created_at",
+        "must_change_password", "totp_secret", "totp_last_step", "recovery_codes", "version",
+        "security_stamp")})
 
 
 def row_to_account(r: sqlite3.Row) -> Account:
@@ -57,3 +75,8 @@ def row_to_transaction(h: sqlite3.Row, entries: list[Entry]) -> Transaction:
         created_at=h["created_at"], initiated_by=h["initiated_by"], entries=tuple(entries),
         position=str(h["seq"]),
     )
+
+
+def row_to_token(r: sqlite3.Row) -> ApiToken:
+    return ApiToken(r["token_hash"], r["user_id"], r["created_at"], r["expires_at"],
+                    bool(r["revoked"]), r["stamp"])

@@ -10,7 +10,9 @@ CREATE TABLE IF NOT EXISTS users (
     must_change_password INTEGER NOT NULL DEFAULT 0,
     totp_secret   TEXT,
     totp_last_step INTEGER NOT NULL DEFAULT 0,
-    recovery_codes TEXT NOT NULL DEFAULT '[]'    -- JSON list of code hashes
+    recovery_codes TEXT NOT NULL DEFAULT '[]',   -- JSON list of code hashes
+    version       INTEGER NOT NULL DEFAULT 0,    -- every UPDATE is conditional on it
+    security_stamp TEXT NOT NULL DEFAULT ''      -- sessions and tokens carry the one they began with
 );
 CREATE INDEX IF NOT EXISTS users_by_name ON users (lower(full_name));
 CREATE TABLE IF NOT EXISTS accounts (
@@ -58,8 +60,9 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     scope          TEXT NOT NULL,
     key            TEXT NOT NULL,
     fingerprint    TEXT NOT NULL,
-    transaction_id TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,                -- '' when the request was refused
     created_at     TEXT NOT NULL,
+    refusal        TEXT,                         -- JSON {kind, message, field} of a refusal
     PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS api_tokens (
@@ -67,7 +70,8 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     user_id    TEXT NOT NULL REFERENCES users(id),
     created_at TEXT NOT NULL,
     expires_at TEXT NOT NULL,
-    revoked    INTEGER NOT NULL DEFAULT 0
+    revoked    INTEGER NOT NULL DEFAULT 0,
+    stamp      TEXT NOT NULL DEFAULT ''          -- the user's security stamp when issued
 );
 -- Browser sessions: the cookie holds a random id, we keep only its SHA-256.
 CREATE TABLE IF NOT EXISTS web_sessions (
@@ -75,7 +79,8 @@ CREATE TABLE IF NOT EXISTS web_sessions (
     user_id      TEXT,
     created_at   TEXT NOT NULL,
     last_seen_at TEXT NOT NULL,
-    data         TEXT NOT NULL                   -- JSON
+    data         TEXT NOT NULL,                  -- JSON
+    version      INTEGER NOT NULL DEFAULT 0      -- a save is conditional on it
 );
 CREATE INDEX IF NOT EXISTS web_sessions_by_user ON web_sessions (user_id);
 -- Failed logins per email (also unknown ones, so that a lock reveals nothing).

@@ -6,17 +6,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import AbstractContextManager
+from dataclasses import replace
 
 from ..domain.accounts import User
-from ..domain.security import AuditAction, AuditEvent, LoginThrottle, WebSession
-from .base import ApiToken, Page
+from ..domain.errors import StaleRecord
+from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
+from .base import Page
 from .cursors import decode_cursor, encode_cursor
-from .sqlite_rows import row_to_user
-
-
-def _token(r: sqlite3.Row) -> ApiToken:
-    return ApiToken(r["token_hash"], r["user_id"], r["created_at"], r["expires_at"],
-                    bool(r["revoked"]))
+from .sqlite_rows import row_to_token, row_to_user
 
 
 def _position(cursor: str | None) -> int | None:
@@ -77,7 +74,7 @@ class SqliteSecurity:
     def tokens_of(self, user_id: str) -> list[ApiToken]:
         rows = self._db.execute("SELECT * FROM api_tokens WHERE user_id=? "
                                 "ORDER BY created_at DESC", (user_id,)).fetchall()
-        return [_token(r) for r in rows]
+        return [row_to_token(r) for r in rows]
 
     def revoke_tokens_of(self, user_id: str) -> int:
         with self._write() as db:
@@ -85,18 +82,34 @@ class SqliteSecurity:
                               (user_id,)).rowcount
 
     # -- sessions -----------------------------------------------------------------------
-    def save_session(self, session: WebSession) -> None:
+    def add_session(self, session: WebSession) -> None:
         with self._write() as db:
-            db.execute("INSERT OR REPLACE INTO web_sessions VALUES (?,?,?,?,?)",
+            db.execute("INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, "
+                       "data, version) VALUES (?,?,?,?,?,0)",
                        (session.id_hash, session.user_id, session.created_at,
                         session.last_seen_at, json.dumps(session.data)))
+
+    def save_session(self, session: WebSession) -> WebSession | None:
+        # An UPDATE, never an upsert: a session that was ended stays ended.
+        with self._write() as db:
+            saved = db.execute(
+                "UPDATE web_sessions SET user_id=?, last_seen_at=?, data=?, version=version+1 "
+                "WHERE id_hash=? AND version=?",
+                (session.user_id, session.last_seen_at, json.dumps(session.data),
+                 session.id_hash, session.version)).rowcount
+            if saved:
+                return replace(session, version=session.version + 1)
+            if db.execute("SELECT 1 FROM web_sessions WHERE id_hash=?",
+                          (session.id_hash,)).fetchone():
+                raise StaleRecord("the session was saved meanwhile")
+            return None
 
     def get_session(self, id_hash: str) -> WebSession | None:
         r = self._db.execute("SELECT * FROM web_sessions WHERE id_hash=?", (id_hash,)).fetchone()
         if r is None:
             return None
         return WebSession(r["id_hash"], r["user_id"], r["created_at"], r["last_seen_at"],
-                          json.loads(r["data"]))
+                          json.loads(r["data"]), r["version"])
 
     def delete_session(self, id_hash: str) -> None:
         with self._write() as db:

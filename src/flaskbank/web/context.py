@@ -18,6 +18,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 #: Session keys of a login whose password was right but whose second factor is still due.
 PENDING_USER = "pending_user_id"
 PENDING_NEXT = "pending_next"
+#: The user's security stamp when this session signed in.
+STAMP_KEY = "stamp"
 
 
 def bank() -> Bank:
@@ -29,10 +31,16 @@ def client_ip() -> str:
 
 
 def current_user() -> User | None:
-    """The browser session's user (cached for the request)."""
+    """The browser session's user (cached for the request). A session begun before the
+    user's security stamp changed (password, email or role change, "end sessions") has
+    ended: it is emptied, and the session interface deletes it."""
     if "user" not in g:
         user_id = session.get(USER_KEY)
-        g.user = customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
+        user = customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
+        if user is not None and session.get(STAMP_KEY, "") != user.security_stamp:
+            session.clear()
+            user = None
+        g.user = user
     return cast(User | None, g.user)
 
 
@@ -57,6 +65,15 @@ def sign_in(user: User) -> None:
     id an attacker planted) carries over."""
     session.clear()
     session[USER_KEY] = user.id
+    session[STAMP_KEY] = user.security_stamp
+    renew_session(session)
+    g.user = user
+
+
+def keep_signed_in(user: User) -> None:
+    """After this person's own password or email change: this browser carries on under the
+    new security stamp and a new session id; every other session has ended."""
+    session[STAMP_KEY] = user.security_stamp
     renew_session(session)
     g.user = user
 

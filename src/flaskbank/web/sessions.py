@@ -72,11 +72,7 @@ class StoreSessionInterface(SessionInterface):
         if not session:
             # Emptied (logged out): the record goes now, not when it would have expired.
             sessions.end(bank, session.record)
-            response.delete_cookie(name, domain=domain, path=path,
-                                   secure=self.get_cookie_secure(app),
-                                   httponly=self.get_cookie_httponly(app),
-                                   samesite=self.get_cookie_samesite(app))
-            response.vary.add("Cookie")
+            self._forget(app, response)
             return
         if not (session.modified or session.record is None
                 or sessions.needs_touch(bank, session.record)):
@@ -88,12 +84,24 @@ class StoreSessionInterface(SessionInterface):
             sessions.end(bank, previous)
             previous = sid = None
         new_sid = sessions.save(bank, sid, user_id, data, previous)
+        if new_sid is None:  # ended while this request ran: it stays ended
+            self._forget(app, response)
+            return
         response.vary.add("Cookie")
         if new_sid != session.sid:
             response.set_cookie(name, new_sid, domain=domain, path=path,
                                 secure=self.get_cookie_secure(app),
                                 httponly=self.get_cookie_httponly(app),
                                 samesite=self.get_cookie_samesite(app))
+
+
+    def _forget(self, app: Flask, response: Response) -> None:
+        response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
+                               path=self.get_cookie_path(app),
+                               secure=self.get_cookie_secure(app),
+                               httponly=self.get_cookie_httponly(app),
+                               samesite=self.get_cookie_samesite(app))
+        response.vary.add("Cookie")
 
 
 def renew_session(session: Any) -> None:

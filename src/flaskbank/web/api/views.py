@@ -77,19 +77,23 @@ def me() -> Response:
 @bp.patch("/me")
 @bearer_required
 def update_me() -> Response:
-    """Profile fields, or a password change ({"old_password", "new_password"}) on its own."""
+    """Profile fields, or a password change ({"old_password", "new_password"}) on its own.
+    A new email or password needs `old_password` (and `otp` with two-factor on), and ends
+    every session and API token, this one too."""
     f = p.fields(p.json_object(),
-                 optional=("full_name", "email", "old_password", "new_password"))
+                 optional=("full_name", "email", "old_password", "new_password", "otp"))
     user = api_user()
-    if f["old_password"] is not None or f["new_password"] is not None:
+    if f["new_password"] is not None:
         if f["full_name"] is not None or f["email"] is not None:
             raise ValidationFailed({"new_password": "change the password in a request of its "
                                     "own, without full_name or email"})
-        customers.change_password(bank(), user.id, old_password=f["old_password"],
-                                  new_password=f["new_password"], ip=client_ip())
-        return _json(serialize.user(user))
+        updated = customers.change_password(bank(), user.id, old_password=f["old_password"],
+                                            new_password=f["new_password"], otp=f["otp"],
+                                            ip=client_ip())
+        return _json(serialize.user(updated))
     updated = customers.update_profile(bank(), user.id, full_name=f["full_name"],
-                                       email=f["email"])
+                                       email=f["email"], current_password=f["old_password"],
+                                       otp=f["otp"], ip=client_ip())
     return _json(serialize.user(updated))
 
 

@@ -83,6 +83,10 @@ class ProfileForm(ServiceForm):
                                                                 "required": True})
     email = EmailField("Email", default="", render_kw={"autocomplete": "email",
                                                         "required": True})
+    old_password = PasswordField("Current password (needed to change your email)",
+                                 render_kw={"autocomplete": "current-password"})
+    otp = StringField("Code from your authenticator app", default="",
+                      render_kw={"autocomplete": "one-time-code", "maxlength": 20})
     submit = SubmitField("Save profile")
 
 
@@ -96,6 +100,8 @@ class PasswordForm(ServiceForm):
     confirm_password = PasswordField("Repeat the new password",
                                      render_kw={"autocomplete": "new-password",
                                                 "required": True})
+    otp = StringField("Code from your authenticator app", default="",
+                      render_kw={"autocomplete": "one-time-code", "maxlength": 20})
     submit = SubmitField("Change password")
 
     def validate_confirm_password(self, field: PasswordField) -> None:

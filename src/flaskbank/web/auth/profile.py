@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 from ...domain.accounts import User
 from ...domain.errors import BankError
 from ...services import customers, tokens
-from ..context import bank, client_ip, login_required
-from ..sessions import renew_session, session_hash
+from ..context import bank, client_ip, keep_signed_in, login_required
+from ..sessions import session_hash
 from . import bp
 from .forms import PasswordForm, ProfileForm
 from .views import signed_in
@@ -40,11 +40,15 @@ def profile() -> Any:
     page = {"user": user, "tokens": token_rows(user)}
     if form.validate_on_submit():
         try:
-            customers.update_profile(bank(), user.id, full_name=form.full_name.data,
-                                     email=form.email.data)
+            updated = customers.update_profile(
+                bank(), user.id, full_name=form.full_name.data, email=form.email.data,
+                current_password=form.old_password.data, otp=form.otp.data, ip=client_ip())
         except BankError as error:
             return form.refused(error, "auth/profile.html", **page)
         flash("Your profile is saved.", "success")
+        if updated.security_stamp != user.security_stamp:
+            keep_signed_in(updated)
+            flash("Your other sessions and your API tokens have ended.", "info")
         return redirect(url_for("auth.profile"))
     return form.page("auth/profile.html", **page)
 
@@ -65,17 +69,19 @@ def revoke_token(token_id: str) -> Response:
 def change_password() -> Any:
     user = signed_in()
     form = PasswordForm()
+    page = {"has_two_factor": user.has_two_factor}
     if form.validate_on_submit():
         try:
             # Every other session and every API token ends; this browser carries on under a
             # new session id.
-            customers.change_password(bank(), user.id, old_password=form.old_password.data,
-                                      new_password=form.new_password.data,
-                                      keep_session=session_hash(session), ip=client_ip())
+            updated = customers.change_password(
+                bank(), user.id, old_password=form.old_password.data,
+                new_password=form.new_password.data, otp=form.otp.data,
+                keep_session=session_hash(session), ip=client_ip())
         except BankError as error:
-            return form.refused(error, "auth/password.html")
-        renew_session(session)
+            return form.refused(error, "auth/password.html", **page)
+        keep_signed_in(updated)
         flash("Your password is changed.", "success")
         flash("Your other sessions and your API tokens have ended.", "info")
         return redirect(url_for("auth.profile"))
-    return form.page("auth/password.html")
+    return form.page("auth/password.html", **page)

@@ -14,7 +14,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as Redirect
 
 from ...domain.accounts import format_account_number
-from ...domain.errors import BankError, IdempotencyConflict
+from ...domain.errors import BankError, IdempotencyConflict, Refusal
 from ...domain.ledger import PostResult
 from ...services import accounts, history, postings
 from ..auth.views import signed_in
@@ -58,6 +58,10 @@ def _posted(result: PostResult, account_id: str, done: str) -> Redirect:
 
 
 def _refused(form: MovementForm, error: BankError, template: str, **context: Any) -> Any:
+    if isinstance(error, Refusal):
+        # The refusal is kept under this token (a double click is refused alike); what the
+        # person sends after correcting the form is a new request, so it gets a new token.
+        form.renew_token()
     if isinstance(error, IdempotencyConflict):
         # The token went with other values before (a form kept from an earlier visit): show
         # the form with a new token rather than the API's wording about keys.
