@@ -11,6 +11,7 @@ import pyotp
 
 from ..domain.accounts import User
 from ..domain.errors import InvalidCredentials, LoginLocked, SecondFactorRequired
+from ..domain.identity import email_key
 from ..domain.ledger import parse_utc_iso, utc_iso
 from ..domain.security import AuditAction, LockoutPolicy
 from . import customers
@@ -21,7 +22,7 @@ RECOVERY_CODES = 10
 
 
 def _key(email: object) -> str:
-    return email.strip().lower() if isinstance(email, str) else ""
+    return email_key(email) if isinstance(email, str) else ""
 
 
 def check_password(bank: Bank, *, email: object, password: object, ip: str,

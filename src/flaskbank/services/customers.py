@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..domain.accounts import Role, User
 from ..domain.errors import EmailTaken, InvalidCredentials, ValidationFailed
+from ..domain.identity import email_key
 from ..domain.ledger import new_id
 from ..domain.security import AuditAction
 from .audit import Actor, record
@@ -128,7 +129,7 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
         raise ValidationFailed(errors)
     updated = replace(user, full_name=changes.get("full_name", user.full_name),
                       email=changes.get("email", user.email))
-    if updated.email.lower() != user.email.lower():
+    if email_key(updated.email) != email_key(user.email):
         other = bank.store.find_user_by_email(updated.email)
         if other is not None and other.id != user.id:
             raise EmailTaken("that email is already registered")

@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 from ..domain.accounts import Account, AccountStatus, AccountType, Role, User
+from ..domain.identity import email_key
 from ..domain.ledger import Entry, Transaction, TransactionType
 from ..domain.money import Money
 
@@ -22,7 +23,7 @@ def row_to_user(r: sqlite3.Row) -> User:
 
 def user_row(user: User) -> dict[str, object]:
     """The users-table columns for a user, by name."""
-    return {"id": user.id, "email": user.email, "email_key": user.email.lower(),
+    return {"id": user.id, "email": user.email, "email_key": email_key(user.email),
             "full_name": user.full_name, "password_hash": user.password_hash,
             "role": user.role.value, "created_at": user.created_at,
             "must_change_password": int(user.must_change_password),

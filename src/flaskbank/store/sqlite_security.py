@@ -8,6 +8,7 @@ import sqlite3
 from contextlib import AbstractContextManager
 
 from ..domain.accounts import User
+from ..domain.identity import email_key
 from ..domain.security import AuditAction, AuditEvent, LoginThrottle, WebSession
 from .base import ApiToken, Page
 from .cursors import decode_cursor, encode_cursor
@@ -55,7 +56,7 @@ class SqliteSecurity:
             return True
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
-        prefix = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        prefix = email_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._db.execute(
             "SELECT * FROM users WHERE email_key LIKE :p ESCAPE '\\' "
             "OR lower(full_name) LIKE :p ESCAPE '\\' "
