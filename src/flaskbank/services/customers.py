@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..domain.accounts import Role, User
 from ..domain.errors import EmailTaken, InvalidCredentials, ValidationFailed
-from ..domain.identity import email_key
+from ..domain.identity import email_key, plain_email, visible_name
 from ..domain.ledger import new_id
 from ..domain.security import AuditAction
 from .audit import Actor, record
@@ -24,16 +24,20 @@ PASSWORD_MAX = 200
 def clean_email(email: object) -> str:
     if not isinstance(email, str) or not email.strip():
         raise ValidationFailed({"email": "enter your email address"})
+    text = plain_email(email)
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized
+        # The ASCII form keeps an internationalised domain as typed in xn-- form, where
+        # `normalized` would turn it into Unicode (which plain_email refuses).
+        info = validate_email(text, check_deliverability=False)
+        return info.ascii_email or info.normalized
     except EmailNotValidError as e:
         raise ValidationFailed({"email": str(e)}) from None
 
 
 def clean_name(name: object) -> str:
-    if not isinstance(name, str) or not name.strip():
+    name = visible_name(name) if isinstance(name, str) else ""
+    if not name:
         raise ValidationFailed({"full_name": "enter your full name"})
-    name = " ".join(name.split())
     if len(name) > NAME_MAX:
         raise ValidationFailed({"full_name": f"at most {NAME_MAX} characters"})
     return name
