@@ -1,5 +1,6 @@
 """Who is who, on every store: emails compared in one form (the login lock, the audit log's
-actor filter), look-alike emails and invisible characters in names refused."""
+actor filter), look-alike emails and invisible characters in names refused, transfers to one's
+own email."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flaskbank.domain.errors import (
     EmailTaken,
     InvalidCredentials,
     LoginLocked,
+    SameAccount,
     ValidationFailed,
 )
 from flaskbank.domain.security import AuditAction
@@ -111,3 +113,34 @@ def test_names_are_normalised_and_keep_ordinary_spaces(bank):
                               full_name="\uff21da\u3000 Lovelace\t", password=GOOD)
     assert user.full_name == "Ada Lovelace"
     assert bank.store.get_user(user.id).full_name == "Ada Lovelace"
+
+
+# -- transfers to one's own email -------------------------------------------------------------
+def test_a_transfer_to_ones_own_email_goes_to_the_other_account(bank):
+    ada = new_customer(bank, deposit="20.00")
+    accounts.open_account(bank, ada.user_id, type="savings", currency="EUR")  # not USD
+    savings = accounts.open_account(bank, ada.user_id, type="savings")
+    postings.transfer(bank, ada.user_id, ada.account_id, amount="5",
+                      to_email=ada.email.upper())
+    assert balance(bank, savings.id) == Decimal("5.00")
+    assert balance(bank, ada.account_id) == Decimal("15.00")
+    # from the other account, the first one is the other one
+    postings.transfer(bank, ada.user_id, savings.id, amount="2", to_email=ada.email)
+    assert balance(bank, ada.account_id) == Decimal("17.00")
+
+
+def test_a_transfer_to_ones_own_email_with_several_other_accounts_asks_for_the_number(bank):
+    ada = new_customer(bank, deposit="20.00")
+    for _ in range(2):
+        accounts.open_account(bank, ada.user_id, type="savings")
+    message = errors_of(postings.transfer, bank, ada.user_id, ada.account_id, amount="5",
+                        to_email=ada.email)["to_email"]
+    assert message == "you have several accounts; give the account number"
+    assert balance(bank, ada.account_id) == Decimal("20.00")
+
+
+def test_a_transfer_to_ones_own_email_without_another_account_is_the_same_account(bank):
+    ada = new_customer(bank, deposit="20.00")
+    with pytest.raises(SameAccount):
+        postings.transfer(bank, ada.user_id, ada.account_id, amount="5", to_email=ada.email)
+    assert balance(bank, ada.account_id) == Decimal("20.00")
