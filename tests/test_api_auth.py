@@ -42,6 +42,8 @@ def test_register_ignores_a_requested_role(client):
     ({"full_name": "Grace \u202eHopper"}, "full_name"),  # a bidi override
     ({"full_name": "\x00\x01"}, "full_name"),
     ({"password": "short"}, "password"),
+    ({"password": "aaaaaaaaaa"}, "password"),
+    ({"password": "grace hopper"}, "password"),
     ({"password": {"a": 1}}, "password"),
     ({"password": "x" * 201}, "password"),
 ])

@@ -49,6 +49,7 @@ def test_register_signs_the_customer_in(client, app_bank):
     ({"email": ""}, "email", "enter your email address"),
     ({"password": "short"}, "password", "at least 10 characters"),
     ({"password": ""}, "password", "at least 10 characters"),
+    ({"password": "password123"}, "password", "too easy to guess"),
     ({"email": "\u0430da@example.com"}, "email", "plain Latin letters"),  # a Cyrillic а
     ({"full_name": "Grace \u202eHopper"}, "full_name", "invisible characters"),
     ({"full_name": "   "}, "full_name", "enter your full name"),

@@ -1,6 +1,6 @@
 """Who is who, on every store: emails compared in one form (the login lock, the audit log's
 actor filter), look-alike emails and invisible characters in names refused, transfers to one's
-own email."""
+own email, and passwords judged by how guessable they are."""
 
 from __future__ import annotations
 
@@ -144,3 +144,30 @@ def test_a_transfer_to_ones_own_email_without_another_account_is_the_same_accoun
     with pytest.raises(SameAccount):
         postings.transfer(bank, ada.user_id, ada.account_id, amount="5", to_email=ada.email)
     assert balance(bank, ada.account_id) == Decimal("20.00")
+
+
+# -- passwords --------------------------------------------------------------------------------
+@pytest.mark.parametrize("password", [
+    "aaaaaaaaaa", "password123", "qwertyuiop", "1234567890", "Password1!",
+    "ada.king@example.com", "ada.king99", "Ada King Lovelace", "lovelace2024", "adakinglovelace",
+])
+def test_guessable_and_personal_passwords_are_refused(bank, password):
+    message = errors_of(customers.register, bank, email="ada.king@example.com",
+                        full_name="Ada King Lovelace", password=password)["password"]
+    assert message.startswith("too easy to guess")
+    assert bank.store.count_users() == 0
+
+
+def test_a_personal_password_is_refused_with_that_reason_also_on_change(bank):
+    ada = new_customer(bank, "Ada Lovelace")
+    message = errors_of(customers.change_password, bank, ada.user_id,
+                        old_password=ada.password, new_password="ada lovelace 1")["new_password"]
+    assert "do not use your email or name" in message
+    assert customers.authenticate(bank, email=ada.email, password=ada.password)
+
+
+@pytest.mark.parametrize("password", [GOOD, "Tram-Violet-Harbour-92",
+                                      "my cat naps on the warm radiator " * 6])
+def test_hard_to_guess_passwords_are_accepted(bank, password):
+    user = customers.register(bank, email="ada@example.com", full_name="Ada", password=password)
+    assert customers.authenticate(bank, email="ada@example.com", password=password).id == user.id

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
-from importlib import resources
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -15,10 +13,9 @@ from ..domain.ledger import new_id
 from ..domain.security import AuditAction
 from .audit import Actor, record
 from .bank import Bank
+from .password_policy import check_password
 
 NAME_MAX = 100
-PASSWORD_MIN = 10
-PASSWORD_MAX = 200
 
 
 def clean_email(email: object) -> str:
@@ -41,30 +38,6 @@ def clean_name(name: object) -> str:
     if len(name) > NAME_MAX:
         raise ValidationFailed({"full_name": f"at most {NAME_MAX} characters"})
     return name
-
-
-@functools.cache
-def common_passwords() -> frozenset[str]:
-    """The shipped list of most common passwords (flaskbank/data/common_passwords.txt)."""
-    text = resources.files("flaskbank.data").joinpath("common_passwords.txt").read_text()
-    return frozenset(line.strip() for line in text.splitlines() if line.strip())
-
-
-def check_password(password: object, field: str = "password", *,
-                   personal: tuple[str, ...] = ()) -> str:
-    """The password policy: long enough, not absurdly long, and neither a common password
-    (also with digits or symbols tacked on) nor the person's own email or name."""
-    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        raise ValidationFailed({field: f"use at least {PASSWORD_MIN} characters"})
-    if len(password) > PASSWORD_MAX:
-        raise ValidationFailed({field: f"use at most {PASSWORD_MAX} characters"})
-    folded = password.lower()
-    stem = folded.rstrip("0123456789!@#$%^&*()-_=+.?~ ")
-    if folded in common_passwords() or stem in common_passwords():
-        raise ValidationFailed({field: "that password is too common; choose another"})
-    if any(p and (folded == p.lower() or stem == p.lower()) for p in personal):
-        raise ValidationFailed({field: "do not use your email or name as your password"})
-    return password
 
 
 def register(bank: Bank, *, email: object, full_name: object, password: object) -> User:
