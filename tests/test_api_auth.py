@@ -35,10 +35,15 @@ def test_register_ignores_a_requested_role(client):
     ({"email": "not-an-email"}, "email"),
     ({"email": []}, "email"),
     ({"email": None}, "email"),
+    ({"email": "gr\u0430ce@example.com"}, "email"),  # a Cyrillic а
     ({"full_name": "   "}, "full_name"),
     ({"full_name": 5}, "full_name"),
     ({"full_name": "x" * 101}, "full_name"),
+    ({"full_name": "Grace \u202eHopper"}, "full_name"),  # a bidi override
+    ({"full_name": "\x00\x01"}, "full_name"),
     ({"password": "short"}, "password"),
+    ({"password": "aaaaaaaaaa"}, "password"),
+    ({"password": "grace hopper"}, "password"),
     ({"password": {"a": 1}}, "password"),
     ({"password": "x" * 201}, "password"),
 ])
@@ -48,8 +53,9 @@ def test_register_refuses_bad_fields(client, change, field):
 
 def test_register_refuses_a_taken_email(client):
     assert client.post(f"{API}/users", json=NEW_USER).status_code == 201
-    again = {**NEW_USER, "email": "GRACE@example.com"}
-    assert_problem(client.post(f"{API}/users", json=again), 422, "email")
+    for email in ("GRACE@example.com", "\uff47race@example.com"):  # fullwidth ｇ
+        again = {**NEW_USER, "email": email}
+        assert_problem(client.post(f"{API}/users", json=again), 422, "email")
 
 
 def test_token_for_good_credentials_opens_the_api(client, app_bank):

@@ -93,6 +93,38 @@ def test_transfer_by_email_without_a_matching_account_is_a_422(client, app_bank,
     assert alice.balance() == "100.00"
 
 
+def test_a_transfer_to_ones_own_email_goes_to_ones_other_account(client, app_bank):
+    alice = customer(client, app_bank, deposit="100.00")
+    alice.open(currency="EUR")  # not in the source's currency: not a candidate
+    savings = alice.open("savings")
+    response = alice.post("/transfers", {"from_account_id": alice.account_id,
+                                         "to_email": alice.email.upper(), "amount": "30.00"})
+    assert response.status_code == 201, response.json
+    assert (alice.balance(), alice.balance(savings["id"])) == ("70.00", "30.00")
+
+
+def test_a_transfer_to_ones_own_email_asks_which_account_or_is_the_same_account(client,
+                                                                                 app_bank):
+    alice = customer(client, app_bank, deposit="100.00")
+    body = {"from_account_id": alice.account_id, "to_email": alice.email, "amount": "1.00"}
+    assert_problem(alice.post("/transfers", body), 422)  # no other account: the same one
+    alice.open("savings")
+    alice.open("savings")
+    problem = assert_problem(alice.post("/transfers", body), 422, "to_email")
+    assert problem["errors"]["to_email"] == "you have several accounts; give the account number"
+    assert alice.balance() == "100.00"
+
+
+def test_a_transfer_to_a_fullwidth_look_alike_email_reaches_its_owner(client, app_bank):
+    alice = customer(client, app_bank, deposit="100.00")
+    bob = customer(client, app_bank, "Bob Builder")
+    look_alike = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in bob.email[:3])
+    response = alice.post("/transfers", {"from_account_id": alice.account_id, "amount": "5.00",
+                                         "to_email": look_alike + bob.email[3:]})
+    assert response.status_code == 201, response.json
+    assert bob.balance() == "5.00"
+
+
 _DIGITS = "12345678901"
 WRONG_CHECK_DIGIT = _DIGITS + str((int(luhn_check_digit(_DIGITS)) + 1) % 10)
 

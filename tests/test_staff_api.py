@@ -176,6 +176,16 @@ def test_the_audit_log_filters_and_pages(client, app_bank, ada, monkeypatch):
     assert c.get("/audit", cursor="!!").status_code == 422
 
 
+def test_the_audit_log_finds_staff_whose_email_has_capitals(client, app_bank):
+    boss, token = staff_token(app_bank, Role.COMPLIANCE_OFFICER, "Auditor.Boss@Bank.example")
+    c = Caller(client, token)
+    assert c.get("/customers", q="nobody").status_code == 200
+    for typed in ("auditor.boss@bank.example", "AUDITOR.BOSS@bank.example"):
+        items = c.get("/audit", actor=typed).json["items"]
+        assert [e["action"] for e in items] == ["customer_searched", "token_created",
+                                                "login_succeeded"], typed
+
+
 def test_responses_are_not_cached(client, app_bank):
     _, c = caller(client, app_bank, Role.ADMIN)
     assert c.get("/audit").headers["Cache-Control"] == "no-store"

@@ -10,9 +10,10 @@ import pytest
 from conftest import at
 from flaskbank.domain.accounts import Role
 from flaskbank.domain.security import AuditAction
+from flaskbank.services import staff
 from flaskbank.services.audit import Actor, record
 from flaskbank.web.staff import auditlog
-from test_staff_support import IP, staff_client, with_staff
+from test_staff_support import CLI, IP, enrolled, signed_in, staff_client, with_staff
 from test_web_support import Page
 
 
@@ -75,6 +76,17 @@ def test_filter_by_actor_email_in_any_case(officer, history):
     _, client = officer
     found = rows(client, actor="  Trent@Bank.Example ")
     assert [r["Action"] for r in found] == ["account_unfrozen", "account_frozen"]
+
+
+def test_filter_finds_staff_whose_email_has_capitals(app, app_bank):
+    boss, _ = staff.create_staff(app_bank, email="Auditor.Boss@Bank.example",
+                                 full_name="Auditor Boss", role="compliance_officer",
+                                 actor=CLI)
+    client = signed_in(app, enrolled(app_bank, boss).id)
+    client.get("/staff/customers", query_string={"q": "nobody"})
+    for typed in ("auditor.boss@bank.example", "AUDITOR.BOSS@bank.example"):
+        [row] = rows(client, actor=typed)
+        assert (row["Action"], row["Details"]) == ("customer_searched", "query: nobody")
 
 
 def test_filter_by_days_both_inclusive(officer, history):

@@ -64,16 +64,16 @@ def enrolled(bank: Bank, user: User) -> User:
         "totp_last_step": 0, "recovery_codes": ()})
 
 
-def staff_token(bank: Bank, role: Role | str) -> tuple[User, str]:
+def staff_token(bank: Bank, role: Role | str, email: str | None = None) -> tuple[User, str]:
     """A staff user past the first login, enrolled in two-factor (staff get no token
     without it), and an API token of theirs issued through the service with a code, as a
     client would get one."""
     from flaskbank.services import tokens
 
     role = Role(role)
-    user, password = staff.create_staff(bank, email=f"{role.value}-{secrets.token_hex(3)}"
-                                        "@bank.example", full_name=role.value, role=role.value,
-                                        actor=CLI)
+    email = email or f"{role.value}-{secrets.token_hex(3)}@bank.example"
+    user, password = staff.create_staff(bank, email=email, full_name=role.value,
+                                        role=role.value, actor=CLI)
     user = enrolled(bank, user)
     code = pyotp.TOTP(user.totp_secret).at(bank.clock())
     token, _ = tokens.issue_token(bank, email=user.email, password=password, otp=code)

@@ -49,10 +49,14 @@ def test_register_signs_the_customer_in(client, app_bank):
     ({"email": ""}, "email", "enter your email address"),
     ({"password": "short"}, "password", "at least 10 characters"),
     ({"password": ""}, "password", "at least 10 characters"),
+    ({"password": "password123"}, "password", "too easy to guess"),
+    ({"email": "\u0430da@example.com"}, "email", "plain Latin letters"),  # a Cyrillic а
+    ({"full_name": "Grace \u202eHopper"}, "full_name", "invisible characters"),
     ({"full_name": "   "}, "full_name", "enter your full name"),
     ({"full_name": "x" * 101}, "full_name", "at most 100 characters"),
     ({"email": "taken@example.com"}, "email", "already registered"),
     ({"email": "TAKEN@example.com"}, "email", "already registered"),
+    ({"email": "\uff54aken@example.com"}, "email", "already registered"),  # fullwidth ｔ
 ])
 def test_register_refusals_keep_what_was_typed(client, app_bank, changes, field, message):
     customers.register(app_bank, email="taken@example.com", full_name="First Comer",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..domain.accounts import User
 from ..domain.errors import ValidationFailed
+from ..domain.identity import email_key
 from ..domain.ledger import new_id
 from ..domain.security import AuditAction, AuditEvent, Permission
 from ..store.base import Page
@@ -28,8 +29,10 @@ class Actor:
 
 def record(bank: Bank, actor: Actor, action: AuditAction, target: str = "",
            **details: str) -> None:
+    # The actor's email in its key form, the form the actor filter looks for, on every store.
     bank.store.append_audit(AuditEvent(new_id(), bank.now(), action, actor.user_id,
-                                       actor.email, actor.ip, target, dict(details)))
+                                       email_key(actor.email), actor.ip, target,
+                                       dict(details)))
 
 
 def audit_log(bank: Bank, viewer: User, *, limit: int = 50, cursor: str | None = None,
@@ -46,6 +49,6 @@ def audit_log(bank: Bank, viewer: User, *, limit: int = 50, cursor: str | None =
         except ValueError:
             raise ValidationFailed({"action": "not an audit action"}) from None
     start, end = day_bounds(since, until)
-    who = actor_email.strip().lower() if isinstance(actor_email, str) and actor_email else None
+    who = email_key(actor_email) if isinstance(actor_email, str) and actor_email else None
     return bank.store.audit_log(limit=limit, cursor=cursor or None, action=kind,
                                 actor_email=who, since=start, until=end)

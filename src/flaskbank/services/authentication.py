@@ -16,6 +16,7 @@ from ..domain.errors import (
     SecondFactorRequired,
     ValidationFailed,
 )
+from ..domain.identity import email_key
 from ..domain.ledger import parse_utc_iso, utc_iso
 from ..domain.security import AuditAction, LockoutPolicy
 from . import customers
@@ -26,7 +27,7 @@ RECOVERY_CODES = 10
 
 
 def _key(email: object) -> str:
-    return email.strip().lower() if isinstance(email, str) else ""
+    return email_key(email) if isinstance(email, str) else ""
 
 
 def check_password(bank: Bank, *, email: object, password: object, ip: str,

@@ -107,7 +107,8 @@ def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: objec
              to_account_number: object = None, to_email: object = None, memo: object = None,
              idempotency_key: str | None = None) -> PostResult:
     """Send money to another account, named by its number or by its owner's email (then the
-    owner's first open account in the sender's currency).
+    owner's first open account in the sender's currency; the sender's own email means the
+    sender's other such account).
 
     By number this is one read (the sender's account, the recipient's, whose id follows from
     the number, and the idempotency record together) and one write; by email the store may
@@ -126,7 +127,7 @@ def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: objec
     text = _memo(memo)
 
     def build() -> Posting:
-        target = _recipient(bank, inputs, source.currency, to_account_number, to_email)
+        target = _recipient(bank, inputs, source, to_account_number, to_email)
         return ledger.transfer(
             source, target, money, memo=text, at=bank.now(), by=user_id,
             source_label=_label(source.owner_name, source.number),
@@ -136,7 +137,7 @@ def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: objec
     return _post(bank, build, inputs.idempotency)
 
 
-def _recipient(bank: Bank, inputs: _Inputs, currency: str, number: object,
+def _recipient(bank: Bank, inputs: _Inputs, source: Account, number: object,
                email: object) -> Account:
     if number not in (None, "") and email not in (None, ""):
         raise ValidationFailed({"to_account_number": "give an account number or an email, "
@@ -153,12 +154,25 @@ def _recipient(bank: Bank, inputs: _Inputs, currency: str, number: object,
             raise UnknownRecipient("no account has that number", field="to_account_number")
         return target
     if email not in (None, ""):
-        for acc in inputs.recipients or []:
-            if acc.is_open and acc.currency == currency:
-                return acc
-        raise UnknownRecipient(f"no open {currency} account belongs to that email",
+        candidates = [acc for acc in inputs.recipients or []
+                      if acc.is_open and acc.currency == source.currency]
+        if candidates and candidates[0].user_id == source.user_id:
+            return _own_other_account(source, candidates)
+        if candidates:
+            return candidates[0]
+        raise UnknownRecipient(f"no open {source.currency} account belongs to that email",
                                field="to_email")
     raise ValidationFailed({"to_account_number": "give the recipient's account number or email"})
+
+
+def _own_other_account(source: Account, candidates: list[Account]) -> Account:
+    """Money sent to one's own email goes to one's other account; with several, the customer
+    must say which. With none it is the source itself, which the ledger refuses (SameAccount)."""
+    others = [acc for acc in candidates if acc.id != source.id]
+    if len(others) > 1:
+        raise ValidationFailed({"to_email": "you have several accounts; give the account "
+                                "number"})
+    return others[0] if others else source
 
 
 def _label(name: str, number: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from ..domain.accounts import Account, AccountStatus, Role, User
 from ..domain.errors import AccountNotFound, ValidationFailed
+from ..domain.identity import email_key
 from ..domain.ledger import Entry, new_id
 from ..domain.security import ApiToken, AuditAction, Permission
 from ..store.base import Page
@@ -144,7 +145,7 @@ def revoke_sessions(bank: Bank, admin: User, user_id: str, actor: Actor) -> int:
 
 def unlock_login(bank: Bank, admin: User, email: object, actor: Actor) -> None:
     require(admin, Permission.MANAGE_USERS)
-    key = email.strip().lower() if isinstance(email, str) else ""
+    key = email_key(email) if isinstance(email, str) else ""
     if not key:
         raise ValidationFailed({"email": "give the email whose login to unlock"})
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from ..domain import identity
 from ..domain.accounts import CASH_ACCOUNT_ID, Account, AccountStatus, AccountType, Role, User
 from ..domain.ledger import Entry, Posting, Transaction, TransactionType
 from ..domain.money import Money
@@ -71,7 +72,7 @@ def user_key(user_id: str) -> Item:
 
 
 def email_key(email: str) -> Item:
-    return {"pk": f"EMAIL#{email.strip().lower()}"}
+    return {"pk": f"EMAIL#{identity.email_key(email)}"}
 
 
 def account_key(account_id: str) -> Item:
@@ -101,7 +102,7 @@ NAME_SEP = "\n"
 
 
 def user_item(user: User) -> Item:
-    email = user.email.lower()
+    email = identity.email_key(user.email)
     return {
         **user_key(user.id), "id": user.id, "email": user.email, "full_name": user.full_name,
         "password_hash": user.password_hash, "role": user.role.value,

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..domain.accounts import User
 from ..domain.errors import StaleRecord, StoreError, WriteConflict
+from ..domain.identity import email_key
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
 from . import dynamo_items as di
 from .base import Page
@@ -112,7 +113,7 @@ class DynamoSecurity:
     def search_users(self, text: str, *, limit: int) -> list[User]:
         """Name and email prefixes from the by_name and by_email indexes (up to `limit` each),
         the owner of an account number from its lock; merged in (name, email) order."""
-        prefix, tables = text.strip().lower(), self.db.tables
+        prefix, tables = email_key(text), self.db.tables
         keys: list[di.Item] = []
         for index, attribute in ((BY_NAME, "name_key"), (BY_EMAIL, "email_key")):
             condition, values = "listed = :user", {":user": "USER"}
@@ -131,7 +132,7 @@ class DynamoSecurity:
             keys.append(di.user_key(account["user_id"]))
         unique = list({k["pk"]: k for k in keys}.values())
         users = [di.to_user(i) for i in self._keys_in_order(tables.users, unique)]
-        users.sort(key=lambda u: (u.full_name.lower(), u.email.lower()))
+        users.sort(key=lambda u: (u.full_name.lower(), email_key(u.email)))
         return users[:limit]
 
     def list_users(self, *, limit: int, cursor: str | None = None) -> Page[User]:

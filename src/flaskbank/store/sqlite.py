@@ -35,6 +35,7 @@ from ..domain.errors import (
     WriteConflict,
     refusal,
 )
+from ..domain.identity import email_key
 from ..domain.ledger import (
     Entry,
     IdempotencyKey,
@@ -205,7 +206,7 @@ class SqliteStore(SqliteSecurity):
 
     def find_user_by_email(self, email: str) -> User | None:
         row = self._db.execute(
-            "SELECT * FROM users WHERE email_key=?", (email.strip().lower(),)
+            "SELECT * FROM users WHERE email_key=?", (email_key(email),)
         ).fetchone()
         return row_to_user(row) if row else None
 
@@ -354,7 +355,7 @@ class SqliteStore(SqliteSecurity):
         earlier = None if idempotency is None else self._idempotent(db, *idempotency)
         recipients = None if recipient_email is None else [row_to_account(r) for r in db.execute(
             f"{_ACCOUNTS} WHERE u.email_key=? ORDER BY a.opened_at, a.number",
-            (recipient_email.strip().lower(),))]
+            (email_key(recipient_email),))]
         return PostingInputs({r["id"]: row_to_account(r) for r in rows}, earlier, recipients)
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..domain.accounts import Account, AccountStatus, AccountType, Role, User
+from ..domain.identity import email_key
 from ..domain.ledger import Entry, Transaction, TransactionType
 from ..domain.money import Money
 from ..domain.security import ApiToken
@@ -29,7 +30,7 @@ def user_columns(fields: Mapping[str, Any]) -> dict[str, object]:
     columns: dict[str, object] = {}
     for name, value in fields.items():
         if name == "email":
-            columns["email_key"] = value.lower()
+            columns["email_key"] = email_key(value)
         elif name == "role":
             value = value.value
         elif name == "must_change_password":

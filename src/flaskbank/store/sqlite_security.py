@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from ..domain.accounts import User
 from ..domain.errors import StaleRecord
+from ..domain.identity import email_key
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
 from .base import Page
 from .cursors import decode_cursor, encode_cursor
@@ -52,7 +53,7 @@ class SqliteSecurity:
             return True
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
-        prefix = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        prefix = email_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._db.execute(
             "SELECT * FROM users WHERE email_key LIKE :p ESCAPE '\\' "
             "OR lower(full_name) LIKE :p ESCAPE '\\' "
