@@ -19,6 +19,8 @@ import time
 import uuid
 from pathlib import Path
 
+from flaskbank.bootstrap import bootstrap
+from flaskbank.config import Config
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings
 from flaskbank.services.bank import Bank
@@ -42,7 +44,7 @@ def pair(bank: Bank, tag: str) -> list[tuple[str, str, str]]:
 
 
 def transfers_per_second(store: Store, n: int, threads: int) -> float:
-    bank = Bank(store, FastHasher())
+    bank = bootstrap(Config(), store=store, passwords=FastHasher())
     pairs = [pair(bank, f"{t}-{uuid.uuid4().hex[:6]}") for t in range(threads)]
     per_thread = n // threads
 

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import raw_ledger
 
+from flaskbank.bootstrap import bootstrap
+from flaskbank.config import Config
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings
-from flaskbank.services.bank import Bank
-from flaskbank.store.sqlite import SqliteStore
 
 HERE = Path(__file__).resolve().parent
 FUNDS_MINOR = 10**12
@@ -38,7 +38,7 @@ def timed(n: int, step) -> float:  # type: ignore[no-untyped-def]
 
 
 def ledger_in_process(path: str, n: int) -> float:
-    bank = Bank(SqliteStore(path), FastHasher())
+    bank = bootstrap(Config(store_url=f"sqlite:///{path}"), passwords=FastHasher())
     bank.store.init_schema()
     pairs = []
     for name in ("a", "b"):

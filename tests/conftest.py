@@ -118,10 +118,9 @@ def app(store, tmp_path: Path):  # type: ignore[no-untyped-def]
     from flaskbank.web import create_app
 
     config = Config(data_dir=tmp_path, secret_key=secrets.token_hex(32))
+    # The fixture's store, so that both backends are exercised through the web layer too.
     application = create_app(config, overrides={"TESTING": True, "WTF_CSRF_ENABLED": False},
-                             passwords=FastHasher())
-    # Reuse the fixture's store so both backends are exercised through the web layer too.
-    application.extensions["flaskbank"].store = store
+                             store=store, passwords=FastHasher())
     yield application
     with contextlib.suppress(Exception):
         application.extensions["flaskbank"].store.close()

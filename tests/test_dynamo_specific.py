@@ -735,3 +735,23 @@ def test_staff_see_users_in_order_and_search_by_prefix(bank, store):
     assert [u.full_name for u in store.search_users("ada", limit=10)] == [
         "Ada Byron", "Ada Lovelace"]
     assert [u.full_name for u in store.search_users("ADA L", limit=10)] == ["Ada Lovelace"]
+
+
+# -- units of work ---------------------------------------------------------------------------
+
+def test_a_unit_of_more_than_100_writes_is_refused_before_anything_is_written(bank, store):
+    """TransactWriteItems takes 100 actions: a larger unit never commits in part."""
+    from flaskbank.domain.security import AuditAction, AuditEvent
+
+    events = [AuditEvent(ledger.new_id(), bank.now(), AuditAction.CUSTOMER_SEARCHED, None,
+                         "cli", "local", "", {"n": str(n)}) for n in range(101)]
+    with pytest.raises(StoreError), store.unit_of_work() as uow:
+        for event in events:
+            store.append_audit(event)
+        uow.commit()
+    assert store.audit_log(limit=10).items == []
+    with store.unit_of_work() as uow:
+        for event in events[:100]:
+            store.append_audit(event)
+        uow.commit()
+    assert len(store.audit_log(limit=200).items) == 100

@@ -95,3 +95,33 @@ def test_the_command_fails_on_a_copy_out_of_step(store: DynamoStore, ada: Custom
     result = CliRunner().invoke(main, ["verify"], env=env)
     assert result.exit_code == 1
     assert f"BREACH: account {ada.account_number} names its owner" in result.output
+
+
+def test_a_rename_that_gives_up_leaves_nothing_out_of_step(bank: Bank, store: DynamoStore,
+                                                          ada: Customer) -> None:
+    """Issue 8, defect 8: the rename and its copies onto the accounts are one transaction.
+    When it cannot be written (here DynamoDB refuses every attempt), neither the profile nor
+    any account has the new name, and saving again copies it everywhere."""
+    from botocore.exceptions import ClientError
+
+    from flaskbank.domain.errors import StoreError
+
+    savings = accounts.open_account(bank, ada.user_id, type="savings")
+
+    def refuse(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}},
+                          "TransactWriteItems")
+
+    events = store.db.client.meta.events
+    events.register("before-call.dynamodb.TransactWriteItems", refuse, unique_id="down")
+    try:
+        with pytest.raises(StoreError):
+            customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="down")
+    names = {store.get_account(i).owner_name for i in (ada.account_id, savings.id)}
+    assert (store.get_user(ada.user_id).full_name, names) == ("Ada Lovelace", {"Ada Lovelace"})
+    assert verify(bank).problems == []
+    customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
+    names = {store.get_account(i).owner_name for i in (ada.account_id, savings.id)}
+    assert names == {"Augusta Ada King"} and verify(bank).problems == []

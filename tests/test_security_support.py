@@ -28,8 +28,8 @@ def make_app(store: Any, tmp_path: Any, *, csrf: bool = False, rate_limits: bool
     overrides: dict[str, Any] = {"TESTING": True, "WTF_CSRF_ENABLED": csrf,
                                  "RATELIMIT_ENABLED": rate_limits}
     application = create_app(Config(data_dir=tmp_path, secret_key=secrets.token_hex(32),
-                                    **config), overrides=overrides, passwords=FastHasher())
-    application.extensions["flaskbank"].store = store
+                                    **config), overrides=overrides, store=store,
+                             passwords=FastHasher())
     return application
 
 

@@ -18,8 +18,8 @@ from test_web_support import Page, balance
 def csrf_app(store, tmp_path):
     """Like conftest's `app`, but with Flask-WTF's CSRF check left on."""
     config = Config(data_dir=tmp_path, secret_key=secrets.token_hex(32))
-    application = create_app(config, overrides={"TESTING": True}, passwords=FastHasher())
-    application.extensions["flaskbank"].store = store
+    application = create_app(config, overrides={"TESTING": True}, store=store,
+                             passwords=FastHasher())
     yield application
     with contextlib.suppress(Exception):
         application.extensions["flaskbank"].store.close()

@@ -1,7 +1,7 @@
 """The `flaskbank` console script: init, serve, demo, verify, create-staff.
 
-Every command builds the app with the same factory the web server uses, so the CLI and the
-web see the same configuration and services.
+Every command builds the bank with the same composition root (bootstrap.py) the web server
+uses, so the CLI and the web see the same configuration and services.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from typing import Any
 import click
 
 from .config import ConfigError, from_env
+from .services.bank import Bank
 
 
-def _bank(require_secret: bool = False) -> Any:
-    from .web import bank_of, create_app
+def _bank(require_secret: bool = False) -> Bank:
+    from .bootstrap import bootstrap
+    from .store import StoreURLError
 
     try:
-        return bank_of(create_app(from_env(require_secret=require_secret)))
-    except ConfigError as e:
+        return bootstrap(from_env(require_secret=require_secret))
+    except (ConfigError, StoreURLError) as e:
         raise click.ClickException(str(e)) from None
 
 

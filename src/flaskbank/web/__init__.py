@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 
+from ..bootstrap import bootstrap
 from ..config import Config, from_env
-from ..domain.security import LockoutPolicy, SessionPolicy
-from ..passwords import ScryptHasher
-from ..services.bank import Bank, PasswordHasher, Settings
-from ..store import open_store
+from ..services.bank import Bank, PasswordHasher
+from ..store import Store
 
 
 def create_app(config: Config | None = None, *, overrides: dict[str, Any] | None = None,
-               passwords: PasswordHasher | None = None) -> Flask:
-    """Build the app. Tests pass a Config (and a fast hasher); production reads the
-    environment. Nothing is connected until the first request needs it."""
+               store: Store | None = None, passwords: PasswordHasher | None = None) -> Flask:
+    """Build the app on the bank bootstrap() builds. Tests pass a Config (and a store, a fast
+    hasher); production reads the environment. Nothing is connected until the first request
+    needs it."""
     config = config or from_env()
     app = Flask(__name__)
     app.config.update(
@@ -31,13 +30,7 @@ def create_app(config: Config | None = None, *, overrides: dict[str, Any] | None
         FLASKBANK=config,
     )
     app.config.update(overrides or {})
-    store = open_store(config.store)
-    settings = Settings(
-        max_transaction=config.max_transaction, token_ttl_seconds=config.token_ttl_seconds,
-        lockout=LockoutPolicy(threshold=config.lockout_threshold),
-        sessions=SessionPolicy(idle=timedelta(minutes=config.session_idle_minutes),
-                               absolute=timedelta(hours=config.session_max_hours)))
-    app.extensions["flaskbank"] = Bank(store, passwords or ScryptHasher(), settings)
+    app.extensions["flaskbank"] = bootstrap(config, store=store, passwords=passwords)
 
     from flask_wtf.csrf import CSRFProtect
 

@@ -32,10 +32,13 @@ HEADERS = {
 }
 HSTS = "max-age=31536000; includeSubDomains"
 
-#: Which views each limit guards (POSTs only); a limit is shared by its views, so the web
-#: form and the API count together.
+#: Which views each limit guards (POST and PATCH only); a limit is shared by its views, so
+#: the web form and the API count together.
 LIMITED: dict[str, tuple[str, ...]] = {
-    "login": ("auth.login", "auth.login_code"),
+    # Asking for the current password (an email or password change) is a login by another
+    # door: the same limit, so the password cannot be guessed there instead.
+    "login": ("auth.login", "auth.login_code", "auth.profile", "auth.change_password",
+              "api.update_me"),
     "registration": ("auth.register", "api.register"),
     "tokens": ("api.issue_token",),
     "money": ("banking.deposit", "banking.withdraw", "banking.transfer",
@@ -75,7 +78,7 @@ def init_rate_limits(app: Flask, config: Config) -> Limiter:
     keys, limits = _keys(), _limits(config)
     for kind, endpoints in LIMITED.items():
         shared = limiter.shared_limit(limits[kind], scope=kind, key_func=keys[kind],
-                                      methods=["POST"])
+                                      methods=["POST", "PATCH"])
         for endpoint in endpoints:
             view: Callable[..., Any] = app.view_functions[endpoint]
             app.view_functions[endpoint] = shared(view)

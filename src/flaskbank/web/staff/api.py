@@ -43,6 +43,10 @@ def api_requires(*permissions: Permission) -> Callable[[F], F]:
                 raise NotFound()  # the very answer an unknown path gets
             if found is not Verdict.ALLOWED:
                 raise Forbidden("your role does not allow this")
+            if not api_user().has_two_factor:
+                # Staff powers need a second factor, whatever token this is and however it
+                # came to be (tokens begun as a customer end with a role change anyway).
+                raise Forbidden("staff must enrol in two-factor authentication first")
             g.staff_user = api_user()
             return view(*args, **kwargs)
 

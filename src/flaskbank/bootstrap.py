@@ -1,0 +1,29 @@
+"""The composition root: the one place that builds the bank from settings, for the web app,
+the CLI, the benchmarks and the tests. Nothing is connected until the first call needs it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .config import Config
+from .domain.security import LockoutPolicy, SessionPolicy
+from .passwords import ScryptHasher
+from .services.bank import Bank, PasswordHasher, Settings
+from .store import Store, open_store
+
+
+def settings_of(config: Config) -> Settings:
+    """The business limits the services apply, from the validated configuration."""
+    return Settings(
+        max_transaction=config.max_transaction, token_ttl_seconds=config.token_ttl_seconds,
+        lockout=LockoutPolicy(threshold=config.lockout_threshold),
+        sessions=SessionPolicy(idle=timedelta(minutes=config.session_idle_minutes),
+                               absolute=timedelta(hours=config.session_max_hours)))
+
+
+def bootstrap(config: Config, *, store: Store | None = None,
+              passwords: PasswordHasher | None = None) -> Bank:
+    """The bank on `store` (by default the one FLASKBANK_STORE names), with scrypt password
+    hashing unless a test passes a faster hasher."""
+    return Bank(store if store is not None else open_store(config.store),
+                passwords or ScryptHasher(), settings_of(config))
