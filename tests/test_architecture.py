@@ -40,3 +40,38 @@ def test_layer_imports_nothing_outward(layer: str) -> None:
             if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[layer]):
                 offenders.append(f"{path.relative_to(SRC)} imports {name}")
     assert offenders == []
+
+
+def _module_of(path: Path) -> str:
+    parts = ("flaskbank", *path.relative_to(SRC).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_the_web_layer_has_no_import_cycles() -> None:
+    """Imported at the top or inside a function alike; a package that imports its own views
+    to register them on its blueprint (`from . import views`) is not a cycle."""
+    paths = sorted((SRC / "web").rglob("*.py"))
+    modules = {_module_of(p): p for p in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        own = {m for m in modules if m.startswith(name + ".")} if path.stem == "__init__" else set()
+        targets = set()
+        for imported in imported_modules(path):
+            # `from . import bp` names the package; `from .x import y` the module x.
+            while imported not in modules and "." in imported:
+                imported = imported.rsplit(".", 1)[0]
+            if imported in modules and imported != name and imported not in own:
+                targets.add(imported)
+        graph[name] = targets
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt in trail:
+                cycles.append([*trail[trail.index(nxt):], nxt])
+            elif len(trail) < len(graph):
+                visit(nxt, [*trail, nxt])
+
+    for start in sorted(graph):
+        visit(start, [start])
+    assert cycles == []

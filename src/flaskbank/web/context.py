@@ -6,10 +6,10 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 
 from ..domain.accounts import User
-from ..services import customers
+from ..services import customers, tokens
 from ..services.bank import Bank
 from .sessions import USER_KEY, renew_session
 
@@ -42,6 +42,14 @@ def current_user() -> User | None:
             user = None
         g.user = user
     return cast(User | None, g.user)
+
+
+def signed_in() -> User:
+    """The signed-in user, behind login_required (401 if the account vanished meanwhile)."""
+    user = current_user()
+    if user is None:
+        abort(401)
+    return user
 
 
 def here() -> str:
@@ -97,3 +105,25 @@ def sign_out() -> None:
     """Empty the session: the session interface deletes its record from the store at once."""
     session.clear()
     g.user = None
+
+
+#: Longer than any token we issue; a longer header is refused without hashing it.
+TOKEN_MAX = 256
+
+
+def bearer_token() -> str | None:
+    """The token in the Authorization header, or None when there is none in Bearer form."""
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > TOKEN_MAX or " " in token:
+        return None
+    return token
+
+
+def token_user() -> User | None:
+    """The live token's user, or None; looked up once per request (the rate limiter asks
+    before the view does)."""
+    if "token_user" not in g:
+        token = bearer_token()
+        g.token_user = tokens.user_for_token(bank(), token) if token is not None else None
+    return cast(User | None, g.token_user)

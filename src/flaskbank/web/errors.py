@@ -6,13 +6,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..domain import errors as e
 from ..domain.ledger import parse_utc_iso
+from .context import bank
+from .problems import TITLES, problem
+from .security import retry_after
 
 #: A problem `type` that tells a client to send the TOTP or a recovery code as `otp`.
 SECOND_FACTOR_TYPE = "https://flaskbank.example/problems/second-factor-required"
@@ -40,13 +43,6 @@ STATUS: dict[type[e.BankError], int] = {
     e.StoreError: 503,
 }
 
-TITLES = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-          405: "Method not allowed",
-          409: "Conflict", 413: "Request too large", 415: "Unsupported media type",
-          422: "Unprocessable content", 429: "Too many requests", 500: "Internal error",
-          503: "Service unavailable"}
-
-
 def status_of(error: e.BankError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
@@ -61,25 +57,8 @@ def field_errors(error: e.BankError) -> dict[str, str]:
     return {error.field: error.message} if error.field else {}
 
 
-def problem(status: int, detail: str, errors: dict[str, str] | None = None,
-            **extra: Any) -> Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": TITLES.get(status, "Error"),
-                            "status": status, "detail": detail}
-    if errors:
-        body["errors"] = errors
-    body.update(extra)
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    if status == 503:
-        response.headers["Retry-After"] = "1"
-    return response
-
-
 def locked_for(error: e.LoginLocked) -> int:
     """Seconds until a login lock runs out, by the bank's clock."""
-    from .context import bank
-
     left = (parse_utc_iso(error.until) - bank().clock()).total_seconds()
     return max(1, math.ceil(left))
 
@@ -117,8 +96,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded) -> Any:
-        from .security import retry_after
-
         wait = str(retry_after(current_app))
         if _wants_json():
             response = problem(429, f"too many requests ({error.description}); retry after "

@@ -19,7 +19,7 @@ from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Config
-from .context import client_ip, current_user
+from .context import client_ip, current_user, token_user
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -49,12 +49,7 @@ LIMITED: dict[str, tuple[str, ...]] = {
 def _money_key() -> str:
     """Money movement counts per signed-in user (a shared NAT must not block a whole office),
     and per address for anyone else."""
-    if request.blueprint == "api":
-        from .api.auth import token_user
-
-        user = token_user()
-    else:
-        user = current_user()
+    user = token_user() if request.blueprint == "api" else current_user()
     return f"user:{user.id}" if user is not None else f"ip:{client_ip()}"
 
 

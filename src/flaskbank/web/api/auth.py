@@ -11,27 +11,13 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from flask import Response, g, request
+from flask import Response, g
 
 from ...domain.accounts import User
-from ...services import tokens
-from ..context import bank
-from ..errors import problem
+from ..context import bearer_token, token_user
+from ..problems import problem
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: Longer than any token we issue; a longer header is refused without hashing it.
-TOKEN_MAX = 256
-
-
-def bearer_token() -> str | None:
-    """The token in the Authorization header, or None when there is none in Bearer form."""
-    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > TOKEN_MAX or " " in token:
-        return None
-    return token
-
 
 def unauthorized(detail: str, error: str | None = None) -> Response:
     """401 with the challenge RFC 6750 asks for; `error` says why a token was refused."""
@@ -39,15 +25,6 @@ def unauthorized(detail: str, error: str | None = None) -> Response:
     challenge = 'Bearer realm="flaskbank"'
     response.headers["WWW-Authenticate"] = challenge + (f', error="{error}"' if error else "")
     return response
-
-
-def token_user() -> User | None:
-    """The live token's user, or None; looked up once per request (the rate limiter asks
-    before the view does)."""
-    if "token_user" not in g:
-        token = bearer_token()
-        g.token_user = tokens.user_for_token(bank(), token) if token is not None else None
-    return cast(User | None, g.token_user)
 
 
 def bearer_required(view: F) -> F:

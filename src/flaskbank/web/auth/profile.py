@@ -10,11 +10,10 @@ from werkzeug.wrappers import Response
 from ...domain.accounts import User
 from ...domain.errors import BankError
 from ...services import customers, tokens
-from ..context import bank, client_ip, keep_signed_in, login_required
+from ..context import bank, client_ip, keep_signed_in, login_required, signed_in
 from ..sessions import session_hash
 from . import bp
 from .forms import PasswordForm, ProfileForm
-from .views import signed_in
 
 #: How many characters of a token's hash name it on the page (and in the audit log).
 TOKEN_ID_CHARS = 12

@@ -10,10 +10,9 @@ from flask import flash, redirect, render_template, session, url_for
 
 from ...domain.errors import BankError
 from ...services import two_factor
-from ..context import bank, client_ip, login_required
+from ..context import bank, client_ip, login_required, signed_in
 from . import bp
 from .forms import DisableTwoFactorForm, EnrolForm
-from .views import signed_in
 
 #: The secret being enrolled lives in the (server-side) session until it is confirmed.
 ENROLLING = "enrolling_totp_secret"

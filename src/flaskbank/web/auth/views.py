@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from ...domain.accounts import User
@@ -46,14 +46,6 @@ def local_path(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
-
-
-def signed_in() -> User:
-    """The signed-in user, behind login_required (401 if the account vanished meanwhile)."""
-    user = current_user()
-    if user is None:
-        abort(401)
-    return user
 
 
 @bp.app_context_processor

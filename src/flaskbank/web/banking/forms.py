@@ -21,8 +21,8 @@ from wtforms.widgets import DateInput, MonthInput
 from ...domain.accounts import Account, AccountType, format_account_number
 from ...domain.ledger import MEMO_MAX, TransactionType
 from ...domain.money import MINOR_UNITS
-from ..auth.forms import ServiceForm
 from ..filters import money
+from ..forms import ServiceForm
 
 CURRENCY_NAMES = {"USD": "US dollar", "EUR": "Euro", "GBP": "Pound sterling"}
 

@@ -17,8 +17,7 @@ from ...domain.accounts import format_account_number
 from ...domain.errors import BankError, IdempotencyConflict, Refusal
 from ...domain.ledger import PostResult
 from ...services import accounts, history, postings
-from ..auth.views import signed_in
-from ..context import bank, login_required
+from ..context import bank, login_required, signed_in
 from ..exports import statement_csv
 from ..filters import money
 from . import bp

@@ -24,7 +24,7 @@ from ..api import parse as p
 from ..api import serialize
 from ..api.auth import api_user, bearer_required
 from ..context import bank
-from ..errors import problem
+from ..problems import problem
 from .auditlog import AUDIT_PAGE
 from .policy import MARK, Verdict, actor, guard, staff_user, verdict
 

@@ -19,7 +19,7 @@ from wtforms.widgets import DateInput
 from ...domain.accounts import Role
 from ...domain.security import AuditAction
 from ...services.staff import REASON_MAX
-from ..auth.forms import ServiceForm
+from ..forms import ServiceForm
 
 ROLE_NAMES = {
     Role.CUSTOMER: "Customer",

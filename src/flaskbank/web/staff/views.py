@@ -15,8 +15,8 @@ from ...domain.accounts import Account, format_account_number
 from ...domain.errors import AccountNotFound, BankError, NotPermitted
 from ...domain.security import Permission
 from ...services import staff
-from ..auth.forms import ServiceForm
 from ..context import bank
+from ..forms import ServiceForm
 from . import bp
 from .forms import ROLE_NAMES, FreezeForm, SearchForm, UnfreezeForm
 from .policy import actor, can, guard, requires, staff_user
