@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from ..domain.accounts import User
+from ..domain.digits import ASCII_DIGITS
 from ..domain.errors import StoreError, WriteConflict
 from ..domain.security import AuditAction, AuditEvent, LoginThrottle, WebSession
 from . import dynamo_items as di
@@ -120,7 +121,7 @@ class DynamoSecurity:
                                 KeyConditionExpression=condition,
                                 ExpressionAttributeValues=di.to_wire(values))
             keys += [{"pk": di.from_wire(i)["pk"]} for i in page["Items"]]
-        digits = "".join(c for c in text if c.isdigit())
+        digits = "".join(c for c in text if c in ASCII_DIGITS)
         lock = self.db.get(tables.accounts, di.number_key(digits)) if digits else None
         account = self.db.get(tables.accounts, di.account_key(lock["account_id"])) \
             if lock else None

@@ -8,6 +8,7 @@ import sqlite3
 from contextlib import AbstractContextManager
 
 from ..domain.accounts import User
+from ..domain.digits import ASCII_DIGITS
 from ..domain.security import AuditAction, AuditEvent, LoginThrottle, WebSession
 from .base import ApiToken, Page
 from .cursors import decode_cursor, encode_cursor
@@ -55,13 +56,14 @@ class SqliteSecurity:
             return True
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
+        digits = "".join(c for c in text if c in ASCII_DIGITS)
         prefix = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._db.execute(
             "SELECT * FROM users WHERE email_key LIKE :p ESCAPE '\\' "
             "OR lower(full_name) LIKE :p ESCAPE '\\' "
             "OR id IN (SELECT user_id FROM accounts WHERE number=:n) "
             "ORDER BY lower(full_name), email_key LIMIT :limit",
-            {"p": prefix + "%", "n": "".join(c for c in text if c.isdigit()), "limit": limit},
+            {"p": prefix + "%", "n": digits, "limit": limit},
         ).fetchall()
         return [row_to_user(r) for r in rows]
 
