@@ -14,14 +14,23 @@ from typing import Any
 
 import click
 
-from .config import ConfigError, from_env
+from .config import Config, ConfigError, from_env
+
+
+def _config(require_secret: bool = False) -> Config:
+    try:
+        return from_env(require_secret=require_secret)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
 
 
 def _bank(require_secret: bool = False) -> Any:
+    """The bank as the web app builds it: every setting checked, the store URL and the
+    rate-limit storage included, each refusal a one-line message naming the variable."""
     from .web import bank_of, create_app
 
     try:
-        return bank_of(create_app(from_env(require_secret=require_secret)))
+        return bank_of(create_app(_config(require_secret)))
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
 
@@ -37,7 +46,7 @@ def init() -> None:
     """Create the store's tables and indexes; safe to repeat."""
     bank = _bank()
     bank.store.init_schema()
-    click.echo(f"store ready: {from_env(require_secret=False).store}")
+    click.echo(f"store ready: {_config().store}")
 
 
 @main.command()
@@ -112,10 +121,9 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
 @_serve_options
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn (FLASKBANK_SECRET_KEY required)."""
-    try:
-        from_env()
-    except ConfigError as e:
-        raise click.ClickException(str(e)) from None
+    # Built once here, so that a bad setting stops the command with its message instead of
+    # every gunicorn worker failing to boot with a traceback.
+    _bank(require_secret=True).store.close()
     _run_gunicorn(host, port, workers)
 
 
@@ -128,7 +136,7 @@ def demo(host: str, port: int, workers: int, no_serve: bool) -> None:
     and keeps it in the data folder. A store that already has users is left as it is."""
     from .demo import DEMO_PASSWORD, load_demo
 
-    config = from_env(require_secret=False)
+    config = _config()
     if not os.environ.get("FLASKBANK_SECRET_KEY"):
         key_file = Path(config.data_dir) / "secret_key"
         key_file.parent.mkdir(parents=True, exist_ok=True)

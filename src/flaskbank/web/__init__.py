@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Flask
 
-from ..config import Config, from_env
+from ..config import Config, ConfigError, from_env
 from ..domain.security import LockoutPolicy, SessionPolicy
 from ..passwords import ScryptHasher
 from ..services.bank import Bank, PasswordHasher, Settings
-from ..store import open_store
+from ..store import StoreURLError, open_store
 
 
 def create_app(config: Config | None = None, *, overrides: dict[str, Any] | None = None,
@@ -31,7 +31,10 @@ def create_app(config: Config | None = None, *, overrides: dict[str, Any] | None
         FLASKBANK=config,
     )
     app.config.update(overrides or {})
-    store = open_store(config.store)
+    try:
+        store = open_store(config.store)
+    except StoreURLError as e:  # the CLI and gunicorn report a ConfigError as a setting's fault
+        raise ConfigError(f"FLASKBANK_STORE: {e}") from None
     settings = Settings(
         max_transaction=config.max_transaction, token_ttl_seconds=config.token_ttl_seconds,
         lockout=LockoutPolicy(threshold=config.lockout_threshold),
