@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .config import Config
+from .config import Config, ConfigError
 from .domain.security import LockoutPolicy, SessionPolicy
 from .passwords import ScryptHasher
 from .services.bank import Bank, PasswordHasher, Settings
-from .store import Store, open_store
+from .store import Store, StoreURLError, open_store
 
 
 def settings_of(config: Config) -> Settings:
@@ -24,6 +24,11 @@ def settings_of(config: Config) -> Settings:
 def bootstrap(config: Config, *, store: Store | None = None,
               passwords: PasswordHasher | None = None) -> Bank:
     """The bank on `store` (by default the one FLASKBANK_STORE names), with scrypt password
-    hashing unless a test passes a faster hasher."""
-    return Bank(store if store is not None else open_store(config.store),
-                passwords or ScryptHasher(), settings_of(config))
+    hashing unless a test passes a faster hasher. A store URL that names nothing we know is
+    the setting's fault: a ConfigError, which the CLI and gunicorn report in one line."""
+    if store is None:
+        try:
+            store = open_store(config.store)
+        except StoreURLError as e:
+            raise ConfigError(f"FLASKBANK_STORE: {e}") from None
+    return Bank(store, passwords or ScryptHasher(), settings_of(config))

@@ -14,17 +14,25 @@ from typing import Any
 
 import click
 
-from .config import ConfigError, from_env
+from .config import Config, ConfigError, from_env
 from .services.bank import Bank
 
 
+def _config(require_secret: bool = False) -> Config:
+    try:
+        return from_env(require_secret=require_secret)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+
+
 def _bank(require_secret: bool = False) -> Bank:
+    """The bank as the web app builds it (bootstrap.py): every setting checked, the store
+    URL included, each refusal a one-line message naming the variable."""
     from .bootstrap import bootstrap
-    from .store import StoreURLError
 
     try:
-        return bootstrap(from_env(require_secret=require_secret))
-    except (ConfigError, StoreURLError) as e:
+        return bootstrap(_config(require_secret))
+    except ConfigError as e:
         raise click.ClickException(str(e)) from None
 
 
@@ -39,7 +47,7 @@ def init() -> None:
     """Create the store's tables and indexes; safe to repeat."""
     bank = _bank()
     bank.store.init_schema()
-    click.echo(f"store ready: {from_env(require_secret=False).store}")
+    click.echo(f"store ready: {_config().store}")
 
 
 @main.command()
@@ -114,8 +122,12 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
 @_serve_options
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the app with gunicorn (FLASKBANK_SECRET_KEY required)."""
+    # The app is built once here (its rate limiter too), so that a bad setting stops the
+    # command with its message instead of every gunicorn worker failing with a traceback.
+    from .web import bank_of, create_app
+
     try:
-        from_env()
+        bank_of(create_app(_config(require_secret=True))).store.close()
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     _run_gunicorn(host, port, workers)
@@ -130,7 +142,7 @@ def demo(host: str, port: int, workers: int, no_serve: bool) -> None:
     and keeps it in the data folder. A store that already has users is left as it is."""
     from .demo import DEMO_PASSWORD, load_demo
 
-    config = from_env(require_secret=False)
+    config = _config()
     if not os.environ.get("FLASKBANK_SECRET_KEY"):
         key_file = Path(config.data_dir) / "secret_key"
         key_file.parent.mkdir(parents=True, exist_ok=True)

@@ -6,10 +6,14 @@ The README's configuration table is this module in prose; keep them together.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
+
+from .domain.digits import whole_number
+from .domain.money import MINOR_UNITS
 
 
 class ConfigError(ValueError):
@@ -46,13 +50,49 @@ class Config:
         return self.store_url or f"sqlite:///{Path(self.data_dir) / 'flaskbank.db'}"
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int, *, zero: bool = False) -> int:
-    try:
-        value = int(env.get(name, str(default)))
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number") from None
-    if value < 0 or (value == 0 and not zero):
-        raise ConfigError(f"{name} must be {'zero or more' if zero else 'at least 1'}")
+#: The ranges each whole-number setting accepts, (lowest, highest): wide enough for any real
+#: deployment and narrow enough that no date plus the setting overflows or means "never".
+TOKEN_TTL = (60, 30 * 24 * 3600)  # a minute to 30 days, in seconds
+SESSION_IDLE = (1, 24 * 60)  # a minute to a day, in minutes
+SESSION_MAX = (1, 30 * 24)  # an hour to 30 days, in hours
+LOCKOUT = (1, 100)  # failed logins
+PROXY_HOPS = (0, 10)
+#: The largest single transaction one may configure; the amount parser takes 15 digits.
+MAX_TRANSACTION_CAP = Decimal("1000000000.00")
+# Plain decimal notation in ASCII: no sign, exponent, spaces, NaN or Infinity.
+_DECIMAL = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?")
+#: The prefix of limits' asyncio storages, which this synchronous app cannot use.
+_ASYNC = "async+"
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, bounds: tuple[int, int],
+           unit: str = "") -> int:
+    """A whole number (ASCII digits, nothing else) within `bounds`; absent means default."""
+    text = env.get(name)
+    if text is None:
+        return default
+    low, high = bounds
+    value = whole_number(text, most_digits=12)
+    if value is None or not low <= value <= high:
+        raise ConfigError(f"{name} must be a whole number{unit} from {low} to {high}; "
+                          f"got {text!r}")
+    return value
+
+
+def _max_transaction(env: Mapping[str, str], name: str, default: Decimal) -> Decimal:
+    """An amount every currency the bank keeps can hold: plain decimal, at most as many
+    decimals as the currency with the fewest, above zero and at most the cap. Otherwise
+    every posting would fail, or none would ever be refused."""
+    text = env.get(name)
+    if text is None:
+        return default
+    places = min(MINOR_UNITS.values())
+    value = Decimal(text) if _DECIMAL.fullmatch(text) else None
+    if (value is None or value != value.quantize(Decimal(1).scaleb(-places))
+            or not 0 < value <= MAX_TRANSACTION_CAP):
+        raise ConfigError(f"{name} must be an amount such as 10000.00: greater than zero, at "
+                          f"most {MAX_TRANSACTION_CAP:,}, with at most {places} decimal "
+                          f"places; got {text!r}")
     return value
 
 
@@ -61,21 +101,41 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
 
     value = env.get(name, default)
     try:
-        parse_many(value)
+        items = parse_many(value)
     except ValueError:
-        raise ConfigError(f"{name} must be a rate such as 10/minute or 100/hour; "
-                          f"got {value!r}") from None
+        items = []
+    if not items or any(item.amount < 1 for item in items):
+        raise ConfigError(f"{name} must be a rate such as 10/minute or 100/hour (each at "
+                          f"least 1); got {value!r}")
+    return value
+
+
+def _storage(env: Mapping[str, str], name: str, default: str) -> str:
+    """A Flask-Limiter storage URL (memory://, redis://host:6379, ...). An unknown scheme
+    would stop the app at its first start; a known one whose client library is missing
+    is named when the app is built (web/security.py)."""
+    from limits.storage import SCHEMES
+
+    value = env.get(name, default)
+    scheme, sep, _ = value.partition("://")
+    if not sep or scheme not in SCHEMES or scheme.startswith(_ASYNC):
+        known = ", ".join(f"{s}://" for s in sorted(SCHEMES) if not s.startswith(_ASYNC))
+        # Only the scheme is repeated: the rest of the URL may hold a password.
+        raise ConfigError(f"{name} must be a storage URL starting with one of {known}; "
+                          f"got one starting with {scheme[:20]!r}")
     return value
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     value = env.get(name, "1" if default else "0")
     if value not in ("0", "1"):
-        raise ConfigError(f"{name} must be 0 or 1")
+        raise ConfigError(f"{name} must be 0 or 1; got {value!r}")
     return value == "1"
 
 
 def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = True) -> Config:
+    """Every setting, each checked here so that a bad one stops the app at start with a
+    message naming it, rather than breaking requests later."""
     env = os.environ if env is None else env
     data_dir = Path(env.get("FLASKBANK_DATA_DIR", "data"))
     secret = env.get("FLASKBANK_SECRET_KEY", "")
@@ -84,34 +144,27 @@ def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = Tru
             "FLASKBANK_SECRET_KEY must be set to a random string of at least 32 characters, "
             "e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`"
         )
-    try:
-        limit = Decimal(env.get("FLASKBANK_MAX_TRANSACTION", "10000.00"))
-    except InvalidOperation:
-        raise ConfigError("FLASKBANK_MAX_TRANSACTION must be a decimal such as 10000.00") from None
-    if not limit.is_finite() or limit <= 0:
-        raise ConfigError("FLASKBANK_MAX_TRANSACTION must be greater than zero")
-    try:
-        ttl = int(env.get("FLASKBANK_TOKEN_TTL", "3600"))
-    except ValueError:
-        raise ConfigError("FLASKBANK_TOKEN_TTL must be a number of seconds") from None
     d = Config()  # the defaults, declared once on the dataclass
     return Config(
         data_dir=data_dir,
         store_url=env.get("FLASKBANK_STORE", ""),
         secret_key=secret,
-        max_transaction=limit,
-        token_ttl_seconds=ttl,
-        secure_cookies=env.get("FLASKBANK_SECURE_COOKIES", "0") == "1",
-        session_idle_minutes=_positive_int(env, "FLASKBANK_SESSION_IDLE_MINUTES",
-                                           d.session_idle_minutes),
-        session_max_hours=_positive_int(env, "FLASKBANK_SESSION_MAX_HOURS", d.session_max_hours),
-        lockout_threshold=_positive_int(env, "FLASKBANK_LOCKOUT_THRESHOLD", d.lockout_threshold),
+        max_transaction=_max_transaction(env, "FLASKBANK_MAX_TRANSACTION", d.max_transaction),
+        token_ttl_seconds=_whole(env, "FLASKBANK_TOKEN_TTL", d.token_ttl_seconds, TOKEN_TTL,
+                                 " of seconds"),
+        secure_cookies=_flag(env, "FLASKBANK_SECURE_COOKIES", d.secure_cookies),
+        session_idle_minutes=_whole(env, "FLASKBANK_SESSION_IDLE_MINUTES",
+                                    d.session_idle_minutes, SESSION_IDLE, " of minutes"),
+        session_max_hours=_whole(env, "FLASKBANK_SESSION_MAX_HOURS", d.session_max_hours,
+                                 SESSION_MAX, " of hours"),
+        lockout_threshold=_whole(env, "FLASKBANK_LOCKOUT_THRESHOLD", d.lockout_threshold,
+                                 LOCKOUT),
         ratelimit_enabled=_flag(env, "FLASKBANK_RATELIMIT_ENABLED", d.ratelimit_enabled),
-        ratelimit_storage=env.get("FLASKBANK_RATELIMIT_STORAGE", d.ratelimit_storage),
+        ratelimit_storage=_storage(env, "FLASKBANK_RATELIMIT_STORAGE", d.ratelimit_storage),
         ratelimit_login=_rate(env, "FLASKBANK_RATELIMIT_LOGIN", d.ratelimit_login),
         ratelimit_registration=_rate(env, "FLASKBANK_RATELIMIT_REGISTRATION",
                                      d.ratelimit_registration),
         ratelimit_tokens=_rate(env, "FLASKBANK_RATELIMIT_TOKENS", d.ratelimit_tokens),
         ratelimit_money=_rate(env, "FLASKBANK_RATELIMIT_MONEY", d.ratelimit_money),
-        proxy_hops=_positive_int(env, "FLASKBANK_PROXY_HOPS", d.proxy_hops, zero=True),
+        proxy_hops=_whole(env, "FLASKBANK_PROXY_HOPS", d.proxy_hops, PROXY_HOPS),
     )

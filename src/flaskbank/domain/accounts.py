@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .digits import ascii_digits
 from .money import Money
 
 
@@ -129,9 +130,10 @@ def account_id_for(number: str) -> str:
 
 def normalize_account_number(text: str) -> str | None:
     """The canonical number for what a person typed (spaces and dashes allowed), or None
-    when it cannot be an account number, so a typo is caught before any lookup."""
+    when it cannot be an account number, so a typo is caught before any lookup. Only ASCII
+    digits count: a look-alike (superscript, fullwidth) is a typo, not a number."""
     digits = "".join(ch for ch in text if ch not in " -")
-    if len(digits) != 12 or not digits.isdigit():
+    if len(digits) != 12 or not ascii_digits(digits):
         return None
     if luhn_check_digit(digits[:-1]) != digits[-1]:
         return None

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pyotp
 
 from ..domain.accounts import User
+from ..domain.digits import ascii_digits
 from ..domain.errors import (
     InvalidCredentials,
     LoginLocked,
@@ -103,7 +104,7 @@ def check_second_factor(bank: Bank, user: User, code: object, ip: str) -> None:
     if not text:
         raise SecondFactorRequired("enter the code from your authenticator app")
     refuse_if_locked(bank, _key(user.email), ip)
-    if text.isdigit() and len(text) == 6:
+    if is_totp_code(text):
         step = matching_step(user.totp_secret or "", text, bank)
         if step is not None and bank.store.record_totp_step(user.id, step):
             return
@@ -115,8 +116,16 @@ def check_second_factor(bank: Bank, user: User, code: object, ip: str) -> None:
     raise SecondFactorRequired("that code is not valid (or was already used)")
 
 
+def is_totp_code(text: str) -> bool:
+    """Six ASCII digits. Other digits (fullwidth, Arabic-Indic) are no TOTP code, however
+    they look: compare_digest refuses non-ASCII text with a TypeError."""
+    return len(text) == 6 and ascii_digits(text)
+
+
 def matching_step(secret: str, code: str, bank: Bank) -> int | None:
     """The 30-second time step whose code this is, allowing one step of clock drift."""
+    if not is_totp_code(code):
+        return None
     totp = pyotp.TOTP(secret)
     now = bank.clock()
     for drift in (0, -1, 1):

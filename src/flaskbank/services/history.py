@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from ..domain.accounts import Account
+from ..domain.digits import whole_number
 from ..domain.errors import StoreError, ValidationFailed
 from ..domain.ledger import Entry, TransactionType, utc_iso
 from ..domain.money import Money
@@ -14,14 +15,20 @@ from ..store.base import Page
 from .accounts import account_of
 from .bank import Bank
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits and fullmatch: `\d` would take ２０２６ and `$` a trailing newline, and the
+# month is echoed into the statement and its CSV file name.
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+# date.fromisoformat also reads 20260131 and 2026-W05-6; we promise (and show) only this.
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _day(text: object, field: str) -> datetime | None:
     if text in (None, ""):
         return None
     try:
-        return datetime.combine(date.fromisoformat(str(text)), datetime.min.time(), UTC)
+        if not isinstance(text, str) or not _DAY.fullmatch(text):
+            raise ValueError(text)
+        return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
     except ValueError:
         raise ValidationFailed({field: "use a date like 2026-01-31"}) from None
 
@@ -31,10 +38,9 @@ def history(bank: Bank, user_id: str, account_id: object, *, limit: object = 20,
             type: object = None) -> tuple[Account, Page[Entry]]:
     """Newest first. `since` and `until` are calendar days (UTC), both inclusive."""
     account = account_of(bank, user_id, account_id)
-    try:
-        size = int(limit)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        raise ValidationFailed({"limit": "limit must be a whole number"}) from None
+    size = whole_number(limit)
+    if size is None:
+        raise ValidationFailed({"limit": "limit must be a whole number"})
     if not 1 <= size <= bank.settings.history_page_max:
         raise ValidationFailed({"limit": f"limit must be 1 to {bank.settings.history_page_max}"})
     kind = None
@@ -79,7 +85,7 @@ def statement(bank: Bank, user_id: str, account_id: object, month: str) -> State
     balance plus the lines, and a statement that would break that is refused, not printed.
     """
     account = account_of(bank, user_id, account_id)
-    m = _MONTH.match(month or "")
+    m = _MONTH.fullmatch(month) if isinstance(month, str) else None
     if not m:
         raise ValidationFailed({"month": "use a month like 2026-01"})
     year, mon = int(m[1]), int(m[2])

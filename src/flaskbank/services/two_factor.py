@@ -27,7 +27,7 @@ def confirm(bank: Bank, user: User, secret: str, code: object, ip: str) -> list[
     """Turn 2FA on once the person proves their app has the secret; returns the one-time
     recovery codes, shown once and stored only as hashes."""
     text = "".join(code.split()) if isinstance(code, str) else ""
-    step = matching_step(secret, text, bank) if text.isdigit() and len(text) == 6 else None
+    step = matching_step(secret, text, bank)  # None for anything but six ASCII digits
     if step is None:
         raise ValidationFailed({"code": "that code does not match; check your app's clock"})
     codes = new_recovery_codes()

@@ -9,6 +9,10 @@ from typing import Any
 
 from ..domain.errors import ValidationFailed
 
+#: Far longer than any cursor we issue (under 200 characters); a longer one is refused before
+#: decoding, so that deep JSON nesting or an oversized key never reaches json or a store.
+CURSOR_MAX = 512
+
 
 def encode_cursor(position: Any) -> str:
     raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
@@ -17,7 +21,9 @@ def encode_cursor(position: Any) -> str:
 
 def decode_cursor(cursor: str) -> Any:
     try:
+        if not isinstance(cursor, str) or len(cursor) > CURSOR_MAX:
+            raise ValueError(cursor)
         padded = cursor + "=" * (-len(cursor) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationFailed({"cursor": "cursor is not one this server issued"}) from None

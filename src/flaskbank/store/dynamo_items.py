@@ -32,10 +32,10 @@ SEQ_DIGITS = 12
 FEED_META = {"pk": "META#feed", "sk": "META"}
 
 # The shapes of the sort keys that cursors carry: a cursor that does not have its shape was
-# not issued by us (422), whatever else it decodes to.
-_DAY, _TIME = r"\d{4}-\d{2}-\d{2}", r"T\d{2}:\d{2}:\d{2}\.\d{6}Z"
-ENTRY_SK = re.compile(rf"^{_DAY}{_TIME}#\d{{{SEQ_DIGITS}}}$")
-AUDIT_SK = re.compile(rf"^{_DAY}{_TIME}#\d{{20}}#[^#]+$")
+# not issued by us (422), whatever else it decodes to. [0-9], not \d: \d is any Unicode digit.
+_DAY, _TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}", r"T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+ENTRY_SK = re.compile(rf"^{_DAY}{_TIME}#[0-9]{{{SEQ_DIGITS}}}$")
+AUDIT_SK = re.compile(rf"^{_DAY}{_TIME}#[0-9]{{20}}#[^#]+$")
 CREATED_KEY = re.compile(rf"^{_DAY}{_TIME}#[^#]+$")
 #: A feed position: nothing yet, the end of a day ("<day>~"), or a transaction's feed_key.
 FEED_POSITION = re.compile(rf"^({_DAY}(~|{_TIME}#[^#]+))?$")

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..domain.accounts import User
+from ..domain.digits import ASCII_DIGITS
 from ..domain.errors import StaleRecord, StoreError, WriteConflict
 from ..domain.identity import email_key
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
@@ -124,7 +125,7 @@ class DynamoSecurity:
                                 KeyConditionExpression=condition,
                                 ExpressionAttributeValues=di.to_wire(values))
             keys += [{"pk": di.from_wire(i)["pk"]} for i in page["Items"]]
-        digits = "".join(c for c in text if c.isdigit())
+        digits = "".join(c for c in text if c in ASCII_DIGITS)
         lock = self.db.get(tables.accounts, di.number_key(digits)) if digits else None
         account = self.db.get(tables.accounts, di.account_key(lock["account_id"])) \
             if lock else None

@@ -31,4 +31,4 @@ def open_store(url: str) -> Store:
         except ImportError as e:
             raise StoreURLError("the DynamoDB store is not available in this build") from e
         return DynamoStore(**query)  # type: ignore[no-any-return]
-    raise StoreURLError(f"{url!r}: FLASKBANK_STORE must start with sqlite:/// or dynamodb://")
+    raise StoreURLError(f"{url!r}: must start with sqlite:/// or dynamodb://")

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 
 from ..domain.accounts import User
+from ..domain.digits import ASCII_DIGITS
 from ..domain.errors import StaleRecord
 from ..domain.identity import email_key
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
@@ -53,13 +54,14 @@ class SqliteSecurity:
             return True
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
+        digits = "".join(c for c in text if c in ASCII_DIGITS)
         prefix = email_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self._db.execute(
             "SELECT * FROM users WHERE email_key LIKE :p ESCAPE '\\' "
             "OR lower(full_name) LIKE :p ESCAPE '\\' "
             "OR id IN (SELECT user_id FROM accounts WHERE number=:n) "
             "ORDER BY lower(full_name), email_key LIMIT :limit",
-            {"p": prefix + "%", "n": "".join(c for c in text if c.isdigit()), "limit": limit},
+            {"p": prefix + "%", "n": digits, "limit": limit},
         ).fetchall()
         return [row_to_user(r) for r in rows]
 

@@ -16,9 +16,10 @@ from typing import Any
 from flask import Flask, request
 from flask.wrappers import Response
 from flask_limiter import Limiter
+from limits.errors import ConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..config import Config
+from ..config import Config, ConfigError
 from .context import client_ip, current_user, token_user
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -69,7 +70,10 @@ def init_rate_limits(app: Flask, config: Config) -> Limiter:
     app.config.setdefault("RATELIMIT_ENABLED", config.ratelimit_enabled and not app.testing)
     limiter = Limiter(client_ip, storage_uri=config.ratelimit_storage,
                       key_prefix="flaskbank", headers_enabled=False)
-    limiter.init_app(app)
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as e:  # e.g. redis:// without the redis client installed
+        raise ConfigError(f"FLASKBANK_RATELIMIT_STORAGE: {e}") from None
     keys, limits = _keys(), _limits(config)
     for kind, endpoints in LIMITED.items():
         shared = limiter.shared_limit(limits[kind], scope=kind, key_func=keys[kind],
