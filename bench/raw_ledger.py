@@ -14,7 +14,7 @@ def connect(path: str) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA busy_timeout=10000")
-    db.executescript(resources.files("flaskbank.store").joinpath("sqlite_schema.sql").read_text())
+    db.executescript(resources.files("flaskbank.store.sqlite").joinpath("schema.sql").read_text())
     return db
 
 

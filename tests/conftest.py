@@ -107,7 +107,7 @@ def at(bank: Bank, moment: datetime) -> Iterator[None]:
 
 def balance(bank: Bank, account_id: str) -> Decimal:
     """The account's balance as the store holds it now."""
-    account = bank.store.get_account(account_id)
+    account = bank.store.ledger.get_account(account_id)
     assert account is not None
     return account.balance.amount
 

@@ -25,7 +25,7 @@ def main() -> None:
     bank = Bank(open_store(url), FastHasher())
     rng = random.Random(int(seed))
     ids = list(owners)
-    numbers = {a: bank.store.get_account(a).number for a in ids}
+    numbers = {a: bank.store.ledger.get_account(a).number for a in ids}
     n = 0
     while "--forever" in sys.argv or n < int(count):
         n += 1

@@ -22,7 +22,7 @@ def test_register_answers_the_user_without_the_password(client, app_bank):
     assert body["role"] == "customer"
     assert response.headers["Location"].endswith("/api/v1/me")
     assert NEW_USER["password"] not in response.get_data(as_text=True)
-    assert app_bank.store.find_user_by_email("grace@example.com") is not None
+    assert app_bank.store.users.find_user_by_email("grace@example.com") is not None
 
 
 def test_register_ignores_a_requested_role(client):

@@ -72,7 +72,7 @@ def test_transfer_by_email_picks_the_first_open_account_in_the_currency(client, 
     alice = customer(client, app_bank, deposit="100.00", currency="EUR")
     bob = customer(client, app_bank, "Bob Builder")  # his first account holds USD
     frozen = bob.open(currency="EUR")
-    app_bank.store.set_account_status(frozen["id"], AccountStatus.FROZEN)
+    app_bank.store.ledger.set_account_status(frozen["id"], AccountStatus.FROZEN)
     first_open = bob.open(currency="EUR")
     later = bob.open(currency="EUR")
     response = alice.post("/transfers", {"from_account_id": alice.account_id,
@@ -185,7 +185,7 @@ def test_insufficient_funds_is_a_422_and_changes_nothing(client, app_bank, route
 
 def test_a_frozen_account_cannot_send(client, app_bank):
     alice = customer(client, app_bank, deposit="10.00")
-    app_bank.store.set_account_status(alice.account_id, AccountStatus.FROZEN)
+    app_bank.store.ledger.set_account_status(alice.account_id, AccountStatus.FROZEN)
     response = alice.post(f"/accounts/{alice.account_id}/withdrawals", {"amount": "1.00"})
     assert_problem(response, 422)
     assert alice.balance() == "10.00"

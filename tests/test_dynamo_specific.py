@@ -52,10 +52,11 @@ from flaskbank.services import (
 from flaskbank.services.audit import Actor
 from flaskbank.services.bank import Bank
 from flaskbank.services.ledger_checks import verify
-from flaskbank.store import dynamo_items as di
-from flaskbank.store import dynamo_reads, open_store
+from flaskbank.store import open_store
 from flaskbank.store.cursors import encode_cursor
 from flaskbank.store.dynamo import DynamoStore
+from flaskbank.store.dynamo import items as di
+from flaskbank.store.dynamo import reads as dynamo_reads
 
 
 @pytest.fixture
@@ -111,7 +112,7 @@ def before_write(store: DynamoStore, action, times: int = 1) -> Iterator[None]: 
 
 
 def balance(store: DynamoStore, account_id: str) -> Decimal:
-    account = store.get_account(account_id)
+    account = store.ledger.get_account(account_id)
     assert account is not None
     return account.balance.amount
 
@@ -126,34 +127,34 @@ def raw(store: DynamoStore, table: str, key: dict) -> dict:  # type: ignore[type
 def test_a_posting_from_the_stores_own_read_is_one_transact_write(bank, store):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
-    source, target = store.get_account(ada.account_id), store.get_account(bob.account_id)
+    source, target = store.ledger.get_account(ada.account_id), store.ledger.get_account(bob.account_id)
     posting = ledger.transfer(source, target, Money.of("5"), memo="", at=bank.now(),
                               by=ada.user_id, source_label="a", target_label="b")
     with calls(store) as seen:
-        store.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "k", "f")))
+        store.ledger.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "k", "f")))
     assert seen == ["TransactWriteItems"]
-    assert (store.get_account(ada.account_id).balance, store.get_account(bob.account_id).balance
+    assert (store.ledger.get_account(ada.account_id).balance, store.ledger.get_account(bob.account_id).balance
             ) == (Money.of("45"), Money.of("5"))
 
 
 def test_a_posting_from_copies_the_store_did_not_mark_reads_first(bank, store):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
-    source, target = (replace(store.get_account(c.account_id), revision=None)
+    source, target = (replace(store.ledger.get_account(c.account_id), revision=None)
                       for c in (ada, bob))
     posting = ledger.transfer(source, target, Money.of("5"), memo="", at=bank.now(),
                               by=ada.user_id, source_label="a", target_label="b")
     with calls(store) as seen:
-        store.post(posting)
+        store.ledger.post(posting)
     assert seen == ["BatchGetItem", "TransactWriteItems"]
 
 
 def test_a_posting_from_an_old_read_is_cancelled_then_read_and_written_afresh(bank, store):
     ada = new_customer(bank, deposit="50.00")
-    old = store.get_account(ada.account_id)
+    old = store.ledger.get_account(ada.account_id)
     postings.deposit(bank, ada.user_id, ada.account_id, amount="1")
     with calls(store) as seen:
-        txn = store.post(ledger.withdrawal(old, Money.of("5"), memo="", at=bank.now(),
+        txn = store.ledger.post(ledger.withdrawal(old, Money.of("5"), memo="", at=bank.now(),
                                            by=ada.user_id)).transaction
     assert seen == ["TransactWriteItems", "BatchGetItem", "TransactWriteItems"]
     assert str(txn.entry_for(ada.account_id).balance_after) == "46.00"
@@ -200,7 +201,7 @@ def test_service_level_round_trips(bank, store):
                       ["GetItem", "Query", "Query"]),
         "log in": (lambda: customers.authenticate(bank, email=ada.email, password=ada.password),
                    ["GetItem", "GetItem"]),
-        "account list": (lambda: store.accounts_of(ada.user_id), ["Query", "BatchGetItem"]),
+        "account list": (lambda: store.ledger.accounts_of(ada.user_id), ["Query", "BatchGetItem"]),
     }
     measured = {}
     for name, (operation, _) in expected.items():
@@ -227,9 +228,9 @@ def test_an_email_lock_from_before_account_lists_is_read_through_the_index(bank,
         postings.transfer(bank, ada.user_id, ada.account_id, amount="4", to_email=bob.email)
     assert seen == ["BatchGetItem", "Query", "BatchGetItem", "TransactWriteItems"]
     assert balance(store, bob.account_id) == Decimal("4.00")
-    assert store.read_for_posting([], recipient_email=bob.email).recipients == \
-        store.accounts_of(bob.user_id) == [store.get_account(bob.account_id),
-                                           store.get_account(savings.id)]
+    assert store.ledger.read_for_posting([], recipient_email=bob.email).recipients == \
+        store.ledger.accounts_of(bob.user_id) == [store.ledger.get_account(bob.account_id),
+                                           store.ledger.get_account(savings.id)]
 
 
 def test_a_rename_finds_the_accounts_on_the_email_lock_not_the_lagging_index(bank, store):
@@ -238,7 +239,7 @@ def test_a_rename_finds_the_accounts_on_the_email_lock_not_the_lagging_index(ban
     with calls(store) as seen:
         customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
     assert "Query" not in seen and seen[-1] == "TransactWriteItems"
-    assert {store.get_account(i).owner_name for i in (ada.account_id, savings.id)} == {
+    assert {store.ledger.get_account(i).owner_name for i in (ada.account_id, savings.id)} == {
         "Augusta Ada King"}
 
 
@@ -251,9 +252,9 @@ def test_an_email_change_racing_an_account_opening_is_retried_and_lists_both(ban
     with before_write(store, open_meanwhile):  # refused, then done again from fresh reads
         customers.update_profile(bank, ada.user_id, email="countess@example.com",
                                  current_password=ada.password)
-    listed = store.read_for_posting([], recipient_email="Countess@Example.com").recipients
+    listed = store.ledger.read_for_posting([], recipient_email="Countess@Example.com").recipients
     assert [a.id for a in listed or []] == [ada.account_id, *opened]
-    assert store.read_for_posting([], recipient_email=ada.email).recipients == []
+    assert store.ledger.read_for_posting([], recipient_email=ada.email).recipients == []
     racer.close()
 
 
@@ -264,7 +265,7 @@ def test_an_unfiltered_history_page_is_exactly_one_query(bank, store):
     cursor, pages = None, 0
     while True:
         with calls(store) as seen:
-            page = store.history(ada.account_id, limit=5, cursor=cursor)
+            page = store.ledger.history(ada.account_id, limit=5, cursor=cursor)
         assert seen == ["Query"]
         pages += 1
         if page.next_cursor is None:
@@ -283,9 +284,9 @@ def test_a_type_filtered_page_fills_up_across_queries(bank, store, monkeypatch):
         if i % 3 == 0:
             postings.withdraw(bank, ada.user_id, ada.account_id, amount="1")
     with calls(store) as seen:
-        page = store.history(ada.account_id, limit=2, type=ledger.TransactionType.WITHDRAWAL)
+        page = store.ledger.history(ada.account_id, limit=2, type=ledger.TransactionType.WITHDRAWAL)
     assert len(page.items) == 2 and page.next_cursor and len(seen) > 1
-    rest = store.history(ada.account_id, limit=2, cursor=page.next_cursor,
+    rest = store.ledger.history(ada.account_id, limit=2, cursor=page.next_cursor,
                          type=ledger.TransactionType.WITHDRAWAL)
     assert len(rest.items) == 1 and rest.next_cursor is None
 
@@ -323,7 +324,7 @@ def request_paths(bank: Bank) -> None:
     staff.unlock_login(bank, admin, bob.email, me)
     assert audit.audit_log(bank, admin, action="sessions_revoked").items
     assert audit.audit_log(bank, admin, actor_email="cli").items
-    bank.store.feed(after=None, limit=10)
+    bank.store.ledger.feed(after=None, limit=10)
 
 
 def test_no_request_path_scans(bank, store):
@@ -386,7 +387,7 @@ def test_the_iam_policies_allow_exactly_what_the_app_calls(endpoint):
     admin_calls, needed[:] = list(needed), []
     request_paths(Bank(store, FastHasher()))
     app_calls, needed[:] = list(needed), []
-    assert store.count_users() > 0
+    assert store.users.count_users() > 0
     assert verify(Bank(store, FastHasher())).problems == []
     admin_calls += needed
     app = ["iam-policy-app.json"]
@@ -408,13 +409,13 @@ def _racing_store(store: DynamoStore) -> DynamoStore:
 
 def test_a_balance_drained_by_a_racer_is_insufficient_funds(bank, store):
     ada = new_customer(bank, deposit="10.00")
-    snapshot = store.get_account(ada.account_id)
+    snapshot = store.ledger.get_account(ada.account_id)
     racer = _racing_store(store)
     drain = ledger.withdrawal(snapshot, Money.of("8"), memo="", at=bank.now(), by=ada.user_id)
     mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
-    with (before_write(store, lambda: racer.post(drain)), calls(store) as seen,
+    with (before_write(store, lambda: racer.ledger.post(drain)), calls(store) as seen,
           pytest.raises(InsufficientFunds)):
-        store.post(mine)
+        store.ledger.post(mine)
     # written on the snapshot's version; the cancelled write's reason carried the account
     # as it was, so the refusal needed no read at all
     assert seen == ["TransactWriteItems"]
@@ -424,15 +425,15 @@ def test_a_balance_drained_by_a_racer_is_insufficient_funds(bank, store):
 
 def test_an_account_frozen_by_a_racer_is_not_open(bank, store):
     ada = new_customer(bank, deposit="10.00")
-    snapshot = store.get_account(ada.account_id)
+    snapshot = store.ledger.get_account(ada.account_id)
     racer = _racing_store(store)
     mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
-    freeze = lambda: racer.set_account_status(ada.account_id, AccountStatus.FROZEN)  # noqa: E731
+    freeze = lambda: racer.ledger.set_account_status(ada.account_id, AccountStatus.FROZEN)  # noqa: E731
     with before_write(store, freeze), pytest.raises(AccountNotOpen):
-        store.post(mine)
+        store.ledger.post(mine)
     # a frozen account takes no credit either (the one rule, as in the SQL store)
     with pytest.raises(AccountNotOpen):
-        store.post(ledger.Posting(ledger.new_id(), ledger.TransactionType.DEPOSIT,
+        store.ledger.post(ledger.Posting(ledger.new_id(), ledger.TransactionType.DEPOSIT,
                                   Money.of("1"), (ledger.Leg(ada.account_id, Money.of("1")),
                                                   ledger.Leg(CASH_ACCOUNT_ID, Money.of("-1"))),
                                   "", bank.now(), ada.user_id))
@@ -442,13 +443,13 @@ def test_an_account_frozen_by_a_racer_is_not_open(bank, store):
 
 def test_an_account_deleted_by_a_racer_is_not_found(bank, store):
     ada = new_customer(bank, deposit="10.00")
-    snapshot = store.get_account(ada.account_id)
+    snapshot = store.ledger.get_account(ada.account_id)
     mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
     racer = _racing_store(store)
     delete = lambda: racer.db.client.delete_item(  # noqa: E731
         TableName=store.tables.accounts, Key=di.to_wire(di.account_key(ada.account_id)))
     with before_write(store, delete), pytest.raises(AccountNotFound):
-        store.post(mine)
+        store.ledger.post(mine)
     racer.close()
 
 
@@ -457,19 +458,19 @@ def test_a_version_race_is_retried_inside_the_store_then_reported(bank, store):
     racer = _racing_store(store)
 
     def deposit_meanwhile() -> None:
-        racer.post(ledger.deposit(racer.get_account(ada.account_id), Money.of("1"), memo="",
+        racer.ledger.post(ledger.deposit(racer.ledger.get_account(ada.account_id), Money.of("1"), memo="",
                                   at=bank.now(), by=ada.user_id))
 
-    mine = ledger.withdrawal(store.get_account(ada.account_id), Money.of("5"), memo="",
+    mine = ledger.withdrawal(store.ledger.get_account(ada.account_id), Money.of("5"), memo="",
                              at=bank.now(), by=ada.user_id)
     with before_write(store, deposit_meanwhile), calls(store) as seen:
-        result = store.post(mine)  # lost once, re-read, won
+        result = store.ledger.post(mine)  # lost once, re-read, won
     assert seen.count("TransactWriteItems") == 2
     assert str(result.transaction.entry_for(ada.account_id).balance_after) == "6.00"
-    again = ledger.withdrawal(store.get_account(ada.account_id), Money.of("1"), memo="",
+    again = ledger.withdrawal(store.ledger.get_account(ada.account_id), Money.of("1"), memo="",
                               at=bank.now(), by=ada.user_id)
     with before_write(store, deposit_meanwhile, times=100), pytest.raises(WriteConflict):
-        store.post(again)  # lost every time: the service's own retries take over
+        store.ledger.post(again)  # lost every time: the service's own retries take over
     assert verify(bank).problems == []
     racer.close()
 
@@ -477,7 +478,7 @@ def test_a_version_race_is_retried_inside_the_store_then_reported(bank, store):
 @pytest.mark.parametrize("same_request", [True, False])
 def test_a_racer_with_the_same_idempotency_key_wins_once(bank, store, same_request):
     ada = new_customer(bank, deposit="10.00")
-    account = store.get_account(ada.account_id)
+    account = store.ledger.get_account(ada.account_id)
     racer = _racing_store(store)
     key = IdempotencyKey(ada.user_id, "race", "fp-1")
     theirs = replace(ledger.deposit(account, Money.of("3"), memo="", at=bank.now(),
@@ -486,13 +487,13 @@ def test_a_racer_with_the_same_idempotency_key_wins_once(bank, store, same_reque
                                   by=ada.user_id),
                    idempotency=key if same_request else replace(key, fingerprint="fp-2"))
     posted: list[ledger.PostResult] = []
-    with before_write(store, lambda: posted.append(racer.post(theirs))):
+    with before_write(store, lambda: posted.append(racer.ledger.post(theirs))):
         if same_request:
-            result = store.post(mine)
+            result = store.ledger.post(mine)
             assert result.replayed and result.transaction == posted[0].transaction
         else:
             with pytest.raises(IdempotencyConflict):
-                store.post(mine)
+                store.ledger.post(mine)
     assert balance(store, ada.account_id) == Decimal("13.00")
     racer.close()
 
@@ -511,12 +512,12 @@ def test_a_replay_needs_no_client_request_token_and_no_time_window(bank, store):
     assert again.replayed and again.transaction == first.transaction
     assert "TransactWriteItems" not in seen
     # and at the store itself, below the service's check
-    posting = ledger.withdrawal(store.get_account(ada.account_id), Money.of("4"), memo="",
+    posting = ledger.withdrawal(store.ledger.get_account(ada.account_id), Money.of("4"), memo="",
                                 at=tomorrow.now(), by=ada.user_id)
     key = store.db.get(store.tables.idempotency, {"pk": ada.user_id, "sk": "pay-1"})
     assert key is not None
     fingerprint = key["fingerprint"]
-    replayed = store.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "pay-1",
+    replayed = store.ledger.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "pay-1",
                                                                       fingerprint)))
     assert replayed.replayed and balance(store, ada.account_id) == Decimal("6.00")
     tomorrow.store.close()
@@ -545,7 +546,7 @@ def test_the_cash_account_is_no_hot_item(bank, store):
         TableName=store.tables.transactions, KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues=di.to_wire({":pk": di.entries_pk(CASH_ACCOUNT_ID)}))
     assert cash_entries["Items"] == []
-    txns = list(store.all_transactions())
+    txns = list(store.ledger.all_transactions())
     cash = [t.entry_for(CASH_ACCOUNT_ID) for t in txns]
     assert [str(e.amount) for e in cash] == ["-10.00"] * 3 + ["4.00"]
     assert all(e.balance_after is None for e in cash)
@@ -561,10 +562,10 @@ def test_a_statement_adds_up_when_clocks_were_read_out_of_order(bank, store):
     ada = new_customer(bank)
     february = replace(bank, clock=lambda: datetime(2026, 2, 1, tzinfo=UTC))
     postings.deposit(february, ada.user_id, ada.account_id, amount="100.00")
-    snapshot = store.get_account(ada.account_id)
+    snapshot = store.ledger.get_account(ada.account_id)
     early, late = "2026-03-10T10:00:00.000000Z", "2026-03-10T10:00:00.000001Z"
-    store.post(ledger.withdrawal(snapshot, Money.of("10"), memo="", at=late, by=ada.user_id))
-    store.post(ledger.withdrawal(store.get_account(ada.account_id), Money.of("5"), memo="",
+    store.ledger.post(ledger.withdrawal(snapshot, Money.of("10"), memo="", at=late, by=ada.user_id))
+    store.ledger.post(ledger.withdrawal(store.ledger.get_account(ada.account_id), Money.of("5"), memo="",
                                  at=early, by=ada.user_id))
     march = history.statement(bank, ada.user_id, ada.account_id, "2026-03")
     assert [str(line.amount) for line in march.lines] == ["-10.00", "-5.00"]
@@ -573,14 +574,14 @@ def test_a_statement_adds_up_when_clocks_were_read_out_of_order(bank, store):
 
 def test_keys_dynamodb_cannot_hold_are_simply_not_found(bank, store):
     """A 5,000-character id from a URL or an empty email is a miss, not a 503."""
-    assert store.get_account("x" * 5000) is None
-    assert store.find_user_by_email("a" * 3000 + "@example.com") is None
+    assert store.ledger.get_account("x" * 5000) is None
+    assert store.users.find_user_by_email("a" * 3000 + "@example.com") is None
     for key in ("", "k" * 5000):
-        assert store.record_login_failure(key) == 1
-        store.lock_login(key, "2030-01-01T00:00:00.000000Z")
-        assert store.login_throttle(key).locked_until == "2030-01-01T00:00:00.000000Z"
-        store.clear_login_failures(key)
-        assert store.login_throttle(key).failures == 0
+        assert store.sessions.record_login_failure(key) == 1
+        store.sessions.lock_login(key, "2030-01-01T00:00:00.000000Z")
+        assert store.sessions.login_throttle(key).locked_until == "2030-01-01T00:00:00.000000Z"
+        store.sessions.clear_login_failures(key)
+        assert store.sessions.login_throttle(key).failures == 0
 
 
 # -- cursors and the feed ------------------------------------------------------------------
@@ -591,13 +592,13 @@ def test_keys_dynamodb_cannot_hold_are_simply_not_found(bank, store):
 def test_a_cursor_we_did_not_issue_is_refused(bank, store, position):
     ada = new_customer(bank, deposit="1.00")
     with pytest.raises(ValidationFailed) as err:
-        store.history(ada.account_id, limit=5, cursor=encode_cursor(position))
+        store.ledger.history(ada.account_id, limit=5, cursor=encode_cursor(position))
     assert "cursor" in err.value.errors
 
 
 def test_the_feed_walks_days_and_an_idle_feed_keeps_its_place(bank, store, monkeypatch):
-    empty = store.feed(after=None, limit=5)
-    assert empty.items == [] and store.feed(after=empty.next_cursor, limit=5) == empty
+    empty = store.ledger.feed(after=None, limit=5)
+    assert empty.items == [] and store.ledger.feed(after=empty.next_cursor, limit=5) == empty
     ada = new_customer(bank)
     days = [datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 5, 9, tzinfo=UTC),
             datetime(2026, 1, 9, 9, tzinfo=UTC)]
@@ -606,11 +607,11 @@ def test_the_feed_walks_days_and_an_idle_feed_keeps_its_place(bank, store, monke
     monkeypatch.setattr(dynamo_reads, "FEED_MAX_DAYS", 2)  # gaps longer than one call walks
     seen, cursor, calls_made = [], None, 0
     while len(seen) < 3 and calls_made < 20:
-        page = store.feed(after=cursor, limit=2)
+        page = store.ledger.feed(after=cursor, limit=2)
         seen += [t.id for t in page.items]
         cursor, calls_made = page.next_cursor, calls_made + 1
     assert seen == ids
-    idle = store.feed(after=cursor, limit=2)
+    idle = store.ledger.feed(after=cursor, limit=2)
     assert idle.items == [] and idle.next_cursor == cursor
 
 
@@ -676,7 +677,7 @@ def test_an_unreachable_endpoint_is_a_store_error_chained_to_botocore(monkeypatc
     monkeypatch.setattr(dynamo, "_CLIENT_CONFIG", Config(retries={"max_attempts": 1}))
     store = DynamoStore(region="us-east-1", endpoint_url="http://127.0.0.1:9")
     with pytest.raises(StoreError) as err:
-        store.get_user("x")
+        store.users.get_user("x")
     assert type(err.value.__cause__).__module__.startswith("botocore")
     store.close()
 
@@ -728,13 +729,13 @@ def test_staff_see_users_in_order_and_search_by_prefix(bank, store):
         new_customer(bank, name)
     admin, _ = staff.create_staff(bank, email="root@bank.example", full_name="Root",
                                   role=Role.ADMIN.value, actor=Actor(None, "cli", "local"))
-    page = store.list_users(limit=2)
-    rest = store.list_users(limit=2, cursor=page.next_cursor)
+    page = store.users.list_users(limit=2)
+    rest = store.users.list_users(limit=2, cursor=page.next_cursor)
     assert [u.full_name for u in page.items + rest.items] == [
         "Carol Okafor", "Ada Lovelace", "Ada Byron", "Root"] and rest.next_cursor is None
-    assert [u.full_name for u in store.search_users("ada", limit=10)] == [
+    assert [u.full_name for u in store.users.search_users("ada", limit=10)] == [
         "Ada Byron", "Ada Lovelace"]
-    assert [u.full_name for u in store.search_users("ADA L", limit=10)] == ["Ada Lovelace"]
+    assert [u.full_name for u in store.users.search_users("ADA L", limit=10)] == ["Ada Lovelace"]
 
 
 # -- units of work ---------------------------------------------------------------------------
@@ -747,11 +748,11 @@ def test_a_unit_of_more_than_100_writes_is_refused_before_anything_is_written(ba
                          "cli", "local", "", {"n": str(n)}) for n in range(101)]
     with pytest.raises(StoreError), store.unit_of_work() as uow:
         for event in events:
-            store.append_audit(event)
+            store.audit.append_audit(event)
         uow.commit()
-    assert store.audit_log(limit=10).items == []
+    assert store.audit.audit_log(limit=10).items == []
     with store.unit_of_work() as uow:
         for event in events[:100]:
-            store.append_audit(event)
+            store.audit.append_audit(event)
         uow.commit()
-    assert len(store.audit_log(limit=200).items) == 100
+    assert len(store.audit.audit_log(limit=200).items) == 100

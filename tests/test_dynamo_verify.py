@@ -16,8 +16,8 @@ from flaskbank.services import accounts, customers, postings, staff
 from flaskbank.services.audit import Actor
 from flaskbank.services.bank import Bank
 from flaskbank.services.ledger_checks import verify
-from flaskbank.store import dynamo_items as di
 from flaskbank.store.dynamo import DynamoStore
+from flaskbank.store.dynamo import items as di
 
 pytestmark = pytest.mark.parametrize("store_kind", ["dynamodb"])  # conftest's store and bank
 
@@ -119,9 +119,9 @@ def test_a_rename_that_gives_up_leaves_nothing_out_of_step(bank: Bank, store: Dy
             customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
     finally:
         events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="down")
-    names = {store.get_account(i).owner_name for i in (ada.account_id, savings.id)}
-    assert (store.get_user(ada.user_id).full_name, names) == ("Ada Lovelace", {"Ada Lovelace"})
+    names = {store.ledger.get_account(i).owner_name for i in (ada.account_id, savings.id)}
+    assert (store.users.get_user(ada.user_id).full_name, names) == ("Ada Lovelace", {"Ada Lovelace"})
     assert verify(bank).problems == []
     customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
-    names = {store.get_account(i).owner_name for i in (ada.account_id, savings.id)}
+    names = {store.ledger.get_account(i).owner_name for i in (ada.account_id, savings.id)}
     assert names == {"Augusta Ada King"} and verify(bank).problems == []

@@ -145,7 +145,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def transfer(self, data, minor):
         src = self._some(data)
         dst = data.draw(st.sampled_from(sorted(set(self.model) - {src})))
-        number = self.bank.store.get_account(dst).number
+        number = self.bank.store.ledger.get_account(dst).number
         try:
             postings.transfer(self.bank, self.owner[src], src, amount=str(
                 Money.from_minor(minor, "USD")), to_account_number=number)
@@ -160,7 +160,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if not hasattr(self, "bank"):
             return
         for acc, minor in self.model.items():
-            assert self.bank.store.get_account(acc).balance.minor == minor >= 0
+            assert self.bank.store.ledger.get_account(acc).balance.minor == minor >= 0
         assert sum(self.model.values()) == self.deposited - self.withdrawn
         assert verify(self.bank).problems == []
 

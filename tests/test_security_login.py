@@ -51,7 +51,7 @@ def test_five_wrong_passwords_lock_the_api_too(client, app_bank):
     response = token_request(client, ada.email, ada.password)
     assert_problem(response, 429)
     assert 1 <= int(response.headers["Retry-After"]) <= 60
-    assert app_bank.store.tokens_of(ada.user_id) == []
+    assert app_bank.store.sessions.tokens_of(ada.user_id) == []
 
 
 def test_web_and_api_failures_count_together(client, app_bank):
@@ -148,7 +148,7 @@ def test_a_replayed_code_is_refused_by_the_api(client, app_bank):
     assert token_request(client, ada.email, ada.password, code).status_code == 201
     body = assert_problem(token_request(client, ada.email, ada.password, code), 401)
     assert "otp" in body["errors"]
-    assert len(app_bank.store.tokens_of(ada.user_id)) == 1
+    assert len(app_bank.store.sessions.tokens_of(ada.user_id)) == 1
 
 
 @pytest.mark.parametrize("otp", [None, "", "000000", "12345", "abcde-fghjk", "' OR 1=1 --"])
@@ -159,7 +159,7 @@ def test_the_api_asks_for_the_second_factor(client, app_bank, otp):
     body = assert_problem(response, 401)
     assert "otp" in body["errors"]
     assert body["type"].endswith("/second-factor-required")
-    assert app_bank.store.tokens_of(ada.user_id) == []
+    assert app_bank.store.sessions.tokens_of(ada.user_id) == []
 
 
 def test_a_recovery_code_works_once(app, client, app_bank):
@@ -221,7 +221,7 @@ def test_staff_without_two_factor_must_enrol(client, app_bank):
     # and staff cannot turn it off again
     response = client.post("/profile/two-factor/disable", data={"password": GOOD_PASSWORD})
     assert response.status_code == 403
-    assert app_bank.store.get_user(user_id).has_two_factor
+    assert app_bank.store.users.get_user(user_id).has_two_factor
 
 
 def test_logout_is_audited(client, app_bank):

@@ -29,7 +29,7 @@ def test_enrolment_shows_a_qr_code_and_the_key(client, app_bank):
     secret = _secret(page)
     assert len(secret) >= 16
     assert _secret(Page(client.get("/profile/two-factor"))) == secret  # stable on reload
-    assert not app_bank.store.get_user(ada.user_id).has_two_factor
+    assert not app_bank.store.users.get_user(ada.user_id).has_two_factor
 
 
 def test_enrolment_needs_a_matching_code(client, app_bank):
@@ -38,7 +38,7 @@ def test_enrolment_needs_a_matching_code(client, app_bank):
     Page(client.get("/profile/two-factor"))
     page = Page(client.post("/profile/two-factor", data={"code": "000000"}))
     assert page.status == 422 and "does not match" in page.error("code")
-    assert not app_bank.store.get_user(ada.user_id).has_two_factor
+    assert not app_bank.store.users.get_user(ada.user_id).has_two_factor
 
 
 def test_enrolment_then_login_asks_for_the_code(app, client, app_bank):
@@ -49,7 +49,7 @@ def test_enrolment_then_login_asks_for_the_code(app, client, app_bank):
     assert page.status == 200
     codes = [e.text for e in page.find("code")]
     assert len(codes) == 10
-    user = app_bank.store.get_user(ada.user_id)
+    user = app_bank.store.users.get_user(ada.user_id)
     assert user.has_two_factor and all(c not in str(user) for c in codes)
     assert "two_factor_enabled" in audit_actions(app_bank)
     assert "on" in Page(client.get("/profile")).text
@@ -66,10 +66,10 @@ def test_turning_it_off_needs_the_password(client, app_bank):
     assert client.post("/login/code", data={"otp": codes[0]}).status_code == 302
     page = Page(client.post("/profile/two-factor/disable", data={"password": "wrong one!"}))
     assert page.status == 422 and "not your current password" in page.error("password")
-    assert app_bank.store.get_user(ada.user_id).has_two_factor
+    assert app_bank.store.users.get_user(ada.user_id).has_two_factor
     response = client.post("/profile/two-factor/disable", data={"password": ada.password})
     assert response.status_code == 302
-    assert not app_bank.store.get_user(ada.user_id).has_two_factor
+    assert not app_bank.store.users.get_user(ada.user_id).has_two_factor
     assert "two_factor_disabled" in audit_actions(app_bank)
 
 

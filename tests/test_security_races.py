@@ -63,7 +63,7 @@ def test_a_stolen_session_in_flight_does_not_outlive_its_end(store, tmp_path, ho
     racer.append(_end_by(how, app, bank, ada, owner))
     assert stolen.post("/test/in-flight").status_code == 200
     # The request in flight did not write the ended session back...
-    assert bank.store.get_session(hashlib.sha256(copied.encode()).hexdigest()) is None
+    assert bank.store.sessions.get_session(hashlib.sha256(copied.encode()).hexdigest()) is None
     # ...so the copied cookie opens nothing any more.
     response = with_cookie(app, copied).get("/")
     assert response.status_code == 302 and "/login" in response.location
@@ -78,7 +78,7 @@ def test_a_customer_promoted_to_staff_keeps_no_token(client, app_bank):
     freeze = client.post(f"{API}/staff/accounts/{victim.account_id}/freeze",
                          json={"reason": "x"}, headers={"Authorization": f"Bearer {ada.token}"})
     assert freeze.status_code == 401
-    assert app_bank.store.get_account(victim.account_id).is_open
+    assert app_bank.store.ledger.get_account(victim.account_id).is_open
 
 
 def test_the_staff_api_refuses_a_staff_token_without_two_factor(client, app_bank):
@@ -86,16 +86,16 @@ def test_the_staff_api_refuses_a_staff_token_without_two_factor(client, app_bank
     victim = new_customer(app_bank, "Bob Babbage")
     token = secrets.token_urlsafe(32)  # however such a token came to be
     expires = utc_iso(app_bank.clock() + timedelta(hours=1))
-    app_bank.store.add_token(ApiToken(hashlib.sha256(token.encode()).hexdigest(), analyst.id,
+    app_bank.store.sessions.add_token(ApiToken(hashlib.sha256(token.encode()).hexdigest(), analyst.id,
                                       app_bank.now(), expires, stamp=analyst.security_stamp))
     response = client.post(f"{API}/staff/accounts/{victim.account_id}/freeze",
                            json={"reason": "x"}, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
-    assert app_bank.store.get_account(victim.account_id).is_open
+    assert app_bank.store.ledger.get_account(victim.account_id).is_open
 
 
 def _reauth_failures(bank: Any, user_id: str) -> int:
-    return sum(1 for e in bank.store.audit_log(limit=100).items
+    return sum(1 for e in bank.store.audit.audit_log(limit=100).items
                if e.action is AuditAction.REAUTH_FAILED and e.target == user_id)
 
 
@@ -127,13 +127,13 @@ def test_an_email_change_needs_the_password_and_ends_other_tokens(client, app_ba
     alice = customer(client, app_bank)
     other, _ = tokens.issue_token(app_bank, email=alice.email, password=alice.password)
     assert_problem(alice.patch("/me", {"email": "alice.new@example.com"}), 422, "old_password")
-    assert app_bank.store.get_user(alice.user_id).email == alice.email
+    assert app_bank.store.users.get_user(alice.user_id).email == alice.email
     done = alice.patch("/me", {"email": "alice.new@example.com",
                                "old_password": alice.password})
     assert done.status_code == 200 and done.json["email"] == "alice.new@example.com"
     assert tokens.user_for_token(app_bank, other) is None
     assert alice.get("/me").status_code == 401  # this one too: the client signs in again
-    changed = [e for e in app_bank.store.audit_log(limit=50).items
+    changed = [e for e in app_bank.store.audit.audit_log(limit=50).items
                if e.action is AuditAction.EMAIL_CHANGED]
     assert [(e.target, e.details["new"]) for e in changed] == [(alice.user_id,
                                                                 "alice.new@example.com")]
@@ -145,7 +145,7 @@ def test_an_email_change_with_two_factor_needs_the_code(client, app_bank):
     from flaskbank.services import two_factor
 
     alice = customer(client, app_bank)
-    user = app_bank.store.get_user(alice.user_id)
+    user = app_bank.store.users.get_user(alice.user_id)
     secret = two_factor.new_secret()
     two_factor.confirm(app_bank, user, secret, pyotp.TOTP(secret).now(), "")
     body = {"email": "alice.new@example.com", "old_password": alice.password}
@@ -155,7 +155,7 @@ def test_an_email_change_with_two_factor_needs_the_code(client, app_bank):
     api = type(alice)(client, app_bank, token, alice.user_id, alice.email, alice.password,
                       alice.account_id, alice.account_number)
     assert_problem(api.patch("/me", body), 401, "otp")
-    assert app_bank.store.get_user(alice.user_id).email == alice.email
+    assert app_bank.store.users.get_user(alice.user_id).email == alice.email
 
 
 def test_the_web_profile_needs_the_password_for_a_new_email(app, app_bank):
@@ -165,7 +165,7 @@ def test_the_web_profile_needs_the_password_for_a_new_email(app, app_bank):
     refused = browser.post("/profile", data={"full_name": "Ada Lovelace",
                                              "email": "countess@example.com"})
     assert refused.status_code == 422
-    assert app_bank.store.get_user(ada.user_id).email == ada.email
+    assert app_bank.store.users.get_user(ada.user_id).email == ada.email
     done = browser.post("/profile", data={"full_name": "Ada Lovelace",
                                           "email": "countess@example.com",
                                           "old_password": ada.password})

@@ -61,7 +61,7 @@ def test_a_stale_csrf_token_is_refused(csrf_app):
     profile = client.post("/profile", data={"full_name": "Mallory", "email": ada.email,
                                             "csrf_token": stale})
     assert profile.status_code == 400
-    assert bank.store.get_user(ada.user_id).full_name == "Ada Lovelace"
+    assert bank.store.users.get_user(ada.user_id).full_name == "Ada Lovelace"
     assert balance(bank, ada) == "40.00"
 
 
@@ -167,13 +167,13 @@ def test_api_tokens_are_rate_limited_with_a_problem(limited):
     response = client.post(f"{API}/tokens", json=body)
     assert_problem(response, 429)
     assert response.mimetype == PROBLEM and int(response.headers["Retry-After"]) >= 1
-    assert len(bank.store.tokens_of(ada.user_id)) == 2
+    assert len(bank.store.sessions.tokens_of(ada.user_id)) == 2
 
 
 def test_registration_is_rate_limited_across_web_and_api(limited):
     bank = limited.extensions["flaskbank"]
     client = limited.test_client()
-    users = bank.store.count_users()
+    users = bank.store.users.count_users()
     assert client.post("/register", data={"email": "a1@example.com", "full_name": "A One",
                                           "password": "a long enough password"}
                        ).status_code == 302
@@ -186,7 +186,7 @@ def test_registration_is_rate_limited_across_web_and_api(limited):
     assert client.post("/register", data={"email": "a4@example.com", "full_name": "A Four",
                                           "password": "a long enough password"}
                        ).status_code == 429
-    assert bank.store.count_users() == users + 2
+    assert bank.store.users.count_users() == users + 2
 
 
 def test_money_movement_is_rate_limited_per_user(limited):
@@ -254,14 +254,14 @@ INJECTIONS = ["' OR 1=1 --", '"; DROP TABLE users; --', "%", "_", "\\", "%' OR '
 def test_sql_shaped_input_in_every_web_field_changes_nothing(client, app_bank, text):
     ada = new_customer(app_bank, deposit="25.00")
     bob = new_customer(app_bank, "Bob Builder", deposit="5.00")
-    users = app_bank.store.count_users()
+    users = app_bank.store.users.count_users()
     answers = [log_in(client, text, text).status_code,
                log_in(client, text, ada.password).status_code,
                client.post("/register", data={"email": text, "full_name": "X Y",
                                               "password": "a long enough password"}
                            ).status_code]
     assert answers == [401, 401, 422]
-    assert app_bank.store.count_users() == users
+    assert app_bank.store.users.count_users() == users
     sign_in(client, ada)
     token = Page(client.get("/transfer")).value("token")
     for recipient in ({"to_email": text}, {"to_account_number": text}):
@@ -278,16 +278,16 @@ def test_sql_shaped_input_in_every_web_field_changes_nothing(client, app_bank, t
     assert text in Page(client.get(f"/accounts/{ada.account_id}/history")).text
     response = client.post("/profile", data={"full_name": text, "email": ada.email})
     assert response.status_code in (302, 422)
-    assert app_bank.store.get_user(bob.user_id).full_name == "Bob Builder"
-    assert app_bank.store.count_users() == users
-    assert app_bank.store.find_user_by_email("%") is None
+    assert app_bank.store.users.get_user(bob.user_id).full_name == "Bob Builder"
+    assert app_bank.store.users.count_users() == users
+    assert app_bank.store.users.find_user_by_email("%") is None
 
 
 @pytest.mark.parametrize("text", INJECTIONS)
 def test_sql_shaped_input_in_every_api_field_changes_nothing(client, app_bank, text):
     alice = customer(client, app_bank, deposit="25.00")
     bob = customer(client, app_bank, "Bob Builder", deposit="5.00")
-    users = app_bank.store.count_users()
+    users = app_bank.store.users.count_users()
     assert_problem(client.post(f"{API}/users", json={"email": text, "full_name": text,
                                                      "password": "a long enough password"}),
                    422)
@@ -303,7 +303,7 @@ def test_sql_shaped_input_in_every_api_field_changes_nothing(client, app_bank, t
     assert posted.status_code == 201 and posted.json["memo"] == text
     assert alice.patch("/me", {"full_name": text}).status_code in (200, 422)
     assert (alice.balance(), bob.balance()) == ("26.00", "5.00")
-    assert app_bank.store.count_users() == users
+    assert app_bank.store.users.count_users() == users
     assert alice.get("/me").json["email"] == alice.email
 
 
@@ -319,11 +319,11 @@ def test_an_oversized_form_is_a_413_and_posts_nothing(client, app_bank):
     response = client.post(f"/accounts/{ada.account_id}/deposit",
                            data={"amount": "1.00", "memo": BIG, "token": token})
     assert response.status_code == 413
-    users = app_bank.store.count_users()
+    users = app_bank.store.users.count_users()
     assert client.post("/register", data={"email": "big@example.com", "full_name": BIG,
                                           "password": "a long enough password"}
                        ).status_code == 413
-    assert (balance(app_bank, ada), app_bank.store.count_users()) == ("10.00", users)
+    assert (balance(app_bank, ada), app_bank.store.users.count_users()) == ("10.00", users)
 
 
 def test_an_oversized_api_body_is_a_413_problem(client, app_bank):

@@ -26,8 +26,8 @@ def test_the_cookie_holds_an_opaque_id_and_the_store_only_its_hash(client, app_b
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
     sid = session_cookie(client)
     assert sid and ada.user_id not in sid and "." not in sid  # not a signed payload
-    assert app_bank.store.get_session(sid) is None
-    stored = app_bank.store.get_session(sessions.hash_id(sid))
+    assert app_bank.store.sessions.get_session(sid) is None
+    stored = app_bank.store.sessions.get_session(sessions.hash_id(sid))
     assert stored is not None and stored.user_id == ada.user_id
 
 
@@ -45,7 +45,7 @@ def test_a_cookie_reused_after_logout_is_refused(app, client, app_bank):
     stolen = session_cookie(client)
     assert stolen and signed_in_page(with_cookie(app, stolen))
     assert client.post("/logout").status_code == 302
-    assert app_bank.store.get_session(sessions.hash_id(stolen)) is None  # gone at once
+    assert app_bank.store.sessions.get_session(sessions.hash_id(stolen)) is None  # gone at once
     thief = with_cookie(app, stolen)
     assert thief.get("/").status_code == 302
     response = thief.post(f"/accounts/{ada.account_id}/withdraw",
@@ -66,7 +66,7 @@ def test_a_session_ends_after_the_idle_timeout(client, app_bank):
     advance(app_bank, minutes=15, seconds=1)
     response = client.get("/")
     assert response.status_code == 302 and response.location.startswith("/login")
-    assert app_bank.store.get_session(sessions.hash_id(sid)) is None
+    assert app_bank.store.sessions.get_session(sessions.hash_id(sid)) is None
 
 
 def test_a_busy_session_still_ends_at_its_absolute_lifetime(client, app_bank):
@@ -96,13 +96,13 @@ def test_last_seen_is_written_at_most_once_a_minute(client, app_bank):
     log_in(client, ada.email, ada.password)
     client.get("/")  # the first page stores the new session's CSRF token
     key = sessions.hash_id(session_cookie(client))
-    first = app_bank.store.get_session(key).last_seen_at
+    first = app_bank.store.sessions.get_session(key).last_seen_at
     advance(app_bank, seconds=20)
     client.get("/")
-    assert app_bank.store.get_session(key).last_seen_at == first
+    assert app_bank.store.sessions.get_session(key).last_seen_at == first
     advance(app_bank, seconds=50)
     client.get("/")
-    assert app_bank.store.get_session(key).last_seen_at > first
+    assert app_bank.store.sessions.get_session(key).last_seen_at > first
 
 
 def test_login_issues_a_new_session_id(store, tmp_path):
@@ -121,7 +121,7 @@ def test_login_issues_a_new_session_id(store, tmp_path):
     assert session_cookie(victim) != planted
     assert signed_in_page(victim)
     assert not signed_in_page(attacker)
-    assert app_bank.store.get_session(sessions.hash_id(planted)) is None
+    assert app_bank.store.sessions.get_session(sessions.hash_id(planted)) is None
 
 
 def test_logging_in_again_also_issues_a_new_id(client, app_bank):

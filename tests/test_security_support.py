@@ -62,7 +62,7 @@ def advance(bank: Bank, **delta: float) -> None:
 
 def enrol(bank: Bank, user_id: str) -> tuple[str, list[str]]:
     """Turn on 2FA for a user through the service: (secret, recovery codes)."""
-    user = bank.store.get_user(user_id)
+    user = bank.store.users.get_user(user_id)
     assert user is not None
     secret = two_factor.new_secret()
     codes = two_factor.confirm(bank, user, secret, pyotp.TOTP(secret).at(bank.clock()), "t")
@@ -82,7 +82,7 @@ def make_staff(bank: Bank, role: Role = Role.FRAUD_ANALYST) -> tuple[str, str, s
 
 
 def audit_actions(bank: Bank) -> list[str]:
-    return [e.action.value for e in bank.store.audit_log(limit=200).items]
+    return [e.action.value for e in bank.store.audit.audit_log(limit=200).items]
 
 
 def customer_with(bank: Bank, name: str = "Ada Lovelace", deposit: str = "100.00") -> Customer:

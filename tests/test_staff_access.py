@@ -68,14 +68,14 @@ def _send(client, method, path, data):
 
 
 def _unchanged(bank, target, audit_before):
-    account = bank.store.get_account(target.account_id)
-    user = bank.store.get_user(target.user_id)
+    account = bank.store.ledger.get_account(target.account_id)
+    user = bank.store.users.get_user(target.user_id)
     assert account.status is AccountStatus.OPEN and user.role is Role.CUSTOMER
-    assert bank.store.find_user_by_email("mallory@bank.example") is None
+    assert bank.store.users.find_user_by_email("mallory@bank.example") is None
     staff_actions = {"account_frozen", "account_unfrozen", "staff_created", "role_changed",
                      "sessions_revoked", "login_unlocked", "customer_viewed",
                      "customer_searched"}
-    items = bank.store.audit_log(limit=500).items  # newest first
+    items = bank.store.audit.audit_log(limit=500).items  # newest first
     new = items[: len(items) - audit_before]
     assert [e.action.value for e in new if e.action.value in staff_actions] == []
 
@@ -92,7 +92,7 @@ def test_every_staff_route_is_guarded_and_listed_here(app):
 
 def test_anonymous_people_are_sent_to_log_in(app, app_bank, target):
     client = app.test_client()
-    before = len(app_bank.store.audit_log(limit=500).items)
+    before = len(app_bank.store.audit.audit_log(limit=500).items)
     for method, path, _, data in _requests(target):
         response = _send(client, method, path, data)
         assert response.status_code == 302, (method, path)
@@ -102,7 +102,7 @@ def test_anonymous_people_are_sent_to_log_in(app, app_bank, target):
 
 def test_a_customer_gets_404_for_every_staff_page_and_changes_nothing(app, app_bank, target):
     _, client = customer_signed_in(app, app_bank, "Eve Customer")
-    before = len(app_bank.store.audit_log(limit=500).items)
+    before = len(app_bank.store.audit.audit_log(limit=500).items)
     for method, path, _, data in _requests(target):
         response = _send(client, method, path, data)
         assert response.status_code == 404, (method, path)
@@ -121,7 +121,7 @@ def test_the_customers_own_target_page_cannot_be_reached_by_guessing(app, app_ba
 def test_staff_get_403_for_what_their_role_lacks_and_change_nothing(app, app_bank, target,
                                                                      role):
     _, client = staff_client(app, app_bank, role)
-    before = len(app_bank.store.audit_log(limit=500).items)
+    before = len(app_bank.store.audit.audit_log(limit=500).items)
     refused = [(m, p, d) for m, p, perm, d in _requests(target)
                if perm is not None and not allows(role, perm)]
     for method, path, data in refused:
@@ -168,7 +168,7 @@ def test_a_service_refusal_is_a_403_page_too(app, app_bank, target, monkeypatch)
         f"/staff/customers/{target.user_id}/accounts/{target.account_id}/freeze",
         data={"reason": "x"})
     assert response.status_code == 403
-    assert app_bank.store.get_account(target.account_id).status is AccountStatus.OPEN
+    assert app_bank.store.ledger.get_account(target.account_id).status is AccountStatus.OPEN
 
 
 
@@ -182,7 +182,7 @@ def test_staff_land_on_the_staff_area_after_both_login_steps(app, app_bank):
         app_bank, email="cora@bank.example", full_name="Cora Compliance",
         role="compliance_officer", actor=CLI)
     secret = pyotp.random_base32()
-    app_bank.store.update_user(user.id, version=user.version, changes={
+    app_bank.store.users.update_user(user.id, version=user.version, changes={
         "must_change_password": False, "totp_secret": secret})
     client = app.test_client()
     step = client.post("/login", data={"email": user.email, "password": password})

@@ -84,7 +84,7 @@ def test_a_customers_token_gets_what_an_unknown_path_gets(client, app_bank, ada)
         response = send(customer, method, path, body)
         assert response.status_code == 404, path
         assert response.json == unknown.json
-    assert app_bank.store.get_account(ada.account_id).status is AccountStatus.OPEN
+    assert app_bank.store.ledger.get_account(ada.account_id).status is AccountStatus.OPEN
 
 
 @pytest.mark.parametrize("role, refused", [
@@ -103,7 +103,7 @@ def test_staff_roles_get_403_for_what_they_lack(client, app_bank, ada, role, ref
             assert response.json["detail"] == "your role does not allow this"
         else:
             assert response.status_code == 200, (path, response.json)
-    status = app_bank.store.get_account(ada.account_id).status
+    status = app_bank.store.ledger.get_account(ada.account_id).status
     assert status is AccountStatus.OPEN  # frozen and unfrozen again, or never touched
 
 
@@ -143,7 +143,7 @@ def test_a_freeze_without_a_fitting_reason_changes_nothing(client, app_bank, ada
     response = c.post(f"/accounts/{ada.account_id}/freeze", body)
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
-    assert app_bank.store.get_account(ada.account_id).status is AccountStatus.OPEN
+    assert app_bank.store.ledger.get_account(ada.account_id).status is AccountStatus.OPEN
 
 
 def test_a_freeze_needs_a_json_body_and_a_real_account(client, app_bank, ada):

@@ -37,12 +37,12 @@ def test_create_staff_prints_a_one_time_password_that_must_be_changed(store, tmp
     assert result.exit_code == 0, result.output
     password = one_time_password(result.output)
     assert len(password) >= 12 and "changed at the first login" in result.output
-    user = store.find_user_by_email("nina@bank.example")
+    user = store.users.find_user_by_email("nina@bank.example")
     assert user.role is Role(role) and user.full_name == "Nina Simone"
     assert user.must_change_password and user.totp_secret is None
     assert ScryptHasher().verify(user.password_hash, password)
     assert password not in user.password_hash
-    [line] = store.audit_log(limit=10).items
+    [line] = store.audit.audit_log(limit=10).items
     assert (line.action.value, line.actor_id, line.actor_email, line.target) == (
         "staff_created", None, "cli", user.id)
     assert line.details == {"email": user.email, "role": role}
@@ -52,7 +52,7 @@ def test_the_one_time_password_opens_nothing_until_changed(store, tmp_path, app)
     result = create_staff(store, tmp_path, "--email", "ann@bank.example", "--name", "Ann",
                           "--role", "admin")
     password = one_time_password(result.output)
-    user = store.find_user_by_email("ann@bank.example")
+    user = store.users.find_user_by_email("ann@bank.example")
     bank = Bank(store, ScryptHasher())
     with pytest.raises(PasswordChangeRequired):
         tokens.issue_token(bank, email=user.email, password=password)
@@ -66,7 +66,7 @@ def test_only_staff_roles_are_accepted(store, tmp_path, role):
     result = create_staff(store, tmp_path, "--email", "x@bank.example", "--name", "X",
                           "--role", role)
     assert result.exit_code == 2 and "Invalid value for '--role'" in result.output
-    assert store.find_user_by_email("x@bank.example") is None
+    assert store.users.find_user_by_email("x@bank.example") is None
 
 
 @pytest.mark.parametrize("args, message", [
@@ -85,7 +85,7 @@ def test_an_email_in_use_is_refused(store, tmp_path):
     again = create_staff(store, tmp_path, "--email", "X@bank.example", "--name", "Y",
                          "--role", "fraud_analyst")
     assert again.exit_code == 1 and "One-time password" not in again.output
-    assert store.find_user_by_email("x@bank.example").role is Role.ADMIN
+    assert store.users.find_user_by_email("x@bank.example").role is Role.ADMIN
 
 
 def test_every_option_is_required(store, tmp_path):

@@ -103,7 +103,7 @@ def test_injection_shaped_search_text_matches_nothing_and_is_shown_as_text(
     assert page.rows() == []
     assert f"Nobody matches “{query}”" in page.text
     assert not page.find("script") and not page.find("img")
-    assert app_bank.store.count_users() >= 3  # nothing was dropped
+    assert app_bank.store.users.count_users() >= 3  # nothing was dropped
 
 
 def test_a_name_with_markup_is_shown_as_text(app_bank, analyst):

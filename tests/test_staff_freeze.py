@@ -38,7 +38,7 @@ def freeze_path(who, action="freeze"):
 
 
 def account(bank, who):
-    return bank.store.get_account(who.account_id)
+    return bank.store.ledger.get_account(who.account_id)
 
 
 def frozen_lines(bank):

@@ -109,14 +109,14 @@ def test_every_form_that_posts_carries_a_csrf_token(csrf_app, app_bank):
 def test_a_post_without_a_valid_csrf_token_changes_nothing(csrf_app, app_bank, path, data):
     ada, _ = customer_signed_in(csrf_app, app_bank)
     _, client = staff_client(csrf_app, app_bank, Role.ADMIN)
-    before = len(app_bank.store.audit_log(limit=500).items)
+    before = len(app_bank.store.audit.audit_log(limit=500).items)
     target = path.format(uid=ada.user_id, aid=ada.account_id)
     with csrf_app.test_request_context():
         stale = generate_csrf()  # made for another session
     for token in (None, stale):
         body = dict(data, **({"csrf_token": token} if token else {}))
         assert client.post(target, data=body).status_code == 400, (target, token)
-    assert len(app_bank.store.audit_log(limit=500).items) == before
-    assert app_bank.store.get_user(ada.user_id).role is Role.CUSTOMER
-    assert app_bank.store.get_account(ada.account_id).is_open
-    assert app_bank.store.find_user_by_email("evil@bank.example") is None
+    assert len(app_bank.store.audit.audit_log(limit=500).items) == before
+    assert app_bank.store.users.get_user(ada.user_id).role is Role.CUSTOMER
+    assert app_bank.store.ledger.get_account(ada.account_id).is_open
+    assert app_bank.store.users.find_user_by_email("evil@bank.example") is None

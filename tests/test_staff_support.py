@@ -59,7 +59,7 @@ def make_staff(bank: Bank, role: Role | str, *, name: str | None = None,
 
 def enrolled(bank: Bank, user: User) -> User:
     """The staff user past the first login: own password, two-factor on."""
-    return bank.store.update_user(user.id, version=user.version, changes={
+    return bank.store.users.update_user(user.id, version=user.version, changes={
         "must_change_password": False, "totp_secret": pyotp.random_base32(),
         "totp_last_step": 0, "recovery_codes": ()})
 
@@ -100,4 +100,4 @@ def customer_signed_in(app: Any, bank: Bank, name: str = "Ada Lovelace",
 
 
 def audit_lines(bank: Bank, limit: int = 100) -> list[Any]:
-    return bank.store.audit_log(limit=limit).items
+    return bank.store.audit.audit_log(limit=limit).items

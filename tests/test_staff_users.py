@@ -75,7 +75,7 @@ def test_an_admin_creates_staff_and_sees_the_password_once(app_bank, admin):
     page = Page(response)
     assert page.status == 201 and response.headers["Cache-Control"] == "no-store"
     password = page.by_id("one-time-password").text
-    created = app_bank.store.find_user_by_email("nina@bank.example")
+    created = app_bank.store.users.find_user_by_email("nina@bank.example")
     assert created.role is Role.FRAUD_ANALYST and created.full_name == "Nina Analyst"
     assert created.must_change_password
     assert app_bank.passwords.verify(created.password_hash, password)
@@ -99,7 +99,7 @@ def test_a_bad_new_staff_user_is_refused_on_the_form(app_bank, admin, data, fiel
     page = Page(client.post("/staff/users/new", data=data))
     assert page.status == 422 and message in page.error(field)
     assert page.value("email") == data["email"]
-    assert app_bank.store.find_user_by_email("x@bank.example") is None
+    assert app_bank.store.users.find_user_by_email("x@bank.example") is None
 
 
 def test_a_taken_email_is_refused(app_bank, admin):
@@ -120,7 +120,7 @@ def test_an_admin_changes_a_role_and_the_new_role_applies_at_once(app, app_bank,
     response = client.post(f"/staff/users/{analyst.id}/role",
                            data={"role": "compliance_officer"})
     assert response.status_code == 302
-    assert app_bank.store.get_user(analyst.id).role is Role.COMPLIANCE_OFFICER
+    assert app_bank.store.users.get_user(analyst.id).role is Role.COMPLIANCE_OFFICER
     line = last_line(app_bank, "role_changed")
     assert (line.actor_email, line.target, line.details) == (
         me.email, analyst.id, {"old": "fraud_analyst", "new": "compliance_officer"})
@@ -141,7 +141,7 @@ def test_an_admin_cannot_change_their_own_role(app_bank, admin):
     me, client = admin
     page = Page(client.post(f"/staff/users/{me.id}/role", data={"role": "customer"}))
     assert page.status == 422 and "your own role" in page.error("role")
-    assert app_bank.store.get_user(me.id).role is Role.ADMIN
+    assert app_bank.store.users.get_user(me.id).role is Role.ADMIN
 
 
 def test_an_unknown_role_or_user_is_refused(app_bank, admin):
@@ -179,8 +179,8 @@ def test_revoking_a_nobody_is_a_404(admin):
 
 def lock(bank, email):
     for _ in range(5):
-        bank.store.record_login_failure(email)
-    bank.store.lock_login(email, utc_iso(bank.clock() + timedelta(hours=1)))
+        bank.store.sessions.record_login_failure(email)
+    bank.store.sessions.lock_login(email, utc_iso(bank.clock() + timedelta(hours=1)))
 
 
 def test_an_admin_unlocks_a_locked_login(app_bank, admin):
@@ -195,7 +195,7 @@ def test_an_admin_unlocks_a_locked_login(app_bank, admin):
     assert form.value("email") == ada.email
     response = client.post("/staff/logins/unlock", data={"email": f"  {ada.email.upper()} "})
     assert response.status_code == 302
-    assert app_bank.store.login_throttle(ada.email) == LoginThrottle()
+    assert app_bank.store.sessions.login_throttle(ada.email) == LoginThrottle()
     assert authentication.check_password(app_bank, email=ada.email, password=ada.password,
                                          ip="x").id == ada.user_id
     line = last_line(app_bank, "login_unlocked")

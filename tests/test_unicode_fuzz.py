@@ -84,8 +84,8 @@ class World:
     def reset(self) -> None:
         self.unlock()
         for account in (self.ada.account_id, self.bob.account_id):
-            self.bank.store.set_account_status(account, AccountStatus.OPEN, "")
-        user = self.bank.store.get_user(self.ada.user_id)
+            self.bank.store.ledger.set_account_status(account, AccountStatus.OPEN, "")
+        user = self.bank.store.users.get_user(self.ada.user_id)
         self.ada.email = user.email  # a profile edit may have changed it
         self.ada_token, _ = tokens.issue_token(self.bank, email=user.email,
                                                password=self.ada.password)
@@ -93,7 +93,7 @@ class World:
     def unlock(self) -> None:
         """No login is locked, so the paths past the lock stay reachable."""
         for who in (self.ada, self.bob, self.carol):
-            self.bank.store.clear_login_failures(who.email)
+            self.bank.store.sessions.clear_login_failures(who.email)
 
     def valid(self, login: Customer) -> dict[str, st.SearchStrategy[str]]:
         """Per field (and path segment), a valid value; read when drawn, since an earlier

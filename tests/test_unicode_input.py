@@ -189,4 +189,4 @@ def test_web_enrolment_code_in_other_digits_is_refused(client, app_bank):
     for code in _other_digits(totp(secret, app_bank)):
         page = Page(client.post("/profile/two-factor", data={"code": code}))
         assert page.status == 422 and "does not match" in page.error("code")
-    assert not app_bank.store.get_user(ada.user_id).has_two_factor
+    assert not app_bank.store.users.get_user(ada.user_id).has_two_factor

@@ -39,7 +39,7 @@ def test_register_signs_the_customer_in(client, app_bank):
     assert page.status == 200
     assert "Hello, Grace Hopper" in page.text
     assert any("Welcome, Grace Hopper" in f for f in page.flashes)
-    user = app_bank.store.find_user_by_email("grace@example.com")
+    user = app_bank.store.users.find_user_by_email("grace@example.com")
     assert user is not None and user.full_name == "Grace Hopper"
     assert user.password_hash != GOOD["password"]
 
@@ -61,7 +61,7 @@ def test_register_signs_the_customer_in(client, app_bank):
 def test_register_refusals_keep_what_was_typed(client, app_bank, changes, field, message):
     customers.register(app_bank, email="taken@example.com", full_name="First Comer",
                        password="first comer's password")
-    before = app_bank.store.count_users()
+    before = app_bank.store.users.count_users()
     page = Page(client.post("/register", data={**GOOD, **changes}))
     assert page.status == 422
     assert message in page.error(field)
@@ -71,7 +71,7 @@ def test_register_refusals_keep_what_was_typed(client, app_bank, changes, field,
     for name in ("email", "full_name"):
         assert page.value(name) == {**GOOD, **changes}[name]
     assert page.value("password") == ""
-    assert app_bank.store.count_users() == before
+    assert app_bank.store.users.count_users() == before
 
 
 def test_login_and_logout(client, app_bank):

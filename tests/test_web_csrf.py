@@ -51,7 +51,7 @@ def test_a_post_without_a_good_token_is_refused(csrf_app, csrf_bank, token):
     assert "Bad request" in text
     assert ("The form expired or was not sent from this site; reload the page and try again"
             in text)
-    assert csrf_bank.store.find_user_by_email("grace@example.com") is None
+    assert csrf_bank.store.users.find_user_by_email("grace@example.com") is None
 
 
 def test_a_post_with_the_rendered_token_works(csrf_app, csrf_bank):
@@ -59,7 +59,7 @@ def test_a_post_with_the_rendered_token_works(csrf_app, csrf_bank):
     token = _csrf(client, "/register")
     response = client.post("/register", data={**REGISTRATION, "csrf_token": token})
     assert response.status_code == 302
-    assert csrf_bank.store.find_user_by_email("grace@example.com") is not None
+    assert csrf_bank.store.users.find_user_by_email("grace@example.com") is not None
 
 
 def test_a_token_from_another_session_is_refused(csrf_app, csrf_bank):
@@ -68,7 +68,7 @@ def test_a_token_from_another_session_is_refused(csrf_app, csrf_bank):
     _csrf(victim, "/register")
     response = victim.post("/register", data={**REGISTRATION, "csrf_token": stolen})
     assert response.status_code == 400
-    assert csrf_bank.store.find_user_by_email("grace@example.com") is None
+    assert csrf_bank.store.users.find_user_by_email("grace@example.com") is None
 
 
 def test_money_moves_only_with_the_token(csrf_app, csrf_bank):

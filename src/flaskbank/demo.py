@@ -21,7 +21,7 @@ MONTHS = 4
 def load_demo(bank: Bank, *, now: datetime | None = None, seed: int = 7) -> list[str]:
     """Create the demo customers unless the store already has users; returns their emails."""
     emails = [p[0] for p in PEOPLE]
-    if bank.store.count_users() > 0:
+    if bank.store.users.count_users() > 0:
         return emails
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     end = now or datetime.now(UTC)
@@ -64,6 +64,6 @@ def load_demo(bank: Bank, *, now: datetime | None = None, seed: int = 7) -> list
 
 def _spend(bank: Bank, user_id: str, account_id: str, amount: str, memo: str) -> None:
     """Withdraw only what the account holds: demo customers do not bounce payments."""
-    account = bank.store.get_account(account_id)
+    account = bank.store.ledger.get_account(account_id)
     if account is not None and account.balance.amount >= D(amount):
         postings.withdraw(bank, user_id, account_id, amount=amount, memo=memo)

@@ -31,7 +31,7 @@ THREADS, PER_THREAD, PROCESSES, PER_PROCESS = 6, 25, 3, 25
 def every_entry(bank, account_id: str) -> list[str]:
     ids, cursor = [], None
     while True:
-        page = bank.store.history(account_id, limit=100, cursor=cursor)
+        page = bank.store.ledger.history(account_id, limit=100, cursor=cursor)
         ids += [e.transaction_id for e in page.items]
         if page.next_cursor is None:
             return ids
@@ -86,7 +86,7 @@ def test_random_transfers_from_threads_and_processes_conserve_money(bank):
     assert failures == []
     assert len(acknowledged) > (THREADS * PER_THREAD) // 2  # most transfers went through
 
-    balances = [bank.store.get_account(p.account_id).balance.amount for p in people]
+    balances = [bank.store.ledger.get_account(p.account_id).balance.amount for p in people]
     assert sum(balances) == Decimal("2000.00")
     assert min(balances) >= 0
     seen = Counter(tid for p in people for tid in every_entry(bank, p.account_id))

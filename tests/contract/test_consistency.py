@@ -48,7 +48,7 @@ def test_a_rename_racing_a_password_change_keeps_the_new_password(bank):
     new = "a fresh and unguessable phrase"
     change = lambda: customers.change_password(bank, ada.user_id, old_password=ada.password,  # noqa: E731
                                                new_password=new)
-    with after_first(bank.store, "get_user", change):
+    with after_first(bank.store.users, "get_user", change):
         customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
     assert customers.authenticate(bank, email=ada.email, password=new).full_name == \
         "Augusta Ada King"
@@ -60,11 +60,11 @@ def test_a_profile_edit_racing_a_demotion_keeps_the_demotion(bank):
     admin = make_staff(bank, Role.ADMIN)
     analyst = make_staff(bank, Role.FRAUD_ANALYST)
     demote = lambda: staff.change_role(bank, admin, analyst.id, "customer", CLI)  # noqa: E731
-    with after_first(bank.store, "get_user", demote):
+    with after_first(bank.store.users, "get_user", demote):
         customers.update_profile(bank, analyst.id, full_name="Fran Analyst-Smith")
-    after = bank.store.get_user(analyst.id)
+    after = bank.store.users.get_user(analyst.id)
     assert (after.role, after.full_name) == (Role.CUSTOMER, "Fran Analyst-Smith")
-    changes = [e for e in bank.store.audit_log(limit=50).items
+    changes = [e for e in bank.store.audit.audit_log(limit=50).items
                if e.action is AuditAction.ROLE_CHANGED]
     assert [(e.target, e.details["new"]) for e in changes] == [(analyst.id, "customer")]
 
@@ -73,11 +73,11 @@ def test_a_write_from_a_stale_read_is_refused_not_applied(bank):
     from flaskbank.domain.errors import StaleRecord
 
     ada = new_customer(bank)
-    before = bank.store.get_user(ada.user_id)
+    before = bank.store.users.get_user(ada.user_id)
     customers.update_profile(bank, ada.user_id, full_name="Ada King")
     with pytest.raises(StaleRecord):
-        bank.store.update_user(ada.user_id, version=before.version, changes={"role": Role.ADMIN})
-    after = bank.store.get_user(ada.user_id)
+        bank.store.users.update_user(ada.user_id, version=before.version, changes={"role": Role.ADMIN})
+    after = bank.store.users.get_user(ada.user_id)
     assert (after.role, after.full_name, after.version) == (Role.CUSTOMER, "Ada King",
                                                             before.version + 1)
 
@@ -87,28 +87,28 @@ def test_a_write_from_a_stale_read_is_refused_not_applied(bank):
 def test_a_unit_left_without_commit_writes_nothing(bank):
     ada = new_customer(bank)
     with bank.store.unit_of_work():
-        bank.store.set_account_status(ada.account_id, AccountStatus.FROZEN, "test")
+        bank.store.ledger.set_account_status(ada.account_id, AccountStatus.FROZEN, "test")
         record(bank, Actor(None, "cli", IP), AuditAction.ACCOUNT_FROZEN, "x")
-    assert bank.store.get_account(ada.account_id).status is AccountStatus.OPEN
-    assert bank.store.audit_log(limit=10).items == []
+    assert bank.store.ledger.get_account(ada.account_id).status is AccountStatus.OPEN
+    assert bank.store.audit.audit_log(limit=10).items == []
 
 
 def test_a_freeze_whose_audit_entry_fails_is_not_applied(bank, monkeypatch):
     ada = new_customer(bank)
     analyst = make_staff(bank, Role.FRAUD_ANALYST)
-    real = bank.store.append_audit
+    real = bank.store.audit.append_audit
 
     def failing(event: Any) -> None:
         real(event)
         raise StoreError("the audit log is unavailable")
 
-    monkeypatch.setattr(bank.store, "append_audit", failing)
+    monkeypatch.setattr(bank.store.audit, "append_audit", failing)
     with pytest.raises(StoreError):
         staff.set_frozen(bank, analyst, ada.account_id, frozen=True, reason="fraud",
                          actor=Actor.of(analyst, IP))
     monkeypatch.undo()
-    assert bank.store.get_account(ada.account_id).status is AccountStatus.OPEN
-    assert [e.action for e in bank.store.audit_log(limit=10).items
+    assert bank.store.ledger.get_account(ada.account_id).status is AccountStatus.OPEN
+    assert [e.action for e in bank.store.audit.audit_log(limit=10).items
             if e.action is AuditAction.ACCOUNT_FROZEN] == []
 
 
@@ -118,12 +118,12 @@ def test_a_role_change_whose_audit_entry_fails_keeps_role_and_sessions(bank, mon
     admin = make_staff(bank, Role.ADMIN)
     ada = new_customer(bank)
     token, _ = tokens.issue_token(bank, email=ada.email, password=ada.password)
-    monkeypatch.setattr(bank.store, "append_audit", lambda event: (_ for _ in ()).throw(
+    monkeypatch.setattr(bank.store.audit, "append_audit", lambda event: (_ for _ in ()).throw(
         StoreError("the audit log is unavailable")))
     with pytest.raises(StoreError):
         staff.change_role(bank, admin, ada.user_id, "fraud_analyst", CLI)
     monkeypatch.undo()
-    assert bank.store.get_user(ada.user_id).role is Role.CUSTOMER
+    assert bank.store.users.get_user(ada.user_id).role is Role.CUSTOMER
     assert tokens.user_for_token(bank, token) is not None
 
 
@@ -133,7 +133,7 @@ def test_a_role_change_whose_audit_entry_fails_keeps_role_and_sessions(bank, mon
 def test_a_transfer_by_number_into_a_blocked_account_is_refused(bank, status):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
-    bank.store.set_account_status(bob.account_id, status, "held")
+    bank.store.ledger.set_account_status(bob.account_id, status, "held")
     with pytest.raises(AccountNotOpen):
         postings.transfer(bank, ada.user_id, ada.account_id, amount="10",
                           to_account_number=bob.account_number)
@@ -143,9 +143,9 @@ def test_a_transfer_by_number_into_a_blocked_account_is_refused(bank, status):
 def test_a_recipient_frozen_after_the_read_is_refused_at_commit(bank):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
-    freeze = lambda: bank.store.set_account_status(bob.account_id, AccountStatus.FROZEN,  # noqa: E731
+    freeze = lambda: bank.store.ledger.set_account_status(bob.account_id, AccountStatus.FROZEN,  # noqa: E731
                                                    "fraud review")
-    with after_first(bank.store, "read_for_posting", freeze), pytest.raises(AccountNotOpen):
+    with after_first(bank.store.ledger, "read_for_posting", freeze), pytest.raises(AccountNotOpen):
         postings.transfer(bank, ada.user_id, ada.account_id, amount="10",
                           to_account_number=bob.account_number)
     assert (balance(bank, ada.account_id), balance(bank, bob.account_id)) == (50, 0)

@@ -27,7 +27,7 @@ def test_an_email_registers_once(bank, email):
     customers.register(bank, email="ada@example.com", full_name="Ada", password="first of two")
     with pytest.raises(EmailTaken):
         customers.register(bank, email=email, full_name="Other", password="second of two")
-    assert bank.store.count_users() == 1
+    assert bank.store.users.count_users() == 1
 
 
 @pytest.mark.parametrize("fields, bad", [
@@ -41,7 +41,7 @@ def test_registration_names_each_bad_field(bank, fields, bad):
     with pytest.raises(ValidationFailed) as err:
         customers.register(bank, **{**data, **fields})
     assert bad in err.value.errors
-    assert bank.store.count_users() == 0
+    assert bank.store.users.count_users() == 0
 
 
 def test_wrong_password_and_unknown_email_fail_alike(bank):
@@ -58,11 +58,11 @@ def test_profile_edit_and_email_uniqueness(bank):
     customers.update_profile(bank, ada.user_id, full_name="Ada King", email="ada.k@example.com",
                              current_password=ada.password)
     assert customers.authenticate(bank, email="ada.k@example.com", password=ada.password)
-    assert bank.store.find_user_by_email(ada.email) is None
+    assert bank.store.users.find_user_by_email(ada.email) is None
     with pytest.raises(EmailTaken):
         customers.update_profile(bank, bob.user_id, email="ADA.K@example.com",
                                  current_password=bob.password)
-    assert bank.store.get_user(bob.user_id).email == bob.email
+    assert bank.store.users.get_user(bob.user_id).email == bob.email
     # the old address is free again
     customers.update_profile(bank, bob.user_id, email=ada.email, current_password=bob.password)
 
@@ -88,7 +88,7 @@ def test_accounts_are_listed_oldest_first_with_valid_distinct_numbers(bank):
     assert [(a.type.value, a.currency, str(a.balance)) for a in listed] == [
         ("checking", "USD", "0.00"), ("savings", "EUR", "0.00")]
     assert all(normalize_account_number(a.number) == a.number for a in listed)
-    assert bank.store.find_account_by_number(savings.number).id == savings.id
+    assert bank.store.ledger.find_account_by_number(savings.number).id == savings.id
     assert accounts.accounts_of(bank, new_customer(bank, "Bob B").user_id)[0].id != savings.id
 
 

@@ -134,13 +134,13 @@ def test_the_feed_reads_every_transaction_in_order_from_a_position(bank):
            for i in range(1, 8)]
     ids.append(postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
                                  to_account_number=bob.account_number).transaction.id)
-    first = bank.store.feed(after=None, limit=5)
-    rest = bank.store.feed(after=first.next_cursor, limit=5)
+    first = bank.store.ledger.feed(after=None, limit=5)
+    rest = bank.store.ledger.feed(after=first.next_cursor, limit=5)
     assert [t.id for t in first.items + rest.items] == ids
-    idle = bank.store.feed(after=rest.next_cursor, limit=5)
+    idle = bank.store.ledger.feed(after=rest.next_cursor, limit=5)
     assert idle.items == [] and idle.next_cursor
     later = postings.deposit(bank, ada.user_id, ada.account_id, amount="9").transaction.id
-    assert [t.id for t in bank.store.feed(after=idle.next_cursor, limit=5).items] == [later]
+    assert [t.id for t in bank.store.ledger.feed(after=idle.next_cursor, limit=5).items] == [later]
     transfer = rest.items[-1]
     assert sorted(str(e.amount) for e in transfer.entries) == ["-1.00", "1.00"]
 
@@ -152,13 +152,13 @@ def test_a_posting_stamped_before_an_earlier_commit_keeps_the_balance_chain_in_t
     from flaskbank.domain.money import Money
 
     ada = new_customer(bank)
-    acc = bank.store.get_account(ada.account_id)
+    acc = bank.store.ledger.get_account(ada.account_id)
     late = ledger.deposit(acc, Money.of("5"), memo="", by=ada.user_id,
                           at="2026-02-01T00:00:00.000100Z")
     early = ledger.deposit(acc, Money.of("7"), memo="", by=ada.user_id,
                            at="2026-01-31T23:59:59.999900Z")
-    bank.store.post(late)
-    bank.store.post(early)
+    bank.store.ledger.post(late)
+    bank.store.ledger.post(early)
     january = history.statement(bank, ada.user_id, ada.account_id, "2026-01")
     february = history.statement(bank, ada.user_id, ada.account_id, "2026-02")
     assert str(january.closing_balance) == str(february.opening_balance)

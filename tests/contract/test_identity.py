@@ -61,7 +61,7 @@ def test_a_fullwidth_look_alike_is_the_same_email(bank):
                                password=GOOD)
     with pytest.raises(EmailTaken):
         customers.register(bank, email=FULLWIDTH_ALICE, full_name="Mallory", password=GOOD)
-    assert bank.store.count_users() == 1
+    assert bank.store.users.count_users() == 1
     assert customers.authenticate(bank, email=FULLWIDTH_ALICE, password=GOOD).id == alice.id
     # Money sent to the look-alike reaches alice, the one person it can mean.
     checking = accounts.open_account(bank, alice.id, type="checking")
@@ -78,7 +78,7 @@ def test_letters_outside_plain_latin_are_refused(bank, email):
     assert "plain Latin letters" in message
     ada = new_customer(bank)
     assert "email" in errors_of(customers.update_profile, bank, ada.user_id, email=email)
-    assert bank.store.count_users() == 1
+    assert bank.store.users.count_users() == 1
 
 
 def test_an_internationalised_domain_registers_in_its_xn_form(bank):
@@ -104,15 +104,15 @@ def test_names_with_invisible_characters_are_refused_everywhere(bank, name):
     assert "full_name" in errors_of(customers.update_profile, bank, ada.user_id, full_name=name)
     assert "full_name" in errors_of(staff.create_staff, bank, email="staff@bank.example",
                                     full_name=name, role="admin", actor=CLI)
-    assert bank.store.get_user(ada.user_id).full_name == "Ada Lovelace"
-    assert bank.store.count_users() == 1
+    assert bank.store.users.get_user(ada.user_id).full_name == "Ada Lovelace"
+    assert bank.store.users.count_users() == 1
 
 
 def test_names_are_normalised_and_keep_ordinary_spaces(bank):
     user = customers.register(bank, email="ada@example.com",
                               full_name="\uff21da\u3000 Lovelace\t", password=GOOD)
     assert user.full_name == "Ada Lovelace"
-    assert bank.store.get_user(user.id).full_name == "Ada Lovelace"
+    assert bank.store.users.get_user(user.id).full_name == "Ada Lovelace"
 
 
 # -- transfers to one's own email -------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_guessable_and_personal_passwords_are_refused(bank, password):
     message = errors_of(customers.register, bank, email="ada.king@example.com",
                         full_name="Ada King Lovelace", password=password)["password"]
     assert message.startswith("too easy to guess")
-    assert bank.store.count_users() == 0
+    assert bank.store.users.count_users() == 0
 
 
 def test_a_personal_password_is_refused_with_that_reason_also_on_change(bank):

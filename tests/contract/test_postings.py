@@ -24,7 +24,7 @@ from flaskbank.services.ledger_checks import verify
 
 
 def entry_count(bank, account_id: str) -> int:
-    return len(bank.store.history(account_id, limit=100).items)
+    return len(bank.store.ledger.history(account_id, limit=100).items)
 
 
 def test_deposit_then_withdraw_moves_the_balance_and_records_balance_after(bank):
@@ -140,7 +140,7 @@ def test_a_failed_transfer_changes_neither_side(bank):
 def test_a_frozen_account_cannot_send_but_nothing_is_posted(bank):
     ada = new_customer(bank, deposit="20.00")
     bob = new_customer(bank, "Bob Babbage")
-    bank.store.set_account_status(ada.account_id, AccountStatus.FROZEN)
+    bank.store.ledger.set_account_status(ada.account_id, AccountStatus.FROZEN)
     with pytest.raises(AccountNotOpen):
         postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
                           to_account_number=bob.account_number)
@@ -154,12 +154,12 @@ def test_the_store_rechecks_funds_at_commit_even_if_the_domain_check_was_stale(b
     from flaskbank.domain import ledger
 
     ada = new_customer(bank, deposit="10.00")
-    snapshot = bank.store.get_account(ada.account_id)
+    snapshot = bank.store.ledger.get_account(ada.account_id)
     first = ledger.withdrawal(snapshot, snapshot.balance, memo="", at=bank.now(), by=ada.user_id)
     second = ledger.withdrawal(snapshot, snapshot.balance, memo="", at=bank.now(), by=ada.user_id)
-    bank.store.post(first)
+    bank.store.ledger.post(first)
     with pytest.raises(InsufficientFunds):
-        bank.store.post(second)
+        bank.store.ledger.post(second)
     assert balance(bank, ada.account_id) == 0
     assert verify(bank).problems == []
 
@@ -225,14 +225,14 @@ def test_the_store_itself_refuses_a_second_posting_under_one_key(bank):
     from flaskbank.domain.ledger import IdempotencyKey
 
     ada = new_customer(bank)
-    acc = bank.store.get_account(ada.account_id)
+    acc = bank.store.ledger.get_account(ada.account_id)
     key = IdempotencyKey(ada.user_id, "race", "fp-1")
     one = ledger.deposit(acc, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
     two = ledger.deposit(acc, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
-    bank.store.post(replace(one, idempotency=key))
-    assert bank.store.post(replace(two, idempotency=key)).replayed
+    bank.store.ledger.post(replace(one, idempotency=key))
+    assert bank.store.ledger.post(replace(two, idempotency=key)).replayed
     with pytest.raises(IdempotencyConflict):
-        bank.store.post(replace(two, idempotency=replace(key, fingerprint="fp-2")))
+        bank.store.ledger.post(replace(two, idempotency=replace(key, fingerprint="fp-2")))
     assert balance(bank, ada.account_id) == Decimal("5.00")
 
 
@@ -252,11 +252,11 @@ def test_a_store_failure_writes_nothing_and_says_so(bank, store_kind):
     from flaskbank.domain.errors import StoreError
 
     ada = new_customer(bank, deposit="10.00")
-    bank.store._db.execute("PRAGMA query_only=ON")
+    bank.store.database.conn.execute("PRAGMA query_only=ON")
     try:
         with pytest.raises(StoreError):
             postings.withdraw(bank, ada.user_id, ada.account_id, amount="1.00")
     finally:
-        bank.store._db.execute("PRAGMA query_only=OFF")
+        bank.store.database.conn.execute("PRAGMA query_only=OFF")
     assert balance(bank, ada.account_id) == Decimal("10.00")
     assert entry_count(bank, ada.account_id) == 1

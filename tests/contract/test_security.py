@@ -54,7 +54,7 @@ def make_staff(bank, role: Role, email: str | None = None):
 
 
 def actions(bank) -> list[str]:
-    return [e.action.value for e in bank.store.audit_log(limit=100).items]
+    return [e.action.value for e in bank.store.audit.audit_log(limit=100).items]
 
 
 # -- sessions ------------------------------------------------------------------------------
@@ -64,7 +64,7 @@ def test_a_session_lives_by_its_hash_and_ends_when_idle_or_too_old(bank):
     sid = sessions.save(bank, None, ada.user_id, {"k": "v"}, None)
     found = sessions.load(bank, sid)
     assert found.user_id == ada.user_id and found.data == {"k": "v"}
-    assert bank.store.get_session(sid) is None  # only the hash is stored
+    assert bank.store.sessions.get_session(sid) is None  # only the hash is stored
     assert sessions.load(later(bank, minutes=16), sid) is None  # idle timeout
     assert sessions.load(bank, sid) is None  # and it was deleted
 
@@ -94,7 +94,7 @@ def test_ending_all_sessions_but_one(bank):
     ada = new_customer(bank)
     ids = [sessions.save(bank, None, ada.user_id, {}, None) for _ in range(3)]
     keep = sessions.hash_id(ids[0])
-    assert bank.store.delete_sessions_of(ada.user_id, keep=keep) == 2
+    assert bank.store.sessions.delete_sessions_of(ada.user_id, keep=keep) == 2
     assert [sessions.load(bank, i) is not None for i in ids] == [True, False, False]
 
 
@@ -162,7 +162,7 @@ def test_a_successful_login_clears_the_count(bank):
 # -- two-factor ----------------------------------------------------------------------------
 
 def enrol(bank, user_id: str):
-    user = bank.store.get_user(user_id)
+    user = bank.store.users.get_user(user_id)
     secret = two_factor.new_secret()
     codes = two_factor.confirm(bank, user, secret, pyotp.TOTP(secret).at(bank.clock()), IP)
     return secret, codes
@@ -171,13 +171,13 @@ def enrol(bank, user_id: str):
 def test_a_totp_code_works_once_and_never_again(bank):
     ada = new_customer(bank)
     secret, _ = enrol(bank, ada.user_id)
-    user = bank.store.get_user(ada.user_id)
+    user = bank.store.users.get_user(ada.user_id)
     assert user.has_two_factor and "two_factor_enabled" in actions(bank)
     step = later(bank, seconds=30)
     code = pyotp.TOTP(secret).at(step.clock())
     authentication.check_second_factor(step, user, code, IP)
     with pytest.raises(SecondFactorRequired):
-        authentication.check_second_factor(step, bank.store.get_user(ada.user_id), code, IP)
+        authentication.check_second_factor(step, bank.store.users.get_user(ada.user_id), code, IP)
     with pytest.raises(SecondFactorRequired):  # the enrolment code is spent too
         authentication.check_second_factor(bank, user, pyotp.TOTP(secret).at(bank.clock()), IP)
 
@@ -186,20 +186,20 @@ def test_a_recovery_code_works_once(bank):
     ada = new_customer(bank)
     _, codes = enrol(bank, ada.user_id)
     assert len(set(codes)) == 10
-    user = bank.store.get_user(ada.user_id)
+    user = bank.store.users.get_user(ada.user_id)
     assert all(code not in str(user) for code in codes)  # stored hashed
     authentication.check_second_factor(bank, user, codes[3].upper(), IP)
     with pytest.raises(SecondFactorRequired):
         authentication.check_second_factor(bank, user, codes[3], IP)
-    assert len(bank.store.get_user(ada.user_id).recovery_codes) == 9
+    assert len(bank.store.users.get_user(ada.user_id).recovery_codes) == 9
 
 
 def test_enrolment_needs_a_matching_code(bank):
     ada = new_customer(bank)
-    user = bank.store.get_user(ada.user_id)
+    user = bank.store.users.get_user(ada.user_id)
     with pytest.raises(ValidationFailed):
         two_factor.confirm(bank, user, two_factor.new_secret(), "000000", IP)
-    assert not bank.store.get_user(ada.user_id).has_two_factor
+    assert not bank.store.users.get_user(ada.user_id).has_two_factor
 
 
 def test_api_tokens_need_the_second_factor(bank):
@@ -211,7 +211,7 @@ def test_api_tokens_need_the_second_factor(bank):
     token, _ = tokens.issue_token(step, email=ada.email, password=ada.password,
                                   otp=pyotp.TOTP(secret).at(step.clock()))
     assert tokens.user_for_token(bank, token).id == ada.user_id
-    assert [t.token_hash for t in bank.store.tokens_of(ada.user_id)] != []
+    assert [t.token_hash for t in bank.store.sessions.tokens_of(ada.user_id)] != []
 
 
 def test_staff_cannot_turn_two_factor_off(bank):
@@ -229,7 +229,7 @@ def test_staff_start_with_a_one_time_password_they_must_change(bank):
         tokens.issue_token(bank, email=analyst.email, password=password)
     customers.change_password(bank, analyst.id, old_password=password,
                               new_password="analyst's own secret")
-    assert not bank.store.get_user(analyst.id).must_change_password
+    assert not bank.store.users.get_user(analyst.id).must_change_password
 
 
 def test_staff_get_no_api_token_before_enrolling_in_two_factor(bank):
@@ -238,8 +238,8 @@ def test_staff_get_no_api_token_before_enrolling_in_two_factor(bank):
                               new_password="analyst's own secret", ip=IP)
     with pytest.raises(NotPermitted):
         tokens.issue_token(bank, email=analyst.email, password="analyst's own secret")
-    assert bank.store.tokens_of(analyst.id) == []
-    event = bank.store.audit_log(limit=1, action=AuditAction.PASSWORD_CHANGED).items[0]
+    assert bank.store.sessions.tokens_of(analyst.id) == []
+    event = bank.store.audit.audit_log(limit=1, action=AuditAction.PASSWORD_CHANGED).items[0]
     assert (event.actor_email, event.ip, event.target) == (analyst.email, IP, analyst.id)
 
 
@@ -255,7 +255,7 @@ def test_nobody_is_created_as_a_customer_by_staff_tools(bank):
 def test_only_fraud_analysts_and_admins_freeze(bank, role, can_freeze):
     ada = new_customer(bank, deposit="10.00")
     if role is Role.CUSTOMER:
-        actor_user = bank.store.get_user(new_customer(bank, "Eve").user_id)
+        actor_user = bank.store.users.get_user(new_customer(bank, "Eve").user_id)
     else:
         actor_user, _ = make_staff(bank, role)
     act = lambda: staff.set_frozen(bank, actor_user, ada.account_id, frozen=True,  # noqa: E731
@@ -263,14 +263,14 @@ def test_only_fraud_analysts_and_admins_freeze(bank, role, can_freeze):
     if not can_freeze:
         with pytest.raises(NotPermitted):
             act()
-        assert bank.store.get_account(ada.account_id).status is AccountStatus.OPEN
+        assert bank.store.ledger.get_account(ada.account_id).status is AccountStatus.OPEN
         return
     act()
-    frozen = bank.store.get_account(ada.account_id)
+    frozen = bank.store.ledger.get_account(ada.account_id)
     assert frozen.status is AccountStatus.FROZEN and frozen.status_reason == "card reported stolen"
     with pytest.raises(AccountNotOpen):
         postings.withdraw(bank, ada.user_id, ada.account_id, amount="1")
-    event = bank.store.audit_log(limit=1).items[0]
+    event = bank.store.audit.audit_log(limit=1).items[0]
     assert (event.action, event.actor_email, event.ip, event.target) == (
         AuditAction.ACCOUNT_FROZEN, actor_user.email, IP, ada.account_id)
 
@@ -308,7 +308,7 @@ def test_admins_manage_roles_and_sessions_others_cannot(bank):
     assert sessions.load(bank, sid) is None
     promoted = staff.change_role(bank, admin, ada.user_id, "financial_manager",
                                  Actor.of(admin, IP))
-    assert bank.store.get_user(ada.user_id).role is Role.FINANCIAL_MANAGER == promoted.role
+    assert bank.store.users.get_user(ada.user_id).role is Role.FINANCIAL_MANAGER == promoted.role
     assert len(staff.list_users(bank, admin).items) == 3
 
 
@@ -338,18 +338,18 @@ def test_the_audit_log_filters_and_pages_and_is_for_auditors_only(bank):
 
 def test_the_session_record_round_trips(bank):
     record = WebSession("h" * 64, None, bank.now(), bank.now(), {"csrf": "t", "n": [1, 2]})
-    bank.store.add_session(record)
-    assert bank.store.get_session("h" * 64) == record
+    bank.store.sessions.add_session(record)
+    assert bank.store.sessions.get_session("h" * 64) == record
 
 
 def test_staff_guards_closed_accounts_blank_unlocks_and_unknown_users(bank):
     admin, _ = make_staff(bank, Role.ADMIN)
     ada = new_customer(bank)
-    bank.store.set_account_status(ada.account_id, AccountStatus.CLOSED, "closed by request")
+    bank.store.ledger.set_account_status(ada.account_id, AccountStatus.CLOSED, "closed by request")
     with pytest.raises(ValidationFailed):
         staff.set_frozen(bank, admin, ada.account_id, frozen=False, reason="reopen?",
                          actor=Actor.of(admin, IP))
-    assert bank.store.get_account(ada.account_id).status is AccountStatus.CLOSED
+    assert bank.store.ledger.get_account(ada.account_id).status is AccountStatus.CLOSED
     with pytest.raises(ValidationFailed):
         staff.unlock_login(bank, admin, "  ", Actor.of(admin, IP))
     from flaskbank.domain.errors import AccountNotFound
@@ -363,16 +363,16 @@ def test_a_write_from_an_earlier_read_is_refused_and_gives_back_no_spent_code(ba
     a rename) is refused as stale: it neither undoes the rename nor gives the code back."""
     ada = new_customer(bank)
     secret, codes = enrol(bank, ada.user_id)
-    before = bank.store.get_user(ada.user_id)
+    before = bank.store.users.get_user(ada.user_id)
     step = later(bank, seconds=30)
     totp = pyotp.TOTP(secret).at(step.clock())
     authentication.check_second_factor(step, before, totp, IP)
     authentication.check_second_factor(bank, before, codes[0], IP)
     customers.update_profile(bank, ada.user_id, full_name="Ada King")  # reads afresh...
     with pytest.raises(StaleRecord):  # ...this one does not
-        bank.store.update_user(ada.user_id, version=before.version,
+        bank.store.users.update_user(ada.user_id, version=before.version,
                                changes={"full_name": "Ada Stale"})
-    after = bank.store.get_user(ada.user_id)
+    after = bank.store.users.get_user(ada.user_id)
     assert after.full_name == "Ada King" and after.has_two_factor
     assert len(after.recovery_codes) == 9
     with pytest.raises(SecondFactorRequired):

@@ -25,7 +25,7 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
         raise ValidationFailed({"currency": f"choose one of {', '.join(sorted(MINOR_UNITS))}"})
     # A clash of random 11-digit numbers is rare, and so is a rename racing this; retry.
     for _ in range(5):
-        owner = bank.store.get_user(user_id)
+        owner = bank.store.users.get_user(user_id)
         if owner is None:
             raise AccountNotFound("no such customer")
         number = new_account_number()
@@ -35,7 +35,7 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
             opened_at=bank.now(), owner_name=owner.full_name,
         )
         try:
-            bank.store.add_account(account)
+            bank.store.ledger.add_account(account)
             return account
         except WriteConflict:
             continue
@@ -43,12 +43,12 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
 
 
 def accounts_of(bank: Bank, user_id: str) -> list[Account]:
-    return bank.store.accounts_of(user_id)
+    return bank.store.ledger.accounts_of(user_id)
 
 
 def account_of(bank: Bank, user_id: str, account_id: object) -> Account:
     """The caller's own account, or AccountNotFound (also for someone else's)."""
-    account = bank.store.get_account(account_id) if isinstance(account_id, str) else None
+    account = bank.store.ledger.get_account(account_id) if isinstance(account_id, str) else None
     return owned(account, user_id)
 
 

@@ -30,7 +30,7 @@ class Actor:
 def record(bank: Bank, actor: Actor, action: AuditAction, target: str = "",
            **details: str) -> None:
     # The actor's email in its key form, the form the actor filter looks for, on every store.
-    bank.store.append_audit(AuditEvent(new_id(), bank.now(), action, actor.user_id,
+    bank.store.audit.append_audit(AuditEvent(new_id(), bank.now(), action, actor.user_id,
                                        email_key(actor.email), actor.ip, target,
                                        dict(details)))
 
@@ -50,5 +50,5 @@ def audit_log(bank: Bank, viewer: User, *, limit: int = 50, cursor: str | None =
             raise ValidationFailed({"action": "not an audit action"}) from None
     start, end = day_bounds(since, until)
     who = email_key(actor_email) if isinstance(actor_email, str) and actor_email else None
-    return bank.store.audit_log(limit=limit, cursor=cursor or None, action=kind,
+    return bank.store.audit.audit_log(limit=limit, cursor=cursor or None, action=kind,
                                 actor_email=who, since=start, until=end)

@@ -47,7 +47,7 @@ def check_password(bank: Bank, *, email: object, password: object, ip: str,
 
 
 def refuse_if_locked(bank: Bank, key: str, ip: str) -> None:
-    throttle = bank.store.login_throttle(key)
+    throttle = bank.store.sessions.login_throttle(key)
     if throttle.locked_until and parse_utc_iso(throttle.locked_until) > bank.clock():
         record(bank, Actor(None, key, ip), AuditAction.LOGIN_LOCKED, key,
                until=throttle.locked_until)
@@ -59,13 +59,13 @@ def count_failure(bank: Bank, key: str, ip: str, policy: LockoutPolicy,
                   action: AuditAction, target: str = "") -> None:
     # The count commits at once, on its own: a failure counts even if the rest of this
     # request fails. Its audit entry and the lock it may set then commit together.
-    failures = bank.store.record_login_failure(key)
+    failures = bank.store.sessions.record_login_failure(key)
 
     def log_and_lock() -> None:
         record(bank, Actor(None, key, ip), action, target or key, failures=str(failures))
         lock = policy.lock_for(failures)
         if lock is not None:
-            bank.store.lock_login(key, utc_iso(bank.clock() + lock))
+            bank.store.sessions.lock_login(key, utc_iso(bank.clock() + lock))
 
     bank.in_unit(log_and_lock)
 
@@ -76,7 +76,7 @@ def succeeded(bank: Bank, user: User, ip: str) -> None:
 
 
 def record_success(bank: Bank, user: User, ip: str) -> None:
-    bank.store.clear_login_failures(_key(user.email))
+    bank.store.sessions.clear_login_failures(_key(user.email))
     record(bank, Actor.of(user, ip), AuditAction.LOGIN_SUCCEEDED, user.id)
 
 
@@ -106,9 +106,9 @@ def check_second_factor(bank: Bank, user: User, code: object, ip: str) -> None:
     refuse_if_locked(bank, _key(user.email), ip)
     if is_totp_code(text):
         step = matching_step(user.totp_secret or "", text, bank)
-        if step is not None and bank.store.record_totp_step(user.id, step):
+        if step is not None and bank.store.users.record_totp_step(user.id, step):
             return
-    elif bank.store.use_recovery_code(user.id, hash_recovery_code(text)):
+    elif bank.store.users.use_recovery_code(user.id, hash_recovery_code(text)):
         record(bank, Actor.of(user, ip), AuditAction.RECOVERY_CODE_USED, user.id)
         return
     count_failure(bank, _key(user.email), ip, bank.settings.lockout,

@@ -60,7 +60,7 @@ def register(bank: Bank, *, email: object, full_name: object, password: object) 
     user = User(id=new_id(), email=values["email"], full_name=values["full_name"],
                 password_hash=bank.passwords.hash(values["password"]), role=Role.CUSTOMER,
                 created_at=bank.now(), security_stamp=new_stamp())
-    bank.store.add_user(user)
+    bank.store.users.add_user(user)
     return user
 
 
@@ -72,7 +72,7 @@ _DUMMY_HASH: dict[int, str] = {}
 def authenticate(bank: Bank, *, email: object, password: object) -> User:
     if not isinstance(email, str) or not isinstance(password, str):
         raise InvalidCredentials("wrong email or password")
-    user = bank.store.find_user_by_email(email)
+    user = bank.store.users.find_user_by_email(email)
     if user is None:
         dummy = _DUMMY_HASH.setdefault(id(bank.passwords), bank.passwords.hash(new_id()))
         bank.passwords.verify(dummy, password)
@@ -83,7 +83,7 @@ def authenticate(bank: Bank, *, email: object, password: object) -> User:
 
 
 def get_user(bank: Bank, user_id: str) -> User | None:
-    return bank.store.get_user(user_id)
+    return bank.store.users.get_user(user_id)
 
 
 def new_stamp() -> str:
@@ -95,7 +95,7 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
                    ip: str = "") -> User:
     """Change the name and/or the email. A new email needs the current password (and the
     second factor when enrolled), and ends every other session and API token."""
-    user = bank.store.get_user(user_id)
+    user = bank.store.users.get_user(user_id)
     if user is None:
         raise InvalidCredentials("no such user")
     changes: dict[str, str] = {}
@@ -117,7 +117,7 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
         authentication.confirm_identity(bank, user, current_password, otp, ip)
 
     def save() -> User:
-        current = bank.store.get_user(user_id)
+        current = bank.store.users.get_user(user_id)
         if current is None:
             raise InvalidCredentials("no such user")
         wanted = {k: v for k, v in changes.items() if getattr(current, k) != v}
@@ -125,7 +125,7 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
             return current
         if new_email:
             wanted["security_stamp"] = new_stamp()
-        updated = bank.store.update_user(user_id, version=current.version, changes=wanted)
+        updated = bank.store.users.update_user(user_id, version=current.version, changes=wanted)
         if new_email:
             record(bank, Actor.of(updated, ip), AuditAction.EMAIL_CHANGED, user_id,
                    old=current.email, new=updated.email)
@@ -140,8 +140,8 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
 def end_other_ways_in(bank: Bank, user_id: str, keep_session: str | None = None) -> int:
     """Delete the user's other session records and mark their tokens revoked: tidying up
     after a new security stamp, which has already ended them (docs/security.md)."""
-    return (bank.store.delete_sessions_of(user_id, keep=keep_session)
-            + bank.store.revoke_tokens_of(user_id))
+    return (bank.store.sessions.delete_sessions_of(user_id, keep=keep_session)
+            + bank.store.sessions.revoke_tokens_of(user_id))
 
 
 def change_password(bank: Bank, user_id: str, *, old_password: object,
@@ -150,7 +150,7 @@ def change_password(bank: Bank, user_id: str, *, old_password: object,
     """Replace the password, given the current one (and the second factor when enrolled);
     ends the user's other sessions (all but `keep_session`, a session hash) and every API
     token. Returns the user as saved, whose new security stamp the kept session takes."""
-    user = bank.store.get_user(user_id)
+    user = bank.store.users.get_user(user_id)
     if user is None:
         raise ValidationFailed({"old_password": "that is not your current password"})
     authentication.confirm_identity(bank, user, old_password, otp, ip)
@@ -159,10 +159,10 @@ def change_password(bank: Bank, user_id: str, *, old_password: object,
     password_hash = bank.passwords.hash(new)
 
     def save() -> User:
-        current = bank.store.get_user(user_id)
+        current = bank.store.users.get_user(user_id)
         if current is None:
             raise ValidationFailed({"old_password": "that is not your current password"})
-        updated = bank.store.update_user(user_id, version=current.version, changes={
+        updated = bank.store.users.update_user(user_id, version=current.version, changes={
             "password_hash": password_hash, "must_change_password": False,
             "security_stamp": new_stamp()})
         record(bank, Actor.of(updated, ip), AuditAction.PASSWORD_CHANGED, user_id)

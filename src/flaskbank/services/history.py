@@ -51,7 +51,7 @@ def history(bank: Bank, user_id: str, account_id: object, *, limit: object = 20,
             raise ValidationFailed({"type": "type must be deposit, withdrawal or transfer"}) \
                 from None
     start, end = day_bounds(since, until)
-    page = bank.store.history(account.id, limit=size, cursor=cursor or None,
+    page = bank.store.ledger.history(account.id, limit=size, cursor=cursor or None,
                               since=start, until=end, type=kind)
     return account, page
 
@@ -94,10 +94,10 @@ def statement(bank: Bank, user_id: str, account_id: object, month: str) -> State
         end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
     except ValueError:  # year 0000, or 9999-12 whose end would be in year 10000
         raise ValidationFailed({"month": "use a month between 0001-01 and 9999-11"}) from None
-    before = bank.store.balance_before(account.id, utc_iso(start))
+    before = bank.store.ledger.balance_before(account.id, utc_iso(start))
     zero = Money.zero(account.currency)
     opening = before.balance_after if before and before.balance_after is not None else zero
-    lines = bank.store.entries_between(account.id, utc_iso(start), utc_iso(end))
+    lines = bank.store.ledger.entries_between(account.id, utc_iso(start), utc_iso(end))
     closing = opening
     if lines and lines[-1].balance_after is not None:
         closing = lines[-1].balance_after

@@ -8,6 +8,6 @@ from .bank import Bank
 
 
 def verify(bank: Bank) -> LedgerReport:
-    report = verify_ledger(bank.store.all_accounts(), bank.store.all_transactions())
+    report = verify_ledger(bank.store.ledger.all_accounts(), bank.store.ledger.all_transactions())
     report.problems.extend(bank.store.copies_out_of_step())
     return report

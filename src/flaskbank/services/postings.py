@@ -46,7 +46,7 @@ def _read(bank: Bank, user_id: str, key: str | None, request: dict[str, object],
         raise ValidationFailed({"idempotency_key": f"1 to {IDEMPOTENCY_KEY_MAX} characters"})
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
     email = recipient_email if isinstance(recipient_email, str) and recipient_email else None
-    found = bank.store.read_for_posting([i for i in account_ids if isinstance(i, str)],
+    found = bank.store.ledger.read_for_posting([i for i in account_ids if isinstance(i, str)],
                                         idempotency=None if key is None else (user_id, key),
                                         recipient_email=email)
     if found.earlier is not None:
@@ -70,10 +70,10 @@ def _post(bank: Bank, build: Callable[[], Posting], idem: IdempotencyKey | None
         posting = build()
         if idem is not None:
             posting = replace(posting, idempotency=idem)
-        return retrying(lambda _: bank.store.post(posting))
+        return retrying(lambda _: bank.store.ledger.post(posting))
     except Refusal as refused:
         if idem is not None:
-            bank.store.record_refusal(idem, refused, bank.now())
+            bank.store.ledger.record_refusal(idem, refused, bank.now())
         raise
 
 
@@ -149,7 +149,7 @@ def _recipient(bank: Bank, inputs: _Inputs, source: Account, number: object,
                                     "check the digits"})
         target = inputs.accounts.get(account_id_for(canonical))
         if target is None:  # opened before ids were derived from numbers
-            target = bank.store.find_account_by_number(canonical)
+            target = bank.store.ledger.find_account_by_number(canonical)
         if target is None or target.number != canonical:
             raise UnknownRecipient("no account has that number", field="to_account_number")
         return target

@@ -24,11 +24,11 @@ def load(bank: Bank, session_id: str | None) -> WebSession | None:
     """The live session for a cookie's id; an expired one is deleted and not returned."""
     if not session_id or len(session_id) > 100:
         return None
-    found = bank.store.get_session(hash_id(session_id))
+    found = bank.store.sessions.get_session(hash_id(session_id))
     if found is None:
         return None
     if found.expired(bank.clock(), bank.settings.sessions):
-        bank.store.delete_session(found.id_hash)
+        bank.store.sessions.delete_session(found.id_hash)
         return None
     return found
 
@@ -41,22 +41,22 @@ def save(bank: Bank, session_id: str | None, user_id: str | None, data: dict[str
     planted id never gains a login."""
     if previous is None or session_id is None or previous.user_id != user_id:
         if previous is not None:
-            bank.store.delete_session(previous.id_hash)
+            bank.store.sessions.delete_session(previous.id_hash)
         session_id = secrets.token_urlsafe(32)
         now = bank.now()
-        bank.store.add_session(WebSession(hash_id(session_id), user_id, now, now, data))
+        bank.store.sessions.add_session(WebSession(hash_id(session_id), user_id, now, now, data))
         return session_id
 
     def attempt(_: int) -> str | None:
-        current = bank.store.get_session(previous.id_hash)
+        current = bank.store.sessions.get_session(previous.id_hash)
         if current is None or current.user_id != user_id:
             return None
         # Another request of this browser saved since ours began: ours is the later word.
-        saved = bank.store.save_session(replace(current, last_seen_at=bank.now(), data=data))
+        saved = bank.store.sessions.save_session(replace(current, last_seen_at=bank.now(), data=data))
         return session_id if saved is not None else None
 
     try:
-        saved = bank.store.save_session(replace(previous, last_seen_at=bank.now(), data=data))
+        saved = bank.store.sessions.save_session(replace(previous, last_seen_at=bank.now(), data=data))
     except StaleRecord:
         return retrying(attempt)
     return session_id if saved is not None else None
@@ -70,4 +70,4 @@ def needs_touch(bank: Bank, session: WebSession) -> bool:
 
 def end(bank: Bank, session: WebSession | None) -> None:
     if session is not None:
-        bank.store.delete_session(session.id_hash)
+        bank.store.sessions.delete_session(session.id_hash)

@@ -44,7 +44,7 @@ def create_staff(bank: Bank, *, email: object, full_name: object, role: object,
                 must_change_password=True, security_stamp=new_stamp())
 
     def create() -> None:
-        bank.store.add_user(user)
+        bank.store.users.add_user(user)
         record(bank, actor, AuditAction.STAFF_CREATED, user.id, email=user.email,
                role=kind.value)
 
@@ -58,18 +58,18 @@ def search_customers(bank: Bank, staff: User, text: object, actor: Actor) -> lis
     if len(query) < 2 or len(query) > 100:
         raise ValidationFailed({"q": "type 2 to 100 characters of a name, email or number"})
     record(bank, actor, AuditAction.CUSTOMER_SEARCHED, "", query=query)
-    return bank.store.search_users(query, limit=50)
+    return bank.store.users.search_users(query, limit=50)
 
 
 def view_customer(bank: Bank, staff: User, user_id: str, actor: Actor) -> CustomerView:
     require(staff, Permission.VIEW_CUSTOMERS)
-    user = bank.store.get_user(user_id)
+    user = bank.store.users.get_user(user_id)
     if user is None:
         raise AccountNotFound("no such customer")
     record(bank, actor, AuditAction.CUSTOMER_VIEWED, user.id)
-    accounts = bank.store.accounts_of(user.id)
-    recent = {a.id: bank.store.history(a.id, limit=10).items for a in accounts}
-    return CustomerView(user, accounts, recent, bank.store.tokens_of(user.id))
+    accounts = bank.store.ledger.accounts_of(user.id)
+    recent = {a.id: bank.store.ledger.history(a.id, limit=10).items for a in accounts}
+    return CustomerView(user, accounts, recent, bank.store.sessions.tokens_of(user.id))
 
 
 def set_frozen(bank: Bank, staff: User, account_id: str, *, frozen: bool, reason: object,
@@ -79,7 +79,7 @@ def set_frozen(bank: Bank, staff: User, account_id: str, *, frozen: bool, reason
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
     if not text or len(text) > REASON_MAX:
         raise ValidationFailed({"reason": f"give a reason (at most {REASON_MAX} characters)"})
-    account = bank.store.get_account(account_id)
+    account = bank.store.ledger.get_account(account_id)
     if account is None:
         raise AccountNotFound("no such account")
     if account.status is AccountStatus.CLOSED:
@@ -88,7 +88,7 @@ def set_frozen(bank: Bank, staff: User, account_id: str, *, frozen: bool, reason
     action = AuditAction.ACCOUNT_FROZEN if frozen else AuditAction.ACCOUNT_UNFROZEN
 
     def apply() -> None:
-        bank.store.set_account_status(account.id, status, text if frozen else "")
+        bank.store.ledger.set_account_status(account.id, status, text if frozen else "")
         record(bank, actor, action, account.id, number=account.number, reason=text)
 
     bank.in_unit(apply)
@@ -97,7 +97,7 @@ def set_frozen(bank: Bank, staff: User, account_id: str, *, frozen: bool, reason
 
 def list_users(bank: Bank, admin: User, cursor: str | None = None) -> Page[User]:
     require(admin, Permission.MANAGE_USERS)
-    return bank.store.list_users(limit=50, cursor=cursor)
+    return bank.store.users.list_users(limit=50, cursor=cursor)
 
 
 def change_role(bank: Bank, admin: User, user_id: str, role: object, actor: Actor) -> User:
@@ -112,10 +112,10 @@ def change_role(bank: Bank, admin: User, user_id: str, role: object, actor: Acto
         raise ValidationFailed({"role": "you cannot change your own role"})
 
     def save() -> User:
-        user = bank.store.get_user(user_id)
+        user = bank.store.users.get_user(user_id)
         if user is None:
             raise AccountNotFound("no such user")
-        updated = bank.store.update_user(user_id, version=user.version, changes={
+        updated = bank.store.users.update_user(user_id, version=user.version, changes={
             "role": kind, "security_stamp": new_stamp()})
         record(bank, actor, AuditAction.ROLE_CHANGED, user_id, old=user.role.value,
                new=kind.value)
@@ -132,10 +132,10 @@ def revoke_sessions(bank: Bank, admin: User, user_id: str, actor: Actor) -> int:
     require(admin, Permission.MANAGE_USERS)
 
     def save() -> None:
-        user = bank.store.get_user(user_id)
+        user = bank.store.users.get_user(user_id)
         if user is None:
             raise AccountNotFound("no such user")
-        bank.store.update_user(user_id, version=user.version,
+        bank.store.users.update_user(user_id, version=user.version,
                                changes={"security_stamp": new_stamp()})
         record(bank, actor, AuditAction.SESSIONS_REVOKED, user_id)
 
@@ -150,7 +150,7 @@ def unlock_login(bank: Bank, admin: User, email: object, actor: Actor) -> None:
         raise ValidationFailed({"email": "give the email whose login to unlock"})
 
     def unlock() -> None:
-        bank.store.clear_login_failures(key)
+        bank.store.sessions.clear_login_failures(key)
         record(bank, actor, AuditAction.LOGIN_UNLOCKED, key)
 
     bank.in_unit(unlock)

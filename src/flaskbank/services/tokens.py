@@ -36,7 +36,7 @@ def issue_token(bank: Bank, *, email: object, password: object, otp: object = No
 
     def issue() -> None:
         authentication.record_success(bank, user, ip)
-        bank.store.add_token(ApiToken(_hash(token), user.id, bank.now(), expires,
+        bank.store.sessions.add_token(ApiToken(_hash(token), user.id, bank.now(), expires,
                                       stamp=user.security_stamp))
         record(bank, Actor.of(user, ip), AuditAction.TOKEN_CREATED, _hash(token)[:12])
 
@@ -46,12 +46,12 @@ def issue_token(bank: Bank, *, email: object, password: object, otp: object = No
 
 def user_for_token(bank: Bank, token: str) -> User | None:
     """The token's user, or None when the token is unknown, revoked or expired."""
-    record = bank.store.get_token(_hash(token))
+    record = bank.store.sessions.get_token(_hash(token))
     if record is None or record.revoked:
         return None
     if parse_utc_iso(record.expires_at) <= bank.clock():
         return None
-    user = bank.store.get_user(record.user_id)
+    user = bank.store.users.get_user(record.user_id)
     # A password, email or role change since the token was issued has ended it.
     if user is None or user.security_stamp != record.stamp:
         return None
@@ -60,29 +60,29 @@ def user_for_token(bank: Bank, token: str) -> User | None:
 
 def revoke_token(bank: Bank, token: str, *, ip: str = "") -> None:
     record_hash = _hash(token)
-    found = bank.store.get_token(record_hash)
+    found = bank.store.sessions.get_token(record_hash)
     if found is None:
         return  # an unknown token is as good as revoked
 
     def revoke() -> None:
-        bank.store.revoke_token(record_hash)
+        bank.store.sessions.revoke_token(record_hash)
         record(bank, Actor(found.user_id, "", ip), AuditAction.TOKEN_REVOKED, record_hash[:12])
 
     bank.in_unit(revoke)
 
 
 def tokens_of(bank: Bank, user: User) -> list[ApiToken]:
-    return bank.store.tokens_of(user.id)
+    return bank.store.sessions.tokens_of(user.id)
 
 
 def revoke_own_token(bank: Bank, user: User, token_id: str, *, ip: str = "") -> None:
     """Revoke one of the user's tokens by its listed id (the start of its hash)."""
-    for token in bank.store.tokens_of(user.id):
+    for token in bank.store.sessions.tokens_of(user.id):
         if len(token_id) >= 12 and token.token_hash.startswith(token_id):
             bank.in_unit(lambda token_hash=token.token_hash: _revoke(bank, user, token_hash,
                                                                       token_id, ip))
 
 
 def _revoke(bank: Bank, user: User, token_hash: str, token_id: str, ip: str) -> None:
-    bank.store.revoke_token(token_hash)
+    bank.store.sessions.revoke_token(token_hash)
     record(bank, Actor.of(user, ip), AuditAction.TOKEN_REVOKED, token_id)

@@ -50,10 +50,10 @@ def disable(bank: Bank, user: User, *, password: object, ip: str) -> None:
 def _save(bank: Bank, user_id: str, changes: dict[str, object], actor: Actor,
           action: AuditAction) -> None:
     def save() -> None:
-        current = bank.store.get_user(user_id)
+        current = bank.store.users.get_user(user_id)
         if current is None:
             raise NotPermitted("no such user")
-        bank.store.update_user(user_id, version=current.version, changes=changes)
+        bank.store.users.update_user(user_id, version=current.version, changes=changes)
         record(bank, actor, action, user_id)
 
     bank.in_unit(save)

@@ -1,11 +1,14 @@
-"""The store interface: what the services need from storage, in the bank's words.
+"""The store's ports: what the services need from storage, in the bank's words, one port
+per aggregate (the ledger, users, sessions and tokens, the audit log), and the unit of work
+that makes several of their writes one.
 
-Every method is one atomic step. `post` is the only way money moves: it applies a balanced
-posting, re-checks at commit that no customer balance goes below zero and that debited
-accounts are open, and records the idempotency key in the same atomic unit.
+Every write is one atomic step, or joins the unit of work open on the thread. `post` is the
+only way money moves: it applies a balanced posting, re-checks the domain's rule for each
+leg (ledger.check_leg) on the state it lands on, and records the idempotency key in the same
+atomic step.
 
-Implementations: SqliteStore (embedded default), DynamoStore (production). Both must pass
-tests/contract/.
+Implementations: SqliteStore (embedded default), DynamoStore (production), each a package
+with one module per port. Both must pass tests/contract/.
 """
 
 from __future__ import annotations
@@ -70,35 +73,9 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
 
 
-class Store(Protocol):
-    # -- lifecycle ----------------------------------------------------------------------
-    def init_schema(self) -> None:
-        """Create tables/indexes if missing; safe to repeat."""
+class LedgerPort(Protocol):
+    """Accounts and the postings that move money between them."""
 
-    def close(self) -> None: ...
-
-    def unit_of_work(self) -> UnitOfWork:
-        """The store's methods called inside `with store.unit_of_work() as uow:` on this
-        thread join it; their writes take effect at uow.commit()."""
-
-    # -- users --------------------------------------------------------------------------
-    def add_user(self, user: User) -> None:
-        """Raises EmailTaken when the email (case-insensitive) is in use."""
-
-    def get_user(self, user_id: str) -> User | None: ...
-
-    def find_user_by_email(self, email: str) -> User | None: ...
-
-    def update_user(self, user_id: str, *, version: int,
-                    changes: Mapping[str, object]) -> User:
-        """Write only the changed fields (domain.accounts.USER_FIELDS), if the user is still at
-        `version`; returns the user as written (version + 1). Raises StaleRecord when someone
-        else wrote it since, AccountNotFound for an unknown id, EmailTaken if a new email is
-        in use. On DynamoDB a new name is copied onto the owner's accounts in the same write."""
-
-    def count_users(self) -> int: ...
-
-    # -- accounts -----------------------------------------------------------------------
     def add_account(self, account: Account) -> None:
         """Raises WriteConflict if the account number is already taken (caller retries),
         TooManyAccounts beyond MAX_ACCOUNTS_PER_CUSTOMER."""
@@ -114,7 +91,6 @@ class Store(Protocol):
                            reason: str = "") -> None:
         """Raises AccountNotFound for an unknown id."""
 
-    # -- the ledger ---------------------------------------------------------------------
     def post(self, posting: Posting) -> PostResult:
         """Apply the posting atomically, or raise and change nothing.
 
@@ -160,30 +136,26 @@ class Store(Protocol):
 
     def all_transactions(self) -> Iterator[Transaction]: ...
 
-    def copies_out_of_step(self) -> Iterator[str]:
-        """Where what the store keeps twice, so that a request reads less, disagrees with
-        itself (for verify; never on a request path). SQLite keeps nothing twice."""
 
-    # -- API tokens ---------------------------------------------------------------------
-    def add_token(self, token: ApiToken) -> None: ...
+class UserPort(Protocol):
+    """Users: profiles (written field by field, conditional on the version read), staff
+    lookups, and the atomic steps of two-factor authentication."""
 
-    def get_token(self, token_hash: str) -> ApiToken | None: ...
+    def add_user(self, user: User) -> None:
+        """Raises EmailTaken when the email (case-insensitive) is in use."""
 
-    def revoke_token(self, token_hash: str) -> None: ...
+    def get_user(self, user_id: str) -> User | None: ...
 
-    def tokens_of(self, user_id: str) -> list[ApiToken]:
-        """The user's tokens, newest first (revoked and expired ones too)."""
+    def find_user_by_email(self, email: str) -> User | None: ...
 
-    def revoke_tokens_of(self, user_id: str) -> int:
-        """Revoke every token of the user; returns how many were live."""
+    def update_user(self, user_id: str, *, version: int,
+                    changes: Mapping[str, object]) -> User:
+        """Write only the changed fields (domain.accounts.USER_FIELDS), if the user is still at
+        `version`; returns the user as written (version + 1). Raises StaleRecord when someone
+        else wrote it since, AccountNotFound for an unknown id, EmailTaken if a new email is
+        in use. On DynamoDB a new name is copied onto the owner's accounts in the same write."""
 
-    # -- security (issue: sessions, lockout, 2FA, staff, audit) --------------------------
-    def record_totp_step(self, user_id: str, step: int) -> bool:
-        """Atomically accept a TOTP time step if it is later than the last one accepted;
-        False means the code was already used (a replay)."""
-
-    def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
-        """Atomically remove one unused recovery code; False if it was not there."""
+    def count_users(self) -> int: ...
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
         """Users whose email or name starts with `text` (case-insensitive), or who own the
@@ -191,6 +163,17 @@ class Store(Protocol):
 
     def list_users(self, *, limit: int, cursor: str | None = None) -> Page[User]:
         """Every user, oldest first (admin user management)."""
+
+    def record_totp_step(self, user_id: str, step: int) -> bool:
+        """Atomically accept a TOTP time step if it is later than the last one accepted;
+        False means the code was already used (a replay)."""
+
+    def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
+        """Atomically remove one unused recovery code; False if it was not there."""
+
+
+class SessionPort(Protocol):
+    """How people stay signed in: browser sessions, API tokens, and login throttles."""
 
     def add_session(self, session: WebSession) -> None: ...
 
@@ -206,6 +189,18 @@ class Store(Protocol):
     def delete_sessions_of(self, user_id: str, *, keep: str | None = None) -> int:
         """End every session of the user but `keep` (a session hash); returns how many."""
 
+    def add_token(self, token: ApiToken) -> None: ...
+
+    def get_token(self, token_hash: str) -> ApiToken | None: ...
+
+    def revoke_token(self, token_hash: str) -> None: ...
+
+    def tokens_of(self, user_id: str) -> list[ApiToken]:
+        """The user's tokens, newest first (revoked and expired ones too)."""
+
+    def revoke_tokens_of(self, user_id: str) -> int:
+        """Revoke every token of the user; returns how many were live."""
+
     def login_throttle(self, email_key: str) -> LoginThrottle: ...
 
     def record_login_failure(self, email_key: str) -> int:
@@ -215,9 +210,42 @@ class Store(Protocol):
 
     def clear_login_failures(self, email_key: str) -> None: ...
 
+
+class AuditPort(Protocol):
+    """The append-only audit log."""
+
     def append_audit(self, event: AuditEvent) -> None: ...
 
     def audit_log(self, *, limit: int, cursor: str | None = None,
                   action: AuditAction | None = None, actor_email: str | None = None,
                   since: str | None = None, until: str | None = None) -> Page[AuditEvent]:
         """Newest first; since inclusive, until exclusive."""
+
+
+class Store(Protocol):
+    """A store: its four ports and their lifecycle."""
+
+    @property
+    def ledger(self) -> LedgerPort: ...
+
+    @property
+    def users(self) -> UserPort: ...
+
+    @property
+    def sessions(self) -> SessionPort: ...
+
+    @property
+    def audit(self) -> AuditPort: ...
+
+    def init_schema(self) -> None:
+        """Create tables/indexes if missing; safe to repeat."""
+
+    def close(self) -> None: ...
+
+    def unit_of_work(self) -> UnitOfWork:
+        """The store's methods called inside `with store.unit_of_work() as uow:` on this
+        thread join it; their writes take effect at uow.commit()."""
+
+    def copies_out_of_step(self) -> Iterator[str]:
+        """Where what the store keeps twice, so that a request reads less, disagrees with
+        itself (for verify; never on a request path). SQLite keeps nothing twice."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .dynamo_ledger import Dynamo, IfRefused
+from .client import Dynamo, IfRefused
 
 
 class DynamoUnitOfWork:

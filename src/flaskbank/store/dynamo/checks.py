@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from . import dynamo_items as di
-from .dynamo_ledger import Dynamo
+from . import items as di
+from .client import Dynamo
 
 
 def _items(db: Dynamo, table: str) -> Iterator[di.Item]:

@@ -1,4 +1,4 @@
-"""Row <-> domain mapping for SqliteStore (kept apart so the store reads as its queries)."""
+"""Row <-> domain mapping for the SQLite ports (kept apart so that they read as their queries)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,29 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from ..domain.accounts import Account, AccountStatus, AccountType, Role, User
-from ..domain.identity import email_key
-from ..domain.ledger import Entry, Transaction, TransactionType
-from ..domain.money import Money
-from ..domain.security import ApiToken
+from ...domain.accounts import Account, AccountStatus, AccountType, Role, User
+from ...domain.identity import email_key
+from ...domain.ledger import Entry, Transaction, TransactionType
+from ...domain.money import Money
+from ...domain.security import ApiToken
+from ..cursors import decode_cursor
+
+#: Accounts with their owner's name, which this store joins in rather than copies.
+ACCOUNTS = ("SELECT a.*, coalesce(u.full_name, '') AS owner_name FROM accounts a "
+            "LEFT JOIN users u ON u.id = a.user_id")
 
 ENTRY_COLS = ("account_id, seq, transaction_id, type, amount_minor, currency, "
               "balance_after_minor, counterparty, memo, created_at")
+
+
+def row_position(cursor: str | None) -> int | None:
+    """The row number a cursor of ours carries; anything else is the 422 of a foreign one."""
+    if cursor is None:
+        return None
+    position = decode_cursor(cursor)
+    if not isinstance(position, int) or not 0 <= position < 2**63:
+        decode_cursor("!")  # the same 422 as any other foreign cursor
+    return int(position)
 
 
 def row_to_user(r: sqlite3.Row) -> User:

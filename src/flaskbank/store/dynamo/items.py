@@ -16,11 +16,11 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from ..domain import identity
-from ..domain.accounts import CASH_ACCOUNT_ID, Account, AccountStatus, AccountType, Role, User
-from ..domain.ledger import Entry, Posting, Transaction, TransactionType
-from ..domain.money import Money
-from ..domain.security import ApiToken, AuditAction, AuditEvent, WebSession
+from ...domain import identity
+from ...domain.accounts import CASH_ACCOUNT_ID, Account, AccountStatus, AccountType, Role, User
+from ...domain.ledger import Entry, Posting, Transaction, TransactionType
+from ...domain.money import Money
+from ...domain.security import ApiToken, AuditAction, AuditEvent, WebSession
 
 Item = dict[str, Any]  # plain Python values, as TypeDeserializer gives them
 
@@ -93,6 +93,28 @@ def header_key(transaction_id: str) -> Item:
 
 def feed_key(created_at: str, transaction_id: str) -> str:
     return f"{created_at}#{transaction_id}"
+
+
+# -- writes that several ports make ---------------------------------------------------------
+def put_new(table: str, item: Item) -> dict[str, Any]:
+    """A Put that refuses to replace an item with the same key."""
+    return {"TableName": table, "Item": to_wire(item),
+            "ConditionExpression": "attribute_not_exists(pk)"}
+
+
+def email_lock(user: User, account_ids: list[str] | None) -> Item:
+    """The lock on a user's email, which also lists the user's account ids (so that a
+    transfer to an email reads the lock and then the accounts); None for a lock from before
+    locks listed them, which is read through the by_user index instead."""
+    lock = {**email_key(user.email), "user_id": user.id}
+    return lock if account_ids is None else {**lock, "account_ids": account_ids}
+
+
+def named(users_table: str, user_id: str, name: str) -> dict[str, Any]:
+    """A condition that the user's profile still carries `name`."""
+    return {"TableName": users_table, "Key": to_wire(user_key(user_id)),
+            "ConditionExpression": "full_name = :name",
+            "ExpressionAttributeValues": to_wire({":name": name})}
 
 
 # -- users ----------------------------------------------------------------------------------

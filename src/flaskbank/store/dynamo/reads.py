@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from ..domain.ledger import Entry, Transaction, TransactionType
-from . import dynamo_items as di
-from .base import Page
-from .cursors import decode_cursor, encode_cursor
-from .dynamo_ledger import Dynamo, Refused
-from .dynamo_schema import BY_DAY
+from ...domain.ledger import Entry, Transaction, TransactionType
+from ..base import Page
+from ..cursors import decode_cursor, encode_cursor
+from . import items as di
+from .client import Dynamo, Refused
+from .schema import BY_DAY
 
 #: How many days one feed call walks at most, so a long quiet gap cannot make one call slow;
 #: the cursor then moves past the days already seen.

@@ -1,0 +1,107 @@
+"""DynamoStore: the production store, on Amazon DynamoDB (or DynamoDB Local).
+
+Opened from `dynamodb://?region=...&endpoint_url=...&table_prefix=...&billing=...`. No
+client exists until the first call, so importing, building the app or forking gunicorn
+workers opens no connection; the one low-level client is thread-safe and shared by threads
+and by the ports. Credentials come from boto3's default chain; only against an explicit
+endpoint (DynamoDB Local) do dummy ones stand in when the chain has none.
+
+One module per port: ledger.py (accounts and postings; the posting path in postings.py,
+reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py; the
+unit of work in unit.py; tables, keys and indexes in schema.py and items.py; design notes and
+measured call counts in docs/dynamodb.md.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+from botocore.config import Config
+
+from ...domain.errors import StoreError
+from ..base import StoreURLError
+from . import checks
+from .audit import DynamoAudit
+from .client import Dynamo
+from .ledger import DynamoLedger
+from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames, create_tables
+from .sessions import DynamoSessions
+from .unit import DynamoUnitOfWork
+from .users import DynamoUsers
+
+_PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5,
+                        read_timeout=20, max_pool_connections=64)
+
+
+class DynamoStore:
+    def __init__(self, region: str, endpoint_url: str | None = None,
+                 table_prefix: str = DEFAULT_PREFIX, billing: str = "pay_per_request") -> None:
+        if billing not in BILLING_MODES:
+            raise StoreURLError(f"billing={billing!r}: use {' or '.join(BILLING_MODES)}")
+        if not _PREFIX.fullmatch(table_prefix):
+            raise StoreURLError(f"table_prefix={table_prefix!r}: letters, digits, _ . - only")
+        if endpoint_url is not None and not endpoint_url.startswith(("http://", "https://")):
+            raise StoreURLError(f"endpoint_url={endpoint_url!r}: expected http(s)://host:port")
+        self.region, self.endpoint_url = region, endpoint_url or None
+        self.table_prefix, self.billing = table_prefix, billing
+        self.tables = TableNames.with_prefix(table_prefix)
+        self._db: Dynamo | None = None
+        self._lock = threading.Lock()
+        #: What init_schema's request for point-in-time recovery gave, per table.
+        self.pitr: dict[str, str] = {}
+        self.ledger = DynamoLedger(lambda: self.db)
+        self.users = DynamoUsers(lambda: self.db)
+        self.sessions = DynamoSessions(lambda: self.db)
+        self.audit = DynamoAudit(lambda: self.db)
+
+    @property
+    def url(self) -> str:
+        """The FLASKBANK_STORE string that opens this same store (e.g. in another process)."""
+        query = {"region": self.region, "table_prefix": self.table_prefix,
+                 "billing": self.billing}
+        if self.endpoint_url:
+            query["endpoint_url"] = self.endpoint_url
+        return "dynamodb://?" + urlencode(query)
+
+    @property
+    def db(self) -> Dynamo:
+        with self._lock:
+            if self._db is None:
+                self._db = Dynamo(self._new_client(), self.tables)
+            return self._db
+
+    def _new_client(self) -> Any:
+        session = boto3.session.Session(region_name=self.region)
+        if self.endpoint_url and session.get_credentials() is None:
+            # DynamoDB Local checks that requests are signed, not by whom.
+            session = boto3.session.Session(region_name=self.region,
+                                            aws_access_key_id="local",
+                                            aws_secret_access_key="local")  # noqa: S106
+        return session.client("dynamodb", endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG)
+
+    def init_schema(self) -> None:
+        try:
+            self.pitr = create_tables(self.db.client, self.tables, self.billing)
+        except Exception as e:  # botocore's, or a table that never became ACTIVE
+            raise StoreError(f"could not create the DynamoDB tables: {e}") from e
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.client.close()
+            self._db = None
+
+    def unit_of_work(self) -> DynamoUnitOfWork:
+        return DynamoUnitOfWork(self.db)
+
+    def copies_out_of_step(self) -> Iterator[str]:
+        return checks.copies_out_of_step(self.db)
+
+
+__all__ = ["DynamoStore"]

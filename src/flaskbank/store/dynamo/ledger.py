@@ -1,0 +1,191 @@
+"""The ledger port on DynamoDB: accounts, postings (postings.py) and what is read back of them
+(reads.py)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+
+from ...domain.accounts import (
+    MAX_ACCOUNTS_PER_CUSTOMER,
+    Account,
+    AccountStatus,
+)
+from ...domain.errors import (
+    AccountNotFound,
+    Refusal,
+    TooManyAccounts,
+    WriteConflict,
+)
+from ...domain.ledger import (
+    Earlier,
+    Entry,
+    IdempotencyKey,
+    Posting,
+    PostResult,
+    Transaction,
+    TransactionType,
+)
+from ..base import Page, PostingInputs
+from . import items as di
+from . import lookups, postings, reads
+from .client import Connected, Dynamo, Refused
+
+_CANCELLED = ("TransactionCanceledException",)
+
+class DynamoLedger(Connected):
+    def __init__(self, connect: Callable[[], Dynamo]) -> None:
+        super().__init__(connect)
+        self._feed: reads.FeedRange | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def feed_range(self) -> reads.FeedRange:
+        db = self.db
+        with self._lock:
+            if self._feed is None or self._feed.db is not db:
+                self._feed = reads.FeedRange(db)
+            return self._feed
+
+    def add_account(self, account: Account) -> None:
+        """The account, a lock on its number, its id added to the list on the owner's email
+        lock, and a check that the owner's name copied onto it is still the profile's; all
+        or nothing, so that a rename or an email change in between cannot miss it."""
+        owner = self.db.get(self.tables.users, di.user_key(account.user_id))
+        if owner is None:
+            raise AccountNotFound("no such customer")
+        lock = self.db.get(self.tables.users, di.email_key(owner["email"])) or {}
+        if len(lookups.account_keys(self.db, account.user_id, lock)) >= MAX_ACCOUNTS_PER_CUSTOMER:
+            raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
+        writes = [
+            {"Put": di.put_new(self.tables.accounts, di.account_item(account))},
+            {"Put": di.put_new(self.tables.accounts, {
+                **di.number_key(account.number), "account_id": account.id})},
+            {"ConditionCheck": di.named(self.tables.users, account.user_id, account.owner_name)},
+            {"Update": {
+                "TableName": self.tables.users, "Key": di.to_wire(di.email_key(owner["email"])),
+                "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
+                "ConditionExpression": "user_id = :owner AND attribute_exists(account_ids)",
+                "ExpressionAttributeValues": di.to_wire({":id": [account.id],
+                                                         ":owner": account.user_id}),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        ]
+        try:
+            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=writes)
+        except Refused as e:
+            reasons = e.response.get("CancellationReasons", [])
+            failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
+            lock = di.from_wire(reasons[3].get("Item", {})) if failed[3:4] == [True] else {}
+            if not any(failed[:3]) and lock.get("user_id") == account.user_id:
+                # A lock from before locks listed accounts: the by_user index finds them.
+                try:
+                    self.db.call("transact_write_items", expect=_CANCELLED,
+                                 TransactItems=writes[:3])
+                    return
+                except Refused as again:
+                    raise WriteConflict("account number already taken") from again
+            if any(failed[2:]):
+                raise WriteConflict("the owner's profile changed meanwhile; try again") from e
+            raise WriteConflict("account number already taken") from e
+
+    def get_account(self, account_id: str) -> Account | None:
+        item = self.db.get(self.tables.accounts, di.account_key(account_id))
+        return di.to_account(item) if item else None
+
+    def find_account_by_number(self, number: str) -> Account | None:
+        lock = self.db.get(self.tables.accounts, di.number_key(number))
+        return self.get_account(lock["account_id"]) if lock else None
+
+    def accounts_of(self, user_id: str) -> list[Account]:
+        """The by_user index gives the ids (it may trail a just-opened account by a moment);
+        the items themselves are read strongly consistent, balances included."""
+        keys = lookups.indexed_account_keys(self.db, user_id)
+        return [di.to_account(i) for i in lookups.keys_in_order(self.db, self.tables.accounts, keys)]
+
+    def set_account_status(self, account_id: str, status: AccountStatus,
+                           reason: str = "") -> None:
+        # No version bump: a posting is conditional on the status itself.
+        self.db.write(({"Update": {
+            "TableName": self.tables.accounts, "Key": di.to_wire(di.account_key(account_id)),
+            "UpdateExpression": "SET #status = :status, status_reason = :reason",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": di.to_wire({":status": status.value,
+                                                     ":reason": reason})}},
+            AccountNotFound("no such account")))
+
+    def post(self, posting: Posting) -> PostResult:
+        self.feed_range.cover(posting.created_at[:10])
+        return postings.post(self.db, posting)
+
+    def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
+        kept = json.dumps({"kind": type(error).__name__, "message": error.message,
+                           "field": error.field})
+        # The first answer stands: a racer's posting or refusal is left as it is.
+        self.db.write(({"Put": {
+            "TableName": self.tables.idempotency, "Item": di.to_wire({
+                "pk": idempotency.scope, "sk": idempotency.key,
+                "fingerprint": idempotency.fingerprint, "transaction_id": "",
+                "refusal": kept, "created_at": at}),
+            "ConditionExpression": "attribute_not_exists(pk)"}}, None))
+
+    def read_for_posting(self, account_ids: Sequence[str], *,
+                         idempotency: tuple[str, str] | None = None,
+                         recipient_email: str | None = None) -> PostingInputs:
+        """One strongly consistent BatchGetItem (the accounts, the idempotency record, the
+        email's lock); then, for an email, one more for the accounts its lock lists, and
+        only for a replay the earlier transaction's header."""
+        t = self.tables
+        found = self.db.batch_get({
+            t.accounts: [di.account_key(i) for i in dict.fromkeys(account_ids)],
+            t.idempotency: [] if idempotency is None else [
+                {"pk": idempotency[0], "sk": idempotency[1]}],
+            t.users: [] if recipient_email is None else [di.email_key(recipient_email)]})
+        accounts = {a.id: a for a in map(di.to_account, found[t.accounts])}
+        record = found[t.idempotency][0] if found[t.idempotency] else None
+        recipients = None
+        if recipient_email is not None:
+            recipients = lookups.accounts_on(self.db, found[t.users][0]) if found[t.users] else []
+        return PostingInputs(accounts, None if record is None else self._earlier(record),
+                             recipients)
+
+    def _accounts_on(self, lock: di.Item) -> list[Account]:
+        """The accounts of an email lock's user, read strongly consistent, oldest first."""
+        items = lookups.keys_in_order(self.db, self.tables.accounts,
+                                    lookups.account_keys(self.db, lock["user_id"], lock))
+        return [di.to_account(i) for i in sorted(items, key=lambda i: i["owner_key"])
+                if i["user_id"] == lock["user_id"]]
+
+    def _earlier(self, record: di.Item) -> Earlier:
+        return postings.earlier(self.db, record)
+
+    def get_transaction(self, transaction_id: str) -> Transaction | None:
+        return postings.transaction(self.db, transaction_id)
+
+    def history(self, account_id: str, *, limit: int, cursor: str | None = None,
+                since: str | None = None, until: str | None = None,
+                type: TransactionType | None = None) -> Page[Entry]:
+        return reads.history(self.db, account_id, limit=limit, cursor=cursor,
+                                    since=since, until=until, type=type)
+
+    def entries_between(self, account_id: str, start: str, end: str) -> list[Entry]:
+        return reads.entries_between(self.db, account_id, start, end)
+
+    def balance_before(self, account_id: str, moment: str) -> Entry | None:
+        return reads.balance_before(self.db, account_id, moment)
+
+    def feed(self, *, after: str | None, limit: int) -> Page[Transaction]:
+        return reads.feed(self.db, self.feed_range.read(), after, limit)
+
+    def all_accounts(self) -> Iterator[Account]:
+        """A Scan (verify and reports only, never a request path), oldest first."""
+        items = [di.from_wire(i) for page in self.db.pages(
+            "scan", TableName=self.tables.accounts, ConsistentRead=True,
+            FilterExpression="begins_with(pk, :account)",
+            ExpressionAttributeValues=di.to_wire({":account": "ACCOUNT#"}))
+            for i in page["Items"]]
+        yield from (di.to_account(i) for i in sorted(items, key=lambda i: i["owner_key"]))
+
+    def all_transactions(self) -> Iterator[Transaction]:
+        return reads.all_transactions(self.db, self.feed_range.read())
