@@ -127,21 +127,22 @@ def raw(store: DynamoStore, table: str, key: dict) -> dict:  # type: ignore[type
 def test_a_posting_from_the_stores_own_read_is_one_transact_write(bank, store):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
-    source, target = store.ledger.get_account(ada.account_id), store.ledger.get_account(bob.account_id)
-    posting = ledger.transfer(source, target, Money.of("5"), memo="", at=bank.now(),
-                              by=ada.user_id, source_label="a", target_label="b")
+    read = store.ledger.read_for_posting([ada.account_id, bob.account_id]).accounts
+    posting = ledger.transfer(read[ada.account_id], read[bob.account_id], Money.of("5"),
+                              memo="", at=bank.now(), by=ada.user_id, source_label="a",
+                              target_label="b")
     with calls(store) as seen:
         store.ledger.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "k", "f")))
     assert seen == ["TransactWriteItems"]
-    assert (store.ledger.get_account(ada.account_id).balance, store.ledger.get_account(bob.account_id).balance
-            ) == (Money.of("45"), Money.of("5"))
+    assert [store.ledger.get_account(c.account_id).balance for c in (ada, bob)] == [
+        Money.of("45"), Money.of("5")]
 
 
-def test_a_posting_from_copies_the_store_did_not_mark_reads_first(bank, store):
+def test_a_posting_from_copies_this_thread_did_not_read_reads_first(bank, store):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
-    source, target = (replace(store.ledger.get_account(c.account_id), revision=None)
-                      for c in (ada, bob))
+    racer = _racing_store(store)  # another store object: its reads are not this one's
+    source, target = (racer.ledger.get_account(c.account_id) for c in (ada, bob))
     posting = ledger.transfer(source, target, Money.of("5"), memo="", at=bank.now(),
                               by=ada.user_id, source_label="a", target_label="b")
     with calls(store) as seen:
@@ -151,8 +152,11 @@ def test_a_posting_from_copies_the_store_did_not_mark_reads_first(bank, store):
 
 def test_a_posting_from_an_old_read_is_cancelled_then_read_and_written_afresh(bank, store):
     ada = new_customer(bank, deposit="50.00")
-    old = store.ledger.get_account(ada.account_id)
-    postings.deposit(bank, ada.user_id, ada.account_id, amount="1")
+    old = store.ledger.get_account(ada.account_id)  # this thread's read...
+    meanwhile = threading.Thread(target=lambda: postings.deposit(  # ...outdated by another
+        bank, ada.user_id, ada.account_id, amount="1"))
+    meanwhile.start()
+    meanwhile.join()
     with calls(store) as seen:
         txn = store.ledger.post(ledger.withdrawal(old, Money.of("5"), memo="", at=bank.now(),
                                            by=ada.user_id)).transaction

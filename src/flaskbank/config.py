@@ -114,7 +114,8 @@ def _storage(env: Mapping[str, str], name: str, default: str) -> str:
     """A Flask-Limiter storage URL (memory://, redis://host:6379, ...). An unknown scheme
     would stop the app at its first start; a known one whose client library is missing
     is named when the app is built (web/security.py)."""
-    from limits.storage import SCHEMES
+    # limits keeps its registry of schemes in a module it does not declare public.
+    from limits.storage import SCHEMES  # type: ignore[attr-defined]
 
     value = env.get(name, default)
     scheme, sep, _ = value.partition("://")

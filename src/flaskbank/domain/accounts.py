@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from .digits import ascii_digits
@@ -90,10 +90,6 @@ class Account:
     #: The owner's name as the store keeps it with the account: what the other side of a
     #: transfer sees, without reading the owner's profile.
     owner_name: str = ""
-    #: The store's mark of the state this copy was read in, opaque outside the store (like
-    #: an HTTP ETag). A posting built from this copy may be written conditional on that
-    #: state instead of reading the account again; None when the store keeps no such mark.
-    revision: object = field(default=None, compare=False)
 
     @property
     def is_open(self) -> bool:

@@ -75,10 +75,6 @@ class Posting:
     created_at: str
     initiated_by: str
     idempotency: IdempotencyKey | None = None
-    #: The customer accounts as the posting was built from them. A store that marks what it
-    #: read (Account.revision) may write conditional on these instead of reading them again;
-    #: every rule is still checked against the state the write lands on.
-    based_on: tuple[Account, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if not self.amount.is_positive():
@@ -204,7 +200,6 @@ def deposit(account: Account, amount: Money, *, memo: str, at: str, by: str) -> 
         initiated_by=by,
         legs=(Leg(account.id, amount, "Cash deposit"),
               Leg(CASH_ACCOUNT_ID, -amount, account.number)),
-        based_on=(account,),
     )
 
 
@@ -215,7 +210,6 @@ def withdrawal(account: Account, amount: Money, *, memo: str, at: str, by: str) 
         initiated_by=by,
         legs=(Leg(account.id, -amount, "Cash withdrawal"),
               Leg(CASH_ACCOUNT_ID, amount, account.number)),
-        based_on=(account,),
     )
 
 
@@ -236,7 +230,6 @@ def transfer(
         id=new_id(), type=TransactionType.TRANSFER, amount=amount, memo=memo, created_at=at,
         initiated_by=by,
         legs=(Leg(source.id, -amount, target_label), Leg(target.id, amount, source_label)),
-        based_on=(source, target),
     )
 
 

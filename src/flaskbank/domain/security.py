@@ -45,7 +45,7 @@ class LockoutPolicy:
         if failures < self.threshold:
             return None
         doublings = min(failures - self.threshold, 20)
-        return min(self.base_lock * (2**doublings), self.max_lock)
+        return min(self.base_lock * (1 << doublings), self.max_lock)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -79,8 +80,7 @@ def revoke_own_token(bank: Bank, user: User, token_id: str, *, ip: str = "") -> 
     """Revoke one of the user's tokens by its listed id (the start of its hash)."""
     for token in bank.store.sessions.tokens_of(user.id):
         if len(token_id) >= 12 and token.token_hash.startswith(token_id):
-            bank.in_unit(lambda token_hash=token.token_hash: _revoke(bank, user, token_hash,
-                                                                      token_id, ip))
+            bank.in_unit(functools.partial(_revoke, bank, user, token.token_hash, token_id, ip))
 
 
 def _revoke(bank: Bank, user: User, token_hash: str, token_id: str, ip: str) -> None:

@@ -30,5 +30,5 @@ def open_store(url: str) -> Store:
             from .dynamo import DynamoStore
         except ImportError as e:
             raise StoreURLError("the DynamoDB store is not available in this build") from e
-        return DynamoStore(**query)  # type: ignore[no-any-return]
+        return DynamoStore(**query)
     raise StoreURLError(f"{url!r}: must start with sqlite:/// or dynamodb://")

@@ -17,7 +17,7 @@ FORM_STATUSES = (401, 409, 422, 429)
 HIDDEN = ("HiddenField", "CSRFTokenField")
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type hints
     """A FlaskForm that can show a service's refusal next to the fields it is about."""
 
     def page(self, template: str, **context: Any) -> tuple[str, int]:

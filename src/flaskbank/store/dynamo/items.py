@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -175,28 +174,8 @@ def to_account(item: Item) -> Account:
         balance=Money.from_minor(int(item["balance_minor"]), item["currency"]),
         status=AccountStatus(item["status"]), opened_at=item["opened_at"],
         status_reason=item["status_reason"], owner_name=str(item.get("owner_name", "")),
-        revision=Revision(int(item["version"]), str(item.get("last_posted_at", ""))),
     )
 
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """What a posting's write is conditional on (Account.revision): the version read, and
-    the last posting's time, below which the next posting's time may not fall."""
-
-    version: int
-    last_posted_at: str
-
-
-def seen_item(account: Account) -> Item | None:
-    """The account item as it was when `account` was read from this store, for a write
-    conditional on that state; None for a copy that did not come from this store."""
-    rev = account.revision
-    if not isinstance(rev, Revision):
-        return None
-    return {"id": account.id, "number": account.number, "status": account.status.value,
-            "balance_minor": account.balance.minor, "version": rev.version,
-            "last_posted_at": rev.last_posted_at}
 
 
 # -- the ledger -----------------------------------------------------------------------------

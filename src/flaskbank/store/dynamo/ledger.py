@@ -39,6 +39,18 @@ class DynamoLedger(Connected):
         super().__init__(connect)
         self._feed: reads.FeedRange | None = None
         self._lock = threading.Lock()
+        # The account items this thread read last, versions included: store bookkeeping
+        # (the domain never sees it) that lets a posting write without reading them again.
+        self._read = threading.local()
+
+    def _remember(self, items: list[di.Item]) -> list[di.Item]:
+        self._read.items = {i["id"]: i for i in items}
+        return items
+
+    def _recalled(self) -> dict[str, di.Item]:
+        items: dict[str, di.Item] = getattr(self._read, "items", {})
+        self._read.items = {}
+        return items
 
     @property
     def feed_range(self) -> reads.FeedRange:
@@ -91,7 +103,7 @@ class DynamoLedger(Connected):
 
     def get_account(self, account_id: str) -> Account | None:
         item = self.db.get(self.tables.accounts, di.account_key(account_id))
-        return di.to_account(item) if item else None
+        return di.to_account(self._remember([item])[0]) if item else None
 
     def find_account_by_number(self, number: str) -> Account | None:
         lock = self.db.get(self.tables.accounts, di.number_key(number))
@@ -117,7 +129,7 @@ class DynamoLedger(Connected):
 
     def post(self, posting: Posting) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
-        return postings.post(self.db, posting)
+        return postings.post(self.db, posting, self._recalled())
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
         kept = json.dumps({"kind": type(error).__name__, "message": error.message,
@@ -142,20 +154,17 @@ class DynamoLedger(Connected):
             t.idempotency: [] if idempotency is None else [
                 {"pk": idempotency[0], "sk": idempotency[1]}],
             t.users: [] if recipient_email is None else [di.email_key(recipient_email)]})
-        accounts = {a.id: a for a in map(di.to_account, found[t.accounts])}
+        items = found[t.accounts]
         record = found[t.idempotency][0] if found[t.idempotency] else None
         recipients = None
         if recipient_email is not None:
-            recipients = lookups.accounts_on(self.db, found[t.users][0]) if found[t.users] else []
+            theirs = lookups.account_items_on(self.db, found[t.users][0]) if found[t.users] \
+                else []
+            items, recipients = items + theirs, [di.to_account(i) for i in theirs]
+        accounts = {a.id: a for a in map(di.to_account, self._remember(items))}
         return PostingInputs(accounts, None if record is None else self._earlier(record),
                              recipients)
 
-    def _accounts_on(self, lock: di.Item) -> list[Account]:
-        """The accounts of an email lock's user, read strongly consistent, oldest first."""
-        items = lookups.keys_in_order(self.db, self.tables.accounts,
-                                    lookups.account_keys(self.db, lock["user_id"], lock))
-        return [di.to_account(i) for i in sorted(items, key=lambda i: i["owner_key"])
-                if i["user_id"] == lock["user_id"]]
 
     def _earlier(self, record: di.Item) -> Earlier:
         return postings.earlier(self.db, record)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...domain.accounts import Account
 from . import items as di
 from .client import Dynamo
 from .schema import BY_USER
@@ -39,8 +38,8 @@ def indexed_account_keys(db: Dynamo, user_id: str) -> list[di.Item]:
                       ExpressionAttributeValues=di.to_wire({":u": user_id}))
 
 
-def accounts_on(db: Dynamo, lock: di.Item) -> list[Account]:
-    """The accounts of an email lock's user, read strongly consistent, oldest first."""
+def account_items_on(db: Dynamo, lock: di.Item) -> list[di.Item]:
+    """The account items of an email lock's user, read strongly consistent, oldest first."""
     items = keys_in_order(db, db.tables.accounts, account_keys(db, lock["user_id"], lock))
-    return [di.to_account(i) for i in sorted(items, key=lambda i: i["owner_key"])
+    return [i for i in sorted(items, key=lambda i: i["owner_key"])
             if i["user_id"] == lock["user_id"]]

@@ -1,8 +1,9 @@
 """The posting path on DynamoDB: one posting as one TransactWriteItems, and why a cancelled one was
 refused.
 
-A posting starts from the customer accounts it touches as the service read them
-(Posting.based_on, with their versions), or else reads them (and the idempotency record) in
+A posting starts from the customer account items as this thread last read them (the
+ledger port keeps them from read_for_posting and get_account, with their versions), or
+else reads them (and the idempotency record) in
 one strongly consistent BatchGetItem; it computes every balance after and writes in one
 TransactWriteItems: each account update is conditional on the version it started from, so
 any change to one of them since cancels the whole transaction, and the next attempt reads
@@ -42,16 +43,18 @@ from . import items as di
 from .client import BUSY, Dynamo, Refused
 
 
-def post(db: Dynamo, posting: Posting) -> PostResult:
-    # The first attempt writes on what the service read; a retry reads again.
-    return retrying(lambda n: _attempt(db, posting, _seen(posting) if n == 0 else None))
+def post(db: Dynamo, posting: Posting, read: dict[str, di.Item]) -> PostResult:
+    """`read`: account items as this thread last read them; the first attempt writes on
+    them when they cover the posting, and a retry reads again."""
+    return retrying(lambda n: _attempt(db, posting, _seen(posting, read) if n == 0 else None))
 
 
-def _seen(posting: Posting) -> dict[str, di.Item] | None:
-    """The account items as of the service's read, if it read every customer account the
-    posting touches from this store and they allow the posting; else None, and the attempt
-    reads them itself (only the current state may refuse a posting, not an old copy)."""
-    seen = {a.id: item for a in posting.based_on if (item := di.seen_item(a)) is not None}
+def _seen(posting: Posting, read: dict[str, di.Item]) -> dict[str, di.Item] | None:
+    """The items the posting's accounts were read as, if every customer account it touches
+    was read and they allow the posting; else None, and the attempt reads them itself (only
+    the current state may refuse a posting, not an old copy)."""
+    seen = {leg.account_id: read[leg.account_id] for leg in posting.legs
+            if leg.account_id in read}
     for leg in posting.legs:
         if leg.account_id == CASH_ACCOUNT_ID:
             continue

@@ -25,7 +25,7 @@ from ..base import Page
 from ..cursors import decode_cursor, encode_cursor
 from . import items as di
 from . import lookups
-from .client import Connected, Refused
+from .client import Connected, IfRefused, Refused
 from .schema import (
     BY_CREATED,
     BY_EMAIL,
@@ -75,7 +75,8 @@ class DynamoUsers(Connected):
             raise StaleRecord("the user changed meanwhile; read it again")
         updated = replace(current, **changes, version=version + 1)  # type: ignore[arg-type]
         lock = self.db.get(self.tables.users, di.email_key(current.email)) or {}
-        actions = [(self._profile_update(updated, version, changes), _stale_user)]
+        actions: list[tuple[dict[str, Any], IfRefused]] = [
+            (self._profile_update(updated, version, changes), _stale_user)]
         if di.email_key(updated.email) != di.email_key(current.email):
             actions += self._move_email_lock(current, updated, lock)
         if updated.full_name != current.full_name:

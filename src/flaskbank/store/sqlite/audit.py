@@ -28,8 +28,10 @@ class SqliteAudit:
     def audit_log(self, *, limit: int, cursor: str | None = None,
                   action: AuditAction | None = None, actor_email: str | None = None,
                   since: str | None = None, until: str | None = None) -> Page[AuditEvent]:
-        where, args = ["1=1"], []  # type: ignore[var-annotated]
-        for clause, value in (("seq<?", row_position(cursor)), ("action=?", action and action.value),
+        where: list[str] = ["1=1"]
+        args: list[object] = []
+        for clause, value in (("seq<?", row_position(cursor)),
+                              ("action=?", action and action.value),
                               ("actor_email=?", actor_email), ("at>=?", since), ("at<?", until)):
             if value is not None:
                 where.append(clause)

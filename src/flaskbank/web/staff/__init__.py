@@ -7,4 +7,6 @@ from flask import Blueprint
 bp: Blueprint = Blueprint("staff", __name__)
 
 from . import auditlog, users, views  # noqa: E402,F401  (registers the routes on bp)
-from .api import api_bp  # noqa: E402,F401
+from .api import api_bp  # noqa: E402
+
+__all__ = ["api_bp", "bp"]
