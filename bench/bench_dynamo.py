@@ -34,8 +34,12 @@ def pair(bank: Bank, tag: str) -> list[tuple[str, str, str]]:
     """Two funded customers; (user id, account id, the other's number) for each side."""
     made = []
     for name in ("a", "b"):
-        user = customers.register(bank, email=f"{name}-{tag}@example.com", full_name=name,
-                                  password="a long bench secret long")
+        user = customers.register(
+            bank,
+            email=f"{name}-{tag}@example.com",
+            full_name=name,
+            password="a long bench secret long",
+        )
         acc = accounts.open_account(bank, user.id, type="checking")
         postings.deposit(bank, user.id, acc.id, amount="10000.00")
         made.append((user.id, acc))
@@ -51,8 +55,14 @@ def transfers_per_second(store: Store, n: int, threads: int) -> float:
     def run(legs: list[tuple[str, str, str]]) -> None:
         for i in range(per_thread):
             user, source, target = legs[i % 2]
-            postings.transfer(bank, user, source, amount="1.25", to_account_number=target,
-                              idempotency_key=str(uuid.uuid4()))
+            postings.transfer(
+                bank,
+                user,
+                source,
+                amount="1.25",
+                to_account_number=target,
+                idempotency_key=str(uuid.uuid4()),
+            )
 
     workers = [threading.Thread(target=run, args=(legs,)) for legs in pairs]
     start = time.perf_counter()
@@ -91,8 +101,10 @@ def main() -> None:
     except DynamoDBLocalUnavailable as e:
         print(f"bench_dynamo skipped: DynamoDB Local not available ({e})")
         return
-    print(f"{'transfers through the services':<34}{'DynamoDB Local/s':>17}{'SQLite/s':>10}"
-          f"{'ratio':>8}")
+    print(
+        f"{'transfers through the services':<34}{'DynamoDB Local/s':>17}{'SQLite/s':>10}"
+        f"{'ratio':>8}"
+    )
     for threads, d, s in rows:
         label = f"in-process, {threads} thread{'s' if threads > 1 else ''}, n={args.n}"
         print(f"{label:<34}{d:>17.0f}{s:>10.0f}{d / s:>8.2f}")

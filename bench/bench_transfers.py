@@ -42,8 +42,9 @@ def ledger_in_process(path: str, n: int) -> float:
     bank.store.init_schema()
     pairs = []
     for name in ("a", "b"):
-        user = customers.register(bank, email=f"{name}@example.com", full_name=name,
-                                  password="a long bench secret")
+        user = customers.register(
+            bank, email=f"{name}@example.com", full_name=name, password="a long bench secret"
+        )
         acc = accounts.open_account(bank, user.id, type="checking")
         postings.deposit(bank, user.id, acc.id, amount="10000.00")
         pairs.append((user.id, acc))
@@ -52,8 +53,15 @@ def ledger_in_process(path: str, n: int) -> float:
 
     def step(i: int) -> None:
         user, src, dst = legs[i % 2]
-        postings.transfer(bank, user, src.id, amount="1.25", to_account_number=dst,
-                          idempotency_key=str(uuid.uuid4()))
+        postings.transfer(
+            bank,
+            user,
+            src.id,
+            amount="1.25",
+            to_account_number=dst,
+            idempotency_key=str(uuid.uuid4()),
+        )
+
     rate = timed(n, step)
     bank.store.close()
     return rate
@@ -62,8 +70,9 @@ def ledger_in_process(path: str, n: int) -> float:
 def raw_in_process(path: str, n: int) -> float:
     db = raw_ledger.connect(path)
     a, b = raw_ledger.seed(db, FUNDS_MINOR)
-    rate = timed(n, lambda i: raw_ledger.transfer(db, *((a, b) if i % 2 else (b, a)), 125,
-                                                  str(uuid.uuid4())))
+    rate = timed(
+        n, lambda i: raw_ledger.transfer(db, *((a, b) if i % 2 else (b, a)), 125, str(uuid.uuid4()))
+    )
     db.close()
     return rate
 
@@ -75,8 +84,9 @@ def free_port() -> int:
 
 
 def start(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -90,8 +100,7 @@ def start(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen:
 
 def post(port: int, path: str, body: dict, headers: dict[str, str]) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("POST", path, json.dumps(body),
-                 {"Content-Type": "application/json", **headers})
+    conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json", **headers})
     response = conn.getresponse()
     data = json.loads(response.read() or b"{}")
     conn.close()
@@ -111,23 +120,35 @@ def get(port: int, path: str, headers: dict[str, str]) -> dict:
 def api_over_http(tmp: str, n: int, workers: int) -> float:
     port = free_port()
     # Limits high enough not to throttle one client, low enough that the limiter still runs.
-    env = {"FLASKBANK_DATA_DIR": f"{tmp}/api", "FLASKBANK_SECRET_KEY": "b" * 40,
-           "FLASKBANK_RATELIMIT_MONEY": "1000000/minute",
-           "FLASKBANK_RATELIMIT_TOKENS": "1000/minute",
-           "FLASKBANK_RATELIMIT_REGISTRATION": "1000/minute"}
+    env = {
+        "FLASKBANK_DATA_DIR": f"{tmp}/api",
+        "FLASKBANK_SECRET_KEY": "b" * 40,
+        "FLASKBANK_RATELIMIT_MONEY": "1000000/minute",
+        "FLASKBANK_RATELIMIT_TOKENS": "1000/minute",
+        "FLASKBANK_RATELIMIT_REGISTRATION": "1000/minute",
+    }
     flaskbank = str(Path(sys.executable).with_name("flaskbank"))
-    subprocess.run([flaskbank, "init"], env={**os.environ, **env}, check=True,
-                   stdout=subprocess.DEVNULL)
-    proc = start([flaskbank, "serve", "--host", "127.0.0.1", "--port", str(port),
-                  "--workers", str(workers)], env, port)
+    subprocess.run(
+        [flaskbank, "init"], env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL
+    )
+    proc = start(
+        [flaskbank, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env,
+        port,
+    )
     try:
         people = []
         for name in ("a", "b"):
             email = f"{name}@example.com"
-            post(port, "/api/v1/users", {"email": email, "full_name": name,
-                                         "password": "a long bench secret"}, {})
-            token = post(port, "/api/v1/tokens",
-                         {"email": email, "password": "a long bench secret"}, {})["token"]
+            post(
+                port,
+                "/api/v1/users",
+                {"email": email, "full_name": name, "password": "a long bench secret"},
+                {},
+            )
+            token = post(
+                port, "/api/v1/tokens", {"email": email, "password": "a long bench secret"}, {}
+            )["token"]
             auth = {"Authorization": f"Bearer {token}"}
             acc = post(port, "/api/v1/accounts", {"type": "checking"}, auth)
             post(port, f"/api/v1/accounts/{acc['id']}/deposits", {"amount": "10000.00"}, auth)
@@ -135,9 +156,17 @@ def api_over_http(tmp: str, n: int, workers: int) -> float:
 
         def step(i: int) -> None:
             (auth, src), (_, dst) = people[i % 2], people[1 - i % 2]
-            post(port, "/api/v1/transfers", {"from_account_id": src["id"], "amount": "1.25",
-                                             "to_account_number": dst["number"]},
-                 {**auth, "Idempotency-Key": str(uuid.uuid4())})
+            post(
+                port,
+                "/api/v1/transfers",
+                {
+                    "from_account_id": src["id"],
+                    "amount": "1.25",
+                    "to_account_number": dst["number"],
+                },
+                {**auth, "Idempotency-Key": str(uuid.uuid4())},
+            )
+
         return timed(n, step)
     finally:
         proc.terminate()
@@ -148,12 +177,37 @@ def bare_over_http(tmp: str, n: int, workers: int) -> float:
     port = free_port()
     db_path = f"{tmp}/bare.db"
     a, b = raw_ledger.seed(raw_ledger.connect(db_path), FUNDS_MINOR)
-    proc = start([sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-w", str(workers),
-                  "-b", f"127.0.0.1:{port}", "bare_app:app"], {"BENCH_DB": db_path}, port)
+    proc = start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--chdir",
+            str(HERE),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "bare_app:app",
+        ],
+        {"BENCH_DB": db_path},
+        port,
+    )
     try:
-        return timed(n, lambda i: post(port, "/transfers", {
-            "src": (a, b)[i % 2], "dst": (b, a)[i % 2], "minor": 125,
-            "key": str(uuid.uuid4())}, {}))
+        return timed(
+            n,
+            lambda i: post(
+                port,
+                "/transfers",
+                {
+                    "src": (a, b)[i % 2],
+                    "dst": (b, a)[i % 2],
+                    "minor": 125,
+                    "key": str(uuid.uuid4()),
+                },
+                {},
+            ),
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -172,8 +226,10 @@ def main() -> None:
     print(f"{'path':<32}{'transfers/s':>12}{'baseline/s':>12}{'ratio':>8}")
     print(f"{'ledger in-process (SQLite)':<32}{ledger:>12.0f}{raw:>12.0f}{ledger / raw:>8.2f}")
     print(f"{'HTTP API (gunicorn, SQLite)':<32}{api:>12.0f}{bare:>12.0f}{api / bare:>8.2f}")
-    print("baselines: raw sqlite3 doing the same row writes (WAL, synchronous=FULL, BEGIN "
-          "IMMEDIATE); a bare Flask endpoint doing those writes behind the same gunicorn")
+    print(
+        "baselines: raw sqlite3 doing the same row writes (WAL, synchronous=FULL, BEGIN "
+        "IMMEDIATE); a bare Flask endpoint doing those writes behind the same gunicorn"
+    )
 
 
 if __name__ == "__main__":

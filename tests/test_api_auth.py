@@ -9,8 +9,11 @@ import pytest
 from flaskbank.domain.ledger import parse_utc_iso
 from test_api_support import API, assert_problem, customer
 
-NEW_USER = {"email": "grace@example.com", "full_name": "Grace Hopper",
-            "password": "a long enough password"}
+NEW_USER = {
+    "email": "grace@example.com",
+    "full_name": "Grace Hopper",
+    "password": "a long enough password",
+}
 
 
 def test_register_answers_the_user_without_the_password(client, app_bank):
@@ -31,22 +34,25 @@ def test_register_ignores_a_requested_role(client):
     assert response.json["role"] == "customer"
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"email": "not-an-email"}, "email"),
-    ({"email": []}, "email"),
-    ({"email": None}, "email"),
-    ({"email": "gr\u0430ce@example.com"}, "email"),  # a Cyrillic а
-    ({"full_name": "   "}, "full_name"),
-    ({"full_name": 5}, "full_name"),
-    ({"full_name": "x" * 101}, "full_name"),
-    ({"full_name": "Grace \u202eHopper"}, "full_name"),  # a bidi override
-    ({"full_name": "\x00\x01"}, "full_name"),
-    ({"password": "short"}, "password"),
-    ({"password": "aaaaaaaaaa"}, "password"),
-    ({"password": "grace hopper"}, "password"),
-    ({"password": {"a": 1}}, "password"),
-    ({"password": "x" * 201}, "password"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": []}, "email"),
+        ({"email": None}, "email"),
+        ({"email": "gr\u0430ce@example.com"}, "email"),  # a Cyrillic а
+        ({"full_name": "   "}, "full_name"),
+        ({"full_name": 5}, "full_name"),
+        ({"full_name": "x" * 101}, "full_name"),
+        ({"full_name": "Grace \u202eHopper"}, "full_name"),  # a bidi override
+        ({"full_name": "\x00\x01"}, "full_name"),
+        ({"password": "short"}, "password"),
+        ({"password": "aaaaaaaaaa"}, "password"),
+        ({"password": "grace hopper"}, "password"),
+        ({"password": {"a": 1}}, "password"),
+        ({"password": "x" * 201}, "password"),
+    ],
+)
 def test_register_refuses_bad_fields(client, change, field):
     assert_problem(client.post(f"{API}/users", json={**NEW_USER, **change}), 422, field)
 
@@ -60,8 +66,7 @@ def test_register_refuses_a_taken_email(client):
 
 def test_token_for_good_credentials_opens_the_api(client, app_bank):
     alice = customer(client, app_bank)
-    response = client.post(f"{API}/tokens", json={"email": alice.email,
-                                                  "password": alice.password})
+    response = client.post(f"{API}/tokens", json={"email": alice.email, "password": alice.password})
     assert response.status_code == 201
     assert set(response.json) == {"token", "expires_at"}
     parse_utc_iso(response.json["expires_at"])
@@ -70,10 +75,13 @@ def test_token_for_good_credentials_opens_the_api(client, app_bank):
     assert me.json["id"] == alice.user_id
 
 
-@pytest.mark.parametrize("credentials", [
-    {"password": "wrong password!"},
-    {"email": "nobody@example.com"},
-])
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"password": "wrong password!"},
+        {"email": "nobody@example.com"},
+    ],
+)
 def test_wrong_credentials_are_a_401_with_a_challenge(client, app_bank, credentials):
     alice = customer(client, app_bank)
     body = {"email": alice.email, "password": alice.password, **credentials}
@@ -82,16 +90,26 @@ def test_wrong_credentials_are_a_401_with_a_challenge(client, app_bank, credenti
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("body", [{"email": "a@example.com"}, {"password": "x" * 12},
-                                  {"email": 1, "password": "x" * 12}])
+@pytest.mark.parametrize(
+    "body", [{"email": "a@example.com"}, {"password": "x" * 12}, {"email": 1, "password": "x" * 12}]
+)
 def test_token_request_without_string_credentials_is_a_422(client, body):
     assert_problem(client.post(f"{API}/tokens", json=body), 422)
 
 
-@pytest.mark.parametrize("authorization", [
-    None, "", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not-a-token",
-    "Bearer " + "x" * 300, "Token abc",
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic dXNlcjpwYXNz",
+        "Bearer not-a-token",
+        "Bearer " + "x" * 300,
+        "Token abc",
+    ],
+)
 def test_missing_or_bad_bearer_is_a_401(client, app_bank, authorization):
     customer(client, app_bank)
     headers = {} if authorization is None else {"Authorization": authorization}
@@ -110,9 +128,11 @@ def test_the_session_cookie_is_never_accepted(client, app_bank):
     alice = customer(client, app_bank)
     with client.session_transaction() as session:
         session["user_id"] = alice.user_id  # what a signed-in browser carries
-    for response in (client.get(f"{API}/me"), client.get(f"{API}/accounts"),
-                     client.post(f"{API}/accounts/{alice.account_id}/deposits",
-                                 json={"amount": "5.00"})):
+    for response in (
+        client.get(f"{API}/me"),
+        client.get(f"{API}/accounts"),
+        client.post(f"{API}/accounts/{alice.account_id}/deposits", json={"amount": "5.00"}),
+    ):
         assert_problem(response, 401)
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert alice.balance() == "0.00"
@@ -129,11 +149,11 @@ def test_revoked_token_is_a_401(client, app_bank):
 
 def test_revoking_one_token_leaves_the_others(client, app_bank):
     alice = customer(client, app_bank)
-    second = client.post(f"{API}/tokens", json={"email": alice.email,
-                                                "password": alice.password}).json["token"]
+    second = client.post(
+        f"{API}/tokens", json={"email": alice.email, "password": alice.password}
+    ).json["token"]
     assert alice.delete("/tokens/current").status_code == 204
-    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {second}"}
-                      ).status_code == 200
+    assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {second}"}).status_code == 200
 
 
 def test_expired_token_is_a_401(client, app_bank):
@@ -161,8 +181,14 @@ def test_me_shows_the_profile(client, app_bank):
 
 def test_patch_me_changes_name_and_email(client, app_bank):
     alice = customer(client, app_bank)
-    response = alice.patch("/me", {"full_name": "  Alice   Pleasance ", "email": "al@example.com",
-                                   "old_password": alice.password})
+    response = alice.patch(
+        "/me",
+        {
+            "full_name": "  Alice   Pleasance ",
+            "email": "al@example.com",
+            "old_password": alice.password,
+        },
+    )
     assert response.status_code == 200
     assert response.json["full_name"] == "Alice Pleasance"
     assert response.json["email"] == "al@example.com"
@@ -180,21 +206,27 @@ def test_patch_me_with_an_empty_object_changes_nothing(client, app_bank):
 
 def test_patch_me_refuses_a_taken_email(client, app_bank):
     alice, bob = customer(client, app_bank), customer(client, app_bank, "Bob Builder")
-    assert_problem(alice.patch("/me", {"email": bob.email, "old_password": alice.password}),
-                   422, "email")
+    assert_problem(
+        alice.patch("/me", {"email": bob.email, "old_password": alice.password}), 422, "email"
+    )
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"email": []}, "email"),
-    ({"email": "nope"}, "email"),
-    ({"full_name": 7}, "full_name"),
-    ({"full_name": ""}, "full_name"),
-    ({"old_password": 1, "new_password": "a brand new password"}, "old_password"),
-    ({"old_password": "wrong password!", "new_password": "a brand new password"},
-     "old_password"),
-    ({"new_password": "a brand new password"}, "old_password"),
-    ({"new_password": ["x"]}, "new_password"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": []}, "email"),
+        ({"email": "nope"}, "email"),
+        ({"full_name": 7}, "full_name"),
+        ({"full_name": ""}, "full_name"),
+        ({"old_password": 1, "new_password": "a brand new password"}, "old_password"),
+        (
+            {"old_password": "wrong password!", "new_password": "a brand new password"},
+            "old_password",
+        ),
+        ({"new_password": "a brand new password"}, "old_password"),
+        ({"new_password": ["x"]}, "new_password"),
+    ],
+)
 def test_patch_me_refuses_bad_fields(client, app_bank, body, field):
     alice = customer(client, app_bank)
     assert_problem(alice.patch("/me", body), 422, field)
@@ -202,14 +234,16 @@ def test_patch_me_refuses_bad_fields(client, app_bank, body, field):
 
 def test_patch_me_changes_the_password(client, app_bank):
     alice = customer(client, app_bank)
-    response = alice.patch("/me", {"old_password": alice.password,
-                                   "new_password": "a brand new password"})
+    response = alice.patch(
+        "/me", {"old_password": alice.password, "new_password": "a brand new password"}
+    )
     assert response.status_code == 200
     assert response.json["id"] == alice.user_id
     old = client.post(f"{API}/tokens", json={"email": alice.email, "password": alice.password})
     assert_problem(old, 401)
-    new = client.post(f"{API}/tokens", json={"email": alice.email,
-                                             "password": "a brand new password"})
+    new = client.post(
+        f"{API}/tokens", json={"email": alice.email, "password": "a brand new password"}
+    )
     assert new.status_code == 201
 
 
@@ -221,7 +255,13 @@ def test_patch_me_refuses_a_short_new_password(client, app_bank):
 
 def test_password_change_is_its_own_request(client, app_bank):
     alice = customer(client, app_bank)
-    response = alice.patch("/me", {"old_password": alice.password, "full_name": "Someone Else",
-                                   "new_password": "a brand new password"})
+    response = alice.patch(
+        "/me",
+        {
+            "old_password": alice.password,
+            "full_name": "Someone Else",
+            "new_password": "a brand new password",
+        },
+    )
     assert_problem(response, 422, "new_password")
     assert alice.get("/me").json["full_name"] == "Ada Lovelace"

@@ -12,15 +12,29 @@ from test_api_support import API, assert_problem, customer
 def _body_routes(alice, bob):
     """(method, path, a valid body) for every route that reads a body."""
     return [
-        ("POST", "/users", {"email": "new@example.com", "full_name": "New Person",
-                            "password": "long enough password"}),
+        (
+            "POST",
+            "/users",
+            {
+                "email": "new@example.com",
+                "full_name": "New Person",
+                "password": "long enough password",
+            },
+        ),
         ("POST", "/tokens", {"email": alice.email, "password": alice.password}),
         ("PATCH", "/me", {"full_name": "Alice Again"}),
         ("POST", "/accounts", {"type": "savings"}),
         ("POST", f"/accounts/{alice.account_id}/deposits", {"amount": "1.00"}),
         ("POST", f"/accounts/{alice.account_id}/withdrawals", {"amount": "1.00"}),
-        ("POST", "/transfers", {"from_account_id": alice.account_id, "amount": "1.00",
-                                "to_account_number": bob.account_number}),
+        (
+            "POST",
+            "/transfers",
+            {
+                "from_account_id": alice.account_id,
+                "amount": "1.00",
+                "to_account_number": bob.account_number,
+            },
+        ),
     ]
 
 
@@ -64,9 +78,12 @@ def test_a_json_suffix_type_is_json(client, app_bank, route):
     alice = customer(client, app_bank, deposit="10.00")
     bob = customer(client, app_bank, "Bob Builder")
     method, path, body = _body_routes(alice, bob)[route]
-    response = client.open(API + path, method=method, json=body,
-                           headers={**alice.headers(),
-                                    "Content-Type": "application/merge-patch+json"})
+    response = client.open(
+        API + path,
+        method=method,
+        json=body,
+        headers={**alice.headers(), "Content-Type": "application/merge-patch+json"},
+    )
     assert response.status_code in (200, 201), response.json
 
 
@@ -112,27 +129,44 @@ def test_a_lone_surrogate_is_a_422_not_a_500(client, field):
 
 def test_a_lone_surrogate_in_a_memo_is_a_422(client, app_bank):
     alice = customer(client, app_bank)
-    response = client.post(f"{API}/accounts/{alice.account_id}/deposits",
-                           data='{"amount": "1.00", "memo": "\\udfff"}',
-                           content_type="application/json", headers=alice.headers())
+    response = client.post(
+        f"{API}/accounts/{alice.account_id}/deposits",
+        data='{"amount": "1.00", "memo": "\\udfff"}',
+        content_type="application/json",
+        headers=alice.headers(),
+    )
     assert_problem(response, 422, "memo")
     assert alice.balance() == "0.00"
 
 
-@pytest.mark.parametrize("path", ["/", "/nope", "/accounts/x/nope", "/users/1",
-                                  "/accounts/x/statements", "/openapi.yaml"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/nope", "/accounts/x/nope", "/users/1", "/accounts/x/statements", "/openapi.yaml"],
+)
 def test_unknown_routes_are_a_404_problem(client, app_bank, path):
     alice = customer(client, app_bank)
     assert_problem(alice.get(path), 404)
     assert_problem(client.get(API + path), 404)
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/users"), ("PUT", "/users"), ("GET", "/tokens"), ("GET", "/tokens/current"),
-    ("POST", "/me"), ("DELETE", "/me"), ("DELETE", "/accounts"), ("PUT", "/accounts/x"),
-    ("GET", "/accounts/x/deposits"), ("GET", "/transfers"), ("POST", "/openapi.json"),
-    ("POST", "/accounts/x/transactions"), ("DELETE", "/accounts/x/statements/2025-01"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/users"),
+        ("PUT", "/users"),
+        ("GET", "/tokens"),
+        ("GET", "/tokens/current"),
+        ("POST", "/me"),
+        ("DELETE", "/me"),
+        ("DELETE", "/accounts"),
+        ("PUT", "/accounts/x"),
+        ("GET", "/accounts/x/deposits"),
+        ("GET", "/transfers"),
+        ("POST", "/openapi.json"),
+        ("POST", "/accounts/x/transactions"),
+        ("DELETE", "/accounts/x/statements/2025-01"),
+    ],
+)
 def test_wrong_methods_are_a_405_problem(client, app_bank, method, path):
     alice = customer(client, app_bank)
     response = client.open(API + path, method=method, headers=alice.headers())

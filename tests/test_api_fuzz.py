@@ -14,12 +14,14 @@ from test_api_support import API, PROBLEM, customer
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 AMOUNTS = st.sampled_from(["1.00", "0.01", "12.34", "60.00"]) | st.from_regex(
-    r"[-+]?[0-9]{1,6}(\.[0-9]{0,3})?([eE][0-9])?", fullmatch=True)
+    r"[-+]?[0-9]{1,6}(\.[0-9]{0,3})?([eE][0-9])?", fullmatch=True
+)
 
 
 def _plausible(alice, bob) -> dict[str, st.SearchStrategy]:
@@ -35,8 +37,7 @@ def _plausible(alice, bob) -> dict[str, st.SearchStrategy]:
         "amount": AMOUNTS,
         "memo": st.text(max_size=150),
         "from_account_id": st.sampled_from([alice.account_id, bob.account_id, "x"]),
-        "to_account_number": st.sampled_from([bob.account_number, alice.account_number,
-                                              "123", ""]),
+        "to_account_number": st.sampled_from([bob.account_number, alice.account_number, "123", ""]),
         "to_email": st.sampled_from([bob.email, alice.email, "nobody@example.com", ""]),
     }
 
@@ -48,34 +49,44 @@ def _routes(alice):
         "me": ("PATCH", "/me", ["full_name", "email", "old_password", "new_password"]),
         "accounts": ("POST", "/accounts", ["type", "currency"]),
         "deposits": ("POST", f"/accounts/{alice.account_id}/deposits", ["amount", "memo"]),
-        "withdrawals": ("POST", f"/accounts/{alice.account_id}/withdrawals",
-                        ["amount", "memo"]),
-        "transfers": ("POST", "/transfers", ["from_account_id", "to_account_number",
-                                             "to_email", "amount", "memo"]),
+        "withdrawals": ("POST", f"/accounts/{alice.account_id}/withdrawals", ["amount", "memo"]),
+        "transfers": (
+            "POST",
+            "/transfers",
+            ["from_account_id", "to_account_number", "to_email", "amount", "memo"],
+        ),
     }
 
 
-@pytest.mark.parametrize("route", ["users", "tokens", "me", "accounts", "deposits",
-                                   "withdrawals", "transfers"])
+@pytest.mark.parametrize(
+    "route", ["users", "tokens", "me", "accounts", "deposits", "withdrawals", "transfers"]
+)
 def test_random_bodies_never_break_the_api(client, app_bank, route):
     alice = customer(client, app_bank, deposit="50.00")
     bob = customer(client, app_bank, "Bob Builder", deposit="5.00")
     method, path, names = _routes(alice)[route]
     plausible = _plausible(alice, bob)
     fields = st.fixed_dictionaries(
-        {}, optional={name: st.one_of(plausible[name], plausible[name], JSON)
-                      for name in names})
+        {}, optional={name: st.one_of(plausible[name], plausible[name], JSON) for name in names}
+    )
     near_valid = st.fixed_dictionaries({name: plausible[name] for name in names})
     bodies = st.one_of(JSON, fields, near_valid)
 
-    @settings(max_examples=50, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                     HealthCheck.too_slow])
+    @settings(
+        max_examples=50,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(body=bodies, key=st.none() | st.sampled_from(["k1", "k2", ""]))
     def check(body, key):
         headers = alice.headers(key)
-        response = client.open(API + path, method=method, data=json.dumps(body),
-                               content_type="application/json", headers=headers)
+        response = client.open(
+            API + path,
+            method=method,
+            data=json.dumps(body),
+            content_type="application/json",
+            headers=headers,
+        )
         assert response.status_code != 500, response.get_data(as_text=True)
         if response.status_code >= 400:
             assert response.mimetype == PROBLEM

@@ -16,15 +16,17 @@ from test_api_support import assert_problem, customer
 
 
 def _deposit(alice, amount: str, memo: str = "") -> dict:
-    response = alice.post(f"/accounts/{alice.account_id}/deposits",
-                          {"amount": amount, "memo": memo})
+    response = alice.post(
+        f"/accounts/{alice.account_id}/deposits", {"amount": amount, "memo": memo}
+    )
     assert response.status_code == 201, response.json
     return response.json
 
 
 def _withdraw(alice, amount: str, memo: str = "") -> dict:
-    response = alice.post(f"/accounts/{alice.account_id}/withdrawals",
-                          {"amount": amount, "memo": memo})
+    response = alice.post(
+        f"/accounts/{alice.account_id}/withdrawals", {"amount": amount, "memo": memo}
+    )
     assert response.status_code == 201, response.json
     return response.json
 
@@ -86,25 +88,46 @@ def _cursor(value: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("cursor", [
-    "not a cursor!", "%%%", _cursor("abc"), _cursor(1.5), _cursor(-1), _cursor(10**30),
-    _cursor([1]), _cursor({"seq": 1}), _cursor(None), "A" * 5000,
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not a cursor!",
+        "%%%",
+        _cursor("abc"),
+        _cursor(1.5),
+        _cursor(-1),
+        _cursor(10**30),
+        _cursor([1]),
+        _cursor({"seq": 1}),
+        _cursor(None),
+        "A" * 5000,
+    ],
+)
 def test_a_forged_cursor_is_a_422(client, app_bank, cursor):
     alice = customer(client, app_bank, deposit="1.00")
-    response = alice.get(f"/accounts/{alice.account_id}/transactions",
-                         query_string={"cursor": cursor})
+    response = alice.get(
+        f"/accounts/{alice.account_id}/transactions", query_string={"cursor": cursor}
+    )
     assert_problem(response, 422, "cursor")
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"limit": "abc"}, "limit"),
-    ({"limit": "1.5"}, "limit"), ({"limit": ""}, "limit"), ({"limit": "9" * 5000}, "limit"),
-    ({"since": "yesterday"}, "since"), ({"since": "2026-02-30"}, "since"),
-    ({"until": "2026-13-01"}, "until"), ({"until": "\x00"}, "until"),
-    ({"since": "2026-02-01", "until": "2026-01-01"}, "until"),
-    ({"type": "refund"}, "type"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "abc"}, "limit"),
+        ({"limit": "1.5"}, "limit"),
+        ({"limit": ""}, "limit"),
+        ({"limit": "9" * 5000}, "limit"),
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-02-30"}, "since"),
+        ({"until": "2026-13-01"}, "until"),
+        ({"until": "\x00"}, "until"),
+        ({"since": "2026-02-01", "until": "2026-01-01"}, "until"),
+        ({"type": "refund"}, "type"),
+    ],
+)
 def test_bad_history_queries_are_a_422(client, app_bank, query, field):
     alice = customer(client, app_bank)
     response = alice.get(f"/accounts/{alice.account_id}/transactions", query_string=query)
@@ -117,11 +140,17 @@ def _three_months(client, app_bank):
     with at(app_bank, datetime(2025, 1, 31, 23, 59, tzinfo=UTC)):
         _deposit(alice, "100.00", "opening")
     with at(app_bank, datetime(2025, 2, 1, tzinfo=UTC)):
-        _withdraw(alice, "20.00", "=HYPERLINK(\"http://evil\")")
+        _withdraw(alice, "20.00", '=HYPERLINK("http://evil")')
     with at(app_bank, datetime(2025, 2, 14, tzinfo=UTC)):
-        sent = alice.post("/transfers", {"from_account_id": alice.account_id, "amount": "5.55",
-                                         "to_account_number": bob.account_number,
-                                         "memo": "@SUM(1+1)"})
+        sent = alice.post(
+            "/transfers",
+            {
+                "from_account_id": alice.account_id,
+                "amount": "5.55",
+                "to_account_number": bob.account_number,
+                "memo": "@SUM(1+1)",
+            },
+        )
         assert sent.status_code == 201
         _deposit(alice, "0.01", "+1")
     with at(app_bank, datetime(2025, 3, 1, tzinfo=UTC)):
@@ -134,10 +163,19 @@ def test_statement_adds_up(client, app_bank):
     response = alice.get(f"/accounts/{alice.account_id}/statements/2025-02")
     assert response.status_code == 200
     body = response.json
-    assert set(body) == {"account_id", "month", "currency", "opening_balance",
-                         "closing_balance", "lines"}
-    assert (body["account_id"], body["month"], body["currency"]) == (alice.account_id,
-                                                                      "2025-02", "USD")
+    assert set(body) == {
+        "account_id",
+        "month",
+        "currency",
+        "opening_balance",
+        "closing_balance",
+        "lines",
+    }
+    assert (body["account_id"], body["month"], body["currency"]) == (
+        alice.account_id,
+        "2025-02",
+        "USD",
+    )
     assert body["opening_balance"] == "100.00"
     assert [line["amount"] for line in body["lines"]] == ["-20.00", "-5.55", "0.01"]
     total = Decimal(body["opening_balance"]) + sum(Decimal(x["amount"]) for x in body["lines"])
@@ -148,11 +186,13 @@ def test_statement_adds_up(client, app_bank):
 def test_statement_of_a_quiet_month(client, app_bank):
     alice = _three_months(client, app_bank)
     body = alice.get(f"/accounts/{alice.account_id}/statements/2024-12").json
-    assert (body["opening_balance"], body["closing_balance"], body["lines"]) == ("0.00",
-                                                                                  "0.00", [])
+    assert (body["opening_balance"], body["closing_balance"], body["lines"]) == ("0.00", "0.00", [])
     body = alice.get(f"/accounts/{alice.account_id}/statements/2025-04").json
-    assert (body["opening_balance"], body["closing_balance"], body["lines"]) == ("75.46",
-                                                                                  "75.46", [])
+    assert (body["opening_balance"], body["closing_balance"], body["lines"]) == (
+        "75.46",
+        "75.46",
+        [],
+    )
 
 
 def test_statement_csv(client, app_bank):
@@ -169,16 +209,23 @@ def test_statement_csv(client, app_bank):
     assert opening == ["2025-02-01", "opening", "Opening balance", "", "", "100.00"]
     assert closing == ["2025-02-28", "closing", "Closing balance", "", "", "74.46"]
     assert withdrawal[0].startswith("2025-02-01")
-    assert withdrawal[1:] == ["withdrawal", "Cash withdrawal", "'=HYPERLINK(\"http://evil\")",
-                              "-20.00", "80.00"]
+    assert withdrawal[1:] == [
+        "withdrawal",
+        "Cash withdrawal",
+        '\'=HYPERLINK("http://evil")',
+        "-20.00",
+        "80.00",
+    ]
     assert transfer[1] == "transfer"
     assert transfer[2].startswith("'=Bob Builder")  # the recipient's name, guarded too
     assert transfer[3:] == ["'@SUM(1+1)", "-5.55", "74.45"]
     assert deposit[3:] == ["'+1", "0.01", "74.46"]
 
 
-@pytest.mark.parametrize("month", ["2025-13", "2025-00", "2025-1", "25-01", "0000-01",
-                                   "9999-12", "abcd-ef", "2025-01-01"])
+@pytest.mark.parametrize(
+    "month",
+    ["2025-13", "2025-00", "2025-1", "25-01", "0000-01", "9999-12", "abcd-ef", "2025-01-01"],
+)
 def test_bad_months_are_a_422(client, app_bank, month):
     alice = customer(client, app_bank)
     assert_problem(alice.get(f"/accounts/{alice.account_id}/statements/{month}"), 422, "month")

@@ -48,7 +48,7 @@ def test_every_route_is_documented_and_nothing_else(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(API + "/"):
             continue
-        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len(API):])
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len(API) :])
         routes |= {(path, method) for method in rule.methods - IGNORED_METHODS}
     documented = {(path, method) for path, method, _ in _operations()}
     assert routes == documented
@@ -73,20 +73,27 @@ def test_every_path_parameter_is_declared():
 
 def test_protected_operations_document_the_401():
     assert DOCUMENT["components"]["securitySchemes"]["bearer"] == {
-        "type": "http", "scheme": "bearer", "description": "A token from POST /tokens"}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from POST /tokens",
+    }
     assert DOCUMENT["security"] == [{"bearer": []}]
     for path, method, operation in _operations():
         public = operation.get("security") == []
-        assert public == ((path, method) in {("/users", "POST"), ("/tokens", "POST"),
-                                             ("/openapi.json", "GET")}), path
+        assert public == (
+            (path, method) in {("/users", "POST"), ("/tokens", "POST"), ("/openapi.json", "GET")}
+        ), path
         if not public:
             assert "401" in operation["responses"], (method, path)
 
 
 def test_money_operations_take_an_idempotency_key():
     key = {"$ref": "#/components/parameters/IdempotencyKey"}
-    for path in ("/accounts/{account_id}/deposits", "/accounts/{account_id}/withdrawals",
-                 "/transfers"):
+    for path in (
+        "/accounts/{account_id}/deposits",
+        "/accounts/{account_id}/withdrawals",
+        "/transfers",
+    ):
         operation = DOCUMENT["paths"][path]["post"]
         assert key in operation["parameters"]
         assert {"409", "422"} <= operation["responses"].keys()

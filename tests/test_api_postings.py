@@ -7,8 +7,17 @@ import pytest
 from flaskbank.domain.accounts import AccountStatus, luhn_check_digit
 from test_api_support import assert_problem, customer
 
-TXN_KEYS = {"id", "type", "amount", "currency", "balance_after", "account_id", "counterparty",
-            "memo", "created_at"}
+TXN_KEYS = {
+    "id",
+    "type",
+    "amount",
+    "currency",
+    "balance_after",
+    "account_id",
+    "counterparty",
+    "memo",
+    "created_at",
+}
 
 
 def _routes(alice, bob):
@@ -16,8 +25,10 @@ def _routes(alice, bob):
     return {
         "deposit": (f"/accounts/{alice.account_id}/deposits", {}),
         "withdrawal": (f"/accounts/{alice.account_id}/withdrawals", {}),
-        "transfer": ("/transfers", {"from_account_id": alice.account_id,
-                                    "to_account_number": bob.account_number}),
+        "transfer": (
+            "/transfers",
+            {"from_account_id": alice.account_id, "to_account_number": bob.account_number},
+        ),
     }
 
 
@@ -26,8 +37,9 @@ ROUTES = ["deposit", "withdrawal", "transfer"]
 
 def test_deposit(client, app_bank):
     alice = customer(client, app_bank)
-    response = alice.post(f"/accounts/{alice.account_id}/deposits",
-                          {"amount": "12.34", "memo": "birthday"})
+    response = alice.post(
+        f"/accounts/{alice.account_id}/deposits", {"amount": "12.34", "memo": "birthday"}
+    )
     assert response.status_code == 201
     body = response.json
     assert set(body) == TXN_KEYS
@@ -52,14 +64,19 @@ def test_transfer_by_account_number(client, app_bank):
     alice = customer(client, app_bank, "Alice Liddell", deposit="100.00")
     bob = customer(client, app_bank, "Bob Builder")
     number = f"{bob.account_number[:4]} {bob.account_number[4:8]}-{bob.account_number[8:]}"
-    response = alice.post("/transfers", {"from_account_id": alice.account_id,
-                                         "to_account_number": number, "amount": "25.50",
-                                         "memo": "lunch"})
+    response = alice.post(
+        "/transfers",
+        {
+            "from_account_id": alice.account_id,
+            "to_account_number": number,
+            "amount": "25.50",
+            "memo": "lunch",
+        },
+    )
     assert response.status_code == 201
     body = response.json
     assert set(body) == TXN_KEYS
-    assert (body["type"], body["amount"], body["balance_after"]) == ("transfer", "-25.50",
-                                                                     "74.50")
+    assert (body["type"], body["amount"], body["balance_after"]) == ("transfer", "-25.50", "74.50")
     assert body["account_id"] == alice.account_id
     assert "Bob Builder" in body["counterparty"]
     assert (alice.balance(), bob.balance()) == ("74.50", "25.50")
@@ -75,8 +92,10 @@ def test_transfer_by_email_picks_the_first_open_account_in_the_currency(client, 
     app_bank.store.ledger.set_account_status(frozen["id"], AccountStatus.FROZEN)
     first_open = bob.open(currency="EUR")
     later = bob.open(currency="EUR")
-    response = alice.post("/transfers", {"from_account_id": alice.account_id,
-                                         "to_email": bob.email.upper(), "amount": "10.00"})
+    response = alice.post(
+        "/transfers",
+        {"from_account_id": alice.account_id, "to_email": bob.email.upper(), "amount": "10.00"},
+    )
     assert response.status_code == 201, response.json
     assert bob.balance(first_open["id"]) == "10.00"
     assert bob.balance(later["id"]) == bob.balance(frozen["id"]) == "0.00"
@@ -87,8 +106,11 @@ def test_transfer_by_email_picks_the_first_open_account_in_the_currency(client, 
 def test_transfer_by_email_without_a_matching_account_is_a_422(client, app_bank, to_email):
     alice = customer(client, app_bank, deposit="100.00", currency="GBP")
     bob = customer(client, app_bank, "Bob Builder")  # USD only
-    body = {"from_account_id": alice.account_id, "amount": "10.00",
-            "to_email": bob.email if to_email == "BOB" else to_email}
+    body = {
+        "from_account_id": alice.account_id,
+        "amount": "10.00",
+        "to_email": bob.email if to_email == "BOB" else to_email,
+    }
     assert_problem(alice.post("/transfers", body), 422, "to_email")
     assert alice.balance() == "100.00"
 
@@ -97,14 +119,15 @@ def test_a_transfer_to_ones_own_email_goes_to_ones_other_account(client, app_ban
     alice = customer(client, app_bank, deposit="100.00")
     alice.open(currency="EUR")  # not in the source's currency: not a candidate
     savings = alice.open("savings")
-    response = alice.post("/transfers", {"from_account_id": alice.account_id,
-                                         "to_email": alice.email.upper(), "amount": "30.00"})
+    response = alice.post(
+        "/transfers",
+        {"from_account_id": alice.account_id, "to_email": alice.email.upper(), "amount": "30.00"},
+    )
     assert response.status_code == 201, response.json
     assert (alice.balance(), alice.balance(savings["id"])) == ("70.00", "30.00")
 
 
-def test_a_transfer_to_ones_own_email_asks_which_account_or_is_the_same_account(client,
-                                                                                 app_bank):
+def test_a_transfer_to_ones_own_email_asks_which_account_or_is_the_same_account(client, app_bank):
     alice = customer(client, app_bank, deposit="100.00")
     body = {"from_account_id": alice.account_id, "to_email": alice.email, "amount": "1.00"}
     assert_problem(alice.post("/transfers", body), 422)  # no other account: the same one
@@ -119,8 +142,14 @@ def test_a_transfer_to_a_fullwidth_look_alike_email_reaches_its_owner(client, ap
     alice = customer(client, app_bank, deposit="100.00")
     bob = customer(client, app_bank, "Bob Builder")
     look_alike = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in bob.email[:3])
-    response = alice.post("/transfers", {"from_account_id": alice.account_id, "amount": "5.00",
-                                         "to_email": look_alike + bob.email[3:]})
+    response = alice.post(
+        "/transfers",
+        {
+            "from_account_id": alice.account_id,
+            "amount": "5.00",
+            "to_email": look_alike + bob.email[3:],
+        },
+    )
     assert response.status_code == 201, response.json
     assert bob.balance() == "5.00"
 
@@ -129,17 +158,20 @@ _DIGITS = "12345678901"
 WRONG_CHECK_DIGIT = _DIGITS + str((int(luhn_check_digit(_DIGITS)) + 1) % 10)
 
 
-@pytest.mark.parametrize(("recipient", "field"), [
-    ({}, "to_account_number"),
-    ({"to_account_number": None, "to_email": None}, "to_account_number"),
-    ({"to_account_number": "1234"}, "to_account_number"),
-    ({"to_account_number": WRONG_CHECK_DIGIT}, "to_account_number"),
-    ({"to_account_number": 123456789012}, "to_account_number"),
-    ({"to_email": ["bob@example.com"]}, "to_email"),
-    ({"to_email": "bob@example.com", "to_account_number": "123"}, "to_account_number"),
-    ({"to_email": "bob@example.com", "from_account_id": None}, "from_account_id"),
-    ({"to_email": "bob@example.com", "from_account_id": 1}, "from_account_id"),
-])
+@pytest.mark.parametrize(
+    ("recipient", "field"),
+    [
+        ({}, "to_account_number"),
+        ({"to_account_number": None, "to_email": None}, "to_account_number"),
+        ({"to_account_number": "1234"}, "to_account_number"),
+        ({"to_account_number": WRONG_CHECK_DIGIT}, "to_account_number"),
+        ({"to_account_number": 123456789012}, "to_account_number"),
+        ({"to_email": ["bob@example.com"]}, "to_email"),
+        ({"to_email": "bob@example.com", "to_account_number": "123"}, "to_account_number"),
+        ({"to_email": "bob@example.com", "from_account_id": None}, "from_account_id"),
+        ({"to_email": "bob@example.com", "from_account_id": 1}, "from_account_id"),
+    ],
+)
 def test_transfer_field_errors(client, app_bank, recipient, field):
     alice = customer(client, app_bank, deposit="100.00")
     body = {"from_account_id": alice.account_id, "amount": "1.00", **recipient}
@@ -151,15 +183,23 @@ def test_transfer_to_an_unknown_number_is_a_422(client, app_bank):
     alice = customer(client, app_bank, deposit="100.00")
     body = "10000000000"
     number = body + luhn_check_digit(body)
-    response = alice.post("/transfers", {"from_account_id": alice.account_id, "amount": "1.00",
-                                         "to_account_number": number})
+    response = alice.post(
+        "/transfers",
+        {"from_account_id": alice.account_id, "amount": "1.00", "to_account_number": number},
+    )
     assert_problem(response, 422, "to_account_number")
 
 
 def test_transfer_to_the_same_account_is_a_422(client, app_bank):
     alice = customer(client, app_bank, deposit="100.00")
-    response = alice.post("/transfers", {"from_account_id": alice.account_id, "amount": "1.00",
-                                         "to_account_number": alice.account_number})
+    response = alice.post(
+        "/transfers",
+        {
+            "from_account_id": alice.account_id,
+            "amount": "1.00",
+            "to_account_number": alice.account_number,
+        },
+    )
     assert_problem(response, 422)
     assert alice.balance() == "100.00"
     assert len(alice.history()) == 1
@@ -168,8 +208,14 @@ def test_transfer_to_the_same_account_is_a_422(client, app_bank):
 def test_transfer_across_currencies_is_a_422(client, app_bank):
     alice = customer(client, app_bank, deposit="100.00")
     bob = customer(client, app_bank, "Bob Builder", currency="EUR")
-    response = alice.post("/transfers", {"from_account_id": alice.account_id, "amount": "1.00",
-                                         "to_account_number": bob.account_number})
+    response = alice.post(
+        "/transfers",
+        {
+            "from_account_id": alice.account_id,
+            "amount": "1.00",
+            "to_account_number": bob.account_number,
+        },
+    )
     assert_problem(response, 422)
     assert (alice.balance(), bob.balance()) == ("100.00", "0.00")
 
@@ -227,8 +273,10 @@ def test_bad_amounts_are_a_422_naming_amount(client, app_bank, route, amount):
 
 
 @pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize(("memo", "status"), [("x" * 140, 201), ("x" * 141, 422), (5, 422),
-                                              (["a"], 422), (None, 201), ("", 201)])
+@pytest.mark.parametrize(
+    ("memo", "status"),
+    [("x" * 140, 201), ("x" * 141, 422), (5, 422), (["a"], 422), (None, 201), ("", 201)],
+)
 def test_memo(client, app_bank, route, memo, status):
     alice = customer(client, app_bank, deposit="100.00")
     bob = customer(client, app_bank, "Bob Builder")

@@ -58,14 +58,27 @@ class Api:
         return response.json["items"]  # type: ignore[no-any-return]
 
 
-def customer(client: Any, bank: Bank, name: str = "Ada Lovelace", deposit: str | None = None,
-             currency: str | None = None) -> Api:
+def customer(
+    client: Any,
+    bank: Bank,
+    name: str = "Ada Lovelace",
+    deposit: str | None = None,
+    currency: str | None = None,
+) -> Api:
     """A registered customer with one checking account and an API token."""
     c = new_customer(bank, name, deposit=deposit, currency=currency)
     response = client.post(f"{API}/tokens", json={"email": c.email, "password": c.password})
     assert response.status_code == 201, response.json
-    return Api(client, bank, response.json["token"], c.user_id, c.email, c.password,
-               c.account_id, c.account_number)
+    return Api(
+        client,
+        bank,
+        response.json["token"],
+        c.user_id,
+        c.email,
+        c.password,
+        c.account_id,
+        c.account_number,
+    )
 
 
 def assert_problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:

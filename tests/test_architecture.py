@@ -9,10 +9,29 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "flaskbank"
 FORBIDDEN = {
-    "domain": {"flask", "werkzeug", "boto3", "botocore", "sqlite3", "flask_wtf", "wtforms",
-               "email_validator", "flaskbank.store", "flaskbank.services", "flaskbank.web"},
-    "services": {"flask", "werkzeug", "boto3", "botocore", "sqlite3", "flask_wtf", "wtforms",
-                 "flaskbank.web"},
+    "domain": {
+        "flask",
+        "werkzeug",
+        "boto3",
+        "botocore",
+        "sqlite3",
+        "flask_wtf",
+        "wtforms",
+        "email_validator",
+        "flaskbank.store",
+        "flaskbank.services",
+        "flaskbank.web",
+    },
+    "services": {
+        "flask",
+        "werkzeug",
+        "boto3",
+        "botocore",
+        "sqlite3",
+        "flask_wtf",
+        "wtforms",
+        "flaskbank.web",
+    },
 }
 
 
@@ -68,7 +87,7 @@ def test_the_web_layer_has_no_import_cycles() -> None:
     def visit(node: str, trail: list[str]) -> None:
         for nxt in sorted(graph[node]):
             if nxt in trail:
-                cycles.append([*trail[trail.index(nxt):], nxt])
+                cycles.append([*trail[trail.index(nxt) :], nxt])
             elif len(trail) < len(graph):
                 visit(nxt, [*trail, nxt])
 

@@ -22,8 +22,12 @@ SECRET = "s" * 40
 
 
 def run(args: list[str], data_dir: Path, **env: str | None):
-    env = {"FLASKBANK_DATA_DIR": str(data_dir), "FLASKBANK_STORE": None,
-           "FLASKBANK_SECRET_KEY": SECRET, **env}
+    env = {
+        "FLASKBANK_DATA_DIR": str(data_dir),
+        "FLASKBANK_STORE": None,
+        "FLASKBANK_SECRET_KEY": SECRET,
+        **env,
+    }
     return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
 
 
@@ -35,15 +39,22 @@ def test_init_is_safe_to_repeat(tmp_path):
     assert (tmp_path / "flaskbank.db").exists()
 
 
-@pytest.mark.parametrize("url, message", [
-    ("postgres://x", "must start with sqlite:/// or dynamodb://"),
-    ("sqlite://", "expected sqlite:///path"),
-    ("dynamodb://?endpoint_url=http://127.0.0.1:1", "region is required"),
-    ("dynamodb://?region=us-east-1&colour=blue", "unknown option(s) colour"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("postgres://x", "must start with sqlite:/// or dynamodb://"),
+        ("sqlite://", "expected sqlite:///path"),
+        ("dynamodb://?endpoint_url=http://127.0.0.1:1", "region is required"),
+        ("dynamodb://?region=us-east-1&colour=blue", "unknown option(s) colour"),
+    ],
+)
 def test_a_bad_store_url_is_named_precisely(tmp_path, url, message):
-    result = CliRunner().invoke(main, ["init"], catch_exceptions=False, env={
-        "FLASKBANK_STORE": url, "FLASKBANK_DATA_DIR": str(tmp_path)})
+    result = CliRunner().invoke(
+        main,
+        ["init"],
+        catch_exceptions=False,
+        env={"FLASKBANK_STORE": url, "FLASKBANK_DATA_DIR": str(tmp_path)},
+    )
     assert result.exit_code == 1
     assert result.output.startswith("Error: FLASKBANK_STORE") and message in result.output
 
@@ -89,15 +100,19 @@ def test_serve_runs_gunicorn_on_loopback(tmp_path):
     assert run(["init"], tmp_path).exit_code == 0
     port = free_port()
     script = Path(sys.executable).with_name("flaskbank")
-    proc = subprocess.Popen([str(script), "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 20
         while True:
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/no-such-thing",
-                                       timeout=2).close()
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/v1/no-such-thing", timeout=2
+                ).close()
             except urllib.error.HTTPError as answer:  # the app answered: the server is up
                 assert answer.code == 404
                 assert answer.headers["Content-Type"] == "application/problem+json"

@@ -22,19 +22,59 @@ SECRET = {"FLASKBANK_SECRET_KEY": "s" * 40}
 
 BAD = {
     "FLASKBANK_MAX_TRANSACTION": [
-        "10000.001", "0", "0.00", "-5", "1e4", "1E4", "NaN", "Infinity", "inf", "", " 100",
-        "100 ", "1,000", "1000000000.01", "99999999999", "１００", "+100", "0x10", "10.", ".5",
-        "5.000000000000000001"],
-    "FLASKBANK_TOKEN_TTL": ["999999999999", "-1", "-3600", "0", "59", "2592001", "3600.0",
-                            "1e3", "", "٣٦٠٠", " 3600", "3_600", "ten", "9" * 5000],
+        "10000.001",
+        "0",
+        "0.00",
+        "-5",
+        "1e4",
+        "1E4",
+        "NaN",
+        "Infinity",
+        "inf",
+        "",
+        " 100",
+        "100 ",
+        "1,000",
+        "1000000000.01",
+        "99999999999",
+        "１００",
+        "+100",
+        "0x10",
+        "10.",
+        ".5",
+        "5.000000000000000001",
+    ],
+    "FLASKBANK_TOKEN_TTL": [
+        "999999999999",
+        "-1",
+        "-3600",
+        "0",
+        "59",
+        "2592001",
+        "3600.0",
+        "1e3",
+        "",
+        "٣٦٠٠",
+        " 3600",
+        "3_600",
+        "ten",
+        "9" * 5000,
+    ],
     "FLASKBANK_SESSION_IDLE_MINUTES": ["0", "1441", "-1", "99999999999", "15.5", "", "１５"],
     "FLASKBANK_SESSION_MAX_HOURS": ["0", "721", "-1", "99999999999", "", "12h"],
     "FLASKBANK_LOCKOUT_THRESHOLD": ["0", "101", "-1", "five", ""],
     "FLASKBANK_PROXY_HOPS": ["-1", "11", "1.0", "one", ""],
     "FLASKBANK_SECURE_COOKIES": ["true", "yes", "on", "2", "", " 1", "1 "],
     "FLASKBANK_RATELIMIT_ENABLED": ["true", "no", "", "2"],
-    "FLASKBANK_RATELIMIT_STORAGE": ["bogus://x", "redis", "localhost:6379", "", "http://x",
-                                    "async+redis://localhost:6379", "file:///tmp/limits"],
+    "FLASKBANK_RATELIMIT_STORAGE": [
+        "bogus://x",
+        "redis",
+        "localhost:6379",
+        "",
+        "http://x",
+        "async+redis://localhost:6379",
+        "file:///tmp/limits",
+    ],
     "FLASKBANK_RATELIMIT_LOGIN": ["lots", "0/minute", "", "10/fortnight", "-1/minute"],
     "FLASKBANK_RATELIMIT_REGISTRATION": ["0/hour", "10 per fortnight"],
     "FLASKBANK_RATELIMIT_TOKENS": ["10/minute;0/hour", "x"],
@@ -43,26 +83,33 @@ BAD = {
 }
 
 GOOD = {
-    "FLASKBANK_MAX_TRANSACTION": [("0.01", Decimal("0.01")), ("250.5", Decimal("250.50")),
-                                  ("10000", Decimal("10000")),
-                                  ("1000000000.00", Decimal("1000000000"))],
+    "FLASKBANK_MAX_TRANSACTION": [
+        ("0.01", Decimal("0.01")),
+        ("250.5", Decimal("250.50")),
+        ("10000", Decimal("10000")),
+        ("1000000000.00", Decimal("1000000000")),
+    ],
     "FLASKBANK_TOKEN_TTL": [("60", 60), ("2592000", 2592000), ("0300", 300)],
     "FLASKBANK_SESSION_IDLE_MINUTES": [("1", 1), ("1440", 1440)],
     "FLASKBANK_SESSION_MAX_HOURS": [("1", 1), ("720", 720)],
     "FLASKBANK_LOCKOUT_THRESHOLD": [("1", 1), ("100", 100)],
     "FLASKBANK_PROXY_HOPS": [("0", 0), ("10", 10)],
     "FLASKBANK_SECURE_COOKIES": [("0", False), ("1", True)],
-    "FLASKBANK_RATELIMIT_STORAGE": [("memory://", "memory://"),
-                                    ("rediss://cache:6380/0", "rediss://cache:6380/0"),
-                                    ("redis+sentinel://s:26379/main", "redis+sentinel://s:26379/main"),
-                                    ("memcached://m:11211", "memcached://m:11211"),
-                                    ("mongodb://db:27017", "mongodb://db:27017")],
+    "FLASKBANK_RATELIMIT_STORAGE": [
+        ("memory://", "memory://"),
+        ("rediss://cache:6380/0", "rediss://cache:6380/0"),
+        ("redis+sentinel://s:26379/main", "redis+sentinel://s:26379/main"),
+        ("memcached://m:11211", "memcached://m:11211"),
+        ("mongodb://db:27017", "mongodb://db:27017"),
+    ],
 }
 FIELDS = {
-    "FLASKBANK_MAX_TRANSACTION": "max_transaction", "FLASKBANK_TOKEN_TTL": "token_ttl_seconds",
+    "FLASKBANK_MAX_TRANSACTION": "max_transaction",
+    "FLASKBANK_TOKEN_TTL": "token_ttl_seconds",
     "FLASKBANK_SESSION_IDLE_MINUTES": "session_idle_minutes",
     "FLASKBANK_SESSION_MAX_HOURS": "session_max_hours",
-    "FLASKBANK_LOCKOUT_THRESHOLD": "lockout_threshold", "FLASKBANK_PROXY_HOPS": "proxy_hops",
+    "FLASKBANK_LOCKOUT_THRESHOLD": "lockout_threshold",
+    "FLASKBANK_PROXY_HOPS": "proxy_hops",
     "FLASKBANK_SECURE_COOKIES": "secure_cookies",
     "FLASKBANK_RATELIMIT_STORAGE": "ratelimit_storage",
 }
@@ -74,8 +121,9 @@ def test_a_bad_value_is_refused_by_name(name, value):
         from_env({**SECRET, name: value})
 
 
-@pytest.mark.parametrize(("name", "value", "expected"),
-                         [(n, v, e) for n, pairs in GOOD.items() for v, e in pairs])
+@pytest.mark.parametrize(
+    ("name", "value", "expected"), [(n, v, e) for n, pairs in GOOD.items() for v, e in pairs]
+)
 def test_the_edges_of_each_range_are_accepted(name, value, expected):
     assert getattr(from_env({**SECRET, name: value}), FIELDS[name]) == expected
 
@@ -105,21 +153,32 @@ def test_a_bad_store_url_stops_the_app_by_name(tmp_path, url):
         create_app(config)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("redis") is not None,
-                    reason="the redis client is installed here")
+@pytest.mark.skipif(
+    importlib.util.find_spec("redis") is not None, reason="the redis client is installed here"
+)
 def test_a_storage_whose_client_is_missing_stops_the_app_by_name(tmp_path):
-    config = from_env({**SECRET, "FLASKBANK_RATELIMIT_STORAGE": "redis://cache:6379",
-                       "FLASKBANK_DATA_DIR": str(tmp_path)})
+    config = from_env(
+        {
+            **SECRET,
+            "FLASKBANK_RATELIMIT_STORAGE": "redis://cache:6379",
+            "FLASKBANK_DATA_DIR": str(tmp_path),
+        }
+    )
     with pytest.raises(ConfigError, match="FLASKBANK_RATELIMIT_STORAGE.*redis"):
         create_app(config)
 
 
 # -- from the command line -----------------------------------------------------------------
 
+
 def invoke(args: list[str], tmp_path, **env: str):
     # catch_exceptions=False: anything but click's own error exit would fail the test.
-    return CliRunner().invoke(main, args, catch_exceptions=False, env={
-        "FLASKBANK_DATA_DIR": str(tmp_path), "FLASKBANK_STORE": None, **SECRET, **env})
+    return CliRunner().invoke(
+        main,
+        args,
+        catch_exceptions=False,
+        env={"FLASKBANK_DATA_DIR": str(tmp_path), "FLASKBANK_STORE": None, **SECRET, **env},
+    )
 
 
 def _no_server(*args: object) -> None:
@@ -127,13 +186,19 @@ def _no_server(*args: object) -> None:
 
 
 @pytest.mark.parametrize("command", ["init", "serve", "verify", "demo"])
-@pytest.mark.parametrize(("name", "value"), [
-    ("FLASKBANK_TOKEN_TTL", "999999999999"), ("FLASKBANK_MAX_TRANSACTION", "10000.001"),
-    ("FLASKBANK_STORE", "postgres://x"), ("FLASKBANK_RATELIMIT_STORAGE", "bogus://x"),
-    ("FLASKBANK_SECURE_COOKIES", "true"),
-])
-def test_the_cli_refuses_to_start_with_a_one_line_message(tmp_path, monkeypatch, command,
-                                                          name, value):
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FLASKBANK_TOKEN_TTL", "999999999999"),
+        ("FLASKBANK_MAX_TRANSACTION", "10000.001"),
+        ("FLASKBANK_STORE", "postgres://x"),
+        ("FLASKBANK_RATELIMIT_STORAGE", "bogus://x"),
+        ("FLASKBANK_SECURE_COOKIES", "true"),
+    ],
+)
+def test_the_cli_refuses_to_start_with_a_one_line_message(
+    tmp_path, monkeypatch, command, name, value
+):
     monkeypatch.setattr("flaskbank.cli._run_gunicorn", _no_server)
     args = [command, "--no-serve"] if command == "demo" else [command]
     result = invoke(args, tmp_path, **{name: value})
@@ -153,6 +218,7 @@ def test_serve_refuses_a_rate_limit_storage_it_cannot_use(tmp_path, monkeypatch)
 
 
 # -- accepted values work ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("ttl", ["60", "2592000"])
 def test_a_token_issued_with_a_boundary_ttl_works_until_it_expires(store, tmp_path, ttl):
@@ -183,9 +249,14 @@ def test_a_limit_with_a_single_decimal_is_the_limit_in_cents(store, tmp_path):
 
 
 def test_session_bounds_keep_every_expiry_a_real_date(tmp_path):
-    config = from_env({**SECRET, "FLASKBANK_SESSION_IDLE_MINUTES": "1440",
-                       "FLASKBANK_SESSION_MAX_HOURS": "720",
-                       "FLASKBANK_DATA_DIR": str(tmp_path)})
+    config = from_env(
+        {
+            **SECRET,
+            "FLASKBANK_SESSION_IDLE_MINUTES": "1440",
+            "FLASKBANK_SESSION_MAX_HOURS": "720",
+            "FLASKBANK_DATA_DIR": str(tmp_path),
+        }
+    )
     app = create_app(config, overrides={"TESTING": True})
     sessions = app.extensions["flaskbank"].settings.sessions
     assert (sessions.idle, sessions.absolute) == (timedelta(days=1), timedelta(days=30))

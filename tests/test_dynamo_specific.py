@@ -118,24 +118,35 @@ def balance(store: DynamoStore, account_id: str) -> Decimal:
 
 
 def raw(store: DynamoStore, table: str, key: dict) -> dict:  # type: ignore[type-arg]
-    return store.db.client.get_item(TableName=table, Key=di.to_wire(key),
-                                    ConsistentRead=True).get("Item", {})
+    return store.db.client.get_item(TableName=table, Key=di.to_wire(key), ConsistentRead=True).get(
+        "Item", {}
+    )
 
 
 # -- round trips per operation -------------------------------------------------------------
+
 
 def test_a_posting_from_the_stores_own_read_is_one_transact_write(bank, store):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
     read = store.ledger.read_for_posting([ada.account_id, bob.account_id]).accounts
-    posting = ledger.transfer(read[ada.account_id], read[bob.account_id], Money.of("5"),
-                              memo="", at=bank.now(), by=ada.user_id, source_label="a",
-                              target_label="b")
+    posting = ledger.transfer(
+        read[ada.account_id],
+        read[bob.account_id],
+        Money.of("5"),
+        memo="",
+        at=bank.now(),
+        by=ada.user_id,
+        source_label="a",
+        target_label="b",
+    )
     with calls(store) as seen:
         store.ledger.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "k", "f")))
     assert seen == ["TransactWriteItems"]
     assert [store.ledger.get_account(c.account_id).balance for c in (ada, bob)] == [
-        Money.of("45"), Money.of("5")]
+        Money.of("45"),
+        Money.of("5"),
+    ]
 
 
 def test_a_posting_from_copies_this_thread_did_not_read_reads_first(bank, store):
@@ -143,8 +154,16 @@ def test_a_posting_from_copies_this_thread_did_not_read_reads_first(bank, store)
     bob = new_customer(bank, "Bob Babbage")
     racer = _racing_store(store)  # another store object: its reads are not this one's
     source, target = (racer.ledger.get_account(c.account_id) for c in (ada, bob))
-    posting = ledger.transfer(source, target, Money.of("5"), memo="", at=bank.now(),
-                              by=ada.user_id, source_label="a", target_label="b")
+    posting = ledger.transfer(
+        source,
+        target,
+        Money.of("5"),
+        memo="",
+        at=bank.now(),
+        by=ada.user_id,
+        source_label="a",
+        target_label="b",
+    )
     with calls(store) as seen:
         store.ledger.post(posting)
     assert seen == ["BatchGetItem", "TransactWriteItems"]
@@ -153,13 +172,17 @@ def test_a_posting_from_copies_this_thread_did_not_read_reads_first(bank, store)
 def test_a_posting_from_an_old_read_is_cancelled_then_read_and_written_afresh(bank, store):
     ada = new_customer(bank, deposit="50.00")
     old = store.ledger.get_account(ada.account_id)  # this thread's read...
-    meanwhile = threading.Thread(target=lambda: postings.deposit(  # ...outdated by another
-        bank, ada.user_id, ada.account_id, amount="1"))
+    meanwhile = threading.Thread(
+        target=lambda: postings.deposit(  # ...outdated by another
+            bank, ada.user_id, ada.account_id, amount="1"
+        )
+    )
     meanwhile.start()
     meanwhile.join()
     with calls(store) as seen:
-        txn = store.ledger.post(ledger.withdrawal(old, Money.of("5"), memo="", at=bank.now(),
-                                           by=ada.user_id)).transaction
+        txn = store.ledger.post(
+            ledger.withdrawal(old, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
+        ).transaction
     assert seen == ["TransactWriteItems", "BatchGetItem", "TransactWriteItems"]
     assert str(txn.entry_for(ada.account_id).balance_after) == "46.00"
 
@@ -169,42 +192,65 @@ def test_service_level_round_trips(bank, store):
     ada = new_customer(bank, deposit="500.00")
     bob = new_customer(bank, "Bob Babbage")
     expected = {
-        "deposit": (lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1"),
-                    ["BatchGetItem", "TransactWriteItems"]),
+        "deposit": (
+            lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1"),
+            ["BatchGetItem", "TransactWriteItems"],
+        ),
         "deposit with idempotency key": (
-            lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1",
-                                     idempotency_key="once"),
-            ["BatchGetItem", "TransactWriteItems"]),
+            lambda: postings.deposit(
+                bank, ada.user_id, ada.account_id, amount="1", idempotency_key="once"
+            ),
+            ["BatchGetItem", "TransactWriteItems"],
+        ),
         "replayed deposit": (
-            lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1",
-                                     idempotency_key="once"),
-            ["BatchGetItem", "GetItem"]),
-        "withdrawal": (lambda: postings.withdraw(bank, ada.user_id, ada.account_id, amount="1"),
-                       ["BatchGetItem", "TransactWriteItems"]),
+            lambda: postings.deposit(
+                bank, ada.user_id, ada.account_id, amount="1", idempotency_key="once"
+            ),
+            ["BatchGetItem", "GetItem"],
+        ),
+        "withdrawal": (
+            lambda: postings.withdraw(bank, ada.user_id, ada.account_id, amount="1"),
+            ["BatchGetItem", "TransactWriteItems"],
+        ),
         # The budget: one write round trip, and one read that finds the recipient (its id
         # follows from the number) together with the sender's account and the key's record.
         "transfer by number": (
-            lambda: postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
-                                      to_account_number=bob.account_number),
-            ["BatchGetItem", "TransactWriteItems"]),
+            lambda: postings.transfer(
+                bank, ada.user_id, ada.account_id, amount="1", to_account_number=bob.account_number
+            ),
+            ["BatchGetItem", "TransactWriteItems"],
+        ),
         "transfer by number with idempotency key": (
-            lambda: postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
-                                      to_account_number=bob.account_number,
-                                      idempotency_key="send-once"),
-            ["BatchGetItem", "TransactWriteItems"]),
+            lambda: postings.transfer(
+                bank,
+                ada.user_id,
+                ada.account_id,
+                amount="1",
+                to_account_number=bob.account_number,
+                idempotency_key="send-once",
+            ),
+            ["BatchGetItem", "TransactWriteItems"],
+        ),
         # An email names a person, not an account: the first read brings the email's lock,
         # which lists the owner's account ids, and one more reads those accounts.
         "transfer by email": (
-            lambda: postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
-                                      to_email=bob.email),
-            ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]),
-        "history page": (lambda: history.history(bank, ada.user_id, ada.account_id, limit=20),
-                         ["GetItem", "Query"]),
-        "statement": (lambda: history.statement(bank, ada.user_id, ada.account_id,
-                                                bank.now()[:7]),
-                      ["GetItem", "Query", "Query"]),
-        "log in": (lambda: customers.authenticate(bank, email=ada.email, password=ada.password),
-                   ["GetItem", "GetItem"]),
+            lambda: postings.transfer(
+                bank, ada.user_id, ada.account_id, amount="1", to_email=bob.email
+            ),
+            ["BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+        ),
+        "history page": (
+            lambda: history.history(bank, ada.user_id, ada.account_id, limit=20),
+            ["GetItem", "Query"],
+        ),
+        "statement": (
+            lambda: history.statement(bank, ada.user_id, ada.account_id, bank.now()[:7]),
+            ["GetItem", "Query", "Query"],
+        ),
+        "log in": (
+            lambda: customers.authenticate(bank, email=ada.email, password=ada.password),
+            ["GetItem", "GetItem"],
+        ),
         "account list": (lambda: store.ledger.accounts_of(ada.user_id), ["Query", "BatchGetItem"]),
     }
     measured = {}
@@ -217,9 +263,11 @@ def test_service_level_round_trips(bank, store):
 
 def _forget_account_list(store: DynamoStore, email: str) -> None:
     """Make the email's lock look like one written before locks listed accounts."""
-    store.db.client.update_item(TableName=store.tables.users,
-                                Key=di.to_wire(di.email_key(email)),
-                                UpdateExpression="REMOVE account_ids")
+    store.db.client.update_item(
+        TableName=store.tables.users,
+        Key=di.to_wire(di.email_key(email)),
+        UpdateExpression="REMOVE account_ids",
+    )
 
 
 def test_an_email_lock_from_before_account_lists_is_read_through_the_index(bank, store):
@@ -232,9 +280,11 @@ def test_an_email_lock_from_before_account_lists_is_read_through_the_index(bank,
         postings.transfer(bank, ada.user_id, ada.account_id, amount="4", to_email=bob.email)
     assert seen == ["BatchGetItem", "Query", "BatchGetItem", "TransactWriteItems"]
     assert balance(store, bob.account_id) == Decimal("4.00")
-    assert store.ledger.read_for_posting([], recipient_email=bob.email).recipients == \
-        store.ledger.accounts_of(bob.user_id) == [store.ledger.get_account(bob.account_id),
-                                           store.ledger.get_account(savings.id)]
+    assert (
+        store.ledger.read_for_posting([], recipient_email=bob.email).recipients
+        == store.ledger.accounts_of(bob.user_id)
+        == [store.ledger.get_account(bob.account_id), store.ledger.get_account(savings.id)]
+    )
 
 
 def test_a_rename_finds_the_accounts_on_the_email_lock_not_the_lagging_index(bank, store):
@@ -244,18 +294,24 @@ def test_a_rename_finds_the_accounts_on_the_email_lock_not_the_lagging_index(ban
         customers.update_profile(bank, ada.user_id, full_name="Augusta Ada King")
     assert "Query" not in seen and seen[-1] == "TransactWriteItems"
     assert {store.ledger.get_account(i).owner_name for i in (ada.account_id, savings.id)} == {
-        "Augusta Ada King"}
+        "Augusta Ada King"
+    }
 
 
 def test_an_email_change_racing_an_account_opening_is_retried_and_lists_both(bank, store):
     ada = new_customer(bank)
     racer = _racing_store(store)
     opened: list[str] = []
-    open_meanwhile = lambda: opened.append(accounts.open_account(  # noqa: E731
-        Bank(racer, FastHasher()), ada.user_id, type="savings").id)
+
+    def open_meanwhile() -> None:
+        opened.append(
+            accounts.open_account(Bank(racer, FastHasher()), ada.user_id, type="savings").id
+        )
+
     with before_write(store, open_meanwhile):  # refused, then done again from fresh reads
-        customers.update_profile(bank, ada.user_id, email="countess@example.com",
-                                 current_password=ada.password)
+        customers.update_profile(
+            bank, ada.user_id, email="countess@example.com", current_password=ada.password
+        )
     listed = store.ledger.read_for_posting([], recipient_email="Countess@Example.com").recipients
     assert [a.id for a in listed or []] == [ada.account_id, *opened]
     assert store.ledger.read_for_posting([], recipient_email=ada.email).recipients == []
@@ -290,8 +346,9 @@ def test_a_type_filtered_page_fills_up_across_queries(bank, store, monkeypatch):
     with calls(store) as seen:
         page = store.ledger.history(ada.account_id, limit=2, type=ledger.TransactionType.WITHDRAWAL)
     assert len(page.items) == 2 and page.next_cursor and len(seen) > 1
-    rest = store.ledger.history(ada.account_id, limit=2, cursor=page.next_cursor,
-                         type=ledger.TransactionType.WITHDRAWAL)
+    rest = store.ledger.history(
+        ada.account_id, limit=2, cursor=page.next_cursor, type=ledger.TransactionType.WITHDRAWAL
+    )
     assert len(rest.items) == 1 and rest.next_cursor is None
 
 
@@ -302,13 +359,15 @@ def request_paths(bank: Bank) -> None:
     customers.authenticate(bank, email=ada.email.upper(), password=ada.password)
     postings.withdraw(bank, ada.user_id, ada.account_id, amount="1", idempotency_key="w")
     postings.withdraw(bank, ada.user_id, ada.account_id, amount="1", idempotency_key="w")
-    postings.transfer(bank, ada.user_id, ada.account_id, amount="2",
-                      to_account_number=bob.account_number)
+    postings.transfer(
+        bank, ada.user_id, ada.account_id, amount="2", to_account_number=bob.account_number
+    )
     postings.transfer(bank, ada.user_id, ada.account_id, amount="3", to_email=bob.email)
     history.history(bank, ada.user_id, ada.account_id, type="transfer", since="2020-01-01")
     history.statement(bank, ada.user_id, ada.account_id, bank.now()[:7])
-    customers.update_profile(bank, ada.user_id, email="ada.k@example.com",
-                             current_password=ada.password)
+    customers.update_profile(
+        bank, ada.user_id, email="ada.k@example.com", current_password=ada.password
+    )
     token, _ = tokens.issue_token(bank, email="ada.k@example.com", password=ada.password)
     assert tokens.user_for_token(bank, token) is not None
     tokens.revoke_token(bank, token)
@@ -317,8 +376,13 @@ def request_paths(bank: Bank) -> None:
     for _ in range(6):
         with pytest.raises((InvalidCredentials, LoginLocked)):
             authentication.check_password(bank, email=bob.email, password="no", ip="::1")
-    admin, _ = staff.create_staff(bank, email="root@bank.example", full_name="Root",
-                                  role="admin", actor=Actor(None, "cli", "local"))
+    admin, _ = staff.create_staff(
+        bank,
+        email="root@bank.example",
+        full_name="Root",
+        role="admin",
+        actor=Actor(None, "cli", "local"),
+    )
     me = Actor.of(admin, "127.0.0.1")
     assert staff.search_customers(bank, admin, "bob", me)
     assert staff.view_customer(bank, admin, ada.user_id, me).accounts
@@ -334,6 +398,7 @@ def request_paths(bank: Bank) -> None:
 def test_no_request_path_scans(bank, store):
     """Every customer and staff operation is a key lookup or a Query; only verify, the
     reports' all_accounts and demo's count_users may Scan."""
+
     def refuse(model, **_):  # type: ignore[no-untyped-def]
         if model.name == "Scan":
             raise AssertionError("a request path sent a Scan")
@@ -347,14 +412,19 @@ def test_no_request_path_scans(bank, store):
 def iam_requests(store: DynamoStore, operation: str, params: dict) -> list[tuple[str, str]]:  # type: ignore[type-arg]
     """(IAM action, resource ARN) pairs one call needs, with the deployment's default prefix
     in place of the test's own."""
+
     def arn(table: str, index: str | None = None) -> str:
         name = "flaskbank-" + table.removeprefix(store.table_prefix)
         return f"arn:aws:dynamodb:us-east-1:123456789012:table/{name}" + (
-            f"/index/{index}" if index else "")
+            f"/index/{index}" if index else ""
+        )
 
     if operation == "TransactWriteItems":
-        return [(f"dynamodb:{kind}Item", arn(body["TableName"]))
-                for item in params["TransactItems"] for kind, body in item.items()]
+        return [
+            (f"dynamodb:{kind}Item", arn(body["TableName"]))
+            for item in params["TransactItems"]
+            for kind, body in item.items()
+        ]
     if operation == "BatchGetItem":
         return [("dynamodb:BatchGetItem", arn(t)) for t in params["RequestItems"]]
     return [(f"dynamodb:{operation}", arn(params["TableName"], params.get("IndexName")))]
@@ -368,8 +438,11 @@ def allowed(policies: list[str], action: str, resource: str) -> bool:
     for name in policies:
         doc = json.loads((Path(__file__).resolve().parents[1] / "deploy" / name).read_text())
         for statement in doc["Statement"]:
-            if statement["Effect"] == "Allow" and action in statement["Action"] and any(
-                    fnmatch.fnmatchcase(resource, pattern) for pattern in statement["Resource"]):
+            if (
+                statement["Effect"] == "Allow"
+                and action in statement["Action"]
+                and any(fnmatch.fnmatchcase(resource, pattern) for pattern in statement["Resource"])
+            ):
                 return True
     return False
 
@@ -377,16 +450,16 @@ def allowed(policies: list[str], action: str, resource: str) -> bool:
 def test_the_iam_policies_allow_exactly_what_the_app_calls(endpoint):
     """deploy/iam-policy-app.json covers every request path; the init policy adds what
     `init`, `demo` (count_users) and `verify` need, and nothing here needs more."""
-    store = DynamoStore(region="us-east-1", endpoint_url=endpoint,
-                        table_prefix=f"iam{uuid.uuid4().hex[:8]}-")
+    store = DynamoStore(
+        region="us-east-1", endpoint_url=endpoint, table_prefix=f"iam{uuid.uuid4().hex[:8]}-"
+    )
     needed: list[tuple[str, str]] = []
 
     def hook(model, params, **_):  # type: ignore[no-untyped-def]
         needed.extend(iam_requests(store, model.name, params))
 
     # before-parameter-build sees the API parameters (before-call sees the HTTP request)
-    store.db.client.meta.events.register("before-parameter-build.dynamodb", hook,
-                                         unique_id="iam")
+    store.db.client.meta.events.register("before-parameter-build.dynamodb", hook, unique_id="iam")
     store.init_schema()
     admin_calls, needed[:] = list(needed), []
     request_paths(Bank(store, FastHasher()))
@@ -399,16 +472,17 @@ def test_the_iam_policies_allow_exactly_what_the_app_calls(endpoint):
     assert [c for c in admin_calls if not allowed([*app, "iam-policy-init.json"], *c)] == []
     assert not allowed(app, "dynamodb:Scan", "arn:aws:dynamodb:us-east-1:1:table/flaskbank-users")
     for forbidden in ("dynamodb:UpdateItem", "dynamodb:DeleteItem"):  # the audit log
-        assert not allowed(app, forbidden,
-                           "arn:aws:dynamodb:us-east-1:1:table/flaskbank-audit")
+        assert not allowed(app, forbidden, "arn:aws:dynamodb:us-east-1:1:table/flaskbank-audit")
     store.close()
 
 
 # -- cancellation reasons ------------------------------------------------------------------
 
+
 def _racing_store(store: DynamoStore) -> DynamoStore:
-    return DynamoStore(region=store.region, endpoint_url=store.endpoint_url,
-                       table_prefix=store.table_prefix)
+    return DynamoStore(
+        region=store.region, endpoint_url=store.endpoint_url, table_prefix=store.table_prefix
+    )
 
 
 def test_a_balance_drained_by_a_racer_is_insufficient_funds(bank, store):
@@ -417,8 +491,11 @@ def test_a_balance_drained_by_a_racer_is_insufficient_funds(bank, store):
     racer = _racing_store(store)
     drain = ledger.withdrawal(snapshot, Money.of("8"), memo="", at=bank.now(), by=ada.user_id)
     mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
-    with (before_write(store, lambda: racer.ledger.post(drain)), calls(store) as seen,
-          pytest.raises(InsufficientFunds)):
+    with (
+        before_write(store, lambda: racer.ledger.post(drain)),
+        calls(store) as seen,
+        pytest.raises(InsufficientFunds),
+    ):
         store.ledger.post(mine)
     # written on the snapshot's version; the cancelled write's reason carried the account
     # as it was, so the refusal needed no read at all
@@ -437,10 +514,20 @@ def test_an_account_frozen_by_a_racer_is_not_open(bank, store):
         store.ledger.post(mine)
     # a frozen account takes no credit either (the one rule, as in the SQL store)
     with pytest.raises(AccountNotOpen):
-        store.ledger.post(ledger.Posting(ledger.new_id(), ledger.TransactionType.DEPOSIT,
-                                  Money.of("1"), (ledger.Leg(ada.account_id, Money.of("1")),
-                                                  ledger.Leg(CASH_ACCOUNT_ID, Money.of("-1"))),
-                                  "", bank.now(), ada.user_id))
+        store.ledger.post(
+            ledger.Posting(
+                ledger.new_id(),
+                ledger.TransactionType.DEPOSIT,
+                Money.of("1"),
+                (
+                    ledger.Leg(ada.account_id, Money.of("1")),
+                    ledger.Leg(CASH_ACCOUNT_ID, Money.of("-1")),
+                ),
+                "",
+                bank.now(),
+                ada.user_id,
+            )
+        )
     assert balance(store, ada.account_id) == Decimal("10.00")
     racer.close()
 
@@ -451,7 +538,8 @@ def test_an_account_deleted_by_a_racer_is_not_found(bank, store):
     mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)
     racer = _racing_store(store)
     delete = lambda: racer.db.client.delete_item(  # noqa: E731
-        TableName=store.tables.accounts, Key=di.to_wire(di.account_key(ada.account_id)))
+        TableName=store.tables.accounts, Key=di.to_wire(di.account_key(ada.account_id))
+    )
     with before_write(store, delete), pytest.raises(AccountNotFound):
         store.ledger.post(mine)
     racer.close()
@@ -462,17 +550,34 @@ def test_a_version_race_is_retried_inside_the_store_then_reported(bank, store):
     racer = _racing_store(store)
 
     def deposit_meanwhile() -> None:
-        racer.ledger.post(ledger.deposit(racer.ledger.get_account(ada.account_id), Money.of("1"), memo="",
-                                  at=bank.now(), by=ada.user_id))
+        racer.ledger.post(
+            ledger.deposit(
+                racer.ledger.get_account(ada.account_id),
+                Money.of("1"),
+                memo="",
+                at=bank.now(),
+                by=ada.user_id,
+            )
+        )
 
-    mine = ledger.withdrawal(store.ledger.get_account(ada.account_id), Money.of("5"), memo="",
-                             at=bank.now(), by=ada.user_id)
+    mine = ledger.withdrawal(
+        store.ledger.get_account(ada.account_id),
+        Money.of("5"),
+        memo="",
+        at=bank.now(),
+        by=ada.user_id,
+    )
     with before_write(store, deposit_meanwhile), calls(store) as seen:
         result = store.ledger.post(mine)  # lost once, re-read, won
     assert seen.count("TransactWriteItems") == 2
     assert str(result.transaction.entry_for(ada.account_id).balance_after) == "6.00"
-    again = ledger.withdrawal(store.ledger.get_account(ada.account_id), Money.of("1"), memo="",
-                              at=bank.now(), by=ada.user_id)
+    again = ledger.withdrawal(
+        store.ledger.get_account(ada.account_id),
+        Money.of("1"),
+        memo="",
+        at=bank.now(),
+        by=ada.user_id,
+    )
     with before_write(store, deposit_meanwhile, times=100), pytest.raises(WriteConflict):
         store.ledger.post(again)  # lost every time: the service's own retries take over
     assert verify(bank).problems == []
@@ -485,11 +590,14 @@ def test_a_racer_with_the_same_idempotency_key_wins_once(bank, store, same_reque
     account = store.ledger.get_account(ada.account_id)
     racer = _racing_store(store)
     key = IdempotencyKey(ada.user_id, "race", "fp-1")
-    theirs = replace(ledger.deposit(account, Money.of("3"), memo="", at=bank.now(),
-                                    by=ada.user_id), idempotency=key)
-    mine = replace(ledger.deposit(account, Money.of("3"), memo="", at=bank.now(),
-                                  by=ada.user_id),
-                   idempotency=key if same_request else replace(key, fingerprint="fp-2"))
+    theirs = replace(
+        ledger.deposit(account, Money.of("3"), memo="", at=bank.now(), by=ada.user_id),
+        idempotency=key,
+    )
+    mine = replace(
+        ledger.deposit(account, Money.of("3"), memo="", at=bank.now(), by=ada.user_id),
+        idempotency=key if same_request else replace(key, fingerprint="fp-2"),
+    )
     posted: list[ledger.PostResult] = []
     with before_write(store, lambda: posted.append(racer.ledger.post(theirs))):
         if same_request:
@@ -506,28 +614,38 @@ def test_a_replay_needs_no_client_request_token_and_no_time_window(bank, store):
     """Idempotency lives in our own table: a retry a day later, from another process, with
     a newly built posting (so botocore's ClientRequestToken would differ) is a replay."""
     ada = new_customer(bank, deposit="10.00")
-    first = postings.withdraw(bank, ada.user_id, ada.account_id, amount="4",
-                              idempotency_key="pay-1")
-    tomorrow = replace(bank, store=open_store(store.url),
-                       clock=lambda: datetime.now(UTC) + timedelta(days=1))
+    first = postings.withdraw(
+        bank, ada.user_id, ada.account_id, amount="4", idempotency_key="pay-1"
+    )
+    tomorrow = replace(
+        bank, store=open_store(store.url), clock=lambda: datetime.now(UTC) + timedelta(days=1)
+    )
     with calls(tomorrow.store) as seen:  # type: ignore[arg-type]
-        again = postings.withdraw(tomorrow, ada.user_id, ada.account_id, amount="4",
-                                  idempotency_key="pay-1")
+        again = postings.withdraw(
+            tomorrow, ada.user_id, ada.account_id, amount="4", idempotency_key="pay-1"
+        )
     assert again.replayed and again.transaction == first.transaction
     assert "TransactWriteItems" not in seen
     # and at the store itself, below the service's check
-    posting = ledger.withdrawal(store.ledger.get_account(ada.account_id), Money.of("4"), memo="",
-                                at=tomorrow.now(), by=ada.user_id)
+    posting = ledger.withdrawal(
+        store.ledger.get_account(ada.account_id),
+        Money.of("4"),
+        memo="",
+        at=tomorrow.now(),
+        by=ada.user_id,
+    )
     key = store.db.get(store.tables.idempotency, {"pk": ada.user_id, "sk": "pay-1"})
     assert key is not None
     fingerprint = key["fingerprint"]
-    replayed = store.ledger.post(replace(posting, idempotency=IdempotencyKey(ada.user_id, "pay-1",
-                                                                      fingerprint)))
+    replayed = store.ledger.post(
+        replace(posting, idempotency=IdempotencyKey(ada.user_id, "pay-1", fingerprint))
+    )
     assert replayed.replayed and balance(store, ada.account_id) == Decimal("6.00")
     tomorrow.store.close()
 
 
 # -- money, the cash account, the ledger's shape -------------------------------------------
+
 
 def test_money_is_stored_as_numbers_of_minor_units(bank, store):
     ada = new_customer(bank)
@@ -547,15 +665,18 @@ def test_the_cash_account_is_no_hot_item(bank, store):
     postings.withdraw(bank, ada.user_id, ada.account_id, amount="4")
     assert raw(store, store.tables.accounts, di.account_key(CASH_ACCOUNT_ID)) == {}
     cash_entries = store.db.client.query(
-        TableName=store.tables.transactions, KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues=di.to_wire({":pk": di.entries_pk(CASH_ACCOUNT_ID)}))
+        TableName=store.tables.transactions,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues=di.to_wire({":pk": di.entries_pk(CASH_ACCOUNT_ID)}),
+    )
     assert cash_entries["Items"] == []
     txns = list(store.ledger.all_transactions())
     cash = [t.entry_for(CASH_ACCOUNT_ID) for t in txns]
     assert [str(e.amount) for e in cash] == ["-10.00"] * 3 + ["4.00"]
     assert all(e.balance_after is None for e in cash)
     assert [e.amount.amount for e in txns[0].entries] == sorted(
-        e.amount.amount for e in txns[0].entries)  # debit side first, as SqliteStore reads
+        e.amount.amount for e in txns[0].entries
+    )  # debit side first, as SqliteStore reads
     report = verify(bank)
     assert report.problems == [] and report.transactions == 4
 
@@ -569,8 +690,15 @@ def test_a_statement_adds_up_when_clocks_were_read_out_of_order(bank, store):
     snapshot = store.ledger.get_account(ada.account_id)
     early, late = "2026-03-10T10:00:00.000000Z", "2026-03-10T10:00:00.000001Z"
     store.ledger.post(ledger.withdrawal(snapshot, Money.of("10"), memo="", at=late, by=ada.user_id))
-    store.ledger.post(ledger.withdrawal(store.ledger.get_account(ada.account_id), Money.of("5"), memo="",
-                                 at=early, by=ada.user_id))
+    store.ledger.post(
+        ledger.withdrawal(
+            store.ledger.get_account(ada.account_id),
+            Money.of("5"),
+            memo="",
+            at=early,
+            by=ada.user_id,
+        )
+    )
     march = history.statement(bank, ada.user_id, ada.account_id, "2026-03")
     assert [str(line.amount) for line in march.lines] == ["-10.00", "-5.00"]
     assert (str(march.opening_balance), str(march.closing_balance)) == ("100.00", "85.00")
@@ -590,9 +718,18 @@ def test_keys_dynamodb_cannot_hold_are_simply_not_found(bank, store):
 
 # -- cursors and the feed ------------------------------------------------------------------
 
-@pytest.mark.parametrize("position", [
-    "abc", 5, None, {"pk": "ACCT#x", "sk": "y"}, "2026-01-01T00:00:00.000000Z#1",
-    "2026-01-01T00:00:00.000000Z#000000000001\n"])
+
+@pytest.mark.parametrize(
+    "position",
+    [
+        "abc",
+        5,
+        None,
+        {"pk": "ACCT#x", "sk": "y"},
+        "2026-01-01T00:00:00.000000Z#1",
+        "2026-01-01T00:00:00.000000Z#000000000001\n",
+    ],
+)
 def test_a_cursor_we_did_not_issue_is_refused(bank, store, position):
     ada = new_customer(bank, deposit="1.00")
     with pytest.raises(ValidationFailed) as err:
@@ -604,10 +741,17 @@ def test_the_feed_walks_days_and_an_idle_feed_keeps_its_place(bank, store, monke
     empty = store.ledger.feed(after=None, limit=5)
     assert empty.items == [] and store.ledger.feed(after=empty.next_cursor, limit=5) == empty
     ada = new_customer(bank)
-    days = [datetime(2026, 1, 1, 9, tzinfo=UTC), datetime(2026, 1, 5, 9, tzinfo=UTC),
-            datetime(2026, 1, 9, 9, tzinfo=UTC)]
-    ids = [postings.deposit(replace(bank, clock=lambda d=d: d), ada.user_id, ada.account_id,
-                            amount="1").transaction.id for d in days]
+    days = [
+        datetime(2026, 1, 1, 9, tzinfo=UTC),
+        datetime(2026, 1, 5, 9, tzinfo=UTC),
+        datetime(2026, 1, 9, 9, tzinfo=UTC),
+    ]
+    ids = [
+        postings.deposit(
+            replace(bank, clock=lambda d=d: d), ada.user_id, ada.account_id, amount="1"
+        ).transaction.id
+        for d in days
+    ]
     monkeypatch.setattr(dynamo_reads, "FEED_MAX_DAYS", 2)  # gaps longer than one call walks
     seen, cursor, calls_made = [], None, 0
     while len(seen) < 3 and calls_made < 20:
@@ -620,6 +764,7 @@ def test_the_feed_walks_days_and_an_idle_feed_keeps_its_place(bank, store, monke
 
 
 # -- schema, init, URL ---------------------------------------------------------------------
+
 
 def test_init_schema_is_idempotent_and_asks_for_point_in_time_recovery(endpoint):
     store = DynamoStore(region="us-east-1", endpoint_url=endpoint, table_prefix="init-twice-")
@@ -634,14 +779,17 @@ def test_init_schema_is_idempotent_and_asks_for_point_in_time_recovery(endpoint)
     desc = store.db.client.describe_table(TableName=store.tables.transactions)["Table"]
     assert desc["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert [k["AttributeName"] for k in desc["KeySchema"]] == ["pk", "sk"]
-    assert {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]]
-            for g in desc["GlobalSecondaryIndexes"]} == {"by_day": ["day", "feed_key"]}
+    assert {
+        g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]]
+        for g in desc["GlobalSecondaryIndexes"]
+    } == {"by_day": ["day", "feed_key"]}
     store.close()
 
 
 def test_billing_provisioned_reserves_throughput(endpoint):
-    store = DynamoStore(region="us-east-1", endpoint_url=endpoint, table_prefix="prov-",
-                        billing="provisioned")
+    store = DynamoStore(
+        region="us-east-1", endpoint_url=endpoint, table_prefix="prov-", billing="provisioned"
+    )
     store.init_schema()
     desc = store.db.client.describe_table(TableName=store.tables.accounts)["Table"]
     assert desc["ProvisionedThroughput"]["WriteCapacityUnits"] == 5
@@ -657,10 +805,14 @@ def test_the_url_reopens_the_same_tables(bank, store):
     other.close()
 
 
-@pytest.mark.parametrize("url", [
-    "dynamodb://?region=us-east-1&billing=free",
-    "dynamodb://?region=us-east-1&table_prefix=no spaces",
-    "dynamodb://?region=us-east-1&endpoint_url=localhost:8000"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "dynamodb://?region=us-east-1&billing=free",
+        "dynamodb://?region=us-east-1&table_prefix=no spaces",
+        "dynamodb://?region=us-east-1&endpoint_url=localhost:8000",
+    ],
+)
 def test_bad_options_are_url_errors(url):
     from flaskbank.store import StoreURLError
 
@@ -699,6 +851,7 @@ def test_a_missing_jar_or_java_is_reported_for_a_skip(monkeypatch, tmp_path):
 
 # -- concurrency ---------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_eight_threads_of_random_transfers_conserve_money(bank, store):
     people = [new_customer(bank, f"Holder {i}", deposit="300.00") for i in range(3)]
@@ -710,9 +863,13 @@ def test_eight_threads_of_random_transfers_conserve_money(bank, store):
         for _ in range(15):
             src, dst = rng.sample(people, 2)
             try:
-                postings.transfer(bank, src.user_id, src.account_id,
-                                  amount=f"{rng.randrange(1, 9000) / 100:.2f}",
-                                  to_account_number=numbers[dst.account_id])
+                postings.transfer(
+                    bank,
+                    src.user_id,
+                    src.account_id,
+                    amount=f"{rng.randrange(1, 9000) / 100:.2f}",
+                    to_account_number=numbers[dst.account_id],
+                )
             except InsufficientFunds:
                 pass
             except BaseException as e:  # noqa: BLE001 - reported below
@@ -731,25 +888,48 @@ def test_eight_threads_of_random_transfers_conserve_money(bank, store):
 def test_staff_see_users_in_order_and_search_by_prefix(bank, store):
     for name in ("Carol Okafor", "Ada Lovelace", "Ada Byron"):
         new_customer(bank, name)
-    admin, _ = staff.create_staff(bank, email="root@bank.example", full_name="Root",
-                                  role=Role.ADMIN.value, actor=Actor(None, "cli", "local"))
+    admin, _ = staff.create_staff(
+        bank,
+        email="root@bank.example",
+        full_name="Root",
+        role=Role.ADMIN.value,
+        actor=Actor(None, "cli", "local"),
+    )
     page = store.users.list_users(limit=2)
     rest = store.users.list_users(limit=2, cursor=page.next_cursor)
     assert [u.full_name for u in page.items + rest.items] == [
-        "Carol Okafor", "Ada Lovelace", "Ada Byron", "Root"] and rest.next_cursor is None
+        "Carol Okafor",
+        "Ada Lovelace",
+        "Ada Byron",
+        "Root",
+    ] and rest.next_cursor is None
     assert [u.full_name for u in store.users.search_users("ada", limit=10)] == [
-        "Ada Byron", "Ada Lovelace"]
+        "Ada Byron",
+        "Ada Lovelace",
+    ]
     assert [u.full_name for u in store.users.search_users("ADA L", limit=10)] == ["Ada Lovelace"]
 
 
 # -- units of work ---------------------------------------------------------------------------
 
+
 def test_a_unit_of_more_than_100_writes_is_refused_before_anything_is_written(bank, store):
     """TransactWriteItems takes 100 actions: a larger unit never commits in part."""
     from flaskbank.domain.security import AuditAction, AuditEvent
 
-    events = [AuditEvent(ledger.new_id(), bank.now(), AuditAction.CUSTOMER_SEARCHED, None,
-                         "cli", "local", "", {"n": str(n)}) for n in range(101)]
+    events = [
+        AuditEvent(
+            ledger.new_id(),
+            bank.now(),
+            AuditAction.CUSTOMER_SEARCHED,
+            None,
+            "cli",
+            "local",
+            "",
+            {"n": str(n)},
+        )
+        for n in range(101)
+    ]
     with pytest.raises(StoreError), store.unit_of_work() as uow:
         for event in events:
             store.audit.append_audit(event)

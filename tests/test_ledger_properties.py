@@ -34,8 +34,15 @@ def test_amount_text_round_trips_exactly(minor):
     assert str(money) == f"{minor // 100}.{minor % 100:02d}"
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=Decimal("0.001"),
-                   max_value=Decimal(9999)))
+@given(
+    st.decimals(
+        allow_nan=False,
+        allow_infinity=False,
+        places=3,
+        min_value=Decimal("0.001"),
+        max_value=Decimal(9999),
+    )
+)
 def test_more_than_two_decimals_is_refused(value):
     assume(value != value.quantize(Decimal("0.01")))
     with pytest.raises(InvalidAmount):
@@ -66,7 +73,7 @@ body = st.text(alphabet="0123456789", min_size=11, max_size=11).filter(lambda s:
 @given(body, st.integers(0, 11), st.integers(1, 9))
 def test_any_single_wrong_digit_is_caught(digits, position, shift):
     number = digits + luhn_check_digit(digits)
-    typo = number[:position] + str((int(number[position]) + shift) % 10) + number[position + 1:]
+    typo = number[:position] + str((int(number[position]) + shift) % 10) + number[position + 1 :]
     assert normalize_account_number(number) == number
     assert normalize_account_number(typo) is None
 
@@ -76,7 +83,7 @@ def test_adjacent_swaps_are_caught_except_luhns_known_09_blind_spot(digits, i):
     number = digits + luhn_check_digit(digits)
     a, b = number[i], number[i + 1]
     assume(a != b and {a, b} != {"0", "9"})
-    swapped = number[:i] + b + a + number[i + 2:]
+    swapped = number[:i] + b + a + number[i + 2 :]
     assert normalize_account_number(swapped) is None
 
 
@@ -84,8 +91,14 @@ def test_adjacent_swaps_are_caught_except_luhns_known_09_blind_spot(digits, i):
 def test_a_posting_must_balance(amounts):
     legs = tuple(Leg(f"acc-{i}", Money.from_minor(m, "USD")) for i, m in enumerate(amounts))
     make = lambda: Posting(  # noqa: E731
-        id="t", type=TransactionType.TRANSFER, amount=Money.of("1"), legs=legs, memo="",
-        created_at="2026-01-01T00:00:00.000000Z", initiated_by="u")
+        id="t",
+        type=TransactionType.TRANSFER,
+        amount=Money.of("1"),
+        legs=legs,
+        memo="",
+        created_at="2026-01-01T00:00:00.000000Z",
+        initiated_by="u",
+    )
     if sum(amounts) == 0:
         make()
     else:
@@ -107,8 +120,12 @@ class LedgerMachine(RuleBasedStateMachine):
         self.owner: dict[str, str] = {}
         self.deposited = self.withdrawn = 0
         for name in ("Ann", "Ben", "Cy"):
-            user = customers.register(self.bank, email=f"{name}@example.com", full_name=name,
-                                      password="a long bench secret")
+            user = customers.register(
+                self.bank,
+                email=f"{name}@example.com",
+                full_name=name,
+                password="a long bench secret",
+            )
             acc = accounts.open_account(self.bank, user.id, type="checking")
             self.model[acc.id], self.owner[acc.id] = 0, user.id
 
@@ -147,8 +164,13 @@ class LedgerMachine(RuleBasedStateMachine):
         dst = data.draw(st.sampled_from(sorted(set(self.model) - {src})))
         number = self.bank.store.ledger.get_account(dst).number
         try:
-            postings.transfer(self.bank, self.owner[src], src, amount=str(
-                Money.from_minor(minor, "USD")), to_account_number=number)
+            postings.transfer(
+                self.bank,
+                self.owner[src],
+                src,
+                amount=str(Money.from_minor(minor, "USD")),
+                to_account_number=number,
+            )
         except InsufficientFunds:
             assert self.model[src] < minor
             return
@@ -174,23 +196,24 @@ class LedgerMachine(RuleBasedStateMachine):
         assert total == st_.closing_balance.minor == self.model[acc]
 
 
-LedgerMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25,
-                                           deadline=None)
+LedgerMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
 test_ledger_machine = LedgerMachine.TestCase
 
 
 def test_the_domain_refuses_an_overdraft_before_the_store_sees_it():
     from flaskbank.domain.accounts import Account, AccountStatus, AccountType
 
-    acc = Account("a", "1", "u", AccountType.CHECKING, "USD", Money.of("5"),
-                  AccountStatus.OPEN, "")
+    acc = Account("a", "1", "u", AccountType.CHECKING, "USD", Money.of("5"), AccountStatus.OPEN, "")
     with pytest.raises(InsufficientFunds):
         ledger.withdrawal(acc, Money.of("5.01"), memo="", at="", by="u")
 
 
-@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31),
-                    timezones=st.just(UTC)), st.timedeltas(min_value=timedelta(microseconds=1),
-                                                            max_value=timedelta(days=3650)))
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)
+    ),
+    st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=3650)),
+)
 def test_timestamp_text_sorts_in_time_order(moment, gap):
     assume(moment + gap <= datetime(9999, 12, 31, tzinfo=UTC))
     earlier, later = utc_iso(moment), utc_iso(moment + gap)

@@ -32,6 +32,7 @@ def token_request(client, email: str, password: str, otp: str | None = None):
 
 # -- brute force ---------------------------------------------------------------------------
 
+
 def test_five_wrong_passwords_lock_the_web_login(client, app_bank):
     ada = new_customer(app_bank, deposit="10.00")
     for _ in range(5):
@@ -94,13 +95,13 @@ def test_unknown_email_and_wrong_password_answer_alike(client, app_bank):
     for _ in range(4):  # and a stranger's email locks just like a customer's
         log_in(client, "nobody@example.com", "x")
         log_in(client, ada.email, "x")
-    locked = (Page(log_in(client, ada.email, "x")),
-              Page(log_in(client, "nobody@example.com", "x")))
+    locked = (Page(log_in(client, ada.email, "x")), Page(log_in(client, "nobody@example.com", "x")))
     assert [p.status for p in locked] == [429, 429]
     assert locked[0].form_errors == locked[1].form_errors
 
 
 # -- the second factor ---------------------------------------------------------------------
+
 
 def test_two_factor_login_needs_the_code_before_anything_opens(client, app_bank):
     ada = new_customer(app_bank, deposit="10.00")
@@ -109,8 +110,9 @@ def test_two_factor_login_needs_the_code_before_anything_opens(client, app_bank)
     response = log_in(client, ada.email, ada.password)
     assert response.status_code == 302 and response.location == "/login/code"
     assert not signed_in_page(client)  # the password alone opens nothing
-    withdraw = client.post(f"/accounts/{ada.account_id}/withdraw",
-                           data={"amount": "10.00", "token": "t"})
+    withdraw = client.post(
+        f"/accounts/{ada.account_id}/withdraw", data={"amount": "10.00", "token": "t"}
+    )
     assert withdraw.status_code == 302 and withdraw.location.startswith("/login")
     assert Page(client.post("/login/code", data={"otp": "000000"})).status == 401
     assert client.post("/login/code", data={"otp": totp(secret, app_bank)}).status_code == 302
@@ -189,6 +191,7 @@ def test_wrong_codes_count_toward_the_lock(client, app_bank):
 
 # -- forced duties -------------------------------------------------------------------------
 
+
 def test_a_one_time_password_must_be_changed_before_anything_else(client, app_bank):
     user_id, email, password = make_staff(app_bank, Role.FINANCIAL_MANAGER)
     response = log_in(client, email, password)
@@ -196,9 +199,14 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, app_ba
     for path in ("/", "/profile", "/transfer", f"/accounts/{user_id}/history"):
         assert client.get(path).location == "/profile/password", path
     assert_problem(token_request(client, email, password), 403)
-    response = client.post("/profile/password", data={
-        "old_password": password, "new_password": GOOD_PASSWORD,
-        "confirm_password": GOOD_PASSWORD})
+    response = client.post(
+        "/profile/password",
+        data={
+            "old_password": password,
+            "new_password": GOOD_PASSWORD,
+            "confirm_password": GOOD_PASSWORD,
+        },
+    )
     assert response.status_code == 302
     # next: staff must enrol in two-factor authentication
     assert client.get("/").location == "/profile/two-factor"
@@ -206,8 +214,7 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, app_ba
 
 def test_staff_without_two_factor_must_enrol(client, app_bank):
     user_id, email, password = make_staff(app_bank, Role.ADMIN)
-    customers.change_password(app_bank, user_id, old_password=password,
-                              new_password=GOOD_PASSWORD)
+    customers.change_password(app_bank, user_id, old_password=password, new_password=GOOD_PASSWORD)
     assert log_in(client, email, GOOD_PASSWORD).location == "/profile/two-factor"
     for path in ("/", "/profile", "/accounts/new"):
         assert client.get(path).location == "/profile/two-factor", path

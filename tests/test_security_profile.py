@@ -88,16 +88,19 @@ def test_the_profile_lists_api_tokens_and_revokes_them(client, app_bank):
     assert client.post(form.attrs["action"]).status_code == 302
     states = sorted(r["State"] for r in Page(client.get("/profile")).rows())
     assert states == ["active", "revoked"]
-    answers = [client.get(f"{API}/me", headers={"Authorization": f"Bearer {t}"}).status_code
-               for t in (first, second)]
+    answers = [
+        client.get(f"{API}/me", headers={"Authorization": f"Bearer {t}"}).status_code
+        for t in (first, second)
+    ]
     assert sorted(answers) == [200, 401]
     assert "token_revoked" in audit_actions(app_bank)
 
 
 def test_nobody_revokes_another_customers_token(app, client, app_bank):
     ada, eve = new_customer(app_bank), new_customer(app_bank, "Eve Spy")
-    token = client.post(f"{API}/tokens", json={"email": ada.email,
-                                               "password": ada.password}).json["token"]
+    token = client.post(f"{API}/tokens", json={"email": ada.email, "password": ada.password}).json[
+        "token"
+    ]
     sign_in(client, ada)
     [short_id] = [r["Token"] for r in Page(client.get("/profile")).rows()]
     spy = sign_in(app.test_client(), eve)

@@ -20,8 +20,8 @@ from test_web_support import Page, balance, sign_in
 CSRF_TEXT = "The form expired or was not sent from this site; reload the page and try again"
 
 
-
 # -- CSRF ----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def csrf_app(store, tmp_path):
@@ -38,8 +38,10 @@ def test_a_form_post_without_the_csrf_token_is_refused(csrf_app):
     client = csrf_app.test_client()
     log_in(client, ada.email, ada.password, csrf_token=_token(client, "/login"))
     form = Page(client.get(f"/accounts/{ada.account_id}/withdraw"))
-    response = client.post(f"/accounts/{ada.account_id}/withdraw",
-                           data={"amount": "40.00", "token": form.value("token")})
+    response = client.post(
+        f"/accounts/{ada.account_id}/withdraw",
+        data={"amount": "40.00", "token": form.value("token")},
+    )
     page = Page(response)
     assert page.status == 400 and CSRF_TEXT in page.text
     assert balance(bank, ada) == "40.00"
@@ -55,11 +57,14 @@ def test_a_stale_csrf_token_is_refused(csrf_app):
     log_in(client, ada.email, ada.password, csrf_token=stale)
     form = Page(client.get(f"/accounts/{ada.account_id}/withdraw"))
     assert form.value("csrf_token") != stale
-    response = client.post(f"/accounts/{ada.account_id}/withdraw", data={
-        "amount": "40.00", "token": form.value("token"), "csrf_token": stale})
+    response = client.post(
+        f"/accounts/{ada.account_id}/withdraw",
+        data={"amount": "40.00", "token": form.value("token"), "csrf_token": stale},
+    )
     assert response.status_code == 400 and CSRF_TEXT in Page(response).text
-    profile = client.post("/profile", data={"full_name": "Mallory", "email": ada.email,
-                                            "csrf_token": stale})
+    profile = client.post(
+        "/profile", data={"full_name": "Mallory", "email": ada.email, "csrf_token": stale}
+    )
     assert profile.status_code == 400
     assert bank.store.users.get_user(ada.user_id).full_name == "Ada Lovelace"
     assert balance(bank, ada) == "40.00"
@@ -75,15 +80,25 @@ def test_logging_in_needs_the_csrf_token_too(csrf_app):
 
 # -- headers -------------------------------------------------------------------------------
 
-HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-           "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"}
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
 
 
 def test_csp_and_friends_on_pages_and_api_answers(client, app_bank):
     alice = customer(client, app_bank)
-    responses = [client.get("/login"), client.get("/nope"), client.get(f"{API}/openapi.json"),
-                 alice.get("/me"), client.get(f"{API}/me"), client.post(f"{API}/tokens"),
-                 client.get("/static/style.css")]
+    responses = [
+        client.get("/login"),
+        client.get("/nope"),
+        client.get(f"{API}/openapi.json"),
+        alice.get("/me"),
+        client.get(f"{API}/me"),
+        client.post(f"{API}/tokens"),
+        client.get("/static/style.css"),
+    ]
     responses[-1].close()
     for response in responses:
         for name, value in HEADERS.items():
@@ -108,8 +123,7 @@ def test_a_forwarded_scheme_counts_only_behind_a_configured_proxy(store, tmp_pat
     assert "Strict-Transport-Security" not in plain.get("/login", headers=forwarded).headers
 
 
-SECURITY_PAGES = ["/login", "/login/code", "/profile", "/profile/two-factor",
-                  "/profile/password"]
+SECURITY_PAGES = ["/login", "/login/code", "/profile", "/profile/two-factor", "/profile/password"]
 
 
 def test_security_pages_carry_no_inline_script_or_style(app, client, app_bank):
@@ -135,11 +149,18 @@ def test_security_pages_carry_no_inline_script_or_style(app, client, app_bank):
 
 # -- rate limits ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def limited(store, tmp_path):
-    return make_app(store, tmp_path, rate_limits=True, ratelimit_login="3/minute",
-                    ratelimit_registration="2/hour", ratelimit_tokens="2/minute",
-                    ratelimit_money="2/minute")
+    return make_app(
+        store,
+        tmp_path,
+        rate_limits=True,
+        ratelimit_login="3/minute",
+        ratelimit_registration="2/hour",
+        ratelimit_tokens="2/minute",
+        ratelimit_money="2/minute",
+    )
 
 
 def test_web_logins_are_rate_limited_per_address(limited):
@@ -174,18 +195,50 @@ def test_registration_is_rate_limited_across_web_and_api(limited):
     bank = limited.extensions["flaskbank"]
     client = limited.test_client()
     users = bank.store.users.count_users()
-    assert client.post("/register", data={"email": "a1@example.com", "full_name": "A One",
-                                          "password": "a long enough password"}
-                       ).status_code == 302
-    assert client.post(f"{API}/users", json={"email": "a2@example.com", "full_name": "A Two",
-                                             "password": "a long enough password"}
-                       ).status_code == 201
-    assert_problem(client.post(f"{API}/users", json={
-        "email": "a3@example.com", "full_name": "A Three",
-        "password": "a long enough password"}), 429)
-    assert client.post("/register", data={"email": "a4@example.com", "full_name": "A Four",
-                                          "password": "a long enough password"}
-                       ).status_code == 429
+    assert (
+        client.post(
+            "/register",
+            data={
+                "email": "a1@example.com",
+                "full_name": "A One",
+                "password": "a long enough password",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"{API}/users",
+            json={
+                "email": "a2@example.com",
+                "full_name": "A Two",
+                "password": "a long enough password",
+            },
+        ).status_code
+        == 201
+    )
+    assert_problem(
+        client.post(
+            f"{API}/users",
+            json={
+                "email": "a3@example.com",
+                "full_name": "A Three",
+                "password": "a long enough password",
+            },
+        ),
+        429,
+    )
+    assert (
+        client.post(
+            "/register",
+            data={
+                "email": "a4@example.com",
+                "full_name": "A Four",
+                "password": "a long enough password",
+            },
+        ).status_code
+        == 429
+    )
     assert bank.store.users.count_users() == users + 2
 
 
@@ -195,20 +248,30 @@ def test_money_movement_is_rate_limited_per_user(limited):
     alice = customer(client, bank, deposit="10.00")
     bob = customer(client, bank, "Bob Builder", deposit="10.00")
     for _ in range(2):
-        assert alice.post(f"/accounts/{alice.account_id}/withdrawals",
-                          {"amount": "1.00"}).status_code == 201
-    response = alice.post("/transfers", {"from_account_id": alice.account_id,
-                                         "to_account_number": bob.account_number,
-                                         "amount": "1.00"})
+        assert (
+            alice.post(f"/accounts/{alice.account_id}/withdrawals", {"amount": "1.00"}).status_code
+            == 201
+        )
+    response = alice.post(
+        "/transfers",
+        {
+            "from_account_id": alice.account_id,
+            "to_account_number": bob.account_number,
+            "amount": "1.00",
+        },
+    )
     assert_problem(response, 429)
     assert (alice.balance(), bob.balance()) == ("8.00", "10.00")
     # the same address, another user: counted apart
-    assert bob.post(f"/accounts/{bob.account_id}/deposits",
-                    {"amount": "1.00"}).status_code == 201
+    assert bob.post(f"/accounts/{bob.account_id}/deposits", {"amount": "1.00"}).status_code == 201
     # and the web forms count with the API for the same user
     browser = limited.test_client()
-    sign_in(browser, Customer(alice.user_id, alice.email, alice.password, alice.account_id,
-                              alice.account_number))
+    sign_in(
+        browser,
+        Customer(
+            alice.user_id, alice.email, alice.password, alice.account_id, alice.account_number
+        ),
+    )
     path = f"/accounts/{alice.account_id}/deposit"
     form = Page(browser.get(path))
     response = browser.post(path, data={"amount": "5.00", "token": form.value("token")})
@@ -220,8 +283,12 @@ def test_rate_limits_are_off_in_the_test_app_by_default(client, app_bank):
     ada = new_customer(app_bank)
     for _ in range(15):
         log_in(client, "nobody@example.com", "x" * 10)
-    assert client.post(f"{API}/tokens", json={"email": ada.email, "password": ada.password}
-                       ).status_code == 201
+    assert (
+        client.post(
+            f"{API}/tokens", json={"email": ada.email, "password": ada.password}
+        ).status_code
+        == 201
+    )
 
 
 # -- markup and SQL in text fields ---------------------------------------------------------
@@ -234,15 +301,24 @@ def test_markup_in_names_and_memos_is_shown_as_text(app, client, app_bank):
     mallory = new_customer(app_bank, "Mallory Mallet")
     sign_in(client, ada)
     spy = sign_in(app.test_client(), mallory)
-    assert spy.post("/profile", data={"full_name": XSS, "email": mallory.email}
-                    ).status_code == 302
+    assert spy.post("/profile", data={"full_name": XSS, "email": mallory.email}).status_code == 302
     token = Page(client.get("/transfer")).value("token")
-    client.post("/transfer", data={"from_account": ada.account_id, "amount": "1.00",
-                                   "to_account_number": mallory.account_number,
-                                   "memo": XSS, "token": token})
-    for html in (client.get("/").get_data(as_text=True),
-                 client.get(f"/accounts/{ada.account_id}/history").get_data(as_text=True),
-                 spy.get("/profile").get_data(as_text=True), spy.get("/").get_data(as_text=True)):
+    client.post(
+        "/transfer",
+        data={
+            "from_account": ada.account_id,
+            "amount": "1.00",
+            "to_account_number": mallory.account_number,
+            "memo": XSS,
+            "token": token,
+        },
+    )
+    for html in (
+        client.get("/").get_data(as_text=True),
+        client.get(f"/accounts/{ada.account_id}/history").get_data(as_text=True),
+        spy.get("/profile").get_data(as_text=True),
+        spy.get("/").get_data(as_text=True),
+    ):
         assert "<script>" not in html and "<img src=x" not in html
         assert "&lt;script&gt;" in html
 
@@ -255,25 +331,41 @@ def test_sql_shaped_input_in_every_web_field_changes_nothing(client, app_bank, t
     ada = new_customer(app_bank, deposit="25.00")
     bob = new_customer(app_bank, "Bob Builder", deposit="5.00")
     users = app_bank.store.users.count_users()
-    answers = [log_in(client, text, text).status_code,
-               log_in(client, text, ada.password).status_code,
-               client.post("/register", data={"email": text, "full_name": "X Y",
-                                              "password": "a long enough password"}
-                           ).status_code]
+    answers = [
+        log_in(client, text, text).status_code,
+        log_in(client, text, ada.password).status_code,
+        client.post(
+            "/register",
+            data={"email": text, "full_name": "X Y", "password": "a long enough password"},
+        ).status_code,
+    ]
     assert answers == [401, 401, 422]
     assert app_bank.store.users.count_users() == users
     sign_in(client, ada)
     token = Page(client.get("/transfer")).value("token")
     for recipient in ({"to_email": text}, {"to_account_number": text}):
-        page = Page(client.post("/transfer", data={"from_account": ada.account_id,
-                                                    "amount": "1.00", "token": token,
-                                                    **recipient}))
+        page = Page(
+            client.post(
+                "/transfer",
+                data={
+                    "from_account": ada.account_id,
+                    "amount": "1.00",
+                    "token": token,
+                    **recipient,
+                },
+            )
+        )
         assert page.status == 422
         token = page.value("token")  # a refused form comes back with a new token
     assert (balance(app_bank, ada), balance(app_bank, bob)) == ("25.00", "5.00")
     token = Page(client.get(f"/accounts/{ada.account_id}/deposit")).value("token")
-    assert client.post(f"/accounts/{ada.account_id}/deposit",
-                       data={"amount": "1.00", "memo": text, "token": token}).status_code == 302
+    assert (
+        client.post(
+            f"/accounts/{ada.account_id}/deposit",
+            data={"amount": "1.00", "memo": text, "token": token},
+        ).status_code
+        == 302
+    )
     assert balance(app_bank, ada) == "26.00"
     assert text in Page(client.get(f"/accounts/{ada.account_id}/history")).text
     response = client.post("/profile", data={"full_name": text, "email": ada.email})
@@ -288,18 +380,24 @@ def test_sql_shaped_input_in_every_api_field_changes_nothing(client, app_bank, t
     alice = customer(client, app_bank, deposit="25.00")
     bob = customer(client, app_bank, "Bob Builder", deposit="5.00")
     users = app_bank.store.users.count_users()
-    assert_problem(client.post(f"{API}/users", json={"email": text, "full_name": text,
-                                                     "password": "a long enough password"}),
-                   422)
+    assert_problem(
+        client.post(
+            f"{API}/users",
+            json={"email": text, "full_name": text, "password": "a long enough password"},
+        ),
+        422,
+    )
     assert_problem(client.post(f"{API}/tokens", json={"email": text, "password": text}), 401)
-    assert_problem(client.post(f"{API}/tokens", json={"email": alice.email,
-                                                      "password": text}), 401)
+    assert_problem(client.post(f"{API}/tokens", json={"email": alice.email, "password": text}), 401)
     for recipient in ({"to_email": text}, {"to_account_number": text}):
-        assert_problem(alice.post("/transfers", {"from_account_id": alice.account_id,
-                                                 "amount": "1.00", **recipient}), 422)
+        assert_problem(
+            alice.post(
+                "/transfers", {"from_account_id": alice.account_id, "amount": "1.00", **recipient}
+            ),
+            422,
+        )
     assert alice.get(f"/accounts/{text}").status_code in (404, 405)
-    posted = alice.post(f"/accounts/{alice.account_id}/deposits", {"amount": "1.00",
-                                                                    "memo": text})
+    posted = alice.post(f"/accounts/{alice.account_id}/deposits", {"amount": "1.00", "memo": text})
     assert posted.status_code == 201 and posted.json["memo"] == text
     assert alice.patch("/me", {"full_name": text}).status_code in (200, 422)
     assert (alice.balance(), bob.balance()) == ("26.00", "5.00")
@@ -316,20 +414,30 @@ def test_an_oversized_form_is_a_413_and_posts_nothing(client, app_bank):
     ada = new_customer(app_bank, deposit="10.00")
     sign_in(client, ada)
     token = Page(client.get(f"/accounts/{ada.account_id}/deposit")).value("token")
-    response = client.post(f"/accounts/{ada.account_id}/deposit",
-                           data={"amount": "1.00", "memo": BIG, "token": token})
+    response = client.post(
+        f"/accounts/{ada.account_id}/deposit", data={"amount": "1.00", "memo": BIG, "token": token}
+    )
     assert response.status_code == 413
     users = app_bank.store.users.count_users()
-    assert client.post("/register", data={"email": "big@example.com", "full_name": BIG,
-                                          "password": "a long enough password"}
-                       ).status_code == 413
+    assert (
+        client.post(
+            "/register",
+            data={
+                "email": "big@example.com",
+                "full_name": BIG,
+                "password": "a long enough password",
+            },
+        ).status_code
+        == 413
+    )
     assert (balance(app_bank, ada), app_bank.store.users.count_users()) == ("10.00", users)
 
 
 def test_an_oversized_api_body_is_a_413_problem(client, app_bank):
     alice = customer(client, app_bank, deposit="10.00")
-    response = alice.post(f"/accounts/{alice.account_id}/withdrawals",
-                          {"amount": "1.00", "memo": BIG})
+    response = alice.post(
+        f"/accounts/{alice.account_id}/withdrawals", {"amount": "1.00", "memo": BIG}
+    )
     assert_problem(response, 413)
     assert_problem(client.post(f"{API}/tokens", json={"email": BIG, "password": BIG}), 413)
     assert alice.balance() == "10.00"

@@ -48,8 +48,9 @@ def test_a_cookie_reused_after_logout_is_refused(app, client, app_bank):
     assert app_bank.store.sessions.get_session(sessions.hash_id(stolen)) is None  # gone at once
     thief = with_cookie(app, stolen)
     assert thief.get("/").status_code == 302
-    response = thief.post(f"/accounts/{ada.account_id}/withdraw",
-                          data={"amount": "50.00", "token": "t"})
+    response = thief.post(
+        f"/accounts/{ada.account_id}/withdraw", data={"amount": "50.00", "token": "t"}
+    )
     assert response.status_code == 302 and response.location.startswith("/login")
     assert balance(app_bank, ada) == "50.00"
     assert "logout" in audit_actions(app_bank)
@@ -138,9 +139,14 @@ def test_a_password_change_ends_the_other_sessions(app, client, app_bank):
     log_in(elsewhere, ada.email, ada.password)
     log_in(client, ada.email, ada.password)
     before = session_cookie(client)
-    response = client.post("/profile/password", data={
-        "old_password": ada.password, "new_password": GOOD_PASSWORD,
-        "confirm_password": GOOD_PASSWORD})
+    response = client.post(
+        "/profile/password",
+        data={
+            "old_password": ada.password,
+            "new_password": GOOD_PASSWORD,
+            "confirm_password": GOOD_PASSWORD,
+        },
+    )
     assert response.status_code == 302
     assert session_cookie(client) != before  # this browser carries on, under a new id
     flashes = Page(client.get("/profile")).flashes
@@ -156,8 +162,12 @@ def test_a_password_change_through_the_api_ends_browser_sessions(app, client, ap
     alice = customer(client, app_bank)
     browser = app.test_client()
     log_in(browser, alice.email, alice.password)
-    assert alice.patch("/me", {"old_password": alice.password,
-                               "new_password": GOOD_PASSWORD}).status_code == 200
+    assert (
+        alice.patch(
+            "/me", {"old_password": alice.password, "new_password": GOOD_PASSWORD}
+        ).status_code
+        == 200
+    )
     assert not signed_in_page(browser)
 
 
@@ -165,9 +175,11 @@ def test_a_signed_in_browser_cookie_does_not_open_the_api(app, client, app_bank)
     ada = new_customer(app_bank, deposit="10.00")
     log_in(client, ada.email, ada.password)
     assert signed_in_page(client)
-    for response in (client.get(f"{API}/me"), client.get(f"{API}/accounts"),
-                     client.post(f"{API}/accounts/{ada.account_id}/withdrawals",
-                                 json={"amount": "10.00"})):
+    for response in (
+        client.get(f"{API}/me"),
+        client.get(f"{API}/accounts"),
+        client.post(f"{API}/accounts/{ada.account_id}/withdrawals", json={"amount": "10.00"}),
+    ):
         assert_problem(response, 401)
     assert balance(app_bank, ada) == "10.00"
 

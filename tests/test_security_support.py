@@ -22,14 +22,21 @@ COOKIE = "session"
 GOOD_PASSWORD = "a brand new secret phrase"
 
 
-def make_app(store: Any, tmp_path: Any, *, csrf: bool = False, rate_limits: bool = False,
-             **config: Any) -> Any:
+def make_app(
+    store: Any, tmp_path: Any, *, csrf: bool = False, rate_limits: bool = False, **config: Any
+) -> Any:
     """Like conftest's `app`, with CSRF and rate limiting chosen and Config fields set."""
-    overrides: dict[str, Any] = {"TESTING": True, "WTF_CSRF_ENABLED": csrf,
-                                 "RATELIMIT_ENABLED": rate_limits}
-    application = create_app(Config(data_dir=tmp_path, secret_key=secrets.token_hex(32),
-                                    **config), overrides=overrides, store=store,
-                             passwords=FastHasher())
+    overrides: dict[str, Any] = {
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": csrf,
+        "RATELIMIT_ENABLED": rate_limits,
+    }
+    application = create_app(
+        Config(data_dir=tmp_path, secret_key=secrets.token_hex(32), **config),
+        overrides=overrides,
+        store=store,
+        passwords=FastHasher(),
+    )
     return application
 
 
@@ -76,8 +83,13 @@ def totp(secret: str, bank: Bank) -> str:
 def make_staff(bank: Bank, role: Role = Role.FRAUD_ANALYST) -> tuple[str, str, str]:
     """A staff user with a one-time password: (user id, email, password)."""
     email = f"{role.value}-{secrets.token_hex(3)}@bank.example"
-    user, password = staff.create_staff(bank, email=email, full_name="Staff Member",
-                                        role=role.value, actor=Actor(None, "cli", "local"))
+    user, password = staff.create_staff(
+        bank,
+        email=email,
+        full_name="Staff Member",
+        role=role.value,
+        actor=Actor(None, "cli", "local"),
+    )
     return user.id, email, password
 
 

@@ -39,16 +39,30 @@ PAGES = [
 ]
 # Every staff action, with a body that would succeed for a role allowed to do it.
 ACTIONS = [
-    ("POST", "/staff/customers/{uid}/accounts/{aid}/freeze", Permission.FREEZE_ACCOUNTS,
-     {"reason": "suspected fraud"}),
-    ("POST", "/staff/customers/{uid}/accounts/{aid}/unfreeze", Permission.FREEZE_ACCOUNTS,
-     {"reason": "cleared"}),
-    ("POST", "/staff/users/new", Permission.MANAGE_USERS,
-     {"email": "mallory@bank.example", "full_name": "Mallory", "role": "admin"}),
+    (
+        "POST",
+        "/staff/customers/{uid}/accounts/{aid}/freeze",
+        Permission.FREEZE_ACCOUNTS,
+        {"reason": "suspected fraud"},
+    ),
+    (
+        "POST",
+        "/staff/customers/{uid}/accounts/{aid}/unfreeze",
+        Permission.FREEZE_ACCOUNTS,
+        {"reason": "cleared"},
+    ),
+    (
+        "POST",
+        "/staff/users/new",
+        Permission.MANAGE_USERS,
+        {"email": "mallory@bank.example", "full_name": "Mallory", "role": "admin"},
+    ),
     ("POST", "/staff/users/{uid}/role", Permission.MANAGE_USERS, {"role": "admin"}),
     ("POST", "/staff/users/{uid}/revoke", Permission.MANAGE_USERS, {}),
     ("POST", "/staff/logins/unlock", Permission.MANAGE_USERS, {"email": "x@example.com"}),
 ]
+
+
 @pytest.fixture
 def target(app, app_bank):
     """A customer whose pages the requests are about."""
@@ -72,9 +86,16 @@ def _unchanged(bank, target, audit_before):
     user = bank.store.users.get_user(target.user_id)
     assert account.status is AccountStatus.OPEN and user.role is Role.CUSTOMER
     assert bank.store.users.find_user_by_email("mallory@bank.example") is None
-    staff_actions = {"account_frozen", "account_unfrozen", "staff_created", "role_changed",
-                     "sessions_revoked", "login_unlocked", "customer_viewed",
-                     "customer_searched"}
+    staff_actions = {
+        "account_frozen",
+        "account_unfrozen",
+        "staff_created",
+        "role_changed",
+        "sessions_revoked",
+        "login_unlocked",
+        "customer_viewed",
+        "customer_searched",
+    }
     items = bank.store.audit.audit_log(limit=500).items  # newest first
     new = items[: len(items) - audit_before]
     assert [e.action.value for e in new if e.action.value in staff_actions] == []
@@ -118,12 +139,14 @@ def test_the_customers_own_target_page_cannot_be_reached_by_guessing(app, app_ba
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.CUSTOMER])
-def test_staff_get_403_for_what_their_role_lacks_and_change_nothing(app, app_bank, target,
-                                                                     role):
+def test_staff_get_403_for_what_their_role_lacks_and_change_nothing(app, app_bank, target, role):
     _, client = staff_client(app, app_bank, role)
     before = len(app_bank.store.audit.audit_log(limit=500).items)
-    refused = [(m, p, d) for m, p, perm, d in _requests(target)
-               if perm is not None and not allows(role, perm)]
+    refused = [
+        (m, p, d)
+        for m, p, perm, d in _requests(target)
+        if perm is not None and not allows(role, perm)
+    ]
     for method, path, data in refused:
         response = _send(client, method, path, data)
         assert response.status_code == 403, (role, method, path)
@@ -166,10 +189,10 @@ def test_a_service_refusal_is_a_403_page_too(app, app_bank, target, monkeypatch)
     _, client = staff_client(app, app_bank, Role.FINANCIAL_MANAGER)
     response = client.post(
         f"/staff/customers/{target.user_id}/accounts/{target.account_id}/freeze",
-        data={"reason": "x"})
+        data={"reason": "x"},
+    )
     assert response.status_code == 403
     assert app_bank.store.ledger.get_account(target.account_id).status is AccountStatus.OPEN
-
 
 
 def test_staff_land_on_the_staff_area_after_both_login_steps(app, app_bank):
@@ -179,11 +202,18 @@ def test_staff_land_on_the_staff_area_after_both_login_steps(app, app_bank):
     from test_staff_support import CLI
 
     user, password = staff_service.create_staff(
-        app_bank, email="cora@bank.example", full_name="Cora Compliance",
-        role="compliance_officer", actor=CLI)
+        app_bank,
+        email="cora@bank.example",
+        full_name="Cora Compliance",
+        role="compliance_officer",
+        actor=CLI,
+    )
     secret = pyotp.random_base32()
-    app_bank.store.users.update_user(user.id, version=user.version, changes={
-        "must_change_password": False, "totp_secret": secret})
+    app_bank.store.users.update_user(
+        user.id,
+        version=user.version,
+        changes={"must_change_password": False, "totp_secret": secret},
+    )
     client = app.test_client()
     step = client.post("/login", data={"email": user.email, "password": password})
     assert step.status_code == 302 and step.headers["Location"].endswith("/login/code")

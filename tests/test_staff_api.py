@@ -23,7 +23,6 @@ from test_staff_support import (
 API = "/api/v1/staff"
 
 
-
 @pytest.fixture
 def app(app):
     return with_staff(app)
@@ -40,12 +39,14 @@ class Caller:
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def get(self, path: str, **query):
-        return self.client.get(API + path, query_string=query, headers=self.headers,
-                               environ_base={"REMOTE_ADDR": IP})
+        return self.client.get(
+            API + path, query_string=query, headers=self.headers, environ_base={"REMOTE_ADDR": IP}
+        )
 
     def post(self, path: str, body=None, **kwargs):
-        return self.client.post(API + path, json=body, headers=self.headers,
-                                environ_base={"REMOTE_ADDR": IP}, **kwargs)
+        return self.client.post(
+            API + path, json=body, headers=self.headers, environ_base={"REMOTE_ADDR": IP}, **kwargs
+        )
 
 
 def caller(client, bank, role: Role) -> tuple:
@@ -54,10 +55,13 @@ def caller(client, bank, role: Role) -> tuple:
 
 
 def requests(ada):
-    return [("GET", "/customers?q=ada", None), ("GET", f"/customers/{ada.user_id}", None),
-            ("POST", f"/accounts/{ada.account_id}/freeze", {"reason": "x"}),
-            ("POST", f"/accounts/{ada.account_id}/unfreeze", {"reason": "x"}),
-            ("GET", "/audit", None)]
+    return [
+        ("GET", "/customers?q=ada", None),
+        ("GET", f"/customers/{ada.user_id}", None),
+        ("POST", f"/accounts/{ada.account_id}/freeze", {"reason": "x"}),
+        ("POST", f"/accounts/{ada.account_id}/unfreeze", {"reason": "x"}),
+        ("GET", "/audit", None),
+    ]
 
 
 def send(c: Caller, method, path, body):
@@ -87,12 +91,15 @@ def test_a_customers_token_gets_what_an_unknown_path_gets(client, app_bank, ada)
     assert app_bank.store.ledger.get_account(ada.account_id).status is AccountStatus.OPEN
 
 
-@pytest.mark.parametrize("role, refused", [
-    (Role.FINANCIAL_MANAGER, {"freeze", "unfreeze", "audit"}),
-    (Role.FRAUD_ANALYST, {"audit"}),
-    (Role.COMPLIANCE_OFFICER, {"freeze", "unfreeze"}),
-    (Role.ADMIN, set()),
-])
+@pytest.mark.parametrize(
+    "role, refused",
+    [
+        (Role.FINANCIAL_MANAGER, {"freeze", "unfreeze", "audit"}),
+        (Role.FRAUD_ANALYST, {"audit"}),
+        (Role.COMPLIANCE_OFFICER, {"freeze", "unfreeze"}),
+        (Role.ADMIN, set()),
+    ],
+)
 def test_staff_roles_get_403_for_what_they_lack(client, app_bank, ada, role, refused):
     _, c = caller(client, app_bank, role)
     for method, path, body in requests(ada):
@@ -114,8 +121,12 @@ def test_search_and_view(client, app_bank, ada):
     assert "password_hash" not in found[0]
     view = c.get(f"/customers/{ada.user_id}").json
     [account] = view["accounts"]
-    assert (account["number"], account["balance"], account["status"],
-            account["status_reason"]) == (ada.account_number, "30.00", "open", "")
+    assert (account["number"], account["balance"], account["status"], account["status_reason"]) == (
+        ada.account_number,
+        "30.00",
+        "open",
+        "",
+    )
     assert [line["amount"] for line in account["recent"]] == ["30.00"]
     assert view["tokens"] == []
     assert c.get("/customers", q="a").status_code == 422
@@ -126,19 +137,24 @@ def test_freeze_and_unfreeze_with_a_reason(client, app_bank, ada):
     user, c = caller(client, app_bank, Role.FRAUD_ANALYST)
     response = c.post(f"/accounts/{ada.account_id}/freeze", {"reason": "stolen card"})
     assert response.status_code == 200
-    assert (response.json["status"], response.json["status_reason"]) == ("frozen",
-                                                                         "stolen card")
+    assert (response.json["status"], response.json["status_reason"]) == ("frozen", "stolen card")
     line = next(e for e in audit_lines(app_bank) if e.action.value == "account_frozen")
     assert (line.actor_email, line.ip, line.target) == (user.email, IP, ada.account_id)
     back = c.post(f"/accounts/{ada.account_id}/unfreeze", {"reason": "found it"})
     assert (back.json["status"], back.json["status_reason"]) == ("open", "")
 
 
-@pytest.mark.parametrize("body, status", [
-    ({}, 422), ({"reason": ""}, 422), ({"reason": 5}, 422), ({"reason": "x" * 501}, 422),
-    ([], 400)])
-def test_a_freeze_without_a_fitting_reason_changes_nothing(client, app_bank, ada, body,
-                                                           status):
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({}, 422),
+        ({"reason": ""}, 422),
+        ({"reason": 5}, 422),
+        ({"reason": "x" * 501}, 422),
+        ([], 400),
+    ],
+)
+def test_a_freeze_without_a_fitting_reason_changes_nothing(client, app_bank, ada, body, status):
     _, c = caller(client, app_bank, Role.FRAUD_ANALYST)
     response = c.post(f"/accounts/{ada.account_id}/freeze", body)
     assert response.status_code == status
@@ -148,8 +164,14 @@ def test_a_freeze_without_a_fitting_reason_changes_nothing(client, app_bank, ada
 
 def test_a_freeze_needs_a_json_body_and_a_real_account(client, app_bank, ada):
     _, c = caller(client, app_bank, Role.FRAUD_ANALYST)
-    assert c.post(f"/accounts/{ada.account_id}/freeze", data="reason=x",
-                  content_type="application/x-www-form-urlencoded").status_code == 415
+    assert (
+        c.post(
+            f"/accounts/{ada.account_id}/freeze",
+            data="reason=x",
+            content_type="application/x-www-form-urlencoded",
+        ).status_code
+        == 415
+    )
     assert c.post("/accounts/nope/freeze", {"reason": "x"}).status_code == 404
 
 
@@ -182,8 +204,11 @@ def test_the_audit_log_finds_staff_whose_email_has_capitals(client, app_bank):
     assert c.get("/customers", q="nobody").status_code == 200
     for typed in ("auditor.boss@bank.example", "AUDITOR.BOSS@bank.example"):
         items = c.get("/audit", actor=typed).json["items"]
-        assert [e["action"] for e in items] == ["customer_searched", "token_created",
-                                                "login_succeeded"], typed
+        assert [e["action"] for e in items] == [
+            "customer_searched",
+            "token_created",
+            "login_succeeded",
+        ], typed
 
 
 def test_responses_are_not_cached(client, app_bank):
@@ -196,7 +221,7 @@ def test_the_openapi_fragment_describes_every_staff_route(app):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("staff_api."):
-            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1"):])
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1") :])
             routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(p, m.upper()) for p, item in openapi.PATHS.items() for m in item}
     assert routes == documented

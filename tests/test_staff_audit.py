@@ -58,12 +58,21 @@ def rows(client, **query) -> list[dict[str, str]]:
 def test_lines_are_newest_first_with_who_when_where_and_what(officer, history):
     _, client = officer
     found = rows(client, since="2025-01-01", until="2025-12-31")
-    assert [r["Action"] for r in found] == ["login_succeeded", "account_unfrozen",
-                                            "login_failed", "account_frozen", "login_failed"]
-    assert found[1] == {"Time": "2025-02-01 00:00:00 UTC", "Actor": "trent@bank.example",
-                        "Address": "192.0.2.77", "Action": "account_unfrozen",
-                        "Target": "acc-1",
-                        "Details": "note: account_unfrozen at 2025-02-01T00:00"}
+    assert [r["Action"] for r in found] == [
+        "login_succeeded",
+        "account_unfrozen",
+        "login_failed",
+        "account_frozen",
+        "login_failed",
+    ]
+    assert found[1] == {
+        "Time": "2025-02-01 00:00:00 UTC",
+        "Actor": "trent@bank.example",
+        "Address": "192.0.2.77",
+        "Action": "account_unfrozen",
+        "Target": "acc-1",
+        "Details": "note: account_unfrozen at 2025-02-01T00:00",
+    }
 
 
 def test_filter_by_action(officer, history):
@@ -79,9 +88,13 @@ def test_filter_by_actor_email_in_any_case(officer, history):
 
 
 def test_filter_finds_staff_whose_email_has_capitals(app, app_bank):
-    boss, _ = staff.create_staff(app_bank, email="Auditor.Boss@Bank.example",
-                                 full_name="Auditor Boss", role="compliance_officer",
-                                 actor=CLI)
+    boss, _ = staff.create_staff(
+        app_bank,
+        email="Auditor.Boss@Bank.example",
+        full_name="Auditor Boss",
+        role="compliance_officer",
+        actor=CLI,
+    )
     client = signed_in(app, enrolled(app_bank, boss).id)
     client.get("/staff/customers", query_string={"q": "nobody"})
     for typed in ("auditor.boss@bank.example", "AUDITOR.BOSS@bank.example"):
@@ -97,8 +110,7 @@ def test_filter_by_days_both_inclusive(officer, history):
 
 def test_filters_combine(officer, history):
     _, client = officer
-    found = rows(client, action="login_failed", actor="mallory@example.com",
-                 since="2025-01-15")
+    found = rows(client, action="login_failed", actor="mallory@example.com", since="2025-01-15")
     assert [r["Time"][:10] for r in found] == ["2025-01-31"]
     assert rows(client, action="account_frozen", actor="mallory@example.com") == []
 
@@ -120,11 +132,14 @@ def test_pages_follow_the_cursor_and_keep_the_filters(officer, history, monkeypa
     assert len(seen) == 5 and seen == sorted(seen, reverse=True)
 
 
-@pytest.mark.parametrize("query, field, message", [
-    ({"action": "drop_tables"}, "action", "not an audit action"),
-    ({"since": "yesterday"}, "since", ""),
-    ({"since": "2025-02-01", "until": "2025-01-01"}, "until", "before since"),
-])
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ({"action": "drop_tables"}, "action", "not an audit action"),
+        ({"since": "yesterday"}, "since", ""),
+        ({"since": "2025-02-01", "until": "2025-01-01"}, "until", "before since"),
+    ],
+)
 def test_bad_filters_are_refused_on_the_form(officer, query, field, message):
     _, client = officer
     page = Page(client.get("/staff/audit", query_string=query))
@@ -147,8 +162,13 @@ def test_the_action_filter_offers_every_action(officer):
 
 def test_details_with_markup_are_shown_as_text(officer, app_bank):
     _, client = officer
-    record(app_bank, MALLORY, AuditAction.CUSTOMER_SEARCHED, "<b>t</b>",
-           query="<script>alert(1)</script>")
+    record(
+        app_bank,
+        MALLORY,
+        AuditAction.CUSTOMER_SEARCHED,
+        "<b>t</b>",
+        query="<script>alert(1)</script>",
+    )
     page = Page(client.get("/staff/audit", query_string={"actor": MALLORY.email}))
     assert not page.find("script") and not page.find("b")
     [row] = page.rows()

@@ -19,8 +19,11 @@ from test_staff_support import signed_in, with_staff
 
 
 def create_staff(store, tmp_path, *args: str):
-    env = {"FLASKBANK_STORE": store_url(store), "FLASKBANK_DATA_DIR": str(tmp_path),
-           "FLASKBANK_SECRET_KEY": secrets.token_hex(32)}
+    env = {
+        "FLASKBANK_STORE": store_url(store),
+        "FLASKBANK_DATA_DIR": str(tmp_path),
+        "FLASKBANK_SECRET_KEY": secrets.token_hex(32),
+    }
     return CliRunner().invoke(main, ["create-staff", *args], env=env, catch_exceptions=False)
 
 
@@ -29,11 +32,13 @@ def one_time_password(output: str) -> str:
     return password
 
 
-@pytest.mark.parametrize("role", ["fraud_analyst", "financial_manager", "compliance_officer",
-                                  "admin"])
+@pytest.mark.parametrize(
+    "role", ["fraud_analyst", "financial_manager", "compliance_officer", "admin"]
+)
 def test_create_staff_prints_a_one_time_password_that_must_be_changed(store, tmp_path, role):
-    result = create_staff(store, tmp_path, "--email", "Nina@Bank.Example", "--name",
-                          "Nina  Simone", "--role", role)
+    result = create_staff(
+        store, tmp_path, "--email", "Nina@Bank.Example", "--name", "Nina  Simone", "--role", role
+    )
     assert result.exit_code == 0, result.output
     password = one_time_password(result.output)
     assert len(password) >= 12 and "changed at the first login" in result.output
@@ -44,13 +49,18 @@ def test_create_staff_prints_a_one_time_password_that_must_be_changed(store, tmp
     assert password not in user.password_hash
     [line] = store.audit.audit_log(limit=10).items
     assert (line.action.value, line.actor_id, line.actor_email, line.target) == (
-        "staff_created", None, "cli", user.id)
+        "staff_created",
+        None,
+        "cli",
+        user.id,
+    )
     assert line.details == {"email": user.email, "role": role}
 
 
 def test_the_one_time_password_opens_nothing_until_changed(store, tmp_path, app):
-    result = create_staff(store, tmp_path, "--email", "ann@bank.example", "--name", "Ann",
-                          "--role", "admin")
+    result = create_staff(
+        store, tmp_path, "--email", "ann@bank.example", "--name", "Ann", "--role", "admin"
+    )
     password = one_time_password(result.output)
     user = store.users.find_user_by_email("ann@bank.example")
     bank = Bank(store, ScryptHasher())
@@ -63,16 +73,20 @@ def test_the_one_time_password_opens_nothing_until_changed(store, tmp_path, app)
 
 @pytest.mark.parametrize("role", ["customer", "king", ""])
 def test_only_staff_roles_are_accepted(store, tmp_path, role):
-    result = create_staff(store, tmp_path, "--email", "x@bank.example", "--name", "X",
-                          "--role", role)
+    result = create_staff(
+        store, tmp_path, "--email", "x@bank.example", "--name", "X", "--role", role
+    )
     assert result.exit_code == 2 and "Invalid value for '--role'" in result.output
     assert store.users.find_user_by_email("x@bank.example") is None
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--email", "not-an-email", "--name", "X"], "email"),
-    (["--email", "x@bank.example", "--name", "  "], "full name"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--email", "not-an-email", "--name", "X"], "email"),
+        (["--email", "x@bank.example", "--name", "  "], "full name"),
+    ],
+)
 def test_bad_details_are_named(store, tmp_path, args, message):
     result = create_staff(store, tmp_path, *args, "--role", "admin")
     assert result.exit_code == 1 and message in result.output
@@ -80,10 +94,15 @@ def test_bad_details_are_named(store, tmp_path, args, message):
 
 
 def test_an_email_in_use_is_refused(store, tmp_path):
-    assert create_staff(store, tmp_path, "--email", "x@bank.example", "--name", "X",
-                        "--role", "admin").exit_code == 0
-    again = create_staff(store, tmp_path, "--email", "X@bank.example", "--name", "Y",
-                         "--role", "fraud_analyst")
+    assert (
+        create_staff(
+            store, tmp_path, "--email", "x@bank.example", "--name", "X", "--role", "admin"
+        ).exit_code
+        == 0
+    )
+    again = create_staff(
+        store, tmp_path, "--email", "X@bank.example", "--name", "Y", "--role", "fraud_analyst"
+    )
     assert again.exit_code == 1 and "One-time password" not in again.output
     assert store.users.find_user_by_email("x@bank.example").role is Role.ADMIN
 

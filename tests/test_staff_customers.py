@@ -68,9 +68,16 @@ def test_a_search_and_a_view_are_audited_with_who_and_where(app_bank, analyst, p
     client.get(f"/staff/customers/{ada.user_id}")
     viewed, searched = audit_lines(app_bank)[:2]
     assert (searched.action.value, searched.details, searched.actor_email, searched.ip) == (
-        "customer_searched", {"query": "ada"}, user.email, IP)
+        "customer_searched",
+        {"query": "ada"},
+        user.email,
+        IP,
+    )
     assert (viewed.action.value, viewed.target, viewed.actor_id) == (
-        "customer_viewed", ada.user_id, user.id)
+        "customer_viewed",
+        ada.user_id,
+        user.id,
+    )
 
 
 def test_the_blank_search_page_searches_nothing(app_bank, analyst):
@@ -89,14 +96,25 @@ def test_too_short_or_long_a_search_is_refused_on_the_form(analyst, people, quer
     assert page.rows() == []
 
 
-HOSTILE = ["' OR '1'='1", "'; DROP TABLE users; --", "%%", "a%", "__", "\" OR 1=1 --",
-           "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "ada' --",
-           "1 OR 1=1", "ada%' OR '%'='"]
+HOSTILE = [
+    "' OR '1'='1",
+    "'; DROP TABLE users; --",
+    "%%",
+    "a%",
+    "__",
+    '" OR 1=1 --',
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "ada' --",
+    "1 OR 1=1",
+    "ada%' OR '%'='",
+]
 
 
 @pytest.mark.parametrize("query", HOSTILE)
 def test_injection_shaped_search_text_matches_nothing_and_is_shown_as_text(
-        app_bank, analyst, people, query):
+    app_bank, analyst, people, query
+):
     _, client = analyst
     page = Page(client.get("/staff/customers", query_string={"q": query}))
     assert page.status == 200, page.html
@@ -108,8 +126,12 @@ def test_injection_shaped_search_text_matches_nothing_and_is_shown_as_text(
 
 def test_a_name_with_markup_is_shown_as_text(app_bank, analyst):
     _, client = analyst
-    evil = customers.register(app_bank, email="bold@example.com", password="correct horse battery",
-                              full_name="<b>Bold</b> <script>alert(1)</script>")
+    evil = customers.register(
+        app_bank,
+        email="bold@example.com",
+        password="correct horse battery",
+        full_name="<b>Bold</b> <script>alert(1)</script>",
+    )
     results = Page(client.get("/staff/customers", query_string={"q": "<b>bold"}))
     assert names(results) == ["<b>Bold</b> <script>alert(1)</script>"]
     assert "&lt;script&gt;" in results.html
@@ -140,8 +162,11 @@ def test_the_customer_view_moves_no_money(analyst, people):
     page = Page(client.get(f"/staff/customers/{ada.user_id}"))
     assert [f.attrs["action"] for f in page.find("form")] == ["/logout"]
     # No link into the customer's own banking pages either.
-    assert not [a for a in page.find("a") if ada.account_id in a.attrs["href"]
-                and not a.attrs["href"].startswith("/staff/")]
+    assert not [
+        a
+        for a in page.find("a")
+        if ada.account_id in a.attrs["href"] and not a.attrs["href"].startswith("/staff/")
+    ]
     # Only roles that may freeze see the way to do it.
     assert page.link("Freeze this account") is None
 

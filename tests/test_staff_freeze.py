@@ -42,8 +42,9 @@ def account(bank, who):
 
 
 def frozen_lines(bank):
-    return [e for e in audit_lines(bank)
-            if e.action.value in ("account_frozen", "account_unfrozen")]
+    return [
+        e for e in audit_lines(bank) if e.action.value in ("account_frozen", "account_unfrozen")
+    ]
 
 
 def test_the_freeze_page_names_the_account_and_asks_for_a_reason(analyst, ada):
@@ -65,7 +66,12 @@ def test_a_fraud_analyst_freezes_with_a_reason_and_it_is_audited(app_bank, analy
     assert found.status is AccountStatus.FROZEN and found.status_reason == "card reported stolen"
     [line] = frozen_lines(app_bank)
     assert (line.action.value, line.actor_id, line.actor_email, line.ip, line.target) == (
-        "account_frozen", user.id, user.email, IP, who.account_id)
+        "account_frozen",
+        user.id,
+        user.email,
+        IP,
+        who.account_id,
+    )
     assert line.details == {"number": who.account_number, "reason": "card reported stolen"}
     assert line.at[:10] == app_bank.now()[:10]
     page = Page(client.get(response.location))
@@ -75,8 +81,9 @@ def test_a_fraud_analyst_freezes_with_a_reason_and_it_is_audited(app_bank, analy
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
-def test_a_freeze_without_a_fitting_reason_is_refused_and_changes_nothing(app_bank, analyst,
-                                                                           ada, reason):
+def test_a_freeze_without_a_fitting_reason_is_refused_and_changes_nothing(
+    app_bank, analyst, ada, reason
+):
     _, client = analyst
     who, _ = ada
     page = Page(client.post(freeze_path(who), data={"reason": reason}))
@@ -102,8 +109,12 @@ def test_a_frozen_account_cannot_withdraw_and_the_customer_sees_why(app_bank, an
     _, staff = analyst
     who, customer = ada
     staff.post(freeze_path(who), data={"reason": "call us about card 4417"})
-    page = Page(customer.post(f"/accounts/{who.account_id}/withdraw",
-                              data={"amount": "10.00", "token": str(uuid.uuid4())}))
+    page = Page(
+        customer.post(
+            f"/accounts/{who.account_id}/withdraw",
+            data={"amount": "10.00", "token": str(uuid.uuid4())},
+        )
+    )
     assert page.status == 422
     assert "frozen" in " ".join(page.form_errors + [page.error("amount")])
     assert str(account(app_bank, who).balance) == "100.00"
@@ -121,9 +132,17 @@ def test_a_frozen_account_cannot_transfer(app, app_bank, analyst, ada):
     staff.post(freeze_path(who), data={"reason": "fraud check"})
     form = Page(customer.get("/transfer"))
     assert form.find("option", value=who.account_id) == []  # not offered as a source
-    page = Page(customer.post("/transfer", data={
-        "from_account": who.account_id, "to_account_number": grace.account_number,
-        "amount": "10.00", "token": str(uuid.uuid4())}))
+    page = Page(
+        customer.post(
+            "/transfer",
+            data={
+                "from_account": who.account_id,
+                "to_account_number": grace.account_number,
+                "amount": "10.00",
+                "token": str(uuid.uuid4()),
+            },
+        )
+    )
     assert page.status == 422
     assert str(account(app_bank, who).balance) == "100.00"
     assert str(account(app_bank, grace).balance) == "0.00"
@@ -143,10 +162,14 @@ def test_unfreezing_lets_money_move_again_and_is_audited(app_bank, analyst, ada)
     assert found.status is AccountStatus.OPEN and found.status_reason == ""
     unfrozen, frozen = frozen_lines(app_bank)
     assert (unfrozen.action.value, unfrozen.actor_email, unfrozen.details["reason"]) == (
-        "account_unfrozen", user.email, "customer verified")
+        "account_unfrozen",
+        user.email,
+        "customer verified",
+    )
     assert frozen.action.value == "account_frozen"
-    withdrawn = customer.post(f"/accounts/{who.account_id}/withdraw",
-                              data={"amount": "10.00", "token": str(uuid.uuid4())})
+    withdrawn = customer.post(
+        f"/accounts/{who.account_id}/withdraw", data={"amount": "10.00", "token": str(uuid.uuid4())}
+    )
     assert withdrawn.status_code == 302
     assert str(account(app_bank, who).balance) == "90.00"
     assert not Page(customer.get("/")).text_of("status")
@@ -164,8 +187,7 @@ def test_a_reason_with_markup_is_shown_as_text_to_the_customer(app_bank, analyst
     assert not view.find("script") and not view.find("b")
 
 
-def test_an_account_of_someone_else_is_not_found_under_this_customer(app, app_bank, analyst,
-                                                                      ada):
+def test_an_account_of_someone_else_is_not_found_under_this_customer(app, app_bank, analyst, ada):
     _, staff = analyst
     who, _ = ada
     grace, _ = customer_signed_in(app, app_bank, "Grace Hopper")
@@ -173,8 +195,12 @@ def test_an_account_of_someone_else_is_not_found_under_this_customer(app, app_ba
     assert staff.get(wrong).status_code == 404
     assert staff.post(wrong, data={"reason": ""}).status_code == 404
     assert staff.get(f"/staff/customers/{who.user_id}/accounts/nope/freeze").status_code == 404
-    assert staff.post(f"/staff/customers/{who.user_id}/accounts/nope/freeze",
-                      data={"reason": "x"}).status_code == 404
+    assert (
+        staff.post(
+            f"/staff/customers/{who.user_id}/accounts/nope/freeze", data={"reason": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def test_an_admin_may_freeze_too(app, app_bank, ada):

@@ -23,12 +23,22 @@ def app(app):
 
 
 GETS = [
-    "/staff", "/staff/customers", "/staff/customers?q=ada", "/staff/customers?q=x",
-    "/staff/customers?q=nobody-at-all", "/staff/customers/{uid}",
+    "/staff",
+    "/staff/customers",
+    "/staff/customers?q=ada",
+    "/staff/customers?q=x",
+    "/staff/customers?q=nobody-at-all",
+    "/staff/customers/{uid}",
     "/staff/customers/{uid}/accounts/{aid}/freeze",
-    "/staff/customers/{uid}/accounts/{aid}/unfreeze", "/staff/users", "/staff/users/new",
-    "/staff/users/{uid}", "/staff/logins/unlock", "/staff/logins/unlock?email=a@b.example",
-    "/staff/audit", "/staff/audit?since=bad&action=nope", "/staff/users/nobody",
+    "/staff/customers/{uid}/accounts/{aid}/unfreeze",
+    "/staff/users",
+    "/staff/users/new",
+    "/staff/users/{uid}",
+    "/staff/logins/unlock",
+    "/staff/logins/unlock?email=a@b.example",
+    "/staff/audit",
+    "/staff/audit?since=bad&action=nope",
+    "/staff/users/nobody",
 ]
 POSTS = [
     ("/staff/customers/{uid}/accounts/{aid}/freeze", {"reason": ""}),
@@ -89,23 +99,31 @@ def csrf_app(app):
 def test_every_form_that_posts_carries_a_csrf_token(csrf_app, app_bank):
     ada, _ = customer_signed_in(csrf_app, app_bank)
     me, client = staff_client(csrf_app, app_bank, Role.ADMIN)
-    for path in ("/staff/users/new", f"/staff/users/{ada.user_id}", "/staff/logins/unlock",
-                 f"/staff/customers/{ada.user_id}/accounts/{ada.account_id}/freeze"):
+    for path in (
+        "/staff/users/new",
+        f"/staff/users/{ada.user_id}",
+        "/staff/logins/unlock",
+        f"/staff/customers/{ada.user_id}/accounts/{ada.account_id}/freeze",
+    ):
         page = Page(client.get(path))
         for form in page.find("form", method="post"):
             start = page.elements.index(form)
-            inside = page.elements[start + 1:start + 40]
-            assert any(e.attrs.get("name") == "csrf_token" and e.attrs.get("value")
-                       for e in inside), (path, form.attrs["action"])
+            inside = page.elements[start + 1 : start + 40]
+            assert any(
+                e.attrs.get("name") == "csrf_token" and e.attrs.get("value") for e in inside
+            ), (path, form.attrs["action"])
 
 
-@pytest.mark.parametrize("path, data", [
-    ("/staff/customers/{uid}/accounts/{aid}/freeze", {"reason": "forged"}),
-    ("/staff/users/new", {"email": "evil@bank.example", "full_name": "E", "role": "admin"}),
-    ("/staff/users/{uid}/role", {"role": "admin"}),
-    ("/staff/users/{uid}/revoke", {}),
-    ("/staff/logins/unlock", {"email": "x@example.com"}),
-])
+@pytest.mark.parametrize(
+    "path, data",
+    [
+        ("/staff/customers/{uid}/accounts/{aid}/freeze", {"reason": "forged"}),
+        ("/staff/users/new", {"email": "evil@bank.example", "full_name": "E", "role": "admin"}),
+        ("/staff/users/{uid}/role", {"role": "admin"}),
+        ("/staff/users/{uid}/revoke", {}),
+        ("/staff/logins/unlock", {"email": "x@example.com"}),
+    ],
+)
 def test_a_post_without_a_valid_csrf_token_changes_nothing(csrf_app, app_bank, path, data):
     ada, _ = customer_signed_in(csrf_app, app_bank)
     _, client = staff_client(csrf_app, app_bank, Role.ADMIN)

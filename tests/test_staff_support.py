@@ -44,14 +44,19 @@ def with_staff(app: Any) -> Any:
     return app
 
 
-def make_staff(bank: Bank, role: Role | str, *, name: str | None = None,
-               ready: bool = True) -> User:
+def make_staff(
+    bank: Bank, role: Role | str, *, name: str | None = None, ready: bool = True
+) -> User:
     """A staff user; `ready` means past the first login: own password, two-factor on."""
     role = Role(role)
     tag = secrets.token_hex(3)
-    user, _ = staff.create_staff(bank, email=f"{role.value}-{tag}@bank.example",
-                                 full_name=name or f"{role.value.replace('_', ' ').title()} {tag}",
-                                 role=role.value, actor=CLI)
+    user, _ = staff.create_staff(
+        bank,
+        email=f"{role.value}-{tag}@bank.example",
+        full_name=name or f"{role.value.replace('_', ' ').title()} {tag}",
+        role=role.value,
+        actor=CLI,
+    )
     if ready:
         user = enrolled(bank, user)
     return user
@@ -59,9 +64,16 @@ def make_staff(bank: Bank, role: Role | str, *, name: str | None = None,
 
 def enrolled(bank: Bank, user: User) -> User:
     """The staff user past the first login: own password, two-factor on."""
-    return bank.store.users.update_user(user.id, version=user.version, changes={
-        "must_change_password": False, "totp_secret": pyotp.random_base32(),
-        "totp_last_step": 0, "recovery_codes": ()})
+    return bank.store.users.update_user(
+        user.id,
+        version=user.version,
+        changes={
+            "must_change_password": False,
+            "totp_secret": pyotp.random_base32(),
+            "totp_last_step": 0,
+            "recovery_codes": (),
+        },
+    )
 
 
 def staff_token(bank: Bank, role: Role | str, email: str | None = None) -> tuple[User, str]:
@@ -72,8 +84,9 @@ def staff_token(bank: Bank, role: Role | str, email: str | None = None) -> tuple
 
     role = Role(role)
     email = email or f"{role.value}-{secrets.token_hex(3)}@bank.example"
-    user, password = staff.create_staff(bank, email=email, full_name=role.value,
-                                        role=role.value, actor=CLI)
+    user, password = staff.create_staff(
+        bank, email=email, full_name=role.value, role=role.value, actor=CLI
+    )
     user = enrolled(bank, user)
     code = pyotp.TOTP(user.totp_secret).at(bank.clock())
     token, _ = tokens.issue_token(bank, email=user.email, password=password, otp=code)
@@ -93,8 +106,9 @@ def staff_client(app: Any, bank: Bank, role: Role | str, **kwargs: Any) -> tuple
     return user, signed_in(app, user.id)
 
 
-def customer_signed_in(app: Any, bank: Bank, name: str = "Ada Lovelace",
-                       deposit: str | None = "100.00") -> tuple[Customer, Any]:
+def customer_signed_in(
+    app: Any, bank: Bank, name: str = "Ada Lovelace", deposit: str | None = "100.00"
+) -> tuple[Customer, Any]:
     who = new_customer(bank, name, deposit=deposit)
     return who, signed_in(app, who.user_id)
 

@@ -39,6 +39,7 @@ def last_line(bank, action):
 
 # -- the list ----------------------------------------------------------------------------
 
+
 def test_the_user_list_pages_through_everyone(app_bank, admin):
     _, client = admin
     for i in range(51):
@@ -68,10 +69,13 @@ def test_a_forged_cursor_is_refused(admin):
 
 # -- new staff users ---------------------------------------------------------------------
 
+
 def test_an_admin_creates_staff_and_sees_the_password_once(app_bank, admin):
     me, client = admin
-    response = client.post("/staff/users/new", data={
-        "email": "Nina@Bank.Example", "full_name": "Nina  Analyst", "role": "fraud_analyst"})
+    response = client.post(
+        "/staff/users/new",
+        data={"email": "Nina@Bank.Example", "full_name": "Nina  Analyst", "role": "fraud_analyst"},
+    )
     page = Page(response)
     assert page.status == 201 and response.headers["Cache-Control"] == "no-store"
     password = page.by_id("one-time-password").text
@@ -81,19 +85,29 @@ def test_an_admin_creates_staff_and_sees_the_password_once(app_bank, admin):
     assert app_bank.passwords.verify(created.password_hash, password)
     line = last_line(app_bank, "staff_created")
     assert (line.actor_email, line.ip, line.target, line.details) == (
-        me.email, IP, created.id, {"email": created.email, "role": "fraud_analyst"})
+        me.email,
+        IP,
+        created.id,
+        {"email": created.email, "role": "fraud_analyst"},
+    )
     assert password not in str(line)
     again = Page(client.get(f"/staff/users/{created.id}"))
     assert password not in again.html and "One-time, not yet changed" in again.text
 
 
-@pytest.mark.parametrize("data, field, message", [
-    ({"email": "x@bank.example", "full_name": "X", "role": "customer"}, "role",
-     "customers register themselves"),
-    ({"email": "x@bank.example", "full_name": "X", "role": "king"}, "role", "staff role"),
-    ({"email": "not an email", "full_name": "X", "role": "admin"}, "email", "email"),
-    ({"email": "x@bank.example", "full_name": " ", "role": "admin"}, "full_name", "name"),
-])
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        (
+            {"email": "x@bank.example", "full_name": "X", "role": "customer"},
+            "role",
+            "customers register themselves",
+        ),
+        ({"email": "x@bank.example", "full_name": "X", "role": "king"}, "role", "staff role"),
+        ({"email": "not an email", "full_name": "X", "role": "admin"}, "email", "email"),
+        ({"email": "x@bank.example", "full_name": " ", "role": "admin"}, "full_name", "name"),
+    ],
+)
 def test_a_bad_new_staff_user_is_refused_on_the_form(app_bank, admin, data, field, message):
     _, client = admin
     page = Page(client.post("/staff/users/new", data=data))
@@ -104,12 +118,16 @@ def test_a_bad_new_staff_user_is_refused_on_the_form(app_bank, admin, data, fiel
 
 def test_a_taken_email_is_refused(app_bank, admin):
     me, client = admin
-    page = Page(client.post("/staff/users/new", data={
-        "email": me.email, "full_name": "Copy", "role": "admin"}))
+    page = Page(
+        client.post(
+            "/staff/users/new", data={"email": me.email, "full_name": "Copy", "role": "admin"}
+        )
+    )
     assert page.status == 422 and page.error("email")
 
 
 # -- roles -------------------------------------------------------------------------------
+
 
 def test_an_admin_changes_a_role_and_the_new_role_applies_at_once(app, app_bank, admin):
     me, client = admin
@@ -117,13 +135,15 @@ def test_an_admin_changes_a_role_and_the_new_role_applies_at_once(app, app_bank,
     assert analyst_client.get("/staff/audit").status_code == 403
     page = Page(client.get(f"/staff/users/{analyst.id}"))
     assert page.value("role") == "fraud_analyst"
-    response = client.post(f"/staff/users/{analyst.id}/role",
-                           data={"role": "compliance_officer"})
+    response = client.post(f"/staff/users/{analyst.id}/role", data={"role": "compliance_officer"})
     assert response.status_code == 302
     assert app_bank.store.users.get_user(analyst.id).role is Role.COMPLIANCE_OFFICER
     line = last_line(app_bank, "role_changed")
     assert (line.actor_email, line.target, line.details) == (
-        me.email, analyst.id, {"old": "fraud_analyst", "new": "compliance_officer"})
+        me.email,
+        analyst.id,
+        {"old": "fraud_analyst", "new": "compliance_officer"},
+    )
     # Their sessions ended with the change; signed in again, they have the new powers.
     assert analyst_client.get("/staff/audit").status_code in (200, 302)
     assert signed_in(app, analyst.id).get("/staff/audit").status_code == 200
@@ -155,6 +175,7 @@ def test_an_unknown_role_or_user_is_refused(app_bank, admin):
 
 # -- sessions and tokens -----------------------------------------------------------------
 
+
 def test_revoking_ends_every_session_and_token(app_bank, admin):
     me, client = admin
     ada = new_customer(app_bank)
@@ -163,7 +184,8 @@ def test_revoking_ends_every_session_and_token(app_bank, admin):
     response = client.post(f"/staff/users/{ada.user_id}/revoke")
     assert response.status_code == 302
     assert "Ended 2 session(s) and API token(s)" in " ".join(
-        Page(client.get(response.location)).flashes)
+        Page(client.get(response.location)).flashes
+    )
     assert tokens.user_for_token(app_bank, token) is None
     assert sessions.load(app_bank, session_id) is None
     line = last_line(app_bank, "sessions_revoked")
@@ -177,6 +199,7 @@ def test_revoking_a_nobody_is_a_404(admin):
 
 # -- login locks -------------------------------------------------------------------------
 
+
 def lock(bank, email):
     for _ in range(5):
         bank.store.sessions.record_login_failure(email)
@@ -188,16 +211,17 @@ def test_an_admin_unlocks_a_locked_login(app_bank, admin):
     ada = new_customer(app_bank)
     lock(app_bank, ada.email)
     with pytest.raises(LoginLocked):
-        authentication.check_password(app_bank, email=ada.email, password=ada.password,
-                                      ip="x")
+        authentication.check_password(app_bank, email=ada.email, password=ada.password, ip="x")
     user_page = Page(client.get(f"/staff/users/{ada.user_id}"))
     form = Page(client.get(user_page.link(f"Unlock logins for {ada.email}")))
     assert form.value("email") == ada.email
     response = client.post("/staff/logins/unlock", data={"email": f"  {ada.email.upper()} "})
     assert response.status_code == 302
     assert app_bank.store.sessions.login_throttle(ada.email) == LoginThrottle()
-    assert authentication.check_password(app_bank, email=ada.email, password=ada.password,
-                                         ip="x").id == ada.user_id
+    assert (
+        authentication.check_password(app_bank, email=ada.email, password=ada.password, ip="x").id
+        == ada.user_id
+    )
     line = last_line(app_bank, "login_unlocked")
     assert (line.actor_email, line.ip, line.target) == (me.email, IP, ada.email)
 

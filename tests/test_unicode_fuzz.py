@@ -33,16 +33,25 @@ from test_security_support import enrol, totp
 from test_staff_support import signed_in, staff_token, with_staff
 
 UNICODE = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
-DIGITS = st.one_of(st.from_regex(r"\d{1,12}", fullmatch=True),
-                   st.from_regex(r"\d{4}-\d{2}(-\d{2})?\n?", fullmatch=True),
-                   st.from_regex(r"[\d ]{6,16}", fullmatch=True))
+DIGITS = st.one_of(
+    st.from_regex(r"\d{1,12}", fullmatch=True),
+    st.from_regex(r"\d{4}-\d{2}(-\d{2})?\n?", fullmatch=True),
+    st.from_regex(r"[\d ]{6,16}", fullmatch=True),
+)
 ANY = st.one_of(UNICODE, DIGITS)
 # 0-9 in other scripts: fullwidth, Arabic-Indic, Persian, Devanagari and mathematical bold
 # (outside the Basic Multilingual Plane), which int() reads; superscript, subscript and
 # circled, which isdigit() accepts and int() refuses.
-SCRIPTS = ["０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९",
-           "".join(chr(0x1D7CE + i) for i in range(10)), "⁰¹²³⁴⁵⁶⁷⁸⁹", "₀₁₂₃₄₅₆₇₈₉",
-           "⓪①②③④⑤⑥⑦⑧⑨"]
+SCRIPTS = [
+    "０１２３４５６７８９",
+    "٠١٢٣٤٥٦٧٨٩",
+    "۰۱۲۳۴۵۶۷۸۹",
+    "०१२३४५६७८९",
+    "".join(chr(0x1D7CE + i) for i in range(10)),
+    "⁰¹²³⁴⁵⁶⁷⁸⁹",
+    "₀₁₂₃₄₅₆₇₈₉",
+    "⓪①②③④⑤⑥⑦⑧⑨",
+]
 EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -87,8 +96,9 @@ class World:
             self.bank.store.ledger.set_account_status(account, AccountStatus.OPEN, "")
         user = self.bank.store.users.get_user(self.ada.user_id)
         self.ada.email = user.email  # a profile edit may have changed it
-        self.ada_token, _ = tokens.issue_token(self.bank, email=user.email,
-                                               password=self.ada.password)
+        self.ada_token, _ = tokens.issue_token(
+            self.bank, email=user.email, password=self.ada.password
+        )
 
     def unlock(self) -> None:
         """No login is locked, so the paths past the lock stay reachable."""
@@ -160,9 +170,14 @@ class Route:
         if not names:
             return st.just({})
         valid = world.valid(world.carol if self.login == "carol" else world.ada)
-        one_off = st.sampled_from(names).flatmap(lambda bad: st.fixed_dictionaries({
-            **{n: valid[n] for n in names},
-            bad: st.one_of(look_alike(valid[bad]), look_alike(valid[bad]), ANY)}))
+        one_off = st.sampled_from(names).flatmap(
+            lambda bad: st.fixed_dictionaries(
+                {
+                    **{n: valid[n] for n in names},
+                    bad: st.one_of(look_alike(valid[bad]), look_alike(valid[bad]), ANY),
+                }
+            )
+        )
         each = {n: st.one_of(ANY, valid[n], look_alike(valid[n])) for n in names}
         path = {n: each.pop(n) for n in names if n == self.segment}  # a path has its segment
         anything = st.fixed_dictionaries(path, optional=each)
@@ -170,8 +185,9 @@ class Route:
 
     def url(self, world: World, request: dict[str, str]) -> str:
         segment = request.pop(self.segment, "") if self.segment else ""
-        return self.path.format(seg=quote(segment, safe=""), ada=world.ada.account_id,
-                                ada_user=world.ada.user_id)
+        return self.path.format(
+            seg=quote(segment, safe=""), ada=world.ada.account_id, ada_user=world.ada.user_id
+        )
 
 
 @pytest.fixture(scope="module", params=STORES)
@@ -180,9 +196,11 @@ def world(request, tmp_path_factory) -> Any:
 
     tmp = tmp_path_factory.mktemp("fuzz")
     store = make_store(request.param, tmp, request)
-    app = create_app(Config(data_dir=tmp, secret_key=secrets.token_hex(32)),
-                     overrides={"TESTING": True, "WTF_CSRF_ENABLED": False},
-                     passwords=FastHasher())
+    app = create_app(
+        Config(data_dir=tmp, secret_key=secrets.token_hex(32)),
+        overrides={"TESTING": True, "WTF_CSRF_ENABLED": False},
+        passwords=FastHasher(),
+    )
     app.extensions["flaskbank"].store.close()
     app.extensions["flaskbank"].store = store
     app = with_staff(app)
@@ -220,28 +238,34 @@ API_ROUTES = {
     "me": Route("PATCH", "/me", ("full_name", "email", "old_password", "new_password")),
     "open": Route("POST", "/accounts", ("type", "currency")),
     "account": Route("GET", "/accounts/{seg}", segment="account_id"),
-    "deposit": Route("POST", "/accounts/{seg}/deposits", ("amount", "memo"),
-                     segment="account_id"),
-    "withdraw": Route("POST", "/accounts/{seg}/withdrawals", ("amount", "memo"),
-                      segment="account_id"),
-    "transfer": Route("POST", "/transfers", ("from_account_id", "to_account_number",
-                                             "to_email", "amount", "memo")),
-    "history": Route("GET", "/accounts/{seg}/transactions",
-                     ("limit", "cursor", "since", "until", "type"), segment="account_id"),
-    "statement": Route("GET", "/accounts/{ada}/statements/{seg}", ("format",),
-                       segment="month"),
+    "deposit": Route("POST", "/accounts/{seg}/deposits", ("amount", "memo"), segment="account_id"),
+    "withdraw": Route(
+        "POST", "/accounts/{seg}/withdrawals", ("amount", "memo"), segment="account_id"
+    ),
+    "transfer": Route(
+        "POST", "/transfers", ("from_account_id", "to_account_number", "to_email", "amount", "memo")
+    ),
+    "history": Route(
+        "GET",
+        "/accounts/{seg}/transactions",
+        ("limit", "cursor", "since", "until", "type"),
+        segment="account_id",
+    ),
+    "statement": Route("GET", "/accounts/{ada}/statements/{seg}", ("format",), segment="month"),
     "staff-search": Route("GET", "/staff/customers", ("q",), who="admin"),
     "staff-customer": Route("GET", "/staff/customers/{seg}", segment="user_id", who="admin"),
-    "staff-freeze": Route("POST", "/staff/accounts/{seg}/freeze", ("reason",),
-                          segment="account_id", who="admin"),
-    "staff-unfreeze": Route("POST", "/staff/accounts/{seg}/unfreeze", ("reason",),
-                            segment="account_id", who="admin"),
-    "staff-audit": Route("GET", "/staff/audit", ("cursor", "action", "actor", "since",
-                                                 "until"), who="admin"),
+    "staff-freeze": Route(
+        "POST", "/staff/accounts/{seg}/freeze", ("reason",), segment="account_id", who="admin"
+    ),
+    "staff-unfreeze": Route(
+        "POST", "/staff/accounts/{seg}/unfreeze", ("reason",), segment="account_id", who="admin"
+    ),
+    "staff-audit": Route(
+        "GET", "/staff/audit", ("cursor", "action", "actor", "since", "until"), who="admin"
+    ),
 }
 # Header values carry no line breaks (and on the wire little beyond Latin-1): printable text.
-KEYS = st.none() | st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")),
-                           max_size=40)
+KEYS = st.none() | st.text(st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp")), max_size=40)
 
 
 def bearer(world: World, who: str) -> dict[str, str]:
@@ -297,34 +321,50 @@ PAGES = {
     "login-code": Route("POST", "/login/code", ("otp",), who="pending"),
     "register": Route("POST", "/register", ("email", "full_name", "password"), who=""),
     "profile": Route("POST", "/profile", ("full_name", "email")),
-    "password": Route("POST", "/profile/password",
-                      ("old_password", "new_password", "confirm_password")),
+    "password": Route(
+        "POST", "/profile/password", ("old_password", "new_password", "confirm_password")
+    ),
     "enrol": Route("POST", "/profile/two-factor", ("code",)),
     "revoke-token": Route("POST", "/profile/tokens/{seg}/revoke", segment="token_id"),
     "open": Route("POST", "/accounts/new", ("type", "currency")),
-    "deposit": Route("POST", "/accounts/{seg}/deposit", ("amount", "memo", "token"),
-                     segment="account_id"),
-    "withdraw": Route("POST", "/accounts/{seg}/withdraw", ("amount", "memo", "token"),
-                      segment="account_id"),
-    "transfer": Route("POST", "/transfer", ("from_account", "to_account_number", "to_email",
-                                            "amount", "memo", "token")),
+    "deposit": Route(
+        "POST", "/accounts/{seg}/deposit", ("amount", "memo", "token"), segment="account_id"
+    ),
+    "withdraw": Route(
+        "POST", "/accounts/{seg}/withdraw", ("amount", "memo", "token"), segment="account_id"
+    ),
+    "transfer": Route(
+        "POST",
+        "/transfer",
+        ("from_account", "to_account_number", "to_email", "amount", "memo", "token"),
+    ),
     "transfer-from": Route("GET", "/transfer", ("from",)),
-    "history": Route("GET", "/accounts/{seg}/history", ("since", "until", "type", "cursor"),
-                     segment="account_id"),
+    "history": Route(
+        "GET", "/accounts/{seg}/history", ("since", "until", "type", "cursor"), segment="account_id"
+    ),
     "statement": Route("GET", "/accounts/{seg}/statement", ("month",), segment="account_id"),
-    "statement-csv": Route("GET", "/accounts/{seg}/statement.csv", ("month",),
-                           segment="account_id"),
+    "statement-csv": Route(
+        "GET", "/accounts/{seg}/statement.csv", ("month",), segment="account_id"
+    ),
     "staff-search": Route("GET", "/staff/customers", ("q",), who="admin"),
     "staff-customer": Route("GET", "/staff/customers/{seg}", segment="user_id", who="admin"),
-    "staff-freeze": Route("POST", "/staff/customers/{ada_user}/accounts/{seg}/freeze",
-                          ("reason",), segment="account_id", who="admin"),
-    "staff-audit": Route("GET", "/staff/audit", ("action", "actor", "since", "until",
-                                                 "cursor"), who="admin"),
+    "staff-freeze": Route(
+        "POST",
+        "/staff/customers/{ada_user}/accounts/{seg}/freeze",
+        ("reason",),
+        segment="account_id",
+        who="admin",
+    ),
+    "staff-audit": Route(
+        "GET", "/staff/audit", ("action", "actor", "since", "until", "cursor"), who="admin"
+    ),
     "staff-users": Route("GET", "/staff/users", ("cursor",), who="admin"),
-    "staff-new-user": Route("POST", "/staff/users/new", ("email", "full_name", "role"),
-                            who="admin"),
-    "staff-role": Route("POST", "/staff/users/{seg}/role", ("role",), segment="user_id",
-                        who="admin"),
+    "staff-new-user": Route(
+        "POST", "/staff/users/new", ("email", "full_name", "role"), who="admin"
+    ),
+    "staff-role": Route(
+        "POST", "/staff/users/{seg}/role", ("role",), segment="user_id", who="admin"
+    ),
     "staff-unlock": Route("POST", "/staff/logins/unlock", ("email",), who="admin"),
 }
 
@@ -335,8 +375,9 @@ def browser(world: World, who: str) -> Any:
         return signed_in(world.app, world.ada.user_id if who == "ada" else world.admin_id)
     client = world.app.test_client()
     if who == "pending":
-        response = client.post("/login", data={"email": world.carol.email,
-                                                "password": world.carol.password})
+        response = client.post(
+            "/login", data={"email": world.carol.email, "password": world.carol.password}
+        )
         assert response.location == "/login/code"
     return client
 

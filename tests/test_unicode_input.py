@@ -22,11 +22,24 @@ ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 # A year in other digits with an ASCII month passed `\d{4}`; the whole month in them did not.
-BAD_MONTHS = ["2025".translate(FULLWIDTH) + "-02", "2025".translate(ARABIC_INDIC) + "-02",
-              "۲۰۲۵-02", "2025-02\n", "2025-02".translate(FULLWIDTH), "2025-0２", "2025-2",
-              " 2025-02"]
-BAD_DAYS = ["2025-02-14".translate(FULLWIDTH), "2025-02-14".translate(ARABIC_INDIC),
-            "2025-02-14\n", "20250214", "2025-W07-5", "2025-02-1４"]
+BAD_MONTHS = [
+    "2025".translate(FULLWIDTH) + "-02",
+    "2025".translate(ARABIC_INDIC) + "-02",
+    "۲۰۲۵-02",
+    "2025-02\n",
+    "2025-02".translate(FULLWIDTH),
+    "2025-0２",
+    "2025-2",
+    " 2025-02",
+]
+BAD_DAYS = [
+    "2025-02-14".translate(FULLWIDTH),
+    "2025-02-14".translate(ARABIC_INDIC),
+    "2025-02-14\n",
+    "20250214",
+    "2025-W07-5",
+    "2025-02-1４",
+]
 BAD_LIMITS = ["3".translate(ARABIC_INDIC), "３", "²", "1_0", " 3", "3\n", "+3", "0x3"]
 
 
@@ -39,23 +52,27 @@ def _with_february(client, app_bank):
 
 # -- statements ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("month", BAD_MONTHS)
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 def test_api_statement_month_in_other_digits_is_refused(client, app_bank, month, fmt):
     alice = _with_february(client, app_bank)
-    response = client.get(f"{API}/accounts/{alice.account_id}/statements/{quote(month)}",
-                          query_string={"format": fmt}, headers=alice.headers())
+    response = client.get(
+        f"{API}/accounts/{alice.account_id}/statements/{quote(month)}",
+        query_string={"format": fmt},
+        headers=alice.headers(),
+    )
     assert_problem(response, 422, "month")
 
 
 @pytest.mark.parametrize("month", BAD_MONTHS)
 def test_web_statement_month_in_other_digits_is_refused(app, app_bank, month):
     ada, client = customer_client(app, app_bank, deposit="1.00")
-    page = Page(client.get(f"/accounts/{ada.account_id}/statement",
-                           query_string={"month": month}))
+    page = Page(client.get(f"/accounts/{ada.account_id}/statement", query_string={"month": month}))
     assert page.status == 422 and "2026-01" in page.error("month")
-    download = client.get(f"/accounts/{ada.account_id}/statement.csv",
-                          query_string={"month": month})
+    download = client.get(
+        f"/accounts/{ada.account_id}/statement.csv", query_string={"month": month}
+    )
     assert download.status_code == 422 and download.mimetype == "text/html"
     assert "month" in Page(download).text
 
@@ -68,11 +85,13 @@ def test_the_ascii_month_still_works(client, app_bank):
 
 # -- history filters -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("limit", BAD_LIMITS)
 def test_api_history_limit_must_be_ascii_digits(client, app_bank, limit):
     alice = _with_february(client, app_bank)
-    response = alice.get(f"/accounts/{alice.account_id}/transactions",
-                         query_string={"limit": limit})
+    response = alice.get(
+        f"/accounts/{alice.account_id}/transactions", query_string={"limit": limit}
+    )
     assert_problem(response, 422, "limit")
 
 
@@ -80,8 +99,7 @@ def test_api_history_limit_must_be_ascii_digits(client, app_bank, limit):
 @pytest.mark.parametrize("day", BAD_DAYS)
 def test_api_history_days_must_be_ascii_dates(client, app_bank, field, day):
     alice = _with_february(client, app_bank)
-    response = alice.get(f"/accounts/{alice.account_id}/transactions",
-                         query_string={field: day})
+    response = alice.get(f"/accounts/{alice.account_id}/transactions", query_string={field: day})
     assert_problem(response, 422, field)
 
 
@@ -101,7 +119,11 @@ def _cursor(text: str) -> str:
 # (deep nesting, a sort key longer than DynamoDB allows).
 FOREIGN_CURSORS = [
     _cursor('"' + "2025-02-14T00:00:00.000000Z#000000000001".translate(FULLWIDTH) + '"'),
-    _cursor("３"), _cursor("1".translate(ARABIC_INDIC)), "３４", "ab\n", _cursor("[" * 5000),
+    _cursor("３"),
+    _cursor("1".translate(ARABIC_INDIC)),
+    "３４",
+    "ab\n",
+    _cursor("[" * 5000),
     _cursor('"2025-02-14T00:00:00.000000Z#' + "x" * 2000 + '"'),
 ]
 
@@ -109,32 +131,40 @@ FOREIGN_CURSORS = [
 @pytest.mark.parametrize("cursor", FOREIGN_CURSORS)
 def test_api_history_cursor_in_other_digits_is_refused(client, app_bank, cursor):
     alice = _with_february(client, app_bank)
-    response = alice.get(f"/accounts/{alice.account_id}/transactions",
-                         query_string={"cursor": cursor})
+    response = alice.get(
+        f"/accounts/{alice.account_id}/transactions", query_string={"cursor": cursor}
+    )
     assert_problem(response, 422, "cursor")
 
 
 @pytest.mark.parametrize("cursor", FOREIGN_CURSORS[:3])
 def test_web_history_cursor_in_other_digits_is_refused(app, app_bank, cursor):
     ada, client = customer_client(app, app_bank, deposit="1.00")
-    page = Page(client.get(f"/accounts/{ada.account_id}/history",
-                           query_string={"cursor": cursor}))
+    page = Page(client.get(f"/accounts/{ada.account_id}/history", query_string={"cursor": cursor}))
     assert page.status == 422 and "cursor" in " ".join(page.form_errors)
 
 
 # -- transfers by account number ------------------------------------------------------------
 
+
 def _look_alikes(number: str) -> list[str]:
-    return [number.translate(SUPERSCRIPT), number.translate(FULLWIDTH),
-            number.translate(ARABIC_INDIC), number[:-1] + "²", number + "\n"]
+    return [
+        number.translate(SUPERSCRIPT),
+        number.translate(FULLWIDTH),
+        number.translate(ARABIC_INDIC),
+        number[:-1] + "²",
+        number + "\n",
+    ]
 
 
 def test_api_transfer_to_a_number_in_other_digits_is_refused(client, app_bank):
     alice = customer(client, app_bank, deposit="50.00")
     bob = new_customer(app_bank, "Bob Builder")
     for number in _look_alikes(bob.account_number):
-        response = alice.post("/transfers", {"from_account_id": alice.account_id,
-                                             "to_account_number": number, "amount": "1.00"})
+        response = alice.post(
+            "/transfers",
+            {"from_account_id": alice.account_id, "to_account_number": number, "amount": "1.00"},
+        )
         assert_problem(response, 422, "to_account_number")
     assert alice.balance() == "50.00" and balance(app_bank, bob) == "0.00"
 
@@ -143,14 +173,23 @@ def test_web_transfer_to_a_number_in_other_digits_is_refused(app, app_bank):
     ada, client = customer_client(app, app_bank, deposit="50.00")
     bob = new_customer(app_bank, "Bob Builder")
     for number in _look_alikes(bob.account_number):
-        page = Page(client.post("/transfer", data={
-            "from_account": ada.account_id, "to_account_number": number, "amount": "1.00",
-            "token": token_of(client, "/transfer")}))
+        page = Page(
+            client.post(
+                "/transfer",
+                data={
+                    "from_account": ada.account_id,
+                    "to_account_number": number,
+                    "amount": "1.00",
+                    "token": token_of(client, "/transfer"),
+                },
+            )
+        )
         assert page.status == 422 and "account number" in page.error("to_account_number")
     assert balance(app_bank, ada) == "50.00" and balance(app_bank, bob) == "0.00"
 
 
 # -- one-time codes ------------------------------------------------------------------------
+
 
 def _other_digits(code: str) -> list[str]:
     return [code.translate(FULLWIDTH), code.translate(ARABIC_INDIC), code.translate(SUPERSCRIPT)]
@@ -161,11 +200,14 @@ def test_api_token_with_the_code_in_other_digits_is_refused(client, app_bank):
     secret, _ = enrol(app_bank, ada.user_id)
     advance(app_bank, seconds=30)
     for code in _other_digits(totp(secret, app_bank)):
-        response = client.post(f"{API}/tokens", json={"email": ada.email,
-                                                      "password": ada.password, "otp": code})
+        response = client.post(
+            f"{API}/tokens", json={"email": ada.email, "password": ada.password, "otp": code}
+        )
         assert_problem(response, 401, "otp")
-    response = client.post(f"{API}/tokens", json={"email": ada.email, "password": ada.password,
-                                                  "otp": totp(secret, app_bank)})
+    response = client.post(
+        f"{API}/tokens",
+        json={"email": ada.email, "password": ada.password, "otp": totp(secret, app_bank)},
+    )
     assert response.status_code == 201
 
 

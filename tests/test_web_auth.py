@@ -8,8 +8,11 @@ from conftest import new_customer
 from flaskbank.services import customers
 from test_web_support import Page, sign_in
 
-GOOD = {"email": "grace@example.com", "full_name": "Grace Hopper",
-        "password": "a long enough password"}
+GOOD = {
+    "email": "grace@example.com",
+    "full_name": "Grace Hopper",
+    "password": "a long enough password",
+}
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -21,10 +24,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     assert page.find("input", name="email") and page.find("input", name="password")
 
 
-@pytest.mark.parametrize("path, back_to", [
-    ("/accounts/new", "/accounts/new"),
-    ("/transfer?from=x&y=1", "/transfer?from=x&y=1"),
-])
+@pytest.mark.parametrize(
+    "path, back_to",
+    [
+        ("/accounts/new", "/accounts/new"),
+        ("/transfer?from=x&y=1", "/transfer?from=x&y=1"),
+    ],
+)
 def test_login_returns_to_the_page_asked_for_with_its_query(client, path, back_to):
     from urllib.parse import parse_qs, urlsplit
 
@@ -44,23 +50,30 @@ def test_register_signs_the_customer_in(client, app_bank):
     assert user.password_hash != GOOD["password"]
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"email": "not-an-email"}, "email", "@"),
-    ({"email": ""}, "email", "enter your email address"),
-    ({"password": "short"}, "password", "at least 10 characters"),
-    ({"password": ""}, "password", "at least 10 characters"),
-    ({"password": "password123"}, "password", "too easy to guess"),
-    ({"email": "\u0430da@example.com"}, "email", "plain Latin letters"),  # a Cyrillic а
-    ({"full_name": "Grace \u202eHopper"}, "full_name", "invisible characters"),
-    ({"full_name": "   "}, "full_name", "enter your full name"),
-    ({"full_name": "x" * 101}, "full_name", "at most 100 characters"),
-    ({"email": "taken@example.com"}, "email", "already registered"),
-    ({"email": "TAKEN@example.com"}, "email", "already registered"),
-    ({"email": "\uff54aken@example.com"}, "email", "already registered"),  # fullwidth ｔ
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"email": "not-an-email"}, "email", "@"),
+        ({"email": ""}, "email", "enter your email address"),
+        ({"password": "short"}, "password", "at least 10 characters"),
+        ({"password": ""}, "password", "at least 10 characters"),
+        ({"password": "password123"}, "password", "too easy to guess"),
+        ({"email": "\u0430da@example.com"}, "email", "plain Latin letters"),  # a Cyrillic а
+        ({"full_name": "Grace \u202eHopper"}, "full_name", "invisible characters"),
+        ({"full_name": "   "}, "full_name", "enter your full name"),
+        ({"full_name": "x" * 101}, "full_name", "at most 100 characters"),
+        ({"email": "taken@example.com"}, "email", "already registered"),
+        ({"email": "TAKEN@example.com"}, "email", "already registered"),
+        ({"email": "\uff54aken@example.com"}, "email", "already registered"),  # fullwidth ｔ
+    ],
+)
 def test_register_refusals_keep_what_was_typed(client, app_bank, changes, field, message):
-    customers.register(app_bank, email="taken@example.com", full_name="First Comer",
-                       password="first comer's password")
+    customers.register(
+        app_bank,
+        email="taken@example.com",
+        full_name="First Comer",
+        password="first comer's password",
+    )
     before = app_bank.store.users.count_users()
     page = Page(client.post("/register", data={**GOOD, **changes}))
     assert page.status == 422
@@ -97,8 +110,9 @@ def test_wrong_credentials_are_refused(client, app_bank, password):
 
 
 def test_unknown_email_gets_the_same_answer(client):
-    page = Page(client.post("/login", data={"email": "nobody@example.com",
-                                            "password": "whatever it is"}))
+    page = Page(
+        client.post("/login", data={"email": "nobody@example.com", "password": "whatever it is"})
+    )
     assert (page.status, page.form_errors) == (401, ["wrong email or password"])
 
 
@@ -113,15 +127,27 @@ def test_login_returns_to_a_local_next(client, app_bank):
     assert response.location == f"/accounts/{ada.account_id}/history?type=deposit"
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/", "///evil.example", "/\\evil.example",
-    "\\\\evil.example", "http:/evil.example", "javascript:alert(1)", "evil.example",
-    "/\t/evil.example", " //evil.example", "https:evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "///evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+        "/\t/evil.example",
+        " //evil.example",
+        "https:evil.example",
+    ],
+)
 def test_login_refuses_an_open_redirect(client, app_bank, target):
     ada = new_customer(app_bank)
-    response = client.post("/login", query_string={"next": target},
-                           data={"email": ada.email, "password": ada.password})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"email": ada.email, "password": ada.password}
+    )
     assert response.status_code == 302
     assert response.location == "/"
 

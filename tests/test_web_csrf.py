@@ -18,8 +18,9 @@ from test_web_support import Page, balance
 def csrf_app(store, tmp_path):
     """Like conftest's `app`, but with Flask-WTF's CSRF check left on."""
     config = Config(data_dir=tmp_path, secret_key=secrets.token_hex(32))
-    application = create_app(config, overrides={"TESTING": True}, store=store,
-                             passwords=FastHasher())
+    application = create_app(
+        config, overrides={"TESTING": True}, store=store, passwords=FastHasher()
+    )
     yield application
     with contextlib.suppress(Exception):
         application.extensions["flaskbank"].store.close()
@@ -36,8 +37,11 @@ def _csrf(client, path: str) -> str:
     return page.value("csrf_token")
 
 
-REGISTRATION = {"email": "grace@example.com", "full_name": "Grace Hopper",
-                "password": "a long enough password"}
+REGISTRATION = {
+    "email": "grace@example.com",
+    "full_name": "Grace Hopper",
+    "password": "a long enough password",
+}
 
 
 @pytest.mark.parametrize("token", [None, "", "bogus", "ImFiYyI.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb"])
@@ -49,8 +53,7 @@ def test_a_post_without_a_good_token_is_refused(csrf_app, csrf_bank, token):
     assert response.status_code == 400
     text = Page(response).text
     assert "Bad request" in text
-    assert ("The form expired or was not sent from this site; reload the page and try again"
-            in text)
+    assert "The form expired or was not sent from this site; reload the page and try again" in text
     assert csrf_bank.store.users.find_user_by_email("grace@example.com") is None
 
 
@@ -74,8 +77,10 @@ def test_a_token_from_another_session_is_refused(csrf_app, csrf_bank):
 def test_money_moves_only_with_the_token(csrf_app, csrf_bank):
     ada = new_customer(csrf_bank, deposit="10.00")
     client = csrf_app.test_client()
-    client.post("/login", data={"email": ada.email, "password": ada.password,
-                                "csrf_token": _csrf(client, "/login")})
+    client.post(
+        "/login",
+        data={"email": ada.email, "password": ada.password, "csrf_token": _csrf(client, "/login")},
+    )
     path = f"/accounts/{ada.account_id}/deposit"
     page = Page(client.get(path))
     form = {"amount": "5.00", "token": page.value("token")}
@@ -90,8 +95,10 @@ def test_money_moves_only_with_the_token(csrf_app, csrf_bank):
 def test_logging_out_needs_the_token(csrf_app, csrf_bank):
     ada = new_customer(csrf_bank)
     client = csrf_app.test_client()
-    client.post("/login", data={"email": ada.email, "password": ada.password,
-                                "csrf_token": _csrf(client, "/login")})
+    client.post(
+        "/login",
+        data={"email": ada.email, "password": ada.password, "csrf_token": _csrf(client, "/login")},
+    )
     page = Page(client.get("/"))
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200  # still signed in

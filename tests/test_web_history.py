@@ -19,16 +19,33 @@ def test_each_line_shows_what_a_person_needs(app, app_bank):
     bob = new_customer(app_bank, "Bob Builder")
     with at(app_bank, datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)):
         postings.deposit(app_bank, ada.user_id, ada.account_id, amount="100.00", memo="pay")
-        postings.transfer(app_bank, ada.user_id, ada.account_id, amount="20.00",
-                          to_account_number=bob.account_number, memo="books")
+        postings.transfer(
+            app_bank,
+            ada.user_id,
+            ada.account_id,
+            amount="20.00",
+            to_account_number=bob.account_number,
+            memo="books",
+        )
     page = Page(client.get(f"/accounts/{ada.account_id}/history"))
     assert page.status == 200
     assert page.rows() == [
-        {"Time": "2025-03-04 05:06 UTC", "Type": "Transfer",
-         "Counterparty": f"Bob Builder · {format_account_number(bob.account_number)}",
-         "Memo": "books", "Amount": "-20.00 USD", "Balance after": "80.00 USD"},
-        {"Time": "2025-03-04 05:06 UTC", "Type": "Deposit", "Counterparty": "Cash deposit",
-         "Memo": "pay", "Amount": "+100.00 USD", "Balance after": "100.00 USD"},
+        {
+            "Time": "2025-03-04 05:06 UTC",
+            "Type": "Transfer",
+            "Counterparty": f"Bob Builder · {format_account_number(bob.account_number)}",
+            "Memo": "books",
+            "Amount": "-20.00 USD",
+            "Balance after": "80.00 USD",
+        },
+        {
+            "Time": "2025-03-04 05:06 UTC",
+            "Type": "Deposit",
+            "Counterparty": "Cash deposit",
+            "Memo": "pay",
+            "Amount": "+100.00 USD",
+            "Balance after": "100.00 USD",
+        },
     ]
     assert page.find("time", datetime="2025-03-04T05:06:07.000000Z")
 
@@ -75,13 +92,19 @@ def test_the_older_link_keeps_the_filters(app, app_bank, monkeypatch):
         page = Page(client.get(path))
         assert {row["Type"] for row in page.rows()} == {"Deposit"}
         assert (page.value("type"), page.value("since"), page.value("until")) == (
-            "deposit", "2025-01-01", "2025-01-31")
+            "deposit",
+            "2025-01-01",
+            "2025-01-31",
+        )
         seen += [row["Memo"] for row in page.rows()]
         path = page.link("Older")
         if path:
             query = parse_qs(urlsplit(path).query)
             assert (query["type"], query["since"], query["until"]) == (
-                ["deposit"], ["2025-01-01"], ["2025-01-31"])
+                ["deposit"],
+                ["2025-01-01"],
+                ["2025-01-31"],
+            )
     assert seen == ["#5", "#4", "#3", "#2", "#1"]
 
 
@@ -97,17 +120,20 @@ def three_months(app, app_bank):
     return ada, client
 
 
-@pytest.mark.parametrize(("query", "memos"), [
-    ({}, ["mar", "feb", "jan"]),
-    ({"type": "deposit"}, ["mar", "jan"]),
-    ({"type": "withdrawal"}, ["feb"]),
-    ({"type": "transfer"}, []),
-    ({"since": "2025-02-10"}, ["mar", "feb"]),
-    ({"until": "2025-02-10"}, ["feb", "jan"]),
-    ({"since": "2025-02-01", "until": "2025-03-10"}, ["mar", "feb"]),
-    ({"since": "2025-01-01", "until": "2025-03-31", "type": "deposit"}, ["mar", "jan"]),
-    ({"since": "", "until": "", "type": ""}, ["mar", "feb", "jan"]),
-])
+@pytest.mark.parametrize(
+    ("query", "memos"),
+    [
+        ({}, ["mar", "feb", "jan"]),
+        ({"type": "deposit"}, ["mar", "jan"]),
+        ({"type": "withdrawal"}, ["feb"]),
+        ({"type": "transfer"}, []),
+        ({"since": "2025-02-10"}, ["mar", "feb"]),
+        ({"until": "2025-02-10"}, ["feb", "jan"]),
+        ({"since": "2025-02-01", "until": "2025-03-10"}, ["mar", "feb"]),
+        ({"since": "2025-01-01", "until": "2025-03-31", "type": "deposit"}, ["mar", "jan"]),
+        ({"since": "", "until": "", "type": ""}, ["mar", "feb", "jan"]),
+    ],
+)
 def test_filters(three_months, query, memos):
     ada, client = three_months
     page = Page(client.get(f"/accounts/{ada.account_id}/history", query_string=query))
@@ -126,16 +152,23 @@ def test_the_filter_form(three_months):
     assert form.attrs["action"] == f"/accounts/{ada.account_id}/history"
     assert page.by_id("since").attrs["type"] == page.by_id("until").attrs["type"] == "date"
     assert page.by_id("type").tag == "select"
-    assert [o.attrs["value"] for o in page.find("option")] == ["", "deposit", "withdrawal",
-                                                                "transfer"]
+    assert [o.attrs["value"] for o in page.find("option")] == [
+        "",
+        "deposit",
+        "withdrawal",
+        "transfer",
+    ]
 
 
-@pytest.mark.parametrize(("query", "field", "message"), [
-    ({"since": "yesterday"}, "since", "use a date like"),
-    ({"until": "2025-02-30"}, "until", "use a date like"),
-    ({"since": "2025-03-01", "until": "2025-02-01"}, "until", "must not be before since"),
-    ({"type": "refund"}, "type", "deposit, withdrawal or transfer"),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"since": "yesterday"}, "since", "use a date like"),
+        ({"until": "2025-02-30"}, "until", "use a date like"),
+        ({"since": "2025-03-01", "until": "2025-02-01"}, "until", "must not be before since"),
+        ({"type": "refund"}, "type", "deposit, withdrawal or transfer"),
+    ],
+)
 def test_bad_filters_are_a_422_on_the_field(three_months, query, field, message):
     ada, client = three_months
     page = Page(client.get(f"/accounts/{ada.account_id}/history", query_string=query))
@@ -149,7 +182,6 @@ def test_bad_filters_are_a_422_on_the_field(three_months, query, field, message)
 @pytest.mark.parametrize("cursor", ["not a cursor!", "eyJ4Ijo", "A" * 500])
 def test_a_forged_cursor_is_a_422(three_months, cursor):
     ada, client = three_months
-    page = Page(client.get(f"/accounts/{ada.account_id}/history",
-                           query_string={"cursor": cursor}))
+    page = Page(client.get(f"/accounts/{ada.account_id}/history", query_string={"cursor": cursor}))
     assert page.status == 422
     assert page.form_errors == ["cursor is not one this server issued"]

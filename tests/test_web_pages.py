@@ -10,14 +10,24 @@ from test_web_support import Page, assert_controls_labelled, customer_client
 
 ANONYMOUS = ["/login", "/register", "/accounts/nope"]
 SIGNED_IN = [
-    "/", "/transfer", "/profile", "/profile/password", "/accounts/new",
-    "/accounts/{id}/deposit", "/accounts/{id}/withdraw", "/accounts/{id}/history",
-    "/accounts/{id}/history?since=bad", "/accounts/{id}/statement",
-    "/accounts/{id}/statement?month=bad", "/accounts/not-mine/history",
+    "/",
+    "/transfer",
+    "/profile",
+    "/profile/password",
+    "/accounts/new",
+    "/accounts/{id}/deposit",
+    "/accounts/{id}/withdraw",
+    "/accounts/{id}/history",
+    "/accounts/{id}/history?since=bad",
+    "/accounts/{id}/statement",
+    "/accounts/{id}/statement?month=bad",
+    "/accounts/not-mine/history",
 ]
-POSTED = [("/accounts/{id}/deposit", {"amount": "x", "token": "t"}),
-          ("/transfer", {"amount": "", "token": "t"}),
-          ("/register", {"email": "x", "password": "y"})]
+POSTED = [
+    ("/accounts/{id}/deposit", {"amount": "x", "token": "t"}),
+    ("/transfer", {"amount": "", "token": "t"}),
+    ("/register", {"email": "x", "password": "y"}),
+]
 
 
 @pytest.fixture
@@ -26,8 +36,7 @@ def pages(app, app_bank):
     postings.withdraw(app_bank, ada.user_id, ada.account_id, amount="1.00", memo="memo")
     found = [Page(app.test_client().get(path)) for path in ANONYMOUS]
     found += [Page(client.get(path.format(id=ada.account_id))) for path in SIGNED_IN]
-    found += [Page(client.post(path.format(id=ada.account_id), data=data))
-              for path, data in POSTED]
+    found += [Page(client.post(path.format(id=ada.account_id), data=data)) for path, data in POSTED]
     assert {page.status for page in found} == {200, 404, 422}
     return found
 

@@ -31,8 +31,9 @@ def test_the_form_has_a_labelled_decimal_amount_and_a_fresh_token(app, app_bank)
 def test_deposit(app, app_bank):
     ada, client = customer_client(app, app_bank, deposit="100.00")
     path = f"/accounts/{ada.account_id}/deposit"
-    response = client.post(path, data={"amount": "12.34", "memo": "birthday",
-                                       "token": token_of(client, path)})
+    response = client.post(
+        path, data={"amount": "12.34", "memo": "birthday", "token": token_of(client, path)}
+    )
     assert response.status_code == 302 and response.location == "/"
     page = Page(client.get("/"))
     number = format_account_number(ada.account_number)
@@ -45,12 +46,12 @@ def test_deposit(app, app_bank):
 def test_withdraw(app, app_bank):
     ada, client = customer_client(app, app_bank, deposit="100.00")
     path = f"/accounts/{ada.account_id}/withdraw"
-    response = client.post(path, data={"amount": "20", "memo": "",
-                                       "token": token_of(client, path)})
+    response = client.post(path, data={"amount": "20", "memo": "", "token": token_of(client, path)})
     assert response.status_code == 302
     number = format_account_number(ada.account_number)
     assert Page(client.get("/")).flashes == [
-        f"Withdrew 20.00 USD from {number}. Balance: 80.00 USD"]
+        f"Withdrew 20.00 USD from {number}. Balance: 80.00 USD"
+    ]
     assert balance(app_bank, ada) == "80.00"
 
 
@@ -113,8 +114,11 @@ def test_bad_amounts_are_refused_and_kept(app, app_bank, kind, amount, message):
     assert page.status == 422
     assert message in page.error("amount")
     assert page.by_id("amount").attrs["aria-describedby"].split()[-1] == "amount-error"
-    assert (page.value("amount"), page.value("memo"), page.value("token")) == (amount, "kept",
-                                                                               token)
+    assert (page.value("amount"), page.value("memo"), page.value("token")) == (
+        amount,
+        "kept",
+        token,
+    )
     assert balance(app_bank, ada) == "9000.00"
     assert page.flashes == []
 
@@ -122,8 +126,10 @@ def test_bad_amounts_are_refused_and_kept(app, app_bank, kind, amount, message):
 def test_the_limit_itself_is_allowed(app, app_bank):
     ada, client = customer_client(app, app_bank)
     path = f"/accounts/{ada.account_id}/deposit"
-    assert client.post(path, data={"amount": "10000.00",
-                                   "token": token_of(client, path)}).status_code == 302
+    assert (
+        client.post(path, data={"amount": "10000.00", "token": token_of(client, path)}).status_code
+        == 302
+    )
     assert balance(app_bank, ada) == "10000.00"
 
 
@@ -139,8 +145,11 @@ def test_a_withdrawal_beyond_the_balance_is_refused(app, app_bank):
 def test_a_memo_over_140_characters_is_refused(app, app_bank):
     ada, client = customer_client(app, app_bank)
     path = f"/accounts/{ada.account_id}/deposit"
-    page = Page(client.post(path, data={"amount": "1.00", "memo": "m" * 141,
-                                        "token": token_of(client, path)}))
+    page = Page(
+        client.post(
+            path, data={"amount": "1.00", "memo": "m" * 141, "token": token_of(client, path)}
+        )
+    )
     assert page.status == 422
     assert "at most 140" in page.error("memo")
     assert page.value("memo") == "m" * 141
@@ -151,29 +160,41 @@ def test_a_memo_with_markup_is_shown_as_text(app, app_bank):
     ada, client = customer_client(app, app_bank)
     path = f"/accounts/{ada.account_id}/deposit"
     client.post(path, data={"amount": "1.00", "memo": XSS, "token": token_of(client, path)})
-    for page in ("/", f"/accounts/{ada.account_id}/history",
-                 f"/accounts/{ada.account_id}/statement"):
+    for page in (
+        "/",
+        f"/accounts/{ada.account_id}/history",
+        f"/accounts/{ada.account_id}/statement",
+    ):
         html = client.get(page).get_data(as_text=True)
         assert XSS not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     # and when a refused form shows it back
-    html = client.post(path, data={"amount": "x", "memo": XSS,
-                                   "token": token_of(client, path)}).get_data(as_text=True)
+    html = client.post(
+        path, data={"amount": "x", "memo": XSS, "token": token_of(client, path)}
+    ).get_data(as_text=True)
     assert XSS not in html and "&lt;script&gt;" in html
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("get", "/accounts/{id}/deposit"), ("post", "/accounts/{id}/deposit"),
-    ("get", "/accounts/{id}/withdraw"), ("post", "/accounts/{id}/withdraw"),
-    ("get", "/accounts/{id}/history"), ("get", "/accounts/{id}/statement"),
-    ("get", "/accounts/{id}/statement.csv"), ("get", "/accounts/{id}/statement?month=2025-01"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/accounts/{id}/deposit"),
+        ("post", "/accounts/{id}/deposit"),
+        ("get", "/accounts/{id}/withdraw"),
+        ("post", "/accounts/{id}/withdraw"),
+        ("get", "/accounts/{id}/history"),
+        ("get", "/accounts/{id}/statement"),
+        ("get", "/accounts/{id}/statement.csv"),
+        ("get", "/accounts/{id}/statement?month=2025-01"),
+    ],
+)
 def test_another_customers_account_is_not_found(app, app_bank, method, path):
     bob = new_customer(app_bank, "Bob Builder", deposit="50.00")
     _, client = customer_client(app, app_bank)
     for account_id in (bob.account_id, "no-such-account"):
-        response = getattr(client, method)(path.format(id=account_id),
-                                           data={"amount": "1.00", "token": "t"})
+        response = getattr(client, method)(
+            path.format(id=account_id), data={"amount": "1.00", "token": "t"}
+        )
         assert response.status_code == 404
         page = Page(response)
         assert "Page not found" in page.text
@@ -183,7 +204,8 @@ def test_another_customers_account_is_not_found(app, app_bank, method, path):
 
 def test_money_pages_need_a_login(client, app_bank):
     ada = new_customer(app_bank, deposit="5.00")
-    response = client.post(f"/accounts/{ada.account_id}/withdraw",
-                           data={"amount": "5.00", "token": "t"})
+    response = client.post(
+        f"/accounts/{ada.account_id}/withdraw", data={"amount": "5.00", "token": "t"}
+    )
     assert response.status_code == 302 and response.location.startswith("/login")
     assert balance(app_bank, ada) == "5.00"

@@ -14,10 +14,17 @@ from flaskbank.services.bank import Bank
 
 # Amounts a form must refuse, with (part of) the message shown next to the field.
 BAD_AMOUNTS = [
-    ("", "positive number"), ("0", "greater than zero"), ("0.00", "greater than zero"),
-    ("-1", "positive number"), ("1.234", "at most 2 decimal places"), ("abc", "positive number"),
-    ("1e3", "positive number"), ("1,000", "positive number"), ("NaN", "positive number"),
-    ("10000.01", "may not exceed 10,000.00 USD"), (" ", "positive number"),
+    ("", "positive number"),
+    ("0", "greater than zero"),
+    ("0.00", "greater than zero"),
+    ("-1", "positive number"),
+    ("1.234", "at most 2 decimal places"),
+    ("abc", "positive number"),
+    ("1e3", "positive number"),
+    ("1,000", "positive number"),
+    ("NaN", "positive number"),
+    ("10000.01", "may not exceed 10,000.00 USD"),
+    (" ", "positive number"),
 ]
 
 
@@ -29,8 +36,21 @@ class Element:
     children: list[Element] = field(default_factory=list)
 
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class _Collector(HTMLParser):
@@ -70,17 +90,23 @@ class Page:
         self.elements = parser.elements
 
     def find(self, tag: str | None = None, **attrs: str) -> list[Element]:
-        return [e for e in self.elements if (tag is None or e.tag == tag)
-                and all(e.attrs.get(k.rstrip("_").replace("_", "-")) == v
-                        for k, v in attrs.items())]
+        return [
+            e
+            for e in self.elements
+            if (tag is None or e.tag == tag)
+            and all(e.attrs.get(k.rstrip("_").replace("_", "-")) == v for k, v in attrs.items())
+        ]
 
     def by_id(self, element_id: str) -> Element | None:
         found = self.find(id=element_id)
         return found[0] if found else None
 
     def text_of(self, css_class: str) -> list[str]:
-        return [" ".join(e.text.split()) for e in self.elements
-                if css_class in e.attrs.get("class", "").split()]
+        return [
+            " ".join(e.text.split())
+            for e in self.elements
+            if css_class in e.attrs.get("class", "").split()
+        ]
 
     @property
     def flashes(self) -> list[str]:
@@ -100,7 +126,7 @@ class Page:
         assert element is not None, f"no field {field_name}"
         if element.tag == "select":
             options = []
-            for e in self.elements[self.elements.index(element) + 1:]:
+            for e in self.elements[self.elements.index(element) + 1 :]:
                 if e.tag != "option":
                     break
                 options.append(e)
@@ -138,9 +164,14 @@ def sign_in(client: Any, who: Customer) -> Any:
     return client
 
 
-def customer_client(app: Any, bank: Bank, name: str = "Ada Lovelace",
-                    deposit: str | None = None, currency: str | None = None,
-                    client: Any = None) -> tuple[Customer, Any]:
+def customer_client(
+    app: Any,
+    bank: Bank,
+    name: str = "Ada Lovelace",
+    deposit: str | None = None,
+    currency: str | None = None,
+    client: Any = None,
+) -> tuple[Customer, Any]:
     """A new customer with one checking account, and a test client signed in as them."""
     who = new_customer(bank, name, deposit=deposit, currency=currency)
     return who, sign_in(client or app.test_client(), who)

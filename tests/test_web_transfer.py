@@ -21,8 +21,15 @@ def pair(app, app_bank):
 
 
 def _send(client, ada, **fields):
-    data = {"from_account": ada.account_id, "to_account_number": "", "to_email": "",
-            "amount": "5.00", "memo": "", "token": token_of(client, "/transfer"), **fields}
+    data = {
+        "from_account": ada.account_id,
+        "to_account_number": "",
+        "to_email": "",
+        "amount": "5.00",
+        "memo": "",
+        "token": token_of(client, "/transfer"),
+        **fields,
+    }
     return client.post("/transfer", data=data)
 
 
@@ -44,8 +51,11 @@ def test_the_dashboard_link_preselects_the_account(app, app_bank, pair):
     ada, _, client = pair
     savings = accounts.open_account(app_bank, ada.user_id, type="savings")
     page = Page(client.get("/"))
-    link = [a.attrs["href"] for a in page.find("a") if a.text == "Transfer"
-            and savings.id in a.attrs["href"]]
+    link = [
+        a.attrs["href"]
+        for a in page.find("a")
+        if a.text == "Transfer" and savings.id in a.attrs["href"]
+    ]
     assert Page(client.get(link[0])).value("from_account") == savings.id
     assert Page(client.get("/transfer")).value("from_account") == ada.account_id
 
@@ -53,14 +63,17 @@ def test_the_dashboard_link_preselects_the_account(app, app_bank, pair):
 @pytest.mark.parametrize("how", ["number", "grouped number", "email"])
 def test_transfer(app_bank, pair, how):
     ada, bob, client = pair
-    to = {"number": {"to_account_number": bob.account_number},
-          "grouped number": {"to_account_number": format_account_number(bob.account_number)},
-          "email": {"to_email": bob.email}}[how]
+    to = {
+        "number": {"to_account_number": bob.account_number},
+        "grouped number": {"to_account_number": format_account_number(bob.account_number)},
+        "email": {"to_email": bob.email},
+    }[how]
     response = _send(client, ada, amount="12.50", memo="lunch", **to)
     assert response.status_code == 302 and response.location == "/"
     assert Page(client.get("/")).flashes == [
         f"Sent 12.50 USD to Bob Builder · {format_account_number(bob.account_number)}. "
-        "Balance: 87.50 USD"]
+        "Balance: 87.50 USD"
+    ]
     assert (balance(app_bank, ada), balance(app_bank, bob)) == ("87.50", "12.50")
 
 
@@ -78,8 +91,14 @@ def test_the_recipient_sees_it(app, app_bank, pair):
 
 def test_a_double_submit_sends_once(app_bank, pair):
     ada, bob, client = pair
-    data = {"from_account": ada.account_id, "to_account_number": bob.account_number,
-            "to_email": "", "amount": "40.00", "memo": "", "token": token_of(client, "/transfer")}
+    data = {
+        "from_account": ada.account_id,
+        "to_account_number": bob.account_number,
+        "to_email": "",
+        "amount": "40.00",
+        "memo": "",
+        "token": token_of(client, "/transfer"),
+    }
     assert client.post("/transfer", data=data).status_code == 302
     assert client.post("/transfer", data=data).status_code == 302
     assert "This was already posted" in Page(client.get("/")).flashes[-1]
@@ -91,20 +110,26 @@ def _valid_unknown_number() -> str:
     return body + luhn_check_digit(body)
 
 
-@pytest.mark.parametrize(("fields", "field", "message"), [
-    ({}, "to_account_number", "give the recipient's account number or email"),
-    ({"to_account_number": "BOB", "to_email": "BOB"}, "to_account_number", "not both"),
-    ({"to_account_number": "1234"}, "to_account_number", "check the digits"),
-    ({"to_account_number": "UNKNOWN"}, "to_account_number", "no account has that number"),
-    ({"to_email": "nobody@example.com"}, "to_email", "no open USD account"),
-    ({"to_account_number": "BOB", "memo": "m" * 141}, "memo", "at most 140"),
-    ({"to_account_number": "BOB", "amount": "100.01"}, "amount", "insufficient funds"),
-    ({"to_account_number": "BOB", "from_account": "BOBS"}, "from_account", "Not a valid choice"),
-])
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({}, "to_account_number", "give the recipient's account number or email"),
+        ({"to_account_number": "BOB", "to_email": "BOB"}, "to_account_number", "not both"),
+        ({"to_account_number": "1234"}, "to_account_number", "check the digits"),
+        ({"to_account_number": "UNKNOWN"}, "to_account_number", "no account has that number"),
+        ({"to_email": "nobody@example.com"}, "to_email", "no open USD account"),
+        ({"to_account_number": "BOB", "memo": "m" * 141}, "memo", "at most 140"),
+        ({"to_account_number": "BOB", "amount": "100.01"}, "amount", "insufficient funds"),
+        (
+            {"to_account_number": "BOB", "from_account": "BOBS"},
+            "from_account",
+            "Not a valid choice",
+        ),
+    ],
+)
 def test_transfer_refusals_keep_what_was_typed(app_bank, pair, fields, field, message):
     ada, bob, client = pair
-    swap = {"BOB": bob.account_number, "BOBS": bob.account_id,
-            "UNKNOWN": _valid_unknown_number()}
+    swap = {"BOB": bob.account_number, "BOBS": bob.account_id, "UNKNOWN": _valid_unknown_number()}
     fields = {k: swap.get(v, v) for k, v in fields.items()}
     page = Page(_send(client, ada, **fields))
     assert page.status == 422
@@ -146,8 +171,10 @@ def test_between_currencies(app_bank, pair):
 
 def test_without_an_account(app, app_bank):
     client = app.test_client()
-    client.post("/register", data={"email": "nora@example.com", "full_name": "Nora",
-                                   "password": "nora's password"})
+    client.post(
+        "/register",
+        data={"email": "nora@example.com", "full_name": "Nora", "password": "nora's password"},
+    )
     page = Page(client.get("/transfer"))
     assert page.status == 200
     assert "You need an open account" in page.text

@@ -15,14 +15,19 @@ from .store import Store, StoreURLError, open_store
 def settings_of(config: Config) -> Settings:
     """The business limits the services apply, from the validated configuration."""
     return Settings(
-        max_transaction=config.max_transaction, token_ttl_seconds=config.token_ttl_seconds,
+        max_transaction=config.max_transaction,
+        token_ttl_seconds=config.token_ttl_seconds,
         lockout=LockoutPolicy(threshold=config.lockout_threshold),
-        sessions=SessionPolicy(idle=timedelta(minutes=config.session_idle_minutes),
-                               absolute=timedelta(hours=config.session_max_hours)))
+        sessions=SessionPolicy(
+            idle=timedelta(minutes=config.session_idle_minutes),
+            absolute=timedelta(hours=config.session_max_hours),
+        ),
+    )
 
 
-def bootstrap(config: Config, *, store: Store | None = None,
-              passwords: PasswordHasher | None = None) -> Bank:
+def bootstrap(
+    config: Config, *, store: Store | None = None, passwords: PasswordHasher | None = None
+) -> Bank:
     """The bank on `store` (by default the one FLASKBANK_STORE names), with scrypt password
     hashing unless a test passes a faster hasher. A store URL that names nothing we know is
     the setting's fault: a ConfigError, which the CLI and gunicorn report in one line."""

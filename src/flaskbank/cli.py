@@ -60,8 +60,7 @@ def verify() -> None:
     for cur, total in sorted(report.customer_total.items()):
         dep = report.deposits.get(cur)
         wdr = report.withdrawals.get(cur)
-        click.echo(f"{cur}: customer balances {total}; deposits {dep or 0}; "
-                   f"withdrawals {wdr or 0}")
+        click.echo(f"{cur}: customer balances {total}; deposits {dep or 0}; withdrawals {wdr or 0}")
     if report.problems:
         for problem in report.problems:
             click.echo(f"BREACH: {problem}", err=True)
@@ -86,8 +85,9 @@ def create_staff(email: str, full_name: str, role: str) -> None:
     bank = _bank()
     bank.store.init_schema()
     try:
-        user, password = create(bank, email=email, full_name=full_name, role=role,
-                                actor=Actor(None, "cli", "local"))
+        user, password = create(
+            bank, email=email, full_name=full_name, role=role, actor=Actor(None, "cli", "local")
+        )
     except BankError as e:
         raise click.ClickException(e.message) from None
     click.echo(f"Created {user.role.value} {user.email} ({user.full_name}).")

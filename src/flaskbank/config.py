@@ -65,8 +65,9 @@ _DECIMAL = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?")
 _ASYNC = "async+"
 
 
-def _whole(env: Mapping[str, str], name: str, default: int, bounds: tuple[int, int],
-           unit: str = "") -> int:
+def _whole(
+    env: Mapping[str, str], name: str, default: int, bounds: tuple[int, int], unit: str = ""
+) -> int:
     """A whole number (ASCII digits, nothing else) within `bounds`; absent means default."""
     text = env.get(name)
     if text is None:
@@ -74,8 +75,7 @@ def _whole(env: Mapping[str, str], name: str, default: int, bounds: tuple[int, i
     low, high = bounds
     value = whole_number(text, most_digits=12)
     if value is None or not low <= value <= high:
-        raise ConfigError(f"{name} must be a whole number{unit} from {low} to {high}; "
-                          f"got {text!r}")
+        raise ConfigError(f"{name} must be a whole number{unit} from {low} to {high}; got {text!r}")
     return value
 
 
@@ -88,11 +88,16 @@ def _max_transaction(env: Mapping[str, str], name: str, default: Decimal) -> Dec
         return default
     places = min(MINOR_UNITS.values())
     value = Decimal(text) if _DECIMAL.fullmatch(text) else None
-    if (value is None or value != value.quantize(Decimal(1).scaleb(-places))
-            or not 0 < value <= MAX_TRANSACTION_CAP):
-        raise ConfigError(f"{name} must be an amount such as 10000.00: greater than zero, at "
-                          f"most {MAX_TRANSACTION_CAP:,}, with at most {places} decimal "
-                          f"places; got {text!r}")
+    if (
+        value is None
+        or value != value.quantize(Decimal(1).scaleb(-places))
+        or not 0 < value <= MAX_TRANSACTION_CAP
+    ):
+        raise ConfigError(
+            f"{name} must be an amount such as 10000.00: greater than zero, at "
+            f"most {MAX_TRANSACTION_CAP:,}, with at most {places} decimal "
+            f"places; got {text!r}"
+        )
     return value
 
 
@@ -105,8 +110,9 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
     except ValueError:
         items = []
     if not items or any(item.amount < 1 for item in items):
-        raise ConfigError(f"{name} must be a rate such as 10/minute or 100/hour (each at "
-                          f"least 1); got {value!r}")
+        raise ConfigError(
+            f"{name} must be a rate such as 10/minute or 100/hour (each at least 1); got {value!r}"
+        )
     return value
 
 
@@ -122,8 +128,10 @@ def _storage(env: Mapping[str, str], name: str, default: str) -> str:
     if not sep or scheme not in SCHEMES or scheme.startswith(_ASYNC):
         known = ", ".join(f"{s}://" for s in sorted(SCHEMES) if not s.startswith(_ASYNC))
         # Only the scheme is repeated: the rest of the URL may hold a password.
-        raise ConfigError(f"{name} must be a storage URL starting with one of {known}; "
-                          f"got one starting with {scheme[:20]!r}")
+        raise ConfigError(
+            f"{name} must be a storage URL starting with one of {known}; "
+            f"got one starting with {scheme[:20]!r}"
+        )
     return value
 
 
@@ -151,20 +159,27 @@ def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = Tru
         store_url=env.get("FLASKBANK_STORE", ""),
         secret_key=secret,
         max_transaction=_max_transaction(env, "FLASKBANK_MAX_TRANSACTION", d.max_transaction),
-        token_ttl_seconds=_whole(env, "FLASKBANK_TOKEN_TTL", d.token_ttl_seconds, TOKEN_TTL,
-                                 " of seconds"),
+        token_ttl_seconds=_whole(
+            env, "FLASKBANK_TOKEN_TTL", d.token_ttl_seconds, TOKEN_TTL, " of seconds"
+        ),
         secure_cookies=_flag(env, "FLASKBANK_SECURE_COOKIES", d.secure_cookies),
-        session_idle_minutes=_whole(env, "FLASKBANK_SESSION_IDLE_MINUTES",
-                                    d.session_idle_minutes, SESSION_IDLE, " of minutes"),
-        session_max_hours=_whole(env, "FLASKBANK_SESSION_MAX_HOURS", d.session_max_hours,
-                                 SESSION_MAX, " of hours"),
-        lockout_threshold=_whole(env, "FLASKBANK_LOCKOUT_THRESHOLD", d.lockout_threshold,
-                                 LOCKOUT),
+        session_idle_minutes=_whole(
+            env,
+            "FLASKBANK_SESSION_IDLE_MINUTES",
+            d.session_idle_minutes,
+            SESSION_IDLE,
+            " of minutes",
+        ),
+        session_max_hours=_whole(
+            env, "FLASKBANK_SESSION_MAX_HOURS", d.session_max_hours, SESSION_MAX, " of hours"
+        ),
+        lockout_threshold=_whole(env, "FLASKBANK_LOCKOUT_THRESHOLD", d.lockout_threshold, LOCKOUT),
         ratelimit_enabled=_flag(env, "FLASKBANK_RATELIMIT_ENABLED", d.ratelimit_enabled),
         ratelimit_storage=_storage(env, "FLASKBANK_RATELIMIT_STORAGE", d.ratelimit_storage),
         ratelimit_login=_rate(env, "FLASKBANK_RATELIMIT_LOGIN", d.ratelimit_login),
-        ratelimit_registration=_rate(env, "FLASKBANK_RATELIMIT_REGISTRATION",
-                                     d.ratelimit_registration),
+        ratelimit_registration=_rate(
+            env, "FLASKBANK_RATELIMIT_REGISTRATION", d.ratelimit_registration
+        ),
         ratelimit_tokens=_rate(env, "FLASKBANK_RATELIMIT_TOKENS", d.ratelimit_tokens),
         ratelimit_money=_rate(env, "FLASKBANK_RATELIMIT_MONEY", d.ratelimit_money),
         proxy_hops=_whole(env, "FLASKBANK_PROXY_HOPS", d.proxy_hops, PROXY_HOPS),

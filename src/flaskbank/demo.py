@@ -12,9 +12,11 @@ from .services import accounts, customers, postings
 from .services.bank import Bank
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed to the user on purpose
-PEOPLE = [("alice@example.com", "Alice Martin", "4200.00"),
-          ("bob@example.com", "Bob Nguyen", "3100.00"),
-          ("carol@example.com", "Carol Okafor", "5600.00")]
+PEOPLE = [
+    ("alice@example.com", "Alice Martin", "4200.00"),
+    ("bob@example.com", "Bob Nguyen", "3100.00"),
+    ("carol@example.com", "Carol Okafor", "5600.00"),
+]
 MONTHS = 4
 
 
@@ -25,8 +27,7 @@ def load_demo(bank: Bank, *, now: datetime | None = None, seed: int = 7) -> list
         return emails
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     end = now or datetime.now(UTC)
-    start = (end - timedelta(days=30 * MONTHS)).replace(hour=8, minute=0, second=0,
-                                                        microsecond=0)
+    start = (end - timedelta(days=30 * MONTHS)).replace(hour=8, minute=0, second=0, microsecond=0)
     clock = {"t": start}
     sim = replace(bank, clock=lambda: clock["t"])
     people = []
@@ -44,21 +45,37 @@ def load_demo(bank: Bank, *, now: datetime | None = None, seed: int = 7) -> list
             clock["t"] = day + timedelta(hours=9 + i, minutes=rng.randrange(60))
             if day.day == 1:
                 postings.deposit(sim, user.id, checking.id, amount=salary, memo="Salary")
-                postings.transfer(sim, user.id, checking.id, amount="300.00",
-                                  to_account_number=savings.number, memo="Monthly saving")
+                postings.transfer(
+                    sim,
+                    user.id,
+                    checking.id,
+                    amount="300.00",
+                    to_account_number=savings.number,
+                    memo="Monthly saving",
+                )
             if day.day == 3:
                 _spend(sim, user.id, checking.id, f"{rng.randrange(900, 1600)}.00", "Rent")
             if rng.random() < 0.25:
                 amount = f"{rng.randrange(15, 140)}.{rng.randrange(100):02d}"
-                _spend(sim, user.id, checking.id, amount, rng.choice(
-                    ["Groceries", "Pharmacy", "Fuel", "Cinema", "Cash for market"]))
+                _spend(
+                    sim,
+                    user.id,
+                    checking.id,
+                    amount,
+                    rng.choice(["Groceries", "Pharmacy", "Fuel", "Cinema", "Cash for market"]),
+                )
             if rng.random() < 0.06:
                 other = people[(i + 1) % len(people)]
                 amount = f"{rng.randrange(10, 80)}.00"
                 clock["t"] += timedelta(minutes=1)
-                postings.transfer(sim, user.id, checking.id, amount=amount,
-                                  to_email=other[0].email,
-                                  memo=rng.choice(["Dinner", "Concert tickets", "Thanks!"]))
+                postings.transfer(
+                    sim,
+                    user.id,
+                    checking.id,
+                    amount=amount,
+                    to_email=other[0].email,
+                    memo=rng.choice(["Dinner", "Concert tickets", "Thanks!"]),
+                )
     return emails
 
 

@@ -16,8 +16,13 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -34,9 +39,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     flaskbank = str(Path(sys.executable).with_name("flaskbank"))
     subprocess.run([flaskbank, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = _free_port()
-    proc = subprocess.Popen([flaskbank, "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [flaskbank, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -59,8 +67,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("Debian's chromium is missing: `./dev test` installs it (apt-get install "
-                    "chromium, as root)")
+        pytest.skip(
+            "Debian's chromium is missing: `./dev test` installs it (apt-get install "
+            "chromium, as root)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -21,13 +21,15 @@ def api_customer(base: str) -> str:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(base + "/api/v1" + path, json.dumps(body).encode(),
-                                         headers, method="POST")
+        request = urllib.request.Request(
+            base + "/api/v1" + path, json.dumps(body).encode(), headers, method="POST"
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
 
-    post("/users", {"email": email, "full_name": "Rita Recipient",
-                    "password": "a long recipient pw"})
+    post(
+        "/users", {"email": email, "full_name": "Rita Recipient", "password": "a long recipient pw"}
+    )
     token = post("/tokens", {"email": email, "password": "a long recipient pw"})["token"]
     return str(post("/accounts", {"type": "checking"}, token)["number"])
 

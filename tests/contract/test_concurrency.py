@@ -40,9 +40,19 @@ def every_entry(bank, account_id: str) -> list[str]:
 
 def spawn(url: str, people, count: int, seed: int, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, CLIENT, url, ",".join(p.user_id for p in people),
-         ",".join(p.account_id for p in people), str(count), str(seed), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            CLIENT,
+            url,
+            ",".join(p.user_id for p in people),
+            ",".join(p.account_id for p in people),
+            str(count),
+            str(seed),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
 
@@ -63,9 +73,14 @@ def test_random_transfers_from_threads_and_processes_conserve_money(bank):
                 key = f"t{seed}-{n}"
                 try:
                     for _ in range(1 + (n % 5 == 0)):  # every fifth request is retried
-                        result = postings.transfer(bank, src.user_id, src.account_id,
-                                                   amount=amount, idempotency_key=key,
-                                                   to_account_number=numbers[dst.account_id])
+                        result = postings.transfer(
+                            bank,
+                            src.user_id,
+                            src.account_id,
+                            amount=amount,
+                            idempotency_key=key,
+                            to_account_number=numbers[dst.account_id],
+                        )
                     acknowledged.append(result.transaction.id)
                 except InsufficientFunds:
                     pass

@@ -14,8 +14,12 @@ from flaskbank.services import accounts, customers, tokens
 
 
 def test_register_then_log_in_with_any_email_case(bank):
-    user = customers.register(bank, email="Ada@Example.com", full_name="  Ada   Lovelace ",
-                              password="correct horse battery")
+    user = customers.register(
+        bank,
+        email="Ada@Example.com",
+        full_name="  Ada   Lovelace ",
+        password="correct horse battery",
+    )
     assert user.role is Role.CUSTOMER and user.full_name == "Ada Lovelace"
     assert "correct horse" not in user.password_hash
     found = customers.authenticate(bank, email="ada@EXAMPLE.com", password="correct horse battery")
@@ -30,12 +34,18 @@ def test_an_email_registers_once(bank, email):
     assert bank.store.users.count_users() == 1
 
 
-@pytest.mark.parametrize("fields, bad", [
-    ({"email": "not-an-email"}, "email"), ({"email": ""}, "email"),
-    ({"full_name": "  "}, "full_name"), ({"full_name": "x" * 101}, "full_name"),
-    ({"password": "short"}, "password"), ({"password": None}, "password"),
-    ({"email": ["a@b.c"]}, "email"),
-])
+@pytest.mark.parametrize(
+    "fields, bad",
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": ""}, "email"),
+        ({"full_name": "  "}, "full_name"),
+        ({"full_name": "x" * 101}, "full_name"),
+        ({"password": "short"}, "password"),
+        ({"password": None}, "password"),
+        ({"email": ["a@b.c"]}, "email"),
+    ],
+)
 def test_registration_names_each_bad_field(bank, fields, bad):
     data = {"email": "ada@example.com", "full_name": "Ada", "password": "long enough pw"}
     with pytest.raises(ValidationFailed) as err:
@@ -55,13 +65,19 @@ def test_wrong_password_and_unknown_email_fail_alike(bank):
 def test_profile_edit_and_email_uniqueness(bank):
     ada = new_customer(bank)
     bob = new_customer(bank, "Bob Babbage")
-    customers.update_profile(bank, ada.user_id, full_name="Ada King", email="ada.k@example.com",
-                             current_password=ada.password)
+    customers.update_profile(
+        bank,
+        ada.user_id,
+        full_name="Ada King",
+        email="ada.k@example.com",
+        current_password=ada.password,
+    )
     assert customers.authenticate(bank, email="ada.k@example.com", password=ada.password)
     assert bank.store.users.find_user_by_email(ada.email) is None
     with pytest.raises(EmailTaken):
-        customers.update_profile(bank, bob.user_id, email="ADA.K@example.com",
-                                 current_password=bob.password)
+        customers.update_profile(
+            bank, bob.user_id, email="ADA.K@example.com", current_password=bob.password
+        )
     assert bank.store.users.get_user(bob.user_id).email == bob.email
     # the old address is free again
     customers.update_profile(bank, bob.user_id, email=ada.email, current_password=bob.password)
@@ -70,11 +86,13 @@ def test_profile_edit_and_email_uniqueness(bank):
 def test_password_change_asks_for_the_old_one(bank):
     ada = new_customer(bank)
     with pytest.raises(ValidationFailed) as err:
-        customers.change_password(bank, ada.user_id, old_password="wrong",
-                                  new_password="a brand new password")
+        customers.change_password(
+            bank, ada.user_id, old_password="wrong", new_password="a brand new password"
+        )
     assert "old_password" in err.value.errors
-    customers.change_password(bank, ada.user_id, old_password=ada.password,
-                              new_password="new password 1")
+    customers.change_password(
+        bank, ada.user_id, old_password=ada.password, new_password="new password 1"
+    )
     with pytest.raises(InvalidCredentials):
         customers.authenticate(bank, email=ada.email, password=ada.password)
     customers.authenticate(bank, email=ada.email, password="new password 1")
@@ -86,7 +104,9 @@ def test_accounts_are_listed_oldest_first_with_valid_distinct_numbers(bank):
     listed = accounts.accounts_of(bank, ada.user_id)
     assert [a.id for a in listed] == [ada.account_id, savings.id]
     assert [(a.type.value, a.currency, str(a.balance)) for a in listed] == [
-        ("checking", "USD", "0.00"), ("savings", "EUR", "0.00")]
+        ("checking", "USD", "0.00"),
+        ("savings", "EUR", "0.00"),
+    ]
     assert all(normalize_account_number(a.number) == a.number for a in listed)
     assert bank.store.ledger.find_account_by_number(savings.number).id == savings.id
     assert accounts.accounts_of(bank, new_customer(bank, "Bob B").user_id)[0].id != savings.id

@@ -20,8 +20,14 @@ def at(bank, moment: datetime):
 def test_history_is_newest_first_and_every_line_is_complete(bank):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
-    postings.transfer(bank, ada.user_id, ada.account_id, amount="20",
-                      to_account_number=bob.account_number, memo="Rent share")
+    postings.transfer(
+        bank,
+        ada.user_id,
+        ada.account_id,
+        amount="20",
+        to_account_number=bob.account_number,
+        memo="Rent share",
+    )
     postings.withdraw(bank, ada.user_id, ada.account_id, amount="5")
     _, page = history.history(bank, ada.user_id, ada.account_id)
     assert [e.type.value for e in page.items] == ["withdrawal", "transfer", "deposit"]
@@ -35,8 +41,10 @@ def test_history_is_newest_first_and_every_line_is_complete(bank):
 
 def test_the_cursor_walks_every_line_exactly_once(bank):
     ada = new_customer(bank)
-    posted = [postings.deposit(bank, ada.user_id, ada.account_id, amount=f"{i}.00")
-              .transaction.id for i in range(1, 24)]
+    posted = [
+        postings.deposit(bank, ada.user_id, ada.account_id, amount=f"{i}.00").transaction.id
+        for i in range(1, 24)
+    ]
     seen, cursor = [], None
     while True:
         _, page = history.history(bank, ada.user_id, ada.account_id, limit=5, cursor=cursor)
@@ -61,28 +69,52 @@ def test_history_filters_by_type_and_by_day(bank):
     days = [datetime(2026, 3, d, 12, tzinfo=UTC) for d in (1, 2, 3, 4)]
     for day in days:
         postings.deposit(at(bank, day), ada.user_id, ada.account_id, amount="10")
-        postings.withdraw(at(bank, day + timedelta(hours=1)), ada.user_id, ada.account_id,
-                          amount="1")
+        postings.withdraw(
+            at(bank, day + timedelta(hours=1)), ada.user_id, ada.account_id, amount="1"
+        )
     _, page = history.history(bank, ada.user_id, ada.account_id, type="withdrawal")
     assert len(page.items) == 4 and {e.type.value for e in page.items} == {"withdrawal"}
-    _, page = history.history(bank, ada.user_id, ada.account_id, since="2026-03-02",
-                              until="2026-03-03")
+    _, page = history.history(
+        bank, ada.user_id, ada.account_id, since="2026-03-02", until="2026-03-03"
+    )
     assert [e.created_at[:10] for e in page.items] == ["2026-03-03"] * 2 + ["2026-03-02"] * 2
-    _, page = history.history(bank, ada.user_id, ada.account_id, since="2026-03-02",
-                              until="2026-03-03", type="deposit", limit=1)
+    _, page = history.history(
+        bank,
+        ada.user_id,
+        ada.account_id,
+        since="2026-03-02",
+        until="2026-03-03",
+        type="deposit",
+        limit=1,
+    )
     assert page.items[0].created_at.startswith("2026-03-03") and page.next_cursor
-    _, page = history.history(bank, ada.user_id, ada.account_id, since="2026-03-02",
-                              until="2026-03-03", type="deposit", limit=1,
-                              cursor=page.next_cursor)
+    _, page = history.history(
+        bank,
+        ada.user_id,
+        ada.account_id,
+        since="2026-03-02",
+        until="2026-03-03",
+        type="deposit",
+        limit=1,
+        cursor=page.next_cursor,
+    )
     assert page.items[0].created_at.startswith("2026-03-02") and page.next_cursor is None
 
 
-@pytest.mark.parametrize("args, field", [
-    ({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"limit": "ten"}, "limit"),
-    ({"type": "loan"}, "type"), ({"since": "yesterday"}, "since"),
-    ({"until": "2026-13-01"}, "until"), ({"since": "2026-03-02", "until": "2026-03-01"}, "until"),
-    ({"cursor": "not-a-cursor"}, "cursor"), ({"cursor": "eyJhIjoxfQ"}, "cursor"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"type": "loan"}, "type"),
+        ({"since": "yesterday"}, "since"),
+        ({"until": "2026-13-01"}, "until"),
+        ({"since": "2026-03-02", "until": "2026-03-01"}, "until"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "eyJhIjoxfQ"}, "cursor"),
+    ],
+)
 def test_bad_history_queries_name_the_field(bank, args, field):
     ada = new_customer(bank, deposit="1.00")
     with pytest.raises(ValidationFailed) as err:
@@ -94,20 +126,36 @@ def test_a_statement_opens_with_the_previous_close_and_adds_up(bank):
     ada = new_customer(bank)
     bob = new_customer(bank, "Bob Babbage")
     # History is built in time order, as real traffic is: a store never posts into the past.
-    postings.deposit(at(bank, datetime(2026, 1, 2, tzinfo=UTC)), bob.user_id, bob.account_id,
-                     amount="500.00")
-    postings.deposit(at(bank, datetime(2026, 1, 20, tzinfo=UTC)), ada.user_id, ada.account_id,
-                     amount="100.00")
-    postings.withdraw(at(bank, datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)),
-                      ada.user_id, ada.account_id, amount="30.00")
-    feb = [datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 14, 9, tzinfo=UTC),
-           datetime(2026, 2, 28, 23, tzinfo=UTC)]
+    postings.deposit(
+        at(bank, datetime(2026, 1, 2, tzinfo=UTC)), bob.user_id, bob.account_id, amount="500.00"
+    )
+    postings.deposit(
+        at(bank, datetime(2026, 1, 20, tzinfo=UTC)), ada.user_id, ada.account_id, amount="100.00"
+    )
+    postings.withdraw(
+        at(bank, datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+        ada.user_id,
+        ada.account_id,
+        amount="30.00",
+    )
+    feb = [
+        datetime(2026, 2, 1, tzinfo=UTC),
+        datetime(2026, 2, 14, 9, tzinfo=UTC),
+        datetime(2026, 2, 28, 23, tzinfo=UTC),
+    ]
     postings.deposit(at(bank, feb[0]), ada.user_id, ada.account_id, amount="12.34")
-    postings.transfer(at(bank, feb[1]), bob.user_id, bob.account_id, amount="100.01",
-                      to_account_number=ada.account_number, memo="gift")
+    postings.transfer(
+        at(bank, feb[1]),
+        bob.user_id,
+        bob.account_id,
+        amount="100.01",
+        to_account_number=ada.account_number,
+        memo="gift",
+    )
     postings.withdraw(at(bank, feb[2]), ada.user_id, ada.account_id, amount="0.35")
-    postings.deposit(at(bank, datetime(2026, 3, 1, tzinfo=UTC)), ada.user_id, ada.account_id,
-                     amount="1.00")
+    postings.deposit(
+        at(bank, datetime(2026, 3, 1, tzinfo=UTC)), ada.user_id, ada.account_id, amount="1.00"
+    )
 
     january = history.statement(bank, ada.user_id, ada.account_id, "2026-01")
     february = history.statement(bank, ada.user_id, ada.account_id, "2026-02")
@@ -130,10 +178,15 @@ def test_a_statement_needs_a_real_month(bank, month):
 def test_the_feed_reads_every_transaction_in_order_from_a_position(bank):
     ada = new_customer(bank)
     bob = new_customer(bank, "Bob Babbage")
-    ids = [postings.deposit(bank, ada.user_id, ada.account_id, amount=f"{i}").transaction.id
-           for i in range(1, 8)]
-    ids.append(postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
-                                 to_account_number=bob.account_number).transaction.id)
+    ids = [
+        postings.deposit(bank, ada.user_id, ada.account_id, amount=f"{i}").transaction.id
+        for i in range(1, 8)
+    ]
+    ids.append(
+        postings.transfer(
+            bank, ada.user_id, ada.account_id, amount="1", to_account_number=bob.account_number
+        ).transaction.id
+    )
     first = bank.store.ledger.feed(after=None, limit=5)
     rest = bank.store.ledger.feed(after=first.next_cursor, limit=5)
     assert [t.id for t in first.items + rest.items] == ids
@@ -153,10 +206,12 @@ def test_a_posting_stamped_before_an_earlier_commit_keeps_the_balance_chain_in_t
 
     ada = new_customer(bank)
     acc = bank.store.ledger.get_account(ada.account_id)
-    late = ledger.deposit(acc, Money.of("5"), memo="", by=ada.user_id,
-                          at="2026-02-01T00:00:00.000100Z")
-    early = ledger.deposit(acc, Money.of("7"), memo="", by=ada.user_id,
-                           at="2026-01-31T23:59:59.999900Z")
+    late = ledger.deposit(
+        acc, Money.of("5"), memo="", by=ada.user_id, at="2026-02-01T00:00:00.000100Z"
+    )
+    early = ledger.deposit(
+        acc, Money.of("7"), memo="", by=ada.user_id, at="2026-01-31T23:59:59.999900Z"
+    )
     bank.store.ledger.post(late)
     bank.store.ledger.post(early)
     january = history.statement(bank, ada.user_id, ada.account_id, "2026-01")

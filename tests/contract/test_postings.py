@@ -52,8 +52,25 @@ def test_the_whole_balance_can_be_withdrawn_to_exactly_zero(bank):
     assert balance(bank, ada.account_id) == 0
 
 
-@pytest.mark.parametrize("amount", ["0", "0.00", "-1", "1.234", "abc", "1e3", "NaN", " ", "",
-                                    "10000.01", "Infinity", 12.5, 12, None])
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "0",
+        "0.00",
+        "-1",
+        "1.234",
+        "abc",
+        "1e3",
+        "NaN",
+        " ",
+        "",
+        "10000.01",
+        "Infinity",
+        12.5,
+        12,
+        None,
+    ],
+)
 def test_bad_amounts_are_refused_and_change_nothing(bank, amount):
     ada = new_customer(bank, deposit="50.00")
     with pytest.raises(InvalidAmount):
@@ -73,8 +90,14 @@ def test_the_per_transaction_limit_is_inclusive(bank):
 def test_transfer_by_number_posts_both_sides_with_labels_and_memo(bank):
     ada = new_customer(bank, "Ada Lovelace", deposit="100.00")
     bob = new_customer(bank, "Bob Babbage")
-    result = postings.transfer(bank, ada.user_id, ada.account_id, amount="40.00",
-                               to_account_number=bob.account_number, memo="Lunch")
+    result = postings.transfer(
+        bank,
+        ada.user_id,
+        ada.account_id,
+        amount="40.00",
+        to_account_number=bob.account_number,
+        memo="Lunch",
+    )
     txn = result.transaction
     assert balance(bank, ada.account_id) == Decimal("60.00")
     assert balance(bank, bob.account_id) == Decimal("40.00")
@@ -88,7 +111,7 @@ def test_transfer_by_number_posts_both_sides_with_labels_and_memo(bank):
 def test_transfer_accepts_a_typed_number_with_spaces(bank):
     ada = new_customer(bank, deposit="5.00")
     bob = new_customer(bank, "Bob Babbage")
-    typed = " ".join(bob.account_number[i:i + 4] for i in range(0, 12, 4))
+    typed = " ".join(bob.account_number[i : i + 4] for i in range(0, 12, 4))
     postings.transfer(bank, ada.user_id, ada.account_id, amount="5", to_account_number=typed)
     assert balance(bank, bob.account_id) == Decimal("5.00")
 
@@ -123,16 +146,18 @@ def test_transfer_by_email_without_a_matching_account_is_refused(bank):
 def test_transfer_to_the_same_account_is_refused(bank):
     ada = new_customer(bank, deposit="20.00")
     with pytest.raises(SameAccount):
-        postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
-                          to_account_number=ada.account_number)
+        postings.transfer(
+            bank, ada.user_id, ada.account_id, amount="1", to_account_number=ada.account_number
+        )
 
 
 def test_a_failed_transfer_changes_neither_side(bank):
     ada = new_customer(bank, deposit="20.00")
     bob = new_customer(bank, "Bob Babbage", deposit="1.00")
     with pytest.raises(InsufficientFunds):
-        postings.transfer(bank, ada.user_id, ada.account_id, amount="20.01",
-                          to_account_number=bob.account_number)
+        postings.transfer(
+            bank, ada.user_id, ada.account_id, amount="20.01", to_account_number=bob.account_number
+        )
     assert (balance(bank, ada.account_id), balance(bank, bob.account_id)) == (20, 1)
     assert entry_count(bank, bob.account_id) == 1
 
@@ -142,8 +167,9 @@ def test_a_frozen_account_cannot_send_but_nothing_is_posted(bank):
     bob = new_customer(bank, "Bob Babbage")
     bank.store.ledger.set_account_status(ada.account_id, AccountStatus.FROZEN)
     with pytest.raises(AccountNotOpen):
-        postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
-                          to_account_number=bob.account_number)
+        postings.transfer(
+            bank, ada.user_id, ada.account_id, amount="1", to_account_number=bob.account_number
+        )
     with pytest.raises(AccountNotOpen):
         postings.withdraw(bank, ada.user_id, ada.account_id, amount="1")
     assert balance(bank, ada.account_id) == Decimal("20.00")
@@ -167,13 +193,16 @@ def test_the_store_rechecks_funds_at_commit_even_if_the_domain_check_was_stale(b
 def test_another_customers_account_is_not_found(bank):
     ada = new_customer(bank, deposit="10.00")
     eve = new_customer(bank, "Eve Intruder")
-    for call in (lambda: postings.withdraw(bank, eve.user_id, ada.account_id, amount="1"),
-                 lambda: postings.deposit(bank, eve.user_id, ada.account_id, amount="1"),
-                 lambda: postings.transfer(bank, eve.user_id, ada.account_id, amount="1",
-                                           to_account_number=eve.account_number),
-                 lambda: history.history(bank, eve.user_id, ada.account_id),
-                 lambda: history.statement(bank, eve.user_id, ada.account_id, "2026-01"),
-                 lambda: accounts.account_of(bank, eve.user_id, "no-such-id")):
+    for call in (
+        lambda: postings.withdraw(bank, eve.user_id, ada.account_id, amount="1"),
+        lambda: postings.deposit(bank, eve.user_id, ada.account_id, amount="1"),
+        lambda: postings.transfer(
+            bank, eve.user_id, ada.account_id, amount="1", to_account_number=eve.account_number
+        ),
+        lambda: history.history(bank, eve.user_id, ada.account_id),
+        lambda: history.statement(bank, eve.user_id, ada.account_id, "2026-01"),
+        lambda: accounts.account_of(bank, eve.user_id, "no-such-id"),
+    ):
         with pytest.raises(AccountNotFound):
             call()
     assert balance(bank, ada.account_id) == Decimal("10.00")
@@ -182,8 +211,9 @@ def test_another_customers_account_is_not_found(bank):
 def test_the_same_idempotency_key_and_request_posts_once(bank):
     ada = new_customer(bank, deposit="10.00")
     bob = new_customer(bank, "Bob Babbage")
-    kwargs = dict(amount="3.00", to_account_number=bob.account_number, memo="x",
-                  idempotency_key="retry-1")
+    kwargs = dict(
+        amount="3.00", to_account_number=bob.account_number, memo="x", idempotency_key="retry-1"
+    )
     first = postings.transfer(bank, ada.user_id, ada.account_id, **kwargs)
     again = postings.transfer(bank, ada.user_id, ada.account_id, **kwargs)
     assert not first.replayed and again.replayed
@@ -195,8 +225,9 @@ def test_the_same_idempotency_key_and_request_posts_once(bank):
 def test_a_replay_is_answered_even_after_the_balance_moved(bank):
     ada = new_customer(bank, deposit="10.00")
     postings.withdraw(bank, ada.user_id, ada.account_id, amount="10.00", idempotency_key="k")
-    again = postings.withdraw(bank, ada.user_id, ada.account_id, amount="10.00",
-                              idempotency_key="k")
+    again = postings.withdraw(
+        bank, ada.user_id, ada.account_id, amount="10.00", idempotency_key="k"
+    )
     assert again.replayed and balance(bank, ada.account_id) == 0
 
 
@@ -240,8 +271,9 @@ def test_currencies_never_mix(bank):
     ada = new_customer(bank, deposit="10.00")
     bob = new_customer(bank, "Bob Babbage", currency="EUR")
     with pytest.raises(InvalidAmount):
-        postings.transfer(bank, ada.user_id, ada.account_id, amount="1",
-                          to_account_number=bob.account_number)
+        postings.transfer(
+            bank, ada.user_id, ada.account_id, amount="1", to_account_number=bob.account_number
+        )
 
 
 def test_a_store_failure_writes_nothing_and_says_so(bank, store_kind):

@@ -36,7 +36,6 @@ from flaskbank.services.audit import Actor
 IP = "203.0.113.7"
 
 
-
 IP = "203.0.113.7"
 CLI = Actor(None, "cli", "local")
 
@@ -47,9 +46,13 @@ def later(bank, **delta):
 
 
 def make_staff(bank, role: Role, email: str | None = None):
-    user, password = staff.create_staff(bank, email=email or f"{role.value}@bank.example",
-                                        full_name=role.value.title(), role=role.value,
-                                        actor=CLI)
+    user, password = staff.create_staff(
+        bank,
+        email=email or f"{role.value}@bank.example",
+        full_name=role.value.title(),
+        role=role.value,
+        actor=CLI,
+    )
     return user, password
 
 
@@ -58,6 +61,7 @@ def actions(bank) -> list[str]:
 
 
 # -- sessions ------------------------------------------------------------------------------
+
 
 def test_a_session_lives_by_its_hash_and_ends_when_idle_or_too_old(bank):
     ada = new_customer(bank)
@@ -77,8 +81,9 @@ def test_a_busy_session_still_ends_at_its_absolute_lifetime(bank):
         step = later(bank, hours=hours)
         sid = sessions.save(step, sid, ada.user_id, {}, session)
         session = sessions.load(step, sid)
-    assert session is None or session.expired(later(bank, hours=12, minutes=1).clock(),
-                                              bank.settings.sessions)
+    assert session is None or session.expired(
+        later(bank, hours=12, minutes=1).clock(), bank.settings.sessions
+    )
 
 
 def test_logging_in_issues_a_new_session_id(bank):
@@ -102,14 +107,19 @@ def test_a_password_change_ends_other_sessions_and_every_token(bank):
     ada = new_customer(bank)
     here, there = (sessions.save(bank, None, ada.user_id, {}, None) for _ in range(2))
     token, _ = tokens.issue_token(bank, email=ada.email, password=ada.password)
-    customers.change_password(bank, ada.user_id, old_password=ada.password,
-                              new_password="a brand new secret",
-                              keep_session=sessions.hash_id(here))
+    customers.change_password(
+        bank,
+        ada.user_id,
+        old_password=ada.password,
+        new_password="a brand new secret",
+        keep_session=sessions.hash_id(here),
+    )
     assert sessions.load(bank, here) is not None and sessions.load(bank, there) is None
     assert tokens.user_for_token(bank, token) is None
 
 
 # -- lockout -------------------------------------------------------------------------------
+
 
 def test_five_failures_lock_the_email_even_for_the_right_password(bank):
     ada = new_customer(bank)
@@ -120,8 +130,12 @@ def test_five_failures_lock_the_email_even_for_the_right_password(bank):
         authentication.check_password(bank, email=ada.email, password=ada.password, ip=IP)
     # the lock holds in the store, for any worker, until it runs out
     after = later(bank, minutes=1, seconds=1)
-    assert authentication.check_password(after, email=ada.email.upper(), password=ada.password,
-                                         ip=IP).id == ada.user_id
+    assert (
+        authentication.check_password(
+            after, email=ada.email.upper(), password=ada.password, ip=IP
+        ).id
+        == ada.user_id
+    )
 
 
 def test_locks_grow_with_every_further_failure(bank):
@@ -133,8 +147,9 @@ def test_locks_grow_with_every_further_failure(bank):
     with pytest.raises(InvalidCredentials):  # the first lock ran out, the next failure...
         authentication.check_password(mid, email=ada.email, password="nope", ip=IP)
     with pytest.raises(LoginLocked):  # ...locks for longer than a minute
-        authentication.check_password(later(mid, minutes=1, seconds=1), email=ada.email,
-                                      password=ada.password, ip=IP)
+        authentication.check_password(
+            later(mid, minutes=1, seconds=1), email=ada.email, password=ada.password, ip=IP
+        )
 
 
 def test_unknown_emails_lock_too_so_a_lock_reveals_nothing(bank):
@@ -160,6 +175,7 @@ def test_a_successful_login_clears_the_count(bank):
 
 
 # -- two-factor ----------------------------------------------------------------------------
+
 
 def enrol(bank, user_id: str):
     user = bank.store.users.get_user(user_id)
@@ -208,8 +224,9 @@ def test_api_tokens_need_the_second_factor(bank):
     with pytest.raises(SecondFactorRequired):
         tokens.issue_token(bank, email=ada.email, password=ada.password)
     step = later(bank, seconds=30)
-    token, _ = tokens.issue_token(step, email=ada.email, password=ada.password,
-                                  otp=pyotp.TOTP(secret).at(step.clock()))
+    token, _ = tokens.issue_token(
+        step, email=ada.email, password=ada.password, otp=pyotp.TOTP(secret).at(step.clock())
+    )
     assert tokens.user_for_token(bank, token).id == ada.user_id
     assert [t.token_hash for t in bank.store.sessions.tokens_of(ada.user_id)] != []
 
@@ -222,20 +239,23 @@ def test_staff_cannot_turn_two_factor_off(bank):
 
 # -- staff ---------------------------------------------------------------------------------
 
+
 def test_staff_start_with_a_one_time_password_they_must_change(bank):
     analyst, password = make_staff(bank, Role.FRAUD_ANALYST)
     assert analyst.must_change_password and analyst.role is Role.FRAUD_ANALYST
     with pytest.raises(PasswordChangeRequired):
         tokens.issue_token(bank, email=analyst.email, password=password)
-    customers.change_password(bank, analyst.id, old_password=password,
-                              new_password="analyst's own secret")
+    customers.change_password(
+        bank, analyst.id, old_password=password, new_password="analyst's own secret"
+    )
     assert not bank.store.users.get_user(analyst.id).must_change_password
 
 
 def test_staff_get_no_api_token_before_enrolling_in_two_factor(bank):
     analyst, password = make_staff(bank, Role.FRAUD_ANALYST)
-    customers.change_password(bank, analyst.id, old_password=password,
-                              new_password="analyst's own secret", ip=IP)
+    customers.change_password(
+        bank, analyst.id, old_password=password, new_password="analyst's own secret", ip=IP
+    )
     with pytest.raises(NotPermitted):
         tokens.issue_token(bank, email=analyst.email, password="analyst's own secret")
     assert bank.store.sessions.tokens_of(analyst.id) == []
@@ -245,21 +265,36 @@ def test_staff_get_no_api_token_before_enrolling_in_two_factor(bank):
 
 def test_nobody_is_created_as_a_customer_by_staff_tools(bank):
     with pytest.raises(ValidationFailed):
-        staff.create_staff(bank, email="c@example.com", full_name="C", role="customer",
-                           actor=CLI)
+        staff.create_staff(bank, email="c@example.com", full_name="C", role="customer", actor=CLI)
 
 
-@pytest.mark.parametrize("role, can_freeze", [
-    (Role.FRAUD_ANALYST, True), (Role.ADMIN, True), (Role.FINANCIAL_MANAGER, False),
-    (Role.COMPLIANCE_OFFICER, False), (Role.CUSTOMER, False)])
+@pytest.mark.parametrize(
+    "role, can_freeze",
+    [
+        (Role.FRAUD_ANALYST, True),
+        (Role.ADMIN, True),
+        (Role.FINANCIAL_MANAGER, False),
+        (Role.COMPLIANCE_OFFICER, False),
+        (Role.CUSTOMER, False),
+    ],
+)
 def test_only_fraud_analysts_and_admins_freeze(bank, role, can_freeze):
     ada = new_customer(bank, deposit="10.00")
     if role is Role.CUSTOMER:
         actor_user = bank.store.users.get_user(new_customer(bank, "Eve").user_id)
     else:
         actor_user, _ = make_staff(bank, role)
-    act = lambda: staff.set_frozen(bank, actor_user, ada.account_id, frozen=True,  # noqa: E731
-                                   reason="card reported stolen", actor=Actor.of(actor_user, IP))
+
+    def act() -> object:
+        return staff.set_frozen(
+            bank,
+            actor_user,
+            ada.account_id,
+            frozen=True,
+            reason="card reported stolen",
+            actor=Actor.of(actor_user, IP),
+        )
+
     if not can_freeze:
         with pytest.raises(NotPermitted):
             act()
@@ -272,15 +307,20 @@ def test_only_fraud_analysts_and_admins_freeze(bank, role, can_freeze):
         postings.withdraw(bank, ada.user_id, ada.account_id, amount="1")
     event = bank.store.audit.audit_log(limit=1).items[0]
     assert (event.action, event.actor_email, event.ip, event.target) == (
-        AuditAction.ACCOUNT_FROZEN, actor_user.email, IP, ada.account_id)
+        AuditAction.ACCOUNT_FROZEN,
+        actor_user.email,
+        IP,
+        ada.account_id,
+    )
 
 
 def test_a_freeze_needs_a_reason(bank):
     ada = new_customer(bank)
     analyst, _ = make_staff(bank, Role.FRAUD_ANALYST)
     with pytest.raises(ValidationFailed):
-        staff.set_frozen(bank, analyst, ada.account_id, frozen=True, reason="  ",
-                         actor=Actor.of(analyst, IP))
+        staff.set_frozen(
+            bank, analyst, ada.account_id, frozen=True, reason="  ", actor=Actor.of(analyst, IP)
+        )
 
 
 def test_search_by_name_email_prefix_and_account_number(bank):
@@ -306,13 +346,13 @@ def test_admins_manage_roles_and_sessions_others_cannot(bank):
         staff.list_users(bank, analyst)
     assert staff.revoke_sessions(bank, admin, ada.user_id, Actor.of(admin, IP)) == 1
     assert sessions.load(bank, sid) is None
-    promoted = staff.change_role(bank, admin, ada.user_id, "financial_manager",
-                                 Actor.of(admin, IP))
+    promoted = staff.change_role(bank, admin, ada.user_id, "financial_manager", Actor.of(admin, IP))
     assert bank.store.users.get_user(ada.user_id).role is Role.FINANCIAL_MANAGER == promoted.role
     assert len(staff.list_users(bank, admin).items) == 3
 
 
 # -- the audit log -------------------------------------------------------------------------
+
 
 def test_the_audit_log_filters_and_pages_and_is_for_auditors_only(bank):
     admin, _ = make_staff(bank, Role.ADMIN)
@@ -325,8 +365,7 @@ def test_the_audit_log_filters_and_pages_and_is_for_auditors_only(bank):
     assert [e.action.value for e in page.items] == ["login_failed"] * 2 and page.next_cursor
     rest = audit.audit_log(bank, officer, action="login_failed", cursor=page.next_cursor)
     assert len(rest.items) == 1 and rest.next_cursor is None
-    assert {e.actor_email for e in audit.audit_log(bank, admin, actor_email="CLI").items} == {
-        "cli"}
+    assert {e.actor_email for e in audit.audit_log(bank, admin, actor_email="CLI").items} == {"cli"}
     today = bank.now()[:10]
     assert len(audit.audit_log(bank, admin, since=today, until=today).items) == 6
     assert audit.audit_log(bank, admin, until="2000-01-01").items == []
@@ -347,8 +386,9 @@ def test_staff_guards_closed_accounts_blank_unlocks_and_unknown_users(bank):
     ada = new_customer(bank)
     bank.store.ledger.set_account_status(ada.account_id, AccountStatus.CLOSED, "closed by request")
     with pytest.raises(ValidationFailed):
-        staff.set_frozen(bank, admin, ada.account_id, frozen=False, reason="reopen?",
-                         actor=Actor.of(admin, IP))
+        staff.set_frozen(
+            bank, admin, ada.account_id, frozen=False, reason="reopen?", actor=Actor.of(admin, IP)
+        )
     assert bank.store.ledger.get_account(ada.account_id).status is AccountStatus.CLOSED
     with pytest.raises(ValidationFailed):
         staff.unlock_login(bank, admin, "  ", Actor.of(admin, IP))
@@ -370,8 +410,9 @@ def test_a_write_from_an_earlier_read_is_refused_and_gives_back_no_spent_code(ba
     authentication.check_second_factor(bank, before, codes[0], IP)
     customers.update_profile(bank, ada.user_id, full_name="Ada King")  # reads afresh...
     with pytest.raises(StaleRecord):  # ...this one does not
-        bank.store.users.update_user(ada.user_id, version=before.version,
-                               changes={"full_name": "Ada Stale"})
+        bank.store.users.update_user(
+            ada.user_id, version=before.version, changes={"full_name": "Ada Stale"}
+        )
     after = bank.store.users.get_user(ada.user_id)
     assert after.full_name == "Ada King" and after.has_two_factor
     assert len(after.recovery_codes) == 9

@@ -31,8 +31,19 @@ class Role(StrEnum):
 
 
 #: The fields of a user that update_user may change (the id and created_at never change).
-USER_FIELDS = frozenset({"email", "full_name", "password_hash", "role", "must_change_password",
-                         "totp_secret", "totp_last_step", "recovery_codes", "security_stamp"})
+USER_FIELDS = frozenset(
+    {
+        "email",
+        "full_name",
+        "password_hash",
+        "role",
+        "must_change_password",
+        "totp_secret",
+        "totp_last_step",
+        "recovery_codes",
+        "security_stamp",
+    }
+)
 
 #: The most accounts one customer may hold: a rename rewrites the owner's name on each of
 #: them in the same atomic write (DynamoDB takes 100 items per transaction).

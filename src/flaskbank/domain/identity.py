@@ -29,8 +29,12 @@ def plain_email(email: str) -> str:
     another customer's. Internationalised domains are accepted in their xn-- form."""
     text = unicodedata.normalize("NFKC", email).strip()
     if not text.isascii():
-        raise ValidationFailed({"email": "use an address in plain Latin letters (an "
-                                         "internationalised domain in its xn-- form)"})
+        raise ValidationFailed(
+            {
+                "email": "use an address in plain Latin letters (an "
+                "internationalised domain in its xn-- form)"
+            }
+        )
     return text
 
 
@@ -40,6 +44,10 @@ def visible_name(name: str) -> str:
     can be made to read as someone else's."""
     text = unicodedata.normalize("NFKC", name)
     if any(c not in _SPACES and unicodedata.category(c) in INVISIBLE for c in text):
-        raise ValidationFailed({"full_name": "use visible letters only: no control, "
-                                             "formatting or invisible characters"})
+        raise ValidationFailed(
+            {
+                "full_name": "use visible letters only: no control, "
+                "formatting or invisible characters"
+            }
+        )
     return " ".join(text.split())

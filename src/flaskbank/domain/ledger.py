@@ -88,17 +88,39 @@ class Posting:
             raise SameAccount("a posting touches each account once")
 
 
-def recorded(posting: Posting, balances_after: dict[str, Money | None],
-             position: str) -> Transaction:
+def recorded(
+    posting: Posting, balances_after: dict[str, Money | None], position: str
+) -> Transaction:
     """The Transaction a store returns for a posting it has just applied, without reading it
     back. Entries come debit side first, the order in which stores read them."""
-    entries = tuple(sorted(
-        (Entry(posting.id, leg.account_id, posting.type, leg.amount,
-               balances_after.get(leg.account_id), leg.counterparty, posting.memo,
-               posting.created_at) for leg in posting.legs),
-        key=lambda e: e.amount.amount))
-    return Transaction(posting.id, posting.type, posting.amount, posting.memo,
-                       posting.created_at, posting.initiated_by, entries, position)
+    entries = tuple(
+        sorted(
+            (
+                Entry(
+                    posting.id,
+                    leg.account_id,
+                    posting.type,
+                    leg.amount,
+                    balances_after.get(leg.account_id),
+                    leg.counterparty,
+                    posting.memo,
+                    posting.created_at,
+                )
+                for leg in posting.legs
+            ),
+            key=lambda e: e.amount.amount,
+        )
+    )
+    return Transaction(
+        posting.id,
+        posting.type,
+        posting.amount,
+        posting.memo,
+        posting.created_at,
+        posting.initiated_by,
+        entries,
+        position,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,26 +218,45 @@ def ensure_can_receive(account: Account, amount: Money) -> None:
 def deposit(account: Account, amount: Money, *, memo: str, at: str, by: str) -> Posting:
     ensure_can_receive(account, amount)
     return Posting(
-        id=new_id(), type=TransactionType.DEPOSIT, amount=amount, memo=memo, created_at=at,
+        id=new_id(),
+        type=TransactionType.DEPOSIT,
+        amount=amount,
+        memo=memo,
+        created_at=at,
         initiated_by=by,
-        legs=(Leg(account.id, amount, "Cash deposit"),
-              Leg(CASH_ACCOUNT_ID, -amount, account.number)),
+        legs=(
+            Leg(account.id, amount, "Cash deposit"),
+            Leg(CASH_ACCOUNT_ID, -amount, account.number),
+        ),
     )
 
 
 def withdrawal(account: Account, amount: Money, *, memo: str, at: str, by: str) -> Posting:
     ensure_can_send(account, amount)
     return Posting(
-        id=new_id(), type=TransactionType.WITHDRAWAL, amount=amount, memo=memo, created_at=at,
+        id=new_id(),
+        type=TransactionType.WITHDRAWAL,
+        amount=amount,
+        memo=memo,
+        created_at=at,
         initiated_by=by,
-        legs=(Leg(account.id, -amount, "Cash withdrawal"),
-              Leg(CASH_ACCOUNT_ID, amount, account.number)),
+        legs=(
+            Leg(account.id, -amount, "Cash withdrawal"),
+            Leg(CASH_ACCOUNT_ID, amount, account.number),
+        ),
     )
 
 
 def transfer(
-    source: Account, target: Account, amount: Money, *, memo: str, at: str, by: str,
-    source_label: str, target_label: str,
+    source: Account,
+    target: Account,
+    amount: Money,
+    *,
+    memo: str,
+    at: str,
+    by: str,
+    source_label: str,
+    target_label: str,
 ) -> Posting:
     """A transfer between two customer accounts; the labels are how each side will see the
     other in its history (name and account number)."""
@@ -224,10 +265,15 @@ def transfer(
     ensure_can_send(source, amount)
     if target.currency != source.currency:
         raise InvalidAmount(
-            f"the recipient's account holds {target.currency}, not {source.currency}")
+            f"the recipient's account holds {target.currency}, not {source.currency}"
+        )
     ensure_can_receive(target, amount)
     return Posting(
-        id=new_id(), type=TransactionType.TRANSFER, amount=amount, memo=memo, created_at=at,
+        id=new_id(),
+        type=TransactionType.TRANSFER,
+        amount=amount,
+        memo=memo,
+        created_at=at,
         initiated_by=by,
         legs=(Leg(source.id, -amount, target_label), Leg(target.id, amount, source_label)),
     )
@@ -245,9 +291,7 @@ class LedgerReport:
     problems: list[str] = field(default_factory=list)
 
 
-def verify_ledger(
-    accounts: Iterable[Account], transactions: Iterable[Transaction]
-) -> LedgerReport:
+def verify_ledger(accounts: Iterable[Account], transactions: Iterable[Transaction]) -> LedgerReport:
     """Check the ledger's invariants over a full snapshot; pure, so any store can feed it.
 
     - every transaction's entries sum to zero;

@@ -77,8 +77,10 @@ class WebSession:
     def expired(self, now: datetime, policy: SessionPolicy) -> bool:
         from .ledger import parse_utc_iso
 
-        return (now - parse_utc_iso(self.last_seen_at) > policy.idle
-                or now - parse_utc_iso(self.created_at) > policy.absolute)
+        return (
+            now - parse_utc_iso(self.last_seen_at) > policy.idle
+            or now - parse_utc_iso(self.created_at) > policy.absolute
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,9 +30,15 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
             raise AccountNotFound("no such customer")
         number = new_account_number()
         account = Account(
-            id=account_id_for(number), number=number, user_id=user_id, type=kind,
-            currency=cur, balance=Money.zero(cur), status=AccountStatus.OPEN,
-            opened_at=bank.now(), owner_name=owner.full_name,
+            id=account_id_for(number),
+            number=number,
+            user_id=user_id,
+            type=kind,
+            currency=cur,
+            balance=Money.zero(cur),
+            status=AccountStatus.OPEN,
+            opened_at=bank.now(),
+            owner_name=owner.full_name,
         )
         try:
             bank.store.ledger.add_account(account)

@@ -31,8 +31,9 @@ def _key(email: object) -> str:
     return email_key(email) if isinstance(email, str) else ""
 
 
-def check_password(bank: Bank, *, email: object, password: object, ip: str,
-                   policy: LockoutPolicy | None = None) -> User:
+def check_password(
+    bank: Bank, *, email: object, password: object, ip: str, policy: LockoutPolicy | None = None
+) -> User:
     """The first step of a login. Unknown emails and wrong passwords fail alike and count
     alike toward the lock, so that neither the answer nor a lock reveals who is a customer."""
     policy = policy or bank.settings.lockout
@@ -49,14 +50,15 @@ def check_password(bank: Bank, *, email: object, password: object, ip: str,
 def refuse_if_locked(bank: Bank, key: str, ip: str) -> None:
     throttle = bank.store.sessions.login_throttle(key)
     if throttle.locked_until and parse_utc_iso(throttle.locked_until) > bank.clock():
-        record(bank, Actor(None, key, ip), AuditAction.LOGIN_LOCKED, key,
-               until=throttle.locked_until)
-        raise LoginLocked("too many failed attempts; try again later",
-                          until=throttle.locked_until)
+        record(
+            bank, Actor(None, key, ip), AuditAction.LOGIN_LOCKED, key, until=throttle.locked_until
+        )
+        raise LoginLocked("too many failed attempts; try again later", until=throttle.locked_until)
 
 
-def count_failure(bank: Bank, key: str, ip: str, policy: LockoutPolicy,
-                  action: AuditAction, target: str = "") -> None:
+def count_failure(
+    bank: Bank, key: str, ip: str, policy: LockoutPolicy, action: AuditAction, target: str = ""
+) -> None:
     # The count commits at once, on its own: a failure counts even if the rest of this
     # request fails. Its audit entry and the lock it may set then commit together.
     failures = bank.store.sessions.record_login_failure(key)
@@ -80,17 +82,18 @@ def record_success(bank: Bank, user: User, ip: str) -> None:
     record(bank, Actor.of(user, ip), AuditAction.LOGIN_SUCCEEDED, user.id)
 
 
-def confirm_identity(bank: Bank, user: User, password: object, otp: object, ip: str,
-                     field: str = "old_password") -> None:
+def confirm_identity(
+    bank: Bank, user: User, password: object, otp: object, ip: str, field: str = "old_password"
+) -> None:
     """Before an email or password change: the current password, and the second factor when
     enrolled. A wrong guess counts toward the same lock as a failed login and is written to
     the audit log on the customer's record, so the password cannot be guessed here instead."""
     key = _key(user.email)
     refuse_if_locked(bank, key, ip)
-    if not isinstance(password, str) or not bank.passwords.verify(user.password_hash,
-                                                                  password):
-        count_failure(bank, key, ip, bank.settings.lockout, AuditAction.REAUTH_FAILED,
-                      target=user.id)
+    if not isinstance(password, str) or not bank.passwords.verify(user.password_hash, password):
+        count_failure(
+            bank, key, ip, bank.settings.lockout, AuditAction.REAUTH_FAILED, target=user.id
+        )
         raise ValidationFailed({field: "that is not your current password"})
     check_second_factor(bank, user, otp, ip)
 
@@ -111,8 +114,7 @@ def check_second_factor(bank: Bank, user: User, code: object, ip: str) -> None:
     elif bank.store.users.use_recovery_code(user.id, hash_recovery_code(text)):
         record(bank, Actor.of(user, ip), AuditAction.RECOVERY_CODE_USED, user.id)
         return
-    count_failure(bank, _key(user.email), ip, bank.settings.lockout,
-                  AuditAction.TWO_FACTOR_FAILED)
+    count_failure(bank, _key(user.email), ip, bank.settings.lockout, AuditAction.TWO_FACTOR_FAILED)
     raise SecondFactorRequired("that code is not valid (or was already used)")
 
 
@@ -142,5 +144,7 @@ def hash_recovery_code(code: str) -> str:
 
 def new_recovery_codes() -> list[str]:
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    return ["-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
-            for _ in range(RECOVERY_CODES)]
+    return [
+        "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
+        for _ in range(RECOVERY_CODES)
+    ]

@@ -57,9 +57,15 @@ def register(bank: Bank, *, email: object, full_name: object, password: object) 
         errors.update(e.errors)
     if errors:
         raise ValidationFailed(errors)
-    user = User(id=new_id(), email=values["email"], full_name=values["full_name"],
-                password_hash=bank.passwords.hash(values["password"]), role=Role.CUSTOMER,
-                created_at=bank.now(), security_stamp=new_stamp())
+    user = User(
+        id=new_id(),
+        email=values["email"],
+        full_name=values["full_name"],
+        password_hash=bank.passwords.hash(values["password"]),
+        role=Role.CUSTOMER,
+        created_at=bank.now(),
+        security_stamp=new_stamp(),
+    )
     bank.store.users.add_user(user)
     return user
 
@@ -90,9 +96,16 @@ def new_stamp() -> str:
     return secrets.token_urlsafe(16)
 
 
-def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
-                   email: object = None, current_password: object = None, otp: object = None,
-                   ip: str = "") -> User:
+def update_profile(
+    bank: Bank,
+    user_id: str,
+    *,
+    full_name: object = None,
+    email: object = None,
+    current_password: object = None,
+    otp: object = None,
+    ip: str = "",
+) -> User:
     """Change the name and/or the email. A new email needs the current password (and the
     second factor when enrolled), and ends every other session and API token."""
     user = bank.store.users.get_user(user_id)
@@ -127,8 +140,14 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
             wanted["security_stamp"] = new_stamp()
         updated = bank.store.users.update_user(user_id, version=current.version, changes=wanted)
         if new_email:
-            record(bank, Actor.of(updated, ip), AuditAction.EMAIL_CHANGED, user_id,
-                   old=current.email, new=updated.email)
+            record(
+                bank,
+                Actor.of(updated, ip),
+                AuditAction.EMAIL_CHANGED,
+                user_id,
+                old=current.email,
+                new=updated.email,
+            )
         return updated
 
     updated = bank.in_unit(save)
@@ -140,13 +159,21 @@ def update_profile(bank: Bank, user_id: str, *, full_name: object = None,
 def end_other_ways_in(bank: Bank, user_id: str, keep_session: str | None = None) -> int:
     """Delete the user's other session records and mark their tokens revoked: tidying up
     after a new security stamp, which has already ended them (docs/security.md)."""
-    return (bank.store.sessions.delete_sessions_of(user_id, keep=keep_session)
-            + bank.store.sessions.revoke_tokens_of(user_id))
+    return bank.store.sessions.delete_sessions_of(
+        user_id, keep=keep_session
+    ) + bank.store.sessions.revoke_tokens_of(user_id)
 
 
-def change_password(bank: Bank, user_id: str, *, old_password: object,
-                    new_password: object, otp: object = None, keep_session: str | None = None,
-                    ip: str = "") -> User:
+def change_password(
+    bank: Bank,
+    user_id: str,
+    *,
+    old_password: object,
+    new_password: object,
+    otp: object = None,
+    keep_session: str | None = None,
+    ip: str = "",
+) -> User:
     """Replace the password, given the current one (and the second factor when enrolled);
     ends the user's other sessions (all but `keep_session`, a session hash) and every API
     token. Returns the user as saved, whose new security stamp the kept session takes."""
@@ -154,17 +181,26 @@ def change_password(bank: Bank, user_id: str, *, old_password: object,
     if user is None:
         raise ValidationFailed({"old_password": "that is not your current password"})
     authentication.confirm_identity(bank, user, old_password, otp, ip)
-    new = check_password(new_password, "new_password",
-                         personal=(user.email, user.full_name, user.email.split("@")[0]))
+    new = check_password(
+        new_password,
+        "new_password",
+        personal=(user.email, user.full_name, user.email.split("@")[0]),
+    )
     password_hash = bank.passwords.hash(new)
 
     def save() -> User:
         current = bank.store.users.get_user(user_id)
         if current is None:
             raise ValidationFailed({"old_password": "that is not your current password"})
-        updated = bank.store.users.update_user(user_id, version=current.version, changes={
-            "password_hash": password_hash, "must_change_password": False,
-            "security_stamp": new_stamp()})
+        updated = bank.store.users.update_user(
+            user_id,
+            version=current.version,
+            changes={
+                "password_hash": password_hash,
+                "must_change_password": False,
+                "security_stamp": new_stamp(),
+            },
+        )
         record(bank, Actor.of(updated, ip), AuditAction.PASSWORD_CHANGED, user_id)
         return updated
 

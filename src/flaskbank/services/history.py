@@ -33,9 +33,17 @@ def _day(text: object, field: str) -> datetime | None:
         raise ValidationFailed({field: "use a date like 2026-01-31"}) from None
 
 
-def history(bank: Bank, user_id: str, account_id: object, *, limit: object = 20,
-            cursor: str | None = None, since: object = None, until: object = None,
-            type: object = None) -> tuple[Account, Page[Entry]]:
+def history(
+    bank: Bank,
+    user_id: str,
+    account_id: object,
+    *,
+    limit: object = 20,
+    cursor: str | None = None,
+    since: object = None,
+    until: object = None,
+    type: object = None,
+) -> tuple[Account, Page[Entry]]:
     """Newest first. `since` and `until` are calendar days (UTC), both inclusive."""
     account = account_of(bank, user_id, account_id)
     size = whole_number(limit)
@@ -48,11 +56,13 @@ def history(bank: Bank, user_id: str, account_id: object, *, limit: object = 20,
         try:
             kind = TransactionType(type if isinstance(type, str) else "")
         except ValueError:
-            raise ValidationFailed({"type": "type must be deposit, withdrawal or transfer"}) \
-                from None
+            raise ValidationFailed(
+                {"type": "type must be deposit, withdrawal or transfer"}
+            ) from None
     start, end = day_bounds(since, until)
-    page = bank.store.ledger.history(account.id, limit=size, cursor=cursor or None,
-                              since=start, until=end, type=kind)
+    page = bank.store.ledger.history(
+        account.id, limit=size, cursor=cursor or None, since=start, until=end, type=kind
+    )
     return account, page
 
 

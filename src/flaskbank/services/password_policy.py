@@ -26,8 +26,9 @@ JUDGED_CHARS = 72
 _zxcvbn_lock = threading.Lock()
 
 
-def check_password(password: object, field: str = "password", *,
-                   personal: tuple[str, ...] = ()) -> str:
+def check_password(
+    password: object, field: str = "password", *, personal: tuple[str, ...] = ()
+) -> str:
     """Long enough, not absurdly long, and hard to guess, also for someone who knows the
     person's `personal` details (email, its local part, name)."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
@@ -36,8 +37,9 @@ def check_password(password: object, field: str = "password", *,
         raise ValidationFailed({field: f"use at most {PASSWORD_MAX} characters"})
     # A name's words alone and run together, too: "lovelace2024" and "adalovelace1" are as
     # personal as "Ada Lovelace".
-    inputs = list(dict.fromkeys(w for p in personal if p
-                                for w in (p, *p.split(), "".join(p.split()))))
+    inputs = list(
+        dict.fromkeys(w for p in personal if p for w in (p, *p.split(), "".join(p.split())))
+    )
     with _zxcvbn_lock:
         verdict = zxcvbn(password[:JUDGED_CHARS], user_inputs=inputs)
     if verdict["score"] < STRONG_ENOUGH:
@@ -48,11 +50,15 @@ def check_password(password: object, field: str = "password", *,
 def _why(verdict: dict[str, object]) -> str:
     """zxcvbn's reason and advice, or ours when the weak part is the person's own details."""
     sequence = verdict.get("sequence")
-    if isinstance(sequence, list) and any(m.get("dictionary_name") == "user_inputs"
-                                          for m in sequence):
+    if isinstance(sequence, list) and any(
+        m.get("dictionary_name") == "user_inputs" for m in sequence
+    ):
         return "too easy to guess: do not use your email or name in your password"
     feedback = verdict.get("feedback")
-    said = [feedback.get("warning"), *feedback.get("suggestions", [])] \
-        if isinstance(feedback, dict) else []
+    said = (
+        [feedback.get("warning"), *feedback.get("suggestions", [])]
+        if isinstance(feedback, dict)
+        else []
+    )
     advice = " ".join(s.rstrip(".") + "." for s in said if isinstance(s, str) and s)
     return f"too easy to guess. {advice or 'Add another word or two.'}"

@@ -37,8 +37,14 @@ class _Inputs:
     recipients: list[Account] | None
 
 
-def _read(bank: Bank, user_id: str, key: str | None, request: dict[str, object],
-          account_ids: list[object], recipient_email: object = None) -> _Inputs:
+def _read(
+    bank: Bank,
+    user_id: str,
+    key: str | None,
+    request: dict[str, object],
+    account_ids: list[object],
+    recipient_email: object = None,
+) -> _Inputs:
     """The accounts the posting may touch, under a client's key the earlier result, and the
     accounts of a recipient named by email: one read of the store. The same key and request
     replay; a different request is refused."""
@@ -46,23 +52,24 @@ def _read(bank: Bank, user_id: str, key: str | None, request: dict[str, object],
         raise ValidationFailed({"idempotency_key": f"1 to {IDEMPOTENCY_KEY_MAX} characters"})
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
     email = recipient_email if isinstance(recipient_email, str) and recipient_email else None
-    found = bank.store.ledger.read_for_posting([i for i in account_ids if isinstance(i, str)],
-                                        idempotency=None if key is None else (user_id, key),
-                                        recipient_email=email)
+    found = bank.store.ledger.read_for_posting(
+        [i for i in account_ids if isinstance(i, str)],
+        idempotency=None if key is None else (user_id, key),
+        recipient_email=email,
+    )
     if found.earlier is not None:
-        return _Inputs(None, ledger.replay(found.earlier, fingerprint), found.accounts,
-                       found.recipients)
+        return _Inputs(
+            None, ledger.replay(found.earlier, fingerprint), found.accounts, found.recipients
+        )
     idem = None if key is None else IdempotencyKey(user_id, key, fingerprint)
     return _Inputs(idem, None, found.accounts, found.recipients)
 
 
 def _own(inputs: _Inputs, user_id: str, account_id: object) -> Account:
-    return owned(inputs.accounts.get(account_id) if isinstance(account_id, str) else None,
-                 user_id)
+    return owned(inputs.accounts.get(account_id) if isinstance(account_id, str) else None, user_id)
 
 
-def _post(bank: Bank, build: Callable[[], Posting], idem: IdempotencyKey | None
-          ) -> PostResult:
+def _post(bank: Bank, build: Callable[[], Posting], idem: IdempotencyKey | None) -> PostResult:
     """Build the posting and have the store apply it. A business refusal, by the domain now
     or by the store at commit, is kept under the idempotency key, so that a retry of the
     same request is refused alike instead of judged again."""
@@ -77,8 +84,15 @@ def _post(bank: Bank, build: Callable[[], Posting], idem: IdempotencyKey | None
         raise
 
 
-def deposit(bank: Bank, user_id: str, account_id: object, *, amount: object,
-            memo: object = None, idempotency_key: str | None = None) -> PostResult:
+def deposit(
+    bank: Bank,
+    user_id: str,
+    account_id: object,
+    *,
+    amount: object,
+    memo: object = None,
+    idempotency_key: str | None = None,
+) -> PostResult:
     request = {"op": "deposit", "account": account_id, "amount": amount, "memo": memo}
     inputs = _read(bank, user_id, idempotency_key, request, [account_id])
     if inputs.replay:
@@ -86,12 +100,22 @@ def deposit(bank: Bank, user_id: str, account_id: object, *, amount: object,
     account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
     text = _memo(memo)
-    return _post(bank, lambda: ledger.deposit(account, money, memo=text, at=bank.now(),
-                                              by=user_id), inputs.idempotency)
+    return _post(
+        bank,
+        lambda: ledger.deposit(account, money, memo=text, at=bank.now(), by=user_id),
+        inputs.idempotency,
+    )
 
 
-def withdraw(bank: Bank, user_id: str, account_id: object, *, amount: object,
-             memo: object = None, idempotency_key: str | None = None) -> PostResult:
+def withdraw(
+    bank: Bank,
+    user_id: str,
+    account_id: object,
+    *,
+    amount: object,
+    memo: object = None,
+    idempotency_key: str | None = None,
+) -> PostResult:
     request = {"op": "withdraw", "account": account_id, "amount": amount, "memo": memo}
     inputs = _read(bank, user_id, idempotency_key, request, [account_id])
     if inputs.replay:
@@ -99,13 +123,24 @@ def withdraw(bank: Bank, user_id: str, account_id: object, *, amount: object,
     account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
     text = _memo(memo)
-    return _post(bank, lambda: ledger.withdrawal(account, money, memo=text, at=bank.now(),
-                                                 by=user_id), inputs.idempotency)
+    return _post(
+        bank,
+        lambda: ledger.withdrawal(account, money, memo=text, at=bank.now(), by=user_id),
+        inputs.idempotency,
+    )
 
 
-def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: object,
-             to_account_number: object = None, to_email: object = None, memo: object = None,
-             idempotency_key: str | None = None) -> PostResult:
+def transfer(
+    bank: Bank,
+    user_id: str,
+    from_account_id: object,
+    *,
+    amount: object,
+    to_account_number: object = None,
+    to_email: object = None,
+    memo: object = None,
+    idempotency_key: str | None = None,
+) -> PostResult:
     """Send money to another account, named by its number or by its owner's email (then the
     owner's first open account in the sender's currency; the sender's own email means the
     sender's other such account).
@@ -113,13 +148,19 @@ def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: objec
     By number this is one read (the sender's account, the recipient's, whose id follows from
     the number, and the idempotency record together) and one write; by email the store may
     need one more read for the accounts of the email's owner."""
-    request = {"op": "transfer", "from": from_account_id, "amount": amount, "memo": memo,
-               "to_number": to_account_number, "to_email": to_email}
-    number = (normalize_account_number(to_account_number)
-              if isinstance(to_account_number, str) else None)
+    request = {
+        "op": "transfer",
+        "from": from_account_id,
+        "amount": amount,
+        "memo": memo,
+        "to_number": to_account_number,
+        "to_email": to_email,
+    }
+    number = (
+        normalize_account_number(to_account_number) if isinstance(to_account_number, str) else None
+    )
     ids = [from_account_id] + ([account_id_for(number)] if number else [])
-    inputs = _read(bank, user_id, idempotency_key, request, ids,
-                   None if number else to_email)
+    inputs = _read(bank, user_id, idempotency_key, request, ids, None if number else to_email)
     if inputs.replay:
         return inputs.replay
     source = _own(inputs, user_id, from_account_id)
@@ -129,7 +170,12 @@ def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: objec
     def build() -> Posting:
         target = _recipient(bank, inputs, source, to_account_number, to_email)
         return ledger.transfer(
-            source, target, money, memo=text, at=bank.now(), by=user_id,
+            source,
+            target,
+            money,
+            memo=text,
+            at=bank.now(),
+            by=user_id,
             source_label=_label(source.owner_name, source.number),
             target_label=_label(target.owner_name, target.number),
         )
@@ -137,16 +183,19 @@ def transfer(bank: Bank, user_id: str, from_account_id: object, *, amount: objec
     return _post(bank, build, inputs.idempotency)
 
 
-def _recipient(bank: Bank, inputs: _Inputs, source: Account, number: object,
-               email: object) -> Account:
+def _recipient(
+    bank: Bank, inputs: _Inputs, source: Account, number: object, email: object
+) -> Account:
     if number not in (None, "") and email not in (None, ""):
-        raise ValidationFailed({"to_account_number": "give an account number or an email, "
-                                "not both"})
+        raise ValidationFailed(
+            {"to_account_number": "give an account number or an email, not both"}
+        )
     if number not in (None, ""):
         canonical = normalize_account_number(number) if isinstance(number, str) else None
         if canonical is None:
-            raise ValidationFailed({"to_account_number": "that is not a valid account number; "
-                                    "check the digits"})
+            raise ValidationFailed(
+                {"to_account_number": "that is not a valid account number; check the digits"}
+            )
         target = inputs.accounts.get(account_id_for(canonical))
         if target is None:  # opened before ids were derived from numbers
             target = bank.store.ledger.find_account_by_number(canonical)
@@ -154,14 +203,18 @@ def _recipient(bank: Bank, inputs: _Inputs, source: Account, number: object,
             raise UnknownRecipient("no account has that number", field="to_account_number")
         return target
     if email not in (None, ""):
-        candidates = [acc for acc in inputs.recipients or []
-                      if acc.is_open and acc.currency == source.currency]
+        candidates = [
+            acc
+            for acc in inputs.recipients or []
+            if acc.is_open and acc.currency == source.currency
+        ]
         if candidates and candidates[0].user_id == source.user_id:
             return _own_other_account(source, candidates)
         if candidates:
             return candidates[0]
-        raise UnknownRecipient(f"no open {source.currency} account belongs to that email",
-                               field="to_email")
+        raise UnknownRecipient(
+            f"no open {source.currency} account belongs to that email", field="to_email"
+        )
     raise ValidationFailed({"to_account_number": "give the recipient's account number or email"})
 
 
@@ -170,8 +223,7 @@ def _own_other_account(source: Account, candidates: list[Account]) -> Account:
     must say which. With none it is the source itself, which the ledger refuses (SameAccount)."""
     others = [acc for acc in candidates if acc.id != source.id]
     if len(others) > 1:
-        raise ValidationFailed({"to_email": "you have several accounts; give the account "
-                                "number"})
+        raise ValidationFailed({"to_email": "you have several accounts; give the account number"})
     return others[0] if others else source
 
 

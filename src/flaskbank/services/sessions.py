@@ -33,8 +33,13 @@ def load(bank: Bank, session_id: str | None) -> WebSession | None:
     return found
 
 
-def save(bank: Bank, session_id: str | None, user_id: str | None, data: dict[str, Any],
-         previous: WebSession | None) -> str | None:
+def save(
+    bank: Bank,
+    session_id: str | None,
+    user_id: str | None,
+    data: dict[str, Any],
+    previous: WebSession | None,
+) -> str | None:
     """Write the session; returns the id for the cookie, or None when the session was ended
     meanwhile (logout, a password change elsewhere): an ended session is never written back.
     A new id is issued when there was none, or when the user changed (login, logout), so a
@@ -52,11 +57,15 @@ def save(bank: Bank, session_id: str | None, user_id: str | None, data: dict[str
         if current is None or current.user_id != user_id:
             return None
         # Another request of this browser saved since ours began: ours is the later word.
-        saved = bank.store.sessions.save_session(replace(current, last_seen_at=bank.now(), data=data))
+        saved = bank.store.sessions.save_session(
+            replace(current, last_seen_at=bank.now(), data=data)
+        )
         return session_id if saved is not None else None
 
     try:
-        saved = bank.store.sessions.save_session(replace(previous, last_seen_at=bank.now(), data=data))
+        saved = bank.store.sessions.save_session(
+            replace(previous, last_seen_at=bank.now(), data=data)
+        )
     except StaleRecord:
         return retrying(attempt)
     return session_id if saved is not None else None

@@ -28,8 +28,9 @@ class CustomerView:
     tokens: list[ApiToken]
 
 
-def create_staff(bank: Bank, *, email: object, full_name: object, role: object,
-                 actor: Actor) -> tuple[User, str]:
+def create_staff(
+    bank: Bank, *, email: object, full_name: object, role: object, actor: Actor
+) -> tuple[User, str]:
     """A staff user with a one-time password that must be changed at first login.
     Used by `flaskbank create-staff` (actor: the CLI) and by admins in the UI."""
     try:
@@ -39,14 +40,20 @@ def create_staff(bank: Bank, *, email: object, full_name: object, role: object,
     if kind is Role.CUSTOMER:
         raise ValidationFailed({"role": "customers register themselves"})
     password = secrets.token_urlsafe(12)
-    user = User(id=new_id(), email=clean_email(email), full_name=clean_name(full_name),
-                password_hash=bank.passwords.hash(password), role=kind, created_at=bank.now(),
-                must_change_password=True, security_stamp=new_stamp())
+    user = User(
+        id=new_id(),
+        email=clean_email(email),
+        full_name=clean_name(full_name),
+        password_hash=bank.passwords.hash(password),
+        role=kind,
+        created_at=bank.now(),
+        must_change_password=True,
+        security_stamp=new_stamp(),
+    )
 
     def create() -> None:
         bank.store.users.add_user(user)
-        record(bank, actor, AuditAction.STAFF_CREATED, user.id, email=user.email,
-               role=kind.value)
+        record(bank, actor, AuditAction.STAFF_CREATED, user.id, email=user.email, role=kind.value)
 
     bank.in_unit(create)
     return user, password
@@ -72,8 +79,9 @@ def view_customer(bank: Bank, staff: User, user_id: str, actor: Actor) -> Custom
     return CustomerView(user, accounts, recent, bank.store.sessions.tokens_of(user.id))
 
 
-def set_frozen(bank: Bank, staff: User, account_id: str, *, frozen: bool, reason: object,
-               actor: Actor) -> Account:
+def set_frozen(
+    bank: Bank, staff: User, account_id: str, *, frozen: bool, reason: object, actor: Actor
+) -> Account:
     """Freeze (or unfreeze) an account; a reason is required and shown to the customer."""
     require(staff, Permission.FREEZE_ACCOUNTS)
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
@@ -115,10 +123,10 @@ def change_role(bank: Bank, admin: User, user_id: str, role: object, actor: Acto
         user = bank.store.users.get_user(user_id)
         if user is None:
             raise AccountNotFound("no such user")
-        updated = bank.store.users.update_user(user_id, version=user.version, changes={
-            "role": kind, "security_stamp": new_stamp()})
-        record(bank, actor, AuditAction.ROLE_CHANGED, user_id, old=user.role.value,
-               new=kind.value)
+        updated = bank.store.users.update_user(
+            user_id, version=user.version, changes={"role": kind, "security_stamp": new_stamp()}
+        )
+        record(bank, actor, AuditAction.ROLE_CHANGED, user_id, old=user.role.value, new=kind.value)
         return updated
 
     updated = bank.in_unit(save)
@@ -135,8 +143,9 @@ def revoke_sessions(bank: Bank, admin: User, user_id: str, actor: Actor) -> int:
         user = bank.store.users.get_user(user_id)
         if user is None:
             raise AccountNotFound("no such user")
-        bank.store.users.update_user(user_id, version=user.version,
-                               changes={"security_stamp": new_stamp()})
+        bank.store.users.update_user(
+            user_id, version=user.version, changes={"security_stamp": new_stamp()}
+        )
         record(bank, actor, AuditAction.SESSIONS_REVOKED, user_id)
 
     bank.in_unit(save)

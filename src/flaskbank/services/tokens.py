@@ -21,8 +21,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(bank: Bank, *, email: object, password: object, otp: object = None,
-                ip: str = "") -> tuple[str, str]:
+def issue_token(
+    bank: Bank, *, email: object, password: object, otp: object = None, ip: str = ""
+) -> tuple[str, str]:
     """(token, expires_at) for valid credentials, and the TOTP or recovery code when the user
     has two-factor authentication. Raises InvalidCredentials, LoginLocked or
     SecondFactorRequired; failures count toward the same lock as web logins."""
@@ -37,8 +38,9 @@ def issue_token(bank: Bank, *, email: object, password: object, otp: object = No
 
     def issue() -> None:
         authentication.record_success(bank, user, ip)
-        bank.store.sessions.add_token(ApiToken(_hash(token), user.id, bank.now(), expires,
-                                      stamp=user.security_stamp))
+        bank.store.sessions.add_token(
+            ApiToken(_hash(token), user.id, bank.now(), expires, stamp=user.security_stamp)
+        )
         record(bank, Actor.of(user, ip), AuditAction.TOKEN_CREATED, _hash(token)[:12])
 
     bank.in_unit(issue)

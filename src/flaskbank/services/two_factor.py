@@ -31,9 +31,17 @@ def confirm(bank: Bank, user: User, secret: str, code: object, ip: str) -> list[
     if step is None:
         raise ValidationFailed({"code": "that code does not match; check your app's clock"})
     codes = new_recovery_codes()
-    _save(bank, user.id, {"totp_secret": secret, "totp_last_step": step,
-                          "recovery_codes": tuple(hash_recovery_code(c) for c in codes)},
-          Actor.of(user, ip), AuditAction.TWO_FACTOR_ENABLED)
+    _save(
+        bank,
+        user.id,
+        {
+            "totp_secret": secret,
+            "totp_last_step": step,
+            "recovery_codes": tuple(hash_recovery_code(c) for c in codes),
+        },
+        Actor.of(user, ip),
+        AuditAction.TWO_FACTOR_ENABLED,
+    )
     return codes
 
 
@@ -43,12 +51,18 @@ def disable(bank: Bank, user: User, *, password: object, ip: str) -> None:
         raise NotPermitted("staff accounts must keep two-factor authentication")
     if not isinstance(password, str) or not bank.passwords.verify(user.password_hash, password):
         raise ValidationFailed({"password": "that is not your current password"})
-    _save(bank, user.id, {"totp_secret": None, "totp_last_step": 0, "recovery_codes": ()},
-          Actor.of(user, ip), AuditAction.TWO_FACTOR_DISABLED)
+    _save(
+        bank,
+        user.id,
+        {"totp_secret": None, "totp_last_step": 0, "recovery_codes": ()},
+        Actor.of(user, ip),
+        AuditAction.TWO_FACTOR_DISABLED,
+    )
 
 
-def _save(bank: Bank, user_id: str, changes: dict[str, object], actor: Actor,
-          action: AuditAction) -> None:
+def _save(
+    bank: Bank, user_id: str, changes: dict[str, object], actor: Actor, action: AuditAction
+) -> None:
     def save() -> None:
         current = bank.store.users.get_user(user_id)
         if current is None:

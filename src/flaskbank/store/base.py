@@ -31,8 +31,16 @@ from ..domain.ledger import (
 )
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
 
-__all__ = ["ApiToken", "Earlier", "Page", "PostingInputs", "Store", "StoreURLError",
-           "UnitOfWork", "replay"]
+__all__ = [
+    "ApiToken",
+    "Earlier",
+    "Page",
+    "PostingInputs",
+    "Store",
+    "StoreURLError",
+    "UnitOfWork",
+    "replay",
+]
 
 T = TypeVar("T")
 
@@ -87,8 +95,7 @@ class LedgerPort(Protocol):
     def accounts_of(self, user_id: str) -> list[Account]:
         """The user's accounts, oldest first."""
 
-    def set_account_status(self, account_id: str, status: AccountStatus,
-                           reason: str = "") -> None:
+    def set_account_status(self, account_id: str, status: AccountStatus, reason: str = "") -> None:
         """Raises AccountNotFound for an unknown id."""
 
     def post(self, posting: Posting) -> PostResult:
@@ -103,9 +110,13 @@ class LedgerPort(Protocol):
         """Keep a refusal under the request's key, so that a retry is refused alike; does
         nothing if the key already holds an outcome."""
 
-    def read_for_posting(self, account_ids: Sequence[str], *,
-                         idempotency: tuple[str, str] | None = None,
-                         recipient_email: str | None = None) -> PostingInputs:
+    def read_for_posting(
+        self,
+        account_ids: Sequence[str],
+        *,
+        idempotency: tuple[str, str] | None = None,
+        recipient_email: str | None = None,
+    ) -> PostingInputs:
         """The accounts a posting will touch, what (scope, key) already holds and the
         accounts of the user with `recipient_email` (any case), read together (DynamoDB: one
         BatchGetItem, and one more for an email's accounts), so that a posting costs one
@@ -114,8 +125,13 @@ class LedgerPort(Protocol):
     def get_transaction(self, transaction_id: str) -> Transaction | None: ...
 
     def history(
-        self, account_id: str, *, limit: int, cursor: str | None = None,
-        since: str | None = None, until: str | None = None,
+        self,
+        account_id: str,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
         type: TransactionType | None = None,
     ) -> Page[Entry]:
         """The account's entries newest first, keyset-paginated; since/until bound created_at
@@ -148,8 +164,7 @@ class UserPort(Protocol):
 
     def find_user_by_email(self, email: str) -> User | None: ...
 
-    def update_user(self, user_id: str, *, version: int,
-                    changes: Mapping[str, object]) -> User:
+    def update_user(self, user_id: str, *, version: int, changes: Mapping[str, object]) -> User:
         """Write only the changed fields (domain.accounts.USER_FIELDS), if the user is still at
         `version`; returns the user as written (version + 1). Raises StaleRecord when someone
         else wrote it since, AccountNotFound for an unknown id, EmailTaken if a new email is
@@ -216,9 +231,16 @@ class AuditPort(Protocol):
 
     def append_audit(self, event: AuditEvent) -> None: ...
 
-    def audit_log(self, *, limit: int, cursor: str | None = None,
-                  action: AuditAction | None = None, actor_email: str | None = None,
-                  since: str | None = None, until: str | None = None) -> Page[AuditEvent]:
+    def audit_log(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        action: AuditAction | None = None,
+        actor_email: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Page[AuditEvent]:
         """Newest first; since inclusive, until exclusive."""
 
 

@@ -13,7 +13,7 @@ def open_store(url: str) -> Store:
     `dynamodb://?region=...&endpoint_url=...&table_prefix=...`."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
         if not path or parts.query:
             raise StoreURLError(f"{url!r}: expected sqlite:///path/to/file.db")
         from .sqlite import SqliteStore

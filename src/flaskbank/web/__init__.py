@@ -12,8 +12,13 @@ from ..services.bank import Bank, PasswordHasher
 from ..store import Store
 
 
-def create_app(config: Config | None = None, *, overrides: dict[str, Any] | None = None,
-               store: Store | None = None, passwords: PasswordHasher | None = None) -> Flask:
+def create_app(
+    config: Config | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    store: Store | None = None,
+    passwords: PasswordHasher | None = None,
+) -> Flask:
     """Build the app on the bank bootstrap() builds. Tests pass a Config (and a store, a fast
     hasher); production reads the environment. Nothing is connected until the first request
     needs it."""

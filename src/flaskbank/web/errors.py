@@ -20,8 +20,7 @@ from .security import retry_after
 #: A problem `type` that tells a client to send the TOTP or a recovery code as `otp`.
 SECOND_FACTOR_TYPE = "https://flaskbank.example/problems/second-factor-required"
 
-CSRF_MESSAGE = ("The form expired or was not sent from this site; reload the page and try "
-                "again.")
+CSRF_MESSAGE = "The form expired or was not sent from this site; reload the page and try again."
 TOO_MANY = "You have tried this too often; wait a moment and try again."
 
 STATUS: dict[type[e.BankError], int] = {
@@ -42,6 +41,7 @@ STATUS: dict[type[e.BankError], int] = {
     e.WriteConflict: 503,
     e.StoreError: 503,
 }
+
 
 def status_of(error: e.BankError) -> int:
     for cls in type(error).__mro__:
@@ -91,18 +91,24 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:
         # The API is exempt from CSRF, so this is always a browser's form.
-        return render_template("error.html", status=400, message=TITLES[400],
-                               detail=CSRF_MESSAGE), 400
+        return render_template(
+            "error.html", status=400, message=TITLES[400], detail=CSRF_MESSAGE
+        ), 400
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded) -> Any:
         wait = str(retry_after(current_app))
         if _wants_json():
-            response = problem(429, f"too many requests ({error.description}); retry after "
-                               f"{wait} seconds")
+            response = problem(
+                429, f"too many requests ({error.description}); retry after {wait} seconds"
+            )
         else:
-            response = current_app.make_response((render_template(
-                "error.html", status=429, message=TITLES[429], detail=TOO_MANY), 429))
+            response = current_app.make_response(
+                (
+                    render_template("error.html", status=429, message=TITLES[429], detail=TOO_MANY),
+                    429,
+                )
+            )
         response.headers["Retry-After"] = wait
         return response
 
@@ -116,13 +122,15 @@ def register(app: Flask) -> None:
                 if name.lower() != "content-type":
                     response.headers[name] = value
             return response
-        return render_template("error.html", status=status,
-                               message=TITLES.get(status, error.name)), status
+        return render_template(
+            "error.html", status=status, message=TITLES.get(status, error.name)
+        ), status
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         app.logger.exception("unhandled error", exc_info=error)
         if _wants_json():
             return problem(500, "something went wrong on our side; nothing was posted")
-        return render_template("error.html", status=500,
-                               message="Something went wrong on our side."), 500
+        return render_template(
+            "error.html", status=500, message="Something went wrong on our side."
+        ), 500

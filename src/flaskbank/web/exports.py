@@ -35,12 +35,17 @@ def statement_csv(statement: Statement) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerow([first, "opening", "Opening balance", "", "",
-                     str(statement.opening_balance)])
+    writer.writerow([first, "opening", "Opening balance", "", "", str(statement.opening_balance)])
     for line in statement.lines:
-        writer.writerow([line.created_at, line.type.value, text_cell(line.counterparty),
-                         text_cell(line.memo), str(line.amount),
-                         "" if line.balance_after is None else str(line.balance_after)])
-    writer.writerow([last, "closing", "Closing balance", "", "",
-                     str(statement.closing_balance)])
+        writer.writerow(
+            [
+                line.created_at,
+                line.type.value,
+                text_cell(line.counterparty),
+                text_cell(line.memo),
+                str(line.amount),
+                "" if line.balance_after is None else str(line.balance_after),
+            ]
+        )
+    writer.writerow([last, "closing", "Closing balance", "", "", str(statement.closing_balance)])
     return out.getvalue()

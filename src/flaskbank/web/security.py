@@ -22,8 +22,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..config import Config, ConfigError
 from .context import client_ip, current_user, token_user
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 
 HEADERS = {
     "Content-Security-Policy": CSP,
@@ -38,12 +40,23 @@ HSTS = "max-age=31536000; includeSubDomains"
 LIMITED: dict[str, tuple[str, ...]] = {
     # Asking for the current password (an email or password change) is a login by another
     # door: the same limit, so the password cannot be guessed there instead.
-    "login": ("auth.login", "auth.login_code", "auth.profile", "auth.change_password",
-              "api.update_me"),
+    "login": (
+        "auth.login",
+        "auth.login_code",
+        "auth.profile",
+        "auth.change_password",
+        "api.update_me",
+    ),
     "registration": ("auth.register", "api.register"),
     "tokens": ("api.issue_token",),
-    "money": ("banking.deposit", "banking.withdraw", "banking.transfer",
-              "api.deposit", "api.withdraw", "api.transfer"),
+    "money": (
+        "banking.deposit",
+        "banking.withdraw",
+        "banking.transfer",
+        "api.deposit",
+        "api.withdraw",
+        "api.transfer",
+    ),
 }
 
 
@@ -60,24 +73,33 @@ def _keys() -> dict[str, Callable[[], str]]:
 
 
 def _limits(config: Config) -> dict[str, str]:
-    return {"login": config.ratelimit_login, "registration": config.ratelimit_registration,
-            "tokens": config.ratelimit_tokens, "money": config.ratelimit_money}
+    return {
+        "login": config.ratelimit_login,
+        "registration": config.ratelimit_registration,
+        "tokens": config.ratelimit_tokens,
+        "money": config.ratelimit_money,
+    }
 
 
 def init_rate_limits(app: Flask, config: Config) -> Limiter:
     """Wrap the LIMITED views (call after the blueprints are registered). An app built with
     TESTING=True counts nothing unless RATELIMIT_ENABLED is set in its config."""
     app.config.setdefault("RATELIMIT_ENABLED", config.ratelimit_enabled and not app.testing)
-    limiter = Limiter(client_ip, storage_uri=config.ratelimit_storage,
-                      key_prefix="flaskbank", headers_enabled=False)
+    limiter = Limiter(
+        client_ip,
+        storage_uri=config.ratelimit_storage,
+        key_prefix="flaskbank",
+        headers_enabled=False,
+    )
     try:
         limiter.init_app(app)
     except ConfigurationError as e:  # e.g. redis:// without the redis client installed
         raise ConfigError(f"FLASKBANK_RATELIMIT_STORAGE: {e}") from None
     keys, limits = _keys(), _limits(config)
     for kind, endpoints in LIMITED.items():
-        shared = limiter.shared_limit(limits[kind], scope=kind, key_func=keys[kind],
-                                      methods=["POST", "PATCH"])
+        shared = limiter.shared_limit(
+            limits[kind], scope=kind, key_func=keys[kind], methods=["POST", "PATCH"]
+        )
         for endpoint in endpoints:
             view: Callable[..., Any] = app.view_functions[endpoint]
             app.view_functions[endpoint] = shared(view)
@@ -106,6 +128,7 @@ def init_app(app: Flask, config: Config) -> None:
     if config.proxy_hops:
         # Only behind proxies we run: otherwise anyone could pick their address and scheme.
         hops = config.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
-                                x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
     app.after_request(add_headers)

@@ -29,8 +29,13 @@ class StoreSession(SecureCookieSession):
     """The session's data, with what is needed to write it back: the cookie's id and the
     stored record it was loaded from (both None for a new visitor)."""
 
-    def __init__(self, initial: dict[str, Any] | None = None, *, sid: str | None = None,
-                 record: WebSession | None = None) -> None:
+    def __init__(
+        self,
+        initial: dict[str, Any] | None = None,
+        *,
+        sid: str | None = None,
+        record: WebSession | None = None,
+    ) -> None:
         super().__init__(initial)
         self.sid = sid
         self.record = record
@@ -67,15 +72,19 @@ class StoreSessionInterface(SessionInterface):
         if session.record is None and session.sid is None and not session:
             return  # the API, or a visitor we stored nothing for
         bank = self._bank(app)
-        name, domain, path = (self.get_cookie_name(app), self.get_cookie_domain(app),
-                              self.get_cookie_path(app))
+        name, domain, path = (
+            self.get_cookie_name(app),
+            self.get_cookie_domain(app),
+            self.get_cookie_path(app),
+        )
         if not session:
             # Emptied (logged out): the record goes now, not when it would have expired.
             sessions.end(bank, session.record)
             self._forget(app, response)
             return
-        if not (session.modified or session.record is None
-                or sessions.needs_touch(bank, session.record)):
+        if not (
+            session.modified or session.record is None or sessions.needs_touch(bank, session.record)
+        ):
             return
         data = {k: v for k, v in session.items() if k != USER_KEY}
         user_id = session.get(USER_KEY)
@@ -89,18 +98,25 @@ class StoreSessionInterface(SessionInterface):
             return
         response.vary.add("Cookie")
         if new_sid != session.sid:
-            response.set_cookie(name, new_sid, domain=domain, path=path,
-                                secure=self.get_cookie_secure(app),
-                                httponly=self.get_cookie_httponly(app),
-                                samesite=self.get_cookie_samesite(app))
-
+            response.set_cookie(
+                name,
+                new_sid,
+                domain=domain,
+                path=path,
+                secure=self.get_cookie_secure(app),
+                httponly=self.get_cookie_httponly(app),
+                samesite=self.get_cookie_samesite(app),
+            )
 
     def _forget(self, app: Flask, response: Response) -> None:
-        response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
-                               path=self.get_cookie_path(app),
-                               secure=self.get_cookie_secure(app),
-                               httponly=self.get_cookie_httponly(app),
-                               samesite=self.get_cookie_samesite(app))
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+        )
         response.vary.add("Cookie")
 
 

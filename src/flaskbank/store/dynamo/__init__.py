@@ -35,13 +35,22 @@ from .unit import DynamoUnitOfWork
 from .users import DynamoUsers
 
 _PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5,
-                        read_timeout=20, max_pool_connections=64)
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=20,
+    max_pool_connections=64,
+)
 
 
 class DynamoStore:
-    def __init__(self, region: str, endpoint_url: str | None = None,
-                 table_prefix: str = DEFAULT_PREFIX, billing: str = "pay_per_request") -> None:
+    def __init__(
+        self,
+        region: str,
+        endpoint_url: str | None = None,
+        table_prefix: str = DEFAULT_PREFIX,
+        billing: str = "pay_per_request",
+    ) -> None:
         if billing not in BILLING_MODES:
             raise StoreURLError(f"billing={billing!r}: use {' or '.join(BILLING_MODES)}")
         if not _PREFIX.fullmatch(table_prefix):
@@ -63,8 +72,7 @@ class DynamoStore:
     @property
     def url(self) -> str:
         """The FLASKBANK_STORE string that opens this same store (e.g. in another process)."""
-        query = {"region": self.region, "table_prefix": self.table_prefix,
-                 "billing": self.billing}
+        query = {"region": self.region, "table_prefix": self.table_prefix, "billing": self.billing}
         if self.endpoint_url:
             query["endpoint_url"] = self.endpoint_url
         return "dynamodb://?" + urlencode(query)
@@ -80,9 +88,11 @@ class DynamoStore:
         session = boto3.session.Session(region_name=self.region)
         if self.endpoint_url and session.get_credentials() is None:
             # DynamoDB Local checks that requests are signed, not by whom.
-            session = boto3.session.Session(region_name=self.region,
-                                            aws_access_key_id="local",
-                                            aws_secret_access_key="local")  # noqa: S106
+            session = boto3.session.Session(
+                region_name=self.region,
+                aws_access_key_id="local",
+                aws_secret_access_key="local",  # noqa: S106
+            )
         return session.client("dynamodb", endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG)
 
     def init_schema(self) -> None:

@@ -22,8 +22,9 @@ def _items(db: Dynamo, table: str) -> Iterator[di.Item]:
         yield from map(di.from_wire, page["Items"])
 
 
-def _by_kind(db: Dynamo, table: str, row: str, lock: str) -> tuple[dict[str, di.Item],
-                                                                   dict[str, di.Item]]:
+def _by_kind(
+    db: Dynamo, table: str, row: str, lock: str
+) -> tuple[dict[str, di.Item], dict[str, di.Item]]:
     """A table's rows by id and its locks by key, told apart by their key's prefix."""
     rows: dict[str, di.Item] = {}
     locks: dict[str, di.Item] = {}
@@ -46,8 +47,10 @@ def copies_out_of_step(db: Dynamo) -> Iterator[str]:
         if owner is None:
             yield f"account {number} belongs to no user"
         elif account["owner_name"] != owner["full_name"]:
-            yield (f"account {number} names its owner {account['owner_name']!r}; "
-                   f"the profile says {owner['full_name']!r}")
+            yield (
+                f"account {number} names its owner {account['owner_name']!r}; "
+                f"the profile says {owner['full_name']!r}"
+            )
         lock = number_locks.get(di.number_key(number)["pk"])
         if lock is None or lock["account_id"] != account["id"]:
             yield f"account {number} is not the account its number's lock points at"
@@ -56,8 +59,10 @@ def copies_out_of_step(db: Dynamo) -> Iterator[str]:
         if lock is None or lock["user_id"] != user_id:
             yield f"user {user_id}: no lock on their email points at them"
         elif "account_ids" in lock and sorted(lock["account_ids"]) != sorted(owned[user_id]):
-            yield (f"user {user_id}: their email lock lists accounts {sorted(lock['account_ids'])}"
-                   f", they own {sorted(owned[user_id])}")
+            yield (
+                f"user {user_id}: their email lock lists accounts {sorted(lock['account_ids'])}"
+                f", they own {sorted(owned[user_id])}"
+            )
     for key, lock in email_locks.items():
         owner = users.get(lock["user_id"])
         if owner is None or di.email_key(owner["email"])["pk"] != key:

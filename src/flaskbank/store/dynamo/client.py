@@ -21,8 +21,12 @@ from . import items as di
 from .schema import TableNames
 
 UNAVAILABLE = "the ledger's storage is unavailable; try again (with the same idempotency key)"
-BUSY = {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict",
-         "RequestLimitExceeded"}
+BUSY = {
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+    "TransactionConflict",
+    "RequestLimitExceeded",
+}
 
 
 class Refused(Exception):
@@ -66,20 +70,23 @@ class Dynamo:
         if not actions:
             return
         if len(actions) > MAX_UNIT:
-            raise StoreError(f"one unit of work writes at most {MAX_UNIT} items; "
-                             "nothing was written")
+            raise StoreError(
+                f"one unit of work writes at most {MAX_UNIT} items; nothing was written"
+            )
         if len(actions) == 1 and "ConditionCheck" not in actions[0][0]:
-            (kind, params), = actions[0][0].items()
-            params = {k: v for k, v in params.items()
-                      if k != "ReturnValuesOnConditionCheckFailure"}
+            ((kind, params),) = actions[0][0].items()
+            params = {k: v for k, v in params.items() if k != "ReturnValuesOnConditionCheckFailure"}
             try:
                 self.call(_SINGLE[kind], expect=("ConditionalCheckFailedException",), **params)
             except Refused as e:
                 _refuse(actions[0][1], None, e)
             return
         try:
-            self.call("transact_write_items", expect=("TransactionCanceledException",),
-                      TransactItems=[a for a, _ in actions])
+            self.call(
+                "transact_write_items",
+                expect=("TransactionCanceledException",),
+                TransactItems=[a for a, _ in actions],
+            )
         except Refused as e:
             reasons = e.response.get("CancellationReasons", [])
             for (_, meaning), reason in zip(actions, reasons, strict=False):
@@ -112,8 +119,11 @@ class Dynamo:
         """Strongly consistent reads of up to 100 keys, across tables, in one round trip
         (more only when DynamoDB hands back unprocessed keys under load)."""
         keys = {t: [k for k in ks if di.can_exist(k)] for t, ks in keys.items()}
-        request = {t: {"Keys": [di.to_wire(k) for k in ks], "ConsistentRead": True}
-                   for t, ks in keys.items() if ks}
+        request = {
+            t: {"Keys": [di.to_wire(k) for k in ks], "ConsistentRead": True}
+            for t, ks in keys.items()
+            if ks
+        }
         found: dict[str, list[di.Item]] = {t: [] for t in keys}
         for attempt in range(8):
             if not request:

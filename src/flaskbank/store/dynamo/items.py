@@ -55,16 +55,20 @@ _KEY_BYTES = {"pk": 2048, "sk": 1024}
 
 def can_exist(key: Item) -> bool:
     """Whether an item could have this key; a lookup of one that cannot is simply None."""
-    return all(isinstance(v, str) and 0 < len(v.encode("utf-8", "surrogatepass"))
-               <= _KEY_BYTES[k] for k, v in key.items())
+    return all(
+        isinstance(v, str) and 0 < len(v.encode("utf-8", "surrogatepass")) <= _KEY_BYTES[k]
+        for k, v in key.items()
+    )
 
 
 def throttle_key(email_key: str) -> Item:
     """Login throttles count whatever was typed, so a key of any length must fit."""
     if len(email_key.encode("utf-8", "surrogatepass")) > 1000:
-        return {"pk": "SHA256#" + hashlib.sha256(email_key.encode("utf-8",
-                                                                   "surrogatepass")).hexdigest()}
+        return {
+            "pk": "SHA256#" + hashlib.sha256(email_key.encode("utf-8", "surrogatepass")).hexdigest()
+        }
     return {"pk": f"EMAIL#{email_key}"}
+
 
 def user_key(user_id: str) -> Item:
     return {"pk": f"USER#{user_id}"}
@@ -97,8 +101,11 @@ def feed_key(created_at: str, transaction_id: str) -> str:
 # -- writes that several ports make ---------------------------------------------------------
 def put_new(table: str, item: Item) -> dict[str, Any]:
     """A Put that refuses to replace an item with the same key."""
-    return {"TableName": table, "Item": to_wire(item),
-            "ConditionExpression": "attribute_not_exists(pk)"}
+    return {
+        "TableName": table,
+        "Item": to_wire(item),
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }
 
 
 def email_lock(user: User, account_ids: list[str] | None) -> Item:
@@ -111,9 +118,12 @@ def email_lock(user: User, account_ids: list[str] | None) -> Item:
 
 def named(users_table: str, user_id: str, name: str) -> dict[str, Any]:
     """A condition that the user's profile still carries `name`."""
-    return {"TableName": users_table, "Key": to_wire(user_key(user_id)),
-            "ConditionExpression": "full_name = :name",
-            "ExpressionAttributeValues": to_wire({":name": name})}
+    return {
+        "TableName": users_table,
+        "Key": to_wire(user_key(user_id)),
+        "ConditionExpression": "full_name = :name",
+        "ExpressionAttributeValues": to_wire({":name": name}),
+    }
 
 
 # -- users ----------------------------------------------------------------------------------
@@ -125,27 +135,42 @@ NAME_SEP = "\n"
 def user_item(user: User) -> Item:
     email = identity.email_key(user.email)
     return {
-        **user_key(user.id), "id": user.id, "email": user.email, "full_name": user.full_name,
-        "password_hash": user.password_hash, "role": user.role.value,
-        "created_at": user.created_at, "must_change_password": user.must_change_password,
-        "totp_secret": user.totp_secret, "totp_last_step": user.totp_last_step,
-        "recovery_codes": list(user.recovery_codes), "version": user.version,
+        **user_key(user.id),
+        "id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "password_hash": user.password_hash,
+        "role": user.role.value,
+        "created_at": user.created_at,
+        "must_change_password": user.must_change_password,
+        "totp_secret": user.totp_secret,
+        "totp_last_step": user.totp_last_step,
+        "recovery_codes": list(user.recovery_codes),
+        "version": user.version,
         "security_stamp": user.security_stamp,
         # keys of the users table's indexes (staff search, the admin list)
-        "listed": "USER", "email_key": email,
+        "listed": "USER",
+        "email_key": email,
         "name_key": f"{user.full_name.lower()}{NAME_SEP}{email}",
         "created_key": f"{user.created_at}#{user.id}",
     }
 
 
 def to_user(item: Item) -> User:
-    return User(item["id"], item["email"], item["full_name"], item["password_hash"],
-                Role(item["role"]), item["created_at"],
-                must_change_password=bool(item["must_change_password"]),
-                totp_secret=item["totp_secret"], totp_last_step=int(item["totp_last_step"]),
-                recovery_codes=tuple(item["recovery_codes"]),
-                version=int(item.get("version", 0)),
-                security_stamp=str(item.get("security_stamp", "")))
+    return User(
+        item["id"],
+        item["email"],
+        item["full_name"],
+        item["password_hash"],
+        Role(item["role"]),
+        item["created_at"],
+        must_change_password=bool(item["must_change_password"]),
+        totp_secret=item["totp_secret"],
+        totp_last_step=int(item["totp_last_step"]),
+        recovery_codes=tuple(item["recovery_codes"]),
+        version=int(item.get("version", 0)),
+        security_stamp=str(item.get("security_stamp", "")),
+    )
 
 
 #: The attributes a change of these user fields rewrites (index keys follow their fields).
@@ -155,11 +180,18 @@ DERIVED = {"email": ("email_key", "name_key"), "full_name": ("name_key",)}
 # -- accounts -------------------------------------------------------------------------------
 def account_item(account: Account) -> Item:
     return {
-        **account_key(account.id), "kind": "account", "id": account.id,
-        "number": account.number, "user_id": account.user_id, "type": account.type.value,
-        "currency": account.currency, "balance_minor": account.balance.minor,
-        "status": account.status.value, "opened_at": account.opened_at,
-        "status_reason": account.status_reason, "owner_name": account.owner_name,
+        **account_key(account.id),
+        "kind": "account",
+        "id": account.id,
+        "number": account.number,
+        "user_id": account.user_id,
+        "type": account.type.value,
+        "currency": account.currency,
+        "balance_minor": account.balance.minor,
+        "status": account.status.value,
+        "opened_at": account.opened_at,
+        "status_reason": account.status_reason,
+        "owner_name": account.owner_name,
         # accounts_of lists oldest first, ties by number, like the SQL store's ORDER BY
         "owner_key": f"{account.opened_at}#{account.number}",
         # bumped by every posting; a posting's write is conditional on the version it read
@@ -169,13 +201,17 @@ def account_item(account: Account) -> Item:
 
 def to_account(item: Item) -> Account:
     return Account(
-        id=item["id"], number=item["number"], user_id=item["user_id"],
-        type=AccountType(item["type"]), currency=item["currency"],
+        id=item["id"],
+        number=item["number"],
+        user_id=item["user_id"],
+        type=AccountType(item["type"]),
+        currency=item["currency"],
         balance=Money.from_minor(int(item["balance_minor"]), item["currency"]),
-        status=AccountStatus(item["status"]), opened_at=item["opened_at"],
-        status_reason=item["status_reason"], owner_name=str(item.get("owner_name", "")),
+        status=AccountStatus(item["status"]),
+        opened_at=item["opened_at"],
+        status_reason=item["status_reason"],
+        owner_name=str(item.get("owner_name", "")),
     )
-
 
 
 # -- the ledger -----------------------------------------------------------------------------
@@ -183,26 +219,43 @@ def header_item(posting: Posting, balances_after: dict[str, int | None]) -> Item
     """The transaction with all its legs (the cash leg included), as the feed and verify
     read it; `day` and `feed_key` place it in the by_day index."""
     return {
-        **header_key(posting.id), "kind": "txn", "id": posting.id,
-        "type": posting.type.value, "amount_minor": posting.amount.minor,
-        "currency": posting.amount.currency, "memo": posting.memo,
-        "created_at": posting.created_at, "initiated_by": posting.initiated_by,
-        "day": posting.created_at[:10], "feed_key": feed_key(posting.created_at, posting.id),
-        "legs": [{"account_id": leg.account_id, "amount_minor": leg.amount.minor,
-                  "balance_after_minor": balances_after.get(leg.account_id),
-                  "counterparty": leg.counterparty} for leg in posting.legs],
+        **header_key(posting.id),
+        "kind": "txn",
+        "id": posting.id,
+        "type": posting.type.value,
+        "amount_minor": posting.amount.minor,
+        "currency": posting.amount.currency,
+        "memo": posting.memo,
+        "created_at": posting.created_at,
+        "initiated_by": posting.initiated_by,
+        "day": posting.created_at[:10],
+        "feed_key": feed_key(posting.created_at, posting.id),
+        "legs": [
+            {
+                "account_id": leg.account_id,
+                "amount_minor": leg.amount.minor,
+                "balance_after_minor": balances_after.get(leg.account_id),
+                "counterparty": leg.counterparty,
+            }
+            for leg in posting.legs
+        ],
     }
 
 
-def entry_item(posting: Posting, account_id: str, seq: int,
-               balance_after_minor: int) -> Item:
+def entry_item(posting: Posting, account_id: str, seq: int, balance_after_minor: int) -> Item:
     leg = next(leg for leg in posting.legs if leg.account_id == account_id)
     return {
-        "pk": entries_pk(account_id), "sk": f"{posting.created_at}#{seq:0{SEQ_DIGITS}d}",
-        "seq": seq, "transaction_id": posting.id, "account_id": account_id,
-        "type": posting.type.value, "amount_minor": leg.amount.minor,
-        "currency": leg.amount.currency, "balance_after_minor": balance_after_minor,
-        "counterparty": leg.counterparty, "memo": posting.memo,
+        "pk": entries_pk(account_id),
+        "sk": f"{posting.created_at}#{seq:0{SEQ_DIGITS}d}",
+        "seq": seq,
+        "transaction_id": posting.id,
+        "account_id": account_id,
+        "type": posting.type.value,
+        "amount_minor": leg.amount.minor,
+        "currency": leg.amount.currency,
+        "balance_after_minor": balance_after_minor,
+        "counterparty": leg.counterparty,
+        "memo": posting.memo,
         "created_at": posting.created_at,
     }
 
@@ -214,59 +267,94 @@ def _money(minor: Decimal | int | None, currency: str) -> Money | None:
 def to_entry(item: Item) -> Entry:
     cur = item["currency"]
     return Entry(
-        transaction_id=item["transaction_id"], account_id=item["account_id"],
+        transaction_id=item["transaction_id"],
+        account_id=item["account_id"],
         type=TransactionType(item["type"]),
         amount=Money.from_minor(int(item["amount_minor"]), cur),
         balance_after=_money(item["balance_after_minor"], cur),
-        counterparty=item["counterparty"], memo=item["memo"], created_at=item["created_at"],
+        counterparty=item["counterparty"],
+        memo=item["memo"],
+        created_at=item["created_at"],
     )
 
 
 def to_transaction(header: Item) -> Transaction:
     cur, kind = header["currency"], TransactionType(header["type"])
     entries = [
-        Entry(header["id"], leg["account_id"], kind,
-              Money.from_minor(int(leg["amount_minor"]), cur),
-              # the cash account keeps no stored balance, exactly as in the SQL store
-              None if leg["account_id"] == CASH_ACCOUNT_ID
-              else _money(leg["balance_after_minor"], cur),
-              leg["counterparty"], header["memo"], header["created_at"])
+        Entry(
+            header["id"],
+            leg["account_id"],
+            kind,
+            Money.from_minor(int(leg["amount_minor"]), cur),
+            # the cash account keeps no stored balance, exactly as in the SQL store
+            None
+            if leg["account_id"] == CASH_ACCOUNT_ID
+            else _money(leg["balance_after_minor"], cur),
+            leg["counterparty"],
+            header["memo"],
+            header["created_at"],
+        )
         for leg in header["legs"]
     ]
     entries.sort(key=lambda e: e.amount.amount)  # debit side first, as every store reads it
     return Transaction(
-        id=header["id"], type=kind, amount=Money.from_minor(int(header["amount_minor"]), cur),
-        memo=header["memo"], created_at=header["created_at"],
-        initiated_by=header["initiated_by"], entries=tuple(entries),
+        id=header["id"],
+        type=kind,
+        amount=Money.from_minor(int(header["amount_minor"]), cur),
+        memo=header["memo"],
+        created_at=header["created_at"],
+        initiated_by=header["initiated_by"],
+        entries=tuple(entries),
         position=header["feed_key"],
     )
 
 
 # -- tokens, sessions, the audit log --------------------------------------------------------
 def token_item(token: ApiToken) -> Item:
-    return {"pk": token.token_hash, "user_id": token.user_id, "created_at": token.created_at,
-            "expires_at": token.expires_at, "revoked": token.revoked, "stamp": token.stamp}
+    return {
+        "pk": token.token_hash,
+        "user_id": token.user_id,
+        "created_at": token.created_at,
+        "expires_at": token.expires_at,
+        "revoked": token.revoked,
+        "stamp": token.stamp,
+    }
 
 
 def to_token(item: Item) -> ApiToken:
-    return ApiToken(item["pk"], item["user_id"], item["created_at"], item["expires_at"],
-                    bool(item["revoked"]), str(item.get("stamp", "")))
+    return ApiToken(
+        item["pk"],
+        item["user_id"],
+        item["created_at"],
+        item["expires_at"],
+        bool(item["revoked"]),
+        str(item.get("stamp", "")),
+    )
 
 
 def session_item(session: WebSession) -> Item:
-    item = {"pk": session.id_hash, "created_at": session.created_at,
-            "last_seen_at": session.last_seen_at,
-            # JSON text: the data round-trips exactly, numbers included, with no float
-            "data": json.dumps(session.data, sort_keys=True), "version": session.version}
+    item = {
+        "pk": session.id_hash,
+        "created_at": session.created_at,
+        "last_seen_at": session.last_seen_at,
+        # JSON text: the data round-trips exactly, numbers included, with no float
+        "data": json.dumps(session.data, sort_keys=True),
+        "version": session.version,
+    }
     if session.user_id is not None:  # by_user is sparse: anonymous sessions stay out
         item["user_id"] = session.user_id
     return item
 
 
 def to_session(item: Item) -> WebSession:
-    return WebSession(item["pk"], item.get("user_id"), item["created_at"],
-                      item["last_seen_at"], json.loads(item["data"]),
-                      int(item.get("version", 0)))
+    return WebSession(
+        item["pk"],
+        item.get("user_id"),
+        item["created_at"],
+        item["last_seen_at"],
+        json.loads(item["data"]),
+        int(item.get("version", 0)),
+    )
 
 
 def at_version(version: int, name: str = "#v") -> str:
@@ -278,16 +366,30 @@ def at_version(version: int, name: str = "#v") -> str:
 
 
 def audit_item(event: AuditEvent, sequence: int) -> Item:
-    item = {"pk": "LOG", "sk": f"{event.at}#{sequence:020d}#{event.id}", "id": event.id,
-            "at": event.at, "action": event.action.value, "actor_id": event.actor_id,
-            "ip": event.ip, "target": event.target,
-            "details": json.dumps(event.details, sort_keys=True)}
+    item = {
+        "pk": "LOG",
+        "sk": f"{event.at}#{sequence:020d}#{event.id}",
+        "id": event.id,
+        "at": event.at,
+        "action": event.action.value,
+        "actor_id": event.actor_id,
+        "ip": event.ip,
+        "target": event.target,
+        "details": json.dumps(event.details, sort_keys=True),
+    }
     if event.actor_email:  # an index key cannot be empty: no actor, no by_actor entry
         item["actor_email"] = event.actor_email
     return item
 
 
 def to_audit(item: Item) -> AuditEvent:
-    return AuditEvent(item["id"], item["at"], AuditAction(item["action"]), item["actor_id"],
-                      item.get("actor_email", ""), item["ip"], item["target"],
-                      json.loads(item["details"]))
+    return AuditEvent(
+        item["id"],
+        item["at"],
+        AuditAction(item["action"]),
+        item["actor_id"],
+        item.get("actor_email", ""),
+        item["ip"],
+        item["target"],
+        json.loads(item["details"]),
+    )

@@ -34,6 +34,7 @@ from .client import Connected, Dynamo, Refused
 
 _CANCELLED = ("TransactionCanceledException",)
 
+
 class DynamoLedger(Connected):
     def __init__(self, connect: Callable[[], Dynamo]) -> None:
         super().__init__(connect)
@@ -72,16 +73,25 @@ class DynamoLedger(Connected):
             raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
         writes = [
             {"Put": di.put_new(self.tables.accounts, di.account_item(account))},
-            {"Put": di.put_new(self.tables.accounts, {
-                **di.number_key(account.number), "account_id": account.id})},
+            {
+                "Put": di.put_new(
+                    self.tables.accounts,
+                    {**di.number_key(account.number), "account_id": account.id},
+                )
+            },
             {"ConditionCheck": di.named(self.tables.users, account.user_id, account.owner_name)},
-            {"Update": {
-                "TableName": self.tables.users, "Key": di.to_wire(di.email_key(owner["email"])),
-                "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
-                "ConditionExpression": "user_id = :owner AND attribute_exists(account_ids)",
-                "ExpressionAttributeValues": di.to_wire({":id": [account.id],
-                                                         ":owner": account.user_id}),
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+            {
+                "Update": {
+                    "TableName": self.tables.users,
+                    "Key": di.to_wire(di.email_key(owner["email"])),
+                    "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
+                    "ConditionExpression": "user_id = :owner AND attribute_exists(account_ids)",
+                    "ExpressionAttributeValues": di.to_wire(
+                        {":id": [account.id], ":owner": account.user_id}
+                    ),
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
         ]
         try:
             self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=writes)
@@ -92,8 +102,9 @@ class DynamoLedger(Connected):
             if not any(failed[:3]) and lock.get("user_id") == account.user_id:
                 # A lock from before locks listed accounts: the by_user index finds them.
                 try:
-                    self.db.call("transact_write_items", expect=_CANCELLED,
-                                 TransactItems=writes[:3])
+                    self.db.call(
+                        "transact_write_items", expect=_CANCELLED, TransactItems=writes[:3]
+                    )
                     return
                 except Refused as again:
                     raise WriteConflict("account number already taken") from again
@@ -113,58 +124,91 @@ class DynamoLedger(Connected):
         """The by_user index gives the ids (it may trail a just-opened account by a moment);
         the items themselves are read strongly consistent, balances included."""
         keys = lookups.indexed_account_keys(self.db, user_id)
-        return [di.to_account(i) for i in lookups.keys_in_order(self.db, self.tables.accounts, keys)]
+        return [
+            di.to_account(i) for i in lookups.keys_in_order(self.db, self.tables.accounts, keys)
+        ]
 
-    def set_account_status(self, account_id: str, status: AccountStatus,
-                           reason: str = "") -> None:
+    def set_account_status(self, account_id: str, status: AccountStatus, reason: str = "") -> None:
         # No version bump: a posting is conditional on the status itself.
-        self.db.write(({"Update": {
-            "TableName": self.tables.accounts, "Key": di.to_wire(di.account_key(account_id)),
-            "UpdateExpression": "SET #status = :status, status_reason = :reason",
-            "ConditionExpression": "attribute_exists(pk)",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": di.to_wire({":status": status.value,
-                                                     ":reason": reason})}},
-            AccountNotFound("no such account")))
+        self.db.write(
+            (
+                {
+                    "Update": {
+                        "TableName": self.tables.accounts,
+                        "Key": di.to_wire(di.account_key(account_id)),
+                        "UpdateExpression": "SET #status = :status, status_reason = :reason",
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": di.to_wire(
+                            {":status": status.value, ":reason": reason}
+                        ),
+                    }
+                },
+                AccountNotFound("no such account"),
+            )
+        )
 
     def post(self, posting: Posting) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
         return postings.post(self.db, posting, self._recalled())
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
-        kept = json.dumps({"kind": type(error).__name__, "message": error.message,
-                           "field": error.field})
+        kept = json.dumps(
+            {"kind": type(error).__name__, "message": error.message, "field": error.field}
+        )
         # The first answer stands: a racer's posting or refusal is left as it is.
-        self.db.write(({"Put": {
-            "TableName": self.tables.idempotency, "Item": di.to_wire({
-                "pk": idempotency.scope, "sk": idempotency.key,
-                "fingerprint": idempotency.fingerprint, "transaction_id": "",
-                "refusal": kept, "created_at": at}),
-            "ConditionExpression": "attribute_not_exists(pk)"}}, None))
+        self.db.write(
+            (
+                {
+                    "Put": {
+                        "TableName": self.tables.idempotency,
+                        "Item": di.to_wire(
+                            {
+                                "pk": idempotency.scope,
+                                "sk": idempotency.key,
+                                "fingerprint": idempotency.fingerprint,
+                                "transaction_id": "",
+                                "refusal": kept,
+                                "created_at": at,
+                            }
+                        ),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                None,
+            )
+        )
 
-    def read_for_posting(self, account_ids: Sequence[str], *,
-                         idempotency: tuple[str, str] | None = None,
-                         recipient_email: str | None = None) -> PostingInputs:
+    def read_for_posting(
+        self,
+        account_ids: Sequence[str],
+        *,
+        idempotency: tuple[str, str] | None = None,
+        recipient_email: str | None = None,
+    ) -> PostingInputs:
         """One strongly consistent BatchGetItem (the accounts, the idempotency record, the
         email's lock); then, for an email, one more for the accounts its lock lists, and
         only for a replay the earlier transaction's header."""
         t = self.tables
-        found = self.db.batch_get({
-            t.accounts: [di.account_key(i) for i in dict.fromkeys(account_ids)],
-            t.idempotency: [] if idempotency is None else [
-                {"pk": idempotency[0], "sk": idempotency[1]}],
-            t.users: [] if recipient_email is None else [di.email_key(recipient_email)]})
+        found = self.db.batch_get(
+            {
+                t.accounts: [di.account_key(i) for i in dict.fromkeys(account_ids)],
+                t.idempotency: []
+                if idempotency is None
+                else [{"pk": idempotency[0], "sk": idempotency[1]}],
+                t.users: [] if recipient_email is None else [di.email_key(recipient_email)],
+            }
+        )
         items = found[t.accounts]
         record = found[t.idempotency][0] if found[t.idempotency] else None
         recipients = None
         if recipient_email is not None:
-            theirs = lookups.account_items_on(self.db, found[t.users][0]) if found[t.users] \
-                else []
+            theirs = lookups.account_items_on(self.db, found[t.users][0]) if found[t.users] else []
             items, recipients = items + theirs, [di.to_account(i) for i in theirs]
         accounts = {a.id: a for a in map(di.to_account, self._remember(items))}
-        return PostingInputs(accounts, None if record is None else self._earlier(record),
-                             recipients)
-
+        return PostingInputs(
+            accounts, None if record is None else self._earlier(record), recipients
+        )
 
     def _earlier(self, record: di.Item) -> Earlier:
         return postings.earlier(self.db, record)
@@ -172,11 +216,19 @@ class DynamoLedger(Connected):
     def get_transaction(self, transaction_id: str) -> Transaction | None:
         return postings.transaction(self.db, transaction_id)
 
-    def history(self, account_id: str, *, limit: int, cursor: str | None = None,
-                since: str | None = None, until: str | None = None,
-                type: TransactionType | None = None) -> Page[Entry]:
-        return reads.history(self.db, account_id, limit=limit, cursor=cursor,
-                                    since=since, until=until, type=type)
+    def history(
+        self,
+        account_id: str,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        type: TransactionType | None = None,
+    ) -> Page[Entry]:
+        return reads.history(
+            self.db, account_id, limit=limit, cursor=cursor, since=since, until=until, type=type
+        )
 
     def entries_between(self, account_id: str, start: str, end: str) -> list[Entry]:
         return reads.entries_between(self.db, account_id, start, end)
@@ -189,11 +241,17 @@ class DynamoLedger(Connected):
 
     def all_accounts(self) -> Iterator[Account]:
         """A Scan (verify and reports only, never a request path), oldest first."""
-        items = [di.from_wire(i) for page in self.db.pages(
-            "scan", TableName=self.tables.accounts, ConsistentRead=True,
-            FilterExpression="begins_with(pk, :account)",
-            ExpressionAttributeValues=di.to_wire({":account": "ACCOUNT#"}))
-            for i in page["Items"]]
+        items = [
+            di.from_wire(i)
+            for page in self.db.pages(
+                "scan",
+                TableName=self.tables.accounts,
+                ConsistentRead=True,
+                FilterExpression="begins_with(pk, :account)",
+                ExpressionAttributeValues=di.to_wire({":account": "ACCOUNT#"}),
+            )
+            for i in page["Items"]
+        ]
         yield from (di.to_account(i) for i in sorted(items, key=lambda i: i["owner_key"]))
 
     def all_transactions(self) -> Iterator[Transaction]:

@@ -53,8 +53,7 @@ def _seen(posting: Posting, read: dict[str, di.Item]) -> dict[str, di.Item] | No
     """The items the posting's accounts were read as, if every customer account it touches
     was read and they allow the posting; else None, and the attempt reads them itself (only
     the current state may refuse a posting, not an old copy)."""
-    seen = {leg.account_id: read[leg.account_id] for leg in posting.legs
-            if leg.account_id in read}
+    seen = {leg.account_id: read[leg.account_id] for leg in posting.legs if leg.account_id in read}
     for leg in posting.legs:
         if leg.account_id == CASH_ACCOUNT_ID:
             continue
@@ -74,10 +73,12 @@ def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> P
         # fails its attribute_not_exists condition, and _explain replays it.
         accounts = seen
     else:
-        found = db.batch_get({
-            tables.accounts: [di.account_key(leg.account_id) for leg in legs],
-            tables.idempotency: [] if idem is None else [_idem_key(idem)],
-        })
+        found = db.batch_get(
+            {
+                tables.accounts: [di.account_key(leg.account_id) for leg in legs],
+                tables.idempotency: [] if idem is None else [_idem_key(idem)],
+            }
+        )
         if found[tables.idempotency] and idem is not None:
             return _replay(db, idem, found[tables.idempotency][0])
         accounts = {item["id"]: item for item in found[tables.accounts]}
@@ -94,23 +95,38 @@ def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> P
         version = int(account["version"])
         after = int(account["balance_minor"]) + leg.amount.minor
         balances[leg.account_id] = after
-        writes.append({"Update": _account_update(tables.accounts, leg, version, after,
-                                                 posting.created_at)})
+        writes.append(
+            {"Update": _account_update(tables.accounts, leg, version, after, posting.created_at)}
+        )
         seq = version + 1  # the entry's place in the account's own posting order
-        writes.append({"Put": _put(tables.transactions,
-                                   di.entry_item(posting, leg.account_id, seq, after))})
+        writes.append(
+            {"Put": _put(tables.transactions, di.entry_item(posting, leg.account_id, seq, after))}
+        )
     writes.append({"Put": _put(tables.transactions, di.header_item(posting, balances))})
     if idem is not None:
-        writes.append({"Put": _put(tables.idempotency, {
-            **_idem_key(idem), "fingerprint": idem.fingerprint, "transaction_id": posting.id,
-            "created_at": posting.created_at})})
+        writes.append(
+            {
+                "Put": _put(
+                    tables.idempotency,
+                    {
+                        **_idem_key(idem),
+                        "fingerprint": idem.fingerprint,
+                        "transaction_id": posting.id,
+                        "created_at": posting.created_at,
+                    },
+                )
+            }
+        )
     try:
-        db.call("transact_write_items", expect=("TransactionCanceledException",),
-                TransactItems=writes)
+        db.call(
+            "transact_write_items", expect=("TransactionCanceledException",), TransactItems=writes
+        )
     except Refused as refused:
         return _explain(db, posting, legs, refused.response.get("CancellationReasons", []))
-    money = {k: None if v is None else Money.from_minor(v, posting.amount.currency)
-             for k, v in balances.items()}
+    money = {
+        k: None if v is None else Money.from_minor(v, posting.amount.currency)
+        for k, v in balances.items()
+    }
     return PostResult(recorded(posting, money, di.feed_key(posting.created_at, posting.id)))
 
 
@@ -123,35 +139,51 @@ def _check(leg: Leg, account: di.Item | None) -> di.Item:
     if account is None:
         raise AccountNotFound("no such account")
     cur = leg.amount.currency
-    check_leg(leg.amount, balance=Money.from_minor(int(account["balance_minor"]), cur),
-              status=AccountStatus(account["status"]), number=str(account["number"]))
+    check_leg(
+        leg.amount,
+        balance=Money.from_minor(int(account["balance_minor"]), cur),
+        status=AccountStatus(account["status"]),
+        number=str(account["number"]),
+    )
     return account
 
 
 def _put(table: str, item: di.Item) -> dict[str, Any]:
-    return {"TableName": table, "Item": di.to_wire(item),
-            "ConditionExpression": "attribute_not_exists(pk)",
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    return {
+        "TableName": table,
+        "Item": di.to_wire(item),
+        "ConditionExpression": "attribute_not_exists(pk)",
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
 
 
-def _account_update(table: str, leg: Leg, version: int, after: int,
-                    posted_at: str) -> dict[str, Any]:
+def _account_update(
+    table: str, leg: Leg, version: int, after: int, posted_at: str
+) -> dict[str, Any]:
     # The version condition alone makes the write exact; the status and balance conditions
     # restate the rule in DynamoDB's own terms (a freeze does not bump the version): only
     # an open account sends or takes money.
     condition = "version = :version AND #status = :open"
-    values: dict[str, Any] = {":version": version, ":next": version + 1, ":after": after,
-                              ":at": posted_at, ":open": AccountStatus.OPEN.value}
+    values: dict[str, Any] = {
+        ":version": version,
+        ":next": version + 1,
+        ":after": after,
+        ":at": posted_at,
+        ":open": AccountStatus.OPEN.value,
+    }
     names = {"#status": "status"}
     if leg.amount.is_negative():
         condition += " AND balance_minor >= :debit"
         values |= {":debit": -leg.amount.minor}
-    return {"TableName": table, "Key": di.to_wire(di.account_key(leg.account_id)),
-            "UpdateExpression": "SET balance_minor = :after, version = :next, "
-                                "last_posted_at = :at",
-            "ConditionExpression": condition, "ExpressionAttributeValues": di.to_wire(values),
-            "ExpressionAttributeNames": names,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+    return {
+        "TableName": table,
+        "Key": di.to_wire(di.account_key(leg.account_id)),
+        "UpdateExpression": "SET balance_minor = :after, version = :next, last_posted_at = :at",
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": di.to_wire(values),
+        "ExpressionAttributeNames": names,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
 
 
 def _replay(db: Dynamo, idem: IdempotencyKey, record: di.Item) -> PostResult:
@@ -169,8 +201,9 @@ def earlier(db: Dynamo, record: di.Item) -> Earlier:
     return record["fingerprint"], txn
 
 
-def _explain(db: Dynamo, posting: Posting, legs: list[Leg],
-             reasons: list[dict[str, Any]]) -> PostResult:
+def _explain(
+    db: Dynamo, posting: Posting, legs: list[Leg], reasons: list[dict[str, Any]]
+) -> PostResult:
     """Turn CancellationReasons (one per write, in order) into the bank's refusal. The writes
     were: per customer leg an account update and an entry put, then the header, then the
     idempotency record."""
@@ -185,8 +218,12 @@ def _explain(db: Dynamo, posting: Posting, legs: list[Leg],
     for i, leg in enumerate(legs):
         if i * 2 < len(failed) and failed[i * 2]:
             old = reasons[i * 2].get("Item")
-            _check(leg, di.from_wire(old) if old else
-                   db.get(db.tables.accounts, di.account_key(leg.account_id)))
+            _check(
+                leg,
+                di.from_wire(old)
+                if old
+                else db.get(db.tables.accounts, di.account_key(leg.account_id)),
+            )
             raise WriteConflict("another posting changed the account; try again")
     if any(r.get("Code") in BUSY for r in reasons):
         raise WriteConflict("another posting changed the account; try again")

@@ -35,28 +35,54 @@ def _foreign() -> None:
     decode_cursor("!")  # raises the same 422 as any other cursor we did not issue
 
 
-def history(db: Dynamo, account_id: str, *, limit: int, cursor: str | None,
-            since: str | None, until: str | None,
-            type: TransactionType | None) -> Page[Entry]:
+def history(
+    db: Dynamo,
+    account_id: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    since: str | None,
+    until: str | None,
+    type: TransactionType | None,
+) -> Page[Entry]:
     """Newest first. An unfiltered page is one Query (Limit=limit+1 tells whether more
     exist); with a type filter DynamoDB applies Limit before the filter, so a page may take
     more than one Query to fill."""
     pk = di.entries_pk(account_id)
     query: dict[str, Any] = {"TableName": db.tables.transactions, "ConsistentRead": True}
     if type is not None:
-        query |= {"FilterExpression": "#type = :type",
-                  "ExpressionAttributeNames": {"#type": "type"}}
-    items, more = newest_first(db, query, {"pk": pk}, {"pk": pk}, di.ENTRY_SK, limit=limit,
-                               cursor=cursor, since=since, until=until,
-                               filters={":type": type.value} if type is not None else {})
+        query |= {
+            "FilterExpression": "#type = :type",
+            "ExpressionAttributeNames": {"#type": "type"},
+        }
+    items, more = newest_first(
+        db,
+        query,
+        {"pk": pk},
+        {"pk": pk},
+        di.ENTRY_SK,
+        limit=limit,
+        cursor=cursor,
+        since=since,
+        until=until,
+        filters={":type": type.value} if type is not None else {},
+    )
     return Page([di.to_entry(i) for i in items], encode_cursor(items[-1]["sk"]) if more else None)
 
 
-def newest_first(db: Dynamo, query: dict[str, Any], partition: dict[str, str],
-                 base_key: dict[str, str], shape: re.Pattern[str], *, limit: int,
-                 cursor: str | None,
-                 since: str | None, until: str | None,
-                 filters: dict[str, Any]) -> tuple[list[di.Item], bool]:
+def newest_first(
+    db: Dynamo,
+    query: dict[str, Any],
+    partition: dict[str, str],
+    base_key: dict[str, str],
+    shape: re.Pattern[str],
+    *,
+    limit: int,
+    cursor: str | None,
+    since: str | None,
+    until: str | None,
+    filters: dict[str, Any],
+) -> tuple[list[di.Item], bool]:
     """One keyset page of a partition whose sort key `sk` begins with a timestamp: up to
     `limit` items newest first, and whether more exist. `since` (inclusive) and `until`
     (exclusive) bound sk by key condition; the cursor is the sk of the last item shown."""
@@ -70,10 +96,13 @@ def newest_first(db: Dynamo, query: dict[str, Any], partition: dict[str, str],
         key, values = key + " AND sk >= :since", values | {":since": since}
     elif until is not None:
         key, values = key + " AND sk < :until", values | {":until": until}
-    args = {**query, "ScanIndexForward": False, "KeyConditionExpression": key,
-            "ExpressionAttributeValues": di.to_wire(values),
-            "ExpressionAttributeNames": {**query.get("ExpressionAttributeNames", {}),
-                                         "#part": name}}
+    args = {
+        **query,
+        "ScanIndexForward": False,
+        "KeyConditionExpression": key,
+        "ExpressionAttributeValues": di.to_wire(values),
+        "ExpressionAttributeNames": {**query.get("ExpressionAttributeNames", {}), "#part": name},
+    }
     if cursor is not None:
         position = decode_cursor(cursor)
         if not isinstance(position, str) or not shape.fullmatch(position):
@@ -99,22 +128,33 @@ def entries_between(db: Dynamo, account_id: str, start: str, end: str) -> list[E
     """Oldest first in the order they were posted (the account's version), so that each
     line's balance_after follows from the one before even when two postings' clocks were
     read in the other order."""
-    items = [di.from_wire(i) for page in db.pages(
-        "query", TableName=db.tables.transactions, ConsistentRead=True,
-        KeyConditionExpression="pk = :pk AND sk BETWEEN :start AND :end",
-        ExpressionAttributeValues=di.to_wire(
-            {":pk": di.entries_pk(account_id), ":start": start, ":end": end}),
-    ) for i in page["Items"]]
+    items = [
+        di.from_wire(i)
+        for page in db.pages(
+            "query",
+            TableName=db.tables.transactions,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :start AND :end",
+            ExpressionAttributeValues=di.to_wire(
+                {":pk": di.entries_pk(account_id), ":start": start, ":end": end}
+            ),
+        )
+        for i in page["Items"]
+    ]
     items.sort(key=lambda i: int(i["seq"]))
     return [di.to_entry(i) for i in items]
 
 
 def balance_before(db: Dynamo, account_id: str, moment: str) -> Entry | None:
     page = db.call(
-        "query", TableName=db.tables.transactions, ConsistentRead=True, Limit=1,
-        ScanIndexForward=False, KeyConditionExpression="pk = :pk AND sk < :moment",
-        ExpressionAttributeValues=di.to_wire({":pk": di.entries_pk(account_id),
-                                              ":moment": moment}))
+        "query",
+        TableName=db.tables.transactions,
+        ConsistentRead=True,
+        Limit=1,
+        ScanIndexForward=False,
+        KeyConditionExpression="pk = :pk AND sk < :moment",
+        ExpressionAttributeValues=di.to_wire({":pk": di.entries_pk(account_id), ":moment": moment}),
+    )
     return di.to_entry(di.from_wire(page["Items"][0])) if page["Items"] else None
 
 
@@ -154,12 +194,15 @@ class FeedRange:
         # A refusal means another writer already extended the range at least this far.
         with contextlib.suppress(Refused):
             self.db.call(
-                "update_item", expect=("ConditionalCheckFailedException",),
-                TableName=self.db.tables.transactions, Key=di.to_wire(di.FEED_META),
+                "update_item",
+                expect=("ConditionalCheckFailedException",),
+                TableName=self.db.tables.transactions,
+                Key=di.to_wire(di.FEED_META),
                 UpdateExpression=f"SET {attribute} = :day",
                 ConditionExpression=f"attribute_not_exists({attribute}) OR "
-                                    f"{attribute} {beyond} :day",
-                ExpressionAttributeValues=di.to_wire({":day": day}))
+                f"{attribute} {beyond} :day",
+                ExpressionAttributeValues=di.to_wire({":day": day}),
+            )
 
 
 def _next_day(day: str) -> str:
@@ -170,18 +213,22 @@ def _day_query(db: Dynamo, day: str, after: str, limit: int | None) -> Iterator[
     key, values = "#day = :day", {":day": day}
     if after > day:
         key, values = key + " AND feed_key > :after", values | {":after": after}
-    args: dict[str, Any] = {"TableName": db.tables.transactions, "IndexName": BY_DAY,
-                            "KeyConditionExpression": key,
-                            "ExpressionAttributeNames": {"#day": "day"},
-                            "ExpressionAttributeValues": di.to_wire(values)}
+    args: dict[str, Any] = {
+        "TableName": db.tables.transactions,
+        "IndexName": BY_DAY,
+        "KeyConditionExpression": key,
+        "ExpressionAttributeNames": {"#day": "day"},
+        "ExpressionAttributeValues": di.to_wire(values),
+    }
     if limit is not None:
         args["Limit"] = limit
     for page in db.pages("query", **args):
         yield from (di.to_transaction(di.from_wire(i)) for i in page["Items"])
 
 
-def feed(db: Dynamo, span: tuple[str, str] | None, after: str | None,
-         limit: int) -> Page[Transaction]:
+def feed(
+    db: Dynamo, span: tuple[str, str] | None, after: str | None, limit: int
+) -> Page[Transaction]:
     """Transactions in (created_at, id) order after a position; the cursor is the position
     of the last one returned, or unchanged when nothing is newer, so a reader can poll."""
     position = "" if after is None else decode_cursor(after)

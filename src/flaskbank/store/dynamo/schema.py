@@ -33,8 +33,11 @@ from botocore.exceptions import ClientError, WaiterError
 #: How much throughput `billing=provisioned` reserves per table and per index. Deliberately
 #: small: a deployment that chooses provisioned capacity sizes it (or autoscaling) itself.
 PROVISIONED = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
-BILLING_MODES = {"pay_per_request": "PAY_PER_REQUEST", "on_demand": "PAY_PER_REQUEST",
-                 "provisioned": "PROVISIONED"}
+BILLING_MODES = {
+    "pay_per_request": "PAY_PER_REQUEST",
+    "on_demand": "PAY_PER_REQUEST",
+    "provisioned": "PROVISIONED",
+}
 DEFAULT_PREFIX = "flaskbank-"
 
 BY_USER = "by_user"
@@ -62,8 +65,16 @@ class TableNames:
         return tuple(getattr(self, name) for name in _NAMES)
 
 
-_NAMES = ("users", "accounts", "transactions", "idempotency", "tokens", "sessions",
-          "login_throttles", "audit")
+_NAMES = (
+    "users",
+    "accounts",
+    "transactions",
+    "idempotency",
+    "tokens",
+    "sessions",
+    "login_throttles",
+    "audit",
+)
 
 
 def _attrs(*names: str) -> list[dict[str, str]]:
@@ -78,49 +89,75 @@ def _key(hash_key: str, range_key: str | None = None) -> list[dict[str, str]]:
 
 
 def _index(name: str, hash_key: str, range_key: str, projection: str) -> dict[str, Any]:
-    return {"IndexName": name, "KeySchema": _key(hash_key, range_key),
-            "Projection": {"ProjectionType": projection}}
+    return {
+        "IndexName": name,
+        "KeySchema": _key(hash_key, range_key),
+        "Projection": {"ProjectionType": projection},
+    }
 
 
 def table_definitions(names: TableNames) -> list[dict[str, Any]]:
     """CreateTable arguments for every table, without the billing settings."""
     return [
-        {"TableName": names.users,
-         "AttributeDefinitions": _attrs("pk", "listed", "name_key", "email_key", "created_key"),
-         "KeySchema": _key("pk"),
-         # One partition ("USER") per index: staff search and the admin list read it, and
-         # only a new user or a changed name or email writes it (keys only).
-         "GlobalSecondaryIndexes": [_index(BY_NAME, "listed", "name_key", "KEYS_ONLY"),
-                                    _index(BY_EMAIL, "listed", "email_key", "KEYS_ONLY"),
-                                    _index(BY_CREATED, "listed", "created_key", "KEYS_ONLY")]},
-        {"TableName": names.accounts,
-         "AttributeDefinitions": _attrs("pk", "user_id", "owner_key"),
-         "KeySchema": _key("pk"),
-         # Keys only: accounts_of reads the items themselves (strongly consistent, so the
-         # balances it shows are never older than the last posting).
-         "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "owner_key", "KEYS_ONLY")]},
-        {"TableName": names.transactions,
-         "AttributeDefinitions": _attrs("pk", "sk", "day", "feed_key"),
-         "KeySchema": _key("pk", "sk"),
-         # ALL: a feed page is read from the index alone, with no GetItem per transaction.
-         "GlobalSecondaryIndexes": [_index(BY_DAY, "day", "feed_key", "ALL")]},
-        {"TableName": names.idempotency, "AttributeDefinitions": _attrs("pk", "sk"),
-         "KeySchema": _key("pk", "sk")},
-        {"TableName": names.tokens,
-         "AttributeDefinitions": _attrs("pk", "user_id", "created_at"),
-         "KeySchema": _key("pk"),
-         "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "created_at", "KEYS_ONLY")]},
-        {"TableName": names.sessions, "AttributeDefinitions": _attrs("pk", "user_id"),
-         "KeySchema": _key("pk"),
-         # sparse: an anonymous session has no user_id
-         "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "pk", "KEYS_ONLY")]},
-        {"TableName": names.login_throttles, "AttributeDefinitions": _attrs("pk"),
-         "KeySchema": _key("pk")},
-        {"TableName": names.audit,
-         "AttributeDefinitions": _attrs("pk", "sk", "action", "actor_email"),
-         "KeySchema": _key("pk", "sk"),
-         "GlobalSecondaryIndexes": [_index(BY_ACTION, "action", "sk", "ALL"),
-                                    _index(BY_ACTOR, "actor_email", "sk", "ALL")]},
+        {
+            "TableName": names.users,
+            "AttributeDefinitions": _attrs("pk", "listed", "name_key", "email_key", "created_key"),
+            "KeySchema": _key("pk"),
+            # One partition ("USER") per index: staff search and the admin list read it, and
+            # only a new user or a changed name or email writes it (keys only).
+            "GlobalSecondaryIndexes": [
+                _index(BY_NAME, "listed", "name_key", "KEYS_ONLY"),
+                _index(BY_EMAIL, "listed", "email_key", "KEYS_ONLY"),
+                _index(BY_CREATED, "listed", "created_key", "KEYS_ONLY"),
+            ],
+        },
+        {
+            "TableName": names.accounts,
+            "AttributeDefinitions": _attrs("pk", "user_id", "owner_key"),
+            "KeySchema": _key("pk"),
+            # Keys only: accounts_of reads the items themselves (strongly consistent, so the
+            # balances it shows are never older than the last posting).
+            "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "owner_key", "KEYS_ONLY")],
+        },
+        {
+            "TableName": names.transactions,
+            "AttributeDefinitions": _attrs("pk", "sk", "day", "feed_key"),
+            "KeySchema": _key("pk", "sk"),
+            # ALL: a feed page is read from the index alone, with no GetItem per transaction.
+            "GlobalSecondaryIndexes": [_index(BY_DAY, "day", "feed_key", "ALL")],
+        },
+        {
+            "TableName": names.idempotency,
+            "AttributeDefinitions": _attrs("pk", "sk"),
+            "KeySchema": _key("pk", "sk"),
+        },
+        {
+            "TableName": names.tokens,
+            "AttributeDefinitions": _attrs("pk", "user_id", "created_at"),
+            "KeySchema": _key("pk"),
+            "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "created_at", "KEYS_ONLY")],
+        },
+        {
+            "TableName": names.sessions,
+            "AttributeDefinitions": _attrs("pk", "user_id"),
+            "KeySchema": _key("pk"),
+            # sparse: an anonymous session has no user_id
+            "GlobalSecondaryIndexes": [_index(BY_USER, "user_id", "pk", "KEYS_ONLY")],
+        },
+        {
+            "TableName": names.login_throttles,
+            "AttributeDefinitions": _attrs("pk"),
+            "KeySchema": _key("pk"),
+        },
+        {
+            "TableName": names.audit,
+            "AttributeDefinitions": _attrs("pk", "sk", "action", "actor_email"),
+            "KeySchema": _key("pk", "sk"),
+            "GlobalSecondaryIndexes": [
+                _index(BY_ACTION, "action", "sk", "ALL"),
+                _index(BY_ACTOR, "actor_email", "sk", "ALL"),
+            ],
+        },
     ]
 
 
@@ -130,7 +167,8 @@ def _with_billing(definition: dict[str, Any], mode: str) -> dict[str, Any]:
         table["ProvisionedThroughput"] = PROVISIONED
         table["GlobalSecondaryIndexes"] = [
             {**gsi, "ProvisionedThroughput": PROVISIONED}
-            for gsi in definition.get("GlobalSecondaryIndexes", [])]
+            for gsi in definition.get("GlobalSecondaryIndexes", [])
+        ]
         if not table["GlobalSecondaryIndexes"]:
             del table["GlobalSecondaryIndexes"]
     return table
@@ -154,14 +192,18 @@ def create_tables(client: Any, names: TableNames, billing: str) -> dict[str, str
 def _wait_active(client: Any, table: str, timeout: float = 600.0) -> None:
     try:
         client.get_waiter("table_exists").wait(
-            TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": int(timeout / 2)})
+            TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": int(timeout / 2)}
+        )
     except WaiterError as e:
         raise TimeoutError(f"table {table} did not become ACTIVE") from e
     deadline = time.monotonic() + timeout
     while True:  # the table waiter does not look at the indexes
         desc = client.describe_table(TableName=table)["Table"]
-        pending = [g["IndexName"] for g in desc.get("GlobalSecondaryIndexes", [])
-                   if g.get("IndexStatus", "ACTIVE") != "ACTIVE"]
+        pending = [
+            g["IndexName"]
+            for g in desc.get("GlobalSecondaryIndexes", [])
+            if g.get("IndexStatus", "ACTIVE") != "ACTIVE"
+        ]
         if not pending:
             return
         if time.monotonic() > deadline:
@@ -176,7 +218,8 @@ def _enable_pitr(client: Any, table: str, attempts: int = 10) -> str:
         try:
             client.update_continuous_backups(
                 TableName=table,
-                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            )
             return "enabled"
         except ClientError as e:
             code = e.response["Error"]["Code"]
@@ -185,5 +228,5 @@ def _enable_pitr(client: Any, table: str, attempts: int = 10) -> str:
             # A table created a moment ago may not accept backups yet; it will shortly.
             if code != "ContinuousBackupsUnavailableException" or attempt == attempts - 1:
                 raise
-            time.sleep(min(2 ** attempt, 10))
+            time.sleep(min(2**attempt, 10))
     raise AssertionError("unreachable")

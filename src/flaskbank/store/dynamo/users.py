@@ -40,14 +40,20 @@ def _stale_user(found: di.Item | None) -> BankError:
         return AccountNotFound("no such user")
     return StaleRecord("the user changed meanwhile; read it again")
 
+
 class DynamoUsers(Connected):
     def add_user(self, user: User) -> None:
         """The profile and a lock on its lower-cased email, both or neither."""
         self.db.write(
-            ({"Put": di.put_new(self.tables.users, di.user_item(user))},
-             StoreError("a user with that id is already stored")),
-            ({"Put": di.put_new(self.tables.users, di.email_lock(user, []))},
-             EmailTaken("that email is already registered")))
+            (
+                {"Put": di.put_new(self.tables.users, di.user_item(user))},
+                StoreError("a user with that id is already stored"),
+            ),
+            (
+                {"Put": di.put_new(self.tables.users, di.email_lock(user, []))},
+                EmailTaken("that email is already registered"),
+            ),
+        )
 
     def get_user(self, user_id: str) -> User | None:
         item = self.db.get(self.tables.users, di.user_key(user_id))
@@ -59,8 +65,7 @@ class DynamoUsers(Connected):
         lock = self.db.get(self.tables.users, di.email_key(email))
         return self.get_user(lock["user_id"]) if lock else None
 
-    def update_user(self, user_id: str, *, version: int,
-                    changes: Mapping[str, object]) -> User:
+    def update_user(self, user_id: str, *, version: int, changes: Mapping[str, object]) -> User:
         """The changed attributes, conditional on the version read; a new email moves its
         lock (with the list of accounts on it), a new name is copied onto every account, all
         in the same transaction, so that a rename never leaves an account out of step."""
@@ -76,68 +81,106 @@ class DynamoUsers(Connected):
         updated = replace(current, **changes, version=version + 1)  # type: ignore[arg-type]
         lock = self.db.get(self.tables.users, di.email_key(current.email)) or {}
         actions: list[tuple[dict[str, Any], IfRefused]] = [
-            (self._profile_update(updated, version, changes), _stale_user)]
+            (self._profile_update(updated, version, changes), _stale_user)
+        ]
         if di.email_key(updated.email) != di.email_key(current.email):
             actions += self._move_email_lock(current, updated, lock)
         if updated.full_name != current.full_name:
-            actions += [({"Update": {
-                "TableName": self.tables.accounts, "Key": di.to_wire(key),
-                "UpdateExpression": "SET owner_name = :name",
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeValues": di.to_wire({":name": updated.full_name})}},
-                WriteConflict("an account was closed meanwhile; try again"))
-                for key in lookups.account_keys(self.db, user_id, lock)]
+            actions += [
+                (
+                    {
+                        "Update": {
+                            "TableName": self.tables.accounts,
+                            "Key": di.to_wire(key),
+                            "UpdateExpression": "SET owner_name = :name",
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeValues": di.to_wire({":name": updated.full_name}),
+                        }
+                    },
+                    WriteConflict("an account was closed meanwhile; try again"),
+                )
+                for key in lookups.account_keys(self.db, user_id, lock)
+            ]
         self.db.write(*actions)
         return updated
 
-    def _profile_update(self, user: User, version: int,
-                        changes: Mapping[str, object]) -> dict[str, Any]:
+    def _profile_update(
+        self, user: User, version: int, changes: Mapping[str, object]
+    ) -> dict[str, Any]:
         item = di.user_item(user)
-        names = list(dict.fromkeys([*changes, *(d for c in changes
-                                                 for d in di.DERIVED.get(c, ())), "version"]))
+        names = list(
+            dict.fromkeys(
+                [*changes, *(d for c in changes for d in di.DERIVED.get(c, ())), "version"]
+            )
+        )
         aliases = {f"#a{i}": name for i, name in enumerate(names)}
-        return {"Update": {
-            "TableName": self.tables.users, "Key": di.to_wire(di.user_key(user.id)),
-            "UpdateExpression": "SET " + ", ".join(f"{a} = :{a[1:]}" for a in aliases),
-            "ConditionExpression": di.at_version(version),
-            "ExpressionAttributeNames": {**aliases, "#v": "version"},
-            "ExpressionAttributeValues": di.to_wire({
-                **{f":{a[1:]}": item[n] for a, n in aliases.items()}, ":version": version}),
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}
+        return {
+            "Update": {
+                "TableName": self.tables.users,
+                "Key": di.to_wire(di.user_key(user.id)),
+                "UpdateExpression": "SET " + ", ".join(f"{a} = :{a[1:]}" for a in aliases),
+                "ConditionExpression": di.at_version(version),
+                "ExpressionAttributeNames": {**aliases, "#v": "version"},
+                "ExpressionAttributeValues": di.to_wire(
+                    {**{f":{a[1:]}": item[n] for a, n in aliases.items()}, ":version": version}
+                ),
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
 
-    def _move_email_lock(self, current: User, updated: User,
-                         lock: di.Item) -> list[tuple[dict[str, Any], Any]]:
+    def _move_email_lock(
+        self, current: User, updated: User, lock: di.Item
+    ) -> list[tuple[dict[str, Any], Any]]:
         """The new email's lock takes over the old one's account list, on condition that no
         account was added to it meanwhile."""
         ids = lock.get("account_ids")
-        unchanged = ("attribute_not_exists(account_ids)" if ids is None
-                     else "size(account_ids) = :n")
+        unchanged = "attribute_not_exists(account_ids)" if ids is None else "size(account_ids) = :n"
         return [
-            ({"Delete": {"TableName": self.tables.users,
-                         "Key": di.to_wire(di.email_key(current.email)),
-                         "ConditionExpression": f"user_id = :id AND {unchanged}",
-                         "ExpressionAttributeValues": di.to_wire(
-                             {":id": current.id, **({} if ids is None else {":n": len(ids)})})}},
-             WriteConflict("the profile changed meanwhile; try again")),
-            ({"Put": di.put_new(self.tables.users, di.email_lock(updated, ids))},
-             EmailTaken("that email is already registered")),
+            (
+                {
+                    "Delete": {
+                        "TableName": self.tables.users,
+                        "Key": di.to_wire(di.email_key(current.email)),
+                        "ConditionExpression": f"user_id = :id AND {unchanged}",
+                        "ExpressionAttributeValues": di.to_wire(
+                            {":id": current.id, **({} if ids is None else {":n": len(ids)})}
+                        ),
+                    }
+                },
+                WriteConflict("the profile changed meanwhile; try again"),
+            ),
+            (
+                {"Put": di.put_new(self.tables.users, di.email_lock(updated, ids))},
+                EmailTaken("that email is already registered"),
+            ),
         ]
 
     def count_users(self) -> int:
         """A Select=COUNT Scan: only `flaskbank demo` asks, to see whether the store is empty
         (DescribeTable's ItemCount lags by hours)."""
-        return sum(int(page["Count"]) for page in self.db.pages(
-            "scan", TableName=self.tables.users, Select="COUNT", ConsistentRead=True,
-            FilterExpression="begins_with(pk, :user)",
-            ExpressionAttributeValues=di.to_wire({":user": "USER#"})))
+        return sum(
+            int(page["Count"])
+            for page in self.db.pages(
+                "scan",
+                TableName=self.tables.users,
+                Select="COUNT",
+                ConsistentRead=True,
+                FilterExpression="begins_with(pk, :user)",
+                ExpressionAttributeValues=di.to_wire({":user": "USER#"}),
+            )
+        )
 
     def record_totp_step(self, user_id: str, step: int) -> bool:
         try:
-            self.db.call("update_item", expect=_FAILED, TableName=self.db.tables.users,
-                         Key=di.to_wire(di.user_key(user_id)),
-                         UpdateExpression="SET totp_last_step = :step",
-                         ConditionExpression="attribute_exists(pk) AND totp_last_step < :step",
-                         ExpressionAttributeValues=di.to_wire({":step": step}))
+            self.db.call(
+                "update_item",
+                expect=_FAILED,
+                TableName=self.db.tables.users,
+                Key=di.to_wire(di.user_key(user_id)),
+                UpdateExpression="SET totp_last_step = :step",
+                ConditionExpression="attribute_exists(pk) AND totp_last_step < :step",
+                ExpressionAttributeValues=di.to_wire({":step": step}),
+            )
             return True
         except Refused:
             return False
@@ -150,11 +193,15 @@ class DynamoUsers(Connected):
                 return False
             at = codes.index(code_hash)
             try:  # removes that very code, unless the list changed since we read it
-                self.db.call("update_item", expect=_FAILED, TableName=self.db.tables.users,
-                             Key=di.to_wire(di.user_key(user_id)),
-                             UpdateExpression=f"REMOVE recovery_codes[{at}]",
-                             ConditionExpression=f"recovery_codes[{at}] = :code",
-                             ExpressionAttributeValues=di.to_wire({":code": code_hash}))
+                self.db.call(
+                    "update_item",
+                    expect=_FAILED,
+                    TableName=self.db.tables.users,
+                    Key=di.to_wire(di.user_key(user_id)),
+                    UpdateExpression=f"REMOVE recovery_codes[{at}]",
+                    ConditionExpression=f"recovery_codes[{at}] = :code",
+                    ExpressionAttributeValues=di.to_wire({":code": code_hash}),
+                )
                 return True
             except Refused:
                 continue
@@ -170,14 +217,18 @@ class DynamoUsers(Connected):
             if prefix:
                 condition += f" AND begins_with({attribute}, :prefix)"
                 values[":prefix"] = prefix
-            page = self.db.call("query", TableName=tables.users, IndexName=index, Limit=limit,
-                                KeyConditionExpression=condition,
-                                ExpressionAttributeValues=di.to_wire(values))
+            page = self.db.call(
+                "query",
+                TableName=tables.users,
+                IndexName=index,
+                Limit=limit,
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=di.to_wire(values),
+            )
             keys += [{"pk": di.from_wire(i)["pk"]} for i in page["Items"]]
         digits = "".join(c for c in text if c in ASCII_DIGITS)
         lock = self.db.get(tables.accounts, di.number_key(digits)) if digits else None
-        account = self.db.get(tables.accounts, di.account_key(lock["account_id"])) \
-            if lock else None
+        account = self.db.get(tables.accounts, di.account_key(lock["account_id"])) if lock else None
         if account is not None:
             keys.append(di.user_key(account["user_id"]))
         unique = list({k["pk"]: k for k in keys}.values())
@@ -193,11 +244,18 @@ class DynamoUsers(Connected):
                 decode_cursor("!")  # the same 422 as any other foreign cursor
             condition += " AND created_key > :after"
             values[":after"] = after
-        page = self.db.call("query", TableName=self.db.tables.users, IndexName=BY_CREATED,
-                            Limit=limit + 1, KeyConditionExpression=condition,
-                            ExpressionAttributeValues=di.to_wire(values))
+        page = self.db.call(
+            "query",
+            TableName=self.db.tables.users,
+            IndexName=BY_CREATED,
+            Limit=limit + 1,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=di.to_wire(values),
+        )
         keys = [{"pk": di.from_wire(i)["pk"]} for i in page["Items"]]
         items = lookups.keys_in_order(self.db, self.db.tables.users, keys[:limit])
         more = len(keys) > limit
-        return Page([di.to_user(i) for i in items],
-                    encode_cursor(items[-1]["created_key"]) if more and items else None)
+        return Page(
+            [di.to_user(i) for i in items],
+            encode_cursor(items[-1]["created_key"]) if more and items else None,
+        )

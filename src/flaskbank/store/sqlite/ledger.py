@@ -59,15 +59,24 @@ class SqliteLedger:
     def add_account(self, account: Account) -> None:
         try:
             with self.database.write() as db:
-                held = db.execute("SELECT count(*) FROM accounts WHERE user_id=?",
-                                  (account.user_id,)).fetchone()[0]
+                held = db.execute(
+                    "SELECT count(*) FROM accounts WHERE user_id=?", (account.user_id,)
+                ).fetchone()[0]
                 if held >= MAX_ACCOUNTS_PER_CUSTOMER:
                     raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
                 db.execute(
                     "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?)",
-                    (account.id, account.number, account.user_id, account.type.value,
-                     account.currency, account.balance.minor, account.status.value,
-                     account.opened_at, account.status_reason),
+                    (
+                        account.id,
+                        account.number,
+                        account.user_id,
+                        account.type.value,
+                        account.currency,
+                        account.balance.minor,
+                        account.status.value,
+                        account.opened_at,
+                        account.status_reason,
+                    ),
                 )
         except sqlite3.IntegrityError as e:
             raise WriteConflict("account number already taken") from e
@@ -86,11 +95,12 @@ class SqliteLedger:
         ).fetchall()
         return [row_to_account(r) for r in rows]
 
-    def set_account_status(self, account_id: str, status: AccountStatus,
-                           reason: str = "") -> None:
+    def set_account_status(self, account_id: str, status: AccountStatus, reason: str = "") -> None:
         with self.database.write() as db:
-            if not db.execute("UPDATE accounts SET status=?, status_reason=? WHERE id=?",
-                              (status.value, reason, account_id)).rowcount:
+            if not db.execute(
+                "UPDATE accounts SET status=?, status_reason=? WHERE id=?",
+                (status.value, reason, account_id),
+            ).rowcount:
                 raise AccountNotFound("no such account")
 
     def post(self, posting: Posting) -> PostResult:
@@ -104,51 +114,78 @@ class SqliteLedger:
             # posting's, so that time order is commit order (statements and the feed rely
             # on the balance chain following created_at). The rule itself keeps the latest
             # time on the highest seq, so one step along the primary key finds it.
-            row = db.execute("SELECT created_at FROM transactions ORDER BY seq DESC LIMIT 1"
-                             ).fetchone()
+            row = db.execute(
+                "SELECT created_at FROM transactions ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
             if row is not None and row[0] > posting.created_at:
                 posting = replace(posting, created_at=row[0])
             cur = db.execute(
                 "INSERT INTO transactions (id,type,amount_minor,currency,memo,created_at,"
                 "initiated_by) VALUES (?,?,?,?,?,?,?)",
-                (posting.id, posting.type.value, posting.amount.minor, posting.amount.currency,
-                 posting.memo, posting.created_at, posting.initiated_by),
+                (
+                    posting.id,
+                    posting.type.value,
+                    posting.amount.minor,
+                    posting.amount.currency,
+                    posting.memo,
+                    posting.created_at,
+                    posting.initiated_by,
+                ),
             )
             seq = cur.lastrowid
             balances: dict[str, Money | None] = {}
             for leg in posting.legs:
                 after = None if leg.account_id == CASH_ACCOUNT_ID else self._apply(db, leg)
-                balances[leg.account_id] = (None if after is None
-                                            else Money.from_minor(after, leg.amount.currency))
+                balances[leg.account_id] = (
+                    None if after is None else Money.from_minor(after, leg.amount.currency)
+                )
                 db.execute(
                     f"INSERT INTO entries ({ENTRY_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (leg.account_id, seq, posting.id, posting.type.value, leg.amount.minor,
-                     leg.amount.currency, after, leg.counterparty, posting.memo,
-                     posting.created_at),
+                    (
+                        leg.account_id,
+                        seq,
+                        posting.id,
+                        posting.type.value,
+                        leg.amount.minor,
+                        leg.amount.currency,
+                        after,
+                        leg.counterparty,
+                        posting.memo,
+                        posting.created_at,
+                    ),
                 )
             if idem is not None:
-                db.execute("INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
-                       "created_at) VALUES (?,?,?,?,?)",
-                           (idem.scope, idem.key, idem.fingerprint, posting.id,
-                            posting.created_at))
+                db.execute(
+                    "INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
+                    "created_at) VALUES (?,?,?,?,?)",
+                    (idem.scope, idem.key, idem.fingerprint, posting.id, posting.created_at),
+                )
         return PostResult(recorded(posting, balances, str(seq)))
 
     @staticmethod
     def _apply(db: sqlite3.Connection, leg: Leg) -> int:
-        row = db.execute("SELECT balance_minor, status, number FROM accounts WHERE id=?",
-                         (leg.account_id,)).fetchone()
+        row = db.execute(
+            "SELECT balance_minor, status, number FROM accounts WHERE id=?", (leg.account_id,)
+        ).fetchone()
         if row is None:
             raise AccountNotFound("no such account")
         currency = leg.amount.currency
-        check_leg(leg.amount, balance=Money.from_minor(row["balance_minor"], currency),
-                  status=AccountStatus(row["status"]), number=row["number"])
+        check_leg(
+            leg.amount,
+            balance=Money.from_minor(row["balance_minor"], currency),
+            status=AccountStatus(row["status"]),
+            number=row["number"],
+        )
         after = row["balance_minor"] + leg.amount.minor
         db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (after, leg.account_id))
         return int(after)
 
     def _idempotent(self, db: sqlite3.Connection, scope: str, key: str) -> Earlier | None:
-        row = db.execute("SELECT fingerprint, transaction_id, refusal FROM idempotency_keys "
-                         "WHERE scope=? AND key=?", (scope, key)).fetchone()
+        row = db.execute(
+            "SELECT fingerprint, transaction_id, refusal FROM idempotency_keys "
+            "WHERE scope=? AND key=?",
+            (scope, key),
+        ).fetchone()
         if row is None:
             return None
         if row["refusal"] is not None:
@@ -160,32 +197,56 @@ class SqliteLedger:
         return row["fingerprint"], txn
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
-        kept = json.dumps({"kind": type(error).__name__, "message": error.message,
-                           "field": error.field})
+        kept = json.dumps(
+            {"kind": type(error).__name__, "message": error.message, "field": error.field}
+        )
         with self.database.write() as db:  # the first answer stands: a racer's posting or refusal
-            db.execute("INSERT OR IGNORE INTO idempotency_keys VALUES (?,?,?,'',?,?)",
-                       (idempotency.scope, idempotency.key, idempotency.fingerprint, at, kept))
+            db.execute(
+                "INSERT OR IGNORE INTO idempotency_keys VALUES (?,?,?,'',?,?)",
+                (idempotency.scope, idempotency.key, idempotency.fingerprint, at, kept),
+            )
 
-    def read_for_posting(self, account_ids: Sequence[str], *,
-                         idempotency: tuple[str, str] | None = None,
-                         recipient_email: str | None = None) -> PostingInputs:
+    def read_for_posting(
+        self,
+        account_ids: Sequence[str],
+        *,
+        idempotency: tuple[str, str] | None = None,
+        recipient_email: str | None = None,
+    ) -> PostingInputs:
         db = self.database.conn
         ids = list(dict.fromkeys(account_ids))
-        rows = db.execute(f"{ACCOUNTS} WHERE a.id IN ({','.join('?' * len(ids))})",
-                          ids).fetchall() if ids else []
+        rows = (
+            db.execute(f"{ACCOUNTS} WHERE a.id IN ({','.join('?' * len(ids))})", ids).fetchall()
+            if ids
+            else []
+        )
         earlier = None if idempotency is None else self._idempotent(db, *idempotency)
-        recipients = None if recipient_email is None else [row_to_account(r) for r in db.execute(
-            f"{ACCOUNTS} WHERE u.email_key=? ORDER BY a.opened_at, a.number",
-            (email_key(recipient_email),))]
+        recipients = (
+            None
+            if recipient_email is None
+            else [
+                row_to_account(r)
+                for r in db.execute(
+                    f"{ACCOUNTS} WHERE u.email_key=? ORDER BY a.opened_at, a.number",
+                    (email_key(recipient_email),),
+                )
+            ]
+        )
         return PostingInputs({r["id"]: row_to_account(r) for r in rows}, earlier, recipients)
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:
         return self._transaction(self.database.conn, "t.id=?", (transaction_id,))
 
-    def _transactions(self, db: sqlite3.Connection, where: str, args: tuple,  # type: ignore[type-arg]
-                      tail: str = "") -> list[Transaction]:
-        heads = db.execute(f"SELECT * FROM transactions t WHERE {where} ORDER BY t.seq {tail}",
-                           args).fetchall()
+    def _transactions(
+        self,
+        db: sqlite3.Connection,
+        where: str,
+        args: tuple,  # type: ignore[type-arg]
+        tail: str = "",
+    ) -> list[Transaction]:
+        heads = db.execute(
+            f"SELECT * FROM transactions t WHERE {where} ORDER BY t.seq {tail}", args
+        ).fetchall()
         if not heads:
             return []
         seqs = [h["seq"] for h in heads]
@@ -197,14 +258,25 @@ class SqliteLedger:
 
         return [row_to_transaction(h, by_seq[h["seq"]]) for h in heads]
 
-    def _transaction(self, db: sqlite3.Connection, where: str, args: tuple  # type: ignore[type-arg]
-                     ) -> Transaction | None:
+    def _transaction(
+        self,
+        db: sqlite3.Connection,
+        where: str,
+        args: tuple,  # type: ignore[type-arg]
+    ) -> Transaction | None:
         found = self._transactions(db, where, args)
         return found[0] if found else None
 
-    def history(self, account_id: str, *, limit: int, cursor: str | None = None,
-                since: str | None = None, until: str | None = None,
-                type: TransactionType | None = None) -> Page[Entry]:
+    def history(
+        self,
+        account_id: str,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        type: TransactionType | None = None,
+    ) -> Page[Entry]:
         where, args = ["account_id=?"], [account_id]
         if cursor is not None:
             position = decode_cursor(cursor)
@@ -228,19 +300,24 @@ class SqliteLedger:
         ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
-        return Page([row_to_entry(r) for r in rows],
-                    encode_cursor(rows[-1]["seq"]) if more else None)
+        return Page(
+            [row_to_entry(r) for r in rows], encode_cursor(rows[-1]["seq"]) if more else None
+        )
 
     def entries_between(self, account_id: str, start: str, end: str) -> list[Entry]:
         rows = self.database.conn.execute(
             "SELECT * FROM entries WHERE account_id=? AND created_at>=? AND created_at<? "
-            "ORDER BY seq", (account_id, start, end)).fetchall()
+            "ORDER BY seq",
+            (account_id, start, end),
+        ).fetchall()
         return [row_to_entry(r) for r in rows]
 
     def balance_before(self, account_id: str, moment: str) -> Entry | None:
         row = self.database.conn.execute(
             "SELECT * FROM entries WHERE account_id=? AND created_at<? "
-            "ORDER BY created_at DESC, seq DESC LIMIT 1", (account_id, moment)).fetchone()
+            "ORDER BY created_at DESC, seq DESC LIMIT 1",
+            (account_id, moment),
+        ).fetchone()
         return row_to_entry(row) if row else None
 
     def feed(self, *, after: str | None, limit: int) -> Page[Transaction]:

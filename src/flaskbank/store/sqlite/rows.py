@@ -15,11 +15,15 @@ from ...domain.security import ApiToken
 from ..cursors import decode_cursor
 
 #: Accounts with their owner's name, which this store joins in rather than copies.
-ACCOUNTS = ("SELECT a.*, coalesce(u.full_name, '') AS owner_name FROM accounts a "
-            "LEFT JOIN users u ON u.id = a.user_id")
+ACCOUNTS = (
+    "SELECT a.*, coalesce(u.full_name, '') AS owner_name FROM accounts a "
+    "LEFT JOIN users u ON u.id = a.user_id"
+)
 
-ENTRY_COLS = ("account_id, seq, transaction_id, type, amount_minor, currency, "
-              "balance_after_minor, counterparty, memo, created_at")
+ENTRY_COLS = (
+    "account_id, seq, transaction_id, type, amount_minor, currency, "
+    "balance_after_minor, counterparty, memo, created_at"
+)
 
 
 def row_position(cursor: str | None) -> int | None:
@@ -33,11 +37,20 @@ def row_position(cursor: str | None) -> int | None:
 
 
 def row_to_user(r: sqlite3.Row) -> User:
-    return User(r["id"], r["email"], r["full_name"], r["password_hash"], Role(r["role"]),
-                r["created_at"], must_change_password=bool(r["must_change_password"]),
-                totp_secret=r["totp_secret"], totp_last_step=r["totp_last_step"],
-                recovery_codes=tuple(json.loads(r["recovery_codes"])), version=r["version"],
-                security_stamp=r["security_stamp"])
+    return User(
+        r["id"],
+        r["email"],
+        r["full_name"],
+        r["password_hash"],
+        Role(r["role"]),
+        r["created_at"],
+        must_change_password=bool(r["must_change_password"]),
+        totp_secret=r["totp_secret"],
+        totp_last_step=r["totp_last_step"],
+        recovery_codes=tuple(json.loads(r["recovery_codes"])),
+        version=r["version"],
+        security_stamp=r["security_stamp"],
+    )
 
 
 def user_columns(fields: Mapping[str, Any]) -> dict[str, object]:
@@ -58,18 +71,39 @@ def user_columns(fields: Mapping[str, Any]) -> dict[str, object]:
 
 def user_row(user: User) -> dict[str, object]:
     """The users-table columns for a whole user, by name."""
-    return user_columns({f: getattr(user, f) for f in (
-        "id", "email", "full_name", "password_hash", "role", "created_at",
-        "must_change_password", "totp_secret", "totp_last_step", "recovery_codes", "version",
-        "security_stamp")})
+    return user_columns(
+        {
+            f: getattr(user, f)
+            for f in (
+                "id",
+                "email",
+                "full_name",
+                "password_hash",
+                "role",
+                "created_at",
+                "must_change_password",
+                "totp_secret",
+                "totp_last_step",
+                "recovery_codes",
+                "version",
+                "security_stamp",
+            )
+        }
+    )
 
 
 def row_to_account(r: sqlite3.Row) -> Account:
     return Account(
-        id=r["id"], number=r["number"], user_id=r["user_id"], type=AccountType(r["type"]),
-        currency=r["currency"], balance=Money.from_minor(r["balance_minor"], r["currency"]),
-        status=AccountStatus(r["status"]), opened_at=r["opened_at"],
-        status_reason=r["status_reason"], owner_name=r["owner_name"],
+        id=r["id"],
+        number=r["number"],
+        user_id=r["user_id"],
+        type=AccountType(r["type"]),
+        currency=r["currency"],
+        balance=Money.from_minor(r["balance_minor"], r["currency"]),
+        status=AccountStatus(r["status"]),
+        opened_at=r["opened_at"],
+        status_reason=r["status_reason"],
+        owner_name=r["owner_name"],
     )
 
 
@@ -77,22 +111,36 @@ def row_to_entry(r: sqlite3.Row) -> Entry:
     cur = r["currency"]
     after = r["balance_after_minor"]
     return Entry(
-        transaction_id=r["transaction_id"], account_id=r["account_id"],
-        type=TransactionType(r["type"]), amount=Money.from_minor(r["amount_minor"], cur),
+        transaction_id=r["transaction_id"],
+        account_id=r["account_id"],
+        type=TransactionType(r["type"]),
+        amount=Money.from_minor(r["amount_minor"], cur),
         balance_after=None if after is None else Money.from_minor(after, cur),
-        counterparty=r["counterparty"], memo=r["memo"], created_at=r["created_at"],
+        counterparty=r["counterparty"],
+        memo=r["memo"],
+        created_at=r["created_at"],
     )
 
 
 def row_to_transaction(h: sqlite3.Row, entries: list[Entry]) -> Transaction:
     return Transaction(
-        id=h["id"], type=TransactionType(h["type"]),
-        amount=Money.from_minor(h["amount_minor"], h["currency"]), memo=h["memo"],
-        created_at=h["created_at"], initiated_by=h["initiated_by"], entries=tuple(entries),
+        id=h["id"],
+        type=TransactionType(h["type"]),
+        amount=Money.from_minor(h["amount_minor"], h["currency"]),
+        memo=h["memo"],
+        created_at=h["created_at"],
+        initiated_by=h["initiated_by"],
+        entries=tuple(entries),
         position=str(h["seq"]),
     )
 
 
 def row_to_token(r: sqlite3.Row) -> ApiToken:
-    return ApiToken(r["token_hash"], r["user_id"], r["created_at"], r["expires_at"],
-                    bool(r["revoked"]), r["stamp"])
+    return ApiToken(
+        r["token_hash"],
+        r["user_id"],
+        r["created_at"],
+        r["expires_at"],
+        bool(r["revoked"]),
+        r["stamp"],
+    )

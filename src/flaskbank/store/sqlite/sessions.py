@@ -22,10 +22,17 @@ class SqliteSessions:
 
     def add_session(self, session: WebSession) -> None:
         with self.database.write() as db:
-            db.execute("INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, "
-                       "data, version) VALUES (?,?,?,?,?,0)",
-                       (session.id_hash, session.user_id, session.created_at,
-                        session.last_seen_at, json.dumps(session.data)))
+            db.execute(
+                "INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, "
+                "data, version) VALUES (?,?,?,?,?,0)",
+                (
+                    session.id_hash,
+                    session.user_id,
+                    session.created_at,
+                    session.last_seen_at,
+                    json.dumps(session.data),
+                ),
+            )
 
     def save_session(self, session: WebSession) -> WebSession | None:
         # An UPDATE, never an upsert: a session that was ended stays ended.
@@ -33,21 +40,36 @@ class SqliteSessions:
             saved = db.execute(
                 "UPDATE web_sessions SET user_id=?, last_seen_at=?, data=?, version=version+1 "
                 "WHERE id_hash=? AND version=?",
-                (session.user_id, session.last_seen_at, json.dumps(session.data),
-                 session.id_hash, session.version)).rowcount
+                (
+                    session.user_id,
+                    session.last_seen_at,
+                    json.dumps(session.data),
+                    session.id_hash,
+                    session.version,
+                ),
+            ).rowcount
             if saved:
                 return replace(session, version=session.version + 1)
-            if db.execute("SELECT 1 FROM web_sessions WHERE id_hash=?",
-                          (session.id_hash,)).fetchone():
+            if db.execute(
+                "SELECT 1 FROM web_sessions WHERE id_hash=?", (session.id_hash,)
+            ).fetchone():
                 raise StaleRecord("the session was saved meanwhile")
             return None
 
     def get_session(self, id_hash: str) -> WebSession | None:
-        r = self.database.conn.execute("SELECT * FROM web_sessions WHERE id_hash=?", (id_hash,)).fetchone()
+        r = self.database.conn.execute(
+            "SELECT * FROM web_sessions WHERE id_hash=?", (id_hash,)
+        ).fetchone()
         if r is None:
             return None
-        return WebSession(r["id_hash"], r["user_id"], r["created_at"], r["last_seen_at"],
-                          json.loads(r["data"]), r["version"])
+        return WebSession(
+            r["id_hash"],
+            r["user_id"],
+            r["created_at"],
+            r["last_seen_at"],
+            json.loads(r["data"]),
+            r["version"],
+        )
 
     def delete_session(self, id_hash: str) -> None:
         with self.database.write() as db:
@@ -55,19 +77,29 @@ class SqliteSessions:
 
     def delete_sessions_of(self, user_id: str, *, keep: str | None = None) -> int:
         with self.database.write() as db:
-            return db.execute("DELETE FROM web_sessions WHERE user_id=? AND id_hash IS NOT ?",
-                              (user_id, keep)).rowcount
+            return db.execute(
+                "DELETE FROM web_sessions WHERE user_id=? AND id_hash IS NOT ?", (user_id, keep)
+            ).rowcount
 
     def add_token(self, token: ApiToken) -> None:
         with self.database.write() as db:
-            db.execute("INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at, "
-                       "revoked, stamp) VALUES (?,?,?,?,?,?)",
-                       (token.token_hash, token.user_id, token.created_at, token.expires_at,
-                        int(token.revoked), token.stamp))
+            db.execute(
+                "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at, "
+                "revoked, stamp) VALUES (?,?,?,?,?,?)",
+                (
+                    token.token_hash,
+                    token.user_id,
+                    token.created_at,
+                    token.expires_at,
+                    int(token.revoked),
+                    token.stamp,
+                ),
+            )
 
     def get_token(self, token_hash: str) -> ApiToken | None:
-        row = self.database.conn.execute("SELECT * FROM api_tokens WHERE token_hash=?",
-                               (token_hash,)).fetchone()
+        row = self.database.conn.execute(
+            "SELECT * FROM api_tokens WHERE token_hash=?", (token_hash,)
+        ).fetchone()
         return None if row is None else row_to_token(row)
 
     def revoke_token(self, token_hash: str) -> None:
@@ -75,31 +107,37 @@ class SqliteSessions:
             db.execute("UPDATE api_tokens SET revoked=1 WHERE token_hash=?", (token_hash,))
 
     def tokens_of(self, user_id: str) -> list[ApiToken]:
-        rows = self.database.conn.execute("SELECT * FROM api_tokens WHERE user_id=? "
-                                "ORDER BY created_at DESC", (user_id,)).fetchall()
+        rows = self.database.conn.execute(
+            "SELECT * FROM api_tokens WHERE user_id=? ORDER BY created_at DESC", (user_id,)
+        ).fetchall()
         return [row_to_token(r) for r in rows]
 
     def revoke_tokens_of(self, user_id: str) -> int:
         with self.database.write() as db:
-            return db.execute("UPDATE api_tokens SET revoked=1 WHERE user_id=? AND revoked=0",
-                              (user_id,)).rowcount
+            return db.execute(
+                "UPDATE api_tokens SET revoked=1 WHERE user_id=? AND revoked=0", (user_id,)
+            ).rowcount
 
     def login_throttle(self, email_key: str) -> LoginThrottle:
-        r = self.database.conn.execute("SELECT failures, locked_until FROM login_throttles "
-                             "WHERE email_key=?", (email_key,)).fetchone()
+        r = self.database.conn.execute(
+            "SELECT failures, locked_until FROM login_throttles WHERE email_key=?", (email_key,)
+        ).fetchone()
         return LoginThrottle(r["failures"], r["locked_until"]) if r else LoginThrottle()
 
     def record_login_failure(self, email_key: str) -> int:
         with self.database.write() as db:
             row = db.execute(
                 "INSERT INTO login_throttles VALUES (?, 1, NULL) ON CONFLICT(email_key) "
-                "DO UPDATE SET failures=failures+1 RETURNING failures", (email_key,)).fetchone()
+                "DO UPDATE SET failures=failures+1 RETURNING failures",
+                (email_key,),
+            ).fetchone()
             return int(row[0])
 
     def lock_login(self, email_key: str, until: str) -> None:
         with self.database.write() as db:
-            db.execute("UPDATE login_throttles SET locked_until=? WHERE email_key=?",
-                       (until, email_key))
+            db.execute(
+                "UPDATE login_throttles SET locked_until=? WHERE email_key=?", (until, email_key)
+            )
 
     def clear_login_failures(self, email_key: str) -> None:
         with self.database.write() as db:

@@ -37,8 +37,11 @@ class SqliteUsers:
         try:
             with self.database.write() as db:
                 row = user_row(user)
-                db.execute(f"INSERT INTO users ({','.join(row)}) "
-                           f"VALUES ({','.join(':' + k for k in row)})", row)
+                db.execute(
+                    f"INSERT INTO users ({','.join(row)}) "
+                    f"VALUES ({','.join(':' + k for k in row)})",
+                    row,
+                )
         except sqlite3.IntegrityError as e:
             raise EmailTaken("that email is already registered") from e
 
@@ -52,8 +55,7 @@ class SqliteUsers:
         ).fetchone()
         return row_to_user(row) if row else None
 
-    def update_user(self, user_id: str, *, version: int,
-                    changes: Mapping[str, object]) -> User:
+    def update_user(self, user_id: str, *, version: int, changes: Mapping[str, object]) -> User:
         unknown = set(changes) - USER_FIELDS
         if unknown or not changes:
             raise ValueError(f"update_user cannot change {sorted(unknown) or 'nothing'}")
@@ -61,9 +63,11 @@ class SqliteUsers:
         sets = ",".join(f"{k}=:{k}" for k in row)
         try:
             with self.database.write() as db:
-                found = db.execute(f"UPDATE users SET {sets}, version=version+1 "
-                                   "WHERE id=:user_id AND version=:version RETURNING *",
-                                   {**row, "user_id": user_id, "version": version}).fetchone()
+                found = db.execute(
+                    f"UPDATE users SET {sets}, version=version+1 "
+                    "WHERE id=:user_id AND version=:version RETURNING *",
+                    {**row, "user_id": user_id, "version": version},
+                ).fetchone()
                 if found is None:
                     if db.execute("SELECT 1 FROM users WHERE id=?", (user_id,)).fetchone():
                         raise StaleRecord("the user changed meanwhile; read it again")
@@ -77,8 +81,13 @@ class SqliteUsers:
 
     def record_totp_step(self, user_id: str, step: int) -> bool:
         with self.database.write() as db:
-            return db.execute("UPDATE users SET totp_last_step=? WHERE id=? AND totp_last_step<?",
-                              (step, user_id, step)).rowcount == 1
+            return (
+                db.execute(
+                    "UPDATE users SET totp_last_step=? WHERE id=? AND totp_last_step<?",
+                    (step, user_id, step),
+                ).rowcount
+                == 1
+            )
 
     def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
         with self.database.write() as db:
@@ -104,9 +113,11 @@ class SqliteUsers:
 
     def list_users(self, *, limit: int, cursor: str | None = None) -> Page[User]:
         after = row_position(cursor) or 0
-        rows = self.database.conn.execute("SELECT rowid, * FROM users WHERE rowid>? ORDER BY rowid LIMIT ?",
-                                (after, limit + 1)).fetchall()
+        rows = self.database.conn.execute(
+            "SELECT rowid, * FROM users WHERE rowid>? ORDER BY rowid LIMIT ?", (after, limit + 1)
+        ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
-        return Page([row_to_user(r) for r in rows],
-                    encode_cursor(rows[-1]["rowid"]) if more else None)
+        return Page(
+            [row_to_user(r) for r in rows], encode_cursor(rows[-1]["rowid"]) if more else None
+        )

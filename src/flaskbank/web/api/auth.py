@@ -19,6 +19,7 @@ from ..problems import problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
 def unauthorized(detail: str, error: str | None = None) -> Response:
     """401 with the challenge RFC 6750 asks for; `error` says why a token was refused."""
     response = problem(401, detail)

@@ -41,80 +41,159 @@ _TXN_DESCRIPTION = (
 )
 
 _SCHEMAS: dict[str, Any] = {
-    "Amount": {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$",
-               "description": "A positive amount as text with at most two decimals. A JSON "
-                              "number, zero, a sign, an exponent, NaN or Infinity is a 422.",
-               "examples": ["12.34"]},
-    "SignedAmount": {"type": "string", "pattern": r"^-?(0|[1-9][0-9]*)\.[0-9]{2}$",
-                     "examples": ["-20.00", "12.34"]},
-    "Problem": {"type": "object", "required": ["type", "title", "status", "detail"],
-                "description": "RFC 9457 problem details, as application/problem+json.",
-                "properties": {"type": _STR, "title": _STR, "status": {"type": "integer"},
-                               "detail": _STR,
-                               "errors": {"type": "object", "additionalProperties": _STR,
-                                          "description": "On a 422: a message per field."}}},
-    "NewUser": _obj(["email", "full_name", "password"], email=_STR, full_name=_STR,
-                    password={"type": "string", "minLength": 10, "maxLength": 200}),
-    "User": _obj(["id", "email", "full_name", "role", "created_at"], id=_STR, email=_STR,
-                 full_name=_STR, role=_STR, created_at=_TIME),
-    "ProfileChange": {**_obj([], full_name=_STR, email=_STR, old_password=_STR,
-                             new_password=_STR),
-                      "description": "Change full_name and/or email; or change the password "
-                                     "with old_password and new_password, in a request of "
-                                     "its own."},
-    "Credentials": _obj(["email", "password"], email=_STR, password=_STR,
-                        otp={**_NSTR, "description": "Required when the account has "
-                             "two-factor authentication: the current six-digit TOTP code "
-                             "(each code is accepted once) or an unused recovery code "
-                             "(each works once)."}),
+    "Amount": {
+        "type": "string",
+        "pattern": r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$",
+        "description": "A positive amount as text with at most two decimals. A JSON "
+        "number, zero, a sign, an exponent, NaN or Infinity is a 422.",
+        "examples": ["12.34"],
+    },
+    "SignedAmount": {
+        "type": "string",
+        "pattern": r"^-?(0|[1-9][0-9]*)\.[0-9]{2}$",
+        "examples": ["-20.00", "12.34"],
+    },
+    "Problem": {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "description": "RFC 9457 problem details, as application/problem+json.",
+        "properties": {
+            "type": _STR,
+            "title": _STR,
+            "status": {"type": "integer"},
+            "detail": _STR,
+            "errors": {
+                "type": "object",
+                "additionalProperties": _STR,
+                "description": "On a 422: a message per field.",
+            },
+        },
+    },
+    "NewUser": _obj(
+        ["email", "full_name", "password"],
+        email=_STR,
+        full_name=_STR,
+        password={"type": "string", "minLength": 10, "maxLength": 200},
+    ),
+    "User": _obj(
+        ["id", "email", "full_name", "role", "created_at"],
+        id=_STR,
+        email=_STR,
+        full_name=_STR,
+        role=_STR,
+        created_at=_TIME,
+    ),
+    "ProfileChange": {
+        **_obj([], full_name=_STR, email=_STR, old_password=_STR, new_password=_STR),
+        "description": "Change full_name and/or email; or change the password "
+        "with old_password and new_password, in a request of "
+        "its own.",
+    },
+    "Credentials": _obj(
+        ["email", "password"],
+        email=_STR,
+        password=_STR,
+        otp={
+            **_NSTR,
+            "description": "Required when the account has "
+            "two-factor authentication: the current six-digit TOTP code "
+            "(each code is accepted once) or an unused recovery code "
+            "(each works once).",
+        },
+    ),
     "Token": _obj(["token", "expires_at"], token=_STR, expires_at=_TIME),
-    "NewAccount": _obj(["type"], type={"enum": ["checking", "savings"]},
-                       currency={"type": ["string", "null"], "enum": ["USD", "EUR", "GBP", None],
-                                 "default": "USD"}),
-    "Account": _obj(["id", "number", "type", "currency", "balance", "status", "opened_at"],
-                    id=_STR, number={"type": "string", "pattern": "^[0-9]{12}$"},
-                    type={"enum": ["checking", "savings"]}, currency=_STR,
-                    balance=_ref("SignedAmount"), status={"enum": ["open", "frozen", "closed"]},
-                    opened_at=_TIME),
+    "NewAccount": _obj(
+        ["type"],
+        type={"enum": ["checking", "savings"]},
+        currency={
+            "type": ["string", "null"],
+            "enum": ["USD", "EUR", "GBP", None],
+            "default": "USD",
+        },
+    ),
+    "Account": _obj(
+        ["id", "number", "type", "currency", "balance", "status", "opened_at"],
+        id=_STR,
+        number={"type": "string", "pattern": "^[0-9]{12}$"},
+        type={"enum": ["checking", "savings"]},
+        currency=_STR,
+        balance=_ref("SignedAmount"),
+        status={"enum": ["open", "frozen", "closed"]},
+        opened_at=_TIME,
+    ),
     "AccountList": _obj(["items"], items={"type": "array", "items": _ref("Account")}),
-    "CashMovement": _obj(["amount"], amount=_ref("Amount"),
-                         memo={"type": ["string", "null"], "maxLength": 140}),
-    "Transfer": {**_obj(["from_account_id", "amount"], from_account_id=_STR,
-                        to_account_number={**_NSTR, "description": "12 digits; spaces and "
-                                           "dashes allowed"},
-                        to_email={**_NSTR, "description": "the recipient's first open "
-                                  "account in the sender's currency"},
-                        amount=_ref("Amount"),
-                        memo={"type": ["string", "null"], "maxLength": 140}),
-                 "description": "Name the recipient by to_account_number or to_email, not "
-                                "both."},
-    "Transaction": {**_obj(["id", "type", "amount", "currency", "balance_after", "account_id",
-                            "counterparty", "memo", "created_at"],
-                           id=_STR, type={"enum": ["deposit", "withdrawal", "transfer"]},
-                           amount=_ref("SignedAmount"), currency=_STR,
-                           balance_after={"oneOf": [_ref("SignedAmount"), {"type": "null"}]},
-                           account_id=_STR, counterparty=_STR, memo=_STR, created_at=_TIME),
-                    "description": _TXN_DESCRIPTION},
-    "TransactionPage": _obj(["items", "next_cursor"],
-                            items={"type": "array", "items": _ref("Transaction")},
-                            next_cursor={**_NSTR, "description": "pass as ?cursor= for the "
-                                         "next page; null on the last page"}),
-    "Statement": _obj(["account_id", "month", "currency", "opening_balance", "closing_balance",
-                       "lines"], account_id=_STR, month={"type": "string",
-                                                         "pattern": "^[0-9]{4}-[0-9]{2}$"},
-                      currency=_STR, opening_balance=_ref("SignedAmount"),
-                      closing_balance=_ref("SignedAmount"),
-                      lines={"type": "array", "items": _ref("Transaction"),
-                             "description": "oldest first; closing = opening + the amounts"}),
+    "CashMovement": _obj(
+        ["amount"], amount=_ref("Amount"), memo={"type": ["string", "null"], "maxLength": 140}
+    ),
+    "Transfer": {
+        **_obj(
+            ["from_account_id", "amount"],
+            from_account_id=_STR,
+            to_account_number={**_NSTR, "description": "12 digits; spaces and dashes allowed"},
+            to_email={
+                **_NSTR,
+                "description": "the recipient's first open account in the sender's currency",
+            },
+            amount=_ref("Amount"),
+            memo={"type": ["string", "null"], "maxLength": 140},
+        ),
+        "description": "Name the recipient by to_account_number or to_email, not both.",
+    },
+    "Transaction": {
+        **_obj(
+            [
+                "id",
+                "type",
+                "amount",
+                "currency",
+                "balance_after",
+                "account_id",
+                "counterparty",
+                "memo",
+                "created_at",
+            ],
+            id=_STR,
+            type={"enum": ["deposit", "withdrawal", "transfer"]},
+            amount=_ref("SignedAmount"),
+            currency=_STR,
+            balance_after={"oneOf": [_ref("SignedAmount"), {"type": "null"}]},
+            account_id=_STR,
+            counterparty=_STR,
+            memo=_STR,
+            created_at=_TIME,
+        ),
+        "description": _TXN_DESCRIPTION,
+    },
+    "TransactionPage": _obj(
+        ["items", "next_cursor"],
+        items={"type": "array", "items": _ref("Transaction")},
+        next_cursor={
+            **_NSTR,
+            "description": "pass as ?cursor= for the next page; null on the last page",
+        },
+    ),
+    "Statement": _obj(
+        ["account_id", "month", "currency", "opening_balance", "closing_balance", "lines"],
+        account_id=_STR,
+        month={"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        currency=_STR,
+        opening_balance=_ref("SignedAmount"),
+        closing_balance=_ref("SignedAmount"),
+        lines={
+            "type": "array",
+            "items": _ref("Transaction"),
+            "description": "oldest first; closing = opening + the amounts",
+        },
+    ),
 }
 
 _PROBLEM_TEXT = {
     400: "The body is not JSON, or not a JSON object.",
     401: "No bearer token, or an unknown, revoked or expired one (WWW-Authenticate: Bearer). "
-         "On POST /tokens: wrong email or password (the same answer for an unknown email), "
-         "or a missing or wrong `otp` for an account with two-factor authentication: then "
-         "`type` is https://flaskbank.example/problems/second-factor-required and `errors` "
-         "names `otp`.",
+    "On POST /tokens: wrong email or password (the same answer for an unknown email), "
+    "or a missing or wrong `otp` for an account with two-factor authentication: then "
+    "`type` is https://flaskbank.example/problems/second-factor-required and `errors` "
+    "names `otp`.",
     403: "The account must first replace its one-time password (in the web app).",
     404: "No such account: also the answer for another customer's account.",
     405: "The path exists but not with this method.",
@@ -122,32 +201,45 @@ _PROBLEM_TEXT = {
     413: "The body is larger than 64 KiB.",
     415: "The body is not sent as application/json.",
     422: "A field is missing, of the wrong JSON type or invalid, or the bank refuses the "
-         "request (insufficient funds, same account, unknown recipient); `errors` names the "
-         "fields.",
+    "request (insufficient funds, same account, unknown recipient); `errors` names the "
+    "fields.",
     429: "Too many requests: a rate limit (per address; per user for money movement), or "
-         "on POST /tokens a login locked after repeated failures. Retry-After says how many "
-         "seconds to wait; nothing was done.",
+    "on POST /tokens a login locked after repeated failures. Retry-After says how many "
+    "seconds to wait; nothing was done.",
     503: "The store is busy or unavailable; nothing was posted. Retry (Retry-After).",
 }
 
-_RESPONSES = {str(s): {"description": d, "content": {"application/problem+json": {
-    "schema": _ref("Problem")}}} for s, d in _PROBLEM_TEXT.items()}
+_RESPONSES = {
+    str(s): {"description": d, "content": {"application/problem+json": {"schema": _ref("Problem")}}}
+    for s, d in _PROBLEM_TEXT.items()
+}
 
 _PARAMETERS = {
     "AccountId": {"name": "account_id", "in": "path", "required": True, "schema": _STR},
-    "Month": {"name": "month", "in": "path", "required": True,
-              "schema": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}},
+    "Month": {
+        "name": "month",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
+    },
     "IdempotencyKey": {
-        "name": "Idempotency-Key", "in": "header", "required": False,
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
         "schema": {"type": "string", "minLength": 1, "maxLength": 200},
         "description": "Send a fresh key (e.g. a UUID) with each money-moving request. A retry "
-                       "with the same key and body posts nothing new and answers the first "
-                       "response again, with `Idempotent-Replayed: true`; the same key with "
-                       "another body is a 409."},
+        "with the same key and body posts nothing new and answers the first "
+        "response again, with `Idempotent-Replayed: true`; the same key with "
+        "another body is a 409.",
+    },
 }
 
-_REPLAYED = {"Idempotent-Replayed": {"description": "true when this answers a retry",
-                                     "schema": {"type": "string", "enum": ["true"]}}}
+_REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "true when this answers a retry",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
 
 _BODY_ERRORS = (400, 413, 415, 422)
 
@@ -156,98 +248,188 @@ def _money_op(summary: str, body: str, path_account: bool) -> dict[str, Any]:
     params = [{"$ref": "#/components/parameters/IdempotencyKey"}]
     if path_account:
         params.insert(0, {"$ref": "#/components/parameters/AccountId"})
-    return {"post": {
-        "summary": summary, "parameters": params, "requestBody": _body(body),
-        "responses": {"201": {**_ok("Transaction", "Posted (or replayed); the transaction "
-                                    "as the sending or depositing account sees it."),
-                              "headers": _REPLAYED},
-                      **_problems(*_BODY_ERRORS, 401, 404, 409, 429, 503)}}}
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": params,
+            "requestBody": _body(body),
+            "responses": {
+                "201": {
+                    **_ok(
+                        "Transaction",
+                        "Posted (or replayed); the transaction "
+                        "as the sending or depositing account sees it.",
+                    ),
+                    "headers": _REPLAYED,
+                },
+                **_problems(*_BODY_ERRORS, 401, 404, 409, 429, 503),
+            },
+        }
+    }
 
 
 _PUBLIC: list[dict[str, Any]] = []
 
 PATHS: dict[str, Any] = {
-    "/users": {"post": {
-        "summary": "Register a customer", "security": _PUBLIC, "requestBody": _body("NewUser"),
-        "responses": {"201": {**_ok("User", "Registered"), "headers": {"Location": {
-            "schema": _STR}}}, **_problems(*_BODY_ERRORS, 429)}}},
-    "/tokens": {"post": {
-        "summary": "Get a bearer token", "security": _PUBLIC, "requestBody": _body("Credentials"),
-        "responses": {"201": _ok("Token", "Issued"),
-                      **_problems(*_BODY_ERRORS, 401, 403, 429)}}},
-    "/tokens/current": {"delete": {
-        "summary": "Revoke the token this request was sent with",
-        "responses": {"204": {"description": "Revoked"}, **_problems(401)}}},
+    "/users": {
+        "post": {
+            "summary": "Register a customer",
+            "security": _PUBLIC,
+            "requestBody": _body("NewUser"),
+            "responses": {
+                "201": {**_ok("User", "Registered"), "headers": {"Location": {"schema": _STR}}},
+                **_problems(*_BODY_ERRORS, 429),
+            },
+        }
+    },
+    "/tokens": {
+        "post": {
+            "summary": "Get a bearer token",
+            "security": _PUBLIC,
+            "requestBody": _body("Credentials"),
+            "responses": {"201": _ok("Token", "Issued"), **_problems(*_BODY_ERRORS, 401, 403, 429)},
+        }
+    },
+    "/tokens/current": {
+        "delete": {
+            "summary": "Revoke the token this request was sent with",
+            "responses": {"204": {"description": "Revoked"}, **_problems(401)},
+        }
+    },
     "/me": {
         "get": {"summary": "Your profile", "responses": {"200": _ok("User"), **_problems(401)}},
-        "patch": {"summary": "Change your profile or password",
-                  "requestBody": _body("ProfileChange"),
-                  "responses": {"200": _ok("User"), **_problems(*_BODY_ERRORS, 401)}}},
+        "patch": {
+            "summary": "Change your profile or password",
+            "requestBody": _body("ProfileChange"),
+            "responses": {"200": _ok("User"), **_problems(*_BODY_ERRORS, 401)},
+        },
+    },
     "/accounts": {
-        "get": {"summary": "Your accounts", "responses": {"200": _ok("AccountList"),
-                                                          **_problems(401)}},
-        "post": {"summary": "Open an account", "requestBody": _body("NewAccount"),
-                 "responses": {"201": {**_ok("Account", "Opened"), "headers": {"Location": {
-                     "schema": _STR}}}, **_problems(*_BODY_ERRORS, 401)}}},
-    "/accounts/{account_id}": {"get": {
-        "summary": "One of your accounts",
-        "parameters": [{"$ref": "#/components/parameters/AccountId"}],
-        "responses": {"200": _ok("Account"), **_problems(401, 404)}}},
+        "get": {
+            "summary": "Your accounts",
+            "responses": {"200": _ok("AccountList"), **_problems(401)},
+        },
+        "post": {
+            "summary": "Open an account",
+            "requestBody": _body("NewAccount"),
+            "responses": {
+                "201": {**_ok("Account", "Opened"), "headers": {"Location": {"schema": _STR}}},
+                **_problems(*_BODY_ERRORS, 401),
+            },
+        },
+    },
+    "/accounts/{account_id}": {
+        "get": {
+            "summary": "One of your accounts",
+            "parameters": [{"$ref": "#/components/parameters/AccountId"}],
+            "responses": {"200": _ok("Account"), **_problems(401, 404)},
+        }
+    },
     "/accounts/{account_id}/deposits": _money_op("Deposit cash", "CashMovement", True),
     "/accounts/{account_id}/withdrawals": _money_op("Withdraw cash", "CashMovement", True),
     "/transfers": _money_op("Send money to another account", "Transfer", False),
-    "/accounts/{account_id}/transactions": {"get": {
-        "summary": "The account's transactions, newest first",
-        "parameters": [
-            {"$ref": "#/components/parameters/AccountId"},
-            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
-                                                         "maximum": 100, "default": 20}},
-            {"name": "cursor", "in": "query", "schema": _STR,
-             "description": "next_cursor from the previous page; anything else is a 422"},
-            {"name": "since", "in": "query", "schema": {"type": "string", "format": "date"},
-             "description": "first day (UTC), inclusive"},
-            {"name": "until", "in": "query", "schema": {"type": "string", "format": "date"},
-             "description": "last day (UTC), inclusive"},
-            {"name": "type", "in": "query",
-             "schema": {"enum": ["deposit", "withdrawal", "transfer"]}}],
-        "responses": {"200": _ok("TransactionPage"), **_problems(401, 404, 422)}}},
-    "/accounts/{account_id}/statements/{month}": {"get": {
-        "summary": "A monthly statement",
-        "parameters": [{"$ref": "#/components/parameters/AccountId"},
-                       {"$ref": "#/components/parameters/Month"},
-                       {"name": "format", "in": "query",
-                        "schema": {"enum": ["json", "csv"], "default": "json"}}],
-        "responses": {"200": {"description": "The statement; as CSV with columns date, type, "
-                                             "counterparty, memo, amount, balance_after when "
-                                             "format=csv (text cells that a spreadsheet would "
-                                             "run as formulas are prefixed with ').",
-                              "content": {"application/json": {"schema": _ref("Statement")},
-                                          "text/csv": {"schema": _STR}}},
-                      **_problems(401, 404, 422, 503)}}},
-    "/openapi.json": {"get": {
-        "summary": "This document", "security": _PUBLIC,
-        "responses": {"200": {"description": "OpenAPI 3.1",
-                              "content": {"application/json": {"schema": {
-                                  "type": "object"}}}}}}},
+    "/accounts/{account_id}/transactions": {
+        "get": {
+            "summary": "The account's transactions, newest first",
+            "parameters": [
+                {"$ref": "#/components/parameters/AccountId"},
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+                },
+                {
+                    "name": "cursor",
+                    "in": "query",
+                    "schema": _STR,
+                    "description": "next_cursor from the previous page; anything else is a 422",
+                },
+                {
+                    "name": "since",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date"},
+                    "description": "first day (UTC), inclusive",
+                },
+                {
+                    "name": "until",
+                    "in": "query",
+                    "schema": {"type": "string", "format": "date"},
+                    "description": "last day (UTC), inclusive",
+                },
+                {
+                    "name": "type",
+                    "in": "query",
+                    "schema": {"enum": ["deposit", "withdrawal", "transfer"]},
+                },
+            ],
+            "responses": {"200": _ok("TransactionPage"), **_problems(401, 404, 422)},
+        }
+    },
+    "/accounts/{account_id}/statements/{month}": {
+        "get": {
+            "summary": "A monthly statement",
+            "parameters": [
+                {"$ref": "#/components/parameters/AccountId"},
+                {"$ref": "#/components/parameters/Month"},
+                {
+                    "name": "format",
+                    "in": "query",
+                    "schema": {"enum": ["json", "csv"], "default": "json"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The statement; as CSV with columns date, type, "
+                    "counterparty, memo, amount, balance_after when "
+                    "format=csv (text cells that a spreadsheet would "
+                    "run as formulas are prefixed with ').",
+                    "content": {
+                        "application/json": {"schema": _ref("Statement")},
+                        "text/csv": {"schema": _STR},
+                    },
+                },
+                **_problems(401, 404, 422, 503),
+            },
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "summary": "This document",
+            "security": _PUBLIC,
+            "responses": {
+                "200": {
+                    "description": "OpenAPI 3.1",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    },
 }
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {
-        "title": "Flask Bank API", "version": "1.0.0",
+        "title": "Flask Bank API",
+        "version": "1.0.0",
         "description": (
             "Amounts are JSON strings with at most two decimals; a JSON number is refused. "
             "Send bodies as application/json (anything else is a 415); a body that is not a "
             "JSON object is a 400. Unknown fields in a body are ignored. A field of the wrong "
             "JSON type is a 422 naming it. Errors are application/problem+json. The API "
-            "accepts bearer tokens only, never the browser's session cookie."),
+            "accepts bearer tokens only, never the browser's session cookie."
+        ),
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
     "paths": PATHS,
     "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                       "description": "A token from POST /tokens"}},
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from POST /tokens",
+            }
+        },
         "schemas": _SCHEMAS,
         "parameters": _PARAMETERS,
         "responses": _RESPONSES,

@@ -52,8 +52,9 @@ def _text(value: object) -> bool:
     return True
 
 
-def fields(body: dict[str, Any], *, required: Iterable[str] = (),
-           optional: Iterable[str] = ()) -> dict[str, str | None]:
+def fields(
+    body: dict[str, Any], *, required: Iterable[str] = (), optional: Iterable[str] = ()
+) -> dict[str, str | None]:
     """The named fields as strings. A required field must be present and a string; an
     optional one may be absent or null (both read as None). All problems are reported at once
     as a ValidationFailed (422) keyed by field."""
@@ -68,8 +69,11 @@ def fields(body: dict[str, Any], *, required: Iterable[str] = (),
         elif _text(value):
             values[name] = value
         else:
-            errors[name] = f"{name} {AMOUNT_HINT}" if name == "amount" else (
-                f"{name} must be a string of valid Unicode text")
+            errors[name] = (
+                f"{name} {AMOUNT_HINT}"
+                if name == "amount"
+                else (f"{name} must be a string of valid Unicode text")
+            )
     if errors:
         raise ValidationFailed(errors)
     return values

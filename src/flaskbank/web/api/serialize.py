@@ -18,21 +18,40 @@ def _money(money: Money | None) -> str | None:
 
 def user(u: User) -> dict[str, Any]:
     # Never the password hash: the shape is an allow-list.
-    return {"id": u.id, "email": u.email, "full_name": u.full_name, "role": u.role.value,
-            "created_at": u.created_at}
+    return {
+        "id": u.id,
+        "email": u.email,
+        "full_name": u.full_name,
+        "role": u.role.value,
+        "created_at": u.created_at,
+    }
 
 
 def account(a: Account) -> dict[str, Any]:
-    return {"id": a.id, "number": a.number, "type": a.type.value, "currency": a.currency,
-            "balance": str(a.balance), "status": a.status.value, "opened_at": a.opened_at}
+    return {
+        "id": a.id,
+        "number": a.number,
+        "type": a.type.value,
+        "currency": a.currency,
+        "balance": str(a.balance),
+        "status": a.status.value,
+        "opened_at": a.opened_at,
+    }
 
 
 def entry(e: Entry) -> dict[str, Any]:
     """A transaction as one account sees it: `amount` is signed from that account's side."""
-    return {"id": e.transaction_id, "type": e.type.value, "amount": str(e.amount),
-            "currency": e.amount.currency, "balance_after": _money(e.balance_after),
-            "account_id": e.account_id, "counterparty": e.counterparty, "memo": e.memo,
-            "created_at": e.created_at}
+    return {
+        "id": e.transaction_id,
+        "type": e.type.value,
+        "amount": str(e.amount),
+        "currency": e.amount.currency,
+        "balance_after": _money(e.balance_after),
+        "account_id": e.account_id,
+        "counterparty": e.counterparty,
+        "memo": e.memo,
+        "created_at": e.created_at,
+    }
 
 
 def entries_page(page: Page[Entry]) -> dict[str, Any]:
@@ -40,6 +59,11 @@ def entries_page(page: Page[Entry]) -> dict[str, Any]:
 
 
 def statement(s: Statement) -> dict[str, Any]:
-    return {"account_id": s.account.id, "month": s.month, "currency": s.account.currency,
-            "opening_balance": str(s.opening_balance),
-            "closing_balance": str(s.closing_balance), "lines": [entry(e) for e in s.lines]}
+    return {
+        "account_id": s.account.id,
+        "month": s.month,
+        "currency": s.account.currency,
+        "opening_balance": str(s.opening_balance),
+        "closing_balance": str(s.closing_balance),
+        "lines": [entry(e) for e in s.lines],
+    }

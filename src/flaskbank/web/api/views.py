@@ -45,6 +45,7 @@ def _posted(result: PostResult, account_id: str) -> Response:
 
 # -- users and tokens ----------------------------------------------------------------------
 
+
 @bp.post("/users")
 def register() -> Response:
     f = p.fields(p.json_object(), required=("email", "full_name", "password"))
@@ -56,8 +57,9 @@ def register() -> Response:
 def issue_token() -> Response:
     """Email and password, and `otp` (a TOTP or a recovery code) when the account has 2FA."""
     f = p.fields(p.json_object(), required=("email", "password"), optional=("otp",))
-    token, expires_at = tokens.issue_token(bank(), email=f["email"], password=f["password"],
-                                           otp=f["otp"], ip=client_ip())
+    token, expires_at = tokens.issue_token(
+        bank(), email=f["email"], password=f["password"], otp=f["otp"], ip=client_ip()
+    )
     return _json({"token": token, "expires_at": expires_at}, 201)
 
 
@@ -80,24 +82,41 @@ def update_me() -> Response:
     """Profile fields, or a password change ({"old_password", "new_password"}) on its own.
     A new email or password needs `old_password` (and `otp` with two-factor on), and ends
     every session and API token, this one too."""
-    f = p.fields(p.json_object(),
-                 optional=("full_name", "email", "old_password", "new_password", "otp"))
+    f = p.fields(
+        p.json_object(), optional=("full_name", "email", "old_password", "new_password", "otp")
+    )
     user = api_user()
     if f["new_password"] is not None:
         if f["full_name"] is not None or f["email"] is not None:
-            raise ValidationFailed({"new_password": "change the password in a request of its "
-                                    "own, without full_name or email"})
-        updated = customers.change_password(bank(), user.id, old_password=f["old_password"],
-                                            new_password=f["new_password"], otp=f["otp"],
-                                            ip=client_ip())
+            raise ValidationFailed(
+                {
+                    "new_password": "change the password in a request of its "
+                    "own, without full_name or email"
+                }
+            )
+        updated = customers.change_password(
+            bank(),
+            user.id,
+            old_password=f["old_password"],
+            new_password=f["new_password"],
+            otp=f["otp"],
+            ip=client_ip(),
+        )
         return _json(serialize.user(updated))
-    updated = customers.update_profile(bank(), user.id, full_name=f["full_name"],
-                                       email=f["email"], current_password=f["old_password"],
-                                       otp=f["otp"], ip=client_ip())
+    updated = customers.update_profile(
+        bank(),
+        user.id,
+        full_name=f["full_name"],
+        email=f["email"],
+        current_password=f["old_password"],
+        otp=f["otp"],
+        ip=client_ip(),
+    )
     return _json(serialize.user(updated))
 
 
 # -- accounts ------------------------------------------------------------------------------
+
 
 @bp.get("/accounts")
 @bearer_required
@@ -110,10 +129,10 @@ def list_accounts() -> Response:
 @bearer_required
 def open_account() -> Response:
     f = p.fields(p.json_object(), required=("type",), optional=("currency",))
-    account = accounts.open_account(bank(), api_user().id, type=f["type"],
-                                    currency=f["currency"])
-    return _json(serialize.account(account), 201,
-                 Location=url_for(".get_account", account_id=account.id))
+    account = accounts.open_account(bank(), api_user().id, type=f["type"], currency=f["currency"])
+    return _json(
+        serialize.account(account), 201, Location=url_for(".get_account", account_id=account.id)
+    )
 
 
 @bp.get("/accounts/<account_id>")
@@ -124,12 +143,19 @@ def get_account(account_id: str) -> Response:
 
 # -- moving money --------------------------------------------------------------------------
 
+
 @bp.post("/accounts/<account_id>/deposits")
 @bearer_required
 def deposit(account_id: str) -> Response:
     f = p.fields(p.json_object(), required=("amount",), optional=("memo",))
-    result = postings.deposit(bank(), api_user().id, account_id, amount=f["amount"],
-                              memo=f["memo"], idempotency_key=p.idempotency_key())
+    result = postings.deposit(
+        bank(),
+        api_user().id,
+        account_id,
+        amount=f["amount"],
+        memo=f["memo"],
+        idempotency_key=p.idempotency_key(),
+    )
     return _posted(result, account_id)
 
 
@@ -137,31 +163,49 @@ def deposit(account_id: str) -> Response:
 @bearer_required
 def withdraw(account_id: str) -> Response:
     f = p.fields(p.json_object(), required=("amount",), optional=("memo",))
-    result = postings.withdraw(bank(), api_user().id, account_id, amount=f["amount"],
-                               memo=f["memo"], idempotency_key=p.idempotency_key())
+    result = postings.withdraw(
+        bank(),
+        api_user().id,
+        account_id,
+        amount=f["amount"],
+        memo=f["memo"],
+        idempotency_key=p.idempotency_key(),
+    )
     return _posted(result, account_id)
 
 
 @bp.post("/transfers")
 @bearer_required
 def transfer() -> Response:
-    f = p.fields(p.json_object(), required=("from_account_id", "amount"),
-                 optional=("to_account_number", "to_email", "memo"))
+    f = p.fields(
+        p.json_object(),
+        required=("from_account_id", "amount"),
+        optional=("to_account_number", "to_email", "memo"),
+    )
     source = str(f.pop("from_account_id"))  # required, so a string
-    result = postings.transfer(bank(), api_user().id, source, **f,
-                               idempotency_key=p.idempotency_key())
+    result = postings.transfer(
+        bank(), api_user().id, source, **f, idempotency_key=p.idempotency_key()
+    )
     return _posted(result, source)
 
 
 # -- history and statements ----------------------------------------------------------------
 
+
 @bp.get("/accounts/<account_id>/transactions")
 @bearer_required
 def list_transactions(account_id: str) -> Response:
     q = request.args
-    _, page = history.history(bank(), api_user().id, account_id, limit=q.get("limit", "20"),
-                              cursor=q.get("cursor"), since=q.get("since"),
-                              until=q.get("until"), type=q.get("type"))
+    _, page = history.history(
+        bank(),
+        api_user().id,
+        account_id,
+        limit=q.get("limit", "20"),
+        cursor=q.get("cursor"),
+        since=q.get("since"),
+        until=q.get("until"),
+        type=q.get("type"),
+    )
     return _json(serialize.entries_page(page))
 
 
@@ -175,11 +219,15 @@ def get_statement(account_id: str, month: str) -> Response:
     if fmt == "json":
         return _json(serialize.statement(found))
     filename = f"statement-{found.account.number}-{found.month}.csv"
-    return Response(statement_csv(found), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        statement_csv(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 # -- the document --------------------------------------------------------------------------
+
 
 @bp.get("/openapi.json")
 def openapi_document() -> Response:

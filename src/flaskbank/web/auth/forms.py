@@ -12,49 +12,63 @@ from ..forms import ServiceForm
 
 
 class LoginForm(ServiceForm):
-    email = EmailField("Email", default="", render_kw={"autocomplete": "username",
-                                                        "required": True})
-    password = PasswordField("Password", render_kw={"autocomplete": "current-password",
-                                                    "required": True})
+    email = EmailField(
+        "Email", default="", render_kw={"autocomplete": "username", "required": True}
+    )
+    password = PasswordField(
+        "Password", render_kw={"autocomplete": "current-password", "required": True}
+    )
     submit = SubmitField("Log in")
 
 
 class RegisterForm(ServiceForm):
-    email = EmailField("Email", default="", render_kw={"autocomplete": "email",
-                                                        "required": True})
-    full_name = StringField("Full name", default="", render_kw={"autocomplete": "name",
-                                                                "maxlength": 100,
-                                                                "required": True})
-    password = PasswordField("Password", render_kw={"autocomplete": "new-password",
-                                                    "minlength": 10, "required": True})
+    email = EmailField("Email", default="", render_kw={"autocomplete": "email", "required": True})
+    full_name = StringField(
+        "Full name",
+        default="",
+        render_kw={"autocomplete": "name", "maxlength": 100, "required": True},
+    )
+    password = PasswordField(
+        "Password", render_kw={"autocomplete": "new-password", "minlength": 10, "required": True}
+    )
     submit = SubmitField("Create my account")
 
 
 class ProfileForm(ServiceForm):
-    full_name = StringField("Full name", default="", render_kw={"autocomplete": "name",
-                                                                "maxlength": 100,
-                                                                "required": True})
-    email = EmailField("Email", default="", render_kw={"autocomplete": "email",
-                                                        "required": True})
-    old_password = PasswordField("Current password (needed to change your email)",
-                                 render_kw={"autocomplete": "current-password"})
-    otp = StringField("Code from your authenticator app", default="",
-                      render_kw={"autocomplete": "one-time-code", "maxlength": 20})
+    full_name = StringField(
+        "Full name",
+        default="",
+        render_kw={"autocomplete": "name", "maxlength": 100, "required": True},
+    )
+    email = EmailField("Email", default="", render_kw={"autocomplete": "email", "required": True})
+    old_password = PasswordField(
+        "Current password (needed to change your email)",
+        render_kw={"autocomplete": "current-password"},
+    )
+    otp = StringField(
+        "Code from your authenticator app",
+        default="",
+        render_kw={"autocomplete": "one-time-code", "maxlength": 20},
+    )
     submit = SubmitField("Save profile")
 
 
 class PasswordForm(ServiceForm):
-    old_password = PasswordField("Current password",
-                                 render_kw={"autocomplete": "current-password",
-                                            "required": True})
-    new_password = PasswordField("New password", render_kw={"autocomplete": "new-password",
-                                                            "minlength": 10,
-                                                            "required": True})
-    confirm_password = PasswordField("Repeat the new password",
-                                     render_kw={"autocomplete": "new-password",
-                                                "required": True})
-    otp = StringField("Code from your authenticator app", default="",
-                      render_kw={"autocomplete": "one-time-code", "maxlength": 20})
+    old_password = PasswordField(
+        "Current password", render_kw={"autocomplete": "current-password", "required": True}
+    )
+    new_password = PasswordField(
+        "New password",
+        render_kw={"autocomplete": "new-password", "minlength": 10, "required": True},
+    )
+    confirm_password = PasswordField(
+        "Repeat the new password", render_kw={"autocomplete": "new-password", "required": True}
+    )
+    otp = StringField(
+        "Code from your authenticator app",
+        default="",
+        render_kw={"autocomplete": "one-time-code", "maxlength": 20},
+    )
     submit = SubmitField("Change password")
 
     def validate_confirm_password(self, field: PasswordField) -> None:
@@ -66,20 +80,36 @@ class PasswordForm(ServiceForm):
 class CodeForm(ServiceForm):
     """The second step of a login: the app's six digits, or a recovery code."""
 
-    otp = StringField("Code", default="", render_kw={"autocomplete": "one-time-code",
-                                                     "inputmode": "text", "maxlength": 20,
-                                                     "required": True, "autofocus": True})
+    otp = StringField(
+        "Code",
+        default="",
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "text",
+            "maxlength": 20,
+            "required": True,
+            "autofocus": True,
+        },
+    )
     submit = SubmitField("Continue")
 
 
 class EnrolForm(ServiceForm):
-    code = StringField("Code from your app", default="",
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                  "maxlength": 10, "required": True})
+    code = StringField(
+        "Code from your app",
+        default="",
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "maxlength": 10,
+            "required": True,
+        },
+    )
     submit = SubmitField("Turn on two-factor authentication")
 
 
 class DisableTwoFactorForm(ServiceForm):
-    password = PasswordField("Current password", render_kw={"autocomplete": "current-password",
-                                                            "required": True})
+    password = PasswordField(
+        "Current password", render_kw={"autocomplete": "current-password", "required": True}
+    )
     submit = SubmitField("Turn off two-factor authentication")

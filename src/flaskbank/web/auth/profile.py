@@ -24,10 +24,15 @@ def token_rows(user: User) -> list[dict[str, Any]]:
     now = bank().now()
     rows = []
     for token in tokens.tokens_of(bank(), user):
-        state = ("revoked" if token.revoked else "expired" if token.expires_at <= now
-                 else "active")
-        rows.append({"id": token.token_hash[:TOKEN_ID_CHARS], "created_at": token.created_at,
-                     "expires_at": token.expires_at, "state": state})
+        state = "revoked" if token.revoked else "expired" if token.expires_at <= now else "active"
+        rows.append(
+            {
+                "id": token.token_hash[:TOKEN_ID_CHARS],
+                "created_at": token.created_at,
+                "expires_at": token.expires_at,
+                "state": state,
+            }
+        )
     return sorted(rows, key=lambda r: r["created_at"], reverse=True)
 
 
@@ -40,8 +45,14 @@ def profile() -> Any:
     if form.validate_on_submit():
         try:
             updated = customers.update_profile(
-                bank(), user.id, full_name=form.full_name.data, email=form.email.data,
-                current_password=form.old_password.data, otp=form.otp.data, ip=client_ip())
+                bank(),
+                user.id,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                current_password=form.old_password.data,
+                otp=form.otp.data,
+                ip=client_ip(),
+            )
         except BankError as error:
             return form.refused(error, "auth/profile.html", **page)
         flash("Your profile is saved.", "success")
@@ -74,9 +85,14 @@ def change_password() -> Any:
             # Every other session and every API token ends; this browser carries on under a
             # new session id.
             updated = customers.change_password(
-                bank(), user.id, old_password=form.old_password.data,
-                new_password=form.new_password.data, otp=form.otp.data,
-                keep_session=session_hash(session), ip=client_ip())
+                bank(),
+                user.id,
+                old_password=form.old_password.data,
+                new_password=form.new_password.data,
+                otp=form.otp.data,
+                keep_session=session_hash(session),
+                ip=client_ip(),
+            )
         except BankError as error:
             return form.refused(error, "auth/password.html", **page)
         keep_signed_in(updated)

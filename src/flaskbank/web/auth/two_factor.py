@@ -22,7 +22,7 @@ def _enrolment(secret: str) -> dict[str, Any]:
     uri = two_factor.provisioning_uri(signed_in(), secret)
     # A data: URI image: allowed by the CSP (img-src 'self' data:), no inline markup needed.
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
-    grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return {"qr": qr, "secret": grouped}
 
 

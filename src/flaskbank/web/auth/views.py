@@ -81,8 +81,12 @@ def register() -> Any:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = customers.register(bank(), email=form.email.data,
-                                      full_name=form.full_name.data, password=form.password.data)
+            user = customers.register(
+                bank(),
+                email=form.email.data,
+                full_name=form.full_name.data,
+                password=form.password.data,
+            )
         except BankError as error:
             return form.refused(error, "auth/register.html")
         sign_in(user)
@@ -110,8 +114,9 @@ def login() -> Any:
     next_path = local_path(request.args.get("next"))
     if form.validate_on_submit():
         try:
-            user = authentication.check_password(bank(), email=form.email.data,
-                                                 password=form.password.data, ip=client_ip())
+            user = authentication.check_password(
+                bank(), email=form.email.data, password=form.password.data, ip=client_ip()
+            )
         except BankError as error:
             return form.refused(error, "auth/login.html", next_path=next_path)
         if user.has_two_factor:

@@ -34,8 +34,10 @@ def currency_choices(default: str) -> list[SelectChoice]:
 
 
 def account_label(account: Account) -> str:
-    return (f"{account.type.value.capitalize()} {format_account_number(account.number)} "
-            f"({money(account.balance)})")
+    return (
+        f"{account.type.value.capitalize()} {format_account_number(account.number)} "
+        f"({money(account.balance)})"
+    )
 
 
 def fresh_token() -> str:
@@ -44,8 +46,12 @@ def fresh_token() -> str:
 
 class OpenAccountForm(ServiceForm):
     # The choices' texts come from here; whether a value is allowed is the service's call.
-    type = SelectField("Account type", validate_choice=False, default=AccountType.CHECKING.value,
-                       choices=[SelectChoice(t.value, t.value.capitalize()) for t in AccountType])
+    type = SelectField(
+        "Account type",
+        validate_choice=False,
+        default=AccountType.CHECKING.value,
+        choices=[SelectChoice(t.value, t.value.capitalize()) for t in AccountType],
+    )
     currency = SelectField("Currency", validate_choice=False)
     submit = SubmitField("Open account")
 
@@ -55,10 +61,19 @@ class MovementForm(ServiceForm):
     the service as the idempotency key: posting the same form twice posts once."""
 
     token = HiddenField(default=fresh_token)
-    amount = StringField("Amount", default="", render_kw={
-        "inputmode": "decimal", "autocomplete": "off", "required": True, "placeholder": "0.00"})
-    memo = StringField("Memo (optional)", default="", render_kw={"maxlength": MEMO_MAX,
-                                                                  "autocomplete": "off"})
+    amount = StringField(
+        "Amount",
+        default="",
+        render_kw={
+            "inputmode": "decimal",
+            "autocomplete": "off",
+            "required": True,
+            "placeholder": "0.00",
+        },
+    )
+    memo = StringField(
+        "Memo (optional)", default="", render_kw={"maxlength": MEMO_MAX, "autocomplete": "off"}
+    )
 
     def validate_token(self, field: HiddenField) -> None:
         # Without the token it was rendered with, a post could not be told from a
@@ -83,16 +98,21 @@ class WithdrawForm(MovementForm):
 class TransferForm(MovementForm):
     # Listed in the order a person reads the form.
     from_account = SelectField("From account")
-    to_account_number = StringField("Recipient's account number", default="", render_kw={
-        "inputmode": "numeric", "autocomplete": "off", "maxlength": 20})
-    to_email = StringField("or the recipient's email", default="", render_kw={
-        "type": "email", "autocomplete": "off"})
+    to_account_number = StringField(
+        "Recipient's account number",
+        default="",
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20},
+    )
+    to_email = StringField(
+        "or the recipient's email", default="", render_kw={"type": "email", "autocomplete": "off"}
+    )
     submit = SubmitField("Send money")
 
     def offer(self, accounts: list[Account]) -> None:
         """The accounts money can be sent from: the person's own open accounts."""
-        self.from_account.choices = [SelectChoice(a.id, account_label(a))
-                                    for a in accounts if a.is_open]
+        self.from_account.choices = [
+            SelectChoice(a.id, account_label(a)) for a in accounts if a.is_open
+        ]
 
 
 class HistoryFilterForm(ServiceForm):
@@ -103,9 +123,13 @@ class HistoryFilterForm(ServiceForm):
 
     since = StringField("From", default="", widget=DateInput())
     until = StringField("Until", default="", widget=DateInput())
-    type = SelectField("Type", validate_choice=False, default="",
-                       choices=[SelectChoice("", "All types")]
-                       + [SelectChoice(t.value, t.value.capitalize()) for t in TransactionType])
+    type = SelectField(
+        "Type",
+        validate_choice=False,
+        default="",
+        choices=[SelectChoice("", "All types")]
+        + [SelectChoice(t.value, t.value.capitalize()) for t in TransactionType],
+    )
 
 
 class StatementForm(ServiceForm):
@@ -114,5 +138,9 @@ class StatementForm(ServiceForm):
     class Meta:
         csrf = False
 
-    month = StringField("Month", default="", widget=MonthInput(),
-                        render_kw={"pattern": r"[0-9]{4}-[0-9]{2}", "placeholder": "YYYY-MM"})
+    month = StringField(
+        "Month",
+        default="",
+        widget=MonthInput(),
+        render_kw={"pattern": r"[0-9]{4}-[0-9]{2}", "placeholder": "YYYY-MM"},
+    )

@@ -34,8 +34,10 @@ from .forms import (
 
 HISTORY_PAGE = 20
 RECENT = 5
-REUSED_FORM = ("This form was already used to post something different, so nothing was posted "
-               "now. Check your history, then submit again.")
+REUSED_FORM = (
+    "This form was already used to post something different, so nothing was posted "
+    "now. Check your history, then submit again."
+)
 
 
 @bp.after_request
@@ -87,12 +89,16 @@ def open_account() -> Any:
     form.currency.choices = currency_choices(default)
     if form.validate_on_submit():
         try:
-            account = accounts.open_account(bank(), user.id, type=form.type.data,
-                                            currency=form.currency.data)
+            account = accounts.open_account(
+                bank(), user.id, type=form.type.data, currency=form.currency.data
+            )
         except BankError as error:
             return form.refused(error, "banking/open_account.html")
-        flash(f"Opened {account.type.value} account {format_account_number(account.number)} "
-              f"in {account.currency}.", "success")
+        flash(
+            f"Opened {account.type.value} account {format_account_number(account.number)} "
+            f"in {account.currency}.",
+            "success",
+        )
         return redirect(url_for(".dashboard"))
     return form.page("banking/open_account.html")
 
@@ -112,13 +118,20 @@ def _move_money(action: str, account_id: str) -> Any:
     page = {"account": account, "action": action, "title": action.title()}
     if form.validate_on_submit():
         try:
-            result = service(bank(), user.id, account.id, amount=form.amount.data,
-                             memo=form.memo.data, idempotency_key=form.token.data)
+            result = service(
+                bank(),
+                user.id,
+                account.id,
+                amount=form.amount.data,
+                memo=form.memo.data,
+                idempotency_key=form.token.data,
+            )
         except BankError as error:
             return _refused(form, error, "banking/movement.html", **page)
         number = format_account_number(account.number)
-        return _posted(result, account.id,
-                       f"{verb} {money(result.transaction.amount)} {preposition} {number}.")
+        return _posted(
+            result, account.id, f"{verb} {money(result.transaction.amount)} {preposition} {number}."
+        )
     return form.page("banking/movement.html", **page)
 
 
@@ -144,14 +157,21 @@ def transfer() -> Any:
         source = str(form.from_account.data)
         try:
             result = postings.transfer(
-                bank(), user.id, source, amount=form.amount.data, memo=form.memo.data,
-                to_account_number=form.to_account_number.data, to_email=form.to_email.data,
-                idempotency_key=form.token.data)
+                bank(),
+                user.id,
+                source,
+                amount=form.amount.data,
+                memo=form.memo.data,
+                to_account_number=form.to_account_number.data,
+                to_email=form.to_email.data,
+                idempotency_key=form.token.data,
+            )
         except BankError as error:
             return _refused(form, error, "banking/transfer.html")
         sent = result.transaction.entry_for(source)
-        return _posted(result, source, f"Sent {money(result.transaction.amount)} to "
-                                       f"{sent.counterparty}.")
+        return _posted(
+            result, source, f"Sent {money(result.transaction.amount)} to {sent.counterparty}."
+        )
     return form.page("banking/transfer.html")
 
 
@@ -163,14 +183,23 @@ def account_history(account_id: str) -> Any:
     form = HistoryFilterForm(formdata=request.args)
     cursor = request.args.get("cursor") or None
     try:
-        _, page = history.history(bank(), user.id, account.id, limit=HISTORY_PAGE,
-                                  cursor=cursor, since=form.since.data, until=form.until.data,
-                                  type=form.type.data)
+        _, page = history.history(
+            bank(),
+            user.id,
+            account.id,
+            limit=HISTORY_PAGE,
+            cursor=cursor,
+            since=form.since.data,
+            until=form.until.data,
+            type=form.type.data,
+        )
     except BankError as error:
-        return form.refused(error, "banking/history.html", account=account, page=None,
-                            cursor=cursor)
-    return render_template("banking/history.html", form=form, account=account, page=page,
-                           cursor=cursor)
+        return form.refused(
+            error, "banking/history.html", account=account, page=None, cursor=cursor
+        )
+    return render_template(
+        "banking/history.html", form=form, account=account, page=page, cursor=cursor
+    )
 
 
 def _month(form: StatementForm) -> str:
@@ -198,5 +227,8 @@ def statement_download(account_id: str) -> Response:
     month = _month(StatementForm(formdata=request.args))
     found = history.statement(bank(), user.id, account_id, month)
     filename = f"statement-{found.account.number}-{found.month}.csv"
-    return Response(statement_csv(found), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        statement_csv(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

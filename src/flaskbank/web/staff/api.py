@@ -71,14 +71,25 @@ def account_json(a: Account) -> dict[str, Any]:
 
 def token_json(t: ApiToken, now: str) -> dict[str, Any]:
     state = "revoked" if t.revoked else "expired" if t.expires_at <= now else "active"
-    return {"id": t.token_hash[:12], "created_at": t.created_at, "expires_at": t.expires_at,
-            "state": state}
+    return {
+        "id": t.token_hash[:12],
+        "created_at": t.created_at,
+        "expires_at": t.expires_at,
+        "state": state,
+    }
 
 
 def event_json(e: AuditEvent) -> dict[str, Any]:
-    return {"id": e.id, "at": e.at, "action": e.action.value, "actor_id": e.actor_id,
-            "actor_email": e.actor_email, "ip": e.ip, "target": e.target,
-            "details": dict(e.details)}
+    return {
+        "id": e.id,
+        "at": e.at,
+        "action": e.action.value,
+        "actor_id": e.actor_id,
+        "actor_email": e.actor_email,
+        "ip": e.ip,
+        "target": e.target,
+        "details": dict(e.details),
+    }
 
 
 @api_bp.get("/customers")
@@ -93,19 +104,23 @@ def search() -> Response:
 def customer(user_id: str) -> Response:
     view = staff.view_customer(bank(), staff_user(), user_id, actor())
     now = bank().now()
-    return jsonify({
-        "user": serialize.user(view.user),
-        "accounts": [{**account_json(a), "recent": [serialize.entry(e)
-                                                    for e in view.recent[a.id]]}
-                     for a in view.accounts],
-        "tokens": [token_json(t, now) for t in view.tokens],
-    })
+    return jsonify(
+        {
+            "user": serialize.user(view.user),
+            "accounts": [
+                {**account_json(a), "recent": [serialize.entry(e) for e in view.recent[a.id]]}
+                for a in view.accounts
+            ],
+            "tokens": [token_json(t, now) for t in view.tokens],
+        }
+    )
 
 
 def _set_frozen(account_id: str, *, frozen: bool) -> Response:
     f = p.fields(p.json_object(), required=("reason",))
-    account = staff.set_frozen(bank(), staff_user(), account_id, frozen=frozen,
-                               reason=f["reason"], actor=actor())
+    account = staff.set_frozen(
+        bank(), staff_user(), account_id, frozen=frozen, reason=f["reason"], actor=actor()
+    )
     return jsonify(account_json(account))
 
 
@@ -125,9 +140,14 @@ def unfreeze(account_id: str) -> Response:
 @api_requires(Permission.VIEW_AUDIT_LOG)
 def audit_log() -> Response:
     args = request.args
-    page = audit.audit_log(bank(), staff_user(), limit=AUDIT_PAGE,
-                           cursor=args.get("cursor") or None, action=args.get("action"),
-                           actor_email=args.get("actor"), since=args.get("since"),
-                           until=args.get("until"))
-    return jsonify({"items": [event_json(e) for e in page.items],
-                    "next_cursor": page.next_cursor})
+    page = audit.audit_log(
+        bank(),
+        staff_user(),
+        limit=AUDIT_PAGE,
+        cursor=args.get("cursor") or None,
+        action=args.get("action"),
+        actor_email=args.get("actor"),
+        since=args.get("since"),
+        until=args.get("until"),
+    )
+    return jsonify({"items": [event_json(e) for e in page.items], "next_cursor": page.next_cursor})

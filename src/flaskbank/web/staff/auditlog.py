@@ -25,9 +25,16 @@ def audit_log() -> Any:
     form = AuditFilterForm(formdata=request.args)
     cursor = request.args.get("cursor") or None
     try:
-        page = audit.audit_log(bank(), staff_user(), limit=AUDIT_PAGE, cursor=cursor,
-                               action=form.action.data, actor_email=form.actor.data,
-                               since=form.since.data, until=form.until.data)
+        page = audit.audit_log(
+            bank(),
+            staff_user(),
+            limit=AUDIT_PAGE,
+            cursor=cursor,
+            action=form.action.data,
+            actor_email=form.actor.data,
+            since=form.since.data,
+            until=form.until.data,
+        )
     except BankError as error:
         return refused(form, error, "staff/audit.html", page=None, cursor=cursor)
     return render_template("staff/audit.html", form=form, page=page, cursor=cursor)

@@ -41,13 +41,19 @@ class SearchForm(ServiceForm):
     class Meta:
         csrf = False
 
-    q = StringField("Name, email or account number", default="", render_kw={
-        "type": "search", "autocomplete": "off", "maxlength": 100, "required": True})
+    q = StringField(
+        "Name, email or account number",
+        default="",
+        render_kw={"type": "search", "autocomplete": "off", "maxlength": 100, "required": True},
+    )
 
 
 class FreezeForm(ServiceForm):
-    reason = StringField("Reason", default="", render_kw={
-        "maxlength": REASON_MAX, "autocomplete": "off", "required": True})
+    reason = StringField(
+        "Reason",
+        default="",
+        render_kw={"maxlength": REASON_MAX, "autocomplete": "off", "required": True},
+    )
     submit = SubmitField("Freeze account")
 
 
@@ -57,8 +63,11 @@ class UnfreezeForm(FreezeForm):
 
 class CreateStaffForm(ServiceForm):
     email = EmailField("Email", default="", render_kw={"autocomplete": "off", "required": True})
-    full_name = StringField("Full name", default="", render_kw={
-        "autocomplete": "off", "maxlength": 100, "required": True})
+    full_name = StringField(
+        "Full name",
+        default="",
+        render_kw={"autocomplete": "off", "maxlength": 100, "required": True},
+    )
     # Whether a role is allowed is the service's call (it refuses "customer" and unknowns).
     role = SelectField("Role", validate_choice=False, choices=role_choices(STAFF_ROLES))
     submit = SubmitField("Create staff user")
@@ -76,8 +85,9 @@ class ConfirmForm(ServiceForm):
 
 
 class UnlockForm(ServiceForm):
-    email = EmailField("Email of the locked login", default="", render_kw={
-        "autocomplete": "off", "required": True})
+    email = EmailField(
+        "Email of the locked login", default="", render_kw={"autocomplete": "off", "required": True}
+    )
     submit = SubmitField("Unlock login")
 
     def validate_email(self, field: EmailField) -> None:
@@ -92,11 +102,15 @@ class AuditFilterForm(ServiceForm):
     class Meta:
         csrf = False
 
-    action = SelectField("Action", validate_choice=False, default="",
-                         choices=[SelectChoice("", "All actions")]
-                         + [SelectChoice(a.value, a.value.replace("_", " ").capitalize())
-                            for a in AuditAction])
-    actor = StringField("Actor email", default="", render_kw={"autocomplete": "off",
-                                                               "maxlength": 254})
+    action = SelectField(
+        "Action",
+        validate_choice=False,
+        default="",
+        choices=[SelectChoice("", "All actions")]
+        + [SelectChoice(a.value, a.value.replace("_", " ").capitalize()) for a in AuditAction],
+    )
+    actor = StringField(
+        "Actor email", default="", render_kw={"autocomplete": "off", "maxlength": 254}
+    )
     since = StringField("From", default="", widget=DateInput())
     until = StringField("Until", default="", widget=DateInput())

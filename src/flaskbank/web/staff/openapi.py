@@ -26,51 +26,110 @@ def _problems(*statuses: int) -> dict[str, Any]:
 
 
 def _query(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": _STR,
-            "description": description}
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": _STR,
+        "description": description,
+    }
 
 
 _ROLES = "Staff only: a customer's token gets a 404, as for a path that does not exist."
 
 SCHEMAS: dict[str, Any] = {
-    "StaffAccount": {"allOf": [_ref("Account"), {
-        "type": "object", "required": ["status_reason"],
-        "properties": {"status_reason": {"type": "string",
-                                         "description": "why the account is frozen; shown "
-                                                        "to its owner"}}}]},
-    "Reason": {"type": "object", "required": ["reason"], "properties": {
-        "reason": {"type": "string", "minLength": 1, "maxLength": 500}}},
-    "CustomerList": {"type": "object", "required": ["items"], "properties": {
-        "items": {"type": "array", "items": _ref("User")}}},
-    "CustomerView": {"type": "object", "required": ["user", "accounts", "tokens"],
-                     "properties": {
-                         "user": _ref("User"),
-                         "accounts": {"type": "array", "items": {"allOf": [
-                             _ref("StaffAccount"),
-                             {"type": "object", "properties": {"recent": {
-                                 "type": "array", "items": _ref("Transaction"),
-                                 "description": "the last 10, newest first"}}}]}},
-                         "tokens": {"type": "array", "items": {
-                             "type": "object",
-                             "required": ["id", "created_at", "expires_at", "state"],
-                             "properties": {"id": _STR, "created_at": _STR,
-                                            "expires_at": _STR,
-                                            "state": {"enum": ["active", "expired",
-                                                               "revoked"]}}}}}},
-    "AuditEvent": {"type": "object",
-                   "required": ["id", "at", "action", "actor_id", "actor_email", "ip",
-                                "target", "details"],
-                   "properties": {"id": _STR, "at": _STR, "action": _STR, "actor_id": _NSTR,
-                                  "actor_email": _STR, "ip": _STR, "target": _STR,
-                                  "details": {"type": "object",
-                                              "additionalProperties": _STR}}},
-    "AuditPage": {"type": "object", "required": ["items", "next_cursor"], "properties": {
-        "items": {"type": "array", "items": _ref("AuditEvent")}, "next_cursor": _NSTR}},
+    "StaffAccount": {
+        "allOf": [
+            _ref("Account"),
+            {
+                "type": "object",
+                "required": ["status_reason"],
+                "properties": {
+                    "status_reason": {
+                        "type": "string",
+                        "description": "why the account is frozen; shown to its owner",
+                    }
+                },
+            },
+        ]
+    },
+    "Reason": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+    },
+    "CustomerList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {"items": {"type": "array", "items": _ref("User")}},
+    },
+    "CustomerView": {
+        "type": "object",
+        "required": ["user", "accounts", "tokens"],
+        "properties": {
+            "user": _ref("User"),
+            "accounts": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        _ref("StaffAccount"),
+                        {
+                            "type": "object",
+                            "properties": {
+                                "recent": {
+                                    "type": "array",
+                                    "items": _ref("Transaction"),
+                                    "description": "the last 10, newest first",
+                                }
+                            },
+                        },
+                    ]
+                },
+            },
+            "tokens": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "created_at", "expires_at", "state"],
+                    "properties": {
+                        "id": _STR,
+                        "created_at": _STR,
+                        "expires_at": _STR,
+                        "state": {"enum": ["active", "expired", "revoked"]},
+                    },
+                },
+            },
+        },
+    },
+    "AuditEvent": {
+        "type": "object",
+        "required": ["id", "at", "action", "actor_id", "actor_email", "ip", "target", "details"],
+        "properties": {
+            "id": _STR,
+            "at": _STR,
+            "action": _STR,
+            "actor_id": _NSTR,
+            "actor_email": _STR,
+            "ip": _STR,
+            "target": _STR,
+            "details": {"type": "object", "additionalProperties": _STR},
+        },
+    },
+    "AuditPage": {
+        "type": "object",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("AuditEvent")},
+            "next_cursor": _NSTR,
+        },
+    },
 }
 
 RESPONSES: dict[str, Any] = {
-    "403": {"description": "The token's staff role does not allow this.",
-            "content": {"application/problem+json": {"schema": _ref("Problem")}}},
+    "403": {
+        "description": "The token's staff role does not allow this.",
+        "content": {"application/problem+json": {"schema": _ref("Problem")}},
+    },
 }
 
 _ACCOUNT = {"$ref": "#/components/parameters/AccountId"}
@@ -78,38 +137,58 @@ _USER = {"name": "user_id", "in": "path", "required": True, "schema": _STR}
 
 
 def _status_change(summary: str) -> dict[str, Any]:
-    return {"post": {
-        "summary": summary, "description": "Fraud analysts and admins. " + _ROLES,
-        "parameters": [_ACCOUNT],
-        "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": _ref("Reason")}}},
-        "responses": {"200": _ok("StaffAccount"),
-                      **_problems(400, 401, 403, 404, 413, 415, 422)}}}
+    return {
+        "post": {
+            "summary": summary,
+            "description": "Fraud analysts and admins. " + _ROLES,
+            "parameters": [_ACCOUNT],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("Reason")}},
+            },
+            "responses": {
+                "200": _ok("StaffAccount"),
+                **_problems(400, 401, 403, 404, 413, 415, 422),
+            },
+        }
+    }
 
 
 PATHS: dict[str, Any] = {
-    "/staff/customers": {"get": {
-        "summary": "Find customers by the start of a name or email, or an account number",
-        "description": "Every staff role. " + _ROLES,
-        "parameters": [{**_query("q", "2 to 100 characters"), "required": True}],
-        "responses": {"200": _ok("CustomerList"), **_problems(401, 403, 404, 422)}}},
-    "/staff/customers/{user_id}": {"get": {
-        "summary": "A customer, read only: profile, accounts with their last lines, tokens",
-        "description": "Every staff role. " + _ROLES,
-        "parameters": [_USER],
-        "responses": {"200": _ok("CustomerView"), **_problems(401, 403, 404)}}},
+    "/staff/customers": {
+        "get": {
+            "summary": "Find customers by the start of a name or email, or an account number",
+            "description": "Every staff role. " + _ROLES,
+            "parameters": [{**_query("q", "2 to 100 characters"), "required": True}],
+            "responses": {"200": _ok("CustomerList"), **_problems(401, 403, 404, 422)},
+        }
+    },
+    "/staff/customers/{user_id}": {
+        "get": {
+            "summary": "A customer, read only: profile, accounts with their last lines, tokens",
+            "description": "Every staff role. " + _ROLES,
+            "parameters": [_USER],
+            "responses": {"200": _ok("CustomerView"), **_problems(401, 403, 404)},
+        }
+    },
     "/staff/accounts/{account_id}/freeze": _status_change(
-        "Freeze an account: it can no longer send money"),
+        "Freeze an account: it can no longer send money"
+    ),
     "/staff/accounts/{account_id}/unfreeze": _status_change("Unfreeze an account"),
-    "/staff/audit": {"get": {
-        "summary": "The audit log, newest first",
-        "description": "Admins and compliance officers. " + _ROLES,
-        "parameters": [_query("action", "one audit action"),
-                       _query("actor", "the actor's whole email"),
-                       _query("since", "YYYY-MM-DD, inclusive"),
-                       _query("until", "YYYY-MM-DD, inclusive"),
-                       _query("cursor", "next_cursor of the previous page")],
-        "responses": {"200": _ok("AuditPage"), **_problems(401, 403, 404, 422)}}},
+    "/staff/audit": {
+        "get": {
+            "summary": "The audit log, newest first",
+            "description": "Admins and compliance officers. " + _ROLES,
+            "parameters": [
+                _query("action", "one audit action"),
+                _query("actor", "the actor's whole email"),
+                _query("since", "YYYY-MM-DD, inclusive"),
+                _query("until", "YYYY-MM-DD, inclusive"),
+                _query("cursor", "next_cursor of the previous page"),
+            ],
+            "responses": {"200": _ok("AuditPage"), **_problems(401, 403, 404, 422)},
+        }
+    },
 }
 
 

@@ -40,9 +40,13 @@ def new_user() -> Any:
     form = CreateStaffForm()
     if form.validate_on_submit():
         try:
-            user, password = staff.create_staff(bank(), email=form.email.data,
-                                                full_name=form.full_name.data,
-                                                role=form.role.data, actor=actor())
+            user, password = staff.create_staff(
+                bank(),
+                email=form.email.data,
+                full_name=form.full_name.data,
+                role=form.role.data,
+                actor=actor(),
+            )
         except BankError as error:
             return refused(form, error, "staff/new_user.html")
         # Shown on this answer only (not after a redirect, which would have to keep it
@@ -55,8 +59,12 @@ def new_user() -> Any:
 @requires(Permission.MANAGE_USERS)
 def user(user_id: str) -> str:
     found = _user(user_id)
-    return render_template("staff/user.html", form=RoleForm(role=found.role.value),
-                           person=found, revoke_form=ConfirmForm())
+    return render_template(
+        "staff/user.html",
+        form=RoleForm(role=found.role.value),
+        person=found,
+        revoke_form=ConfirmForm(),
+    )
 
 
 @bp.post("/users/<user_id>/role")
@@ -67,12 +75,12 @@ def change_role(user_id: str) -> Any:
     page = {"person": found, "revoke_form": ConfirmForm()}
     if form.validate_on_submit():
         try:
-            changed = staff.change_role(bank(), staff_user(), found.id, form.role.data,
-                                        actor())
+            changed = staff.change_role(bank(), staff_user(), found.id, form.role.data, actor())
         except BankError as error:
             return refused(form, error, "staff/user.html", **page)
-        flash(f"{changed.email} is now {ROLE_NAMES[changed.role]}; their sessions ended.",
-              "success")
+        flash(
+            f"{changed.email} is now {ROLE_NAMES[changed.role]}; their sessions ended.", "success"
+        )
         return redirect(url_for(".user", user_id=found.id))
     return form.page("staff/user.html", **page)
 

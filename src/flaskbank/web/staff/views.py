@@ -84,15 +84,21 @@ def _set_frozen(user_id: str, account_id: str, *, frozen: bool) -> Any:
     form = FreezeForm() if frozen else UnfreezeForm()
     if form.validate_on_submit():
         try:
-            account = staff.set_frozen(bank(), staff_user(), account_id, frozen=frozen,
-                                       reason=form.reason.data, actor=actor())
+            account = staff.set_frozen(
+                bank(),
+                staff_user(),
+                account_id,
+                frozen=frozen,
+                reason=form.reason.data,
+                actor=actor(),
+            )
         except BankError as error:
             view, account = _account_of(user_id, account_id)
-            return refused(form, error, "staff/freeze.html", view=view, account=account,
-                                frozen=frozen)
+            return refused(
+                form, error, "staff/freeze.html", view=view, account=account, frozen=frozen
+            )
         number = format_account_number(account.number)
-        flash(f"Froze account {number}." if frozen else f"Unfroze account {number}.",
-              "success")
+        flash(f"Froze account {number}." if frozen else f"Unfroze account {number}.", "success")
         return redirect(url_for(".customer", user_id=account.user_id))
     view, account = _account_of(user_id, account_id)
     return form.page("staff/freeze.html", view=view, account=account, frozen=frozen)
