@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from flaskbank.bootstrap import bootstrap
 from flaskbank.config import Config
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers
@@ -71,7 +73,8 @@ def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest):  # t
 
 @pytest.fixture
 def bank(store) -> Bank:  # type: ignore[no-untyped-def]
-    return Bank(store, FastHasher())
+    """The bank as bootstrap() builds it for the app and the CLI, on the fixture's store."""
+    return bootstrap(Config(), store=store, passwords=FastHasher())
 
 
 @dataclass
@@ -95,6 +98,14 @@ def new_customer(
     if deposit:
         postings.deposit(bank, user.id, acc.id, amount=deposit)
     return Customer(user.id, email, password, acc.id, acc.number)
+
+
+def elsewhere(work: Callable[[], object]) -> None:
+    """Run `work` on another thread (as another request would) and wait for it: what this
+    thread read before stays read, and goes stale."""
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
 
 
 @contextlib.contextmanager

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import new_customer
+from conftest import elsewhere, new_customer
 from dynamodb_local import (
     DynamoDBLocalUnavailable,
     fresh_dynamo_store,
@@ -171,14 +171,8 @@ def test_a_posting_from_copies_this_thread_did_not_read_reads_first(bank, store)
 
 def test_a_posting_from_an_old_read_is_cancelled_then_read_and_written_afresh(bank, store):
     ada = new_customer(bank, deposit="50.00")
-    old = store.ledger.get_account(ada.account_id)  # this thread's read...
-    meanwhile = threading.Thread(
-        target=lambda: postings.deposit(  # ...outdated by another
-            bank, ada.user_id, ada.account_id, amount="1"
-        )
-    )
-    meanwhile.start()
-    meanwhile.join()
+    old = store.ledger.get_account(ada.account_id)  # this thread's read, outdated:
+    elsewhere(lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1"))
     with calls(store) as seen:
         txn = store.ledger.post(
             ledger.withdrawal(old, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)

@@ -4,12 +4,11 @@ postings built from an old read landing on the current state."""
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
 
-from conftest import balance, new_customer
+from conftest import balance, elsewhere, new_customer
 from flaskbank.domain import ledger
 from flaskbank.domain.accounts import (
     Account,
@@ -136,14 +135,8 @@ def test_an_old_read_that_could_not_pay_is_judged_on_the_current_balance(bank):
     """Built from a copy showing 0.00 (bypassing the domain's own check), after a deposit:
     the store judges the balance the write lands on, not the copy."""
     ada = new_customer(bank)
-    bank.store.ledger.get_account(ada.account_id)  # read at 0.00 on this thread...
-    deposit = threading.Thread(
-        target=lambda: postings.deposit(  # ...credited on another
-            bank, ada.user_id, ada.account_id, amount="8"
-        )
-    )
-    deposit.start()
-    deposit.join()
+    bank.store.ledger.get_account(ada.account_id)  # read at 0.00 on this thread
+    elsewhere(lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="8"))
     posting = ledger.Posting(
         ledger.new_id(),
         ledger.TransactionType.WITHDRAWAL,

@@ -93,17 +93,9 @@ def deposit(
     memo: object = None,
     idempotency_key: str | None = None,
 ) -> PostResult:
-    request = {"op": "deposit", "account": account_id, "amount": amount, "memo": memo}
-    inputs = _read(bank, user_id, idempotency_key, request, [account_id])
-    if inputs.replay:
-        return inputs.replay
-    account = _own(inputs, user_id, account_id)
-    money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
-    text = _memo(memo)
-    return _post(
-        bank,
-        lambda: ledger.deposit(account, money, memo=text, at=bank.now(), by=user_id),
-        inputs.idempotency,
+    """Cash into one of the customer's accounts."""
+    return _cash(
+        bank, "deposit", ledger.deposit, user_id, account_id, amount, memo, idempotency_key
     )
 
 
@@ -116,8 +108,24 @@ def withdraw(
     memo: object = None,
     idempotency_key: str | None = None,
 ) -> PostResult:
-    request = {"op": "withdraw", "account": account_id, "amount": amount, "memo": memo}
-    inputs = _read(bank, user_id, idempotency_key, request, [account_id])
+    """Cash out of one of the customer's accounts."""
+    return _cash(
+        bank, "withdraw", ledger.withdrawal, user_id, account_id, amount, memo, idempotency_key
+    )
+
+
+def _cash(
+    bank: Bank,
+    op: str,
+    build: Callable[..., Posting],
+    user_id: str,
+    account_id: object,
+    amount: object,
+    memo: object,
+    key: str | None,
+) -> PostResult:
+    request = {"op": op, "account": account_id, "amount": amount, "memo": memo}
+    inputs = _read(bank, user_id, key, request, [account_id])
     if inputs.replay:
         return inputs.replay
     account = _own(inputs, user_id, account_id)
@@ -125,7 +133,7 @@ def withdraw(
     text = _memo(memo)
     return _post(
         bank,
-        lambda: ledger.withdrawal(account, money, memo=text, at=bank.now(), by=user_id),
+        lambda: build(account, money, memo=text, at=bank.now(), by=user_id),
         inputs.idempotency,
     )
 
