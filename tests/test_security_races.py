@@ -147,7 +147,11 @@ def test_patch_me_is_rate_limited_with_logins(store, tmp_path):
 def test_an_email_change_needs_the_password_and_ends_other_tokens(client, app_bank):
     alice = customer(client, app_bank)
     other, _ = tokens.issue_token(app_bank, email=alice.email, password=alice.password)
-    assert_problem(alice.patch("/me", {"email": "alice.new@example.com"}), 422, "old_password")
+    missing = assert_problem(
+        alice.patch("/me", {"email": "alice.new@example.com"}), 422, "old_password"
+    )
+    assert "enter your current password" in missing["errors"]["old_password"]
+    assert _reauth_failures(app_bank, alice.user_id) == 0  # nothing typed is no guess
     assert app_bank.store.users.get_user(alice.user_id).email == alice.email
     done = alice.patch("/me", {"email": "alice.new@example.com", "old_password": alice.password})
     assert done.status_code == 200 and done.json["email"] == "alice.new@example.com"

@@ -106,7 +106,7 @@ def test_change_password(app, app_bank):
     ("data", "field", "message"),
     [
         ({"old_password": "not my password"}, "old_password", "not your current password"),
-        ({"old_password": ""}, "old_password", "not your current password"),
+        ({"old_password": ""}, "old_password", "enter your current password"),
         (
             {"new_password": "short", "confirm_password": "short"},
             "new_password",

@@ -88,6 +88,9 @@ def confirm_identity(
     """Before an email or password change: the current password, and the second factor when
     enrolled. A wrong guess counts toward the same lock as a failed login and is written to
     the audit log on the customer's record, so the password cannot be guessed here instead."""
+    if not isinstance(password, str) or not password:
+        # Nothing typed is no guess: it is said so, and counts toward nothing.
+        raise ValidationFailed({field: "enter your current password to make this change"})
     key = _key(user.email)
     refuse_if_locked(bank, key, ip)
     if not isinstance(password, str) or not bank.passwords.verify(user.password_hash, password):
