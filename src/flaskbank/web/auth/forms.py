@@ -42,7 +42,7 @@ class ProfileForm(ServiceForm):
     )
     email = EmailField("Email", default="", render_kw={"autocomplete": "email", "required": True})
     old_password = PasswordField(
-        "Current password (needed to change your email)",
+        "Current password",
         render_kw={"autocomplete": "current-password"},
     )
     otp = StringField(
