@@ -10,8 +10,9 @@ from ..domain.accounts import (
     account_id_for,
     new_account_number,
 )
-from ..domain.errors import AccountNotFound, ValidationFailed, WriteConflict
+from ..domain.errors import AccountNotFound, ValidationFailed
 from ..domain.money import MINOR_UNITS, Money
+from ..retry import retrying
 from .bank import Bank
 
 
@@ -23,8 +24,10 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
     cur = bank.settings.default_currency if currency in (None, "") else currency
     if not isinstance(cur, str) or cur not in MINOR_UNITS:
         raise ValidationFailed({"currency": f"choose one of {', '.join(sorted(MINOR_UNITS))}"})
-    # A clash of random 11-digit numbers is rare, and so is a rename racing this; retry.
-    for _ in range(5):
+
+    # A clash of random 11-digit numbers is rare, and so is a rename racing this: both are
+    # a WriteConflict, and the retry layer tries again with a new number and a fresh read.
+    def attempt(_: int) -> Account:
         owner = bank.store.users.get_user(user_id)
         if owner is None:
             raise AccountNotFound("no such customer")
@@ -40,12 +43,10 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
             opened_at=bank.now(),
             owner_name=owner.full_name,
         )
-        try:
-            bank.store.ledger.add_account(account)
-            return account
-        except WriteConflict:
-            continue
-    raise WriteConflict("could not allocate an account number; try again")
+        bank.store.ledger.add_account(account)
+        return account
+
+    return retrying(attempt)
 
 
 def accounts_of(bank: Bank, user_id: str) -> list[Account]:

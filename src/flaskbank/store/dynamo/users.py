@@ -21,6 +21,7 @@ from ...domain.errors import (
     WriteConflict,
 )
 from ...domain.identity import email_key
+from ...retry import retrying
 from ..base import Page
 from ..cursors import decode_cursor, encode_cursor
 from . import items as di
@@ -186,7 +187,7 @@ class DynamoUsers(Connected):
             return False
 
     def use_recovery_code(self, user_id: str, code_hash: str) -> bool:
-        for _ in range(5):
+        def attempt(_: int) -> bool:
             user = self.db.get(self.db.tables.users, di.user_key(user_id))
             codes = list(user["recovery_codes"]) if user else []
             if code_hash not in codes:
@@ -204,8 +205,9 @@ class DynamoUsers(Connected):
                 )
                 return True
             except Refused:
-                continue
-        raise WriteConflict("the recovery codes changed meanwhile; try again")
+                raise WriteConflict("the recovery codes changed meanwhile; try again") from None
+
+        return retrying(attempt)
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
         """Name and email prefixes from the by_name and by_email indexes (up to `limit` each),
