@@ -219,3 +219,30 @@ def test_the_web_profile_needs_the_password_for_a_new_email(app, app_bank):
     assert done.status_code == 302
     assert browser.get("/").status_code == 200  # this browser carries on
     assert other.get("/").status_code == 302  # the other session has ended
+
+
+def test_the_web_password_forms_share_the_login_limit(store, tmp_path):
+    app = make_app(store, tmp_path, rate_limits=True, ratelimit_login="3/minute")
+    bank = app.extensions["flaskbank"]
+    ada = new_customer(bank)
+    browser = app.test_client()
+    browser.post("/login", data={"email": ada.email, "password": ada.password})  # 1 of 3
+    wrong = {
+        "old_password": "not my password",
+        "new_password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD,
+    }
+    answers = [
+        browser.post("/profile/password", data=wrong).status_code,
+        browser.post(
+            "/profile",
+            data={
+                "full_name": "Ada Lovelace",
+                "email": "elsewhere@example.com",
+                "old_password": "still not it",
+            },
+        ).status_code,
+        browser.post("/profile/password", data=wrong).status_code,
+    ]
+    assert answers == [422, 422, 429]
+    assert _reauth_failures(bank, ada.user_id) == 2
