@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from ..domain.errors import StaleRecord
 from ..domain.ledger import parse_utc_iso
 from ..domain.security import WebSession
 from ..retry import retrying
@@ -52,23 +51,18 @@ def save(
         bank.store.sessions.add_session(WebSession(hash_id(session_id), user_id, now, now, data))
         return session_id
 
-    def attempt(_: int) -> str | None:
-        current = bank.store.sessions.get_session(previous.id_hash)
+    def attempt(n: int) -> str | None:
+        # A retry means another request of this browser saved since ours began: read the
+        # session again (it may have ended meanwhile), and ours is the later word.
+        current = previous if n == 0 else bank.store.sessions.get_session(previous.id_hash)
         if current is None or current.user_id != user_id:
             return None
-        # Another request of this browser saved since ours began: ours is the later word.
         saved = bank.store.sessions.save_session(
             replace(current, last_seen_at=bank.now(), data=data)
         )
         return session_id if saved is not None else None
 
-    try:
-        saved = bank.store.sessions.save_session(
-            replace(previous, last_seen_at=bank.now(), data=data)
-        )
-    except StaleRecord:
-        return retrying(attempt)
-    return session_id if saved is not None else None
+    return retrying(attempt)
 
 
 def needs_touch(bank: Bank, session: WebSession) -> bool:

@@ -8,19 +8,14 @@ import threading
 import time
 from typing import Any
 
-from ...domain.errors import (
-    StoreError,
-)
+from ...domain.errors import StoreError
 from ...domain.security import AuditAction, AuditEvent
 from ..base import Page
 from ..cursors import encode_cursor
 from . import items as di
 from .client import Connected
 from .reads import newest_first
-from .schema import (
-    BY_ACTION,
-    BY_ACTOR,
-)
+from .schema import BY_ACTION, BY_ACTOR
 
 _sequence_lock = threading.Lock()
 _last_sequence = 0

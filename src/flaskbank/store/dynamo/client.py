@@ -29,6 +29,11 @@ BUSY = {
 }
 
 
+#: The refusals a caller may ask `call` to hand back as Refused instead of StoreError.
+CONDITION_FAILED = ("ConditionalCheckFailedException",)
+CANCELLED = ("TransactionCanceledException",)
+
+
 class Refused(Exception):
     """A refusal the caller asked to handle itself (a failed condition, a cancellation)."""
 
@@ -50,7 +55,7 @@ _SINGLE = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
 class Dynamo:
     """One low-level client (thread-safe, unlike boto3 resources) and the table names; every
     call's backend failure becomes StoreError, chained to botocore's exception. Writes go
-    through `write`, which a unit of work open on this thread buffers (dynamo_unit.py)."""
+    through `write`, which a unit of work open on this thread buffers (unit.py)."""
 
     client: Any
     tables: TableNames
@@ -77,14 +82,14 @@ class Dynamo:
             ((kind, params),) = actions[0][0].items()
             params = {k: v for k, v in params.items() if k != "ReturnValuesOnConditionCheckFailure"}
             try:
-                self.call(_SINGLE[kind], expect=("ConditionalCheckFailedException",), **params)
+                self.call(_SINGLE[kind], expect=CONDITION_FAILED, **params)
             except Refused as e:
                 _refuse(actions[0][1], None, e)
             return
         try:
             self.call(
                 "transact_write_items",
-                expect=("TransactionCanceledException",),
+                expect=CANCELLED,
                 TransactItems=[a for a, _ in actions],
             )
         except Refused as e:

@@ -30,9 +30,7 @@ from ...domain.ledger import (
 from ..base import Page, PostingInputs
 from . import items as di
 from . import lookups, postings, reads
-from .client import Connected, Dynamo, Refused
-
-_CANCELLED = ("TransactionCanceledException",)
+from .client import CANCELLED, Connected, Dynamo, Refused
 
 
 class DynamoLedger(Connected):
@@ -94,7 +92,7 @@ class DynamoLedger(Connected):
             },
         ]
         try:
-            self.db.call("transact_write_items", expect=_CANCELLED, TransactItems=writes)
+            self.db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
         except Refused as e:
             reasons = e.response.get("CancellationReasons", [])
             failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
@@ -102,9 +100,7 @@ class DynamoLedger(Connected):
             if not any(failed[:3]) and lock.get("user_id") == account.user_id:
                 # A lock from before locks listed accounts: the by_user index finds them.
                 try:
-                    self.db.call(
-                        "transact_write_items", expect=_CANCELLED, TransactItems=writes[:3]
-                    )
+                    self.db.call("transact_write_items", expect=CANCELLED, TransactItems=writes[:3])
                     return
                 except Refused as again:
                     raise WriteConflict("account number already taken") from again

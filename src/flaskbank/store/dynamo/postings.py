@@ -40,7 +40,7 @@ from ...domain.ledger import (
 from ...domain.money import Money
 from ...retry import retrying
 from . import items as di
-from .client import BUSY, Dynamo, Refused
+from .client import BUSY, CANCELLED, Dynamo, Refused
 
 
 def post(db: Dynamo, posting: Posting, read: dict[str, di.Item]) -> PostResult:
@@ -118,9 +118,7 @@ def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> P
             }
         )
     try:
-        db.call(
-            "transact_write_items", expect=("TransactionCanceledException",), TransactItems=writes
-        )
+        db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
     except Refused as refused:
         return _explain(db, posting, legs, refused.response.get("CancellationReasons", []))
     money = {

@@ -19,7 +19,7 @@ from ...domain.ledger import Entry, Transaction, TransactionType
 from ..base import Page
 from ..cursors import decode_cursor, encode_cursor
 from . import items as di
-from .client import Dynamo, Refused
+from .client import CONDITION_FAILED, Dynamo, Refused
 from .schema import BY_DAY
 
 #: How many days one feed call walks at most, so a long quiet gap cannot make one call slow;
@@ -195,7 +195,7 @@ class FeedRange:
         with contextlib.suppress(Refused):
             self.db.call(
                 "update_item",
-                expect=("ConditionalCheckFailedException",),
+                expect=CONDITION_FAILED,
                 TableName=self.db.tables.transactions,
                 Key=di.to_wire(di.FEED_META),
                 UpdateExpression=f"SET {attribute} = :day",

@@ -6,19 +6,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from ...domain.errors import (
-    StaleRecord,
-    StoreError,
-)
+from ...domain.errors import StaleRecord, StoreError
 from ...domain.security import ApiToken, LoginThrottle, WebSession
 from . import items as di
 from . import lookups
-from .client import Connected, Refused
-from .schema import (
-    BY_USER,
-)
-
-_FAILED = ("ConditionalCheckFailedException",)
+from .client import CONDITION_FAILED, Connected, Refused
+from .schema import BY_USER
 
 
 class DynamoSessions(Connected):
@@ -78,7 +71,7 @@ class DynamoSessions(Connected):
             try:
                 self.db.call(
                     "update_item",
-                    expect=_FAILED,
+                    expect=CONDITION_FAILED,
                     TableName=self.db.tables.tokens,
                     Key=di.to_wire({"pk": token.token_hash}),
                     UpdateExpression="SET revoked = :yes",
@@ -110,7 +103,7 @@ class DynamoSessions(Connected):
         try:
             self.db.call(
                 "update_item",
-                expect=_FAILED,
+                expect=CONDITION_FAILED,
                 TableName=self.db.tables.sessions,
                 Key=di.to_wire({"pk": session.id_hash}),
                 UpdateExpression="SET last_seen_at = :seen, #data = :data, #v = :next",
@@ -156,7 +149,7 @@ class DynamoSessions(Connected):
             try:
                 self.db.call(
                     "delete_item",
-                    expect=_FAILED,
+                    expect=CONDITION_FAILED,
                     TableName=self.db.tables.sessions,
                     Key=di.to_wire(key),
                     ConditionExpression="user_id = :u",

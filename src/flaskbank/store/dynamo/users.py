@@ -7,10 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ...domain.accounts import (
-    USER_FIELDS,
-    User,
-)
+from ...domain.accounts import USER_FIELDS, User
 from ...domain.digits import ASCII_DIGITS
 from ...domain.errors import (
     AccountNotFound,
@@ -26,14 +23,12 @@ from ..base import Page
 from ..cursors import decode_cursor, encode_cursor
 from . import items as di
 from . import lookups
-from .client import Connected, IfRefused, Refused
+from .client import CONDITION_FAILED, Connected, IfRefused, Refused
 from .schema import (
     BY_CREATED,
     BY_EMAIL,
     BY_NAME,
 )
-
-_FAILED = ("ConditionalCheckFailedException",)
 
 
 def _stale_user(found: di.Item | None) -> BankError:
@@ -175,7 +170,7 @@ class DynamoUsers(Connected):
         try:
             self.db.call(
                 "update_item",
-                expect=_FAILED,
+                expect=CONDITION_FAILED,
                 TableName=self.db.tables.users,
                 Key=di.to_wire(di.user_key(user_id)),
                 UpdateExpression="SET totp_last_step = :step",
@@ -196,7 +191,7 @@ class DynamoUsers(Connected):
             try:  # removes that very code, unless the list changed since we read it
                 self.db.call(
                     "update_item",
-                    expect=_FAILED,
+                    expect=CONDITION_FAILED,
                     TableName=self.db.tables.users,
                     Key=di.to_wire(di.user_key(user_id)),
                     UpdateExpression=f"REMOVE recovery_codes[{at}]",

@@ -9,9 +9,7 @@ from ...domain.security import AuditAction, AuditEvent
 from ..base import Page
 from ..cursors import encode_cursor
 from .database import SqliteDatabase
-from .rows import (
-    row_position,
-)
+from .rows import row_position
 
 
 class SqliteAudit:

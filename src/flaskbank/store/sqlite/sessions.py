@@ -6,14 +6,10 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from ...domain.errors import (
-    StaleRecord,
-)
+from ...domain.errors import StaleRecord
 from ...domain.security import ApiToken, LoginThrottle, WebSession
 from .database import SqliteDatabase
-from .rows import (
-    row_to_token,
-)
+from .rows import row_to_token
 
 
 class SqliteSessions:

@@ -7,10 +7,7 @@ import json
 import sqlite3
 from collections.abc import Mapping
 
-from ...domain.accounts import (
-    USER_FIELDS,
-    User,
-)
+from ...domain.accounts import USER_FIELDS, User
 from ...domain.digits import ASCII_DIGITS
 from ...domain.errors import (
     AccountNotFound,
