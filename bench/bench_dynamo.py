@@ -1,12 +1,17 @@
-"""Transfers per second through the services on DynamoDB Local beside SqliteStore, measured
-in the same run (shared machines are noisy: the ratio is the figure to watch).
+"""Transfers per second on DynamoDB Local, each figure beside another measured in the same
+run (shared machines are noisy: the ratio is the figure to watch):
+
+- through the services in-process, DynamoDB beside SqliteStore (by account number);
+- through the HTTP API behind gunicorn beside the same transfers through the services
+  in-process (by email, several clients at once): what the web layer costs on DynamoDB.
 
     .venv/bin/python bench/bench_dynamo.py --n 300       # ./dev bench runs it too
 
-Each transfer is the full service path by account number with an idempotency key: one read
-(both accounts and the key's record) and one write. DynamoDB Local runs on this machine, so
-its figures measure our round trips and its JVM, not AWS's latency (single-digit ms per
-call in a region, which would bound one thread to roughly 50-150 transfers/s).
+Each transfer is the full service path with an idempotency key: by number one read (both
+accounts and the key's record) and one write; by email one read more (the recipient's
+accounts, listed on their email lock). DynamoDB Local runs on this machine, so its figures
+measure our round trips and its JVM, not AWS's latency (single-digit ms per call in a
+region, which would bound one thread to roughly 50-150 transfers/s).
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+
+from bench_transfers import free_port, post, start
 
 from flaskbank.bootstrap import bootstrap
 from flaskbank.config import Config
@@ -28,55 +36,115 @@ from flaskbank.store.base import Store
 from flaskbank.store.sqlite import SqliteStore
 
 TESTS = Path(__file__).resolve().parents[1] / "tests"  # the DynamoDB Local launcher lives there
+PASSWORD = "a long bench secret long"
+
+#: One side of a pair: (user id, account id, the other's number, the other's email).
+Leg = tuple[str, str, str, str]
 
 
-def pair(bank: Bank, tag: str) -> list[tuple[str, str, str]]:
-    """Two funded customers; (user id, account id, the other's number) for each side."""
+def pair(bank: Bank, tag: str) -> list[Leg]:
+    """Two funded customers, each with what it takes to send money to the other."""
     made = []
     for name in ("a", "b"):
-        user = customers.register(
-            bank,
-            email=f"{name}-{tag}@example.com",
-            full_name=name,
-            password="a long bench secret long",
-        )
+        email = f"{name}-{tag}@example.com"
+        user = customers.register(bank, email=email, full_name=name, password=PASSWORD)
         acc = accounts.open_account(bank, user.id, type="checking")
         postings.deposit(bank, user.id, acc.id, amount="10000.00")
-        made.append((user.id, acc))
-    (ua, a), (ub, b) = made
-    return [(ua, a.id, b.number), (ub, b.id, a.number)]
+        made.append((user.id, acc, email))
+    (ua, a, ea), (ub, b, eb) = made
+    return [(ua, a.id, b.number, eb), (ub, b.id, a.number, ea)]
 
 
-def transfers_per_second(store: Store, n: int, threads: int) -> float:
-    bank = bootstrap(Config(), store=store, passwords=FastHasher())
-    pairs = [pair(bank, f"{t}-{uuid.uuid4().hex[:6]}") for t in range(threads)]
-    per_thread = n // threads
+def in_parallel(threads: int, per_thread: int, step: Callable[[int, int], None]) -> float:
+    """`step(thread, i)` per_thread times on each of `threads` threads; transfers/s."""
 
-    def run(legs: list[tuple[str, str, str]]) -> None:
+    def run(t: int) -> None:
         for i in range(per_thread):
-            user, source, target = legs[i % 2]
-            postings.transfer(
-                bank,
-                user,
-                source,
-                amount="1.25",
-                to_account_number=target,
-                idempotency_key=str(uuid.uuid4()),
-            )
+            step(t, i)
 
-    workers = [threading.Thread(target=run, args=(legs,)) for legs in pairs]
-    start = time.perf_counter()
+    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    began = time.perf_counter()
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    return per_thread * threads / (time.perf_counter() - start)
+    return per_thread * threads / (time.perf_counter() - began)
+
+
+def transfers_per_second(store: Store, n: int, threads: int, by: str = "number") -> float:
+    """Transfers through the services, `threads` at once, each thread between its own pair,
+    the recipient named by account number or by email."""
+    bank = bootstrap(Config(), store=store, passwords=FastHasher())
+    pairs = [pair(bank, f"{t}-{uuid.uuid4().hex[:6]}") for t in range(threads)]
+
+    def step(t: int, i: int) -> None:
+        user, source, number, email = pairs[t][i % 2]
+        to = {"to_account_number": number} if by == "number" else {"to_email": email}
+        postings.transfer(
+            bank, user, source, amount="1.25", idempotency_key=str(uuid.uuid4()), **to
+        )
+
+    return in_parallel(threads, n // threads, step)
+
+
+def http_transfers_per_second(
+    store_url: str, tmp: str, n: int, workers: int, clients: int, port: int
+) -> float:
+    """The same transfers by email through the HTTP API: `flaskbank serve` with `workers`
+    gunicorn workers on the store at `store_url`, `clients` clients at once."""
+    env = {
+        "FLASKBANK_STORE": store_url,
+        "FLASKBANK_DATA_DIR": f"{tmp}/http",
+        "FLASKBANK_SECRET_KEY": "d" * 40,
+        # Limits high enough not to throttle the bench, low enough that the limiter runs.
+        "FLASKBANK_RATELIMIT_MONEY": "1000000/minute",
+        "FLASKBANK_RATELIMIT_TOKENS": "1000/minute",
+        "FLASKBANK_RATELIMIT_REGISTRATION": "1000/minute",
+    }
+    flaskbank = str(Path(sys.executable).with_name("flaskbank"))
+    argv = [flaskbank, "serve", "--port", str(port), "--workers", str(workers)]
+    proc = start(argv, env, port)
+    try:
+        pairs = [http_pair(port, f"{c}-{uuid.uuid4().hex[:6]}") for c in range(clients)]
+
+        def step(c: int, i: int) -> None:
+            auth, source, email = pairs[c][i % 2]
+            post(
+                port,
+                "/api/v1/transfers",
+                {"from_account_id": source, "amount": "1.25", "to_email": email},
+                {**auth, "Idempotency-Key": str(uuid.uuid4())},
+            )
+
+        in_parallel(clients, 2, step)  # each worker has made its client and read its code
+        return in_parallel(clients, n // clients, step)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def http_pair(port: int, tag: str) -> list[tuple[dict[str, str], str, str]]:
+    """Two funded customers made through the API: (auth header, account id, the other's
+    email) for each."""
+    made = []
+    for name in ("a", "b"):
+        email = f"{name}-{tag}@example.com"
+        post(port, "/api/v1/users", {"email": email, "full_name": name, "password": PASSWORD}, {})
+        token = post(port, "/api/v1/tokens", {"email": email, "password": PASSWORD}, {})["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        acc = post(port, "/api/v1/accounts", {"type": "checking"}, auth)
+        post(port, f"/api/v1/accounts/{acc['id']}/deposits", {"amount": "10000.00"}, auth)
+        made.append((auth, acc["id"], email))
+    (auth_a, a, email_a), (auth_b, b, email_b) = made
+    return [(auth_a, a, email_b), (auth_b, b, email_a)]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=300, help="transfers per measurement")
     parser.add_argument("--threads", type=int, default=4, help="threads for the second row")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (HTTP rows)")
+    parser.add_argument("--clients", type=int, default=8, help="clients at once (HTTP rows)")
     args, _ = parser.parse_known_args()  # ./dev bench passes every benchmark the same flags
     sys.path.insert(0, str(TESTS))
     from dynamodb_local import (
@@ -98,6 +166,14 @@ def main() -> None:
                 rows.append((threads, d, s))
                 dynamo.close()
                 sqlite.close()
+            dynamo = fresh_dynamo_store(endpoint)
+            local = transfers_per_second(dynamo, args.n, args.clients, by="email")
+            dynamo.close()
+            dynamo = fresh_dynamo_store(endpoint)
+            http = http_transfers_per_second(
+                dynamo.url, tmp, args.n, args.workers, args.clients, free_port()
+            )
+            dynamo.close()
     except DynamoDBLocalUnavailable as e:
         print(f"bench_dynamo skipped: DynamoDB Local not available ({e})")
         return
@@ -108,6 +184,12 @@ def main() -> None:
     for threads, d, s in rows:
         label = f"in-process, {threads} thread{'s' if threads > 1 else ''}, n={args.n}"
         print(f"{label:<34}{d:>17.0f}{s:>10.0f}{d / s:>8.2f}")
+    print(
+        f"{'transfers by email, DynamoDB Local':<34}{'HTTP API/s':>17}{'in-process/s':>14}"
+        f"{'ratio':>8}"
+    )
+    label = f"{args.workers} worker{'s' if args.workers > 1 else ''}, {args.clients} clients"
+    print(f"{label:<34}{http:>17.0f}{local:>14.0f}{http / local:>8.2f}")
 
 
 if __name__ == "__main__":

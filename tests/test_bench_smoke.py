@@ -1,4 +1,4 @@
-"""The benchmark still runs (it is not timed here: speed lives in bench/, not in tests)."""
+"""The benchmarks still run (they are not timed here: speed lives in bench/, not in tests)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_transfers.py"
+BENCH_DYNAMO = BENCH.with_name("bench_dynamo.py")
 
 
 @pytest.mark.slow
@@ -23,3 +24,20 @@ def test_the_transfer_benchmark_runs_end_to_end():
     rows = [line for line in done.stdout.splitlines() if "transfers" not in line]
     assert any(line.startswith("ledger in-process") for line in rows)
     assert any(line.startswith("HTTP API") for line in rows)
+
+
+@pytest.mark.slow
+def test_the_dynamodb_benchmark_runs_end_to_end():
+    done = subprocess.run(
+        [sys.executable, str(BENCH_DYNAMO), "--n", "8", "--threads", "2"]
+        + ["--workers", "1", "--clients", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    if done.stdout.startswith("bench_dynamo skipped"):
+        pytest.skip(done.stdout.strip())
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("in-process, 2 threads") for line in lines), done.stdout
+    assert any(line.startswith("1 worker, 2 clients") for line in lines), done.stdout
