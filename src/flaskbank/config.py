@@ -117,9 +117,9 @@ def _rate(env: Mapping[str, str], name: str, default: str) -> str:
 
 
 def _storage(env: Mapping[str, str], name: str, default: str) -> str:
-    """A Flask-Limiter storage URL (memory://, redis://host:6379, ...). An unknown scheme
+    """A `limits` storage URL (memory://, redis://host:6379, ...). An unknown scheme
     would stop the app at its first start; a known one whose client library is missing
-    is named when the app is built (web/security.py)."""
+    is named when the app is built (web/ratelimits.py)."""
     # limits keeps its registry of schemes in a module it does not declare public.
     from limits.storage import SCHEMES  # type: ignore[attr-defined]
 

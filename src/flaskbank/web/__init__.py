@@ -39,7 +39,7 @@ def create_app(
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import api, auth, banking, errors, filters, security, staff
+    from . import api, auth, banking, errors, filters, ratelimits, security, staff
     from .sessions import StoreSessionInterface
 
     # The cookie holds a random id; the session lives in the store (web/sessions.py).
@@ -55,7 +55,7 @@ def create_app(
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(staff.bp, url_prefix="/staff")
     app.register_blueprint(staff.api_bp, url_prefix="/api/v1/staff")
-    security.init_rate_limits(app, config)  # wraps views, so after the blueprints
+    ratelimits.init_rate_limits(app, config)  # wraps views, so after the blueprints
     return app
 
 

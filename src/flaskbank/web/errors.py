@@ -7,7 +7,6 @@ import math
 from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request
-from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -15,7 +14,7 @@ from ..domain import errors as e
 from ..domain.ledger import parse_utc_iso
 from .context import bank
 from .problems import TITLES, problem
-from .security import retry_after
+from .ratelimits import RateLimited
 
 #: A problem `type` that tells a client to send the TOTP or a recovery code as `otp`.
 SECOND_FACTOR_TYPE = "https://flaskbank.example/problems/second-factor-required"
@@ -95,9 +94,9 @@ def register(app: Flask) -> None:
             "error.html", status=400, message=TITLES[400], detail=CSRF_MESSAGE
         ), 400
 
-    @app.errorhandler(RateLimitExceeded)
-    def rate_limited(error: RateLimitExceeded) -> Any:
-        wait = str(retry_after(current_app))
+    @app.errorhandler(RateLimited)
+    def rate_limited(error: RateLimited) -> Any:
+        wait = str(error.retry_after)
         if _wants_json():
             response = problem(
                 429, f"too many requests ({error.description}); retry after {wait} seconds"
