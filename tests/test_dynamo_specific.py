@@ -185,7 +185,14 @@ def test_service_level_round_trips(bank, store):
     """The figures in docs/dynamodb.md: what each customer operation costs end to end."""
     ada = new_customer(bank, deposit="500.00")
     bob = new_customer(bank, "Bob Babbage")
+    token, _ = tokens.issue_token(bank, email=ada.email, password=ada.password)
     expected = {
+        # Every API request: the token names its user, so the two are read at once.
+        "token check": (lambda: tokens.user_for_token(bank, token), ["BatchGetItem"]),
+        "token check, an unknown token naming no user": (
+            lambda: tokens.user_for_token(bank, token.rpartition(".")[2]),
+            ["GetItem"],
+        ),
         "deposit": (
             lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1"),
             ["BatchGetItem", "TransactWriteItems"],

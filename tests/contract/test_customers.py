@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import replace
 from datetime import timedelta
 
@@ -10,6 +12,8 @@ import pytest
 from conftest import new_customer
 from flaskbank.domain.accounts import Role, normalize_account_number
 from flaskbank.domain.errors import EmailTaken, InvalidCredentials, ValidationFailed
+from flaskbank.domain.ledger import utc_iso
+from flaskbank.domain.security import ApiToken
 from flaskbank.services import accounts, customers, tokens
 
 
@@ -131,3 +135,42 @@ def test_tokens_identify_the_user_until_revoked_or_expired(bank):
     assert tokens.user_for_token(bank, token) is None
     with pytest.raises(InvalidCredentials):
         tokens.issue_token(bank, email=ada.email, password="nope")
+
+
+def test_a_token_and_its_user_are_read_together_whatever_the_token_claims(bank):
+    ada, bob = new_customer(bank), new_customer(bank, "Bob B")
+    token, _ = tokens.issue_token(bank, email=ada.email, password=ada.password)
+    assert token.startswith(f"{ada.user_id}.")
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    for named in (ada.user_id, bob.user_id, "no-such-user", None):
+        record, user = bank.store.sessions.get_token_with_user(token_hash, named)
+        assert (record.token_hash, record.user_id, user.id) == (
+            token_hash,
+            ada.user_id,
+            ada.user_id,
+        )
+    assert bank.store.sessions.get_token_with_user("0" * 64, ada.user_id) is None
+    # Another user's id in front of a token's secret is another token: unknown.
+    secret = token.rpartition(".")[2]
+    assert tokens.user_for_token(bank, f"{bob.user_id}.{secret}") is None
+    assert tokens.user_for_token(bank, secret) is None
+
+
+@pytest.mark.parametrize("shape", ["plain", "another user's id in front"])
+def test_the_stored_record_says_whose_token_it_is(bank, shape):
+    ada, bob = new_customer(bank), new_customer(bank, "Bob B")
+    user = bank.store.users.get_user(ada.user_id)
+    # tokens issued before tokens named their user, or however such a token came to be
+    token = secrets.token_urlsafe(32)
+    if shape != "plain":
+        token = f"{bob.user_id}.{token}"
+    bank.store.sessions.add_token(
+        ApiToken(
+            hashlib.sha256(token.encode()).hexdigest(),
+            ada.user_id,
+            bank.now(),
+            utc_iso(bank.clock() + timedelta(hours=1)),
+            stamp=user.security_stamp,
+        )
+    )
+    assert tokens.user_for_token(bank, token).id == ada.user_id

@@ -208,6 +208,14 @@ class SessionPort(Protocol):
 
     def get_token(self, token_hash: str) -> ApiToken | None: ...
 
+    def get_token_with_user(
+        self, token_hash: str, user_id: str | None = None
+    ) -> tuple[ApiToken, User | None] | None:
+        """The token and its user's profile (None if gone), read together for every API
+        request: `user_id` is the user the token says it belongs to, so that a store that
+        reads by key can fetch both at once; when it is missing or wrong, the token's own
+        user is read after it. None when no such token exists."""
+
     def revoke_token(self, token_hash: str) -> None: ...
 
     def tokens_of(self, user_id: str) -> list[ApiToken]:

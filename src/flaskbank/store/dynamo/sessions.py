@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from ...domain.accounts import User
 from ...domain.errors import StaleRecord, StoreError
 from ...domain.security import ApiToken, LoginThrottle, WebSession
 from . import items as di
@@ -32,6 +33,30 @@ class DynamoSessions(Connected):
     def get_token(self, token_hash: str) -> ApiToken | None:
         item = self.db.get(self.db.tables.tokens, {"pk": token_hash})
         return di.to_token(item) if item else None
+
+    def get_token_with_user(
+        self, token_hash: str, user_id: str | None = None
+    ) -> tuple[ApiToken, User | None] | None:
+        """One strongly consistent BatchGetItem of the token and the profile of `user_id`
+        when given; a GetItem each otherwise, or when the token is another user's."""
+        tables = self.db.tables
+        if user_id is None:
+            token = self.get_token(token_hash)
+            return None if token is None else (token, self._user(token.user_id))
+        found = self.db.batch_get(
+            {tables.tokens: [{"pk": token_hash}], tables.users: [di.user_key(user_id)]}
+        )
+        if not found[tables.tokens]:
+            return None
+        token = di.to_token(found[tables.tokens][0])
+        if token.user_id != user_id:
+            return token, self._user(token.user_id)
+        users = found[tables.users]
+        return token, (di.to_user(users[0]) if users else None)
+
+    def _user(self, user_id: str) -> User | None:
+        item = self.db.get(self.db.tables.users, di.user_key(user_id))
+        return di.to_user(item) if item else None
 
     def revoke_token(self, token_hash: str) -> None:
         if not di.can_exist({"pk": token_hash}):

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from ...domain.accounts import User
 from ...domain.errors import StaleRecord
 from ...domain.security import ApiToken, LoginThrottle, WebSession
 from .database import SqliteDatabase
-from .rows import row_to_token
+from .rows import row_to_token, row_to_user
 
 
 class SqliteSessions:
@@ -97,6 +98,27 @@ class SqliteSessions:
             "SELECT * FROM api_tokens WHERE token_hash=?", (token_hash,)
         ).fetchone()
         return None if row is None else row_to_token(row)
+
+    def get_token_with_user(
+        self, token_hash: str, user_id: str | None = None
+    ) -> tuple[ApiToken, User | None] | None:
+        row = self.database.conn.execute(
+            "SELECT u.*, t.token_hash, t.user_id AS token_user_id, t.created_at AS issued_at, "
+            "t.expires_at, t.revoked, t.stamp FROM api_tokens t "
+            "LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash=?",
+            (token_hash,),
+        ).fetchone()
+        if row is None:
+            return None
+        token = ApiToken(
+            row["token_hash"],
+            row["token_user_id"],
+            row["issued_at"],
+            row["expires_at"],
+            bool(row["revoked"]),
+            row["stamp"],
+        )
+        return token, (row_to_user(row) if row["id"] is not None else None)
 
     def revoke_token(self, token_hash: str) -> None:
         with self.database.write() as db:
