@@ -4,9 +4,10 @@ text fields, oversized bodies. Each is refused or made harmless, and changes not
 from __future__ import annotations
 
 import pytest
+from flask import Response
 
 from conftest import Customer, new_customer
-from flaskbank.web.security import CSP
+from flaskbank.web.security import CSP, add_headers
 from test_api_support import API, PROBLEM, assert_problem, customer
 from test_security_support import (
     enrol,
@@ -113,6 +114,16 @@ def test_hsts_only_over_https(client):
     api = client.get(f"{API}/openapi.json", base_url="https://localhost")
     assert "Strict-Transport-Security" in api.headers
     assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_a_header_a_view_sets_itself_is_kept_and_none_is_doubled(app):
+    with app.test_request_context("/"):
+        response = Response(headers={"content-security-policy": "default-src 'none'"})
+        add_headers(add_headers(response))
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    for name, value in HEADERS.items():
+        if name != "Content-Security-Policy":
+            assert response.headers.getlist(name) == [value]
 
 
 def test_a_forwarded_scheme_counts_only_behind_a_configured_proxy(store, tmp_path):

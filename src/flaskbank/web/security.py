@@ -21,11 +21,16 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+_HEADERS = tuple((name.lower(), name, value) for name, value in HEADERS.items())
 
 
 def add_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Each header the view did not set itself (one pass over the response's headers, where
+    a setdefault each was a pass each)."""
+    present = {name.lower() for name, _ in response.headers}
+    for lowered, name, value in _HEADERS:
+        if lowered not in present:
+            response.headers.add(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
