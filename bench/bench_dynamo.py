@@ -3,7 +3,8 @@ run (shared machines are noisy: the ratio is the figure to watch):
 
 - through the services in-process, DynamoDB beside SqliteStore (by account number);
 - through the HTTP API behind gunicorn beside the same transfers through the services
-  in-process (by email, several clients at once): what the web layer costs on DynamoDB.
+  in-process (by email, several clients at once, the two timed in alternating batches):
+  what the web layer costs on DynamoDB.
 
     .venv/bin/python bench/bench_dynamo.py --n 300       # ./dev bench runs it too
 
@@ -22,10 +23,11 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from bench_transfers import free_port, post, start
+from bench_transfers import Run, free_port, interleaved, post, start
 
 from flaskbank.bootstrap import bootstrap
 from flaskbank.config import Config
@@ -71,27 +73,54 @@ def in_parallel(threads: int, per_thread: int, step: Callable[[int, int], None])
     return per_thread * threads / (time.perf_counter() - began)
 
 
-def transfers_per_second(store: Store, n: int, threads: int, by: str = "number") -> float:
-    """Transfers through the services, `threads` at once, each thread between its own pair,
-    the recipient named by account number or by email."""
+def parallel(threads: int, step: Callable[[int, int], None]) -> Run:
+    """`count` transfers spread over `threads` threads at once (a Run for `interleaved`)."""
+
+    def run(first: int, count: int) -> None:
+        in_parallel(threads, count // threads, step)
+
+    return run
+
+
+def transfers_per_second(store: Store, n: int, threads: int) -> float:
+    """Transfers through the services by account number, `threads` at once, each thread
+    between its own pair."""
     bank = bootstrap(Config(), store=store, passwords=FastHasher())
     pairs = [pair(bank, f"{t}-{uuid.uuid4().hex[:6]}") for t in range(threads)]
 
     def step(t: int, i: int) -> None:
-        user, source, number, email = pairs[t][i % 2]
-        to = {"to_account_number": number} if by == "number" else {"to_email": email}
+        user, source, number, _ = pairs[t][i % 2]
         postings.transfer(
-            bank, user, source, amount="1.25", idempotency_key=str(uuid.uuid4()), **to
+            bank,
+            user,
+            source,
+            amount="1.25",
+            to_account_number=number,
+            idempotency_key=str(uuid.uuid4()),
         )
 
     return in_parallel(threads, n // threads, step)
 
 
-def http_transfers_per_second(
-    store_url: str, tmp: str, n: int, workers: int, clients: int, port: int
-) -> float:
-    """The same transfers by email through the HTTP API: `flaskbank serve` with `workers`
-    gunicorn workers on the store at `store_url`, `clients` clients at once."""
+def by_email_in_process(store: Store, clients: int) -> Run:
+    """Transfers by email through the services, `clients` threads at once."""
+    bank = bootstrap(Config(), store=store, passwords=FastHasher())
+    pairs = [pair(bank, f"{c}-{uuid.uuid4().hex[:6]}") for c in range(clients)]
+
+    def step(c: int, i: int) -> None:
+        user, source, _, email = pairs[c][i % 2]
+        postings.transfer(
+            bank, user, source, amount="1.25", to_email=email, idempotency_key=str(uuid.uuid4())
+        )
+
+    return parallel(clients, step)
+
+
+@contextmanager
+def by_email_over_http(store_url: str, tmp: str, workers: int, clients: int) -> Iterator[Run]:
+    """The same transfers through the HTTP API: `flaskbank serve` with `workers` gunicorn
+    workers on the store at `store_url`, `clients` clients at once."""
+    port = free_port()
     env = {
         "FLASKBANK_STORE": store_url,
         "FLASKBANK_DATA_DIR": f"{tmp}/http",
@@ -116,8 +145,7 @@ def http_transfers_per_second(
                 {**auth, "Idempotency-Key": str(uuid.uuid4())},
             )
 
-        in_parallel(clients, 2, step)  # each worker has made its client and read its code
-        return in_parallel(clients, n // clients, step)
+        yield parallel(clients, step)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -166,14 +194,18 @@ def main() -> None:
                 rows.append((threads, d, s))
                 dynamo.close()
                 sqlite.close()
-            dynamo = fresh_dynamo_store(endpoint)
-            local = transfers_per_second(dynamo, args.n, args.clients, by="email")
-            dynamo.close()
-            dynamo = fresh_dynamo_store(endpoint)
-            http = http_transfers_per_second(
-                dynamo.url, tmp, args.n, args.workers, args.clients, free_port()
-            )
-            dynamo.close()
+            # Both on their own tables, timed in alternating batches (bench_transfers.py).
+            batch = args.clients * 5
+            local, remote = fresh_dynamo_store(endpoint), fresh_dynamo_store(endpoint)
+            with by_email_over_http(remote.url, tmp, args.workers, args.clients) as http_run:
+                rates = interleaved(
+                    {"http": http_run, "local": by_email_in_process(local, args.clients)},
+                    max(batch, args.n - args.n % batch),
+                    batch,
+                )
+            http, local_rate = rates["http"], rates["local"]
+            local.close()
+            remote.close()
     except DynamoDBLocalUnavailable as e:
         print(f"bench_dynamo skipped: DynamoDB Local not available ({e})")
         return
@@ -189,7 +221,7 @@ def main() -> None:
         f"{'ratio':>8}"
     )
     label = f"{args.workers} worker{'s' if args.workers > 1 else ''}, {args.clients} clients"
-    print(f"{label:<34}{http:>17.0f}{local:>14.0f}{http / local:>8.2f}")
+    print(f"{label:<34}{http:>17.0f}{local_rate:>14.0f}{http / local_rate:>8.2f}")
 
 
 if __name__ == "__main__":
