@@ -30,6 +30,7 @@ from pathlib import Path
 from bench_transfers import Run, free_port, interleaved, post, start
 
 from flaskbank.bootstrap import bootstrap
+from flaskbank.cli import DEFAULT_THREADS
 from flaskbank.config import Config
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings
@@ -117,9 +118,11 @@ def by_email_in_process(store: Store, clients: int) -> Run:
 
 
 @contextmanager
-def by_email_over_http(store_url: str, tmp: str, workers: int, clients: int) -> Iterator[Run]:
+def by_email_over_http(
+    store_url: str, tmp: str, workers: int, threads: int, clients: int
+) -> Iterator[Run]:
     """The same transfers through the HTTP API: `flaskbank serve` with `workers` gunicorn
-    workers on the store at `store_url`, `clients` clients at once."""
+    workers of `threads` threads on the store at `store_url`, `clients` clients at once."""
     port = free_port()
     env = {
         "FLASKBANK_STORE": store_url,
@@ -132,6 +135,7 @@ def by_email_over_http(store_url: str, tmp: str, workers: int, clients: int) -> 
     }
     flaskbank = str(Path(sys.executable).with_name("flaskbank"))
     argv = [flaskbank, "serve", "--port", str(port), "--workers", str(workers)]
+    argv += ["--threads", str(threads)]
     proc = start(argv, env, port)
     try:
         pairs = [http_pair(port, f"{c}-{uuid.uuid4().hex[:6]}") for c in range(clients)]
@@ -172,6 +176,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300, help="transfers per measurement")
     parser.add_argument("--threads", type=int, default=4, help="threads for the second row")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (HTTP rows)")
+    parser.add_argument(
+        "--worker-threads", type=int, default=DEFAULT_THREADS, help="threads per gunicorn worker"
+    )
     parser.add_argument("--clients", type=int, default=8, help="clients at once (HTTP rows)")
     args, _ = parser.parse_known_args()  # ./dev bench passes every benchmark the same flags
     sys.path.insert(0, str(TESTS))
@@ -197,7 +204,9 @@ def main() -> None:
             # Both on their own tables, timed in alternating batches (bench_transfers.py).
             batch = args.clients * 5
             local, remote = fresh_dynamo_store(endpoint), fresh_dynamo_store(endpoint)
-            with by_email_over_http(remote.url, tmp, args.workers, args.clients) as http_run:
+            with by_email_over_http(
+                remote.url, tmp, args.workers, args.worker_threads, args.clients
+            ) as http_run:
                 rates = interleaved(
                     {"http": http_run, "local": by_email_in_process(local, args.clients)},
                     max(batch, args.n - args.n % batch),
@@ -220,7 +229,10 @@ def main() -> None:
         f"{'transfers by email, DynamoDB Local':<34}{'HTTP API/s':>17}{'in-process/s':>14}"
         f"{'ratio':>8}"
     )
-    label = f"{args.workers} worker{'s' if args.workers > 1 else ''}, {args.clients} clients"
+    label = (
+        f"{args.workers} worker{'s' if args.workers > 1 else ''} x {args.worker_threads}, "
+        f"{args.clients} clients"
+    )
     print(f"{label:<34}{http:>17.0f}{local_rate:>14.0f}{http / local_rate:>8.2f}")
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import raw_ledger
 
 from flaskbank.bootstrap import bootstrap
+from flaskbank.cli import DEFAULT_THREADS, gunicorn_settings
 from flaskbank.config import Config
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings
@@ -121,7 +122,7 @@ def get(port: int, path: str, headers: dict[str, str]) -> dict:
 
 
 @contextmanager
-def api_over_http(tmp: str, workers: int) -> Iterator[Callable[[int], None]]:
+def api_over_http(tmp: str, workers: int, threads: int) -> Iterator[Callable[[int], None]]:
     """`flaskbank serve` on its own SQLite file, two funded customers made through the API;
     yields the i-th transfer between them (by account number, with an idempotency key)."""
     port = free_port()
@@ -137,11 +138,8 @@ def api_over_http(tmp: str, workers: int) -> Iterator[Callable[[int], None]]:
     subprocess.run(
         [flaskbank, "init"], env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL
     )
-    proc = start(
-        [flaskbank, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env,
-        port,
-    )
+    serve = [flaskbank, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    proc = start(serve + ["--workers", str(workers), "--threads", str(threads)], env, port)
     try:
         people = []
         for name in ("a", "b"):
@@ -180,24 +178,24 @@ def api_over_http(tmp: str, workers: int) -> Iterator[Callable[[int], None]]:
 
 
 @contextmanager
-def bare_over_http(tmp: str, workers: int) -> Iterator[Callable[[int], None]]:
-    """bare_app.py behind the same gunicorn; yields the i-th raw transfer."""
+def bare_over_http(tmp: str, workers: int, threads: int) -> Iterator[Callable[[int], None]]:
+    """bare_app.py behind the same gunicorn, set up as `flaskbank serve` sets it up (workers,
+    worker class, threads) but with no access log; yields the i-th raw transfer."""
     port = free_port()
     db_path = f"{tmp}/bare.db"
     a, b = raw_ledger.seed(raw_ledger.connect(db_path), FUNDS_MINOR)
+    same = gunicorn_settings("127.0.0.1", port, workers, threads)
     proc = start(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--chdir",
-            str(HERE),
+        [sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-b", same["bind"]]
+        + [
             "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "bare_app:app",
-        ],
+            str(same["workers"]),
+            "-k",
+            same["worker_class"],
+            "--threads",
+            str(same["threads"]),
+        ]
+        + ["bare_app:app"],
         {"BENCH_DB": db_path},
         port,
     )
@@ -249,13 +247,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=1000, help="transfers per measurement")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--worker-threads", type=int, default=DEFAULT_THREADS, help="threads per gunicorn worker"
+    )
+    args, _ = parser.parse_known_args()  # ./dev bench passes every benchmark the same flags
     with tempfile.TemporaryDirectory() as tmp:
         ledger = ledger_in_process(f"{tmp}/ledger.db", args.n)
         raw = raw_in_process(f"{tmp}/raw.db", args.n)
         with (
-            api_over_http(tmp, args.workers) as api_step,
-            bare_over_http(tmp, args.workers) as bare_step,
+            api_over_http(tmp, args.workers, args.worker_threads) as api_step,
+            bare_over_http(tmp, args.workers, args.worker_threads) as bare_step,
         ):
             rates = interleaved(
                 {"api": one_by_one(api_step), "bare": one_by_one(bare_step)},
@@ -268,7 +269,8 @@ def main() -> None:
     print(f"{'HTTP API (gunicorn, SQLite)':<32}{api:>12.0f}{bare:>12.0f}{api / bare:>8.2f}")
     print(
         "baselines: raw sqlite3 doing the same row writes (WAL, synchronous=FULL, BEGIN "
-        "IMMEDIATE); a bare Flask endpoint doing those writes behind the same gunicorn"
+        "IMMEDIATE); a bare Flask endpoint doing those writes behind the same gunicorn "
+        f"({args.workers} workers x {args.worker_threads} threads, one client)"
     )
 
 

@@ -40,4 +40,4 @@ def test_the_dynamodb_benchmark_runs_end_to_end():
         pytest.skip(done.stdout.strip())
     lines = done.stdout.splitlines()
     assert any(line.startswith("in-process, 2 threads") for line in lines), done.stdout
-    assert any(line.startswith("1 worker, 2 clients") for line in lines), done.stdout
+    assert any(line.startswith("1 worker x 1, 2 clients") for line in lines), done.stdout

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from flaskbank.cli import main
+from flaskbank.cli import gunicorn_settings, main
 
 SECRET = "s" * 40
 
@@ -94,14 +94,16 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_serve_runs_gunicorn_on_loopback(tmp_path):
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_serve_runs_gunicorn_on_loopback(tmp_path, threads):
     env = {**os.environ, "FLASKBANK_DATA_DIR": str(tmp_path), "FLASKBANK_SECRET_KEY": SECRET}
     env.pop("FLASKBANK_STORE", None)
     assert run(["init"], tmp_path).exit_code == 0
     port = free_port()
     script = Path(sys.executable).with_name("flaskbank")
     proc = subprocess.Popen(
-        [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        [str(script), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+        + ["--threads", threads],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -126,3 +128,10 @@ def test_serve_runs_gunicorn_on_loopback(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+def test_serve_settings_pick_the_worker_class_by_threads():
+    assert gunicorn_settings("127.0.0.1", 8000, 2, 1)["worker_class"] == "sync"
+    threaded = gunicorn_settings("127.0.0.1", 8000, 2, 4)
+    assert (threaded["worker_class"], threaded["threads"]) == ("gthread", 4)
+    assert threaded["accesslog"] == "-" and threaded["bind"] == "127.0.0.1:8000"

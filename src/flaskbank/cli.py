@@ -95,22 +95,47 @@ def create_staff(email: str, full_name: str, role: str) -> None:
     click.echo("It is shown only now and must be changed at the first login.")
 
 
+#: Requests each gunicorn worker serves at once: 1 is gunicorn's sync worker, more its gthread
+#: worker. Threads let a worker overlap requests that wait on DynamoDB round trips (and keep
+#: connections alive); one request at a time was the faster on SQLite with a single client.
+#: Measured in docs/performance.md.
+DEFAULT_THREADS = 1
+
+
+def gunicorn_settings(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
+    """What `flaskbank serve` sets in gunicorn; bench/ serves its bare baseline with the same
+    (but for the access log, which the baseline does without)."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "threads": threads,
+        "accesslog": "-",
+    }
+
+
 def _serve_options(f: Any) -> Any:
+    f = click.option(
+        "--threads",
+        default=DEFAULT_THREADS,
+        show_default=True,
+        type=click.IntRange(1, 64),
+        help="requests each worker serves at once, on threads (1: gunicorn's sync worker)",
+    )(f)
     f = click.option("--workers", default=2, show_default=True, help="gunicorn workers")(f)
     f = click.option("--port", default=8000, show_default=True)(f)
     return click.option("--host", default="127.0.0.1", show_default=True)(f)
 
 
-def _run_gunicorn(host: str, port: int, workers: int) -> None:
+def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
     from .web import create_app
 
     class FlaskBankServer(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
+            for name, value in gunicorn_settings(host, port, workers, threads).items():
+                self.cfg.set(name, value)
 
         def load(self) -> Any:
             return create_app(from_env())
@@ -120,7 +145,7 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
 
 @main.command()
 @_serve_options
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the app with gunicorn (FLASKBANK_SECRET_KEY required)."""
     # The app is built once here (its rate limiter too), so that a bad setting stops the
     # command with its message instead of every gunicorn worker failing with a traceback.
@@ -130,13 +155,13 @@ def serve(host: str, port: int, workers: int) -> None:
         bank_of(create_app(_config(require_secret=True))).store.close()
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
-    _run_gunicorn(host, port, workers)
+    _run_gunicorn(host, port, workers, threads)
 
 
 @main.command()
 @_serve_options
 @click.option("--no-serve", is_flag=True, help="load the demo data and exit")
-def demo(host: str, port: int, workers: int, no_serve: bool) -> None:
+def demo(host: str, port: int, workers: int, threads: int, no_serve: bool) -> None:
     """Fill an empty store (the embedded one unless FLASKBANK_STORE says otherwise) with demo
     customers and months of history, print their logins, and serve. Makes a secret key once
     and keeps it in the data folder. A store that already has users is left as it is."""
@@ -158,4 +183,4 @@ def demo(host: str, port: int, workers: int, no_serve: bool) -> None:
         click.echo(f"  {email}")
     if not no_serve:
         click.echo(f"Open http://{host}:{port}/ and log in.")
-        _run_gunicorn(host, port, workers)
+        _run_gunicorn(host, port, workers, threads)
