@@ -3,7 +3,7 @@ the copies a store keeps for speed against what they copy."""
 
 from __future__ import annotations
 
-from ..domain.ledger import LedgerReport, verify_ledger
+from ..domain.verification import LedgerReport, verify_ledger
 from .bank import Bank
 
 

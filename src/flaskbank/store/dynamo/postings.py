@@ -7,8 +7,9 @@ else reads them (and the idempotency record) in
 one strongly consistent BatchGetItem; it computes every balance after and writes in one
 TransactWriteItems: each account update is conditional on the version it started from, so
 any change to one of them since cancels the whole transaction, and the next attempt reads
-afresh. The bank's cash account is never read or written: it keeps no balance, and its leg
-lives only on the transaction header, so it is not a hot item.
+afresh. The bank's internal accounts (the vault's cash, income, ...) are never read or
+written: they keep no balance, and their legs live only on the transaction header, so none
+of them is a hot item.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from ...domain.accounts import CASH_ACCOUNT_ID, AccountStatus
+from ...domain.accounts import AccountStatus, AccountType
+from ...domain.chart import Standing, check_leg, is_internal, policy_of
 from ...domain.errors import (
     AccountNotFound,
     AccountNotOpen,
@@ -33,7 +35,6 @@ from ...domain.ledger import (
     Posting,
     PostResult,
     Transaction,
-    check_leg,
     recorded,
     replay,
 )
@@ -55,7 +56,7 @@ def _seen(posting: Posting, read: dict[str, di.Item]) -> dict[str, di.Item] | No
     the current state may refuse a posting, not an old copy)."""
     seen = {leg.account_id: read[leg.account_id] for leg in posting.legs if leg.account_id in read}
     for leg in posting.legs:
-        if leg.account_id == CASH_ACCOUNT_ID:
+        if is_internal(leg.account_id):
             continue
         try:
             _check(leg, seen.get(leg.account_id))
@@ -66,7 +67,7 @@ def _seen(posting: Posting, read: dict[str, di.Item]) -> dict[str, di.Item] | No
 
 def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> PostResult:
     tables = db.tables
-    legs = [leg for leg in posting.legs if leg.account_id != CASH_ACCOUNT_ID]
+    legs = [leg for leg in posting.legs if not is_internal(leg.account_id)]
     idem = posting.idempotency
     if seen is not None:
         # The service read the idempotency record with the accounts; one written since
@@ -96,7 +97,7 @@ def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> P
         after = int(account["balance_minor"]) + leg.amount.minor
         balances[leg.account_id] = after
         writes.append(
-            {"Update": _account_update(tables.accounts, leg, version, after, posting.created_at)}
+            {"Update": _account_update(tables.accounts, leg, account, after, posting.created_at)}
         )
         seq = version + 1  # the entry's place in the account's own posting order
         writes.append(
@@ -133,17 +134,22 @@ def _idem_key(idem: IdempotencyKey) -> di.Item:
 
 
 def _check(leg: Leg, account: di.Item | None) -> di.Item:
-    """The domain's rule (ledger.check_leg), on the state the write is about to land on."""
+    """The domain's rules (domain.chart), on the state the write is about to land on."""
     if account is None:
         raise AccountNotFound("no such account")
-    cur = leg.amount.currency
-    check_leg(
-        leg.amount,
-        balance=Money.from_minor(int(account["balance_minor"]), cur),
-        status=AccountStatus(account["status"]),
-        number=str(account["number"]),
-    )
+    check_leg(standing(account, leg.amount.currency), leg.amount)
     return account
+
+
+def standing(account: di.Item, currency: str) -> Standing:
+    """What the rules read of an account item."""
+    return Standing(
+        Money.from_minor(int(account["balance_minor"]), currency),
+        Money.from_minor(int(account.get("held_minor", 0)), currency),
+        AccountStatus(account["status"]),
+        policy_of(AccountType(account["type"])),
+        str(account["number"]),
+    )
 
 
 def _put(table: str, item: di.Item) -> dict[str, Any]:
@@ -156,11 +162,13 @@ def _put(table: str, item: di.Item) -> dict[str, Any]:
 
 
 def _account_update(
-    table: str, leg: Leg, version: int, after: int, posted_at: str
+    table: str, leg: Leg, account: di.Item, after: int, posted_at: str
 ) -> dict[str, Any]:
-    # The version condition alone makes the write exact; the status and balance conditions
-    # restate the rule in DynamoDB's own terms (a freeze does not bump the version): only
-    # an open account sends or takes money.
+    # The version condition alone makes the write exact (a hold placed or resolved bumps it
+    # too); the status and balance conditions restate the rule in DynamoDB's own terms (a
+    # freeze does not bump the version): only an open account sends or takes money, and a
+    # debit leaves the holds and the policy's floor covered.
+    version = int(account["version"])
     condition = "version = :version AND #status = :open"
     values: dict[str, Any] = {
         ":version": version,
@@ -170,9 +178,10 @@ def _account_update(
         ":open": AccountStatus.OPEN.value,
     }
     names = {"#status": "status"}
-    if leg.amount.is_negative():
-        condition += " AND balance_minor >= :debit"
-        values |= {":debit": -leg.amount.minor}
+    overdraft = policy_of(AccountType(account["type"])).overdraft
+    if leg.amount.is_negative() and overdraft is not None:
+        condition += " AND balance_minor >= :needed"
+        values |= {":needed": -leg.amount.minor + int(account.get("held_minor", 0)) - overdraft}
     return {
         "TableName": table,
         "Key": di.to_wire(di.account_key(leg.account_id)),

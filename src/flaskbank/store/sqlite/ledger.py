@@ -1,8 +1,9 @@
 """The ledger port on SQLite: accounts, postings and what is read back of them.
 
 A posting is one BEGIN IMMEDIATE transaction: the idempotency record, the header, one entry
-and one balance update per customer leg (the cash account keeps no stored balance), each
-leg re-checked against the domain's rule (ledger.check_leg) on the row it lands on."""
+per leg and one balance update per customer leg (the bank's internal accounts keep no
+stored balance), each customer leg re-checked against the domain's rules (domain.chart) on
+the row it lands on."""
 
 from __future__ import annotations
 
@@ -11,12 +12,8 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from ...domain.accounts import (
-    CASH_ACCOUNT_ID,
-    MAX_ACCOUNTS_PER_CUSTOMER,
-    Account,
-    AccountStatus,
-)
+from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus, AccountType
+from ...domain.chart import Standing, check_leg, is_internal, policy_of
 from ...domain.errors import (
     AccountNotFound,
     Refusal,
@@ -35,7 +32,6 @@ from ...domain.ledger import (
     PostResult,
     Transaction,
     TransactionType,
-    check_leg,
     recorded,
     replay,
 )
@@ -65,7 +61,8 @@ class SqliteLedger:
                 if held >= MAX_ACCOUNTS_PER_CUSTOMER:
                     raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
                 db.execute(
-                    "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO accounts (id, number, user_id, type, currency, balance_minor, "
+                    "status, opened_at, status_reason) VALUES (?,?,?,?,?,?,?,?,?)",
                     (
                         account.id,
                         account.number,
@@ -135,7 +132,7 @@ class SqliteLedger:
             seq = cur.lastrowid
             balances: dict[str, Money | None] = {}
             for leg in posting.legs:
-                after = None if leg.account_id == CASH_ACCOUNT_ID else self._apply(db, leg)
+                after = None if is_internal(leg.account_id) else self._apply(db, leg)
                 balances[leg.account_id] = (
                     None if after is None else Money.from_minor(after, leg.amount.currency)
                 )
@@ -165,17 +162,12 @@ class SqliteLedger:
     @staticmethod
     def _apply(db: sqlite3.Connection, leg: Leg) -> int:
         row = db.execute(
-            "SELECT balance_minor, status, number FROM accounts WHERE id=?", (leg.account_id,)
+            "SELECT balance_minor, held_minor, status, number, type FROM accounts WHERE id=?",
+            (leg.account_id,),
         ).fetchone()
         if row is None:
             raise AccountNotFound("no such account")
-        currency = leg.amount.currency
-        check_leg(
-            leg.amount,
-            balance=Money.from_minor(row["balance_minor"], currency),
-            status=AccountStatus(row["status"]),
-            number=row["number"],
-        )
+        check_leg(standing(row, leg.amount.currency), leg.amount)
         after = row["balance_minor"] + leg.amount.minor
         db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (after, leg.account_id))
         return int(after)
@@ -340,3 +332,14 @@ class SqliteLedger:
             if not page.items:
                 return
             after = page.next_cursor
+
+
+def standing(row: sqlite3.Row, currency: str) -> Standing:
+    """What the rules read of an account row."""
+    return Standing(
+        Money.from_minor(row["balance_minor"], currency),
+        Money.from_minor(row["held_minor"], currency),
+        AccountStatus(row["status"]),
+        policy_of(AccountType(row["type"])),
+        row["number"],
+    )

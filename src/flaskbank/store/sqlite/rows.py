@@ -104,6 +104,7 @@ def row_to_account(r: sqlite3.Row) -> Account:
         opened_at=r["opened_at"],
         status_reason=r["status_reason"],
         owner_name=r["owner_name"],
+        held_minor=r["held_minor"],
     )
 
 

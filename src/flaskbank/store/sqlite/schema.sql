@@ -21,11 +21,13 @@ CREATE TABLE IF NOT EXISTS accounts (
     user_id       TEXT NOT NULL REFERENCES users(id),
     type          TEXT NOT NULL,
     currency      TEXT NOT NULL,
-    -- The database re-checks the domain's rule at commit: no customer balance below zero.
+    -- The store re-checks the domain's rule (domain.chart) at commit; no product allows an
+    -- overdraft yet, so the database refuses a negative balance too.
     balance_minor INTEGER NOT NULL CHECK (balance_minor >= 0),
     status        TEXT NOT NULL,
     opened_at     TEXT NOT NULL,
-    status_reason TEXT NOT NULL DEFAULT ''
+    status_reason TEXT NOT NULL DEFAULT '',
+    held_minor    INTEGER NOT NULL DEFAULT 0     -- the sum of the account's open holds
 );
 CREATE INDEX IF NOT EXISTS accounts_by_user ON accounts (user_id, opened_at);
 -- seq is the global feed order that analytics read incrementally.
@@ -48,7 +50,7 @@ CREATE TABLE IF NOT EXISTS entries (
     type                TEXT NOT NULL,
     amount_minor        INTEGER NOT NULL,
     currency            TEXT NOT NULL,
-    balance_after_minor INTEGER,                 -- NULL on the cash account
+    balance_after_minor INTEGER,                 -- NULL on the bank's own accounts (domain.chart)
     counterparty        TEXT NOT NULL,
     memo                TEXT NOT NULL,
     created_at          TEXT NOT NULL,
