@@ -130,5 +130,6 @@ def test_verify_names_each_broken_invariant():
     assert "t2 does not balance" in text
     assert "account a: stored balance" in text
     assert "account b: available" in text and "below its floor" in text
+    assert "account b: held 0.60 != its open holds 0.00" in text
     assert "unknown account ghost" in text
     assert "trial balance does not balance" in text

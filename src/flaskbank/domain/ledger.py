@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .accounts import CASH_ACCOUNT_ID, Account
 from .chart import check_credit, check_debit, standing_of
@@ -22,6 +23,9 @@ from .errors import (
     SameAccount,
 )
 from .money import Money
+
+if TYPE_CHECKING:
+    from .holds import Hold
 
 
 class TransactionType(StrEnum):
@@ -159,19 +163,32 @@ class PostResult:
     replayed: bool = False  # True when an idempotency key matched an earlier posting
 
 
-#: What an idempotency key already holds: the request's fingerprint and its outcome.
-Earlier = tuple[str, "Transaction | Refusal"]
+#: What an idempotency key already holds: the request's fingerprint and its outcome (the
+#: transaction, a refusal, or the hold of a transfer that went to review).
+Earlier = tuple[str, "Transaction | Refusal | Hold"]
 
 
-def replay(earlier: Earlier, fingerprint: str) -> PostResult:
+def replay(earlier: Earlier, fingerprint: str) -> PostResult | Hold:
     """The one idempotency matcher: the same request gets the first outcome again (the
-    transaction, or the refusal raised again); another request under the key is refused."""
+    transaction, the refusal raised again, or the pending transfer's hold); another request
+    under the key is refused."""
     kept, outcome = earlier
     if kept != fingerprint:
         raise IdempotencyConflict("this Idempotency-Key was used for a different request")
     if isinstance(outcome, Refusal):
         raise outcome
-    return PostResult(outcome, replayed=True)
+    if isinstance(outcome, Transaction):
+        return PostResult(outcome, replayed=True)
+    return outcome
+
+
+def replay_posting(earlier: Earlier, fingerprint: str) -> PostResult:
+    """replay() for a store about to post: a key that holds a pending transfer was not
+    used for this posting (only a request racing its own retry gets here)."""
+    result = replay(earlier, fingerprint)
+    if not isinstance(result, PostResult):
+        raise IdempotencyConflict("this Idempotency-Key holds a transfer waiting for review")
+    return result
 
 
 def new_id() -> str:

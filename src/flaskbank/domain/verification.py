@@ -3,9 +3,9 @@ any store can feed it.
 
 What must hold:
 - every transaction's entries sum to zero;
-- every customer account's stored balance equals the sum of its entries, and its available
-  balance (balance minus holds) respects its product's policy; no entry left it below the
-  policy's floor;
+- every customer account's stored balance equals the sum of its entries, its held amount
+  equals the sum of its open holds, and its available balance (balance minus held) respects
+  its product's policy; no entry left it below the policy's floor;
 - every entry is on a known account: a customer's, or one of the bank's own (domain.chart);
 - the trial balance balances: per currency, the customer balances the bank owes (stored)
   and what its own accounts hold (their entries) sum to zero, so debits equal credits.
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from .accounts import Account
 from .chart import INTERNAL_ACCOUNTS, PRODUCTS, AccountClass, policy_of
+from .holds import Hold
 from .ledger import Transaction
 from .money import Money
 
@@ -76,8 +77,16 @@ class LedgerReport:
     problems: list[str] = field(default_factory=list)
 
 
-def verify_ledger(accounts: Iterable[Account], transactions: Iterable[Transaction]) -> LedgerReport:
+def verify_ledger(
+    accounts: Iterable[Account],
+    transactions: Iterable[Transaction],
+    holds: Iterable[Hold] = (),
+) -> LedgerReport:
     report = LedgerReport()
+    reserved: dict[str, int] = {}  # account id -> the sum of its open holds
+    for hold in holds:
+        if hold.is_open:
+            reserved[hold.account_id] = reserved.get(hold.account_id, 0) + hold.amount.minor
     sums: dict[tuple[str, str], Money] = {}  # (account id, currency): the bank's accounts
     lowest: dict[str, Money] = {}  # each account's lowest balance_after on record
     for txn in transactions:
@@ -109,8 +118,11 @@ def verify_ledger(accounts: Iterable[Account], transactions: Iterable[Transactio
             report.problems.append(
                 f"account {acc.number}: available {acc.available} is below its floor {floor}"
             )
-        if acc.held.is_negative():
-            report.problems.append(f"account {acc.number}: negative amount on hold {acc.held}")
+        if acc.held_minor != reserved.get(acc.id, 0):
+            report.problems.append(
+                f"account {acc.number}: held {acc.held} != its open holds "
+                f"{Money.from_minor(reserved.get(acc.id, 0), cur)}"
+            )
         low = lowest.get(acc.id)
         if floor is not None and low is not None and low < floor:
             report.problems.append(f"account {acc.number} went below its floor ({low})")

@@ -8,6 +8,9 @@ from .bank import Bank
 
 
 def verify(bank: Bank) -> LedgerReport:
-    report = verify_ledger(bank.store.ledger.all_accounts(), bank.store.ledger.all_transactions())
+    ledger = bank.store.ledger
+    report = verify_ledger(
+        ledger.all_accounts(), ledger.all_transactions(), bank.store.holds.all_holds()
+    )
     report.problems.extend(bank.store.copies_out_of_step())
     return report

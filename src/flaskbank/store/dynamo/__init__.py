@@ -28,6 +28,7 @@ from ..base import StoreURLError
 from . import checks
 from .audit import DynamoAudit
 from .client import Dynamo
+from .holds import DynamoHolds
 from .ledger import DynamoLedger
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames, create_tables
 from .sessions import DynamoSessions
@@ -68,6 +69,7 @@ class DynamoStore:
         self.users = DynamoUsers(lambda: self.db)
         self.sessions = DynamoSessions(lambda: self.db)
         self.audit = DynamoAudit(lambda: self.db)
+        self.holds = DynamoHolds(lambda: self.db)
 
     @property
     def url(self) -> str:

@@ -18,6 +18,7 @@ from ...domain.errors import (
     TooManyAccounts,
     WriteConflict,
 )
+from ...domain.holds import Hold
 from ...domain.ledger import (
     Earlier,
     Entry,
@@ -144,9 +145,9 @@ class DynamoLedger(Connected):
             )
         )
 
-    def post(self, posting: Posting) -> PostResult:
+    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
-        return postings.post(self.db, posting, self._recalled())
+        return postings.post(self.db, posting, self._recalled(), releasing)
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
         kept = json.dumps(

@@ -22,6 +22,7 @@ _ADDED_COLUMNS = (
     ("web_sessions", "version", "INTEGER NOT NULL DEFAULT 0"),
     ("idempotency_keys", "refusal", "TEXT"),
     ("accounts", "held_minor", "INTEGER NOT NULL DEFAULT 0"),
+    ("idempotency_keys", "hold_id", "TEXT"),
 )
 
 

@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus, AccountType
-from ...domain.chart import Standing, check_leg, is_internal, policy_of
+from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus
+from ...domain.chart import check_leg, is_internal
 from ...domain.errors import (
     AccountNotFound,
     Refusal,
@@ -22,6 +22,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
+from ...domain.holds import Hold, HoldStatus
 from ...domain.identity import email_key
 from ...domain.ledger import (
     Earlier,
@@ -33,18 +34,20 @@ from ...domain.ledger import (
     Transaction,
     TransactionType,
     recorded,
-    replay,
+    replay_posting,
 )
 from ...domain.money import Money
 from ..base import Page, PostingInputs
 from ..cursors import decode_cursor, encode_cursor
 from .database import SqliteDatabase
+from .holds import close, row_to_hold
 from .rows import (
     ACCOUNTS,
     ENTRY_COLS,
     row_to_account,
     row_to_entry,
     row_to_transaction,
+    standing,
 )
 
 
@@ -100,13 +103,21 @@ class SqliteLedger:
             ).rowcount:
                 raise AccountNotFound("no such account")
 
-    def post(self, posting: Posting) -> PostResult:
+    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         with self.database.write() as db:
             idem = posting.idempotency
             if idem is not None:
                 earlier = self._idempotent(db, idem.scope, idem.key)
                 if earlier is not None:
-                    return replay(earlier, idem.fingerprint)
+                    return replay_posting(earlier, idem.fingerprint)
+            if releasing is not None:  # first, so that the debit rule no longer counts it
+                close(
+                    db,
+                    releasing,
+                    HoldStatus.RELEASED,
+                    by=releasing.resolved_by or posting.initiated_by,
+                    at=releasing.resolved_at or posting.created_at,
+                )
             # The time was read before the write lock: never let it fall behind the last
             # posting's, so that time order is commit order (statements and the feed rely
             # on the balance chain following created_at). The rule itself keeps the latest
@@ -174,12 +185,17 @@ class SqliteLedger:
 
     def _idempotent(self, db: sqlite3.Connection, scope: str, key: str) -> Earlier | None:
         row = db.execute(
-            "SELECT fingerprint, transaction_id, refusal FROM idempotency_keys "
+            "SELECT fingerprint, transaction_id, refusal, hold_id FROM idempotency_keys "
             "WHERE scope=? AND key=?",
             (scope, key),
         ).fetchone()
         if row is None:
             return None
+        if row["hold_id"] is not None:
+            held = db.execute("SELECT * FROM holds WHERE id=?", (row["hold_id"],)).fetchone()
+            if held is None:
+                raise StoreError("idempotency key points at a missing hold")
+            return row["fingerprint"], row_to_hold(held)
         if row["refusal"] is not None:
             kept = json.loads(row["refusal"])
             return row["fingerprint"], refusal(kept["kind"], kept["message"], kept["field"])
@@ -194,7 +210,8 @@ class SqliteLedger:
         )
         with self.database.write() as db:  # the first answer stands: a racer's posting or refusal
             db.execute(
-                "INSERT OR IGNORE INTO idempotency_keys VALUES (?,?,?,'',?,?)",
+                "INSERT OR IGNORE INTO idempotency_keys (scope, key, fingerprint, "
+                "transaction_id, created_at, refusal) VALUES (?,?,?,'',?,?)",
                 (idempotency.scope, idempotency.key, idempotency.fingerprint, at, kept),
             )
 
@@ -332,14 +349,3 @@ class SqliteLedger:
             if not page.items:
                 return
             after = page.next_cursor
-
-
-def standing(row: sqlite3.Row, currency: str) -> Standing:
-    """What the rules read of an account row."""
-    return Standing(
-        Money.from_minor(row["balance_minor"], currency),
-        Money.from_minor(row["held_minor"], currency),
-        AccountStatus(row["status"]),
-        policy_of(AccountType(row["type"])),
-        row["number"],
-    )

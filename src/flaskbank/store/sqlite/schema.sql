@@ -65,8 +65,28 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     transaction_id TEXT NOT NULL,                -- '' when the request was refused
     created_at     TEXT NOT NULL,
     refusal        TEXT,                         -- JSON {kind, message, field} of a refusal
+    hold_id        TEXT,                         -- a transfer held for review
     PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
+-- Reserved amounts (domain/holds.py); accounts.held_minor is the sum of the open ones.
+CREATE TABLE IF NOT EXISTS holds (
+    id             TEXT PRIMARY KEY,
+    account_id     TEXT NOT NULL REFERENCES accounts(id),
+    kind           TEXT NOT NULL,
+    amount_minor   INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency       TEXT NOT NULL,
+    reason         TEXT NOT NULL,
+    placed_by      TEXT NOT NULL,
+    placed_at      TEXT NOT NULL,
+    expires_at     TEXT,
+    status         TEXT NOT NULL,
+    resolved_by    TEXT,
+    resolved_at    TEXT,
+    posting        TEXT,                         -- JSON: what a release posts
+    transaction_id TEXT
+);
+CREATE INDEX IF NOT EXISTS holds_by_account ON holds (account_id, placed_at);
+CREATE INDEX IF NOT EXISTS holds_due ON holds (expires_at) WHERE status = 'open';
 CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash TEXT PRIMARY KEY,
     user_id    TEXT NOT NULL REFERENCES users(id),
