@@ -1,4 +1,4 @@
-"""The `flaskbank` console script: init, serve, demo, verify, create-staff.
+"""The `flaskbank` console script: init, serve, worker, demo, verify, create-staff.
 
 Every command builds the bank with the same composition root (bootstrap.py) the web server
 uses, so the CLI and the web see the same configuration and services.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -125,7 +126,11 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
 @main.command()
 @_serve_options
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the app with gunicorn (FLASKBANK_SECRET_KEY required)."""
+    """Serve the app with gunicorn (FLASKBANK_SECRET_KEY required).
+
+    Run `flaskbank worker` beside it for the background jobs (hold expiry, standing
+    orders). Under systemd: deploy/flaskbank-web.service and deploy/flaskbank-worker.service
+    (Restart=always; the worker stops cleanly on the SIGTERM that `systemctl stop` sends)."""
     # The app is built once here (its rate limiter too), so that a bad setting stops the
     # command with its message instead of every gunicorn worker failing with a traceback.
     from .web import bank_of, create_app
@@ -162,4 +167,42 @@ def demo(host: str, port: int, workers: int, no_serve: bool) -> None:
         click.echo(f"  {email}")
     if not no_serve:
         click.echo(f"Open http://{host}:{port}/ and log in.")
-        _run_gunicorn(host, port, workers)
+        # The background jobs (standing orders, hold expiry) beside the server, stopped with it.
+        jobs = subprocess.Popen(
+            [sys.executable, "-c", "from flaskbank.cli import main; main()", "worker"]
+        )
+        try:
+            _run_gunicorn(host, port, workers)
+        finally:
+            jobs.terminate()
+            jobs.wait(timeout=30)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="run each job once, then exit")
+@click.option("--every", type=float, default=None, help="seconds between runs of each job")
+@click.option("--lease-seconds", type=float, default=60.0, show_default=True)
+@click.option("--tick", type=float, default=1.0, show_default=True, help="seconds between checks")
+def worker(once: bool, every: float | None, lease_seconds: float, tick: float) -> None:
+    """Run the background jobs (hold expiry, standing orders) until SIGTERM or SIGINT. Any
+    number of workers may run: a lease in the store gives each job to one of them at a time,
+    and passes it on when a worker dies."""
+    import logging
+    import time
+    from dataclasses import replace
+
+    from .worker import Worker, default_jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    jobs = default_jobs()
+    if every is not None:
+        jobs = [replace(job, every=every) for job in jobs]
+    running = Worker(_bank(), jobs, lease_seconds=lease_seconds)
+    if once:
+        done = running.tick(time.monotonic())
+        running.shutdown()
+        for name, count in done.items():
+            click.echo(f"{name}: {count}")
+        return
+    running.stop_on_signals()
+    running.run_forever(time.monotonic, tick)

@@ -31,6 +31,7 @@ from ..domain.ledger import (
     replay,
 )
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
+from ..domain.standing_orders import Run, StandingOrder
 
 __all__ = [
     "ApiToken",
@@ -183,6 +184,45 @@ class HoldPort(Protocol):
         """Every hold (for verify; never on a request path)."""
 
 
+class LeasePort(Protocol):
+    """Leases on named jobs, so that two workers never run the same job at once and a
+    killed worker's job passes to another once its lease runs out."""
+
+    def acquire(self, name: str, owner: str, *, now: str, until: str) -> bool:
+        """Take (or renew) the lease if it is free, expired, or already `owner`'s; atomic."""
+
+    def release(self, name: str, owner: str) -> None:
+        """Give the lease up, if `owner` holds it."""
+
+    def holder(self, name: str) -> tuple[str, str] | None:
+        """(owner, until) of the lease, expired or not; None if never taken."""
+
+
+class StandingOrderPort(Protocol):
+    """Customers' standing orders and the record of their runs."""
+
+    def add_order(self, order: StandingOrder) -> None:
+        """Raises TooManyAccounts-like ValidationFailed beyond MAX_ORDERS_PER_CUSTOMER."""
+
+    def get_order(self, user_id: str, order_id: str) -> StandingOrder | None: ...
+
+    def orders_of(self, user_id: str) -> list[StandingOrder]:
+        """Newest first."""
+
+    def save_order(self, order: StandingOrder) -> None:
+        """Write the order if it is still at order.version - 1 (the version it was read
+        at); StaleRecord otherwise."""
+
+    def due_orders(self, today: str, *, limit: int) -> list[StandingOrder]:
+        """Active orders whose next run is on or before `today`, earliest first."""
+
+    def record_run(self, run: Run) -> None:
+        """Keep the run's outcome (once per order and date; a repeat is ignored)."""
+
+    def runs_of(self, order_id: str, *, limit: int) -> list[Run]:
+        """Newest first."""
+
+
 class UserPort(Protocol):
     """Users: profiles (written field by field, conditional on the version read), staff
     lookups, and the atomic steps of two-factor authentication."""
@@ -291,6 +331,12 @@ class Store(Protocol):
 
     @property
     def holds(self) -> HoldPort: ...
+
+    @property
+    def leases(self) -> LeasePort: ...
+
+    @property
+    def standing_orders(self) -> StandingOrderPort: ...
 
     def init_schema(self) -> None:
         """Create tables/indexes if missing; safe to repeat."""

@@ -34,6 +34,7 @@ from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames, create_tables
 from .sessions import DynamoSessions
 from .unit import DynamoUnitOfWork
 from .users import DynamoUsers
+from .worker_tables import DynamoLeases, DynamoStandingOrders
 
 _PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
 _CLIENT_CONFIG = Config(
@@ -70,6 +71,8 @@ class DynamoStore:
         self.sessions = DynamoSessions(lambda: self.db)
         self.audit = DynamoAudit(lambda: self.db)
         self.holds = DynamoHolds(lambda: self.db)
+        self.leases = DynamoLeases(lambda: self.db)
+        self.standing_orders = DynamoStandingOrders(lambda: self.db)
 
     @property
     def url(self) -> str:

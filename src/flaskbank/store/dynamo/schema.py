@@ -20,6 +20,10 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
     audit          pk "LOG", sk <at>#<sequence>#<id>; GSIs by_action, by_actor
     holds          pk <account id>, sk <hold id>; GSI due (due = "OPEN", expires_at), sparse:
                    only an open hold with a deadline carries `due`
+    leases         pk <job name>: the worker that runs it, until when
+    standing_orders pk USER#<user id>, sk ORDER#<order id>: an order; GSI due (due =
+                   "ACTIVE", next_run), sparse: only active orders carry `due`
+                   pk ORDER#<order id>, sk RUN#<date>: one run's outcome
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -60,6 +64,8 @@ class TableNames:
     login_throttles: str
     audit: str
     holds: str
+    leases: str
+    standing_orders: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -79,6 +85,8 @@ _NAMES = (
     "login_throttles",
     "audit",
     "holds",
+    "leases",
+    "standing_orders",
 )
 
 
@@ -170,6 +178,18 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
             # Sparse, one partition: only open holds with a deadline, which the worker's
             # expiry job reads; placing or resolving one is rare next to postings.
             "GlobalSecondaryIndexes": [_index(DUE, "due", "expires_at", "KEYS_ONLY")],
+        },
+        {
+            "TableName": names.leases,
+            "AttributeDefinitions": _attrs("pk"),
+            "KeySchema": _key("pk"),
+        },
+        {
+            "TableName": names.standing_orders,
+            "AttributeDefinitions": _attrs("pk", "sk", "due", "next_run"),
+            "KeySchema": _key("pk", "sk"),
+            # Sparse, one partition: the worker's daily read of the orders due.
+            "GlobalSecondaryIndexes": [_index(DUE, "due", "next_run", "ALL")],
         },
     ]
 

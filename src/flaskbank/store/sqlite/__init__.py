@@ -18,6 +18,7 @@ from .holds import SqliteHolds
 from .ledger import SqliteLedger
 from .sessions import SqliteSessions
 from .users import SqliteUsers
+from .worker_tables import SqliteLeases, SqliteStandingOrders
 
 
 class SqliteStore:
@@ -28,6 +29,8 @@ class SqliteStore:
         self.sessions = SqliteSessions(self.database)
         self.audit = SqliteAudit(self.database)
         self.holds = SqliteHolds(self.database)
+        self.leases = SqliteLeases(self.database)
+        self.standing_orders = SqliteStandingOrders(self.database)
 
     @property
     def path(self) -> str:
