@@ -30,6 +30,7 @@ from ..domain.ledger import (
     replay,
 )
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
+from .migrations import SchemaReport
 
 __all__ = [
     "ApiToken",
@@ -259,8 +260,14 @@ class Store(Protocol):
     @property
     def audit(self) -> AuditPort: ...
 
-    def init_schema(self) -> None:
-        """Create tables/indexes if missing; safe to repeat."""
+    def init_schema(self) -> SchemaReport:
+        """Make the tables and indexes, or migrate them to this code's schema version (see
+        store/migrations.py); safe to repeat, also by two processes at once. Raises
+        SchemaTooNew for a store that a newer release migrated."""
+
+    def check_schema(self) -> None:
+        """Raise SchemaBehind unless the store is at this code's schema version (SchemaTooNew
+        if it is past it): the web server and `verify` run on a migrated store only."""
 
     def close(self) -> None: ...
 
