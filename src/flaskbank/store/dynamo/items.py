@@ -199,6 +199,16 @@ def account_item(account: Account) -> Item:
     }
 
 
+def account_alias(derived_id: str, account_id: str) -> Item:
+    """For an account opened before ids followed numbers: an item at the key its number
+    derives, naming its real id (no user_id, so by_user leaves it out)."""
+    return {**account_key(derived_id), "kind": "alias", "alias_of": account_id}
+
+
+def is_alias(item: Item) -> bool:
+    return "alias_of" in item
+
+
 def to_account(item: Item) -> Account:
     return Account(
         id=item["id"],

@@ -110,7 +110,9 @@ class DynamoLedger(Connected):
 
     def get_account(self, account_id: str) -> Account | None:
         item = self.db.get(self.tables.accounts, di.account_key(account_id))
-        return di.to_account(self._remember([item])[0]) if item else None
+        if item is None or di.is_alias(item):  # an alias is not an account (migrations.py)
+            return None
+        return di.to_account(self._remember([item])[0])
 
     def find_account_by_number(self, number: str) -> Account | None:
         lock = self.db.get(self.tables.accounts, di.number_key(number))
@@ -133,7 +135,8 @@ class DynamoLedger(Connected):
                         "TableName": self.tables.accounts,
                         "Key": di.to_wire(di.account_key(account_id)),
                         "UpdateExpression": "SET #status = :status, status_reason = :reason",
-                        "ConditionExpression": "attribute_exists(pk)",
+                        "ConditionExpression": "attribute_exists(pk) "
+                        "AND attribute_not_exists(alias_of)",
                         "ExpressionAttributeNames": {"#status": "status"},
                         "ExpressionAttributeValues": di.to_wire(
                             {":status": status.value, ":reason": reason}
@@ -195,7 +198,7 @@ class DynamoLedger(Connected):
                 t.users: [] if recipient_email is None else [di.email_key(recipient_email)],
             }
         )
-        items = found[t.accounts]
+        items = [i for i in found[t.accounts] if not di.is_alias(i)]
         record = found[t.idempotency][0] if found[t.idempotency] else None
         recipients = None
         if recipient_email is not None:
@@ -243,7 +246,7 @@ class DynamoLedger(Connected):
                 "scan",
                 TableName=self.tables.accounts,
                 ConsistentRead=True,
-                FilterExpression="begins_with(pk, :account)",
+                FilterExpression="begins_with(pk, :account) AND attribute_not_exists(alias_of)",
                 ExpressionAttributeValues=di.to_wire({":account": "ACCOUNT#"}),
             )
             for i in page["Items"]

@@ -30,13 +30,22 @@ Adding a step:
    needing it, with `None` as what a failed condition means (`db.write((action, None))`);
 3. test it on an item of the old shape (tests/test_migrations_dynamo.py), and let
    tests/test_upgrade.py check the v1 fixture still upgrades with nothing lost.
+
+Step 3 records a lookup instead of moving accounts: an account id is public (API paths,
+bookmarks, audit lines, the partition of its entries, the legs on transaction headers),
+so an account opened before ids followed numbers keeps its id, and an alias item at the
+key its number derives (`ACCOUNT#<account_id_for(number)>`, `alias_of` its real id) lets a
+transfer by number find it with one more read, only for such accounts.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from ...domain.accounts import account_id_for
 from ..migrations import UNVERSIONED, SchemaReport, Steps
 from . import items as di
 from .client import CONDITION_FAILED, Dynamo, Refused
@@ -112,3 +121,117 @@ def _advance(db: Dynamo, stored: int | None, to: int) -> bool:
         return True
     except Refused:
         return False
+
+
+# -- what the steps share -------------------------------------------------------------------
+def _scan(db: Dynamo, table: str, where: str, **values: Any) -> Iterator[di.Item]:
+    """Every item of `table` that `where` holds for (strongly consistent)."""
+    query: dict[str, Any] = {"TableName": table, "ConsistentRead": True, "FilterExpression": where}
+    if values:
+        query["ExpressionAttributeValues"] = di.to_wire({f":{k}": v for k, v in values.items()})
+    for page in db.pages("scan", **query):
+        yield from map(di.from_wire, page["Items"])
+
+
+#: Account items (not number locks, not the aliases step 3 writes).
+ACCOUNTS = "begins_with(pk, :account) AND attribute_exists(user_id)"
+
+
+def _set_missing(db: Dynamo, table: str, key: di.Item, **values: Any) -> None:
+    """Give the item each attribute it lacks, leaving those it has; nothing if it is gone."""
+    names = {f"#a{i}": name for i, name in enumerate(values)}
+    db.write(
+        (
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": di.to_wire(key),
+                    "UpdateExpression": "SET "
+                    + ", ".join(f"{a} = if_not_exists({a}, :v{a[2:]})" for a in names),
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": di.to_wire(
+                        {f":v{a[2:]}": values[n] for a, n in names.items()}
+                    ),
+                }
+            },
+            None,
+        )
+    )
+
+
+# -- the steps ------------------------------------------------------------------------------
+@STEPS.add(2)
+def accounts_carry_their_owners_name(db: Dynamo) -> None:
+    """Accounts opened before d40e6db get their owner's name (`owner_name`), which the other
+    side of a transfer sees without reading the owner's profile, and which `verify` checks.
+    A name already there (a rename wrote it meanwhile) is left as it is."""
+    for account in _scan(
+        db,
+        db.tables.accounts,
+        f"{ACCOUNTS} AND attribute_not_exists(owner_name)",
+        account="ACCOUNT#",
+    ):
+        owner = db.get(db.tables.users, di.user_key(account["user_id"]))
+        if owner is not None:  # an account of no user is verify's to report
+            _set_missing(
+                db, db.tables.accounts, {"pk": account["pk"]}, owner_name=owner["full_name"]
+            )
+
+
+@STEPS.add(3)
+def lookups_for_accounts_opened_before_ids_followed_numbers(db: Dynamo) -> None:
+    """An account whose id is not `account_id_for(number)` (opened before d40e6db) gets an
+    alias item at the key its number derives, naming its real id, so that a transfer by
+    number finds every account from the number alone, with no fallback to the number lock.
+    The account keeps its id, which API clients, the audit log and its entries hold."""
+    for account in _scan(db, db.tables.accounts, ACCOUNTS, account="ACCOUNT#"):
+        derived = account_id_for(account["number"])
+        if account["id"] != derived:
+            item = di.account_alias(derived, account["id"])
+            db.write(({"Put": di.put_new(db.tables.accounts, item)}, None))
+
+
+@STEPS.add(4)
+def email_locks_list_their_owners_accounts(db: Dynamo) -> None:
+    """An email lock written before 857a34f gets the list of its owner's account ids (oldest
+    first), which a transfer to an email, a rename and an email change read instead of the
+    eventually consistent by_user index. A lock that has a list keeps it."""
+    owned: dict[str, list[di.Item]] = defaultdict(list)
+    for account in _scan(db, db.tables.accounts, ACCOUNTS, account="ACCOUNT#"):
+        owned[account["user_id"]].append(account)
+    where = "begins_with(pk, :email) AND attribute_not_exists(account_ids)"
+    for lock in _scan(db, db.tables.users, where, email="EMAIL#"):
+        mine = sorted(owned[lock["user_id"]], key=lambda a: str(a["owner_key"]))
+        db.write(
+            (
+                {
+                    "Update": {
+                        "TableName": db.tables.users,
+                        "Key": di.to_wire({"pk": lock["pk"]}),
+                        "UpdateExpression": "SET account_ids = :ids",
+                        "ConditionExpression": "attribute_not_exists(account_ids) "
+                        "AND user_id = :user",
+                        "ExpressionAttributeValues": di.to_wire(
+                            {":ids": [a["id"] for a in mine], ":user": lock["user_id"]}
+                        ),
+                    }
+                },
+                None,
+            )
+        )
+
+
+@STEPS.add(5)
+def records_carry_versions_and_security_stamps(db: Dynamo) -> None:
+    """Profiles and sessions written before 0494fe9 get `version` 0, and profiles and API
+    tokens an empty security stamp (which still match each other, so no one is signed out),
+    so that every conditional write can name the version it read."""
+    t = db.tables
+    where = "begins_with(pk, :user) AND (attribute_not_exists(version) OR "
+    for user in _scan(db, t.users, where + "attribute_not_exists(security_stamp))", user="USER#"):
+        _set_missing(db, t.users, {"pk": user["pk"]}, version=0, security_stamp="")
+    for session in _scan(db, t.sessions, "attribute_not_exists(version)"):
+        _set_missing(db, t.sessions, {"pk": session["pk"]}, version=0)
+    for token in _scan(db, t.tokens, "attribute_not_exists(stamp)"):
+        _set_missing(db, t.tokens, {"pk": token["pk"]}, stamp="")

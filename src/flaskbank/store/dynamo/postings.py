@@ -81,7 +81,7 @@ def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> P
         )
         if found[tables.idempotency] and idem is not None:
             return _replay(db, idem, found[tables.idempotency][0])
-        accounts = {item["id"]: item for item in found[tables.accounts]}
+        accounts = {i["id"]: i for i in found[tables.accounts] if not di.is_alias(i)}
     # The time was read before this attempt: never let it fall behind the last posting on
     # any account it touches, so that each account's entries are in time order as well as
     # in version order (statements follow the balance chain by time).
@@ -134,7 +134,7 @@ def _idem_key(idem: IdempotencyKey) -> di.Item:
 
 def _check(leg: Leg, account: di.Item | None) -> di.Item:
     """The domain's rule (ledger.check_leg), on the state the write is about to land on."""
-    if account is None:
+    if account is None or di.is_alias(account):
         raise AccountNotFound("no such account")
     cur = leg.amount.currency
     check_leg(

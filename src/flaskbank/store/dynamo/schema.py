@@ -9,6 +9,8 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
                    pk EMAIL#<lower-cased email>: uniqueness lock -> user id, account ids
     accounts       pk ACCOUNT#<id> (id = UUIDv5 of the number): balance, status, version,
                    owner's name; GSI by_user (keys only)
+                   pk ACCOUNT#<UUIDv5 of the number>, for an account opened before ids
+                   followed numbers: alias_of -> its id (migrations.py, step 3)
                    pk NUMBER#<number>: uniqueness lock -> account id
     transactions   pk TXN#<id>, sk "TXN": the header with every leg (the cash leg too);
                    GSI by_day (day, feed_key = <created_at>#<id>), headers only
