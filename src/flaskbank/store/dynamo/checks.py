@@ -74,7 +74,9 @@ def copies_out_of_step(db: Dynamo) -> Iterator[str]:
         lock = email_locks.get(di.email_key(user["email"])["pk"])
         if lock is None or lock["user_id"] != user_id:
             yield f"user {user_id}: no lock on their email points at them"
-        elif "account_ids" in lock and sorted(lock["account_ids"]) != sorted(owned[user_id]):
+        elif "account_ids" not in lock:
+            yield f"user {user_id}: their email lock lists no accounts (run flaskbank init)"
+        elif sorted(lock["account_ids"]) != sorted(owned[user_id]):
             yield (
                 f"user {user_id}: their email lock lists accounts {sorted(lock['account_ids'])}"
                 f", they own {sorted(owned[user_id])}"
