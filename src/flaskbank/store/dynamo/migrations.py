@@ -28,7 +28,7 @@ Adding a step:
    an existing table is an UpdateTable here, then `schema.wait_active`) to that shape; its
    docstring says what it changes and why. Make every write conditional on the item still
    needing it, with `None` as what a failed condition means (`db.write((action, None))`);
-3. test it on an item of the old shape (tests/test_migrations_dynamo.py), and let
+3. test it on an item of the old shape (tests/test_migrations_dynamodb.py), and let
    tests/test_upgrade.py check the v1 fixture still upgrades with nothing lost.
 
 Step 3 records a lookup instead of moving accounts: an account id is public (API paths,
