@@ -10,6 +10,8 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +45,35 @@ def main() -> None:
     environment variables (see the README)."""
 
 
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """A store of another schema version, or one that is busy or unreachable, is a one-line
+    error, not a traceback."""
+    from .domain.errors import StoreError, WriteConflict
+
+    try:
+        yield
+    except (StoreError, WriteConflict) as e:
+        raise click.ClickException(e.message) from None
+
+
+def _migrated(bank: Bank) -> str:
+    with _store_errors():
+        return str(bank.store.init_schema())
+
+
+def _require_schema(bank: Bank) -> None:
+    """Code written for one schema version runs on a store of that version only."""
+    with _store_errors():
+        bank.store.check_schema()
+
+
 @main.command()
 def init() -> None:
-    """Create the store's tables and indexes; safe to repeat."""
+    """Create the store's tables and indexes, or migrate them to this code's schema version
+    (docs/operations.md); safe to repeat, also in two processes at once."""
     bank = _bank()
-    bank.store.init_schema()
-    click.echo(f"store ready: {_config().store}")
+    click.echo(f"{_config().store}: {_migrated(bank)}")
 
 
 @main.command()
@@ -56,7 +81,9 @@ def verify() -> None:
     """Check the ledger's invariants; exit 1 if any is broken."""
     from .services.ledger_checks import verify as run_verify
 
-    report = run_verify(_bank())
+    bank = _bank()
+    _require_schema(bank)
+    report = run_verify(bank)
     click.echo(f"{report.accounts} accounts, {report.transactions} transactions")
     for cur, tb in sorted(report.trial_balances.items()):
         click.echo(f"\nTrial balance ({cur})")
@@ -88,7 +115,7 @@ def create_staff(email: str, full_name: str, role: str) -> None:
     from .services.staff import create_staff as create
 
     bank = _bank()
-    bank.store.init_schema()
+    _migrated(bank)
     try:
         user, password = create(
             bank, email=email, full_name=full_name, role=role, actor=Actor(None, "cli", "local")
@@ -136,9 +163,11 @@ def serve(host: str, port: int, workers: int) -> None:
     from .web import bank_of, create_app
 
     try:
-        bank_of(create_app(_config(require_secret=True))).store.close()
+        bank = bank_of(create_app(_config(require_secret=True)))
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
+    _require_schema(bank)
+    bank.store.close()
     _run_gunicorn(host, port, workers)
 
 
@@ -160,7 +189,7 @@ def demo(host: str, port: int, workers: int, no_serve: bool) -> None:
             key_file.chmod(0o600)
         os.environ["FLASKBANK_SECRET_KEY"] = key_file.read_text().strip()
     bank = _bank(require_secret=True)
-    bank.store.init_schema()
+    _migrated(bank)
     people = load_demo(bank)
     click.echo(f"Demo customers (password for all: {DEMO_PASSWORD}):")
     for email in people:
@@ -197,7 +226,9 @@ def worker(once: bool, every: float | None, lease_seconds: float, tick: float) -
     jobs = default_jobs()
     if every is not None:
         jobs = [replace(job, every=every) for job in jobs]
-    running = Worker(_bank(), jobs, lease_seconds=lease_seconds)
+    bank = _bank()
+    _require_schema(bank)
+    running = Worker(bank, jobs, lease_seconds=lease_seconds)
     if once:
         done = running.tick(time.monotonic())
         running.shutdown()

@@ -32,6 +32,7 @@ from ..domain.ledger import (
 )
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
 from ..domain.standing_orders import Run, StandingOrder
+from .migrations import SchemaReport
 
 __all__ = [
     "ApiToken",
@@ -61,9 +62,10 @@ class Page(Generic[T]):
 class PostingInputs:
     """What a posting is built from, read in one step: the accounts asked for that exist
     (by id; another customer's too, the service checks the owner), when a client's
-    idempotency key was given the (fingerprint, transaction) it already holds, and when a
+    idempotency key was given the (fingerprint, transaction) it already holds, when a
     recipient's email was given the accounts of the user it belongs to, oldest first (empty
-    when nobody has it)."""
+    when nobody has it), and when a recipient's account number was given the account with
+    that number (empty when there is none)."""
 
     accounts: dict[str, Account]
     earlier: Earlier | None = None
@@ -122,11 +124,13 @@ class LedgerPort(Protocol):
         *,
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
+        recipient_number: str | None = None,
     ) -> PostingInputs:
-        """The accounts a posting will touch, what (scope, key) already holds and the
-        accounts of the user with `recipient_email` (any case), read together (DynamoDB: one
-        BatchGetItem, and one more for an email's accounts), so that a posting costs one
-        read, or two when the recipient is named by email, and one write."""
+        """The accounts a posting will touch, what (scope, key) already holds, and the
+        accounts of the user with `recipient_email` (any case) or the account with the
+        (canonical) `recipient_number`, read together (DynamoDB: one BatchGetItem, and one
+        more for an email's accounts), so that a posting costs one read, or two when the
+        recipient is named by email, and one write."""
 
     def get_transaction(self, transaction_id: str) -> Transaction | None: ...
 
@@ -338,8 +342,14 @@ class Store(Protocol):
     @property
     def standing_orders(self) -> StandingOrderPort: ...
 
-    def init_schema(self) -> None:
-        """Create tables/indexes if missing; safe to repeat."""
+    def init_schema(self) -> SchemaReport:
+        """Make the tables and indexes, or migrate them to this code's schema version (see
+        store/migrations.py); safe to repeat, also by two processes at once. Raises
+        SchemaTooNew for a store that a newer release migrated."""
+
+    def check_schema(self) -> None:
+        """Raise SchemaBehind unless the store is at this code's schema version (SchemaTooNew
+        if it is past it): the web server and `verify` run on a migrated store only."""
 
     def close(self) -> None: ...
 

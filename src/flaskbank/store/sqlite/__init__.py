@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..migrations import SchemaReport
 from .audit import SqliteAudit
 from .database import SqliteDatabase, SqliteUnitOfWork
 from .holds import SqliteHolds
@@ -36,8 +37,11 @@ class SqliteStore:
     def path(self) -> str:
         return self.database.path
 
-    def init_schema(self) -> None:
-        self.database.init_schema()
+    def init_schema(self) -> SchemaReport:
+        return self.database.init_schema()
+
+    def check_schema(self) -> None:
+        self.database.check_schema()
 
     def close(self) -> None:
         self.database.close()
