@@ -126,8 +126,8 @@ def holds_leases_and_standing_orders(db: sqlite3.Connection) -> None:
     """Ledger v2: accounts keep the amount their open holds reserve (0 for all today), holds
     are recorded, an idempotency key may answer with the hold of a transfer waiting for
     review, and the background worker gets job leases and standing orders."""
-    db.execute("ALTER TABLE accounts ADD COLUMN held_minor INTEGER NOT NULL DEFAULT 0")
-    db.execute("ALTER TABLE idempotency_keys ADD COLUMN hold_id TEXT")
+    _add_column(db, "accounts", "held_minor", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(db, "idempotency_keys", "hold_id", "TEXT")
     for statement in _statements(_LEDGER_V2):
         db.execute(statement)
 
