@@ -7,9 +7,10 @@ and by the ports. Credentials come from boto3's default chain; only against an e
 endpoint (DynamoDB Local) do dummy ones stand in when the chain has none.
 
 One module per port: ledger.py (accounts and postings; the posting path in postings.py,
-reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py; the
-unit of work in unit.py; tables, keys and indexes in schema.py and items.py; design notes and
-measured call counts in docs/dynamodb.md.
+reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py,
+events.py (the event feed, consumers' checkpoints); the unit of work in unit.py; tables,
+keys and indexes in schema.py and items.py; design notes and measured call counts in
+docs/dynamodb.md.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..base import StoreURLError
 from . import checks
 from .audit import DynamoAudit
 from .client import Dynamo
+from .events import DynamoEvents
 from .ledger import DynamoLedger
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames, create_tables
 from .sessions import DynamoSessions
@@ -68,6 +70,7 @@ class DynamoStore:
         self.users = DynamoUsers(lambda: self.db)
         self.sessions = DynamoSessions(lambda: self.db)
         self.audit = DynamoAudit(lambda: self.db)
+        self.events = DynamoEvents(lambda: self.db)
 
     @property
     def url(self) -> str:

@@ -28,9 +28,9 @@ from ...domain.ledger import (
     TransactionType,
 )
 from ..base import Page, PostingInputs
+from . import events, lookups, postings, reads
 from . import items as di
-from . import lookups, postings, reads
-from .client import CANCELLED, Connected, Dynamo, Refused
+from .client import Connected, Dynamo
 
 
 class DynamoLedger(Connected):
@@ -42,14 +42,16 @@ class DynamoLedger(Connected):
         # (the domain never sees it) that lets a posting write without reading them again.
         self._read = threading.local()
 
-    def _remember(self, items: list[di.Item]) -> list[di.Item]:
+    def _remember(self, items: list[di.Item], counter: di.Item | None = None) -> list[di.Item]:
         self._read.items = {i["id"]: i for i in items}
+        self._read.counter = counter  # the event feed's, read with the accounts
         return items
 
-    def _recalled(self) -> dict[str, di.Item]:
+    def _recalled(self) -> tuple[dict[str, di.Item], di.Item | None]:
         items: dict[str, di.Item] = getattr(self._read, "items", {})
-        self._read.items = {}
-        return items
+        counter: di.Item | None = getattr(self._read, "counter", None)
+        self._read.items, self._read.counter = {}, None
+        return items, counter
 
     @property
     def feed_range(self) -> reads.FeedRange:
@@ -62,51 +64,60 @@ class DynamoLedger(Connected):
     def add_account(self, account: Account) -> None:
         """The account, a lock on its number, its id added to the list on the owner's email
         lock, and a check that the owner's name copied onto it is still the profile's; all
-        or nothing, so that a rename or an email change in between cannot miss it."""
+        or nothing (and with the unit of work open on the thread), so that a rename or an
+        email change in between cannot miss it."""
         owner = self.db.get(self.tables.users, di.user_key(account.user_id))
         if owner is None:
             raise AccountNotFound("no such customer")
         lock = self.db.get(self.tables.users, di.email_key(owner["email"])) or {}
         if len(lookups.account_keys(self.db, account.user_id, lock)) >= MAX_ACCOUNTS_PER_CUSTOMER:
             raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
-        writes = [
-            {"Put": di.put_new(self.tables.accounts, di.account_item(account))},
-            {
-                "Put": di.put_new(
-                    self.tables.accounts,
-                    {**di.number_key(account.number), "account_id": account.id},
-                )
-            },
-            {"ConditionCheck": di.named(self.tables.users, account.user_id, account.owner_name)},
-            {
+        taken = WriteConflict("account number already taken")
+        changed = WriteConflict("the owner's profile changed meanwhile; try again")
+        on_lock = {
+            "TableName": self.tables.users,
+            "Key": di.to_wire(di.email_key(owner["email"])),
+            "ExpressionAttributeValues": di.to_wire({":owner": account.user_id}),
+        }
+        if "account_ids" in lock:
+            listing = {
                 "Update": {
-                    "TableName": self.tables.users,
-                    "Key": di.to_wire(di.email_key(owner["email"])),
+                    **on_lock,
                     "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
                     "ConditionExpression": "user_id = :owner AND attribute_exists(account_ids)",
                     "ExpressionAttributeValues": di.to_wire(
                         {":id": [account.id], ":owner": account.user_id}
                     ),
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
-            },
-        ]
-        try:
-            self.db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
-        except Refused as e:
-            reasons = e.response.get("CancellationReasons", [])
-            failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
-            lock = di.from_wire(reasons[3].get("Item", {})) if failed[3:4] == [True] else {}
-            if not any(failed[:3]) and lock.get("user_id") == account.user_id:
-                # A lock from before locks listed accounts: the by_user index finds them.
-                try:
-                    self.db.call("transact_write_items", expect=CANCELLED, TransactItems=writes[:3])
-                    return
-                except Refused as again:
-                    raise WriteConflict("account number already taken") from again
-            if any(failed[2:]):
-                raise WriteConflict("the owner's profile changed meanwhile; try again") from e
-            raise WriteConflict("account number already taken") from e
+            }
+        else:  # a lock from before locks listed accounts, left so: the by_user index finds them
+            listing = {
+                "ConditionCheck": {
+                    **on_lock,
+                    "ConditionExpression": "user_id = :owner AND attribute_not_exists(account_ids)",
+                }
+            }
+        self.db.write(
+            ({"Put": di.put_new(self.tables.accounts, di.account_item(account))}, taken),
+            (
+                {
+                    "Put": di.put_new(
+                        self.tables.accounts,
+                        {**di.number_key(account.number), "account_id": account.id},
+                    )
+                },
+                taken,
+            ),
+            (
+                {
+                    "ConditionCheck": di.named(
+                        self.tables.users, account.user_id, account.owner_name
+                    )
+                },
+                changed,
+            ),
+            (listing, changed),
+        )
 
     def get_account(self, account_id: str) -> Account | None:
         item = self.db.get(self.tables.accounts, di.account_key(account_id))
@@ -146,7 +157,7 @@ class DynamoLedger(Connected):
 
     def post(self, posting: Posting) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
-        return postings.post(self.db, posting, self._recalled())
+        return postings.post(self.db, posting, *self._recalled())
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
         kept = json.dumps(
@@ -183,9 +194,11 @@ class DynamoLedger(Connected):
         recipient_email: str | None = None,
     ) -> PostingInputs:
         """One strongly consistent BatchGetItem (the accounts, the idempotency record, the
-        email's lock); then, for an email, one more for the accounts its lock lists, and
-        only for a replay the earlier transaction's header."""
+        email's lock, and the counter of the event feed's shard that the posting's event
+        will take, events.py); then, for an email, one more for the accounts its lock
+        lists, and only for a replay the earlier transaction's header."""
         t = self.tables
+        shard = events.shard_of(account_ids[0]) if account_ids else None
         found = self.db.batch_get(
             {
                 t.accounts: [di.account_key(i) for i in dict.fromkeys(account_ids)],
@@ -193,15 +206,17 @@ class DynamoLedger(Connected):
                 if idempotency is None
                 else [{"pk": idempotency[0], "sk": idempotency[1]}],
                 t.users: [] if recipient_email is None else [di.email_key(recipient_email)],
+                t.events: [] if shard is None else [events.counter_key(shard)],
             }
         )
+        counter = None if shard is None else events.counter_of(found[t.events], shard)
         items = found[t.accounts]
         record = found[t.idempotency][0] if found[t.idempotency] else None
         recipients = None
         if recipient_email is not None:
             theirs = lookups.account_items_on(self.db, found[t.users][0]) if found[t.users] else []
             items, recipients = items + theirs, [di.to_account(i) for i in theirs]
-        accounts = {a.id: a for a in map(di.to_account, self._remember(items))}
+        accounts = {a.id: a for a in map(di.to_account, self._remember(items, counter))}
         return PostingInputs(
             accounts, None if record is None else self._earlier(record), recipients
         )

@@ -8,7 +8,9 @@ one strongly consistent BatchGetItem; it computes every balance after and writes
 TransactWriteItems: each account update is conditional on the version it started from, so
 any change to one of them since cancels the whole transaction, and the next attempt reads
 afresh. The bank's cash account is never read or written: it keeps no balance, and its leg
-lives only on the transaction header, so it is not a hot item.
+lives only on the transaction header, so it is not a hot item. The posting's event and the
+move of its feed shard's counter (events.py) are two more actions of the same transaction;
+the counter is read in the same BatchGetItem as the accounts.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
+from ...domain.events import transaction_posted
 from ...domain.ledger import (
     Earlier,
     IdempotencyKey,
@@ -39,20 +42,30 @@ from ...domain.ledger import (
 )
 from ...domain.money import Money
 from ...retry import retrying
+from . import events
 from . import items as di
 from .client import BUSY, CANCELLED, Dynamo, Refused
 
 
-def post(db: Dynamo, posting: Posting, read: dict[str, di.Item]) -> PostResult:
-    """`read`: account items as this thread last read them; the first attempt writes on
-    them when they cover the posting, and a retry reads again."""
-    return retrying(lambda n: _attempt(db, posting, _seen(posting, read) if n == 0 else None))
+def post(
+    db: Dynamo, posting: Posting, read: dict[str, di.Item], counter: di.Item | None = None
+) -> PostResult:
+    """`read`: account items as this thread last read them, and `counter` the event feed's
+    counter read with them; the first attempt writes on them when they cover the posting,
+    and a retry reads again."""
+    return retrying(
+        lambda n: _attempt(db, posting, _seen(posting, read, counter) if n == 0 else None)
+    )
 
 
-def _seen(posting: Posting, read: dict[str, di.Item]) -> dict[str, di.Item] | None:
+def _seen(
+    posting: Posting, read: dict[str, di.Item], counter: di.Item | None
+) -> tuple[dict[str, di.Item], di.Item] | None:
     """The items the posting's accounts were read as, if every customer account it touches
     was read and they allow the posting; else None, and the attempt reads them itself (only
     the current state may refuse a posting, not an old copy)."""
+    if counter is None or counter["pk"] != events.counter_key(_shard(posting))["pk"]:
+        return None
     seen = {leg.account_id: read[leg.account_id] for leg in posting.legs if leg.account_id in read}
     for leg in posting.legs:
         if leg.account_id == CASH_ACCOUNT_ID:
@@ -61,27 +74,36 @@ def _seen(posting: Posting, read: dict[str, di.Item]) -> dict[str, di.Item] | No
             _check(leg, seen.get(leg.account_id))
         except (AccountNotFound, AccountNotOpen, InsufficientFunds):
             return None
-    return seen
+    return seen, counter
 
 
-def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> PostResult:
+def _shard(posting: Posting) -> int:
+    """The feed shard of the posting's event: its subject's, the first leg's account."""
+    return events.shard_of(posting.legs[0].account_id)
+
+
+def _attempt(
+    db: Dynamo, posting: Posting, seen: tuple[dict[str, di.Item], di.Item] | None
+) -> PostResult:
     tables = db.tables
     legs = [leg for leg in posting.legs if leg.account_id != CASH_ACCOUNT_ID]
     idem = posting.idempotency
     if seen is not None:
         # The service read the idempotency record with the accounts; one written since
         # fails its attribute_not_exists condition, and _explain replays it.
-        accounts = seen
+        accounts, counter = seen
     else:
         found = db.batch_get(
             {
                 tables.accounts: [di.account_key(leg.account_id) for leg in legs],
                 tables.idempotency: [] if idem is None else [_idem_key(idem)],
+                tables.events: [events.counter_key(_shard(posting))],
             }
         )
         if found[tables.idempotency] and idem is not None:
             return _replay(db, idem, found[tables.idempotency][0])
         accounts = {item["id"]: item for item in found[tables.accounts]}
+        counter = events.counter_of(found[tables.events], _shard(posting))
     # The time was read before this attempt: never let it fall behind the last posting on
     # any account it touches, so that each account's entries are in time order as well as
     # in version order (statements follow the balance chain by time).
@@ -117,10 +139,14 @@ def _attempt(db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None) -> P
                 )
             }
         )
+    posted = len(writes)
+    # The posting's event, and the move of its shard's counter, in the same transaction.
+    writes += events.posting_writes(tables.events, counter, transaction_posted(posting))
     try:
         db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
     except Refused as refused:
-        return _explain(db, posting, legs, refused.response.get("CancellationReasons", []))
+        reasons = refused.response.get("CancellationReasons", [])
+        return _explain(db, posting, legs, reasons[:posted], reasons[posted:])
     money = {
         k: None if v is None else Money.from_minor(v, posting.amount.currency)
         for k, v in balances.items()
@@ -200,11 +226,15 @@ def earlier(db: Dynamo, record: di.Item) -> Earlier:
 
 
 def _explain(
-    db: Dynamo, posting: Posting, legs: list[Leg], reasons: list[dict[str, Any]]
+    db: Dynamo,
+    posting: Posting,
+    legs: list[Leg],
+    reasons: list[dict[str, Any]],
+    feed: list[dict[str, Any]],
 ) -> PostResult:
     """Turn CancellationReasons (one per write, in order) into the bank's refusal. The writes
     were: per customer leg an account update and an entry put, then the header, then the
-    idempotency record."""
+    idempotency record; `feed` has the reasons of the event's writes that followed them."""
     failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
     idem = posting.idempotency
     if idem is not None and len(failed) == 2 * len(legs) + 2 and failed[-1]:
@@ -225,6 +255,8 @@ def _explain(
             raise WriteConflict("another posting changed the account; try again")
     if any(r.get("Code") in BUSY for r in reasons):
         raise WriteConflict("another posting changed the account; try again")
+    if events.feed_moved(feed):
+        raise WriteConflict("another event took the feed's next place; try again")
     if len(failed) > 2 * len(legs) and failed[2 * len(legs)]:
         raise StoreError(f"a transaction with id {posting.id} is already recorded")
     codes = ", ".join(str(r.get("Code")) for r in reasons)

@@ -18,6 +18,8 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
     sessions       pk <sha-256 of the session id>; GSI by_user (user_id, pk)
     login_throttles pk EMAIL#<lower-cased email> (SHA256#<hash> when too long for a key)
     audit          pk "LOG", sk <at>#<sequence>#<id>; GSIs by_action, by_actor
+    events         pk SHARD#<nn>, sk 0: the shard's counter; sk <n> (a Number): event n
+                   pk CONSUMER#<name>, sk 0: a consumer's checkpoint (see events.py)
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -56,6 +58,7 @@ class TableNames:
     sessions: str
     login_throttles: str
     audit: str
+    events: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -74,6 +77,7 @@ _NAMES = (
     "sessions",
     "login_throttles",
     "audit",
+    "events",
 )
 
 
@@ -98,6 +102,10 @@ def _index(name: str, hash_key: str, range_key: str, projection: str) -> dict[st
 
 def table_definitions(names: TableNames) -> list[dict[str, Any]]:
     """CreateTable arguments for every table, without the billing settings."""
+    return _first_tables(names) + _event_tables(names)
+
+
+def _first_tables(names: TableNames) -> list[dict[str, Any]]:
     return [
         {
             "TableName": names.users,
@@ -158,6 +166,21 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
                 _index(BY_ACTOR, "actor_email", "sk", "ALL"),
             ],
         },
+    ]
+
+
+# -- added for the event outbox (issue 9): a new table, which init creates where it is
+# missing; no existing table changes. A migration step when migrations land.
+def _event_tables(names: TableNames) -> list[dict[str, Any]]:
+    return [
+        {
+            "TableName": names.events,
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},  # an event's number in its shard
+            ],
+            "KeySchema": _key("pk", "sk"),
+        }
     ]
 
 

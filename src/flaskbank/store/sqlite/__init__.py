@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .audit import SqliteAudit
 from .database import SqliteDatabase, SqliteUnitOfWork
+from .events import SqliteEvents
 from .ledger import SqliteLedger
 from .sessions import SqliteSessions
 from .users import SqliteUsers
@@ -26,6 +27,7 @@ class SqliteStore:
         self.users = SqliteUsers(self.database)
         self.sessions = SqliteSessions(self.database)
         self.audit = SqliteAudit(self.database)
+        self.events = SqliteEvents(self.database)
 
     @property
     def path(self) -> str:

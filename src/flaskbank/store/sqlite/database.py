@@ -92,8 +92,8 @@ class SqliteDatabase:
             raise
 
     def init_schema(self) -> None:
-        ddl = resources.files(__package__).joinpath("schema.sql").read_text()
-        self.conn.executescript(ddl)
+        for script in ("schema.sql", "events.sql"):
+            self.conn.executescript(resources.files(__package__).joinpath(script).read_text())
         for table, column, spec in _ADDED_COLUMNS:
             have = {r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})")}
             if column not in have:

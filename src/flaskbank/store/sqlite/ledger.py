@@ -2,7 +2,8 @@
 
 A posting is one BEGIN IMMEDIATE transaction: the idempotency record, the header, one entry
 and one balance update per customer leg (the cash account keeps no stored balance), each
-leg re-checked against the domain's rule (ledger.check_leg) on the row it lands on."""
+leg re-checked against the domain's rule (ledger.check_leg) on the row it lands on, and the
+posting's event."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
+from ...domain.events import transaction_posted
 from ...domain.identity import email_key
 from ...domain.ledger import (
     Earlier,
@@ -43,6 +45,7 @@ from ...domain.money import Money
 from ..base import Page, PostingInputs
 from ..cursors import decode_cursor, encode_cursor
 from .database import SqliteDatabase
+from .events import insert_event
 from .rows import (
     ACCOUNTS,
     ENTRY_COLS,
@@ -160,6 +163,7 @@ class SqliteLedger:
                     "created_at) VALUES (?,?,?,?,?)",
                     (idem.scope, idem.key, idem.fingerprint, posting.id, posting.created_at),
                 )
+            insert_event(db, transaction_posted(posting))  # in the posting's transaction
         return PostResult(recorded(posting, balances, str(seq)))
 
     @staticmethod
