@@ -208,3 +208,16 @@ def test_events_are_stored_as_json_text_and_numbered_keys(bank, store):
     )["Item"]
     assert json.loads(item["payload"]["S"])["amount"] == "12.34"
     assert deposit.subject == ada.account_id
+
+
+@pytest.mark.parametrize(
+    "pending, limit, allotted",
+    [
+        ({1: 10, 2: 1, 3: 10}, 5, {2: 1, 1: 2, 3: 2}),
+        ({1: 10}, 5, {1: 5}),
+        ({1: 2, 2: 2}, 100, {1: 2, 2: 2}),
+        ({s: 9 for s in range(8)}, 4, {s: 1 for s in range(8)}),  # one each; the page cuts
+    ],
+)
+def test_a_page_asks_each_shard_for_its_share(pending, limit, allotted):
+    assert feed._allot(pending, limit) == allotted
