@@ -1,8 +1,9 @@
-"""The baseline: the same rows a transfer writes, in raw sqlite3, with the same durability
-(WAL, synchronous=FULL, BEGIN IMMEDIATE) and the same schema as SqliteStore."""
+"""The baseline: the same rows a transfer writes (its event too), in raw sqlite3, with the same
+durability (WAL, synchronous=FULL, BEGIN IMMEDIATE) and the same schema as SqliteStore."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -14,7 +15,8 @@ def connect(path: str) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA busy_timeout=10000")
-    db.executescript(resources.files("flaskbank.store.sqlite").joinpath("schema.sql").read_text())
+    for script in ("schema.sql", "events.sql"):
+        db.executescript(resources.files("flaskbank.store.sqlite").joinpath(script).read_text())
     return db
 
 
@@ -54,6 +56,15 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
             "INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
             "created_at) VALUES ('u',?,?,?,?)",
             (key, "fp", tid, now),
+        )
+        payload = {
+            "transaction_id": tid,
+            "type": "transfer",
+            "amount": f"{minor // 100}.{minor % 100:02d}",
+        }
+        db.execute(
+            "INSERT INTO events (id, kind, subject, actor, at, payload) VALUES (?,?,?,?,?,?)",
+            (str(uuid.uuid4()), "transaction_posted", src, "u", now, json.dumps(payload)),
         )
         db.execute("COMMIT")
     except BaseException:
