@@ -28,7 +28,8 @@ def seed(db: sqlite3.Connection, balance_minor: int) -> tuple[str, str]:
     ids = ("raw-a", "raw-b")
     for n, acc in enumerate(ids):
         db.execute(
-            "INSERT OR IGNORE INTO accounts VALUES (?,?,?,?,?,?,?,?,'')",
+            "INSERT OR IGNORE INTO accounts (id, number, user_id, type, currency, "
+            "balance_minor, status, opened_at) VALUES (?,?,?,?,?,?,?,?)",
             (acc, f"raw-{n}", "u", "checking", "USD", balance_minor, "open", ""),
         )
     return ids

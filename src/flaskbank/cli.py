@@ -60,10 +60,14 @@ def verify() -> None:
 
     report = run_verify(_bank())
     click.echo(f"{report.accounts} accounts, {report.transactions} transactions")
-    for cur, total in sorted(report.customer_total.items()):
-        dep = report.deposits.get(cur)
-        wdr = report.withdrawals.get(cur)
-        click.echo(f"{cur}: customer balances {total}; deposits {dep or 0}; withdrawals {wdr or 0}")
+    for cur, tb in sorted(report.trial_balances.items()):
+        click.echo(f"\nTrial balance ({cur})")
+        click.echo(f"  {'class':<10} {'account':<30} {'debit':>20} {'credit':>20}")
+        for line in tb.lines:
+            debit = line.debit.display() if line.debit.is_positive() else ""
+            credit = line.credit.display() if line.credit.is_positive() else ""
+            click.echo(f"  {line.account_class:<10} {line.name:<30} {debit:>20} {credit:>20}")
+        click.echo(f"  {'total':<41} {tb.debits.display():>20} {tb.credits.display():>20}")
     if report.problems:
         for problem in report.problems:
             click.echo(f"BREACH: {problem}", err=True)

@@ -12,16 +12,17 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..domain import ledger
+from ..domain import holds, ledger
 from ..domain.accounts import (
     Account,
     account_id_for,
     format_account_number,
     normalize_account_number,
 )
-from ..domain.errors import Refusal, UnknownRecipient, ValidationFailed
+from ..domain.errors import IdempotencyConflict, Refusal, UnknownRecipient, ValidationFailed
+from ..domain.holds import Hold
 from ..domain.ledger import IdempotencyKey, Posting, PostResult
-from ..domain.money import parse_amount
+from ..domain.money import Money, parse_amount
 from ..retry import retrying
 from .accounts import owned
 from .bank import Bank
@@ -32,7 +33,7 @@ IDEMPOTENCY_KEY_MAX = 200
 @dataclass(frozen=True, slots=True)
 class _Inputs:
     idempotency: IdempotencyKey | None
-    replay: PostResult | None
+    replay: PostResult | Hold | None
     accounts: dict[str, Account]
     recipients: list[Account] | None
 
@@ -126,8 +127,10 @@ def _cash(
 ) -> PostResult:
     request = {"op": op, "account": account_id, "amount": amount, "memo": memo}
     inputs = _read(bank, user_id, key, request, [account_id])
-    if inputs.replay:
+    if isinstance(inputs.replay, PostResult):
         return inputs.replay
+    if inputs.replay is not None:  # a transfer's key reused for cash: a different request
+        raise IdempotencyConflict("this Idempotency-Key was used for a different request")
     account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
     text = _memo(memo)
@@ -148,10 +151,11 @@ def transfer(
     to_email: object = None,
     memo: object = None,
     idempotency_key: str | None = None,
-) -> PostResult:
+) -> PostResult | Hold:
     """Send money to another account, named by its number or by its owner's email (then the
     owner's first open account in the sender's currency; the sender's own email means the
-    sender's other such account).
+    sender's other such account). A transfer that needs review is not posted: its amount is
+    held on the source account and the hold is returned (domain/holds.py).
 
     By number this is one read (the sender's account, the recipient's, whose id follows from
     the number, and the idempotency record together) and one write; by email the store may
@@ -169,7 +173,7 @@ def transfer(
     )
     ids = [from_account_id] + ([account_id_for(number)] if number else [])
     inputs = _read(bank, user_id, idempotency_key, request, ids, None if number else to_email)
-    if inputs.replay:
+    if inputs.replay is not None:
         return inputs.replay
     source = _own(inputs, user_id, from_account_id)
     money = parse_amount(amount, source.currency, limit=bank.settings.limit(source.currency))
@@ -188,7 +192,34 @@ def transfer(
             target_label=_label(target.owner_name, target.number),
         )
 
+    if _needs_review(bank, money):
+        return _hold_for_review(bank, build, source, inputs.idempotency)
     return _post(bank, build, inputs.idempotency)
+
+
+def _needs_review(bank: Bank, amount: Money) -> bool:
+    threshold = bank.settings.review_threshold
+    return threshold is not None and amount.amount >= threshold
+
+
+def _hold_for_review(
+    bank: Bank, build: Callable[[], Posting], source: Account, idem: IdempotencyKey | None
+) -> Hold:
+    """Reserve the transfer's amount until staff review it; what a release posts is the
+    posting built now. A refusal is kept under the key like a posting's."""
+    try:
+        posting = build()
+        hold = holds.pending_transfer(
+            posting,
+            source=source,
+            at=posting.created_at,
+            expires_at=holds.deadline(posting.created_at, bank.settings.review_hours),
+        )
+        return retrying(lambda _: bank.store.holds.place(hold, idempotency=idem))
+    except Refusal as refused:
+        if idem is not None:
+            bank.store.ledger.record_refusal(idem, refused, bank.now())
+        raise
 
 
 def _recipient(

@@ -20,6 +20,7 @@ from typing import Generic, Protocol, TypeVar
 from ..domain.accounts import Account, AccountStatus, User
 from ..domain.errors import Refusal
 from ..domain.events import Event
+from ..domain.holds import Hold, HoldStatus
 from ..domain.ledger import (
     Earlier,
     Entry,
@@ -101,12 +102,16 @@ class LedgerPort(Protocol):
     def set_account_status(self, account_id: str, status: AccountStatus, reason: str = "") -> None:
         """Raises AccountNotFound for an unknown id."""
 
-    def post(self, posting: Posting) -> PostResult:
+    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         """Apply the posting atomically, or raise and change nothing.
 
         Raises InsufficientFunds, AccountNotOpen, AccountNotFound, IdempotencyConflict.
         If the posting's idempotency key was seen with the same fingerprint, returns the
         earlier transaction with replayed=True and posts nothing.
+
+        `releasing`: the pending transfer's hold this posting releases, as resolved
+        (Hold.resolved): in the same atomic write the hold is closed (HoldNotOpen if it is
+        not open any more) and no longer counts against the debit.
         """
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
@@ -154,6 +159,31 @@ class LedgerPort(Protocol):
         """Every customer account (for verify and reports; never on a request path)."""
 
     def all_transactions(self) -> Iterator[Transaction]: ...
+
+
+class HoldPort(Protocol):
+    """Holds on accounts (domain/holds.py). Placing one and resolving one are each one atomic
+    write that changes the hold and the account's held amount together."""
+
+    def place(self, hold: Hold, *, idempotency: IdempotencyKey | None = None) -> Hold:
+        """Reserve the amount, re-checking the debit rule (domain.chart) on the account as it
+        is: raises InsufficientFunds, AccountNotOpen, AccountNotFound. With a key, the key
+        answers with this hold from now on."""
+
+    def resolve(self, hold: Hold, status: HoldStatus, *, by: str, at: str) -> Hold:
+        """Void, lift or expire an open hold (nothing is posted; a release that posts goes
+        through LedgerPort.post). Exactly once: HoldNotOpen when it was resolved already."""
+
+    def get(self, account_id: str, hold_id: str) -> Hold | None: ...
+
+    def holds_of(self, account_id: str, *, open_only: bool = False) -> list[Hold]:
+        """The account's holds, newest first."""
+
+    def due(self, now: str, *, limit: int) -> list[Hold]:
+        """Open holds whose deadline is at or before `now`, earliest first."""
+
+    def all_holds(self) -> Iterator[Hold]:
+        """Every hold (for verify; never on a request path)."""
 
 
 class UserPort(Protocol):
@@ -301,6 +331,9 @@ class Store(Protocol):
 
     @property
     def audit(self) -> AuditPort: ...
+
+    @property
+    def holds(self) -> HoldPort: ...
 
     @property
     def events(self) -> EventPort: ...

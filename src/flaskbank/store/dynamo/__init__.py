@@ -30,6 +30,7 @@ from . import checks
 from .audit import DynamoAudit
 from .client import Dynamo
 from .events import DynamoEvents
+from .holds import DynamoHolds
 from .ledger import DynamoLedger
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames, create_tables
 from .sessions import DynamoSessions
@@ -70,6 +71,7 @@ class DynamoStore:
         self.users = DynamoUsers(lambda: self.db)
         self.sessions = DynamoSessions(lambda: self.db)
         self.audit = DynamoAudit(lambda: self.db)
+        self.holds = DynamoHolds(lambda: self.db)
         self.events = DynamoEvents(lambda: self.db)
 
     @property

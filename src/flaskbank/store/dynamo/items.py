@@ -16,7 +16,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from ...domain import identity
-from ...domain.accounts import CASH_ACCOUNT_ID, Account, AccountStatus, AccountType, Role, User
+from ...domain.accounts import Account, AccountStatus, AccountType, Role, User
+from ...domain.chart import is_internal
 from ...domain.ledger import Entry, Posting, Transaction, TransactionType
 from ...domain.money import Money
 from ...domain.security import ApiToken, AuditAction, AuditEvent, WebSession
@@ -194,6 +195,7 @@ def account_item(account: Account) -> Item:
         "opened_at": account.opened_at,
         "status_reason": account.status_reason,
         "owner_name": account.owner_name,
+        "held_minor": account.held_minor,
         # accounts_of lists oldest first, ties by number, like the SQL store's ORDER BY
         "owner_key": f"{account.opened_at}#{account.number}",
         # bumped by every posting; a posting's write is conditional on the version it read
@@ -213,6 +215,7 @@ def to_account(item: Item) -> Account:
         opened_at=item["opened_at"],
         status_reason=item["status_reason"],
         owner_name=str(item.get("owner_name", "")),
+        held_minor=int(item.get("held_minor", 0)),
     )
 
 
@@ -288,10 +291,8 @@ def to_transaction(header: Item) -> Transaction:
             leg["account_id"],
             kind,
             Money.from_minor(int(leg["amount_minor"]), cur),
-            # the cash account keeps no stored balance, exactly as in the SQL store
-            None
-            if leg["account_id"] == CASH_ACCOUNT_ID
-            else _money(leg["balance_after_minor"], cur),
+            # the bank's own accounts keep no stored balance, exactly as in the SQL store
+            None if is_internal(leg["account_id"]) else _money(leg["balance_after_minor"], cur),
             leg["counterparty"],
             header["memo"],
             header["created_at"],

@@ -18,6 +18,7 @@ from ...domain.errors import (
     TooManyAccounts,
     WriteConflict,
 )
+from ...domain.holds import Hold
 from ...domain.ledger import (
     Earlier,
     Entry,
@@ -155,9 +156,10 @@ class DynamoLedger(Connected):
             )
         )
 
-    def post(self, posting: Posting) -> PostResult:
+    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
-        return postings.post(self.db, posting, *self._recalled())
+        read, counter = self._recalled()
+        return postings.post(self.db, posting, read, releasing, counter)
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
         kept = json.dumps(

@@ -18,6 +18,8 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
     sessions       pk <sha-256 of the session id>; GSI by_user (user_id, pk)
     login_throttles pk EMAIL#<lower-cased email> (SHA256#<hash> when too long for a key)
     audit          pk "LOG", sk <at>#<sequence>#<id>; GSIs by_action, by_actor
+    holds          pk <account id>, sk <hold id>; GSI due (due = "OPEN", expires_at), sparse:
+                   only an open hold with a deadline carries `due`
     events         pk SHARD#<nn>, sk 0: the shard's counter; sk <n> (a Number): event n
                    pk CONSUMER#<name>, sk 0: a consumer's checkpoint (see events.py)
 
@@ -46,6 +48,7 @@ BY_USER = "by_user"
 BY_DAY = "by_day"
 BY_NAME, BY_EMAIL, BY_CREATED = "by_name", "by_email", "by_created"
 BY_ACTION, BY_ACTOR = "by_action", "by_actor"
+DUE = "due"
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class TableNames:
     sessions: str
     login_throttles: str
     audit: str
+    holds: str
     events: str
 
     @classmethod
@@ -77,6 +81,7 @@ _NAMES = (
     "sessions",
     "login_throttles",
     "audit",
+    "holds",
     "events",
 )
 
@@ -165,6 +170,14 @@ def _first_tables(names: TableNames) -> list[dict[str, Any]]:
                 _index(BY_ACTION, "action", "sk", "ALL"),
                 _index(BY_ACTOR, "actor_email", "sk", "ALL"),
             ],
+        },
+        {
+            "TableName": names.holds,
+            "AttributeDefinitions": _attrs("pk", "sk", "due", "expires_at"),
+            "KeySchema": _key("pk", "sk"),
+            # Sparse, one partition: only open holds with a deadline, which the worker's
+            # expiry job reads; placing or resolving one is rare next to postings.
+            "GlobalSecondaryIndexes": [_index(DUE, "due", "expires_at", "KEYS_ONLY")],
         },
     ]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from .audit import SqliteAudit
 from .database import SqliteDatabase, SqliteUnitOfWork
 from .events import SqliteEvents
+from .holds import SqliteHolds
 from .ledger import SqliteLedger
 from .sessions import SqliteSessions
 from .users import SqliteUsers
@@ -27,6 +28,7 @@ class SqliteStore:
         self.users = SqliteUsers(self.database)
         self.sessions = SqliteSessions(self.database)
         self.audit = SqliteAudit(self.database)
+        self.holds = SqliteHolds(self.database)
         self.events = SqliteEvents(self.database)
 
     @property

@@ -21,6 +21,8 @@ _ADDED_COLUMNS = (
     ("api_tokens", "stamp", "TEXT NOT NULL DEFAULT ''"),
     ("web_sessions", "version", "INTEGER NOT NULL DEFAULT 0"),
     ("idempotency_keys", "refusal", "TEXT"),
+    ("accounts", "held_minor", "INTEGER NOT NULL DEFAULT 0"),
+    ("idempotency_keys", "hold_id", "TEXT"),
 )
 
 

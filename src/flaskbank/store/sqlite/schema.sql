@@ -21,11 +21,13 @@ CREATE TABLE IF NOT EXISTS accounts (
     user_id       TEXT NOT NULL REFERENCES users(id),
     type          TEXT NOT NULL,
     currency      TEXT NOT NULL,
-    -- The database re-checks the domain's rule at commit: no customer balance below zero.
+    -- The store re-checks the domain's rule (domain.chart) at commit; no product allows an
+    -- overdraft yet, so the database refuses a negative balance too.
     balance_minor INTEGER NOT NULL CHECK (balance_minor >= 0),
     status        TEXT NOT NULL,
     opened_at     TEXT NOT NULL,
-    status_reason TEXT NOT NULL DEFAULT ''
+    status_reason TEXT NOT NULL DEFAULT '',
+    held_minor    INTEGER NOT NULL DEFAULT 0     -- the sum of the account's open holds
 );
 CREATE INDEX IF NOT EXISTS accounts_by_user ON accounts (user_id, opened_at);
 -- seq is the global feed order that analytics read incrementally.
@@ -48,7 +50,7 @@ CREATE TABLE IF NOT EXISTS entries (
     type                TEXT NOT NULL,
     amount_minor        INTEGER NOT NULL,
     currency            TEXT NOT NULL,
-    balance_after_minor INTEGER,                 -- NULL on the cash account
+    balance_after_minor INTEGER,                 -- NULL on the bank's own accounts (domain.chart)
     counterparty        TEXT NOT NULL,
     memo                TEXT NOT NULL,
     created_at          TEXT NOT NULL,
@@ -63,8 +65,28 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     transaction_id TEXT NOT NULL,                -- '' when the request was refused
     created_at     TEXT NOT NULL,
     refusal        TEXT,                         -- JSON {kind, message, field} of a refusal
+    hold_id        TEXT,                         -- a transfer held for review
     PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
+-- Reserved amounts (domain/holds.py); accounts.held_minor is the sum of the open ones.
+CREATE TABLE IF NOT EXISTS holds (
+    id             TEXT PRIMARY KEY,
+    account_id     TEXT NOT NULL REFERENCES accounts(id),
+    kind           TEXT NOT NULL,
+    amount_minor   INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency       TEXT NOT NULL,
+    reason         TEXT NOT NULL,
+    placed_by      TEXT NOT NULL,
+    placed_at      TEXT NOT NULL,
+    expires_at     TEXT,
+    status         TEXT NOT NULL,
+    resolved_by    TEXT,
+    resolved_at    TEXT,
+    posting        TEXT,                         -- JSON: what a release posts
+    transaction_id TEXT
+);
+CREATE INDEX IF NOT EXISTS holds_by_account ON holds (account_id, placed_at);
+CREATE INDEX IF NOT EXISTS holds_due ON holds (expires_at) WHERE status = 'open';
 CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash TEXT PRIMARY KEY,
     user_id    TEXT NOT NULL REFERENCES users(id),

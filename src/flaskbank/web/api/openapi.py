@@ -112,16 +112,59 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "Account": _obj(
-        ["id", "number", "type", "currency", "balance", "status", "opened_at"],
+        ["id", "number", "type", "currency", "balance", "available_balance", "status", "opened_at"],
         id=_STR,
         number={"type": "string", "pattern": "^[0-9]{12}$"},
         type={"enum": ["checking", "savings"]},
         currency=_STR,
         balance=_ref("SignedAmount"),
+        available_balance={
+            **_ref("SignedAmount"),
+            "description": "balance less what open holds reserve: what the account can spend",
+        },
         status={"enum": ["open", "frozen", "closed"]},
         opened_at=_TIME,
     ),
     "AccountList": _obj(["items"], items={"type": "array", "items": _ref("Account")}),
+    "Hold": {
+        **_obj(
+            [
+                "id",
+                "account_id",
+                "kind",
+                "status",
+                "amount",
+                "currency",
+                "reason",
+                "placed_at",
+                "expires_at",
+                "resolved_at",
+                "transaction_id",
+            ],
+            id=_STR,
+            account_id=_STR,
+            kind={"enum": ["pending_transfer", "staff"]},
+            status={"enum": ["open", "released", "voided", "expired"]},
+            amount=_ref("SignedAmount"),
+            currency=_STR,
+            reason=_STR,
+            placed_at=_TIME,
+            expires_at={**_NSTR, "description": "when an open hold lapses; null: until lifted"},
+            resolved_at=_NSTR,
+            transaction_id={**_NSTR, "description": "what releasing a pending transfer posted"},
+            transfer=_obj(["to", "memo"], to=_STR, memo=_STR),
+        ),
+        "description": "An amount reserved on an account: a transfer waiting for review "
+        "(pending_transfer, which a release posts) or a hold the bank placed (staff). It is "
+        "resolved once: released, voided or expired.",
+    },
+    "HoldList": _obj(["items"], items={"type": "array", "items": _ref("Hold")}),
+    "PendingTransfer": _obj(
+        ["status", "hold_id", "hold"],
+        status={"const": "pending"},
+        hold_id=_STR,
+        hold=_ref("Hold"),
+    ),
     "CashMovement": _obj(
         ["amount"], amount=_ref("Amount"), memo={"type": ["string", "null"], "maxLength": 140}
     ),
@@ -262,6 +305,20 @@ def _money_op(summary: str, body: str, path_account: bool) -> dict[str, Any]:
                     ),
                     "headers": _REPLAYED,
                 },
+                **(
+                    {}
+                    if path_account
+                    else {
+                        "202": {
+                            **_ok(
+                                "PendingTransfer",
+                                "Accepted, waiting for review: the amount is held on the "
+                                "source account and nothing has moved. Location: the hold.",
+                            ),
+                            "headers": {"Location": {"schema": _STR}},
+                        }
+                    }
+                ),
                 **_problems(*_BODY_ERRORS, 401, 404, 409, 429, 503),
             },
         }
@@ -269,6 +326,7 @@ def _money_op(summary: str, body: str, path_account: bool) -> dict[str, Any]:
 
 
 _PUBLIC: list[dict[str, Any]] = []
+_HOLD_ID = {"name": "hold_id", "in": "path", "required": True, "schema": _STR}
 
 PATHS: dict[str, Any] = {
     "/users": {
@@ -328,6 +386,33 @@ PATHS: dict[str, Any] = {
     "/accounts/{account_id}/deposits": _money_op("Deposit cash", "CashMovement", True),
     "/accounts/{account_id}/withdrawals": _money_op("Withdraw cash", "CashMovement", True),
     "/transfers": _money_op("Send money to another account", "Transfer", False),
+    "/accounts/{account_id}/holds": {
+        "get": {
+            "summary": "The account's holds, newest first",
+            "parameters": [
+                {"$ref": "#/components/parameters/AccountId"},
+                {"name": "status", "in": "query", "schema": {"enum": ["open"]}},
+            ],
+            "responses": {"200": _ok("HoldList"), **_problems(401, 404, 422)},
+        }
+    },
+    "/accounts/{account_id}/holds/{hold_id}": {
+        "get": {
+            "summary": "One hold on your account",
+            "parameters": [{"$ref": "#/components/parameters/AccountId"}, _HOLD_ID],
+            "responses": {"200": _ok("Hold"), **_problems(401, 404)},
+        }
+    },
+    "/accounts/{account_id}/holds/{hold_id}/cancel": {
+        "post": {
+            "summary": "Cancel your transfer while it waits for review: nothing is sent",
+            "parameters": [{"$ref": "#/components/parameters/AccountId"}, _HOLD_ID],
+            "responses": {
+                "200": _ok("Hold", "Cancelled (status voided)"),
+                **_problems(401, 403, 404, 409),
+            },
+        }
+    },
     "/accounts/{account_id}/transactions": {
         "get": {
             "summary": "The account's transactions, newest first",

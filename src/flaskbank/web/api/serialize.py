@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.accounts import Account, User
+from ...domain.holds import Hold
 from ...domain.ledger import Entry
 from ...domain.money import Money
 from ...services.history import Statement
@@ -34,9 +35,35 @@ def account(a: Account) -> dict[str, Any]:
         "type": a.type.value,
         "currency": a.currency,
         "balance": str(a.balance),
+        "available_balance": str(a.available),  # the balance less what holds reserve
         "status": a.status.value,
         "opened_at": a.opened_at,
     }
+
+
+def hold(h: Hold) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": h.id,
+        "account_id": h.account_id,
+        "kind": h.kind.value,
+        "status": h.status.value,
+        "amount": str(h.amount),
+        "currency": h.amount.currency,
+        "reason": h.reason,
+        "placed_at": h.placed_at,
+        "expires_at": h.expires_at,
+        "resolved_at": h.resolved_at,
+        "transaction_id": h.transaction_id,
+    }
+    if h.posting is not None:  # what the pending transfer will post, as the sender sees it
+        debit = next(leg for leg in h.posting.legs if leg.account_id == h.account_id)
+        body["transfer"] = {"to": debit.counterparty, "memo": h.posting.memo}
+    return body
+
+
+def pending(h: Hold) -> dict[str, Any]:
+    """A transfer accepted but waiting for review (202): its hold, and where to follow it."""
+    return {"status": "pending", "hold_id": h.id, "hold": hold(h)}
 
 
 def entry(e: Entry) -> dict[str, Any]:

@@ -144,3 +144,9 @@ class StatementForm(ServiceForm):
         widget=MonthInput(),
         render_kw={"pattern": r"[0-9]{4}-[0-9]{2}", "placeholder": "YYYY-MM"},
     )
+
+
+class CancelForm(ServiceForm):
+    """A button that withdraws a pending transfer; only its CSRF token is checked."""
+
+    submit = SubmitField("Cancel this transfer")

@@ -14,14 +14,16 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as Redirect
 
 from ...domain.accounts import format_account_number
-from ...domain.errors import BankError, IdempotencyConflict, Refusal
+from ...domain.errors import BankError, HoldNotOpen, IdempotencyConflict, Refusal
+from ...domain.holds import Hold
 from ...domain.ledger import PostResult
-from ...services import accounts, history, postings
+from ...services import accounts, history, holds, postings
 from ..context import bank, login_required, signed_in
 from ..exports import statement_csv
 from ..filters import money
 from . import bp
 from .forms import (
+    CancelForm,
     DepositForm,
     HistoryFilterForm,
     MovementForm,
@@ -77,7 +79,19 @@ def dashboard() -> str:
     user = signed_in()
     mine = accounts.accounts_of(bank(), user.id)
     recent = {a.id: history.history(bank(), user.id, a.id, limit=RECENT)[1].items for a in mine}
-    return render_template("banking/dashboard.html", user=user, accounts=mine, recent=recent)
+    # Only accounts with something on hold are asked for their holds.
+    pending = {
+        a.id: holds.holds_of(bank(), user.id, a.id, open_only=True) if a.held_minor else []
+        for a in mine
+    }
+    return render_template(
+        "banking/dashboard.html",
+        user=user,
+        accounts=mine,
+        recent=recent,
+        pending=pending,
+        cancel=CancelForm(),
+    )
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -168,11 +182,34 @@ def transfer() -> Any:
             )
         except BankError as error:
             return _refused(form, error, "banking/transfer.html")
+        if isinstance(result, Hold):
+            flash(
+                f"Your transfer of {money(result.amount)} is waiting for review. The amount "
+                "is reserved on your account; nothing has been sent yet.",
+                "info",
+            )
+            return redirect(url_for(".dashboard"))
         sent = result.transaction.entry_for(source)
         return _posted(
             result, source, f"Sent {money(result.transaction.amount)} to {sent.counterparty}."
         )
     return form.page("banking/transfer.html")
+
+
+@bp.post("/accounts/<account_id>/holds/<hold_id>/cancel")
+@login_required
+def cancel_pending(account_id: str, hold_id: str) -> Redirect:
+    """Withdraw one's own transfer while it waits for review."""
+    if not CancelForm().validate_on_submit():
+        flash("The page had expired, so nothing was cancelled. Try again.", "error")
+        return redirect(url_for(".dashboard"))
+    try:
+        hold = holds.cancel_pending_transfer(bank(), signed_in().id, account_id, hold_id)
+    except HoldNotOpen:
+        flash("That transfer was already decided, so it could not be cancelled.", "error")
+        return redirect(url_for(".dashboard"))
+    flash(f"Cancelled the transfer of {money(hold.amount)}; nothing was sent.", "success")
+    return redirect(url_for(".dashboard"))
 
 
 @bp.get("/accounts/<account_id>/history")
@@ -197,8 +234,15 @@ def account_history(account_id: str) -> Any:
         return form.refused(
             error, "banking/history.html", account=account, page=None, cursor=cursor
         )
+    pending = holds.holds_of(bank(), user.id, account.id, open_only=True)
     return render_template(
-        "banking/history.html", form=form, account=account, page=page, cursor=cursor
+        "banking/history.html",
+        form=form,
+        account=account,
+        page=page,
+        cursor=cursor,
+        pending=pending,
+        cancel=CancelForm(),
     )
 
 
