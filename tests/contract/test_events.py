@@ -9,29 +9,32 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 import pyotp
 import pytest
 
-from conftest import Customer, new_customer
+from conftest import Customer, at, new_customer
 from flaskbank.domain import ledger
 from flaskbank.domain.accounts import Role
 from flaskbank.domain.errors import (
     AccountNotOpen,
     EmailTaken,
+    HoldNotOpen,
     InsufficientFunds,
     InvalidCredentials,
     StaleRecord,
     ValidationFailed,
 )
 from flaskbank.domain.events import Event, EventKind
-from flaskbank.domain.ledger import new_id
+from flaskbank.domain.ledger import new_id, parse_utc_iso
 from flaskbank.domain.money import Money
 from flaskbank.services import (
     accounts,
     authentication,
     customers,
+    holds,
     postings,
     staff,
     two_factor,
@@ -323,6 +326,84 @@ def test_a_payload_must_be_json_safe():
 def test_a_checkpoint_the_store_did_not_issue_is_refused(store, checkpoint):
     with pytest.raises(ValidationFailed):
         store.events.read(after=checkpoint, limit=10)
+
+
+# -- holds -----------------------------------------------------------------------------------
+
+
+class Feed:
+    """What the feed gained since the last look."""
+
+    def __init__(self, store) -> None:  # type: ignore[no-untyped-def]
+        self.store = store
+        _, self.after = read_all(store)
+
+    def new(self) -> list[Event]:
+        found, self.after = read_all(self.store, self.after)
+        return found
+
+
+def test_placing_and_resolving_holds_write_one_event_each(world):
+    w, store = world, world.bank.store
+    w.bank.settings = type(w.bank.settings)(review_threshold=Decimal("50.00"), review_hours=24)
+    admin = w.admin_user()
+    postings.deposit(w.bank, w.ada.user_id, w.ada.account_id, amount="500.00")
+    feed = Feed(store)
+
+    def pending():  # type: ignore[no-untyped-def]
+        return postings.transfer(
+            w.bank,
+            w.ada.user_id,
+            w.ada.account_id,
+            amount="60.00",
+            to_account_number=w.bob.account_number,
+        )
+
+    first = pending()
+    (placed,) = feed.new()
+    assert (placed.kind, placed.subject, placed.actor) == (
+        EventKind.HOLD_PLACED,
+        w.ada.account_id,
+        w.ada.user_id,
+    )
+    assert placed.payload["hold_id"] == first.id and placed.payload["amount"] == "60.00"
+    assert placed.payload["kind"] == "pending_transfer"
+    assert placed.payload["to_account_id"] == w.bob.account_id
+
+    staff_hold = holds.place_staff_hold(
+        w.bank, admin, w.ada.account_id, amount="5.00", reason="levy", actor=w.admin
+    )
+    assert [(e.kind, e.payload["kind"]) for e in feed.new()] == [(EventKind.HOLD_PLACED, "staff")]
+    holds.release(w.bank, admin, w.ada.account_id, staff_hold.id, w.admin)
+    assert [(e.kind, e.actor) for e in feed.new()] == [(EventKind.HOLD_RELEASED, admin.id)]
+
+    holds.void(w.bank, admin, w.ada.account_id, first.id, w.admin)
+    assert [e.kind for e in feed.new()] == [EventKind.HOLD_VOIDED]
+    with pytest.raises(HoldNotOpen):  # a second resolution is refused, and writes nothing
+        holds.release(w.bank, admin, w.ada.account_id, first.id, w.admin)
+    assert feed.new() == []
+
+    second = pending()
+    feed.new()
+    holds.cancel_pending_transfer(w.bank, w.ada.user_id, w.ada.account_id, second.id)
+    assert [(e.kind, e.actor) for e in feed.new()] == [(EventKind.HOLD_VOIDED, w.ada.user_id)]
+
+    third = pending()
+    feed.new()
+    holds.release(w.bank, admin, w.ada.account_id, third.id, w.admin)
+    released, posted = feed.new()  # written with the posting, in its one atomic write
+    assert (released.kind, posted.kind) == (EventKind.HOLD_RELEASED, EventKind.TRANSACTION_POSTED)
+    assert released.payload["transaction_id"] == posted.payload["transaction_id"]
+    (numbers,) = sequences([released, posted]).values()
+    assert numbers[1] == numbers[0] + 1
+
+    with at(w.bank, parse_utc_iso(w.bank.now()) - timedelta(hours=30)):
+        lapsed = pending()
+    feed.new()
+    assert holds.expire_due(w.bank) == 1
+    (expired,) = feed.new()
+    assert (expired.kind, expired.actor) == (EventKind.HOLD_EXPIRED, holds.SYSTEM)
+    assert expired.payload["hold_id"] == lapsed.id
 
 
 # -- a reader racing writers -----------------------------------------------------------------

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .holds import Hold, HoldStatus
 from .ledger import Posting
 
 #: What the payload of an event may hold.
@@ -23,6 +24,8 @@ JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 #: Event ids of postings follow from the transaction id (one posting event per transaction),
 #: so that a store's retry of the same posting writes an event with the same id.
 _POSTED = uuid.UUID("6c1b8d38-5d0e-4f5e-9a43-52a1f3f0e0a7")
+#: Likewise a hold's events follow from the hold and what happened to it.
+_HOLDS = uuid.UUID("0b7e3f4c-2a8d-4c61-8f0e-7d5a9c1e2b34")
 
 
 class EventKind(StrEnum):
@@ -106,4 +109,47 @@ def transaction_posted(posting: Posting) -> Event:
                 {"account_id": leg.account_id, "amount": str(leg.amount)} for leg in posting.legs
             ],
         },
+    )
+
+
+_RESOLVED = {
+    HoldStatus.RELEASED: EventKind.HOLD_RELEASED,
+    HoldStatus.VOIDED: EventKind.HOLD_VOIDED,
+    HoldStatus.EXPIRED: EventKind.HOLD_EXPIRED,
+}
+
+
+def hold_placed(hold: Hold) -> Event:
+    return _hold_event(hold, EventKind.HOLD_PLACED, hold.placed_by, hold.placed_at)
+
+
+def hold_resolved(hold: Hold) -> Event:
+    """The event of a hold as resolved (released, voided or expired); for a pending transfer
+    that was released, the store writes it with the posting, in the same atomic write."""
+    if hold.status not in _RESOLVED or hold.resolved_by is None or hold.resolved_at is None:
+        raise ValueError(f"hold {hold.id} is not resolved")
+    return _hold_event(hold, _RESOLVED[hold.status], hold.resolved_by, hold.resolved_at)
+
+
+def _hold_event(hold: Hold, kind: EventKind, actor: str, at: str) -> Event:
+    payload: dict[str, JsonValue] = {
+        "hold_id": hold.id,
+        "kind": hold.kind.value,
+        "amount": str(hold.amount),
+        "currency": hold.amount.currency,
+        "reason": hold.reason,
+        "expires_at": hold.expires_at,
+    }
+    if hold.posting is not None:  # a pending transfer: what a release posts, and to whom
+        payload["transaction_id"] = hold.posting.id
+        payload["to_account_id"] = next(
+            leg.account_id for leg in hold.posting.legs if leg.amount.is_positive()
+        )
+    return Event(
+        id=str(uuid.uuid5(_HOLDS, f"{hold.id}:{kind.value}")),
+        kind=kind,
+        subject=hold.account_id,
+        actor=actor,
+        at=at,
+        payload=payload,
     )

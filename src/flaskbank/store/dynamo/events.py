@@ -103,12 +103,16 @@ def counter_move(table: str, shard: int, last: int, to: int) -> dict[str, Any]:
     }
 
 
-def posting_writes(table: str, counter: di.Item, event: Event) -> list[dict[str, Any]]:
-    """The posting's event and its shard's counter move, for the posting's TransactWriteItems;
-    `counter` is the counter item read with the posting's accounts."""
+def posting_writes(table: str, counter: di.Item, events: list[Event]) -> list[dict[str, Any]]:
+    """A posting's events (all about subjects of the counter's shard) and the counter's move,
+    for the posting's TransactWriteItems; `counter` is the counter item read with the
+    posting's accounts."""
     shard = int(counter["pk"].removeprefix("SHARD#"))
+    if any(shard_of(e.subject) != shard for e in events):
+        raise ValueError("a posting's events are about its first account")
     last = last_number(counter)
-    return [event_put(table, shard, last + 1, event), counter_move(table, shard, last, last + 1)]
+    puts = [event_put(table, shard, last + i, e) for i, e in enumerate(events, 1)]
+    return [*puts, counter_move(table, shard, last, last + len(events))]
 
 
 def feed_moved(reasons: list[dict[str, Any]]) -> bool:

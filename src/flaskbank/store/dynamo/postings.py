@@ -31,7 +31,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
-from ...domain.events import transaction_posted
+from ...domain.events import hold_resolved, transaction_posted
 from ...domain.holds import Hold
 from ...domain.ledger import (
     Earlier,
@@ -165,8 +165,12 @@ def _attempt(
     if releasing is not None:
         writes.append(close(tables, releasing)[0])
     posted = len(writes)
-    # The posting's event, and the move of its shard's counter, in the same transaction.
-    writes += events.posting_writes(tables.events, counter, transaction_posted(posting))
+    # The posting's events (the hold it releases, and itself) and the move of its shard's
+    # counter, in the same transaction.
+    released = [] if releasing is None else [hold_resolved(releasing)]
+    writes += events.posting_writes(
+        tables.events, counter, [*released, transaction_posted(posting)]
+    )
     try:
         db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
     except Refused as refused:

@@ -22,7 +22,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
-from ...domain.events import transaction_posted
+from ...domain.events import hold_resolved, transaction_posted
 from ...domain.holds import Hold, HoldStatus
 from ...domain.identity import email_key
 from ...domain.ledger import (
@@ -170,7 +170,10 @@ class SqliteLedger:
                     "created_at) VALUES (?,?,?,?,?)",
                     (idem.scope, idem.key, idem.fingerprint, posting.id, posting.created_at),
                 )
-            insert_event(db, transaction_posted(posting))  # in the posting's transaction
+            # The posting's events, in its transaction: the hold it releases, and itself.
+            if releasing is not None:
+                insert_event(db, hold_resolved(releasing))
+            insert_event(db, transaction_posted(posting))
         return PostResult(recorded(posting, balances, str(seq)))
 
     @staticmethod
