@@ -15,8 +15,7 @@ def connect(path: str) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA busy_timeout=10000")
-    for script in ("schema.sql", "events.sql"):
-        db.executescript(resources.files("flaskbank.store.sqlite").joinpath(script).read_text())
+    db.executescript(resources.files("flaskbank.store.sqlite").joinpath("schema.sql").read_text())
     return db
 
 

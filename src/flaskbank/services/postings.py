@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from ..domain import events, holds, ledger
 from ..domain.accounts import (
     Account,
-    account_id_for,
     format_account_number,
     normalize_account_number,
 )
@@ -45,10 +44,11 @@ def _read(
     request: dict[str, object],
     account_ids: list[object],
     recipient_email: object = None,
+    recipient_number: str | None = None,
 ) -> _Inputs:
     """The accounts the posting may touch, under a client's key the earlier result, and the
-    accounts of a recipient named by email: one read of the store. The same key and request
-    replay; a different request is refused."""
+    accounts of a recipient named by email or the account of one named by number: one read
+    of the store. The same key and request replay; a different request is refused."""
     if key is not None and (not key or len(key) > IDEMPOTENCY_KEY_MAX):
         raise ValidationFailed({"idempotency_key": f"1 to {IDEMPOTENCY_KEY_MAX} characters"})
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
@@ -57,6 +57,7 @@ def _read(
         [i for i in account_ids if isinstance(i, str)],
         idempotency=None if key is None else (user_id, key),
         recipient_email=email,
+        recipient_number=recipient_number,
     )
     if found.earlier is not None:
         return _Inputs(
@@ -157,9 +158,9 @@ def transfer(
     sender's other such account). A transfer that needs review is not posted: its amount is
     held on the source account and the hold is returned (domain/holds.py).
 
-    By number this is one read (the sender's account, the recipient's, whose id follows from
-    the number, and the idempotency record together) and one write; by email the store may
-    need one more read for the accounts of the email's owner."""
+    By number this is one read (the sender's account, the recipient's and the idempotency
+    record together) and one write; by email the store may need one more read for the
+    accounts of the email's owner."""
     request = {
         "op": "transfer",
         "from": from_account_id,
@@ -171,8 +172,8 @@ def transfer(
     number = (
         normalize_account_number(to_account_number) if isinstance(to_account_number, str) else None
     )
-    ids = [from_account_id] + ([account_id_for(number)] if number else [])
-    inputs = _read(bank, user_id, idempotency_key, request, ids, None if number else to_email)
+    email = None if number else to_email
+    inputs = _read(bank, user_id, idempotency_key, request, [from_account_id], email, number)
     if inputs.replay is not None:
         return inputs.replay
     source = _own(inputs, user_id, from_account_id)
@@ -180,7 +181,7 @@ def transfer(
     text = _memo(memo)
 
     def build() -> Posting:
-        target = _recipient(bank, inputs, source, to_account_number, to_email)
+        target = _recipient(inputs, source, to_account_number, to_email)
         return ledger.transfer(
             source,
             target,
@@ -228,9 +229,7 @@ def _hold_for_review(
         raise
 
 
-def _recipient(
-    bank: Bank, inputs: _Inputs, source: Account, number: object, email: object
-) -> Account:
+def _recipient(inputs: _Inputs, source: Account, number: object, email: object) -> Account:
     if number not in (None, "") and email not in (None, ""):
         raise ValidationFailed(
             {"to_account_number": "give an account number or an email, not both"}
@@ -241,9 +240,7 @@ def _recipient(
             raise ValidationFailed(
                 {"to_account_number": "that is not a valid account number; check the digits"}
             )
-        target = inputs.accounts.get(account_id_for(canonical))
-        if target is None:  # opened before ids were derived from numbers
-            target = bank.store.ledger.find_account_by_number(canonical)
+        target = next(iter(inputs.recipients or []), None)
         if target is None or target.number != canonical:
             raise UnknownRecipient("no account has that number", field="to_account_number")
         return target

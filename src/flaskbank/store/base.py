@@ -32,6 +32,8 @@ from ..domain.ledger import (
     replay,
 )
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
+from ..domain.standing_orders import Run, StandingOrder
+from .migrations import SchemaReport
 
 __all__ = [
     "ApiToken",
@@ -63,9 +65,10 @@ class Page(Generic[T]):
 class PostingInputs:
     """What a posting is built from, read in one step: the accounts asked for that exist
     (by id; another customer's too, the service checks the owner), when a client's
-    idempotency key was given the (fingerprint, transaction) it already holds, and when a
+    idempotency key was given the (fingerprint, transaction) it already holds, when a
     recipient's email was given the accounts of the user it belongs to, oldest first (empty
-    when nobody has it)."""
+    when nobody has it), and when a recipient's account number was given the account with
+    that number (empty when there is none)."""
 
     accounts: dict[str, Account]
     earlier: Earlier | None = None
@@ -124,11 +127,13 @@ class LedgerPort(Protocol):
         *,
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
+        recipient_number: str | None = None,
     ) -> PostingInputs:
-        """The accounts a posting will touch, what (scope, key) already holds and the
-        accounts of the user with `recipient_email` (any case), read together (DynamoDB: one
-        BatchGetItem, and one more for an email's accounts), so that a posting costs one
-        read, or two when the recipient is named by email, and one write."""
+        """The accounts a posting will touch, what (scope, key) already holds, and the
+        accounts of the user with `recipient_email` (any case) or the account with the
+        (canonical) `recipient_number`, read together (DynamoDB: one BatchGetItem, and one
+        more for an email's accounts), so that a posting costs one read, or two when the
+        recipient is named by email, and one write."""
 
     def get_transaction(self, transaction_id: str) -> Transaction | None: ...
 
@@ -184,6 +189,45 @@ class HoldPort(Protocol):
 
     def all_holds(self) -> Iterator[Hold]:
         """Every hold (for verify; never on a request path)."""
+
+
+class LeasePort(Protocol):
+    """Leases on named jobs, so that two workers never run the same job at once and a
+    killed worker's job passes to another once its lease runs out."""
+
+    def acquire(self, name: str, owner: str, *, now: str, until: str) -> bool:
+        """Take (or renew) the lease if it is free, expired, or already `owner`'s; atomic."""
+
+    def release(self, name: str, owner: str) -> None:
+        """Give the lease up, if `owner` holds it."""
+
+    def holder(self, name: str) -> tuple[str, str] | None:
+        """(owner, until) of the lease, expired or not; None if never taken."""
+
+
+class StandingOrderPort(Protocol):
+    """Customers' standing orders and the record of their runs."""
+
+    def add_order(self, order: StandingOrder) -> None:
+        """Raises TooManyAccounts-like ValidationFailed beyond MAX_ORDERS_PER_CUSTOMER."""
+
+    def get_order(self, user_id: str, order_id: str) -> StandingOrder | None: ...
+
+    def orders_of(self, user_id: str) -> list[StandingOrder]:
+        """Newest first."""
+
+    def save_order(self, order: StandingOrder) -> None:
+        """Write the order if it is still at order.version - 1 (the version it was read
+        at); StaleRecord otherwise."""
+
+    def due_orders(self, today: str, *, limit: int) -> list[StandingOrder]:
+        """Active orders whose next run is on or before `today`, earliest first."""
+
+    def record_run(self, run: Run) -> None:
+        """Keep the run's outcome (once per order and date; a repeat is ignored)."""
+
+    def runs_of(self, order_id: str, *, limit: int) -> list[Run]:
+        """Newest first."""
 
 
 class UserPort(Protocol):
@@ -336,10 +380,22 @@ class Store(Protocol):
     def holds(self) -> HoldPort: ...
 
     @property
+    def leases(self) -> LeasePort: ...
+
+    @property
+    def standing_orders(self) -> StandingOrderPort: ...
+
+    @property
     def events(self) -> EventPort: ...
 
-    def init_schema(self) -> None:
-        """Create tables/indexes if missing; safe to repeat."""
+    def init_schema(self) -> SchemaReport:
+        """Make the tables and indexes, or migrate them to this code's schema version (see
+        store/migrations.py); safe to repeat, also by two processes at once. Raises
+        SchemaTooNew for a store that a newer release migrated."""
+
+    def check_schema(self) -> None:
+        """Raise SchemaBehind unless the store is at this code's schema version (SchemaTooNew
+        if it is past it): the web server and `verify` run on a migrated store only."""
 
     def close(self) -> None: ...
 

@@ -118,7 +118,7 @@ def _reserve(table: str, account: di.Item, amount: int) -> dict[str, Any]:
         "ConditionExpression": "version = :version",
         "ExpressionAttributeValues": di.to_wire(
             {
-                ":held": int(account.get("held_minor", 0)) + amount,
+                ":held": int(account["held_minor"]) + amount,
                 ":next": version + 1,
                 ":version": version,
             }

@@ -111,12 +111,10 @@ def put_new(table: str, item: Item) -> dict[str, Any]:
     }
 
 
-def email_lock(user: User, account_ids: list[str] | None) -> Item:
+def email_lock(user: User, account_ids: list[str]) -> Item:
     """The lock on a user's email, which also lists the user's account ids (so that a
-    transfer to an email reads the lock and then the accounts); None for a lock from before
-    locks listed them, which is read through the by_user index instead."""
-    lock = {**email_key(user.email), "user_id": user.id}
-    return lock if account_ids is None else {**lock, "account_ids": account_ids}
+    transfer to an email reads the lock and then the accounts)."""
+    return {**email_key(user.email), "user_id": user.id, "account_ids": account_ids}
 
 
 def named(users_table: str, user_id: str, name: str) -> dict[str, Any]:
@@ -171,8 +169,8 @@ def to_user(item: Item) -> User:
         totp_secret=item["totp_secret"],
         totp_last_step=int(item["totp_last_step"]),
         recovery_codes=tuple(item["recovery_codes"]),
-        version=int(item.get("version", 0)),
-        security_stamp=str(item.get("security_stamp", "")),
+        version=int(item["version"]),
+        security_stamp=str(item["security_stamp"]),
     )
 
 
@@ -203,6 +201,16 @@ def account_item(account: Account) -> Item:
     }
 
 
+def account_alias(derived_id: str, account_id: str) -> Item:
+    """For an account opened before ids followed numbers: an item at the key its number
+    derives, naming its real id (no user_id, so by_user leaves it out)."""
+    return {**account_key(derived_id), "kind": "alias", "alias_of": account_id}
+
+
+def is_alias(item: Item) -> bool:
+    return "alias_of" in item
+
+
 def to_account(item: Item) -> Account:
     return Account(
         id=item["id"],
@@ -214,8 +222,8 @@ def to_account(item: Item) -> Account:
         status=AccountStatus(item["status"]),
         opened_at=item["opened_at"],
         status_reason=item["status_reason"],
-        owner_name=str(item.get("owner_name", "")),
-        held_minor=int(item.get("held_minor", 0)),
+        owner_name=str(item["owner_name"]),
+        held_minor=int(item["held_minor"]),
     )
 
 
@@ -331,7 +339,7 @@ def to_token(item: Item) -> ApiToken:
         item["created_at"],
         item["expires_at"],
         bool(item["revoked"]),
-        str(item.get("stamp", "")),
+        str(item["stamp"]),
     )
 
 
@@ -356,16 +364,13 @@ def to_session(item: Item) -> WebSession:
         item["created_at"],
         item["last_seen_at"],
         json.loads(item["data"]),
-        int(item.get("version", 0)),
+        int(item["version"]),
     )
 
 
-def at_version(version: int, name: str = "#v") -> str:
-    """A condition that an item is still at `version` (the value :version; `name` stands
-    for the attribute), where items written before records carried versions count as 0."""
-    if version == 0:
-        return f"(attribute_not_exists({name}) OR {name} = :version)"
-    return f"{name} = :version"
+#: A condition that an item is still at the version read (:version; #v names the attribute).
+#: Items written before records carried versions have one since migration 5.
+AT_VERSION = "#v = :version"
 
 
 def audit_item(event: AuditEvent, sequence: int) -> Item:

@@ -125,7 +125,7 @@ def _attempt(
         )
         if found[tables.idempotency] and idem is not None:
             return _replay(db, idem, found[tables.idempotency][0])
-        accounts = {item["id"]: item for item in found[tables.accounts]}
+        accounts = {i["id"]: i for i in found[tables.accounts] if not di.is_alias(i)}
         counter = events.counter_of(found[tables.events], _shard(posting))
     # The time was read before this attempt: never let it fall behind the last posting on
     # any account it touches, so that each account's entries are in time order as well as
@@ -193,7 +193,7 @@ def _idem_key(idem: IdempotencyKey) -> di.Item:
 
 def _check(leg: Leg, account: di.Item | None, freed: int = 0) -> di.Item:
     """The domain's rules (domain.chart), on the state the write is about to land on."""
-    if account is None:
+    if account is None or di.is_alias(account):
         raise AccountNotFound("no such account")
     check_leg(standing(account, leg.amount.currency, freed), leg.amount)
     return account
@@ -203,7 +203,7 @@ def standing(account: di.Item, currency: str, freed: int = 0) -> Standing:
     """What the rules read of an account item (less `freed` of its holds)."""
     return Standing(
         Money.from_minor(int(account["balance_minor"]), currency),
-        Money.from_minor(int(account.get("held_minor", 0)) - freed, currency),
+        Money.from_minor(int(account["held_minor"]) - freed, currency),
         AccountStatus(account["status"]),
         policy_of(AccountType(account["type"])),
         str(account["number"]),
@@ -228,7 +228,7 @@ def _account_update(
     # debit leaves the holds and the policy's floor covered.
     version = int(account["version"])
     condition = "version = :version AND #status = :open"
-    held = int(account.get("held_minor", 0)) - freed
+    held = int(account["held_minor"]) - freed
     values: dict[str, Any] = {
         ":version": version,
         ":next": version + 1,

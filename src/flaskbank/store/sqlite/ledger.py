@@ -227,6 +227,7 @@ class SqliteLedger:
         *,
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
+        recipient_number: str | None = None,
     ) -> PostingInputs:
         db = self.database.conn
         ids = list(dict.fromkeys(account_ids))
@@ -236,17 +237,20 @@ class SqliteLedger:
             else []
         )
         earlier = None if idempotency is None else self._idempotent(db, *idempotency)
-        recipients = (
-            None
-            if recipient_email is None
-            else [
+        recipients = None
+        if recipient_email is not None:
+            recipients = [
                 row_to_account(r)
                 for r in db.execute(
                     f"{ACCOUNTS} WHERE u.email_key=? ORDER BY a.opened_at, a.number",
                     (email_key(recipient_email),),
                 )
             ]
-        )
+        elif recipient_number is not None:
+            recipients = [
+                row_to_account(r)
+                for r in db.execute(f"{ACCOUNTS} WHERE a.number=?", (recipient_number,))
+            ]
         return PostingInputs({r["id"]: row_to_account(r) for r in rows}, earlier, recipients)
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:

@@ -87,6 +87,39 @@ CREATE TABLE IF NOT EXISTS holds (
 );
 CREATE INDEX IF NOT EXISTS holds_by_account ON holds (account_id, placed_at);
 CREATE INDEX IF NOT EXISTS holds_due ON holds (expires_at) WHERE status = 'open';
+-- A named job's lease: one worker runs it at a time; a dead worker's lease runs out.
+CREATE TABLE IF NOT EXISTS leases (
+    name   TEXT PRIMARY KEY,
+    owner  TEXT NOT NULL,
+    until  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS standing_orders (
+    id                TEXT PRIMARY KEY,
+    user_id           TEXT NOT NULL REFERENCES users(id),
+    from_account_id   TEXT NOT NULL REFERENCES accounts(id),
+    to_account_number TEXT NOT NULL,
+    amount            TEXT NOT NULL,
+    memo              TEXT NOT NULL,
+    day_of_month      INTEGER NOT NULL CHECK (day_of_month BETWEEN 1 AND 28),
+    next_run          TEXT NOT NULL,
+    end_date          TEXT,
+    status            TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    version           INTEGER NOT NULL DEFAULT 0,
+    last_outcome      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS standing_orders_by_user ON standing_orders (user_id, created_at);
+CREATE INDEX IF NOT EXISTS standing_orders_due ON standing_orders (next_run)
+    WHERE status = 'active';
+CREATE TABLE IF NOT EXISTS standing_order_runs (
+    order_id       TEXT NOT NULL,
+    run_on         TEXT NOT NULL,
+    outcome        TEXT NOT NULL,
+    at             TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    detail         TEXT NOT NULL,
+    PRIMARY KEY (order_id, run_on)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash TEXT PRIMARY KEY,
     user_id    TEXT NOT NULL REFERENCES users(id),
@@ -129,3 +162,24 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- The event outbox: every change's events, in feed order, and the consumers' checkpoints.
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,  -- the feed order (store/sqlite/events.py)
+    id       TEXT NOT NULL UNIQUE,
+    kind     TEXT NOT NULL,
+    subject  TEXT NOT NULL,                       -- an account or user id
+    actor    TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    payload  TEXT NOT NULL                        -- JSON; amounts as text
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+-- Each save is conditional on the version read, so two instances of a consumer cannot both
+-- move its checkpoint.
+CREATE TABLE IF NOT EXISTS consumer_checkpoints (
+    consumer TEXT PRIMARY KEY,
+    position TEXT NOT NULL,
+    version  INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -159,6 +159,64 @@ _SCHEMAS: dict[str, Any] = {
         "resolved once: released, voided or expired.",
     },
     "HoldList": _obj(["items"], items={"type": "array", "items": _ref("Hold")}),
+    "NewStandingOrder": _obj(
+        ["from_account_id", "to_account_number", "amount", "day_of_month"],
+        from_account_id=_STR,
+        to_account_number={"type": "string", "description": "12 digits; spaces allowed"},
+        amount=_ref("Amount"),
+        day_of_month={
+            "type": "string",
+            "pattern": "^[0-9]{1,2}$",
+            "description": '"1" to "28", as text like every field of a body',
+        },
+        start_date={**_NSTR, "format": "date", "description": "default today"},
+        end_date={**_NSTR, "format": "date", "description": "the last date it may pay"},
+        memo={"type": ["string", "null"], "maxLength": 140},
+    ),
+    "StandingOrder": {
+        **_obj(
+            [
+                "id",
+                "from_account_id",
+                "to_account_number",
+                "amount",
+                "memo",
+                "day_of_month",
+                "next_run",
+                "end_date",
+                "status",
+                "created_at",
+                "last_outcome",
+            ],
+            id=_STR,
+            from_account_id=_STR,
+            to_account_number=_STR,
+            amount=_ref("Amount"),
+            memo=_STR,
+            day_of_month={"type": "integer"},
+            next_run={**_NSTR, "description": "the next date it pays; null unless active"},
+            end_date=_NSTR,
+            status={"enum": ["active", "cancelled", "finished"]},
+            created_at=_TIME,
+            last_outcome={"type": "string", "description": 'e.g. "paid 2026-12-01"'},
+            runs={
+                "type": "array",
+                "description": "on GET of one order: its latest runs, newest first",
+                "items": _obj(
+                    ["on", "outcome", "at", "transaction_id", "detail"],
+                    on={"type": "string", "format": "date"},
+                    outcome={"enum": ["paid", "pending", "failed"]},
+                    at=_TIME,
+                    transaction_id=_NSTR,
+                    detail=_STR,
+                ),
+            },
+        ),
+        "description": "Pays `amount` to an account on `day_of_month` every month until "
+        "`end_date`. Each run is a transfer keyed by the order and the date, so it pays once; "
+        "a run the ledger refuses is recorded as failed and the order goes on.",
+    },
+    "StandingOrderList": _obj(["items"], items={"type": "array", "items": _ref("StandingOrder")}),
     "PendingTransfer": _obj(
         ["status", "hold_id", "hold"],
         status={"const": "pending"},
@@ -327,6 +385,7 @@ def _money_op(summary: str, body: str, path_account: bool) -> dict[str, Any]:
 
 _PUBLIC: list[dict[str, Any]] = []
 _HOLD_ID = {"name": "hold_id", "in": "path", "required": True, "schema": _STR}
+_ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": _STR}
 
 PATHS: dict[str, Any] = {
     "/users": {
@@ -411,6 +470,37 @@ PATHS: dict[str, Any] = {
                 "200": _ok("Hold", "Cancelled (status voided)"),
                 **_problems(401, 403, 404, 409),
             },
+        }
+    },
+    "/standing-orders": {
+        "get": {
+            "summary": "Your standing orders, newest first",
+            "responses": {"200": _ok("StandingOrderList"), **_problems(401)},
+        },
+        "post": {
+            "summary": "Set up a standing order",
+            "requestBody": _body("NewStandingOrder"),
+            "responses": {
+                "201": {
+                    **_ok("StandingOrder", "Created"),
+                    "headers": {"Location": {"schema": _STR}},
+                },
+                **_problems(*_BODY_ERRORS, 401, 404),
+            },
+        },
+    },
+    "/standing-orders/{order_id}": {
+        "get": {
+            "summary": "One standing order with its latest runs",
+            "parameters": [_ORDER_ID],
+            "responses": {"200": _ok("StandingOrder"), **_problems(401, 404)},
+        }
+    },
+    "/standing-orders/{order_id}/cancel": {
+        "post": {
+            "summary": "Cancel a standing order (what it paid stays paid)",
+            "parameters": [_ORDER_ID],
+            "responses": {"200": _ok("StandingOrder"), **_problems(401, 404)},
         }
     },
     "/accounts/{account_id}/transactions": {

@@ -17,7 +17,7 @@ from ...domain.accounts import format_account_number
 from ...domain.errors import BankError, HoldNotOpen, IdempotencyConflict, Refusal
 from ...domain.holds import Hold
 from ...domain.ledger import PostResult
-from ...services import accounts, history, holds, postings
+from ...services import accounts, history, holds, postings, standing_orders
 from ..context import bank, login_required, signed_in
 from ..exports import statement_csv
 from ..filters import money
@@ -28,6 +28,7 @@ from .forms import (
     HistoryFilterForm,
     MovementForm,
     OpenAccountForm,
+    StandingOrderForm,
     StatementForm,
     TransferForm,
     WithdrawForm,
@@ -210,6 +211,44 @@ def cancel_pending(account_id: str, hold_id: str) -> Redirect:
         return redirect(url_for(".dashboard"))
     flash(f"Cancelled the transfer of {money(hold.amount)}; nothing was sent.", "success")
     return redirect(url_for(".dashboard"))
+
+
+@bp.route("/standing-orders", methods=["GET", "POST"])
+@login_required
+def standing_order_list() -> Any:
+    user = signed_in()
+    form = StandingOrderForm()
+    form.offer(accounts.accounts_of(bank(), user.id))
+    page = {"orders": standing_orders.orders_of(bank(), user.id), "cancel": CancelForm()}
+    if form.validate_on_submit():
+        try:
+            order = standing_orders.create(
+                bank(),
+                user.id,
+                from_account_id=form.from_account.data,
+                to_account_number=form.to_account_number.data,
+                amount=form.amount.data,
+                day_of_month=form.day_of_month.data,
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+                memo=form.memo.data,
+            )
+        except BankError as error:
+            return form.refused(error, "banking/standing_orders.html", **page)
+        flash(f"Standing order set up: the first payment is on {order.next_run}.", "success")
+        return redirect(url_for(".standing_order_list"))
+    return form.page("banking/standing_orders.html", **page)
+
+
+@bp.post("/standing-orders/<order_id>/cancel")
+@login_required
+def cancel_standing_order(order_id: str) -> Redirect:
+    if not CancelForm().validate_on_submit():
+        flash("The page had expired, so nothing was cancelled. Try again.", "error")
+        return redirect(url_for(".standing_order_list"))
+    standing_orders.cancel(bank(), signed_in().id, order_id)
+    flash("Standing order cancelled; it pays nothing more.", "success")
+    return redirect(url_for(".standing_order_list"))
 
 
 @bp.get("/accounts/<account_id>/history")
