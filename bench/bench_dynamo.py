@@ -4,7 +4,10 @@ in the same run (shared machines are noisy: the ratio is the figure to watch).
     .venv/bin/python bench/bench_dynamo.py --n 300       # ./dev bench runs it too
 
 Each transfer is the full service path by account number with an idempotency key: one read
-(both accounts and the key's record) and one write. DynamoDB Local runs on this machine, so
+(both accounts, the key's record and the counter of the event feed's shard) and one write
+(the posting and its event). A transfer that loses a race (the same account, or the same
+feed shard) is cancelled and tried again: "writes/transfer" counts the TransactWriteItems
+sent per transfer, 1.00 meaning no retries. DynamoDB Local runs on this machine, so
 its figures measure our round trips and its JVM, not AWS's latency (single-digit ms per
 call in a region, which would bound one thread to roughly 50-150 transfers/s).
 """
@@ -47,10 +50,12 @@ def pair(bank: Bank, tag: str) -> list[tuple[str, str, str]]:
     return [(ua, a.id, b.number), (ub, b.id, a.number)]
 
 
-def transfers_per_second(store: Store, n: int, threads: int) -> float:
+def transfers_per_second(store: Store, n: int, threads: int) -> tuple[float, float]:
+    """Transfers per second, and TransactWriteItems sent per transfer (DynamoDB only)."""
     bank = bootstrap(Config(), store=store, passwords=FastHasher())
     pairs = [pair(bank, f"{t}-{uuid.uuid4().hex[:6]}") for t in range(threads)]
     per_thread = n // threads
+    writes = _count_writes(store)
 
     def run(legs: list[tuple[str, str, str]]) -> None:
         for i in range(per_thread):
@@ -70,7 +75,19 @@ def transfers_per_second(store: Store, n: int, threads: int) -> float:
         w.start()
     for w in workers:
         w.join()
-    return per_thread * threads / (time.perf_counter() - start)
+    done = per_thread * threads
+    return done / (time.perf_counter() - start), len(writes) / done
+
+
+def _count_writes(store: Store) -> list[None]:
+    """A list that grows by one per TransactWriteItems the store sends from now on."""
+    sent: list[None] = []
+    client = getattr(getattr(store, "db", None), "client", None)
+    if client is not None:
+        client.meta.events.register(
+            "before-call.dynamodb.TransactWriteItems", lambda **_: sent.append(None)
+        )
+    return sent
 
 
 def main() -> None:
@@ -93,9 +110,9 @@ def main() -> None:
                 sqlite = SqliteStore(f"{tmp}/bench-{threads}.db")
                 sqlite.init_schema()
                 transfers_per_second(dynamo, min(args.n, 20), threads)  # warm the JVM up
-                d = transfers_per_second(dynamo, args.n, threads)
-                s = transfers_per_second(sqlite, args.n, threads)
-                rows.append((threads, d, s))
+                d, tries = transfers_per_second(dynamo, args.n, threads)
+                s, _ = transfers_per_second(sqlite, args.n, threads)
+                rows.append((threads, d, s, tries))
                 dynamo.close()
                 sqlite.close()
     except DynamoDBLocalUnavailable as e:
@@ -103,11 +120,11 @@ def main() -> None:
         return
     print(
         f"{'transfers through the services':<34}{'DynamoDB Local/s':>17}{'SQLite/s':>10}"
-        f"{'ratio':>8}"
+        f"{'ratio':>8}{'writes/transfer':>17}"
     )
-    for threads, d, s in rows:
+    for threads, d, s, tries in rows:
         label = f"in-process, {threads} thread{'s' if threads > 1 else ''}, n={args.n}"
-        print(f"{label:<34}{d:>17.0f}{s:>10.0f}{d / s:>8.2f}")
+        print(f"{label:<34}{d:>17.0f}{s:>10.0f}{d / s:>8.2f}{tries:>17.2f}")
 
 
 if __name__ == "__main__":

@@ -125,6 +125,12 @@ def balance(store: DynamoStore, account_id: str) -> Decimal:
     return account.balance.amount
 
 
+def read_to_post(store: DynamoStore, account_id: str):  # type: ignore[no-untyped-def]
+    """The account as the services read it to post (with the counter of the feed shard the
+    posting's event takes), so that this thread's posting writes without reading again."""
+    return store.ledger.read_for_posting([account_id]).accounts[account_id]
+
+
 def raw(store: DynamoStore, table: str, key: dict) -> dict:  # type: ignore[type-arg]
     return store.db.client.get_item(TableName=table, Key=di.to_wire(key), ConsistentRead=True).get(
         "Item", {}
@@ -179,7 +185,7 @@ def test_a_posting_from_copies_this_thread_did_not_read_reads_first(bank, store)
 
 def test_a_posting_from_an_old_read_is_cancelled_then_read_and_written_afresh(bank, store):
     ada = new_customer(bank, deposit="50.00")
-    old = store.ledger.get_account(ada.account_id)  # this thread's read, outdated:
+    old = read_to_post(store, ada.account_id)  # this thread's read, outdated:
     elsewhere(lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1"))
     with calls(store) as seen:
         txn = store.ledger.post(
@@ -431,6 +437,10 @@ def request_paths(bank: Bank) -> None:
     assert audit.audit_log(bank, admin, action="sessions_revoked").items
     assert audit.audit_log(bank, admin, actor_email="cli").items
     bank.store.ledger.feed(after=None, limit=10)
+    # the event feed as `events tail` and the worker's consumers read it
+    page = bank.store.events.read(after=None, limit=10)
+    bank.store.events.save_checkpoint("tour", page.checkpoint, version=0)
+    assert bank.store.events.checkpoint("tour").version == 1
 
 
 def test_no_request_path_scans(bank, store):
@@ -525,7 +535,7 @@ def _racing_store(store: DynamoStore) -> DynamoStore:
 
 def test_a_balance_drained_by_a_racer_is_insufficient_funds(bank, store):
     ada = new_customer(bank, deposit="10.00")
-    snapshot = store.ledger.get_account(ada.account_id)
+    snapshot = read_to_post(store, ada.account_id)
     racer = _racing_store(store)
     drain = ledger.withdrawal(snapshot, Money.of("8"), memo="", at=bank.now(), by=ada.user_id)
     mine = ledger.withdrawal(snapshot, Money.of("5"), memo="", at=bank.now(), by=ada.user_id)

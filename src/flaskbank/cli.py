@@ -1,4 +1,5 @@
-"""The `flaskbank` console script: init, serve, worker, demo, verify, create-staff.
+"""The `flaskbank` console script: init, serve, worker, demo, verify, create-staff, events
+tail.
 
 Every command builds the bank with the same composition root (bootstrap.py) the web server
 uses, so the CLI and the web see the same configuration and services.
@@ -6,10 +7,12 @@ uses, so the CLI and the web see the same configuration and services.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +21,7 @@ from typing import Any
 import click
 
 from .config import Config, ConfigError, from_env
+from .domain.events import Event
 from .services.bank import Bank
 
 
@@ -125,6 +129,66 @@ def create_staff(email: str, full_name: str, role: str) -> None:
     click.echo(f"Created {user.role.value} {user.email} ({user.full_name}).")
     click.echo(f"One-time password: {password}")
     click.echo("It is shown only now and must be changed at the first login.")
+
+
+@main.group()
+def events() -> None:
+    """The event feed: every change the bank made, in order."""
+
+
+#: How --follow waits between reads (a test replaces it).
+_sleep = time.sleep
+PAYLOAD_WIDTH = 100
+
+
+@events.command()
+@click.option("--after", help="a checkpoint printed by an earlier run; default: the start")
+@click.option("--follow", is_flag=True, help="keep printing new events until interrupted")
+@click.option(
+    "--limit",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="events to print (with --follow: per read)",
+)
+@click.option(
+    "--interval",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.05, 3600),
+    help="seconds between reads with --follow",
+)
+def tail(after: str | None, follow: bool, limit: int, interval: float) -> None:
+    """Print the feed, one line per event (position, time, kind, subject, payload), then on
+    stderr the checkpoint to pass to --after to go on from there."""
+    from .domain.errors import BankError
+    from .services.events import read_feed
+
+    bank = _bank()
+    _require_schema(bank)
+    checkpoint = after
+    try:
+        while True:
+            page = read_feed(bank, after=checkpoint, limit=limit)
+            for event in page.events:
+                click.echo(_line(event))
+            checkpoint = page.checkpoint
+            if not follow:
+                break
+            if len(page.events) < limit:
+                _sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    except BankError as e:
+        raise click.ClickException(e.message) from None
+    click.echo(f"go on with: --after '{checkpoint or ''}'", err=True)
+
+
+def _line(event: Event) -> str:
+    payload = json.dumps(dict(event.payload), ensure_ascii=False, separators=(",", ":"))
+    if len(payload) > PAYLOAD_WIDTH:
+        payload = payload[: PAYLOAD_WIDTH - 1] + "…"
+    return f"{event.position:>8}  {event.at}  {event.kind.value:<22}  {event.subject}  {payload}"
 
 
 def _serve_options(f: Any) -> Any:

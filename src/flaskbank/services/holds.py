@@ -1,10 +1,13 @@
 """Holds: staff place and lift them; a transfer that needs review waits on one until staff
 release it (it is posted) or void it (nothing moves); the customer may cancel their own
 pending transfer; the worker expires what is past its deadline. Each resolution happens
-once: whoever comes second gets HoldNotOpen (409)."""
+once: whoever comes second gets HoldNotOpen (409). Each writes its event with it
+(domain.events.hold_placed, hold_resolved): in its unit of work, or for a release that
+posts, in the posting's own write."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from ..domain import holds
@@ -16,6 +19,7 @@ from ..domain.errors import (
     NotPermitted,
     ValidationFailed,
 )
+from ..domain.events import hold_placed, hold_resolved
 from ..domain.holds import Hold, HoldKind, HoldStatus
 from ..domain.ledger import PostResult, utc_iso
 from ..domain.money import parse_amount
@@ -51,6 +55,7 @@ def place_staff_hold(
             account, money, reason=text, by=staff.id, at=bank.now(), expires_at=deadline
         )
         bank.store.holds.place(hold)
+        bank.store.events.append(hold_placed(hold))
         record(
             bank,
             actor,
@@ -73,12 +78,12 @@ def release(bank: Bank, staff: User, account_id: str, hold_id: str, actor: Actor
     posting = hold.release_posting(bank.now())
     if posting is None:
 
-        def lift() -> None:
-            bank.store.holds.resolve(hold, HoldStatus.RELEASED, by=staff.id, at=bank.now())
+        def lift() -> Hold:
+            lifted = _resolve(bank, hold, HoldStatus.RELEASED, by=staff.id)
             record(bank, actor, AuditAction.HOLD_RELEASED, account_id, hold=hold.id)
+            return lifted
 
-        bank.in_unit(lift)
-        return done
+        return bank.in_unit(lift)
     if not hold.is_open:
         raise HoldNotOpen("the hold was already resolved")
     result: PostResult = bank.store.ledger.post(posting, releasing=done)
@@ -99,7 +104,7 @@ def void(bank: Bank, staff: User, account_id: str, hold_id: str, actor: Actor) -
     hold = _hold(bank, account_id, hold_id)
 
     def drop() -> Hold:
-        done = bank.store.holds.resolve(hold, HoldStatus.VOIDED, by=staff.id, at=bank.now())
+        done = _resolve(bank, hold, HoldStatus.VOIDED, by=staff.id)
         record(bank, actor, AuditAction.HOLD_VOIDED, account_id, hold=hold.id)
         return done
 
@@ -113,7 +118,7 @@ def cancel_pending_transfer(bank: Bank, user_id: str, account_id: str, hold_id: 
     hold = _hold(bank, account_id, hold_id)
     if hold.kind is not HoldKind.PENDING_TRANSFER:
         raise NotPermitted("only the bank can lift this hold")
-    return bank.store.holds.resolve(hold, HoldStatus.VOIDED, by=user_id, at=bank.now())
+    return bank.in_unit(lambda: _resolve(bank, hold, HoldStatus.VOIDED, by=user_id))
 
 
 def holds_of(bank: Bank, user_id: str, account_id: str, *, open_only: bool = False) -> list[Hold]:
@@ -128,11 +133,18 @@ def expire_due(bank: Bank, *, limit: int = 100) -> int:
     expired = 0
     for hold in bank.store.holds.due(bank.now(), limit=limit):
         try:
-            bank.store.holds.resolve(hold, HoldStatus.EXPIRED, by=SYSTEM, at=bank.now())
+            bank.in_unit(functools.partial(_resolve, bank, hold, HoldStatus.EXPIRED, by=SYSTEM))
         except HoldNotOpen:
             continue
         expired += 1
     return expired
+
+
+def _resolve(bank: Bank, hold: Hold, status: HoldStatus, *, by: str) -> Hold:
+    """Resolve the hold and write its event, in the unit of work open on the thread."""
+    done = bank.store.holds.resolve(hold, status, by=by, at=bank.now())
+    bank.store.events.append(hold_resolved(done))
+    return done
 
 
 def _account(bank: Bank, account_id: str) -> Account:

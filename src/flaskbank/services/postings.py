@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..domain import holds, ledger
+from ..domain import events, holds, ledger
 from ..domain.accounts import (
     Account,
     format_account_number,
@@ -216,7 +216,13 @@ def _hold_for_review(
             at=posting.created_at,
             expires_at=holds.deadline(posting.created_at, bank.settings.review_hours),
         )
-        return retrying(lambda _: bank.store.holds.place(hold, idempotency=idem))
+
+        def place() -> Hold:
+            bank.store.holds.place(hold, idempotency=idem)
+            bank.store.events.append(events.hold_placed(hold))
+            return hold
+
+        return bank.in_unit(place)
     except Refusal as refused:
         if idem is not None:
             bank.store.ledger.record_refusal(idem, refused, bank.now())

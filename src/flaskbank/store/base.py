@@ -1,11 +1,11 @@
 """The store's ports: what the services need from storage, in the bank's words, one port
-per aggregate (the ledger, users, sessions and tokens, the audit log), and the unit of work
-that makes several of their writes one.
+per aggregate (the ledger, users, sessions and tokens, the audit log, the events), and the
+unit of work that makes several of their writes one.
 
 Every write is one atomic step, or joins the unit of work open on the thread. `post` is the
 only way money moves: it applies a balanced posting, re-checks the domain's rule for each
 leg (ledger.check_leg) on the state it lands on, and records the idempotency key in the same
-atomic step.
+atomic step, and writes the posting's event (domain.events.transaction_posted) in it too.
 
 Implementations: SqliteStore (embedded default), DynamoStore (production), each a package
 with one module per port. Both must pass tests/contract/.
@@ -19,6 +19,7 @@ from typing import Generic, Protocol, TypeVar
 
 from ..domain.accounts import Account, AccountStatus, User
 from ..domain.errors import Refusal
+from ..domain.events import Event
 from ..domain.holds import Hold, HoldStatus
 from ..domain.ledger import (
     Earlier,
@@ -36,7 +37,9 @@ from .migrations import SchemaReport
 
 __all__ = [
     "ApiToken",
+    "Checkpoint",
     "Earlier",
+    "EventPage",
     "Page",
     "PostingInputs",
     "Store",
@@ -318,8 +321,48 @@ class AuditPort(Protocol):
         """Newest first; since inclusive, until exclusive."""
 
 
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    events: list[Event]
+    checkpoint: str  # pass it back as `after` to read on; unchanged when nothing was new
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where a consumer has read up to: None before its first save, at version 0."""
+
+    consumer: str
+    position: str | None = None
+    version: int = 0
+
+
+class EventPort(Protocol):
+    """The event outbox: every change's events, in one feed that consumers read from their
+    checkpoints, and the checkpoints themselves."""
+
+    def append(self, event: Event) -> None:
+        """Store the event at once, or, inside a unit of work on this thread, at its commit
+        together with the change it describes; it then gets its position in the feed."""
+
+    def read(self, *, after: str | None, limit: int) -> EventPage:
+        """Up to `limit` events after the checkpoint `after` (None: from the start), in
+        feed order, with the checkpoint to resume from. A reader that resumes from each
+        checkpoint it is given sees every event exactly once, also when the events commit
+        while it reads (SQLite and DynamoDB each prove it in their module). A checkpoint
+        that this store did not issue raises ValidationFailed."""
+
+    def checkpoint(self, consumer: str) -> Checkpoint:
+        """The consumer's saved checkpoint (read strongly consistent)."""
+
+    def save_checkpoint(self, consumer: str, position: str, *, version: int) -> Checkpoint:
+        """Move the consumer's checkpoint, if it is still at `version`, and return it at
+        version + 1; raises StaleRecord when another instance moved it since, so that two
+        instances of a consumer cannot both advance. Joins the unit of work open on the
+        thread (a consumer writing to this store can commit its effect with its checkpoint)."""
+
+
 class Store(Protocol):
-    """A store: its four ports and their lifecycle."""
+    """A store: its ports and their lifecycle."""
 
     @property
     def ledger(self) -> LedgerPort: ...
@@ -341,6 +384,9 @@ class Store(Protocol):
 
     @property
     def standing_orders(self) -> StandingOrderPort: ...
+
+    @property
+    def events(self) -> EventPort: ...
 
     def init_schema(self) -> SchemaReport:
         """Make the tables and indexes, or migrate them to this code's schema version (see

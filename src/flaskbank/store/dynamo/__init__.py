@@ -7,9 +7,10 @@ and by the ports. Credentials come from boto3's default chain; only against an e
 endpoint (DynamoDB Local) do dummy ones stand in when the chain has none.
 
 One module per port: ledger.py (accounts and postings; the posting path in postings.py,
-reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py; the
-unit of work in unit.py; tables, keys and indexes in schema.py and items.py; design notes and
-measured call counts in docs/dynamodb.md.
+reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py,
+events.py (the event feed, consumers' checkpoints); the unit of work in unit.py; tables,
+keys and indexes in schema.py and items.py; design notes and measured call counts in
+docs/dynamodb.md.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..migrations import SchemaReport
 from . import checks, migrations
 from .audit import DynamoAudit
 from .client import Dynamo
+from .events import DynamoEvents
 from .holds import DynamoHolds
 from .ledger import DynamoLedger
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
@@ -74,6 +76,7 @@ class DynamoStore:
         self.holds = DynamoHolds(lambda: self.db)
         self.leases = DynamoLeases(lambda: self.db)
         self.standing_orders = DynamoStandingOrders(lambda: self.db)
+        self.events = DynamoEvents(lambda: self.db)
 
     @property
     def url(self) -> str:

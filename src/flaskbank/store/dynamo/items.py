@@ -57,7 +57,9 @@ _KEY_BYTES = {"pk": 2048, "sk": 1024}
 def can_exist(key: Item) -> bool:
     """Whether an item could have this key; a lookup of one that cannot is simply None."""
     return all(
-        isinstance(v, str) and 0 < len(v.encode("utf-8", "surrogatepass")) <= _KEY_BYTES[k]
+        isinstance(v, str)
+        and 0 < len(v.encode("utf-8", "surrogatepass")) <= _KEY_BYTES[k]
+        or type(v) is int  # the events table's numbered sort keys
         for k, v in key.items()
     )
 

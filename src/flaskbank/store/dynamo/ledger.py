@@ -30,9 +30,9 @@ from ...domain.ledger import (
     TransactionType,
 )
 from ..base import Page, PostingInputs
+from . import events, lookups, postings, reads
 from . import items as di
-from . import lookups, postings, reads
-from .client import CANCELLED, Connected, Dynamo, Refused
+from .client import Connected, Dynamo
 
 
 class DynamoLedger(Connected):
@@ -44,14 +44,16 @@ class DynamoLedger(Connected):
         # (the domain never sees it) that lets a posting write without reading them again.
         self._read = threading.local()
 
-    def _remember(self, items: list[di.Item]) -> list[di.Item]:
+    def _remember(self, items: list[di.Item], counter: di.Item | None = None) -> list[di.Item]:
         self._read.items = {i["id"]: i for i in items}
+        self._read.counter = counter  # the event feed's, read with the accounts
         return items
 
-    def _recalled(self) -> dict[str, di.Item]:
+    def _recalled(self) -> tuple[dict[str, di.Item], di.Item | None]:
         items: dict[str, di.Item] = getattr(self._read, "items", {})
-        self._read.items = {}
-        return items
+        counter: di.Item | None = getattr(self._read, "counter", None)
+        self._read.items, self._read.counter = {}, None
+        return items, counter
 
     @property
     def feed_range(self) -> reads.FeedRange:
@@ -64,43 +66,46 @@ class DynamoLedger(Connected):
     def add_account(self, account: Account) -> None:
         """The account, a lock on its number, its id added to the list on the owner's email
         lock, and a check that the owner's name copied onto it is still the profile's; all
-        or nothing, so that a rename or an email change in between cannot miss it."""
+        or nothing (and with the unit of work open on the thread), so that a rename or an
+        email change in between cannot miss it."""
         owner = self.db.get(self.tables.users, di.user_key(account.user_id))
         if owner is None:
             raise AccountNotFound("no such customer")
         lock = self.db.get(self.tables.users, di.email_key(owner["email"])) or {}
         if len(lookups.account_keys(account.user_id, lock)) >= MAX_ACCOUNTS_PER_CUSTOMER:
             raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
-        writes = [
-            {"Put": di.put_new(self.tables.accounts, di.account_item(account))},
-            {
-                "Put": di.put_new(
-                    self.tables.accounts,
-                    {**di.number_key(account.number), "account_id": account.id},
-                )
-            },
-            {"ConditionCheck": di.named(self.tables.users, account.user_id, account.owner_name)},
-            {
-                "Update": {
-                    "TableName": self.tables.users,
-                    "Key": di.to_wire(di.email_key(owner["email"])),
-                    "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
-                    "ConditionExpression": "user_id = :owner",
-                    "ExpressionAttributeValues": di.to_wire(
-                        {":id": [account.id], ":owner": account.user_id}
-                    ),
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
-        ]
-        try:
-            self.db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
-        except Refused as e:
-            reasons = e.response.get("CancellationReasons", [])
-            failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
-            if any(failed[2:]):
-                raise WriteConflict("the owner's profile changed meanwhile; try again") from e
-            raise WriteConflict("account number already taken") from e
+        taken = WriteConflict("account number already taken")
+        changed = WriteConflict("the owner's profile changed meanwhile; try again")
+        listing = {
+            "TableName": self.tables.users,
+            "Key": di.to_wire(di.email_key(owner["email"])),
+            "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
+            "ConditionExpression": "user_id = :owner",
+            "ExpressionAttributeValues": di.to_wire(
+                {":id": [account.id], ":owner": account.user_id}
+            ),
+        }
+        self.db.write(
+            ({"Put": di.put_new(self.tables.accounts, di.account_item(account))}, taken),
+            (
+                {
+                    "Put": di.put_new(
+                        self.tables.accounts,
+                        {**di.number_key(account.number), "account_id": account.id},
+                    )
+                },
+                taken,
+            ),
+            (
+                {
+                    "ConditionCheck": di.named(
+                        self.tables.users, account.user_id, account.owner_name
+                    )
+                },
+                changed,
+            ),
+            ({"Update": listing}, changed),
+        )
 
     def get_account(self, account_id: str) -> Account | None:
         item = self.db.get(self.tables.accounts, di.account_key(account_id))
@@ -143,7 +148,8 @@ class DynamoLedger(Connected):
 
     def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
-        return postings.post(self.db, posting, self._recalled(), releasing)
+        read, counter = self._recalled()
+        return postings.post(self.db, posting, read, releasing, counter)
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
         kept = json.dumps(
@@ -181,9 +187,10 @@ class DynamoLedger(Connected):
         recipient_number: str | None = None,
     ) -> PostingInputs:
         """One strongly consistent BatchGetItem (the accounts, the one whose key the
-        recipient's number gives, the idempotency record, the email's lock); then, for an
-        email, one more for the accounts its lock lists, for a number that gave an alias one
-        more for the account it names, and only for a replay the earlier transaction's
+        recipient's number gives, the idempotency record, the email's lock, and the counter
+        of the event feed's shard that the posting's event will take, events.py); then, for
+        an email, one more for the accounts its lock lists, for a number that gave an alias
+        one more for the account it names, and only for a replay the earlier transaction's
         header."""
         t = self.tables
         ids = set(account_ids)
@@ -191,6 +198,7 @@ class DynamoLedger(Connected):
         keys = [
             di.account_key(i) for i in dict.fromkeys([*account_ids, *filter(None, [by_number])])
         ]
+        shard = events.shard_of(account_ids[0]) if account_ids else None
         found = self.db.batch_get(
             {
                 t.accounts: keys,
@@ -198,8 +206,10 @@ class DynamoLedger(Connected):
                 if idempotency is None
                 else [{"pk": idempotency[0], "sk": idempotency[1]}],
                 t.users: [] if recipient_email is None else [di.email_key(recipient_email)],
+                t.events: [] if shard is None else [events.counter_key(shard)],
             }
         )
+        counter = None if shard is None else events.counter_of(found[t.events], shard)
         by_key = {i["pk"]: i for i in found[t.accounts]}
         items = [i for i in by_key.values() if not di.is_alias(i) and i["id"] in ids]
         record = found[t.idempotency][0] if found[t.idempotency] else None
@@ -209,7 +219,8 @@ class DynamoLedger(Connected):
         elif recipient_number is not None and by_number is not None:
             held = by_key.get(di.account_key(by_number)["pk"])
             theirs = self._numbered(held, recipient_number)
-        accounts = {a.id: a for a in map(di.to_account, self._remember(items + (theirs or [])))}
+        remembered = self._remember(items + (theirs or []), counter)
+        accounts = {a.id: a for a in map(di.to_account, remembered)}
         return PostingInputs(
             accounts,
             None if record is None else self._earlier(record),

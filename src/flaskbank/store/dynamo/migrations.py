@@ -245,3 +245,13 @@ def accounts_keep_their_held_amount(db: Dynamo) -> None:
     where = ACCOUNTS + " AND attribute_not_exists(held_minor)"
     for account in _scan(db, db.tables.accounts, where, account="ACCOUNT#"):
         _set_missing(db, db.tables.accounts, {"pk": account["pk"]}, held_minor=0)
+
+
+@STEPS.add(7)
+def event_outbox(db: Dynamo) -> None:
+    """The event outbox: every change writes its events in its own TransactWriteItems, onto
+    the numbered shards of the `events` table, which also keeps consumers' checkpoints. The
+    table is new and made by `init` before the steps run; no item changes (the feed starts
+    empty). The step is here so that code that writes events refuses a store `init` has
+    not given the table yet."""
+    del db  # nothing to migrate

@@ -9,7 +9,9 @@ TransactWriteItems: each account update is conditional on the version it started
 any change to one of them since cancels the whole transaction, and the next attempt reads
 afresh. The bank's internal accounts (the vault's cash, income, ...) are never read or
 written: they keep no balance, and their legs live only on the transaction header, so none
-of them is a hot item.
+of them is a hot item. The posting's event and the move of its feed shard's counter
+(events.py) are two more actions of the same transaction; the counter is read in the same
+BatchGetItem as the accounts.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
+from ...domain.events import hold_resolved, transaction_posted
 from ...domain.holds import Hold
 from ...domain.ledger import (
     Earlier,
@@ -42,6 +45,7 @@ from ...domain.ledger import (
 )
 from ...domain.money import Money
 from ...retry import retrying
+from . import events
 from . import items as di
 from .client import BUSY, CANCELLED, Dynamo, Refused
 from .hold_items import close, to_hold
@@ -50,14 +54,19 @@ CHECK_FAILED = "ConditionalCheckFailed"
 
 
 def post(
-    db: Dynamo, posting: Posting, read: dict[str, di.Item], releasing: Hold | None = None
+    db: Dynamo,
+    posting: Posting,
+    read: dict[str, di.Item],
+    releasing: Hold | None = None,
+    counter: di.Item | None = None,
 ) -> PostResult:
-    """`read`: account items as this thread last read them; the first attempt writes on
-    them when they cover the posting, and a retry reads again. `releasing`: the pending
-    transfer's hold (resolved) that this posting releases in the same write."""
+    """`read`: account items as this thread last read them, and `counter` the event feed's
+    counter read with them; the first attempt writes on them when they cover the posting,
+    and a retry reads again. `releasing`: the pending transfer's hold (resolved) that this
+    posting releases in the same write."""
     return retrying(
         lambda n: _attempt(
-            db, posting, _seen(posting, read, releasing) if n == 0 else None, releasing
+            db, posting, _seen(posting, read, releasing, counter) if n == 0 else None, releasing
         )
     )
 
@@ -70,11 +79,13 @@ def _freed(leg: Leg, releasing: Hold | None) -> int:
 
 
 def _seen(
-    posting: Posting, read: dict[str, di.Item], releasing: Hold | None
-) -> dict[str, di.Item] | None:
+    posting: Posting, read: dict[str, di.Item], releasing: Hold | None, counter: di.Item | None
+) -> tuple[dict[str, di.Item], di.Item] | None:
     """The items the posting's accounts were read as, if every customer account it touches
     was read and they allow the posting; else None, and the attempt reads them itself (only
     the current state may refuse a posting, not an old copy)."""
+    if counter is None or counter["pk"] != events.counter_key(_shard(posting))["pk"]:
+        return None
     seen = {leg.account_id: read[leg.account_id] for leg in posting.legs if leg.account_id in read}
     for leg in posting.legs:
         if is_internal(leg.account_id):
@@ -83,11 +94,19 @@ def _seen(
             _check(leg, seen.get(leg.account_id), _freed(leg, releasing))
         except (AccountNotFound, AccountNotOpen, InsufficientFunds):
             return None
-    return seen
+    return seen, counter
+
+
+def _shard(posting: Posting) -> int:
+    """The feed shard of the posting's event: its subject's, the first leg's account."""
+    return events.shard_of(posting.legs[0].account_id)
 
 
 def _attempt(
-    db: Dynamo, posting: Posting, seen: dict[str, di.Item] | None, releasing: Hold | None
+    db: Dynamo,
+    posting: Posting,
+    seen: tuple[dict[str, di.Item], di.Item] | None,
+    releasing: Hold | None,
 ) -> PostResult:
     tables = db.tables
     legs = [leg for leg in posting.legs if not is_internal(leg.account_id)]
@@ -95,17 +114,19 @@ def _attempt(
     if seen is not None:
         # The service read the idempotency record with the accounts; one written since
         # fails its attribute_not_exists condition, and _explain replays it.
-        accounts = seen
+        accounts, counter = seen
     else:
         found = db.batch_get(
             {
                 tables.accounts: [di.account_key(leg.account_id) for leg in legs],
                 tables.idempotency: [] if idem is None else [_idem_key(idem)],
+                tables.events: [events.counter_key(_shard(posting))],
             }
         )
         if found[tables.idempotency] and idem is not None:
             return _replay(db, idem, found[tables.idempotency][0])
         accounts = {i["id"]: i for i in found[tables.accounts] if not di.is_alias(i)}
+        counter = events.counter_of(found[tables.events], _shard(posting))
     # The time was read before this attempt: never let it fall behind the last posting on
     # any account it touches, so that each account's entries are in time order as well as
     # in version order (statements follow the balance chain by time).
@@ -143,14 +164,22 @@ def _attempt(
         )
     if releasing is not None:
         writes.append(close(tables, releasing)[0])
+    posted = len(writes)
+    # The posting's events (the hold it releases, and itself) and the move of its shard's
+    # counter, in the same transaction.
+    released = [] if releasing is None else [hold_resolved(releasing)]
+    writes += events.posting_writes(
+        tables.events, counter, [*released, transaction_posted(posting)]
+    )
     try:
         db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
     except Refused as refused:
         reasons = refused.response.get("CancellationReasons", [])
+        reasons, feed = reasons[:posted], reasons[posted:]
         if releasing is not None and reasons and reasons[-1].get("Code") == CHECK_FAILED:
             raise HoldNotOpen("the hold was already resolved") from refused
         kept = reasons[: len(reasons) - (releasing is not None)]
-        return _explain(db, posting, legs, kept, releasing)
+        return _explain(db, posting, legs, kept, releasing, feed)
     money = {
         k: None if v is None else Money.from_minor(v, posting.amount.currency)
         for k, v in balances.items()
@@ -253,10 +282,12 @@ def _explain(
     legs: list[Leg],
     reasons: list[dict[str, Any]],
     releasing: Hold | None,
+    feed: list[dict[str, Any]],
 ) -> PostResult:
     """Turn CancellationReasons (one per write, in order) into the bank's refusal. The writes
     were: per customer leg an account update and an entry put, then the header, then the
-    idempotency record (and the released hold, which the caller has handled)."""
+    idempotency record (and the released hold, which the caller has handled); `feed` has the
+    reasons of the event's writes that followed them."""
     failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
     idem = posting.idempotency
     if idem is not None and len(failed) == 2 * len(legs) + 2 and failed[-1]:
@@ -278,6 +309,8 @@ def _explain(
             raise WriteConflict("another posting changed the account; try again")
     if any(r.get("Code") in BUSY for r in reasons):
         raise WriteConflict("another posting changed the account; try again")
+    if events.feed_moved(feed):
+        raise WriteConflict("another event took the feed's next place; try again")
     if len(failed) > 2 * len(legs) and failed[2 * len(legs)]:
         raise StoreError(f"a transaction with id {posting.id} is already recorded")
     codes = ", ".join(str(r.get("Code")) for r in reasons)

@@ -28,6 +28,8 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
     standing_orders pk USER#<user id>, sk ORDER#<order id>: an order; GSI due (due =
                    "ACTIVE", next_run), sparse: only active orders carry `due`
                    pk ORDER#<order id>, sk RUN#<date>: one run's outcome
+    events         pk SHARD#<nn>, sk 0: the shard's counter; sk <n> (a Number): event n
+                   pk CONSUMER#<name>, sk 0: a consumer's checkpoint (see events.py)
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -70,6 +72,7 @@ class TableNames:
     holds: str
     leases: str
     standing_orders: str
+    events: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -91,6 +94,7 @@ _NAMES = (
     "holds",
     "leases",
     "standing_orders",
+    "events",
 )
 
 
@@ -194,6 +198,15 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
             "KeySchema": _key("pk", "sk"),
             # Sparse, one partition: the worker's daily read of the orders due.
             "GlobalSecondaryIndexes": [_index(DUE, "due", "next_run", "ALL")],
+        },
+        {
+            "TableName": names.events,
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},  # an event's number in its shard
+            ],
+            # Shard counters, their numbered events and consumers' checkpoints (events.py).
+            "KeySchema": _key("pk", "sk"),
         },
     ]
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..migrations import SchemaReport
 from .audit import SqliteAudit
 from .database import SqliteDatabase, SqliteUnitOfWork
+from .events import SqliteEvents
 from .holds import SqliteHolds
 from .ledger import SqliteLedger
 from .sessions import SqliteSessions
@@ -32,6 +33,7 @@ class SqliteStore:
         self.holds = SqliteHolds(self.database)
         self.leases = SqliteLeases(self.database)
         self.standing_orders = SqliteStandingOrders(self.database)
+        self.events = SqliteEvents(self.database)
 
     @property
     def path(self) -> str:

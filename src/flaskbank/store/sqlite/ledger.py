@@ -3,7 +3,7 @@
 A posting is one BEGIN IMMEDIATE transaction: the idempotency record, the header, one entry
 per leg and one balance update per customer leg (the bank's internal accounts keep no
 stored balance), each customer leg re-checked against the domain's rules (domain.chart) on
-the row it lands on."""
+the row it lands on, and the posting's event."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
+from ...domain.events import hold_resolved, transaction_posted
 from ...domain.holds import Hold, HoldStatus
 from ...domain.identity import email_key
 from ...domain.ledger import (
@@ -40,6 +41,7 @@ from ...domain.money import Money
 from ..base import Page, PostingInputs
 from ..cursors import decode_cursor, encode_cursor
 from .database import SqliteDatabase
+from .events import insert_event
 from .holds import close, row_to_hold
 from .rows import (
     ACCOUNTS,
@@ -168,6 +170,10 @@ class SqliteLedger:
                     "created_at) VALUES (?,?,?,?,?)",
                     (idem.scope, idem.key, idem.fingerprint, posting.id, posting.created_at),
                 )
+            # The posting's events, in its transaction: the hold it releases, and itself.
+            if releasing is not None:
+                insert_event(db, hold_resolved(releasing))
+            insert_event(db, transaction_posted(posting))
         return PostResult(recorded(posting, balances, str(seq)))
 
     @staticmethod

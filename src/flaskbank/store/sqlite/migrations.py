@@ -186,3 +186,37 @@ CREATE TABLE IF NOT EXISTS standing_order_runs (
     PRIMARY KEY (order_id, run_on)
 ) WITHOUT ROWID;
 """
+
+
+@STEPS.add(6)
+def event_outbox(db: sqlite3.Connection) -> None:
+    """The event outbox: every change writes its events in its own transaction (a posting's
+    with the posting), in one feed ordered by an AUTOINCREMENT position that readers resume
+    from, and consumers keep their checkpoints here. New tables only; nothing existing
+    changes, and the feed starts empty (there were no events before)."""
+    for statement in _statements(_EVENT_OUTBOX):
+        db.execute(statement)
+
+
+_EVENT_OUTBOX = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,  -- the feed order (store/sqlite/events.py)
+    id       TEXT NOT NULL UNIQUE,
+    kind     TEXT NOT NULL,
+    subject  TEXT NOT NULL,                       -- an account or user id
+    actor    TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    payload  TEXT NOT NULL                        -- JSON; amounts as text
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+-- Each save is conditional on the version read, so two instances of a consumer cannot both
+-- move its checkpoint.
+CREATE TABLE IF NOT EXISTS consumer_checkpoints (
+    consumer TEXT PRIMARY KEY,
+    position TEXT NOT NULL,
+    version  INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
