@@ -1,5 +1,6 @@
 """`flaskbank worker`: one long-running process for the bank's scheduled and event-driven
-jobs (hold expiry, standing orders, and the event consumers as they come).
+jobs: hold expiry, standing orders, and each event consumer (services/consumers.py) as a
+job of its own.
 
 Leases, not luck: before each run of a job the worker takes or renews the job's lease in the
 store (LeasePort: a conditional write), so two workers never run the same job at once; a
@@ -30,6 +31,7 @@ from .domain.errors import BankError
 from .domain.ledger import parse_utc_iso, utc_iso
 from .services import holds, standing_orders
 from .services.bank import Bank
+from .services.consumers import Consumer, run_once
 
 log = logging.getLogger("flaskbank.worker")
 
@@ -41,10 +43,21 @@ class Job:
     run: Callable[[Bank], int]  # does one bounded batch; returns how much it did
 
 
-def default_jobs() -> list[Job]:
+#: The event consumers the worker runs (warehouse, monitoring and compliance register here
+#: as they are built), each as a job of its own: its own lease, its own checkpoint.
+CONSUMERS: list[Consumer] = []
+
+
+def consumer_job(consumer: Consumer, every: float = 2.0) -> Job:
+    """Run the consumer's next batch; a consumer behind runs again at the next tick."""
+    return Job(f"consumer:{consumer.name}", every, lambda bank: run_once(bank.store, consumer))
+
+
+def default_jobs(consumers: list[Consumer] | None = None) -> list[Job]:
     return [
         Job("expire-holds", 30.0, lambda bank: holds.expire_due(bank)),
         Job("standing-orders", 30.0, lambda bank: standing_orders.run_due(bank)),
+        *(consumer_job(c) for c in (CONSUMERS if consumers is None else consumers)),
     ]
 
 
