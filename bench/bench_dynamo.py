@@ -9,8 +9,11 @@ run (shared machines are noisy: the ratio is the figure to watch):
     .venv/bin/python bench/bench_dynamo.py --n 300       # ./dev bench runs it too
 
 Each transfer is the full service path with an idempotency key: by number one read (both
-accounts and the key's record) and one write; by email one read more (the recipient's
-accounts, listed on their email lock). DynamoDB Local runs on this machine, so its figures
+accounts, the key's record and the counter of the event feed's shard) and one write (the
+posting and its event); by email one read more (the recipient's accounts, listed on their
+email lock). A transfer that loses a race (the same account, or the same feed shard) is
+cancelled and tried again: "writes/transfer" counts the TransactWriteItems sent per
+transfer, 1.00 meaning no retries. DynamoDB Local runs on this machine, so its figures
 measure our round trips and its JVM, not AWS's latency (single-digit ms per call in a
 region, which would bound one thread to roughly 50-150 transfers/s).
 """
@@ -83,11 +86,13 @@ def parallel(threads: int, step: Callable[[int, int], None]) -> Run:
     return run
 
 
-def transfers_per_second(store: Store, n: int, threads: int) -> float:
+def transfers_per_second(store: Store, n: int, threads: int) -> tuple[float, float]:
     """Transfers through the services by account number, `threads` at once, each thread
-    between its own pair."""
+    between its own pair: per second, and TransactWriteItems sent per transfer (DynamoDB
+    only)."""
     bank = bootstrap(Config(), store=store, passwords=FastHasher())
     pairs = [pair(bank, f"{t}-{uuid.uuid4().hex[:6]}") for t in range(threads)]
+    writes = _count_writes(store)
 
     def step(t: int, i: int) -> None:
         user, source, number, _ = pairs[t][i % 2]
@@ -100,7 +105,19 @@ def transfers_per_second(store: Store, n: int, threads: int) -> float:
             idempotency_key=str(uuid.uuid4()),
         )
 
-    return in_parallel(threads, n // threads, step)
+    rate = in_parallel(threads, n // threads, step)
+    return rate, len(writes) / (n // threads * threads)
+
+
+def _count_writes(store: Store) -> list[None]:
+    """A list that grows by one per TransactWriteItems the store sends from now on."""
+    sent: list[None] = []
+    client = getattr(getattr(store, "db", None), "client", None)
+    if client is not None:
+        client.meta.events.register(
+            "before-call.dynamodb.TransactWriteItems", lambda **_: sent.append(None)
+        )
+    return sent
 
 
 def by_email_in_process(store: Store, clients: int) -> Run:
@@ -196,9 +213,9 @@ def main() -> None:
                 sqlite = SqliteStore(f"{tmp}/bench-{threads}.db")
                 sqlite.init_schema()
                 transfers_per_second(dynamo, min(args.n, 20), threads)  # warm the JVM up
-                d = transfers_per_second(dynamo, args.n, threads)
-                s = transfers_per_second(sqlite, args.n, threads)
-                rows.append((threads, d, s))
+                d, tries = transfers_per_second(dynamo, args.n, threads)
+                s, _ = transfers_per_second(sqlite, args.n, threads)
+                rows.append((threads, d, s, tries))
                 dynamo.close()
                 sqlite.close()
             # Both on their own tables, timed in alternating batches (bench_transfers.py).
@@ -220,11 +237,11 @@ def main() -> None:
         return
     print(
         f"{'transfers through the services':<34}{'DynamoDB Local/s':>17}{'SQLite/s':>10}"
-        f"{'ratio':>8}"
+        f"{'ratio':>8}{'writes/transfer':>17}"
     )
-    for threads, d, s in rows:
+    for threads, d, s, tries in rows:
         label = f"in-process, {threads} thread{'s' if threads > 1 else ''}, n={args.n}"
-        print(f"{label:<34}{d:>17.0f}{s:>10.0f}{d / s:>8.2f}")
+        print(f"{label:<34}{d:>17.0f}{s:>10.0f}{d / s:>8.2f}{tries:>17.2f}")
     print(
         f"{'transfers by email, DynamoDB Local':<34}{'HTTP API/s':>17}{'in-process/s':>14}"
         f"{'ratio':>8}"

@@ -1,8 +1,9 @@
-"""The baseline: the same rows a transfer writes, in raw sqlite3, with the same durability
-(WAL, synchronous=FULL, BEGIN IMMEDIATE) and the same schema as SqliteStore."""
+"""The baseline: the same rows a transfer writes (its event too), in raw sqlite3, with the same
+durability (WAL, synchronous=FULL, BEGIN IMMEDIATE) and the same schema as SqliteStore."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from datetime import UTC, datetime
@@ -26,7 +27,8 @@ def seed(db: sqlite3.Connection, balance_minor: int) -> tuple[str, str]:
     ids = ("raw-a", "raw-b")
     for n, acc in enumerate(ids):
         db.execute(
-            "INSERT OR IGNORE INTO accounts VALUES (?,?,?,?,?,?,?,?,'')",
+            "INSERT OR IGNORE INTO accounts (id, number, user_id, type, currency, "
+            "balance_minor, status, opened_at) VALUES (?,?,?,?,?,?,?,?)",
             (acc, f"raw-{n}", "u", "checking", "USD", balance_minor, "open", ""),
         )
     return ids
@@ -54,6 +56,15 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
             "INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
             "created_at) VALUES ('u',?,?,?,?)",
             (key, "fp", tid, now),
+        )
+        payload = {
+            "transaction_id": tid,
+            "type": "transfer",
+            "amount": f"{minor // 100}.{minor % 100:02d}",
+        }
+        db.execute(
+            "INSERT INTO events (id, kind, subject, actor, at, payload) VALUES (?,?,?,?,?,?)",
+            (str(uuid.uuid4()), "transaction_posted", src, "u", now, json.dumps(payload)),
         )
         db.execute("COMMIT")
     except BaseException:

@@ -119,6 +119,20 @@ def at(bank: Bank, moment: datetime) -> Iterator[None]:
         bank.clock = real
 
 
+def forget_schema_version(store) -> None:  # type: ignore[no-untyped-def]
+    """Make the store look made before schema versions were recorded, so that the next
+    init_schema() runs every migration step, on data a test shaped as an older release
+    stored it."""
+    if isinstance(store, SqliteStore):
+        store.database.conn.execute("DROP TABLE schema_migrations")
+        return
+    from flaskbank.store.dynamo import items, migrations
+
+    store.db.client.delete_item(
+        TableName=store.tables.transactions, Key=items.to_wire(migrations.VERSION_KEY)
+    )
+
+
 def balance(bank: Bank, account_id: str) -> Decimal:
     """The account's balance as the store holds it now."""
     account = bank.store.ledger.get_account(account_id)

@@ -6,7 +6,16 @@ import pytest
 
 from test_api_support import assert_problem, customer
 
-ACCOUNT_KEYS = {"id", "number", "type", "currency", "balance", "status", "opened_at"}
+ACCOUNT_KEYS = {
+    "id",
+    "number",
+    "type",
+    "currency",
+    "balance",
+    "available_balance",
+    "status",
+    "opened_at",
+}
 
 
 def test_list_accounts(client, app_bank):
@@ -16,7 +25,7 @@ def test_list_accounts(client, app_bank):
     [account] = response.json["items"]
     assert set(account) == ACCOUNT_KEYS
     assert account["id"] == alice.account_id
-    assert account["balance"] == "12.30"
+    assert account["balance"] == account["available_balance"] == "12.30"
     assert account["status"] == "open"
 
 

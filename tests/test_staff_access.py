@@ -31,6 +31,7 @@ PAGES = [
     ("GET", "/staff/customers/{uid}", Permission.VIEW_CUSTOMERS),
     ("GET", "/staff/customers/{uid}/accounts/{aid}/freeze", Permission.FREEZE_ACCOUNTS),
     ("GET", "/staff/customers/{uid}/accounts/{aid}/unfreeze", Permission.FREEZE_ACCOUNTS),
+    ("GET", "/staff/customers/{uid}/accounts/{aid}/hold", Permission.HOLD_FUNDS),
     ("GET", "/staff/users", Permission.MANAGE_USERS),
     ("GET", "/staff/users/new", Permission.MANAGE_USERS),
     ("GET", "/staff/users/{uid}", Permission.MANAGE_USERS),
@@ -57,6 +58,13 @@ ACTIONS = [
         Permission.MANAGE_USERS,
         {"email": "mallory@bank.example", "full_name": "Mallory", "role": "admin"},
     ),
+    (
+        "POST",
+        "/staff/customers/{uid}/accounts/{aid}/hold",
+        Permission.HOLD_FUNDS,
+        {"amount": "1.00", "reason": "court order"},
+    ),
+    ("POST", "/staff/customers/{uid}/accounts/{aid}/holds/{hid}/{act}", Permission.HOLD_FUNDS, {}),
     ("POST", "/staff/users/{uid}/role", Permission.MANAGE_USERS, {"role": "admin"}),
     ("POST", "/staff/users/{uid}/revoke", Permission.MANAGE_USERS, {}),
     ("POST", "/staff/logins/unlock", Permission.MANAGE_USERS, {"email": "x@example.com"}),
@@ -71,10 +79,11 @@ def target(app, app_bank):
 
 
 def _requests(target):
+    ids = {"uid": target.user_id, "aid": target.account_id, "hid": "a-hold", "act": "void"}
     for method, path, permission in PAGES:
-        yield method, path.format(uid=target.user_id, aid=target.account_id), permission, None
+        yield method, path.format(**ids), permission, None
     for method, path, permission, data in ACTIONS:
-        yield method, path.format(uid=target.user_id, aid=target.account_id), permission, data
+        yield method, path.format(**ids), permission, data
 
 
 def _send(client, method, path, data):
@@ -85,6 +94,7 @@ def _unchanged(bank, target, audit_before):
     account = bank.store.ledger.get_account(target.account_id)
     user = bank.store.users.get_user(target.user_id)
     assert account.status is AccountStatus.OPEN and user.role is Role.CUSTOMER
+    assert account.held_minor == 0
     assert bank.store.users.find_user_by_email("mallory@bank.example") is None
     staff_actions = {
         "account_frozen",
@@ -95,6 +105,9 @@ def _unchanged(bank, target, audit_before):
         "login_unlocked",
         "customer_viewed",
         "customer_searched",
+        "hold_placed",
+        "hold_released",
+        "hold_voided",
     }
     items = bank.store.audit.audit_log(limit=500).items  # newest first
     new = items[: len(items) - audit_before]
@@ -107,7 +120,10 @@ def test_every_staff_route_is_guarded_and_listed_here(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("staff."):
             assert hasattr(app.view_functions[rule.endpoint], MARK), rule.endpoint
-            routes.add(re.sub(r"<user_id>", "{uid}", re.sub(r"<account_id>", "{aid}", rule.rule)))
+            path = rule.rule
+            for name, field in (("user_id", "uid"), ("account_id", "aid"), ("hold_id", "hid")):
+                path = path.replace(f"<{name}>", f"{{{field}}}")
+            routes.add(path.replace("<action>", "{act}"))
     assert routes == listed
 
 

@@ -12,6 +12,7 @@ ANONYMOUS = ["/login", "/register", "/accounts/nope"]
 SIGNED_IN = [
     "/",
     "/transfer",
+    "/standing-orders",
     "/profile",
     "/profile/password",
     "/accounts/new",
@@ -26,6 +27,7 @@ SIGNED_IN = [
 POSTED = [
     ("/accounts/{id}/deposit", {"amount": "x", "token": "t"}),
     ("/transfer", {"amount": "", "token": "t"}),
+    ("/standing-orders", {"amount": "", "day_of_month": "40"}),
     ("/register", {"email": "x", "password": "y"}),
 ]
 
@@ -69,7 +71,7 @@ def test_the_nav(pages):
     assert len(signed_in) == len(SIGNED_IN) + len(POSTED)
     for page in signed_in:
         [nav] = page.find("nav", aria_label="Main")
-        assert " ".join(nav.text.split()) == "Dashboard Transfer Profile Log out"
+        assert " ".join(nav.text.split()) == "Dashboard Transfer Standing orders Profile Log out"
     anonymous = [p for p in pages if not p.find("form", action="/logout")]
     for page in anonymous:
         [nav] = page.find("nav", aria_label="Main")

@@ -16,6 +16,8 @@ def settings_of(config: Config) -> Settings:
     """The business limits the services apply, from the validated configuration."""
     return Settings(
         max_transaction=config.max_transaction,
+        review_threshold=config.review_threshold,
+        review_hours=config.review_hours,
         token_ttl_seconds=config.token_ttl_seconds,
         lockout=LockoutPolicy(threshold=config.lockout_threshold),
         sessions=SessionPolicy(

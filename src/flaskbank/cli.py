@@ -1,4 +1,5 @@
-"""The `flaskbank` console script: init, serve, demo, verify, create-staff.
+"""The `flaskbank` console script: init, serve, worker, demo, verify, create-staff, events
+tail.
 
 Every command builds the bank with the same composition root (bootstrap.py) the web server
 uses, so the CLI and the web see the same configuration and services.
@@ -6,15 +7,21 @@ uses, so the CLI and the web see the same configuration and services.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .config import Config, ConfigError, from_env
+from .domain.events import Event
 from .services.bank import Bank
 
 
@@ -42,12 +49,35 @@ def main() -> None:
     environment variables (see the README)."""
 
 
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """A store of another schema version, or one that is busy or unreachable, is a one-line
+    error, not a traceback."""
+    from .domain.errors import StoreError, WriteConflict
+
+    try:
+        yield
+    except (StoreError, WriteConflict) as e:
+        raise click.ClickException(e.message) from None
+
+
+def _migrated(bank: Bank) -> str:
+    with _store_errors():
+        return str(bank.store.init_schema())
+
+
+def _require_schema(bank: Bank) -> None:
+    """Code written for one schema version runs on a store of that version only."""
+    with _store_errors():
+        bank.store.check_schema()
+
+
 @main.command()
 def init() -> None:
-    """Create the store's tables and indexes; safe to repeat."""
+    """Create the store's tables and indexes, or migrate them to this code's schema version
+    (docs/operations.md); safe to repeat, also in two processes at once."""
     bank = _bank()
-    bank.store.init_schema()
-    click.echo(f"store ready: {_config().store}")
+    click.echo(f"{_config().store}: {_migrated(bank)}")
 
 
 @main.command()
@@ -55,12 +85,18 @@ def verify() -> None:
     """Check the ledger's invariants; exit 1 if any is broken."""
     from .services.ledger_checks import verify as run_verify
 
-    report = run_verify(_bank())
+    bank = _bank()
+    _require_schema(bank)
+    report = run_verify(bank)
     click.echo(f"{report.accounts} accounts, {report.transactions} transactions")
-    for cur, total in sorted(report.customer_total.items()):
-        dep = report.deposits.get(cur)
-        wdr = report.withdrawals.get(cur)
-        click.echo(f"{cur}: customer balances {total}; deposits {dep or 0}; withdrawals {wdr or 0}")
+    for cur, tb in sorted(report.trial_balances.items()):
+        click.echo(f"\nTrial balance ({cur})")
+        click.echo(f"  {'class':<10} {'account':<30} {'debit':>20} {'credit':>20}")
+        for line in tb.lines:
+            debit = line.debit.display() if line.debit.is_positive() else ""
+            credit = line.credit.display() if line.credit.is_positive() else ""
+            click.echo(f"  {line.account_class:<10} {line.name:<30} {debit:>20} {credit:>20}")
+        click.echo(f"  {'total':<41} {tb.debits.display():>20} {tb.credits.display():>20}")
     if report.problems:
         for problem in report.problems:
             click.echo(f"BREACH: {problem}", err=True)
@@ -83,7 +119,7 @@ def create_staff(email: str, full_name: str, role: str) -> None:
     from .services.staff import create_staff as create
 
     bank = _bank()
-    bank.store.init_schema()
+    _migrated(bank)
     try:
         user, password = create(
             bank, email=email, full_name=full_name, role=role, actor=Actor(None, "cli", "local")
@@ -112,6 +148,66 @@ def gunicorn_settings(host: str, port: int, workers: int, threads: int) -> dict[
         "threads": threads,
         "accesslog": "-",
     }
+
+
+@main.group()
+def events() -> None:
+    """The event feed: every change the bank made, in order."""
+
+
+#: How --follow waits between reads (a test replaces it).
+_sleep = time.sleep
+PAYLOAD_WIDTH = 100
+
+
+@events.command()
+@click.option("--after", help="a checkpoint printed by an earlier run; default: the start")
+@click.option("--follow", is_flag=True, help="keep printing new events until interrupted")
+@click.option(
+    "--limit",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="events to print (with --follow: per read)",
+)
+@click.option(
+    "--interval",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.05, 3600),
+    help="seconds between reads with --follow",
+)
+def tail(after: str | None, follow: bool, limit: int, interval: float) -> None:
+    """Print the feed, one line per event (position, time, kind, subject, payload), then on
+    stderr the checkpoint to pass to --after to go on from there."""
+    from .domain.errors import BankError
+    from .services.events import read_feed
+
+    bank = _bank()
+    _require_schema(bank)
+    checkpoint = after
+    try:
+        while True:
+            page = read_feed(bank, after=checkpoint, limit=limit)
+            for event in page.events:
+                click.echo(_line(event))
+            checkpoint = page.checkpoint
+            if not follow:
+                break
+            if len(page.events) < limit:
+                _sleep(interval)
+    except KeyboardInterrupt:
+        pass
+    except BankError as e:
+        raise click.ClickException(e.message) from None
+    click.echo(f"go on with: --after '{checkpoint or ''}'", err=True)
+
+
+def _line(event: Event) -> str:
+    payload = json.dumps(dict(event.payload), ensure_ascii=False, separators=(",", ":"))
+    if len(payload) > PAYLOAD_WIDTH:
+        payload = payload[: PAYLOAD_WIDTH - 1] + "…"
+    return f"{event.position:>8}  {event.at}  {event.kind.value:<22}  {event.subject}  {payload}"
 
 
 def _serve_options(f: Any) -> Any:
@@ -146,15 +242,21 @@ def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
 @main.command()
 @_serve_options
 def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the app with gunicorn (FLASKBANK_SECRET_KEY required)."""
+    """Serve the app with gunicorn (FLASKBANK_SECRET_KEY required).
+
+    Run `flaskbank worker` beside it for the background jobs (hold expiry, standing
+    orders). Under systemd: deploy/flaskbank-web.service and deploy/flaskbank-worker.service
+    (Restart=always; the worker stops cleanly on the SIGTERM that `systemctl stop` sends)."""
     # The app is built once here (its rate limiter too), so that a bad setting stops the
     # command with its message instead of every gunicorn worker failing with a traceback.
     from .web import bank_of, create_app
 
     try:
-        bank_of(create_app(_config(require_secret=True))).store.close()
+        bank = bank_of(create_app(_config(require_secret=True)))
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
+    _require_schema(bank)
+    bank.store.close()
     _run_gunicorn(host, port, workers, threads)
 
 
@@ -176,11 +278,51 @@ def demo(host: str, port: int, workers: int, threads: int, no_serve: bool) -> No
             key_file.chmod(0o600)
         os.environ["FLASKBANK_SECRET_KEY"] = key_file.read_text().strip()
     bank = _bank(require_secret=True)
-    bank.store.init_schema()
+    _migrated(bank)
     people = load_demo(bank)
     click.echo(f"Demo customers (password for all: {DEMO_PASSWORD}):")
     for email in people:
         click.echo(f"  {email}")
     if not no_serve:
         click.echo(f"Open http://{host}:{port}/ and log in.")
-        _run_gunicorn(host, port, workers, threads)
+        # The background jobs (standing orders, hold expiry) beside the server, stopped with it.
+        jobs = subprocess.Popen(
+            [sys.executable, "-c", "from flaskbank.cli import main; main()", "worker"]
+        )
+        try:
+            _run_gunicorn(host, port, workers, threads)
+        finally:
+            jobs.terminate()
+            jobs.wait(timeout=30)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="run each job once, then exit")
+@click.option("--every", type=float, default=None, help="seconds between runs of each job")
+@click.option("--lease-seconds", type=float, default=60.0, show_default=True)
+@click.option("--tick", type=float, default=1.0, show_default=True, help="seconds between checks")
+def worker(once: bool, every: float | None, lease_seconds: float, tick: float) -> None:
+    """Run the background jobs (hold expiry, standing orders) until SIGTERM or SIGINT. Any
+    number of workers may run: a lease in the store gives each job to one of them at a time,
+    and passes it on when a worker dies."""
+    import logging
+    import time
+    from dataclasses import replace
+
+    from .worker import Worker, default_jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    jobs = default_jobs()
+    if every is not None:
+        jobs = [replace(job, every=every) for job in jobs]
+    bank = _bank()
+    _require_schema(bank)
+    running = Worker(bank, jobs, lease_seconds=lease_seconds)
+    if once:
+        done = running.tick(time.monotonic())
+        running.shutdown()
+        for name, count in done.items():
+            click.echo(f"{name}: {count}")
+        return
+    running.stop_on_signals()
+    running.run_forever(time.monotonic, tick)

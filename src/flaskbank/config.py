@@ -26,6 +26,10 @@ class Config:
     store_url: str = ""  # default: sqlite:///<data_dir>/flaskbank.db
     secret_key: str = ""
     max_transaction: Decimal = Decimal("10000.00")
+    #: Transfers of at least this amount wait for staff review on a hold; None: none do.
+    #: (Fraud monitoring will decide per transfer; this is the bank's simplest rule.)
+    review_threshold: Decimal | None = None
+    review_hours: int = 72  # how long a transfer waits for review before it lapses
     token_ttl_seconds: int = 3600
     secure_cookies: bool = False
     # -- security (docs/security.md explains each) --
@@ -57,6 +61,7 @@ SESSION_IDLE = (1, 24 * 60)  # a minute to a day, in minutes
 SESSION_MAX = (1, 30 * 24)  # an hour to 30 days, in hours
 LOCKOUT = (1, 100)  # failed logins
 PROXY_HOPS = (0, 10)
+REVIEW_HOURS = (1, 30 * 24)
 #: The largest single transaction one may configure; the amount parser takes 15 digits.
 MAX_TRANSACTION_CAP = Decimal("1000000000.00")
 # Plain decimal notation in ASCII: no sign, exponent, spaces, NaN or Infinity.
@@ -159,6 +164,14 @@ def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = Tru
         store_url=env.get("FLASKBANK_STORE", ""),
         secret_key=secret,
         max_transaction=_max_transaction(env, "FLASKBANK_MAX_TRANSACTION", d.max_transaction),
+        review_threshold=(
+            _max_transaction(env, "FLASKBANK_REVIEW_THRESHOLD", Decimal(0))
+            if env.get("FLASKBANK_REVIEW_THRESHOLD")
+            else None
+        ),
+        review_hours=_whole(
+            env, "FLASKBANK_REVIEW_HOURS", d.review_hours, REVIEW_HOURS, " of hours"
+        ),
         token_ttl_seconds=_whole(
             env, "FLASKBANK_TOKEN_TTL", d.token_ttl_seconds, TOKEN_TTL, " of seconds"
         ),

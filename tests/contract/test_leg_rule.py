@@ -1,7 +1,8 @@
-"""The one rule for a customer account's side of a posting (ledger.check_leg), against both
-stores: a store refuses exactly the postings the rule refuses, with the same error, and a
-refused posting changes nothing. Postings are built by hand, past the services' own checks,
-so that only the store's re-check at commit stands between them and the ledger."""
+"""The rules for a customer account's side of a posting (chart.check_debit and
+chart.check_credit), against both stores: a store refuses exactly the postings the rules
+refuse, with the same error, and a refused posting changes nothing. Postings are built by
+hand, past the services' own checks, so that only the store's re-check at commit stands
+between them and the ledger."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import new_customer
-from flaskbank.domain import ledger
+from flaskbank.domain import chart, holds, ledger
 from flaskbank.domain.accounts import CASH_ACCOUNT_ID, AccountStatus
 from flaskbank.domain.errors import BankError
 from flaskbank.domain.money import Money
@@ -29,20 +30,28 @@ def _verdict(action: object) -> type[BankError] | None:
 @given(
     status=st.sampled_from(list(AccountStatus)),
     balance=st.integers(min_value=0, max_value=5_000),
+    held_share=st.integers(min_value=0, max_value=100),
     amount=st.integers(min_value=1, max_value=6_000),
     credit=st.booleans(),
 )
-def test_a_store_refuses_exactly_what_the_rule_refuses(bank, status, balance, amount, credit):
+def test_a_store_refuses_exactly_what_the_rule_refuses(
+    bank, status, balance, held_share, amount, credit
+):
     deposit = str(Money.from_minor(balance, "USD")) if balance else None
     who = new_customer(bank, deposit=deposit)
+    held = Money.from_minor(balance * held_share // 100, "USD")
+    if held.is_positive():  # part of the balance on hold, placed while the account was open
+        account = bank.store.ledger.get_account(who.account_id)
+        bank.store.holds.place(
+            holds.staff_hold(account, held, reason="t", by="t", at=bank.now(), expires_at=None)
+        )
     if status is not AccountStatus.OPEN:
         bank.store.ledger.set_account_status(who.account_id, status, "test")
     money = Money.from_minor(amount, "USD")
     side = money if credit else -money
     before = Money.from_minor(balance, "USD")
-    expected = _verdict(
-        lambda: ledger.check_leg(side, balance=before, status=status, number=who.account_number)
-    )
+    standing = chart.Standing(before, held, status, chart.NEVER_NEGATIVE, who.account_number)
+    expected = _verdict(lambda: chart.check_leg(standing, side))
     posting = ledger.Posting(
         ledger.new_id(),
         ledger.TransactionType.DEPOSIT if credit else ledger.TransactionType.WITHDRAWAL,

@@ -49,8 +49,8 @@ USER_FIELDS = frozenset(
 #: them in the same atomic write (DynamoDB takes 100 items per transaction).
 MAX_ACCOUNTS_PER_CUSTOMER = 20
 
-#: The bank-side account that deposits come from and withdrawals go to. It has no stored
-#: balance: its balance is the sum of its ledger entries, which keeps it from being a hot row.
+#: The vault: the bank-side account that deposits come from and withdrawals go to (one of
+#: the internal accounts of domain.chart).
 CASH_ACCOUNT_ID = "bank-cash"
 
 
@@ -101,10 +101,20 @@ class Account:
     #: The owner's name as the store keeps it with the account: what the other side of a
     #: transfer sees, without reading the owner's profile.
     owner_name: str = ""
+    #: What open holds reserve of the balance, in minor units: available = balance - held.
+    held_minor: int = 0
 
     @property
     def is_open(self) -> bool:
         return self.status is AccountStatus.OPEN
+
+    @property
+    def held(self) -> Money:
+        return Money.from_minor(self.held_minor, self.currency)
+
+    @property
+    def available(self) -> Money:
+        return self.balance - self.held
 
 
 def luhn_check_digit(digits: str) -> str:

@@ -123,3 +123,12 @@ def refusal(kind: str, message: str, field: str | None) -> Refusal:
     classes = {cls.__name__: cls for cls in Refusal.__subclasses__()}
     cls = classes.get(kind, Refusal)
     return cls(message, field=field)
+
+
+class HoldNotOpen(BankError):
+    """The hold was already released, voided or expired: it is resolved once, and whoever
+    came second is told so."""
+
+
+class HoldNotFound(BankError):
+    """No such hold on an account the person may see."""

@@ -9,21 +9,23 @@ moves between accounts: deposits and withdrawals move it against the bank's cash
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from .accounts import CASH_ACCOUNT_ID, Account, AccountStatus
+from .accounts import CASH_ACCOUNT_ID, Account
+from .chart import check_credit, check_debit, standing_of
 from .errors import (
-    AccountNotOpen,
     IdempotencyConflict,
-    InsufficientFunds,
     InvalidAmount,
     Refusal,
     SameAccount,
 )
 from .money import Money
+
+if TYPE_CHECKING:
+    from .holds import Hold
 
 
 class TransactionType(StrEnum):
@@ -131,7 +133,7 @@ class Entry:
     account_id: str
     type: TransactionType
     amount: Money  # signed: positive credits the account, negative debits it
-    balance_after: Money | None  # None on the cash account, which keeps no stored balance
+    balance_after: Money | None  # None on internal accounts, which keep no stored balance
     counterparty: str
     memo: str
     created_at: str
@@ -161,19 +163,32 @@ class PostResult:
     replayed: bool = False  # True when an idempotency key matched an earlier posting
 
 
-#: What an idempotency key already holds: the request's fingerprint and its outcome.
-Earlier = tuple[str, "Transaction | Refusal"]
+#: What an idempotency key already holds: the request's fingerprint and its outcome (the
+#: transaction, a refusal, or the hold of a transfer that went to review).
+Earlier = tuple[str, "Transaction | Refusal | Hold"]
 
 
-def replay(earlier: Earlier, fingerprint: str) -> PostResult:
+def replay(earlier: Earlier, fingerprint: str) -> PostResult | Hold:
     """The one idempotency matcher: the same request gets the first outcome again (the
-    transaction, or the refusal raised again); another request under the key is refused."""
+    transaction, the refusal raised again, or the pending transfer's hold); another request
+    under the key is refused."""
     kept, outcome = earlier
     if kept != fingerprint:
         raise IdempotencyConflict("this Idempotency-Key was used for a different request")
     if isinstance(outcome, Refusal):
         raise outcome
-    return PostResult(outcome, replayed=True)
+    if isinstance(outcome, Transaction):
+        return PostResult(outcome, replayed=True)
+    return outcome
+
+
+def replay_posting(earlier: Earlier, fingerprint: str) -> PostResult:
+    """replay() for a store about to post: a key that holds a pending transfer was not
+    used for this posting (only a request racing its own retry gets here)."""
+    result = replay(earlier, fingerprint)
+    if not isinstance(result, PostResult):
+        raise IdempotencyConflict("this Idempotency-Key holds a transfer waiting for review")
+    return result
 
 
 def new_id() -> str:
@@ -189,30 +204,18 @@ def clean_memo(memo: str | None) -> str:
     return memo
 
 
-def check_leg(amount: Money, *, balance: Money, status: AccountStatus, number: str) -> None:
-    """The one rule for a customer account's side of a posting, debit or credit: only an
-    open account sends or takes money, and none goes below zero. The services apply it to
-    what they read; both stores apply it again to the state their write lands on."""
-    if status is not AccountStatus.OPEN:
-        if amount.is_negative():
-            raise AccountNotOpen(f"account {number} is {status}; it cannot send money")
-        raise AccountNotOpen(f"account {number} cannot take money in")
-    if (balance + amount).is_negative():
-        raise InsufficientFunds(f"insufficient funds: the balance is {balance.display()}")
-
-
 def ensure_can_send(account: Account, amount: Money) -> None:
     """Refuse a debit the account cannot make; the store re-checks it atomically at commit."""
     if amount.currency != account.currency:
         raise InvalidAmount(f"account {account.number} holds {account.currency}")
-    check_leg(-amount, balance=account.balance, status=account.status, number=account.number)
+    check_debit(standing_of(account), amount)
 
 
 def ensure_can_receive(account: Account, amount: Money) -> None:
     """Refuse a credit the account cannot take (frozen or closed, for every kind of credit)."""
     if amount.currency != account.currency:
         raise InvalidAmount(f"account {account.number} holds {account.currency}")
-    check_leg(amount, balance=account.balance, status=account.status, number=account.number)
+    check_credit(standing_of(account), amount)
 
 
 def deposit(account: Account, amount: Money, *, memo: str, at: str, by: str) -> Posting:
@@ -277,65 +280,3 @@ def transfer(
         initiated_by=by,
         legs=(Leg(source.id, -amount, target_label), Leg(target.id, amount, source_label)),
     )
-
-
-@dataclass
-class LedgerReport:
-    """What `verify` found: empty `problems` means every invariant holds."""
-
-    customer_total: dict[str, Money] = field(default_factory=dict)
-    deposits: dict[str, Money] = field(default_factory=dict)
-    withdrawals: dict[str, Money] = field(default_factory=dict)
-    transactions: int = 0
-    accounts: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-def verify_ledger(accounts: Iterable[Account], transactions: Iterable[Transaction]) -> LedgerReport:
-    """Check the ledger's invariants over a full snapshot; pure, so any store can feed it.
-
-    - every transaction's entries sum to zero;
-    - every account's stored balance equals the sum of its entries, and is not negative;
-    - each entry's balance_after chain is consistent with the amounts, in order;
-    - per currency, customer balances total deposits minus withdrawals.
-    """
-    report = LedgerReport()
-    sums: dict[str, Money] = {}
-    for txn in transactions:
-        report.transactions += 1
-        cur = txn.amount.currency
-        total = Money.zero(cur)
-        for e in txn.entries:
-            total = total + e.amount
-            sums[e.account_id] = sums.get(e.account_id, Money.zero(cur)) + e.amount
-            if e.balance_after is not None and e.balance_after.is_negative():
-                report.problems.append(f"{txn.id}: {e.account_id} went below zero")
-        if total.amount != 0:
-            report.problems.append(f"transaction {txn.id} does not balance ({total})")
-        if txn.type is TransactionType.DEPOSIT:
-            report.deposits[cur] = report.deposits.get(cur, Money.zero(cur)) + txn.amount
-        elif txn.type is TransactionType.WITHDRAWAL:
-            report.withdrawals[cur] = report.withdrawals.get(cur, Money.zero(cur)) + txn.amount
-    for acc in accounts:
-        report.accounts += 1
-        cur = acc.currency
-        expected = sums.get(acc.id, Money.zero(cur))
-        if acc.balance != expected:
-            report.problems.append(
-                f"account {acc.number}: stored balance {acc.balance} != entries {expected}"
-            )
-        if acc.balance.is_negative():
-            report.problems.append(f"account {acc.number} is negative: {acc.balance}")
-        report.customer_total[cur] = report.customer_total.get(cur, Money.zero(cur)) + acc.balance
-    for cur in set(report.customer_total) | set(report.deposits) | set(report.withdrawals):
-        zero = Money.zero(cur)
-        net = report.deposits.get(cur, zero) - report.withdrawals.get(cur, zero)
-        held = report.customer_total.get(cur, zero)
-        if held != net:
-            report.problems.append(
-                f"{cur}: customer balances {held} != deposits - withdrawals {net}"
-            )
-        cash = sums.get(CASH_ACCOUNT_ID)
-        if cash is not None and cash.currency == cur and cash != -net:
-            report.problems.append(f"{cur}: cash account {cash} != -(net deposits) {-net}")
-    return report

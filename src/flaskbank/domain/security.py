@@ -16,12 +16,15 @@ class Permission(StrEnum):
     FREEZE_ACCOUNTS = "freeze_accounts"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
+    HOLD_FUNDS = "hold_funds"  # place and lift staff holds, release or void pending transfers
 
 
 #: The one place that says what each role may do; views ask it through `allows`.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CUSTOMER: frozenset(),
-    Role.FRAUD_ANALYST: frozenset({Permission.VIEW_CUSTOMERS, Permission.FREEZE_ACCOUNTS}),
+    Role.FRAUD_ANALYST: frozenset(
+        {Permission.VIEW_CUSTOMERS, Permission.FREEZE_ACCOUNTS, Permission.HOLD_FUNDS}
+    ),
     Role.FINANCIAL_MANAGER: frozenset({Permission.VIEW_CUSTOMERS}),
     Role.COMPLIANCE_OFFICER: frozenset({Permission.VIEW_CUSTOMERS, Permission.VIEW_AUDIT_LOG}),
     Role.ADMIN: frozenset(Permission),
@@ -118,6 +121,9 @@ class AuditAction(StrEnum):
     CUSTOMER_SEARCHED = "customer_searched"
     ACCOUNT_FROZEN = "account_frozen"
     ACCOUNT_UNFROZEN = "account_unfrozen"
+    HOLD_PLACED = "hold_placed"
+    HOLD_RELEASED = "hold_released"
+    HOLD_VOIDED = "hold_voided"
 
 
 @dataclass(frozen=True, slots=True)

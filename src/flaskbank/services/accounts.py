@@ -11,9 +11,10 @@ from ..domain.accounts import (
     new_account_number,
 )
 from ..domain.errors import AccountNotFound, ValidationFailed
+from ..domain.events import EventKind
 from ..domain.money import MINOR_UNITS, Money
-from ..retry import retrying
 from .bank import Bank
+from .events import emit
 
 
 def open_account(bank: Bank, user_id: str, *, type: object, currency: object = None) -> Account:
@@ -26,8 +27,8 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
         raise ValidationFailed({"currency": f"choose one of {', '.join(sorted(MINOR_UNITS))}"})
 
     # A clash of random 11-digit numbers is rare, and so is a rename racing this: both are
-    # a WriteConflict, and the retry layer tries again with a new number and a fresh read.
-    def attempt(_: int) -> Account:
+    # a WriteConflict, and the unit runs again with a new number and a fresh read.
+    def attempt() -> Account:
         owner = bank.store.users.get_user(user_id)
         if owner is None:
             raise AccountNotFound("no such customer")
@@ -44,9 +45,19 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
             owner_name=owner.full_name,
         )
         bank.store.ledger.add_account(account)
+        emit(
+            bank,
+            EventKind.ACCOUNT_OPENED,
+            account.id,
+            user_id,
+            user_id=user_id,
+            number=account.number,
+            type=account.type.value,
+            currency=account.currency,
+        )
         return account
 
-    return retrying(attempt)
+    return bank.in_unit(attempt)
 
 
 def accounts_of(bank: Bank, user_id: str) -> list[Account]:

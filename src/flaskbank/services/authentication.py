@@ -17,12 +17,14 @@ from ..domain.errors import (
     SecondFactorRequired,
     ValidationFailed,
 )
+from ..domain.events import EventKind
 from ..domain.identity import email_key
 from ..domain.ledger import parse_utc_iso, utc_iso
 from ..domain.security import AuditAction, LockoutPolicy
 from . import customers
 from .audit import Actor, record
 from .bank import Bank
+from .events import emit
 
 RECOVERY_CODES = 10
 
@@ -65,6 +67,15 @@ def count_failure(
 
     def log_and_lock() -> None:
         record(bank, Actor(None, key, ip), action, target or key, failures=str(failures))
+        emit(
+            bank,
+            EventKind.LOGIN_FAILED,
+            target or key,
+            Actor(None, key, ip),
+            attempt=action.value,
+            failures=failures,
+            ip=ip,
+        )
         lock = policy.lock_for(failures)
         if lock is not None:
             bank.store.sessions.lock_login(key, utc_iso(bank.clock() + lock))
@@ -80,6 +91,7 @@ def succeeded(bank: Bank, user: User, ip: str) -> None:
 def record_success(bank: Bank, user: User, ip: str) -> None:
     bank.store.sessions.clear_login_failures(_key(user.email))
     record(bank, Actor.of(user, ip), AuditAction.LOGIN_SUCCEEDED, user.id)
+    emit(bank, EventKind.LOGIN_SUCCEEDED, user.id, user.id, ip=ip)
 
 
 def confirm_identity(

@@ -28,6 +28,8 @@ class Settings:
     """Business limits; defaults are declared here once, overridden from the environment."""
 
     max_transaction: Decimal = Decimal("10000.00")
+    review_threshold: Decimal | None = None  # transfers from this amount wait for review
+    review_hours: int = 72
     token_ttl_seconds: int = 3600
     history_page_max: int = 100
     default_currency: str = DEFAULT_CURRENCY

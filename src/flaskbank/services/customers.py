@@ -8,12 +8,14 @@ from email_validator import EmailNotValidError, validate_email
 
 from ..domain.accounts import Role, User
 from ..domain.errors import InvalidCredentials, ValidationFailed
+from ..domain.events import EventKind
 from ..domain.identity import email_key, plain_email, visible_name
 from ..domain.ledger import new_id
 from ..domain.security import AuditAction
 from . import authentication
 from .audit import Actor, record
 from .bank import Bank
+from .events import emit
 from .password_policy import check_password
 
 NAME_MAX = 100
@@ -66,7 +68,20 @@ def register(bank: Bank, *, email: object, full_name: object, password: object) 
         created_at=bank.now(),
         security_stamp=new_stamp(),
     )
-    bank.store.users.add_user(user)
+
+    def add() -> None:
+        bank.store.users.add_user(user)
+        emit(
+            bank,
+            EventKind.USER_REGISTERED,
+            user.id,
+            user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role.value,
+        )
+
+    bank.in_unit(add)
     return user
 
 
@@ -139,14 +154,29 @@ def update_profile(
         if new_email:
             wanted["security_stamp"] = new_stamp()
         updated = bank.store.users.update_user(user_id, version=current.version, changes=wanted)
+        actor = Actor.of(updated, ip)
+        # A new spelling of the same email (its case) is a profile change, not a new email.
+        profile = {k: wanted[k] for k in ("full_name", "email") if k in wanted}
+        if new_email:
+            del profile["email"]
+        if profile:
+            emit(bank, EventKind.PROFILE_CHANGED, user_id, actor, **profile)
         if new_email:
             record(
                 bank,
-                Actor.of(updated, ip),
+                actor,
                 AuditAction.EMAIL_CHANGED,
                 user_id,
                 old=current.email,
                 new=updated.email,
+            )
+            emit(
+                bank,
+                EventKind.EMAIL_CHANGED,
+                user_id,
+                actor,
+                old_email=current.email,
+                new_email=updated.email,
             )
         return updated
 
@@ -202,6 +232,7 @@ def change_password(
             },
         )
         record(bank, Actor.of(updated, ip), AuditAction.PASSWORD_CHANGED, user_id)
+        emit(bank, EventKind.PASSWORD_CHANGED, user_id, Actor.of(updated, ip))
         return updated
 
     updated = bank.in_unit(save)

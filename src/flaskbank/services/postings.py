@@ -12,16 +12,16 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from ..domain import ledger
+from ..domain import events, holds, ledger
 from ..domain.accounts import (
     Account,
-    account_id_for,
     format_account_number,
     normalize_account_number,
 )
-from ..domain.errors import Refusal, UnknownRecipient, ValidationFailed
+from ..domain.errors import IdempotencyConflict, Refusal, UnknownRecipient, ValidationFailed
+from ..domain.holds import Hold
 from ..domain.ledger import IdempotencyKey, Posting, PostResult
-from ..domain.money import parse_amount
+from ..domain.money import Money, parse_amount
 from ..retry import retrying
 from .accounts import owned
 from .bank import Bank
@@ -32,7 +32,7 @@ IDEMPOTENCY_KEY_MAX = 200
 @dataclass(frozen=True, slots=True)
 class _Inputs:
     idempotency: IdempotencyKey | None
-    replay: PostResult | None
+    replay: PostResult | Hold | None
     accounts: dict[str, Account]
     recipients: list[Account] | None
 
@@ -44,10 +44,11 @@ def _read(
     request: dict[str, object],
     account_ids: list[object],
     recipient_email: object = None,
+    recipient_number: str | None = None,
 ) -> _Inputs:
     """The accounts the posting may touch, under a client's key the earlier result, and the
-    accounts of a recipient named by email: one read of the store. The same key and request
-    replay; a different request is refused."""
+    accounts of a recipient named by email or the account of one named by number: one read
+    of the store. The same key and request replay; a different request is refused."""
     if key is not None and (not key or len(key) > IDEMPOTENCY_KEY_MAX):
         raise ValidationFailed({"idempotency_key": f"1 to {IDEMPOTENCY_KEY_MAX} characters"})
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
@@ -56,6 +57,7 @@ def _read(
         [i for i in account_ids if isinstance(i, str)],
         idempotency=None if key is None else (user_id, key),
         recipient_email=email,
+        recipient_number=recipient_number,
     )
     if found.earlier is not None:
         return _Inputs(
@@ -126,8 +128,10 @@ def _cash(
 ) -> PostResult:
     request = {"op": op, "account": account_id, "amount": amount, "memo": memo}
     inputs = _read(bank, user_id, key, request, [account_id])
-    if inputs.replay:
+    if isinstance(inputs.replay, PostResult):
         return inputs.replay
+    if inputs.replay is not None:  # a transfer's key reused for cash: a different request
+        raise IdempotencyConflict("this Idempotency-Key was used for a different request")
     account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
     text = _memo(memo)
@@ -148,14 +152,15 @@ def transfer(
     to_email: object = None,
     memo: object = None,
     idempotency_key: str | None = None,
-) -> PostResult:
+) -> PostResult | Hold:
     """Send money to another account, named by its number or by its owner's email (then the
     owner's first open account in the sender's currency; the sender's own email means the
-    sender's other such account).
+    sender's other such account). A transfer that needs review is not posted: its amount is
+    held on the source account and the hold is returned (domain/holds.py).
 
-    By number this is one read (the sender's account, the recipient's, whose id follows from
-    the number, and the idempotency record together) and one write; by email the store may
-    need one more read for the accounts of the email's owner."""
+    By number this is one read (the sender's account, the recipient's and the idempotency
+    record together) and one write; by email the store may need one more read for the
+    accounts of the email's owner."""
     request = {
         "op": "transfer",
         "from": from_account_id,
@@ -167,16 +172,16 @@ def transfer(
     number = (
         normalize_account_number(to_account_number) if isinstance(to_account_number, str) else None
     )
-    ids = [from_account_id] + ([account_id_for(number)] if number else [])
-    inputs = _read(bank, user_id, idempotency_key, request, ids, None if number else to_email)
-    if inputs.replay:
+    email = None if number else to_email
+    inputs = _read(bank, user_id, idempotency_key, request, [from_account_id], email, number)
+    if inputs.replay is not None:
         return inputs.replay
     source = _own(inputs, user_id, from_account_id)
     money = parse_amount(amount, source.currency, limit=bank.settings.limit(source.currency))
     text = _memo(memo)
 
     def build() -> Posting:
-        target = _recipient(bank, inputs, source, to_account_number, to_email)
+        target = _recipient(inputs, source, to_account_number, to_email)
         return ledger.transfer(
             source,
             target,
@@ -188,12 +193,43 @@ def transfer(
             target_label=_label(target.owner_name, target.number),
         )
 
+    if _needs_review(bank, money):
+        return _hold_for_review(bank, build, source, inputs.idempotency)
     return _post(bank, build, inputs.idempotency)
 
 
-def _recipient(
-    bank: Bank, inputs: _Inputs, source: Account, number: object, email: object
-) -> Account:
+def _needs_review(bank: Bank, amount: Money) -> bool:
+    threshold = bank.settings.review_threshold
+    return threshold is not None and amount.amount >= threshold
+
+
+def _hold_for_review(
+    bank: Bank, build: Callable[[], Posting], source: Account, idem: IdempotencyKey | None
+) -> Hold:
+    """Reserve the transfer's amount until staff review it; what a release posts is the
+    posting built now. A refusal is kept under the key like a posting's."""
+    try:
+        posting = build()
+        hold = holds.pending_transfer(
+            posting,
+            source=source,
+            at=posting.created_at,
+            expires_at=holds.deadline(posting.created_at, bank.settings.review_hours),
+        )
+
+        def place() -> Hold:
+            bank.store.holds.place(hold, idempotency=idem)
+            bank.store.events.append(events.hold_placed(hold))
+            return hold
+
+        return bank.in_unit(place)
+    except Refusal as refused:
+        if idem is not None:
+            bank.store.ledger.record_refusal(idem, refused, bank.now())
+        raise
+
+
+def _recipient(inputs: _Inputs, source: Account, number: object, email: object) -> Account:
     if number not in (None, "") and email not in (None, ""):
         raise ValidationFailed(
             {"to_account_number": "give an account number or an email, not both"}
@@ -204,9 +240,7 @@ def _recipient(
             raise ValidationFailed(
                 {"to_account_number": "that is not a valid account number; check the digits"}
             )
-        target = inputs.accounts.get(account_id_for(canonical))
-        if target is None:  # opened before ids were derived from numbers
-            target = bank.store.ledger.find_account_by_number(canonical)
+        target = next(iter(inputs.recipients or []), None)
         if target is None or target.number != canonical:
             raise UnknownRecipient("no account has that number", field="to_account_number")
         return target

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from ..domain.accounts import Account, AccountStatus, Role, User
 from ..domain.errors import AccountNotFound, ValidationFailed
+from ..domain.events import EventKind
 from ..domain.identity import email_key
 from ..domain.ledger import Entry, new_id
 from ..domain.security import ApiToken, AuditAction, Permission
@@ -15,6 +16,7 @@ from ..store.base import Page
 from .audit import Actor, record
 from .bank import Bank
 from .customers import clean_email, clean_name, end_other_ways_in, new_stamp
+from .events import emit
 from .permissions import require
 
 REASON_MAX = 500
@@ -54,6 +56,15 @@ def create_staff(
     def create() -> None:
         bank.store.users.add_user(user)
         record(bank, actor, AuditAction.STAFF_CREATED, user.id, email=user.email, role=kind.value)
+        emit(
+            bank,
+            EventKind.USER_REGISTERED,
+            user.id,
+            actor,
+            email=user.email,
+            full_name=user.full_name,
+            role=kind.value,
+        )
 
     bank.in_unit(create)
     return user, password
@@ -98,6 +109,14 @@ def set_frozen(
     def apply() -> None:
         bank.store.ledger.set_account_status(account.id, status, text if frozen else "")
         record(bank, actor, action, account.id, number=account.number, reason=text)
+        emit(
+            bank,
+            EventKind.ACCOUNT_STATUS_CHANGED,
+            account.id,
+            actor,
+            status=status.value,
+            reason=text if frozen else "",
+        )
 
     bank.in_unit(apply)
     return replace(account, status=status, status_reason=text if frozen else "")
@@ -127,6 +146,7 @@ def change_role(bank: Bank, admin: User, user_id: str, role: object, actor: Acto
             user_id, version=user.version, changes={"role": kind, "security_stamp": new_stamp()}
         )
         record(bank, actor, AuditAction.ROLE_CHANGED, user_id, old=user.role.value, new=kind.value)
+        emit(bank, EventKind.ROLE_CHANGED, user_id, actor, old=user.role.value, new=kind.value)
         return updated
 
     updated = bank.in_unit(save)
@@ -147,6 +167,7 @@ def revoke_sessions(bank: Bank, admin: User, user_id: str, actor: Actor) -> int:
             user_id, version=user.version, changes={"security_stamp": new_stamp()}
         )
         record(bank, actor, AuditAction.SESSIONS_REVOKED, user_id)
+        emit(bank, EventKind.STAFF_ACTION, user_id, actor, action="sessions_revoked")
 
     bank.in_unit(save)
     return end_other_ways_in(bank, user_id)
@@ -161,5 +182,6 @@ def unlock_login(bank: Bank, admin: User, email: object, actor: Actor) -> None:
     def unlock() -> None:
         bank.store.sessions.clear_login_failures(key)
         record(bank, actor, AuditAction.LOGIN_UNLOCKED, key)
+        emit(bank, EventKind.STAFF_ACTION, key, actor, action="login_unlocked")
 
     bank.in_unit(unlock)

@@ -6,10 +6,12 @@ import pyotp
 
 from ..domain.accounts import User
 from ..domain.errors import NotPermitted, ValidationFailed
+from ..domain.events import EventKind
 from ..domain.security import AuditAction
 from .audit import Actor, record
 from .authentication import hash_recovery_code, matching_step, new_recovery_codes
 from .bank import Bank
+from .events import emit
 
 ISSUER = "Flask Bank"
 
@@ -69,5 +71,8 @@ def _save(
             raise NotPermitted("no such user")
         bank.store.users.update_user(user_id, version=current.version, changes=changes)
         record(bank, actor, action, user_id)
+        enrolled = action is AuditAction.TWO_FACTOR_ENABLED
+        kind = EventKind.TWO_FACTOR_ENROLLED if enrolled else EventKind.TWO_FACTOR_DISABLED
+        emit(bank, kind, user_id, actor)
 
     bank.in_unit(save)

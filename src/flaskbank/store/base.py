@@ -1,11 +1,11 @@
 """The store's ports: what the services need from storage, in the bank's words, one port
-per aggregate (the ledger, users, sessions and tokens, the audit log), and the unit of work
-that makes several of their writes one.
+per aggregate (the ledger, users, sessions and tokens, the audit log, the events), and the
+unit of work that makes several of their writes one.
 
 Every write is one atomic step, or joins the unit of work open on the thread. `post` is the
 only way money moves: it applies a balanced posting, re-checks the domain's rule for each
 leg (ledger.check_leg) on the state it lands on, and records the idempotency key in the same
-atomic step.
+atomic step, and writes the posting's event (domain.events.transaction_posted) in it too.
 
 Implementations: SqliteStore (embedded default), DynamoStore (production), each a package
 with one module per port. Both must pass tests/contract/.
@@ -19,6 +19,8 @@ from typing import Generic, Protocol, TypeVar
 
 from ..domain.accounts import Account, AccountStatus, User
 from ..domain.errors import Refusal
+from ..domain.events import Event
+from ..domain.holds import Hold, HoldStatus
 from ..domain.ledger import (
     Earlier,
     Entry,
@@ -30,10 +32,14 @@ from ..domain.ledger import (
     replay,
 )
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
+from ..domain.standing_orders import Run, StandingOrder
+from .migrations import SchemaReport
 
 __all__ = [
     "ApiToken",
+    "Checkpoint",
     "Earlier",
+    "EventPage",
     "Page",
     "PostingInputs",
     "Store",
@@ -59,9 +65,10 @@ class Page(Generic[T]):
 class PostingInputs:
     """What a posting is built from, read in one step: the accounts asked for that exist
     (by id; another customer's too, the service checks the owner), when a client's
-    idempotency key was given the (fingerprint, transaction) it already holds, and when a
+    idempotency key was given the (fingerprint, transaction) it already holds, when a
     recipient's email was given the accounts of the user it belongs to, oldest first (empty
-    when nobody has it)."""
+    when nobody has it), and when a recipient's account number was given the account with
+    that number (empty when there is none)."""
 
     accounts: dict[str, Account]
     earlier: Earlier | None = None
@@ -98,12 +105,16 @@ class LedgerPort(Protocol):
     def set_account_status(self, account_id: str, status: AccountStatus, reason: str = "") -> None:
         """Raises AccountNotFound for an unknown id."""
 
-    def post(self, posting: Posting) -> PostResult:
+    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         """Apply the posting atomically, or raise and change nothing.
 
         Raises InsufficientFunds, AccountNotOpen, AccountNotFound, IdempotencyConflict.
         If the posting's idempotency key was seen with the same fingerprint, returns the
         earlier transaction with replayed=True and posts nothing.
+
+        `releasing`: the pending transfer's hold this posting releases, as resolved
+        (Hold.resolved): in the same atomic write the hold is closed (HoldNotOpen if it is
+        not open any more) and no longer counts against the debit.
         """
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
@@ -116,11 +127,13 @@ class LedgerPort(Protocol):
         *,
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
+        recipient_number: str | None = None,
     ) -> PostingInputs:
-        """The accounts a posting will touch, what (scope, key) already holds and the
-        accounts of the user with `recipient_email` (any case), read together (DynamoDB: one
-        BatchGetItem, and one more for an email's accounts), so that a posting costs one
-        read, or two when the recipient is named by email, and one write."""
+        """The accounts a posting will touch, what (scope, key) already holds, and the
+        accounts of the user with `recipient_email` (any case) or the account with the
+        (canonical) `recipient_number`, read together (DynamoDB: one BatchGetItem, and one
+        more for an email's accounts), so that a posting costs one read, or two when the
+        recipient is named by email, and one write."""
 
     def get_transaction(self, transaction_id: str) -> Transaction | None: ...
 
@@ -151,6 +164,70 @@ class LedgerPort(Protocol):
         """Every customer account (for verify and reports; never on a request path)."""
 
     def all_transactions(self) -> Iterator[Transaction]: ...
+
+
+class HoldPort(Protocol):
+    """Holds on accounts (domain/holds.py). Placing one and resolving one are each one atomic
+    write that changes the hold and the account's held amount together."""
+
+    def place(self, hold: Hold, *, idempotency: IdempotencyKey | None = None) -> Hold:
+        """Reserve the amount, re-checking the debit rule (domain.chart) on the account as it
+        is: raises InsufficientFunds, AccountNotOpen, AccountNotFound. With a key, the key
+        answers with this hold from now on."""
+
+    def resolve(self, hold: Hold, status: HoldStatus, *, by: str, at: str) -> Hold:
+        """Void, lift or expire an open hold (nothing is posted; a release that posts goes
+        through LedgerPort.post). Exactly once: HoldNotOpen when it was resolved already."""
+
+    def get(self, account_id: str, hold_id: str) -> Hold | None: ...
+
+    def holds_of(self, account_id: str, *, open_only: bool = False) -> list[Hold]:
+        """The account's holds, newest first."""
+
+    def due(self, now: str, *, limit: int) -> list[Hold]:
+        """Open holds whose deadline is at or before `now`, earliest first."""
+
+    def all_holds(self) -> Iterator[Hold]:
+        """Every hold (for verify; never on a request path)."""
+
+
+class LeasePort(Protocol):
+    """Leases on named jobs, so that two workers never run the same job at once and a
+    killed worker's job passes to another once its lease runs out."""
+
+    def acquire(self, name: str, owner: str, *, now: str, until: str) -> bool:
+        """Take (or renew) the lease if it is free, expired, or already `owner`'s; atomic."""
+
+    def release(self, name: str, owner: str) -> None:
+        """Give the lease up, if `owner` holds it."""
+
+    def holder(self, name: str) -> tuple[str, str] | None:
+        """(owner, until) of the lease, expired or not; None if never taken."""
+
+
+class StandingOrderPort(Protocol):
+    """Customers' standing orders and the record of their runs."""
+
+    def add_order(self, order: StandingOrder) -> None:
+        """Raises TooManyAccounts-like ValidationFailed beyond MAX_ORDERS_PER_CUSTOMER."""
+
+    def get_order(self, user_id: str, order_id: str) -> StandingOrder | None: ...
+
+    def orders_of(self, user_id: str) -> list[StandingOrder]:
+        """Newest first."""
+
+    def save_order(self, order: StandingOrder) -> None:
+        """Write the order if it is still at order.version - 1 (the version it was read
+        at); StaleRecord otherwise."""
+
+    def due_orders(self, today: str, *, limit: int) -> list[StandingOrder]:
+        """Active orders whose next run is on or before `today`, earliest first."""
+
+    def record_run(self, run: Run) -> None:
+        """Keep the run's outcome (once per order and date; a repeat is ignored)."""
+
+    def runs_of(self, order_id: str, *, limit: int) -> list[Run]:
+        """Newest first."""
 
 
 class UserPort(Protocol):
@@ -252,8 +329,48 @@ class AuditPort(Protocol):
         """Newest first; since inclusive, until exclusive."""
 
 
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    events: list[Event]
+    checkpoint: str  # pass it back as `after` to read on; unchanged when nothing was new
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where a consumer has read up to: None before its first save, at version 0."""
+
+    consumer: str
+    position: str | None = None
+    version: int = 0
+
+
+class EventPort(Protocol):
+    """The event outbox: every change's events, in one feed that consumers read from their
+    checkpoints, and the checkpoints themselves."""
+
+    def append(self, event: Event) -> None:
+        """Store the event at once, or, inside a unit of work on this thread, at its commit
+        together with the change it describes; it then gets its position in the feed."""
+
+    def read(self, *, after: str | None, limit: int) -> EventPage:
+        """Up to `limit` events after the checkpoint `after` (None: from the start), in
+        feed order, with the checkpoint to resume from. A reader that resumes from each
+        checkpoint it is given sees every event exactly once, also when the events commit
+        while it reads (SQLite and DynamoDB each prove it in their module). A checkpoint
+        that this store did not issue raises ValidationFailed."""
+
+    def checkpoint(self, consumer: str) -> Checkpoint:
+        """The consumer's saved checkpoint (read strongly consistent)."""
+
+    def save_checkpoint(self, consumer: str, position: str, *, version: int) -> Checkpoint:
+        """Move the consumer's checkpoint, if it is still at `version`, and return it at
+        version + 1; raises StaleRecord when another instance moved it since, so that two
+        instances of a consumer cannot both advance. Joins the unit of work open on the
+        thread (a consumer writing to this store can commit its effect with its checkpoint)."""
+
+
 class Store(Protocol):
-    """A store: its four ports and their lifecycle."""
+    """A store: its ports and their lifecycle."""
 
     @property
     def ledger(self) -> LedgerPort: ...
@@ -267,8 +384,26 @@ class Store(Protocol):
     @property
     def audit(self) -> AuditPort: ...
 
-    def init_schema(self) -> None:
-        """Create tables/indexes if missing; safe to repeat."""
+    @property
+    def holds(self) -> HoldPort: ...
+
+    @property
+    def leases(self) -> LeasePort: ...
+
+    @property
+    def standing_orders(self) -> StandingOrderPort: ...
+
+    @property
+    def events(self) -> EventPort: ...
+
+    def init_schema(self) -> SchemaReport:
+        """Make the tables and indexes, or migrate them to this code's schema version (see
+        store/migrations.py); safe to repeat, also by two processes at once. Raises
+        SchemaTooNew for a store that a newer release migrated."""
+
+    def check_schema(self) -> None:
+        """Raise SchemaBehind unless the store is at this code's schema version (SchemaTooNew
+        if it is past it): the web server and `verify` run on a migrated store only."""
 
     def close(self) -> None: ...
 

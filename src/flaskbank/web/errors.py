@@ -37,6 +37,8 @@ STATUS: dict[type[e.BankError], int] = {
     e.PasswordChangeRequired: 403,
     e.LoginLocked: 429,
     e.IdempotencyConflict: 409,
+    e.HoldNotOpen: 409,
+    e.HoldNotFound: 404,
     e.WriteConflict: 503,
     e.StoreError: 503,
 }

@@ -7,9 +7,10 @@ and by the ports. Credentials come from boto3's default chain; only against an e
 endpoint (DynamoDB Local) do dummy ones stand in when the chain has none.
 
 One module per port: ledger.py (accounts and postings; the posting path in postings.py,
-reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py; the
-unit of work in unit.py; tables, keys and indexes in schema.py and items.py; design notes and
-measured call counts in docs/dynamodb.md.
+reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py,
+events.py (the event feed, consumers' checkpoints); the unit of work in unit.py; tables,
+keys and indexes in schema.py and items.py; design notes and measured call counts in
+docs/dynamodb.md.
 """
 
 from __future__ import annotations
@@ -25,14 +26,18 @@ from botocore.config import Config
 
 from ...domain.errors import StoreError
 from ..base import StoreURLError
-from . import checks
+from ..migrations import SchemaReport
+from . import checks, migrations
 from .audit import DynamoAudit
 from .client import Dynamo
+from .events import DynamoEvents
+from .holds import DynamoHolds
 from .ledger import DynamoLedger
-from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames, create_tables
+from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
 from .sessions import DynamoSessions
 from .unit import DynamoUnitOfWork
 from .users import DynamoUsers
+from .worker_tables import DynamoLeases, DynamoStandingOrders
 
 _PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
 _CLIENT_CONFIG = Config(
@@ -68,6 +73,10 @@ class DynamoStore:
         self.users = DynamoUsers(lambda: self.db)
         self.sessions = DynamoSessions(lambda: self.db)
         self.audit = DynamoAudit(lambda: self.db)
+        self.holds = DynamoHolds(lambda: self.db)
+        self.leases = DynamoLeases(lambda: self.db)
+        self.standing_orders = DynamoStandingOrders(lambda: self.db)
+        self.events = DynamoEvents(lambda: self.db)
 
     @property
     def url(self) -> str:
@@ -95,11 +104,17 @@ class DynamoStore:
             )
         return session.client("dynamodb", endpoint_url=self.endpoint_url, config=_CLIENT_CONFIG)
 
-    def init_schema(self) -> None:
+    def init_schema(self) -> SchemaReport:
         try:
-            self.pitr = create_tables(self.db.client, self.tables, self.billing)
+            report, self.pitr = migrations.migrate(self.db, self.billing)
+        except StoreError:  # ours already: a newer store, DynamoDB unavailable
+            raise
         except Exception as e:  # botocore's, or a table that never became ACTIVE
-            raise StoreError(f"could not create the DynamoDB tables: {e}") from e
+            raise StoreError(f"could not create or migrate the DynamoDB tables: {e}") from e
+        return report
+
+    def check_schema(self) -> None:
+        migrations.STEPS.check(migrations.schema_version(self.db))
 
     def close(self) -> None:
         with self._lock:

@@ -65,11 +65,15 @@ class Dynamo:
         """Apply TransactWriteItems actions ({"Put": ...}, {"Update": ...}, ...) all or none:
         at once, or at the commit of the unit of work open on this thread. A failed condition
         raises what its action says it means."""
-        unit = getattr(self.local, "unit", None)
+        unit = self.open_unit()
         if unit is not None:
             unit.extend(actions)
             return
         self.transact(list(actions))
+
+    def open_unit(self) -> Any:
+        """The unit of work open on this thread (unit.DynamoUnitOfWork), or None."""
+        return getattr(self.local, "unit", None)
 
     def transact(self, actions: list[tuple[dict[str, Any], IfRefused]]) -> None:
         if not actions:

@@ -16,7 +16,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from ...domain import identity
-from ...domain.accounts import CASH_ACCOUNT_ID, Account, AccountStatus, AccountType, Role, User
+from ...domain.accounts import Account, AccountStatus, AccountType, Role, User
+from ...domain.chart import is_internal
 from ...domain.ledger import Entry, Posting, Transaction, TransactionType
 from ...domain.money import Money
 from ...domain.security import ApiToken, AuditAction, AuditEvent, WebSession
@@ -56,7 +57,9 @@ _KEY_BYTES = {"pk": 2048, "sk": 1024}
 def can_exist(key: Item) -> bool:
     """Whether an item could have this key; a lookup of one that cannot is simply None."""
     return all(
-        isinstance(v, str) and 0 < len(v.encode("utf-8", "surrogatepass")) <= _KEY_BYTES[k]
+        isinstance(v, str)
+        and 0 < len(v.encode("utf-8", "surrogatepass")) <= _KEY_BYTES[k]
+        or type(v) is int  # the events table's numbered sort keys
         for k, v in key.items()
     )
 
@@ -108,12 +111,10 @@ def put_new(table: str, item: Item) -> dict[str, Any]:
     }
 
 
-def email_lock(user: User, account_ids: list[str] | None) -> Item:
+def email_lock(user: User, account_ids: list[str]) -> Item:
     """The lock on a user's email, which also lists the user's account ids (so that a
-    transfer to an email reads the lock and then the accounts); None for a lock from before
-    locks listed them, which is read through the by_user index instead."""
-    lock = {**email_key(user.email), "user_id": user.id}
-    return lock if account_ids is None else {**lock, "account_ids": account_ids}
+    transfer to an email reads the lock and then the accounts)."""
+    return {**email_key(user.email), "user_id": user.id, "account_ids": account_ids}
 
 
 def named(users_table: str, user_id: str, name: str) -> dict[str, Any]:
@@ -168,8 +169,8 @@ def to_user(item: Item) -> User:
         totp_secret=item["totp_secret"],
         totp_last_step=int(item["totp_last_step"]),
         recovery_codes=tuple(item["recovery_codes"]),
-        version=int(item.get("version", 0)),
-        security_stamp=str(item.get("security_stamp", "")),
+        version=int(item["version"]),
+        security_stamp=str(item["security_stamp"]),
     )
 
 
@@ -192,11 +193,22 @@ def account_item(account: Account) -> Item:
         "opened_at": account.opened_at,
         "status_reason": account.status_reason,
         "owner_name": account.owner_name,
+        "held_minor": account.held_minor,
         # accounts_of lists oldest first, ties by number, like the SQL store's ORDER BY
         "owner_key": f"{account.opened_at}#{account.number}",
         # bumped by every posting; a posting's write is conditional on the version it read
         "version": 0,
     }
+
+
+def account_alias(derived_id: str, account_id: str) -> Item:
+    """For an account opened before ids followed numbers: an item at the key its number
+    derives, naming its real id (no user_id, so by_user leaves it out)."""
+    return {**account_key(derived_id), "kind": "alias", "alias_of": account_id}
+
+
+def is_alias(item: Item) -> bool:
+    return "alias_of" in item
 
 
 def to_account(item: Item) -> Account:
@@ -210,7 +222,8 @@ def to_account(item: Item) -> Account:
         status=AccountStatus(item["status"]),
         opened_at=item["opened_at"],
         status_reason=item["status_reason"],
-        owner_name=str(item.get("owner_name", "")),
+        owner_name=str(item["owner_name"]),
+        held_minor=int(item["held_minor"]),
     )
 
 
@@ -286,10 +299,8 @@ def to_transaction(header: Item) -> Transaction:
             leg["account_id"],
             kind,
             Money.from_minor(int(leg["amount_minor"]), cur),
-            # the cash account keeps no stored balance, exactly as in the SQL store
-            None
-            if leg["account_id"] == CASH_ACCOUNT_ID
-            else _money(leg["balance_after_minor"], cur),
+            # the bank's own accounts keep no stored balance, exactly as in the SQL store
+            None if is_internal(leg["account_id"]) else _money(leg["balance_after_minor"], cur),
             leg["counterparty"],
             header["memo"],
             header["created_at"],
@@ -328,7 +339,7 @@ def to_token(item: Item) -> ApiToken:
         item["created_at"],
         item["expires_at"],
         bool(item["revoked"]),
-        str(item.get("stamp", "")),
+        str(item["stamp"]),
     )
 
 
@@ -353,16 +364,13 @@ def to_session(item: Item) -> WebSession:
         item["created_at"],
         item["last_seen_at"],
         json.loads(item["data"]),
-        int(item.get("version", 0)),
+        int(item["version"]),
     )
 
 
-def at_version(version: int, name: str = "#v") -> str:
-    """A condition that an item is still at `version` (the value :version; `name` stands
-    for the attribute), where items written before records carried versions count as 0."""
-    if version == 0:
-        return f"(attribute_not_exists({name}) OR {name} = :version)"
-    return f"{name} = :version"
+#: A condition that an item is still at the version read (:version; #v names the attribute).
+#: Items written before records carried versions have one since migration 5.
+AT_VERSION = "#v = :version"
 
 
 def audit_item(event: AuditEvent, sequence: int) -> Item:

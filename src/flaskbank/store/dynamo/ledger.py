@@ -11,6 +11,7 @@ from ...domain.accounts import (
     MAX_ACCOUNTS_PER_CUSTOMER,
     Account,
     AccountStatus,
+    account_id_for,
 )
 from ...domain.errors import (
     AccountNotFound,
@@ -18,6 +19,7 @@ from ...domain.errors import (
     TooManyAccounts,
     WriteConflict,
 )
+from ...domain.holds import Hold
 from ...domain.ledger import (
     Earlier,
     Entry,
@@ -28,9 +30,9 @@ from ...domain.ledger import (
     TransactionType,
 )
 from ..base import Page, PostingInputs
+from . import events, lookups, postings, reads
 from . import items as di
-from . import lookups, postings, reads
-from .client import CANCELLED, Connected, Dynamo, Refused
+from .client import Connected, Dynamo
 
 
 class DynamoLedger(Connected):
@@ -42,14 +44,16 @@ class DynamoLedger(Connected):
         # (the domain never sees it) that lets a posting write without reading them again.
         self._read = threading.local()
 
-    def _remember(self, items: list[di.Item]) -> list[di.Item]:
+    def _remember(self, items: list[di.Item], counter: di.Item | None = None) -> list[di.Item]:
         self._read.items = {i["id"]: i for i in items}
+        self._read.counter = counter  # the event feed's, read with the accounts
         return items
 
-    def _recalled(self) -> dict[str, di.Item]:
+    def _recalled(self) -> tuple[dict[str, di.Item], di.Item | None]:
         items: dict[str, di.Item] = getattr(self._read, "items", {})
-        self._read.items = {}
-        return items
+        counter: di.Item | None = getattr(self._read, "counter", None)
+        self._read.items, self._read.counter = {}, None
+        return items, counter
 
     @property
     def feed_range(self) -> reads.FeedRange:
@@ -62,55 +66,52 @@ class DynamoLedger(Connected):
     def add_account(self, account: Account) -> None:
         """The account, a lock on its number, its id added to the list on the owner's email
         lock, and a check that the owner's name copied onto it is still the profile's; all
-        or nothing, so that a rename or an email change in between cannot miss it."""
+        or nothing (and with the unit of work open on the thread), so that a rename or an
+        email change in between cannot miss it."""
         owner = self.db.get(self.tables.users, di.user_key(account.user_id))
         if owner is None:
             raise AccountNotFound("no such customer")
         lock = self.db.get(self.tables.users, di.email_key(owner["email"])) or {}
-        if len(lookups.account_keys(self.db, account.user_id, lock)) >= MAX_ACCOUNTS_PER_CUSTOMER:
+        if len(lookups.account_keys(account.user_id, lock)) >= MAX_ACCOUNTS_PER_CUSTOMER:
             raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
-        writes = [
-            {"Put": di.put_new(self.tables.accounts, di.account_item(account))},
-            {
-                "Put": di.put_new(
-                    self.tables.accounts,
-                    {**di.number_key(account.number), "account_id": account.id},
-                )
-            },
-            {"ConditionCheck": di.named(self.tables.users, account.user_id, account.owner_name)},
-            {
-                "Update": {
-                    "TableName": self.tables.users,
-                    "Key": di.to_wire(di.email_key(owner["email"])),
-                    "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
-                    "ConditionExpression": "user_id = :owner AND attribute_exists(account_ids)",
-                    "ExpressionAttributeValues": di.to_wire(
-                        {":id": [account.id], ":owner": account.user_id}
-                    ),
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
-        ]
-        try:
-            self.db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
-        except Refused as e:
-            reasons = e.response.get("CancellationReasons", [])
-            failed = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
-            lock = di.from_wire(reasons[3].get("Item", {})) if failed[3:4] == [True] else {}
-            if not any(failed[:3]) and lock.get("user_id") == account.user_id:
-                # A lock from before locks listed accounts: the by_user index finds them.
-                try:
-                    self.db.call("transact_write_items", expect=CANCELLED, TransactItems=writes[:3])
-                    return
-                except Refused as again:
-                    raise WriteConflict("account number already taken") from again
-            if any(failed[2:]):
-                raise WriteConflict("the owner's profile changed meanwhile; try again") from e
-            raise WriteConflict("account number already taken") from e
+        taken = WriteConflict("account number already taken")
+        changed = WriteConflict("the owner's profile changed meanwhile; try again")
+        listing = {
+            "TableName": self.tables.users,
+            "Key": di.to_wire(di.email_key(owner["email"])),
+            "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
+            "ConditionExpression": "user_id = :owner",
+            "ExpressionAttributeValues": di.to_wire(
+                {":id": [account.id], ":owner": account.user_id}
+            ),
+        }
+        self.db.write(
+            ({"Put": di.put_new(self.tables.accounts, di.account_item(account))}, taken),
+            (
+                {
+                    "Put": di.put_new(
+                        self.tables.accounts,
+                        {**di.number_key(account.number), "account_id": account.id},
+                    )
+                },
+                taken,
+            ),
+            (
+                {
+                    "ConditionCheck": di.named(
+                        self.tables.users, account.user_id, account.owner_name
+                    )
+                },
+                changed,
+            ),
+            ({"Update": listing}, changed),
+        )
 
     def get_account(self, account_id: str) -> Account | None:
         item = self.db.get(self.tables.accounts, di.account_key(account_id))
-        return di.to_account(self._remember([item])[0]) if item else None
+        if item is None or di.is_alias(item):  # an alias is not an account (migrations.py)
+            return None
+        return di.to_account(self._remember([item])[0])
 
     def find_account_by_number(self, number: str) -> Account | None:
         lock = self.db.get(self.tables.accounts, di.number_key(number))
@@ -133,7 +134,8 @@ class DynamoLedger(Connected):
                         "TableName": self.tables.accounts,
                         "Key": di.to_wire(di.account_key(account_id)),
                         "UpdateExpression": "SET #status = :status, status_reason = :reason",
-                        "ConditionExpression": "attribute_exists(pk)",
+                        "ConditionExpression": "attribute_exists(pk) "
+                        "AND attribute_not_exists(alias_of)",
                         "ExpressionAttributeNames": {"#status": "status"},
                         "ExpressionAttributeValues": di.to_wire(
                             {":status": status.value, ":reason": reason}
@@ -144,9 +146,10 @@ class DynamoLedger(Connected):
             )
         )
 
-    def post(self, posting: Posting) -> PostResult:
+    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
-        return postings.post(self.db, posting, self._recalled())
+        read, counter = self._recalled()
+        return postings.post(self.db, posting, read, releasing, counter)
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
         kept = json.dumps(
@@ -181,30 +184,55 @@ class DynamoLedger(Connected):
         *,
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
+        recipient_number: str | None = None,
     ) -> PostingInputs:
-        """One strongly consistent BatchGetItem (the accounts, the idempotency record, the
-        email's lock); then, for an email, one more for the accounts its lock lists, and
-        only for a replay the earlier transaction's header."""
+        """One strongly consistent BatchGetItem (the accounts, the one whose key the
+        recipient's number gives, the idempotency record, the email's lock, and the counter
+        of the event feed's shard that the posting's event will take, events.py); then, for
+        an email, one more for the accounts its lock lists, for a number that gave an alias
+        one more for the account it names, and only for a replay the earlier transaction's
+        header."""
         t = self.tables
+        ids = set(account_ids)
+        by_number = None if recipient_number is None else account_id_for(recipient_number)
+        keys = [
+            di.account_key(i) for i in dict.fromkeys([*account_ids, *filter(None, [by_number])])
+        ]
+        shard = events.shard_of(account_ids[0]) if account_ids else None
         found = self.db.batch_get(
             {
-                t.accounts: [di.account_key(i) for i in dict.fromkeys(account_ids)],
+                t.accounts: keys,
                 t.idempotency: []
                 if idempotency is None
                 else [{"pk": idempotency[0], "sk": idempotency[1]}],
                 t.users: [] if recipient_email is None else [di.email_key(recipient_email)],
+                t.events: [] if shard is None else [events.counter_key(shard)],
             }
         )
-        items = found[t.accounts]
+        counter = None if shard is None else events.counter_of(found[t.events], shard)
+        by_key = {i["pk"]: i for i in found[t.accounts]}
+        items = [i for i in by_key.values() if not di.is_alias(i) and i["id"] in ids]
         record = found[t.idempotency][0] if found[t.idempotency] else None
-        recipients = None
+        theirs: list[di.Item] | None = None
         if recipient_email is not None:
             theirs = lookups.account_items_on(self.db, found[t.users][0]) if found[t.users] else []
-            items, recipients = items + theirs, [di.to_account(i) for i in theirs]
-        accounts = {a.id: a for a in map(di.to_account, self._remember(items))}
+        elif recipient_number is not None and by_number is not None:
+            held = by_key.get(di.account_key(by_number)["pk"])
+            theirs = self._numbered(held, recipient_number)
+        remembered = self._remember(items + (theirs or []), counter)
+        accounts = {a.id: a for a in map(di.to_account, remembered)}
         return PostingInputs(
-            accounts, None if record is None else self._earlier(record), recipients
+            accounts,
+            None if record is None else self._earlier(record),
+            None if theirs is None else [di.to_account(i) for i in theirs],
         )
+
+    def _numbered(self, held: di.Item | None, number: str) -> list[di.Item]:
+        """What the key a number gives held: the account, or for an account opened before
+        ids followed numbers an alias naming it (migrations.py, step 3), read then."""
+        if held is not None and di.is_alias(held):
+            held = self.db.get(self.tables.accounts, di.account_key(held["alias_of"]))
+        return [held] if held is not None and held.get("number") == number else []
 
     def _earlier(self, record: di.Item) -> Earlier:
         return postings.earlier(self.db, record)
@@ -243,7 +271,7 @@ class DynamoLedger(Connected):
                 "scan",
                 TableName=self.tables.accounts,
                 ConsistentRead=True,
-                FilterExpression="begins_with(pk, :account)",
+                FilterExpression="begins_with(pk, :account) AND attribute_not_exists(alias_of)",
                 ExpressionAttributeValues=di.to_wire({":account": "ACCOUNT#"}),
             )
             for i in page["Items"]

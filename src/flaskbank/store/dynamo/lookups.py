@@ -25,12 +25,13 @@ def index_keys(db: Dynamo, **query: Any) -> list[di.Item]:
     ]
 
 
-def account_keys(db: Dynamo, user_id: str, lock: di.Item) -> list[di.Item]:
-    """The user's account keys: from the list on their email lock (strongly consistent),
-    or for a lock from before locks listed accounts, from the by_user index."""
-    if lock.get("user_id") == user_id and "account_ids" in lock:
-        return [di.account_key(i) for i in lock["account_ids"]]
-    return indexed_account_keys(db, user_id)
+def account_keys(user_id: str, lock: di.Item) -> list[di.Item]:
+    """The user's account keys, from the list on their email lock (read strongly
+    consistent); none when the lock is not the user's (an email change took it meanwhile:
+    the write that follows is refused, and retried from fresh reads)."""
+    if lock.get("user_id") != user_id:
+        return []
+    return [di.account_key(i) for i in lock["account_ids"]]
 
 
 def indexed_account_keys(db: Dynamo, user_id: str) -> list[di.Item]:
@@ -45,7 +46,7 @@ def indexed_account_keys(db: Dynamo, user_id: str) -> list[di.Item]:
 
 def account_items_on(db: Dynamo, lock: di.Item) -> list[di.Item]:
     """The account items of an email lock's user, read strongly consistent, oldest first."""
-    items = keys_in_order(db, db.tables.accounts, account_keys(db, lock["user_id"], lock))
+    items = keys_in_order(db, db.tables.accounts, account_keys(lock["user_id"], lock))
     return [
         i for i in sorted(items, key=lambda i: i["owner_key"]) if i["user_id"] == lock["user_id"]
     ]

@@ -1,4 +1,5 @@
-"""DynamoStore's tables, their keys and indexes, and the idempotent `init` that creates them.
+"""DynamoStore's tables, their keys and indexes, and the idempotent `init` that creates them
+(migrations.py brings the items of older releases into today's shape).
 
 Every table shares one prefix (default `flaskbank-`), so that one IAM resource pattern
 (`table/flaskbank-*`) covers a deployment and tests can run side by side under unique ones:
@@ -8,16 +9,27 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
                    pk EMAIL#<lower-cased email>: uniqueness lock -> user id, account ids
     accounts       pk ACCOUNT#<id> (id = UUIDv5 of the number): balance, status, version,
                    owner's name; GSI by_user (keys only)
+                   pk ACCOUNT#<UUIDv5 of the number>, for an account opened before ids
+                   followed numbers: alias_of -> its id (migrations.py, step 3)
                    pk NUMBER#<number>: uniqueness lock -> account id
     transactions   pk TXN#<id>, sk "TXN": the header with every leg (the cash leg too);
                    GSI by_day (day, feed_key = <created_at>#<id>), headers only
                    pk ACCT#<account id>, sk <created_at>#<seq>: one customer account's entry
                    pk META#feed, sk "META": the first and last day that hold transactions
+                   pk META#schema, sk "META": the schema version (migrations.py)
     idempotency    pk <scope (user id)>, sk <client's key>
     tokens         pk <sha-256 of the API token>; GSI by_user (user_id, created_at)
     sessions       pk <sha-256 of the session id>; GSI by_user (user_id, pk)
     login_throttles pk EMAIL#<lower-cased email> (SHA256#<hash> when too long for a key)
     audit          pk "LOG", sk <at>#<sequence>#<id>; GSIs by_action, by_actor
+    holds          pk <account id>, sk <hold id>; GSI due (due = "OPEN", expires_at), sparse:
+                   only an open hold with a deadline carries `due`
+    leases         pk <job name>: the worker that runs it, until when
+    standing_orders pk USER#<user id>, sk ORDER#<order id>: an order; GSI due (due =
+                   "ACTIVE", next_run), sparse: only active orders carry `due`
+                   pk ORDER#<order id>, sk RUN#<date>: one run's outcome
+    events         pk SHARD#<nn>, sk 0: the shard's counter; sk <n> (a Number): event n
+                   pk CONSUMER#<name>, sk 0: a consumer's checkpoint (see events.py)
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -44,6 +56,7 @@ BY_USER = "by_user"
 BY_DAY = "by_day"
 BY_NAME, BY_EMAIL, BY_CREATED = "by_name", "by_email", "by_created"
 BY_ACTION, BY_ACTOR = "by_action", "by_actor"
+DUE = "due"
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,10 @@ class TableNames:
     sessions: str
     login_throttles: str
     audit: str
+    holds: str
+    leases: str
+    standing_orders: str
+    events: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -74,6 +91,10 @@ _NAMES = (
     "sessions",
     "login_throttles",
     "audit",
+    "holds",
+    "leases",
+    "standing_orders",
+    "events",
 )
 
 
@@ -158,6 +179,35 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
                 _index(BY_ACTOR, "actor_email", "sk", "ALL"),
             ],
         },
+        {
+            "TableName": names.holds,
+            "AttributeDefinitions": _attrs("pk", "sk", "due", "expires_at"),
+            "KeySchema": _key("pk", "sk"),
+            # Sparse, one partition: only open holds with a deadline, which the worker's
+            # expiry job reads; placing or resolving one is rare next to postings.
+            "GlobalSecondaryIndexes": [_index(DUE, "due", "expires_at", "KEYS_ONLY")],
+        },
+        {
+            "TableName": names.leases,
+            "AttributeDefinitions": _attrs("pk"),
+            "KeySchema": _key("pk"),
+        },
+        {
+            "TableName": names.standing_orders,
+            "AttributeDefinitions": _attrs("pk", "sk", "due", "next_run"),
+            "KeySchema": _key("pk", "sk"),
+            # Sparse, one partition: the worker's daily read of the orders due.
+            "GlobalSecondaryIndexes": [_index(DUE, "due", "next_run", "ALL")],
+        },
+        {
+            "TableName": names.events,
+            "AttributeDefinitions": [
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},  # an event's number in its shard
+            ],
+            # Shard counters, their numbered events and consumers' checkpoints (events.py).
+            "KeySchema": _key("pk", "sk"),
+        },
     ]
 
 
@@ -174,22 +224,25 @@ def _with_billing(definition: dict[str, Any], mode: str) -> dict[str, Any]:
     return table
 
 
-def create_tables(client: Any, names: TableNames, billing: str) -> dict[str, str]:
+def create_tables(client: Any, names: TableNames, billing: str) -> tuple[list[str], dict[str, str]]:
     """Create what is missing, wait until every table and index is ACTIVE, and ask for
-    point-in-time recovery. Safe to repeat. Returns each table's PITR outcome."""
+    point-in-time recovery. Safe to repeat. Returns the tables it created and each table's
+    PITR outcome."""
     mode = BILLING_MODES[billing]
+    created = []
     for definition in table_definitions(names):
         try:
             client.create_table(**_with_billing(definition, mode))
+            created.append(definition["TableName"])
         except ClientError as e:
             if e.response["Error"]["Code"] != "ResourceInUseException":  # it exists already
                 raise
     for name in names.all():
-        _wait_active(client, name)
-    return {name: _enable_pitr(client, name) for name in names.all()}
+        wait_active(client, name)
+    return created, {name: _enable_pitr(client, name) for name in names.all()}
 
 
-def _wait_active(client: Any, table: str, timeout: float = 600.0) -> None:
+def wait_active(client: Any, table: str, timeout: float = 600.0) -> None:
     try:
         client.get_waiter("table_exists").wait(
             TableName=table, WaiterConfig={"Delay": 2, "MaxAttempts": int(timeout / 2)}

@@ -132,7 +132,7 @@ class DynamoSessions(Connected):
                 TableName=self.db.tables.sessions,
                 Key=di.to_wire({"pk": session.id_hash}),
                 UpdateExpression="SET last_seen_at = :seen, #data = :data, #v = :next",
-                ConditionExpression="attribute_exists(pk) AND " + di.at_version(session.version),
+                ConditionExpression="attribute_exists(pk) AND " + di.AT_VERSION,
                 ExpressionAttributeNames={"#data": "data", "#v": "version"},
                 ExpressionAttributeValues=di.to_wire(
                     {

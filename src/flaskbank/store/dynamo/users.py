@@ -95,7 +95,7 @@ class DynamoUsers(Connected):
                     },
                     WriteConflict("an account was closed meanwhile; try again"),
                 )
-                for key in lookups.account_keys(self.db, user_id, lock)
+                for key in lookups.account_keys(user_id, lock)
             ]
         self.db.write(*actions)
         return updated
@@ -115,7 +115,7 @@ class DynamoUsers(Connected):
                 "TableName": self.tables.users,
                 "Key": di.to_wire(di.user_key(user.id)),
                 "UpdateExpression": "SET " + ", ".join(f"{a} = :{a[1:]}" for a in aliases),
-                "ConditionExpression": di.at_version(version),
+                "ConditionExpression": di.AT_VERSION,
                 "ExpressionAttributeNames": {**aliases, "#v": "version"},
                 "ExpressionAttributeValues": di.to_wire(
                     {**{f":{a[1:]}": item[n] for a, n in aliases.items()}, ":version": version}
@@ -129,17 +129,16 @@ class DynamoUsers(Connected):
     ) -> list[tuple[dict[str, Any], Any]]:
         """The new email's lock takes over the old one's account list, on condition that no
         account was added to it meanwhile."""
-        ids = lock.get("account_ids")
-        unchanged = "attribute_not_exists(account_ids)" if ids is None else "size(account_ids) = :n"
+        ids = list(lock.get("account_ids", []))  # none: the lock is gone, and so is the Delete
         return [
             (
                 {
                     "Delete": {
                         "TableName": self.tables.users,
                         "Key": di.to_wire(di.email_key(current.email)),
-                        "ConditionExpression": f"user_id = :id AND {unchanged}",
+                        "ConditionExpression": "user_id = :id AND size(account_ids) = :n",
                         "ExpressionAttributeValues": di.to_wire(
-                            {":id": current.id, **({} if ids is None else {":n": len(ids)})}
+                            {":id": current.id, ":n": len(ids)}
                         ),
                     }
                 },

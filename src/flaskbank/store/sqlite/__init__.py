@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..migrations import SchemaReport
 from .audit import SqliteAudit
 from .database import SqliteDatabase, SqliteUnitOfWork
+from .events import SqliteEvents
+from .holds import SqliteHolds
 from .ledger import SqliteLedger
 from .sessions import SqliteSessions
 from .users import SqliteUsers
+from .worker_tables import SqliteLeases, SqliteStandingOrders
 
 
 class SqliteStore:
@@ -26,13 +30,20 @@ class SqliteStore:
         self.users = SqliteUsers(self.database)
         self.sessions = SqliteSessions(self.database)
         self.audit = SqliteAudit(self.database)
+        self.holds = SqliteHolds(self.database)
+        self.leases = SqliteLeases(self.database)
+        self.standing_orders = SqliteStandingOrders(self.database)
+        self.events = SqliteEvents(self.database)
 
     @property
     def path(self) -> str:
         return self.database.path
 
-    def init_schema(self) -> None:
-        self.database.init_schema()
+    def init_schema(self) -> SchemaReport:
+        return self.database.init_schema()
+
+    def check_schema(self) -> None:
+        self.database.check_schema()
 
     def close(self) -> None:
         self.database.close()

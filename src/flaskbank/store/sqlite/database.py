@@ -7,21 +7,14 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 from ...domain.errors import StoreError, WriteConflict
+from ..migrations import SchemaReport
+from . import migrations
 
 BUSY_TIMEOUT_MS = 10_000
 FAILED = "the embedded store failed; nothing was written"
-#: Columns added since the first schema: a file made before them gets them, with defaults.
-_ADDED_COLUMNS = (
-    ("users", "version", "INTEGER NOT NULL DEFAULT 0"),
-    ("users", "security_stamp", "TEXT NOT NULL DEFAULT ''"),
-    ("api_tokens", "stamp", "TEXT NOT NULL DEFAULT ''"),
-    ("web_sessions", "version", "INTEGER NOT NULL DEFAULT 0"),
-    ("idempotency_keys", "refusal", "TEXT"),
-)
 
 
 class SqliteDatabase:
@@ -91,13 +84,21 @@ class SqliteDatabase:
                 raise StoreError(FAILED) from e
             raise
 
-    def init_schema(self) -> None:
-        ddl = resources.files(__package__).joinpath("schema.sql").read_text()
-        self.conn.executescript(ddl)
-        for table, column, spec in _ADDED_COLUMNS:
-            have = {r["name"] for r in self.conn.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {spec}")
+    def init_schema(self) -> SchemaReport:
+        """Make or migrate the schema (migrations.py), holding the write lock throughout, so
+        that a second `init` at the same time waits and then finds nothing to do."""
+        db = self.begin()
+        try:
+            report = migrations.migrate(db)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return report
+
+    def check_schema(self) -> None:
+        migrations.STEPS.check(migrations.current_version(self.conn))
 
     def close(self) -> None:
         with self._lock:

@@ -1,8 +1,9 @@
 """The ledger port on SQLite: accounts, postings and what is read back of them.
 
 A posting is one BEGIN IMMEDIATE transaction: the idempotency record, the header, one entry
-and one balance update per customer leg (the cash account keeps no stored balance), each
-leg re-checked against the domain's rule (ledger.check_leg) on the row it lands on."""
+per leg and one balance update per customer leg (the bank's internal accounts keep no
+stored balance), each customer leg re-checked against the domain's rules (domain.chart) on
+the row it lands on, and the posting's event."""
 
 from __future__ import annotations
 
@@ -11,12 +12,8 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from ...domain.accounts import (
-    CASH_ACCOUNT_ID,
-    MAX_ACCOUNTS_PER_CUSTOMER,
-    Account,
-    AccountStatus,
-)
+from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus
+from ...domain.chart import check_leg, is_internal
 from ...domain.errors import (
     AccountNotFound,
     Refusal,
@@ -25,6 +22,8 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
+from ...domain.events import hold_resolved, transaction_posted
+from ...domain.holds import Hold, HoldStatus
 from ...domain.identity import email_key
 from ...domain.ledger import (
     Earlier,
@@ -35,20 +34,22 @@ from ...domain.ledger import (
     PostResult,
     Transaction,
     TransactionType,
-    check_leg,
     recorded,
-    replay,
+    replay_posting,
 )
 from ...domain.money import Money
 from ..base import Page, PostingInputs
 from ..cursors import decode_cursor, encode_cursor
 from .database import SqliteDatabase
+from .events import insert_event
+from .holds import close, row_to_hold
 from .rows import (
     ACCOUNTS,
     ENTRY_COLS,
     row_to_account,
     row_to_entry,
     row_to_transaction,
+    standing,
 )
 
 
@@ -65,7 +66,8 @@ class SqliteLedger:
                 if held >= MAX_ACCOUNTS_PER_CUSTOMER:
                     raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
                 db.execute(
-                    "INSERT INTO accounts VALUES (?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO accounts (id, number, user_id, type, currency, balance_minor, "
+                    "status, opened_at, status_reason) VALUES (?,?,?,?,?,?,?,?,?)",
                     (
                         account.id,
                         account.number,
@@ -103,13 +105,21 @@ class SqliteLedger:
             ).rowcount:
                 raise AccountNotFound("no such account")
 
-    def post(self, posting: Posting) -> PostResult:
+    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         with self.database.write() as db:
             idem = posting.idempotency
             if idem is not None:
                 earlier = self._idempotent(db, idem.scope, idem.key)
                 if earlier is not None:
-                    return replay(earlier, idem.fingerprint)
+                    return replay_posting(earlier, idem.fingerprint)
+            if releasing is not None:  # first, so that the debit rule no longer counts it
+                close(
+                    db,
+                    releasing,
+                    HoldStatus.RELEASED,
+                    by=releasing.resolved_by or posting.initiated_by,
+                    at=releasing.resolved_at or posting.created_at,
+                )
             # The time was read before the write lock: never let it fall behind the last
             # posting's, so that time order is commit order (statements and the feed rely
             # on the balance chain following created_at). The rule itself keeps the latest
@@ -135,7 +145,7 @@ class SqliteLedger:
             seq = cur.lastrowid
             balances: dict[str, Money | None] = {}
             for leg in posting.legs:
-                after = None if leg.account_id == CASH_ACCOUNT_ID else self._apply(db, leg)
+                after = None if is_internal(leg.account_id) else self._apply(db, leg)
                 balances[leg.account_id] = (
                     None if after is None else Money.from_minor(after, leg.amount.currency)
                 )
@@ -160,34 +170,38 @@ class SqliteLedger:
                     "created_at) VALUES (?,?,?,?,?)",
                     (idem.scope, idem.key, idem.fingerprint, posting.id, posting.created_at),
                 )
+            # The posting's events, in its transaction: the hold it releases, and itself.
+            if releasing is not None:
+                insert_event(db, hold_resolved(releasing))
+            insert_event(db, transaction_posted(posting))
         return PostResult(recorded(posting, balances, str(seq)))
 
     @staticmethod
     def _apply(db: sqlite3.Connection, leg: Leg) -> int:
         row = db.execute(
-            "SELECT balance_minor, status, number FROM accounts WHERE id=?", (leg.account_id,)
+            "SELECT balance_minor, held_minor, status, number, type FROM accounts WHERE id=?",
+            (leg.account_id,),
         ).fetchone()
         if row is None:
             raise AccountNotFound("no such account")
-        currency = leg.amount.currency
-        check_leg(
-            leg.amount,
-            balance=Money.from_minor(row["balance_minor"], currency),
-            status=AccountStatus(row["status"]),
-            number=row["number"],
-        )
+        check_leg(standing(row, leg.amount.currency), leg.amount)
         after = row["balance_minor"] + leg.amount.minor
         db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (after, leg.account_id))
         return int(after)
 
     def _idempotent(self, db: sqlite3.Connection, scope: str, key: str) -> Earlier | None:
         row = db.execute(
-            "SELECT fingerprint, transaction_id, refusal FROM idempotency_keys "
+            "SELECT fingerprint, transaction_id, refusal, hold_id FROM idempotency_keys "
             "WHERE scope=? AND key=?",
             (scope, key),
         ).fetchone()
         if row is None:
             return None
+        if row["hold_id"] is not None:
+            held = db.execute("SELECT * FROM holds WHERE id=?", (row["hold_id"],)).fetchone()
+            if held is None:
+                raise StoreError("idempotency key points at a missing hold")
+            return row["fingerprint"], row_to_hold(held)
         if row["refusal"] is not None:
             kept = json.loads(row["refusal"])
             return row["fingerprint"], refusal(kept["kind"], kept["message"], kept["field"])
@@ -202,7 +216,8 @@ class SqliteLedger:
         )
         with self.database.write() as db:  # the first answer stands: a racer's posting or refusal
             db.execute(
-                "INSERT OR IGNORE INTO idempotency_keys VALUES (?,?,?,'',?,?)",
+                "INSERT OR IGNORE INTO idempotency_keys (scope, key, fingerprint, "
+                "transaction_id, created_at, refusal) VALUES (?,?,?,'',?,?)",
                 (idempotency.scope, idempotency.key, idempotency.fingerprint, at, kept),
             )
 
@@ -212,6 +227,7 @@ class SqliteLedger:
         *,
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
+        recipient_number: str | None = None,
     ) -> PostingInputs:
         db = self.database.conn
         ids = list(dict.fromkeys(account_ids))
@@ -221,17 +237,20 @@ class SqliteLedger:
             else []
         )
         earlier = None if idempotency is None else self._idempotent(db, *idempotency)
-        recipients = (
-            None
-            if recipient_email is None
-            else [
+        recipients = None
+        if recipient_email is not None:
+            recipients = [
                 row_to_account(r)
                 for r in db.execute(
                     f"{ACCOUNTS} WHERE u.email_key=? ORDER BY a.opened_at, a.number",
                     (email_key(recipient_email),),
                 )
             ]
-        )
+        elif recipient_number is not None:
+            recipients = [
+                row_to_account(r)
+                for r in db.execute(f"{ACCOUNTS} WHERE a.number=?", (recipient_number,))
+            ]
         return PostingInputs({r["id"]: row_to_account(r) for r in rows}, earlier, recipients)
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...domain.accounts import Account, AccountStatus, AccountType, Role, User
+from ...domain.chart import Standing, policy_of
 from ...domain.identity import email_key
 from ...domain.ledger import Entry, Transaction, TransactionType
 from ...domain.money import Money
@@ -104,6 +105,7 @@ def row_to_account(r: sqlite3.Row) -> Account:
         opened_at=r["opened_at"],
         status_reason=r["status_reason"],
         owner_name=r["owner_name"],
+        held_minor=r["held_minor"],
     )
 
 
@@ -143,4 +145,15 @@ def row_to_token(r: sqlite3.Row) -> ApiToken:
         r["expires_at"],
         bool(r["revoked"]),
         r["stamp"],
+    )
+
+
+def standing(row: sqlite3.Row, currency: str) -> Standing:
+    """What the rules read of an account row."""
+    return Standing(
+        Money.from_minor(row["balance_minor"], currency),
+        Money.from_minor(row["held_minor"], currency),
+        AccountStatus(row["status"]),
+        policy_of(AccountType(row["type"])),
+        row["number"],
     )

@@ -21,11 +21,13 @@ CREATE TABLE IF NOT EXISTS accounts (
     user_id       TEXT NOT NULL REFERENCES users(id),
     type          TEXT NOT NULL,
     currency      TEXT NOT NULL,
-    -- The database re-checks the domain's rule at commit: no customer balance below zero.
+    -- The store re-checks the domain's rule (domain.chart) at commit; no product allows an
+    -- overdraft yet, so the database refuses a negative balance too.
     balance_minor INTEGER NOT NULL CHECK (balance_minor >= 0),
     status        TEXT NOT NULL,
     opened_at     TEXT NOT NULL,
-    status_reason TEXT NOT NULL DEFAULT ''
+    status_reason TEXT NOT NULL DEFAULT '',
+    held_minor    INTEGER NOT NULL DEFAULT 0     -- the sum of the account's open holds
 );
 CREATE INDEX IF NOT EXISTS accounts_by_user ON accounts (user_id, opened_at);
 -- seq is the global feed order that analytics read incrementally.
@@ -48,7 +50,7 @@ CREATE TABLE IF NOT EXISTS entries (
     type                TEXT NOT NULL,
     amount_minor        INTEGER NOT NULL,
     currency            TEXT NOT NULL,
-    balance_after_minor INTEGER,                 -- NULL on the cash account
+    balance_after_minor INTEGER,                 -- NULL on the bank's own accounts (domain.chart)
     counterparty        TEXT NOT NULL,
     memo                TEXT NOT NULL,
     created_at          TEXT NOT NULL,
@@ -63,7 +65,60 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     transaction_id TEXT NOT NULL,                -- '' when the request was refused
     created_at     TEXT NOT NULL,
     refusal        TEXT,                         -- JSON {kind, message, field} of a refusal
+    hold_id        TEXT,                         -- a transfer held for review
     PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+-- Reserved amounts (domain/holds.py); accounts.held_minor is the sum of the open ones.
+CREATE TABLE IF NOT EXISTS holds (
+    id             TEXT PRIMARY KEY,
+    account_id     TEXT NOT NULL REFERENCES accounts(id),
+    kind           TEXT NOT NULL,
+    amount_minor   INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency       TEXT NOT NULL,
+    reason         TEXT NOT NULL,
+    placed_by      TEXT NOT NULL,
+    placed_at      TEXT NOT NULL,
+    expires_at     TEXT,
+    status         TEXT NOT NULL,
+    resolved_by    TEXT,
+    resolved_at    TEXT,
+    posting        TEXT,                         -- JSON: what a release posts
+    transaction_id TEXT
+);
+CREATE INDEX IF NOT EXISTS holds_by_account ON holds (account_id, placed_at);
+CREATE INDEX IF NOT EXISTS holds_due ON holds (expires_at) WHERE status = 'open';
+-- A named job's lease: one worker runs it at a time; a dead worker's lease runs out.
+CREATE TABLE IF NOT EXISTS leases (
+    name   TEXT PRIMARY KEY,
+    owner  TEXT NOT NULL,
+    until  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS standing_orders (
+    id                TEXT PRIMARY KEY,
+    user_id           TEXT NOT NULL REFERENCES users(id),
+    from_account_id   TEXT NOT NULL REFERENCES accounts(id),
+    to_account_number TEXT NOT NULL,
+    amount            TEXT NOT NULL,
+    memo              TEXT NOT NULL,
+    day_of_month      INTEGER NOT NULL CHECK (day_of_month BETWEEN 1 AND 28),
+    next_run          TEXT NOT NULL,
+    end_date          TEXT,
+    status            TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    version           INTEGER NOT NULL DEFAULT 0,
+    last_outcome      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS standing_orders_by_user ON standing_orders (user_id, created_at);
+CREATE INDEX IF NOT EXISTS standing_orders_due ON standing_orders (next_run)
+    WHERE status = 'active';
+CREATE TABLE IF NOT EXISTS standing_order_runs (
+    order_id       TEXT NOT NULL,
+    run_on         TEXT NOT NULL,
+    outcome        TEXT NOT NULL,
+    at             TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    detail         TEXT NOT NULL,
+    PRIMARY KEY (order_id, run_on)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash TEXT PRIMARY KEY,
@@ -107,3 +162,24 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- The event outbox: every change's events, in feed order, and the consumers' checkpoints.
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,  -- the feed order (store/sqlite/events.py)
+    id       TEXT NOT NULL UNIQUE,
+    kind     TEXT NOT NULL,
+    subject  TEXT NOT NULL,                       -- an account or user id
+    actor    TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    payload  TEXT NOT NULL                        -- JSON; amounts as text
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+-- Each save is conditional on the version read, so two instances of a consumer cannot both
+-- move its checkpoint.
+CREATE TABLE IF NOT EXISTS consumer_checkpoints (
+    consumer TEXT PRIMARY KEY,
+    position TEXT NOT NULL,
+    version  INTEGER NOT NULL
+) WITHOUT ROWID;

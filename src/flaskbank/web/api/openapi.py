@@ -112,16 +112,117 @@ _SCHEMAS: dict[str, Any] = {
         },
     ),
     "Account": _obj(
-        ["id", "number", "type", "currency", "balance", "status", "opened_at"],
+        ["id", "number", "type", "currency", "balance", "available_balance", "status", "opened_at"],
         id=_STR,
         number={"type": "string", "pattern": "^[0-9]{12}$"},
         type={"enum": ["checking", "savings"]},
         currency=_STR,
         balance=_ref("SignedAmount"),
+        available_balance={
+            **_ref("SignedAmount"),
+            "description": "balance less what open holds reserve: what the account can spend",
+        },
         status={"enum": ["open", "frozen", "closed"]},
         opened_at=_TIME,
     ),
     "AccountList": _obj(["items"], items={"type": "array", "items": _ref("Account")}),
+    "Hold": {
+        **_obj(
+            [
+                "id",
+                "account_id",
+                "kind",
+                "status",
+                "amount",
+                "currency",
+                "reason",
+                "placed_at",
+                "expires_at",
+                "resolved_at",
+                "transaction_id",
+            ],
+            id=_STR,
+            account_id=_STR,
+            kind={"enum": ["pending_transfer", "staff"]},
+            status={"enum": ["open", "released", "voided", "expired"]},
+            amount=_ref("SignedAmount"),
+            currency=_STR,
+            reason=_STR,
+            placed_at=_TIME,
+            expires_at={**_NSTR, "description": "when an open hold lapses; null: until lifted"},
+            resolved_at=_NSTR,
+            transaction_id={**_NSTR, "description": "what releasing a pending transfer posted"},
+            transfer=_obj(["to", "memo"], to=_STR, memo=_STR),
+        ),
+        "description": "An amount reserved on an account: a transfer waiting for review "
+        "(pending_transfer, which a release posts) or a hold the bank placed (staff). It is "
+        "resolved once: released, voided or expired.",
+    },
+    "HoldList": _obj(["items"], items={"type": "array", "items": _ref("Hold")}),
+    "NewStandingOrder": _obj(
+        ["from_account_id", "to_account_number", "amount", "day_of_month"],
+        from_account_id=_STR,
+        to_account_number={"type": "string", "description": "12 digits; spaces allowed"},
+        amount=_ref("Amount"),
+        day_of_month={
+            "type": "string",
+            "pattern": "^[0-9]{1,2}$",
+            "description": '"1" to "28", as text like every field of a body',
+        },
+        start_date={**_NSTR, "format": "date", "description": "default today"},
+        end_date={**_NSTR, "format": "date", "description": "the last date it may pay"},
+        memo={"type": ["string", "null"], "maxLength": 140},
+    ),
+    "StandingOrder": {
+        **_obj(
+            [
+                "id",
+                "from_account_id",
+                "to_account_number",
+                "amount",
+                "memo",
+                "day_of_month",
+                "next_run",
+                "end_date",
+                "status",
+                "created_at",
+                "last_outcome",
+            ],
+            id=_STR,
+            from_account_id=_STR,
+            to_account_number=_STR,
+            amount=_ref("Amount"),
+            memo=_STR,
+            day_of_month={"type": "integer"},
+            next_run={**_NSTR, "description": "the next date it pays; null unless active"},
+            end_date=_NSTR,
+            status={"enum": ["active", "cancelled", "finished"]},
+            created_at=_TIME,
+            last_outcome={"type": "string", "description": 'e.g. "paid 2026-12-01"'},
+            runs={
+                "type": "array",
+                "description": "on GET of one order: its latest runs, newest first",
+                "items": _obj(
+                    ["on", "outcome", "at", "transaction_id", "detail"],
+                    on={"type": "string", "format": "date"},
+                    outcome={"enum": ["paid", "pending", "failed"]},
+                    at=_TIME,
+                    transaction_id=_NSTR,
+                    detail=_STR,
+                ),
+            },
+        ),
+        "description": "Pays `amount` to an account on `day_of_month` every month until "
+        "`end_date`. Each run is a transfer keyed by the order and the date, so it pays once; "
+        "a run the ledger refuses is recorded as failed and the order goes on.",
+    },
+    "StandingOrderList": _obj(["items"], items={"type": "array", "items": _ref("StandingOrder")}),
+    "PendingTransfer": _obj(
+        ["status", "hold_id", "hold"],
+        status={"const": "pending"},
+        hold_id=_STR,
+        hold=_ref("Hold"),
+    ),
     "CashMovement": _obj(
         ["amount"], amount=_ref("Amount"), memo={"type": ["string", "null"], "maxLength": 140}
     ),
@@ -262,6 +363,20 @@ def _money_op(summary: str, body: str, path_account: bool) -> dict[str, Any]:
                     ),
                     "headers": _REPLAYED,
                 },
+                **(
+                    {}
+                    if path_account
+                    else {
+                        "202": {
+                            **_ok(
+                                "PendingTransfer",
+                                "Accepted, waiting for review: the amount is held on the "
+                                "source account and nothing has moved. Location: the hold.",
+                            ),
+                            "headers": {"Location": {"schema": _STR}},
+                        }
+                    }
+                ),
                 **_problems(*_BODY_ERRORS, 401, 404, 409, 429, 503),
             },
         }
@@ -269,6 +384,8 @@ def _money_op(summary: str, body: str, path_account: bool) -> dict[str, Any]:
 
 
 _PUBLIC: list[dict[str, Any]] = []
+_HOLD_ID = {"name": "hold_id", "in": "path", "required": True, "schema": _STR}
+_ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": _STR}
 
 PATHS: dict[str, Any] = {
     "/users": {
@@ -328,6 +445,64 @@ PATHS: dict[str, Any] = {
     "/accounts/{account_id}/deposits": _money_op("Deposit cash", "CashMovement", True),
     "/accounts/{account_id}/withdrawals": _money_op("Withdraw cash", "CashMovement", True),
     "/transfers": _money_op("Send money to another account", "Transfer", False),
+    "/accounts/{account_id}/holds": {
+        "get": {
+            "summary": "The account's holds, newest first",
+            "parameters": [
+                {"$ref": "#/components/parameters/AccountId"},
+                {"name": "status", "in": "query", "schema": {"enum": ["open"]}},
+            ],
+            "responses": {"200": _ok("HoldList"), **_problems(401, 404, 422)},
+        }
+    },
+    "/accounts/{account_id}/holds/{hold_id}": {
+        "get": {
+            "summary": "One hold on your account",
+            "parameters": [{"$ref": "#/components/parameters/AccountId"}, _HOLD_ID],
+            "responses": {"200": _ok("Hold"), **_problems(401, 404)},
+        }
+    },
+    "/accounts/{account_id}/holds/{hold_id}/cancel": {
+        "post": {
+            "summary": "Cancel your transfer while it waits for review: nothing is sent",
+            "parameters": [{"$ref": "#/components/parameters/AccountId"}, _HOLD_ID],
+            "responses": {
+                "200": _ok("Hold", "Cancelled (status voided)"),
+                **_problems(401, 403, 404, 409),
+            },
+        }
+    },
+    "/standing-orders": {
+        "get": {
+            "summary": "Your standing orders, newest first",
+            "responses": {"200": _ok("StandingOrderList"), **_problems(401)},
+        },
+        "post": {
+            "summary": "Set up a standing order",
+            "requestBody": _body("NewStandingOrder"),
+            "responses": {
+                "201": {
+                    **_ok("StandingOrder", "Created"),
+                    "headers": {"Location": {"schema": _STR}},
+                },
+                **_problems(*_BODY_ERRORS, 401, 404),
+            },
+        },
+    },
+    "/standing-orders/{order_id}": {
+        "get": {
+            "summary": "One standing order with its latest runs",
+            "parameters": [_ORDER_ID],
+            "responses": {"200": _ok("StandingOrder"), **_problems(401, 404)},
+        }
+    },
+    "/standing-orders/{order_id}/cancel": {
+        "post": {
+            "summary": "Cancel a standing order (what it paid stays paid)",
+            "parameters": [_ORDER_ID],
+            "responses": {"200": _ok("StandingOrder"), **_problems(401, 404)},
+        }
+    },
     "/accounts/{account_id}/transactions": {
         "get": {
             "summary": "The account's transactions, newest first",

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.accounts import Account, User
+from ...domain.holds import Hold
 from ...domain.ledger import Entry
 from ...domain.money import Money
+from ...domain.standing_orders import Run, StandingOrder
 from ...services.history import Statement
 from ...store.base import Page
 
@@ -34,9 +36,63 @@ def account(a: Account) -> dict[str, Any]:
         "type": a.type.value,
         "currency": a.currency,
         "balance": str(a.balance),
+        "available_balance": str(a.available),  # the balance less what holds reserve
         "status": a.status.value,
         "opened_at": a.opened_at,
     }
+
+
+def hold(h: Hold) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": h.id,
+        "account_id": h.account_id,
+        "kind": h.kind.value,
+        "status": h.status.value,
+        "amount": str(h.amount),
+        "currency": h.amount.currency,
+        "reason": h.reason,
+        "placed_at": h.placed_at,
+        "expires_at": h.expires_at,
+        "resolved_at": h.resolved_at,
+        "transaction_id": h.transaction_id,
+    }
+    if h.posting is not None:  # what the pending transfer will post, as the sender sees it
+        debit = next(leg for leg in h.posting.legs if leg.account_id == h.account_id)
+        body["transfer"] = {"to": debit.counterparty, "memo": h.posting.memo}
+    return body
+
+
+def standing_order(o: StandingOrder, runs: list[Run] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": o.id,
+        "from_account_id": o.from_account_id,
+        "to_account_number": o.to_account_number,
+        "amount": o.amount,
+        "memo": o.memo,
+        "day_of_month": o.day_of_month,
+        "next_run": o.next_run if o.status.value == "active" else None,
+        "end_date": o.end_date,
+        "status": o.status.value,
+        "created_at": o.created_at,
+        "last_outcome": o.last_outcome,
+    }
+    if runs is not None:
+        body["runs"] = [
+            {
+                "on": r.on,
+                "outcome": r.outcome.value,
+                "at": r.at,
+                "transaction_id": r.transaction_id or None,
+                "detail": r.detail,
+            }
+            for r in runs
+        ]
+    return body
+
+
+def pending(h: Hold) -> dict[str, Any]:
+    """A transfer accepted but waiting for review (202): its hold, and where to follow it."""
+    return {"status": "pending", "hold_id": h.id, "hold": hold(h)}
 
 
 def entry(e: Entry) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from ...domain.errors import ValidationFailed
+from ...domain.errors import HoldNotFound, ValidationFailed
+from ...domain.holds import Hold
 from ...domain.ledger import PostResult
-from ...services import accounts, customers, history, postings, tokens
+from ...services import accounts, customers, history, holds, postings, standing_orders, tokens
 from ..context import bank, client_ip
 from ..exports import statement_csv
 from . import bp, openapi, serialize
@@ -186,7 +187,78 @@ def transfer() -> Response:
     result = postings.transfer(
         bank(), api_user().id, source, **f, idempotency_key=p.idempotency_key()
     )
+    if isinstance(result, Hold):  # accepted, waiting for review: nothing has moved yet
+        where = url_for(".get_hold", account_id=source, hold_id=result.id)
+        return _json(serialize.pending(result), 202, Location=where)
     return _posted(result, source)
+
+
+# -- holds ---------------------------------------------------------------------------------
+
+
+@bp.get("/accounts/<account_id>/holds")
+@bearer_required
+def list_holds(account_id: str) -> Response:
+    """The account's holds, newest first; `?status=open` for those still reserving money."""
+    state = request.args.get("status")
+    if state not in (None, "open"):
+        raise ValidationFailed({"status": "status may only be open"})
+    found = holds.holds_of(bank(), api_user().id, account_id, open_only=state == "open")
+    return _json({"items": [serialize.hold(h) for h in found]})
+
+
+@bp.get("/accounts/<account_id>/holds/<hold_id>")
+@bearer_required
+def get_hold(account_id: str, hold_id: str) -> Response:
+    found = holds.holds_of(bank(), api_user().id, account_id)
+    hold = next((h for h in found if h.id == hold_id), None)
+    if hold is None:
+        raise HoldNotFound("no such hold on this account")
+    return _json(serialize.hold(hold))
+
+
+@bp.post("/accounts/<account_id>/holds/<hold_id>/cancel")
+@bearer_required
+def cancel_hold(account_id: str, hold_id: str) -> Response:
+    """Withdraw one's own transfer while it waits for review (409 once it was resolved)."""
+    hold = holds.cancel_pending_transfer(bank(), api_user().id, account_id, hold_id)
+    return _json(serialize.hold(hold))
+
+
+# -- standing orders -----------------------------------------------------------------------
+
+
+@bp.post("/standing-orders")
+@bearer_required
+def create_standing_order() -> Response:
+    f = p.fields(
+        p.json_object(),
+        required=("from_account_id", "to_account_number", "amount", "day_of_month"),
+        optional=("start_date", "end_date", "memo"),
+    )
+    order = standing_orders.create(bank(), api_user().id, **f)
+    where = url_for(".get_standing_order", order_id=order.id)
+    return _json(serialize.standing_order(order), 201, Location=where)
+
+
+@bp.get("/standing-orders")
+@bearer_required
+def list_standing_orders() -> Response:
+    found = standing_orders.orders_of(bank(), api_user().id)
+    return _json({"items": [serialize.standing_order(o) for o in found]})
+
+
+@bp.get("/standing-orders/<order_id>")
+@bearer_required
+def get_standing_order(order_id: str) -> Response:
+    order, runs = standing_orders.order_of(bank(), api_user().id, order_id)
+    return _json(serialize.standing_order(order, runs))
+
+
+@bp.post("/standing-orders/<order_id>/cancel")
+@bearer_required
+def cancel_standing_order(order_id: str) -> Response:
+    return _json(serialize.standing_order(standing_orders.cancel(bank(), api_user().id, order_id)))
 
 
 # -- history and statements ----------------------------------------------------------------

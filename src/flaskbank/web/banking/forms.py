@@ -144,3 +144,38 @@ class StatementForm(ServiceForm):
         widget=MonthInput(),
         render_kw={"pattern": r"[0-9]{4}-[0-9]{2}", "placeholder": "YYYY-MM"},
     )
+
+
+class CancelForm(ServiceForm):
+    """A button that withdraws a pending transfer; only its CSRF token is checked."""
+
+    submit = SubmitField("Cancel this transfer")
+
+
+class StandingOrderForm(ServiceForm):
+    from_account = SelectField("From account")
+    to_account_number = StringField(
+        "Pay to account number",
+        default="",
+        render_kw={
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": 20,
+            "required": True,
+        },
+    )
+    amount = StringField(
+        "Amount", default="", render_kw={"inputmode": "decimal", "autocomplete": "off"}
+    )
+    day_of_month = StringField(
+        "Day of the month", default="1", render_kw={"inputmode": "numeric", "maxlength": 2}
+    )
+    start_date = StringField("First payment on or after", default="", widget=DateInput())
+    end_date = StringField("Last payment by (optional)", default="", widget=DateInput())
+    memo = StringField("Memo", default="", render_kw={"maxlength": MEMO_MAX, "autocomplete": "off"})
+    submit = SubmitField("Set up standing order")
+
+    def offer(self, accounts: list[Account]) -> None:
+        self.from_account.choices = [
+            SelectChoice(a.id, account_label(a)) for a in accounts if a.is_open
+        ]

@@ -14,18 +14,21 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as Redirect
 
 from ...domain.accounts import format_account_number
-from ...domain.errors import BankError, IdempotencyConflict, Refusal
+from ...domain.errors import BankError, HoldNotOpen, IdempotencyConflict, Refusal
+from ...domain.holds import Hold
 from ...domain.ledger import PostResult
-from ...services import accounts, history, postings
+from ...services import accounts, history, holds, postings, standing_orders
 from ..context import bank, login_required, signed_in
 from ..exports import statement_csv
 from ..filters import money
 from . import bp
 from .forms import (
+    CancelForm,
     DepositForm,
     HistoryFilterForm,
     MovementForm,
     OpenAccountForm,
+    StandingOrderForm,
     StatementForm,
     TransferForm,
     WithdrawForm,
@@ -77,7 +80,19 @@ def dashboard() -> str:
     user = signed_in()
     mine = accounts.accounts_of(bank(), user.id)
     recent = {a.id: history.history(bank(), user.id, a.id, limit=RECENT)[1].items for a in mine}
-    return render_template("banking/dashboard.html", user=user, accounts=mine, recent=recent)
+    # Only accounts with something on hold are asked for their holds.
+    pending = {
+        a.id: holds.holds_of(bank(), user.id, a.id, open_only=True) if a.held_minor else []
+        for a in mine
+    }
+    return render_template(
+        "banking/dashboard.html",
+        user=user,
+        accounts=mine,
+        recent=recent,
+        pending=pending,
+        cancel=CancelForm(),
+    )
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -168,11 +183,72 @@ def transfer() -> Any:
             )
         except BankError as error:
             return _refused(form, error, "banking/transfer.html")
+        if isinstance(result, Hold):
+            flash(
+                f"Your transfer of {money(result.amount)} is waiting for review. The amount "
+                "is reserved on your account; nothing has been sent yet.",
+                "info",
+            )
+            return redirect(url_for(".dashboard"))
         sent = result.transaction.entry_for(source)
         return _posted(
             result, source, f"Sent {money(result.transaction.amount)} to {sent.counterparty}."
         )
     return form.page("banking/transfer.html")
+
+
+@bp.post("/accounts/<account_id>/holds/<hold_id>/cancel")
+@login_required
+def cancel_pending(account_id: str, hold_id: str) -> Redirect:
+    """Withdraw one's own transfer while it waits for review."""
+    if not CancelForm().validate_on_submit():
+        flash("The page had expired, so nothing was cancelled. Try again.", "error")
+        return redirect(url_for(".dashboard"))
+    try:
+        hold = holds.cancel_pending_transfer(bank(), signed_in().id, account_id, hold_id)
+    except HoldNotOpen:
+        flash("That transfer was already decided, so it could not be cancelled.", "error")
+        return redirect(url_for(".dashboard"))
+    flash(f"Cancelled the transfer of {money(hold.amount)}; nothing was sent.", "success")
+    return redirect(url_for(".dashboard"))
+
+
+@bp.route("/standing-orders", methods=["GET", "POST"])
+@login_required
+def standing_order_list() -> Any:
+    user = signed_in()
+    form = StandingOrderForm()
+    form.offer(accounts.accounts_of(bank(), user.id))
+    page = {"orders": standing_orders.orders_of(bank(), user.id), "cancel": CancelForm()}
+    if form.validate_on_submit():
+        try:
+            order = standing_orders.create(
+                bank(),
+                user.id,
+                from_account_id=form.from_account.data,
+                to_account_number=form.to_account_number.data,
+                amount=form.amount.data,
+                day_of_month=form.day_of_month.data,
+                start_date=form.start_date.data,
+                end_date=form.end_date.data,
+                memo=form.memo.data,
+            )
+        except BankError as error:
+            return form.refused(error, "banking/standing_orders.html", **page)
+        flash(f"Standing order set up: the first payment is on {order.next_run}.", "success")
+        return redirect(url_for(".standing_order_list"))
+    return form.page("banking/standing_orders.html", **page)
+
+
+@bp.post("/standing-orders/<order_id>/cancel")
+@login_required
+def cancel_standing_order(order_id: str) -> Redirect:
+    if not CancelForm().validate_on_submit():
+        flash("The page had expired, so nothing was cancelled. Try again.", "error")
+        return redirect(url_for(".standing_order_list"))
+    standing_orders.cancel(bank(), signed_in().id, order_id)
+    flash("Standing order cancelled; it pays nothing more.", "success")
+    return redirect(url_for(".standing_order_list"))
 
 
 @bp.get("/accounts/<account_id>/history")
@@ -197,8 +273,15 @@ def account_history(account_id: str) -> Any:
         return form.refused(
             error, "banking/history.html", account=account, page=None, cursor=cursor
         )
+    pending = holds.holds_of(bank(), user.id, account.id, open_only=True)
     return render_template(
-        "banking/history.html", form=form, account=account, page=page, cursor=cursor
+        "banking/history.html",
+        form=form,
+        account=account,
+        page=page,
+        cursor=cursor,
+        pending=pending,
+        cancel=CancelForm(),
     )
 
 

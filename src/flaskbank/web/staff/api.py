@@ -18,7 +18,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from ...domain.accounts import Account
 from ...domain.errors import NotPermitted
 from ...domain.security import AuditEvent, Permission
-from ...services import audit, staff
+from ...services import audit, holds, staff
 from ...store.base import ApiToken
 from ..api import parse as p
 from ..api import serialize
@@ -134,6 +134,40 @@ def freeze(account_id: str) -> Response:
 @api_requires(Permission.FREEZE_ACCOUNTS)
 def unfreeze(account_id: str) -> Response:
     return _set_frozen(account_id, frozen=False)
+
+
+@api_bp.post("/accounts/<account_id>/holds")
+@api_requires(Permission.HOLD_FUNDS)
+def place_hold(account_id: str) -> Response:
+    """A staff hold: {"amount", "reason", "expires_at"?}; 201 with the hold."""
+    f = p.fields(p.json_object(), required=("amount", "reason"), optional=("expires_at",))
+    hold = holds.place_staff_hold(bank(), staff_user(), account_id, **f, actor=actor())
+    response = jsonify(serialize.hold(hold))
+    response.status_code = 201
+    return response
+
+
+@api_bp.get("/accounts/<account_id>/holds")
+@api_requires(Permission.VIEW_CUSTOMERS)
+def account_holds(account_id: str) -> Response:
+    found = bank().store.holds.holds_of(account_id)
+    return jsonify({"items": [serialize.hold(h) for h in found]})
+
+
+@api_bp.post("/accounts/<account_id>/holds/<hold_id>/release")
+@api_requires(Permission.HOLD_FUNDS)
+def release_hold(account_id: str, hold_id: str) -> Response:
+    """Lift a staff hold, or post a pending transfer; 409 when it was resolved already."""
+    return jsonify(
+        serialize.hold(holds.release(bank(), staff_user(), account_id, hold_id, actor()))
+    )
+
+
+@api_bp.post("/accounts/<account_id>/holds/<hold_id>/void")
+@api_requires(Permission.HOLD_FUNDS)
+def void_hold(account_id: str, hold_id: str) -> Response:
+    """Drop the reservation (a pending transfer is not sent); 409 when already resolved."""
+    return jsonify(serialize.hold(holds.void(bank(), staff_user(), account_id, hold_id, actor())))
 
 
 @api_bp.get("/audit")

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.widgets import DateInput
 
 from ...domain.accounts import Role
+from ...domain.holds import REASON_MAX as HOLD_REASON_MAX
 from ...domain.security import AuditAction
 from ...services.staff import REASON_MAX
 from ..forms import ServiceForm
@@ -59,6 +60,31 @@ class FreezeForm(ServiceForm):
 
 class UnfreezeForm(FreezeForm):
     submit = SubmitField("Unfreeze account")
+
+
+class HoldForm(ServiceForm):
+    amount = StringField(
+        "Amount to hold",
+        default="",
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "required": True},
+    )
+    reason = StringField(
+        "Reason",
+        default="",
+        render_kw={"maxlength": HOLD_REASON_MAX, "autocomplete": "off", "required": True},
+    )
+    expires_at = StringField(
+        "Lapses on (optional)",
+        default="",
+        render_kw={"placeholder": "2026-12-31T17:00:00Z", "autocomplete": "off"},
+    )
+    submit = SubmitField("Place hold")
+
+
+class HoldActionForm(ServiceForm):
+    """A release or void button; only its CSRF token is checked."""
+
+    submit = SubmitField("Go")
 
 
 class CreateStaffForm(ServiceForm):

@@ -125,6 +125,16 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+SCHEMAS["NewHold"] = {
+    "type": "object",
+    "required": ["amount", "reason"],
+    "properties": {
+        "amount": _ref("Amount"),
+        "reason": {"type": "string", "maxLength": 200},
+        "expires_at": {"type": ["string", "null"], "description": "ISO 8601; null: until lifted"},
+    },
+}
+
 RESPONSES: dict[str, Any] = {
     "403": {
         "description": "The token's staff role does not allow this.",
@@ -134,6 +144,7 @@ RESPONSES: dict[str, Any] = {
 
 _ACCOUNT = {"$ref": "#/components/parameters/AccountId"}
 _USER = {"name": "user_id", "in": "path", "required": True, "schema": _STR}
+_HOLD = {"name": "hold_id", "in": "path", "required": True, "schema": _STR}
 
 
 def _status_change(summary: str) -> dict[str, Any]:
@@ -150,6 +161,18 @@ def _status_change(summary: str) -> dict[str, Any]:
                 "200": _ok("StaffAccount"),
                 **_problems(400, 401, 403, 404, 413, 415, 422),
             },
+        }
+    }
+
+
+def _hold_action(summary: str) -> dict[str, Any]:
+    return {
+        "post": {
+            "summary": summary,
+            "description": "Fraud analysts and admins; audited. A hold is resolved once: the "
+            "second of two racing actions gets 409. " + _ROLES,
+            "parameters": [_ACCOUNT, _HOLD],
+            "responses": {"200": _ok("Hold"), **_problems(401, 403, 404, 409, 422)},
         }
     }
 
@@ -175,6 +198,34 @@ PATHS: dict[str, Any] = {
         "Freeze an account: it can no longer send money"
     ),
     "/staff/accounts/{account_id}/unfreeze": _status_change("Unfreeze an account"),
+    "/staff/accounts/{account_id}/holds": {
+        "get": {
+            "summary": "Every hold on an account, newest first",
+            "description": "Every staff role. " + _ROLES,
+            "parameters": [_ACCOUNT],
+            "responses": {"200": _ok("HoldList"), **_problems(401, 403, 404)},
+        },
+        "post": {
+            "summary": "Place a staff hold (legal, garnishment): refused like a debit when "
+            "the available balance cannot cover it",
+            "description": "Fraud analysts and admins; audited. " + _ROLES,
+            "parameters": [_ACCOUNT],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("NewHold")}},
+            },
+            "responses": {
+                "201": _ok("Hold"),
+                **_problems(400, 401, 403, 404, 413, 415, 422),
+            },
+        },
+    },
+    "/staff/accounts/{account_id}/holds/{hold_id}/release": _hold_action(
+        "Release a hold: post a pending transfer as reviewed, or lift a staff hold"
+    ),
+    "/staff/accounts/{account_id}/holds/{hold_id}/void": _hold_action(
+        "Void a hold: drop the reservation; a pending transfer is not sent"
+    ),
     "/staff/audit": {
         "get": {
             "summary": "The audit log, newest first",

@@ -2,7 +2,9 @@
 and unfreezing an account. Views parse input, call one staff service (which checks the role
 again and writes the audit log) and render or redirect.
 
-Nothing here moves money: the customer view has no deposit, withdrawal or transfer forms.
+Staff move no money of their own accord: the customer view has no deposit, withdrawal or
+transfer forms. Fraud analysts and admins place and lift holds, and release (post) or void a
+transfer the customer made that waits for review.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from ...domain.accounts import Account, format_account_number
-from ...domain.errors import AccountNotFound, BankError, NotPermitted
+from ...domain.errors import AccountNotFound, BankError, HoldNotOpen, NotPermitted, Refusal
 from ...domain.security import Permission
-from ...services import staff
+from ...services import holds, staff
 from ..context import bank
+from ..filters import money
 from ..forms import ServiceForm
 from . import bp
-from .forms import ROLE_NAMES, FreezeForm, SearchForm, UnfreezeForm
+from .forms import ROLE_NAMES, FreezeForm, HoldActionForm, HoldForm, SearchForm, UnfreezeForm
 from .policy import actor, can, guard, requires, staff_user
 
 
@@ -68,7 +71,64 @@ def search() -> Any:
 @requires(Permission.VIEW_CUSTOMERS)
 def customer(user_id: str) -> str:
     view = staff.view_customer(bank(), staff_user(), user_id, actor())
-    return render_template("staff/customer.html", view=view, now=bank().now())
+    on_hold = {a.id: bank().store.holds.holds_of(a.id, open_only=True) for a in view.accounts}
+    return render_template(
+        "staff/customer.html",
+        view=view,
+        now=bank().now(),
+        on_hold=on_hold,
+        hold_action=HoldActionForm(),
+    )
+
+
+@bp.route("/customers/<user_id>/accounts/<account_id>/hold", methods=["GET", "POST"])
+@requires(Permission.HOLD_FUNDS)
+def place_hold(user_id: str, account_id: str) -> Any:
+    form = HoldForm()
+    view, account = _account_of(user_id, account_id)
+    if form.validate_on_submit():
+        try:
+            hold = holds.place_staff_hold(
+                bank(),
+                staff_user(),
+                account.id,
+                amount=form.amount.data,
+                reason=form.reason.data,
+                expires_at=form.expires_at.data,
+                actor=actor(),
+            )
+        except BankError as error:
+            return refused(form, error, "staff/hold.html", view=view, account=account)
+        flash(
+            f"Placed a hold of {money(hold.amount)} on {format_account_number(account.number)}.",
+            "success",
+        )
+        return redirect(url_for(".customer", user_id=user_id))
+    return form.page("staff/hold.html", view=view, account=account)
+
+
+@bp.post("/customers/<user_id>/accounts/<account_id>/holds/<hold_id>/<action>")
+@requires(Permission.HOLD_FUNDS)
+def resolve_hold(user_id: str, account_id: str, hold_id: str, action: str) -> Any:
+    """Release (post a pending transfer, lift a staff hold) or void; audited."""
+    resolve = {"release": holds.release, "void": holds.void}.get(action)
+    if resolve is None:
+        raise AccountNotFound("no such action")
+    _account_of(user_id, account_id)  # the account is this customer's, or 404
+    if not HoldActionForm().validate_on_submit():
+        flash("The page had expired, so nothing was done. Try again.", "error")
+        return redirect(url_for(".customer", user_id=user_id))
+    try:
+        done = resolve(bank(), staff_user(), account_id, hold_id, actor())
+    except HoldNotOpen:
+        flash("Someone resolved that hold first; nothing was done.", "error")
+        return redirect(url_for(".customer", user_id=user_id))
+    except Refusal as error:  # a pending transfer the recipient cannot take now
+        flash(f"Not released: {error.message}", "error")
+        return redirect(url_for(".customer", user_id=user_id))
+    what = "Sent the transfer" if done.transaction_id else f"{action.title()}d the hold"
+    flash(f"{what} ({money(done.amount)}).", "success")
+    return redirect(url_for(".customer", user_id=user_id))
 
 
 def _account_of(user_id: str, account_id: str) -> tuple[staff.CustomerView, Account]:

@@ -1,0 +1,155 @@
+"""Domain events: what happened in the bank, one fact each, in the order the feed gives them.
+
+Every use case that changes state writes its events in the same unit of work as the change
+(the store's post path writes a posting's own), so an event is stored if and only if its
+change is. Consumers (warehouse, monitoring, compliance) read the feed from a checkpoint.
+
+A payload is JSON-safe: text, whole numbers, booleans, None, and lists and objects of those.
+Amounts are text ("12.34"), never floats or Decimals, so that every reader parses them the
+one way (Money.of). Standard library only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .holds import Hold, HoldStatus
+from .ledger import Posting
+
+#: What the payload of an event may hold.
+JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
+#: Event ids of postings follow from the transaction id (one posting event per transaction),
+#: so that a store's retry of the same posting writes an event with the same id.
+_POSTED = uuid.UUID("6c1b8d38-5d0e-4f5e-9a43-52a1f3f0e0a7")
+#: Likewise a hold's events follow from the hold and what happened to it.
+_HOLDS = uuid.UUID("0b7e3f4c-2a8d-4c61-8f0e-7d5a9c1e2b34")
+
+
+class EventKind(StrEnum):
+    # money and accounts
+    TRANSACTION_POSTED = "transaction_posted"
+    ACCOUNT_OPENED = "account_opened"
+    ACCOUNT_STATUS_CHANGED = "account_status_changed"
+    HOLD_PLACED = "hold_placed"
+    HOLD_RELEASED = "hold_released"
+    HOLD_VOIDED = "hold_voided"
+    HOLD_EXPIRED = "hold_expired"
+    # people
+    USER_REGISTERED = "user_registered"
+    PROFILE_CHANGED = "profile_changed"
+    PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGED = "email_changed"
+    ROLE_CHANGED = "role_changed"
+    # security
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled"
+    TWO_FACTOR_DISABLED = "two_factor_disabled"
+    # a staff action that no kind above describes (ending a user's sessions, unlocking a login)
+    STAFF_ACTION = "staff_action"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One fact. `subject` is the account or user it is about (for a login that failed on an
+    unknown email, the email as typed, lower-cased); `actor` who caused it (a user id, or
+    for someone not signed in the email they typed, or "cli"); `position` where the store
+    put it in the feed, empty until stored."""
+
+    id: str
+    kind: EventKind
+    subject: str
+    actor: str
+    at: str  # ISO 8601 UTC, as every time in the bank
+    payload: Mapping[str, JsonValue]
+    position: str = ""
+
+    def __post_init__(self) -> None:
+        _check_json_safe(dict(self.payload), "payload")
+
+
+def _check_json_safe(value: object, where: str) -> None:
+    """Refuse what JSON would not carry exactly: floats, Decimals, Money and other objects
+    (bool is an int, and allowed)."""
+    if value is None or isinstance(value, str | int):
+        return
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_json_safe(item, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: keys must be text, not {key!r}")
+            _check_json_safe(item, f"{where}.{key}")
+        return
+    raise TypeError(f"{where}: {type(value).__name__} is not JSON-safe; write amounts as text")
+
+
+def transaction_posted(posting: Posting) -> Event:
+    """The event a store writes with a posting, in the same atomic write. Its subject is the
+    first leg's account (the sender of a transfer, the customer's side of a deposit or a
+    withdrawal); every leg is in the payload."""
+    return Event(
+        id=str(uuid.uuid5(_POSTED, posting.id)),
+        kind=EventKind.TRANSACTION_POSTED,
+        subject=posting.legs[0].account_id,
+        actor=posting.initiated_by,
+        at=posting.created_at,
+        payload={
+            "transaction_id": posting.id,
+            "type": posting.type.value,
+            "amount": str(posting.amount),
+            "currency": posting.amount.currency,
+            "memo": posting.memo,
+            "legs": [
+                {"account_id": leg.account_id, "amount": str(leg.amount)} for leg in posting.legs
+            ],
+        },
+    )
+
+
+_RESOLVED = {
+    HoldStatus.RELEASED: EventKind.HOLD_RELEASED,
+    HoldStatus.VOIDED: EventKind.HOLD_VOIDED,
+    HoldStatus.EXPIRED: EventKind.HOLD_EXPIRED,
+}
+
+
+def hold_placed(hold: Hold) -> Event:
+    return _hold_event(hold, EventKind.HOLD_PLACED, hold.placed_by, hold.placed_at)
+
+
+def hold_resolved(hold: Hold) -> Event:
+    """The event of a hold as resolved (released, voided or expired); for a pending transfer
+    that was released, the store writes it with the posting, in the same atomic write."""
+    if hold.status not in _RESOLVED or hold.resolved_by is None or hold.resolved_at is None:
+        raise ValueError(f"hold {hold.id} is not resolved")
+    return _hold_event(hold, _RESOLVED[hold.status], hold.resolved_by, hold.resolved_at)
+
+
+def _hold_event(hold: Hold, kind: EventKind, actor: str, at: str) -> Event:
+    payload: dict[str, JsonValue] = {
+        "hold_id": hold.id,
+        "kind": hold.kind.value,
+        "amount": str(hold.amount),
+        "currency": hold.amount.currency,
+        "reason": hold.reason,
+        "expires_at": hold.expires_at,
+    }
+    if hold.posting is not None:  # a pending transfer: what a release posts, and to whom
+        payload["transaction_id"] = hold.posting.id
+        payload["to_account_id"] = next(
+            leg.account_id for leg in hold.posting.legs if leg.amount.is_positive()
+        )
+    return Event(
+        id=str(uuid.uuid5(_HOLDS, f"{hold.id}:{kind.value}")),
+        kind=kind,
+        subject=hold.account_id,
+        actor=actor,
+        at=at,
+        payload=payload,
+    )

@@ -1,0 +1,222 @@
+"""The embedded store's schema versions, and the steps from each to the next.
+
+`flaskbank init` (SqliteDatabase.init_schema) runs `migrate` in one BEGIN IMMEDIATE
+transaction: it holds the database's write lock from the first read of the version to the
+commit, so a second `init` started meanwhile (another process, another thread) waits for
+it and then finds nothing left to do; and a step that fails leaves the database as it was,
+at its old version (SQLite's DDL is transactional). The version is the highest row of
+`schema_migrations`, which also says when each step ran.
+
+- No tables: a new database. It is made from schema.sql, the latest shape, and stamped with
+  the latest version; replaying every step instead would make a new database the slow way
+  and hide today's shape behind a history of changes.
+- Tables but no `schema_migrations`: made before versions were recorded: version 1.
+- Otherwise the steps after its version run in order, each stamped as it completes.
+
+Adding a step (a table, a column, an index, a change of data):
+
+1. change schema.sql, the shape a new database is made in;
+2. add a function at the end of this module, decorated `@STEPS.add(N)` with N one more than
+   the last step's, that takes the connection and makes the same change to an existing
+   database; its docstring says what it changes and why (the first line is what `init`
+   records). It runs inside the transaction: use `db.execute`, never `executescript` (which
+   commits first) or COMMIT;
+3. run tests/test_migrations.py: it checks that a database migrated from the v1 fixture has
+   exactly the tables, columns, indexes and triggers that a new one has.
+
+Two engineers adding step N at once get a merge conflict here; the second renumbers.
+Steps 2 to 4 look before they alter, because a version 1 database may be of any age (the
+columns came with 0494fe9, and databases made since have them already); a step after them
+knows exactly what the version before it looks like.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import resources
+
+from ..migrations import UNVERSIONED, SchemaReport, Steps
+
+STEPS: Steps[sqlite3.Connection] = Steps()
+
+
+def migrate(db: sqlite3.Connection) -> SchemaReport:
+    """Bring the database to the latest version; `db` is inside BEGIN IMMEDIATE."""
+    version = current_version(db)
+    if version is None:
+        for statement in _statements(
+            resources.files(__package__).joinpath("schema.sql").read_text()
+        ):
+            db.execute(statement)
+        _stamp(db, STEPS.latest, "made from schema.sql")
+        return SchemaReport(STEPS.latest, created=True)
+    steps = STEPS.after(version)  # refuses a database newer than this code
+    for step in steps:
+        step.apply(db)
+        _stamp(db, step.version, step.summary)
+    return SchemaReport(STEPS.latest, tuple(s.version for s in steps))
+
+
+def current_version(db: sqlite3.Connection) -> int | None:
+    """The database's version; None when it has no tables yet."""
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "schema_migrations" in tables:
+        return int(db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
+    return UNVERSIONED if "users" in tables else None
+
+
+def _stamp(db: sqlite3.Connection, version: int, summary: str) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, summary TEXT NOT NULL)"
+    )
+    db.execute(
+        "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+        (version, datetime.now(UTC).isoformat(timespec="seconds"), summary),
+    )
+
+
+def _statements(text: str) -> Iterator[str]:
+    """schema.sql one statement at a time (a trigger's body holds semicolons of its own)."""
+    pending = ""
+    for line in text.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip(" \n-"):
+        raise ValueError(f"schema.sql ends inside a statement: {pending!r}")
+
+
+def _add_column(db: sqlite3.Connection, table: str, column: str, spec: str) -> None:
+    """ALTER TABLE ADD COLUMN, unless the table has that column already."""
+    if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {spec}")
+
+
+@STEPS.add(2)
+def records_carry_a_version(db: sqlite3.Connection) -> None:
+    """Users and browser sessions carry a version (0 for those made before), so that every
+    write to them can be conditional on the version read and concurrent requests never undo
+    each other (0494fe9)."""
+    _add_column(db, "users", "version", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(db, "web_sessions", "version", "INTEGER NOT NULL DEFAULT 0")
+
+
+@STEPS.add(3)
+def security_stamps(db: sqlite3.Connection) -> None:
+    """Users carry a security stamp and API tokens the stamp they were issued under (empty
+    for those made before, which still match), so that changing the stamp ends every token
+    and session at once (0494fe9)."""
+    _add_column(db, "users", "security_stamp", "TEXT NOT NULL DEFAULT ''")
+    _add_column(db, "api_tokens", "stamp", "TEXT NOT NULL DEFAULT ''")
+
+
+@STEPS.add(4)
+def refusals_kept_with_idempotency_keys(db: sqlite3.Connection) -> None:
+    """An idempotency key keeps the refusal its request met (NULL for a posting), so that a
+    retry is refused alike instead of judged again (0494fe9)."""
+    _add_column(db, "idempotency_keys", "refusal", "TEXT")
+
+
+@STEPS.add(5)
+def holds_leases_and_standing_orders(db: sqlite3.Connection) -> None:
+    """Ledger v2: accounts keep the amount their open holds reserve (0 for all today), holds
+    are recorded, an idempotency key may answer with the hold of a transfer waiting for
+    review, and the background worker gets job leases and standing orders."""
+    _add_column(db, "accounts", "held_minor", "INTEGER NOT NULL DEFAULT 0")
+    _add_column(db, "idempotency_keys", "hold_id", "TEXT")
+    for statement in _statements(_LEDGER_V2):
+        db.execute(statement)
+
+
+_LEDGER_V2 = """
+-- Reserved amounts (domain/holds.py); accounts.held_minor is the sum of the open ones.
+CREATE TABLE IF NOT EXISTS holds (
+    id             TEXT PRIMARY KEY,
+    account_id     TEXT NOT NULL REFERENCES accounts(id),
+    kind           TEXT NOT NULL,
+    amount_minor   INTEGER NOT NULL CHECK (amount_minor > 0),
+    currency       TEXT NOT NULL,
+    reason         TEXT NOT NULL,
+    placed_by      TEXT NOT NULL,
+    placed_at      TEXT NOT NULL,
+    expires_at     TEXT,
+    status         TEXT NOT NULL,
+    resolved_by    TEXT,
+    resolved_at    TEXT,
+    posting        TEXT,                         -- JSON: what a release posts
+    transaction_id TEXT
+);
+CREATE INDEX IF NOT EXISTS holds_by_account ON holds (account_id, placed_at);
+CREATE INDEX IF NOT EXISTS holds_due ON holds (expires_at) WHERE status = 'open';
+-- A named job's lease: one worker runs it at a time; a dead worker's lease runs out.
+CREATE TABLE IF NOT EXISTS leases (
+    name   TEXT PRIMARY KEY,
+    owner  TEXT NOT NULL,
+    until  TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS standing_orders (
+    id                TEXT PRIMARY KEY,
+    user_id           TEXT NOT NULL REFERENCES users(id),
+    from_account_id   TEXT NOT NULL REFERENCES accounts(id),
+    to_account_number TEXT NOT NULL,
+    amount            TEXT NOT NULL,
+    memo              TEXT NOT NULL,
+    day_of_month      INTEGER NOT NULL CHECK (day_of_month BETWEEN 1 AND 28),
+    next_run          TEXT NOT NULL,
+    end_date          TEXT,
+    status            TEXT NOT NULL,
+    created_at        TEXT NOT NULL,
+    version           INTEGER NOT NULL DEFAULT 0,
+    last_outcome      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS standing_orders_by_user ON standing_orders (user_id, created_at);
+CREATE INDEX IF NOT EXISTS standing_orders_due ON standing_orders (next_run)
+    WHERE status = 'active';
+CREATE TABLE IF NOT EXISTS standing_order_runs (
+    order_id       TEXT NOT NULL,
+    run_on         TEXT NOT NULL,
+    outcome        TEXT NOT NULL,
+    at             TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    detail         TEXT NOT NULL,
+    PRIMARY KEY (order_id, run_on)
+) WITHOUT ROWID;
+"""
+
+
+@STEPS.add(6)
+def event_outbox(db: sqlite3.Connection) -> None:
+    """The event outbox: every change writes its events in its own transaction (a posting's
+    with the posting), in one feed ordered by an AUTOINCREMENT position that readers resume
+    from, and consumers keep their checkpoints here. New tables only; nothing existing
+    changes, and the feed starts empty (there were no events before)."""
+    for statement in _statements(_EVENT_OUTBOX):
+        db.execute(statement)
+
+
+_EVENT_OUTBOX = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,  -- the feed order (store/sqlite/events.py)
+    id       TEXT NOT NULL UNIQUE,
+    kind     TEXT NOT NULL,
+    subject  TEXT NOT NULL,                       -- an account or user id
+    actor    TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    payload  TEXT NOT NULL                        -- JSON; amounts as text
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+-- Each save is conditional on the version read, so two instances of a consumer cannot both
+-- move its checkpoint.
+CREATE TABLE IF NOT EXISTS consumer_checkpoints (
+    consumer TEXT PRIMARY KEY,
+    position TEXT NOT NULL,
+    version  INTEGER NOT NULL
+) WITHOUT ROWID;
+"""

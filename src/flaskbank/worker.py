@@ -1,0 +1,141 @@
+"""`flaskbank worker`: one long-running process for the bank's scheduled and event-driven
+jobs: hold expiry, standing orders, and each event consumer (services/consumers.py) as a
+job of its own.
+
+Leases, not luck: before each run of a job the worker takes or renews the job's lease in the
+store (LeasePort: a conditional write), so two workers never run the same job at once; a
+worker that is killed stops renewing, and another takes the job over once the lease runs out.
+Every job is safe to repeat (hold expiry is conditional on the hold being open; a standing
+order run is an idempotent posting keyed by the order and the date), so a run cut short by
+SIGKILL and run again by the next worker neither loses nor doubles an effect.
+
+SIGTERM or SIGINT: the job in hand finishes its batch, the leases are given up (so another
+worker need not wait for them to run out), and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import signal
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import FrameType
+
+from .domain.errors import BankError
+from .domain.ledger import parse_utc_iso, utc_iso
+from .services import holds, standing_orders
+from .services.bank import Bank
+from .services.consumers import Consumer, run_once
+
+log = logging.getLogger("flaskbank.worker")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: float  # seconds between runs
+    run: Callable[[Bank], int]  # does one bounded batch; returns how much it did
+
+
+#: The event consumers the worker runs (warehouse, monitoring and compliance register here
+#: as they are built), each as a job of its own: its own lease, its own checkpoint.
+CONSUMERS: list[Consumer] = []
+
+
+def consumer_job(consumer: Consumer, every: float = 2.0) -> Job:
+    """Run the consumer's next batch; a consumer behind runs again at the next tick."""
+    return Job(f"consumer:{consumer.name}", every, lambda bank: run_once(bank.store, consumer))
+
+
+def default_jobs(consumers: list[Consumer] | None = None) -> list[Job]:
+    return [
+        Job("expire-holds", 30.0, lambda bank: holds.expire_due(bank)),
+        Job("standing-orders", 30.0, lambda bank: standing_orders.run_due(bank)),
+        *(consumer_job(c) for c in (CONSUMERS if consumers is None else consumers)),
+    ]
+
+
+@dataclass
+class Worker:
+    bank: Bank
+    jobs: list[Job] = field(default_factory=default_jobs)
+    lease_seconds: float = 60.0
+    owner: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    )
+    stop: threading.Event = field(default_factory=threading.Event)
+    _last: dict[str, float] = field(default_factory=dict)
+    _held: set[str] = field(default_factory=set)
+
+    def tick(self, now: float) -> dict[str, int]:
+        """Run every job that is due and whose lease this worker holds or can take."""
+        done: dict[str, int] = {}
+        for job in self.jobs:
+            if self.stop.is_set():
+                break
+            if now - self._last.get(job.name, float("-inf")) < job.every:
+                continue
+            if not self._lease(job.name):
+                continue
+            self._last[job.name] = now
+            try:
+                done[job.name] = job.run(self.bank)
+            except BankError as e:  # the store was busy or down: the next tick tries again
+                log.warning("job %s failed: %s", job.name, e.message)
+                continue
+            if done[job.name]:
+                log.info("job %s: %d done", job.name, done[job.name])
+        return done
+
+    def _lease(self, name: str) -> bool:
+        clock = self.bank.clock()
+        until = utc_iso(clock + timedelta(seconds=self.lease_seconds))
+        try:
+            taken = self.bank.store.leases.acquire(
+                f"job:{name}", self.owner, now=utc_iso(clock), until=until
+            )
+        except BankError as e:
+            log.warning("could not renew the lease on %s: %s", name, e.message)
+            taken = False
+        if taken and name not in self._held:
+            log.info("worker %s runs %s", self.owner, name)
+            self._held.add(name)
+        elif not taken:
+            self._held.discard(name)
+        return taken
+
+    def run_forever(self, monotonic: Callable[[], float], tick_seconds: float = 1.0) -> None:
+        log.info("worker %s started with jobs %s", self.owner, [j.name for j in self.jobs])
+        while not self.stop.is_set():
+            self.tick(monotonic())
+            self.stop.wait(tick_seconds)
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        for name in sorted(self._held):
+            with contextlib.suppress(BankError):  # if not, it runs out by itself
+                self.bank.store.leases.release(f"job:{name}", self.owner)
+        self._held.clear()
+        log.info("worker %s stopped", self.owner)
+
+    def stop_on_signals(self) -> None:
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("worker %s: signal %d, finishing", self.owner, signum)
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+
+
+def lease_left(bank: Bank, name: str) -> float | None:
+    """Seconds left on a job's lease (for `flaskbank worker --status` and tests)."""
+    held = bank.store.leases.holder(f"job:{name}")
+    if held is None:
+        return None
+    return (parse_utc_iso(held[1]) - bank.clock()).total_seconds()

@@ -1,0 +1,319 @@
+"""Schema versions on DynamoDB (store/dynamo/migrations.py), on DynamoDB Local: the version
+item, a new store stamped at once, a second `init` that does nothing, a newer store refused,
+two `init`s at once; and each step on the older shape of item it rewrites."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from conftest import new_customer
+from dynamodb_local import REGION
+from flaskbank.domain import ledger
+from flaskbank.domain.accounts import (
+    Account,
+    AccountStatus,
+    AccountType,
+    account_id_for,
+    new_account_number,
+)
+from flaskbank.domain.money import Money
+from flaskbank.passwords import FastHasher
+from flaskbank.services import accounts, customers, postings, sessions, tokens
+from flaskbank.services.bank import Bank
+from flaskbank.services.ledger_checks import verify
+from flaskbank.store.dynamo import DynamoStore, migrations
+from flaskbank.store.dynamo import items as di
+from flaskbank.store.migrations import (
+    UNVERSIONED,
+    SchemaBehind,
+    SchemaReport,
+    SchemaTooNew,
+)
+from test_dynamo_specific import allowed, iam_requests
+
+LATEST = migrations.STEPS.latest
+
+
+@pytest.fixture
+def endpoint(dynamodb_endpoint: str) -> str:
+    return dynamodb_endpoint
+
+
+def new_store(endpoint: str, prefix: str | None = None) -> DynamoStore:
+    """A store on tables of its own, not created yet."""
+    return DynamoStore(
+        region=REGION, endpoint_url=endpoint, table_prefix=prefix or f"m{uuid.uuid4().hex[:12]}-"
+    )
+
+
+@pytest.fixture
+def store(endpoint: str) -> Iterator[DynamoStore]:
+    s = new_store(endpoint)
+    yield s
+    s.close()
+
+
+def version_item(store: DynamoStore) -> di.Item | None:
+    return store.db.get(store.tables.transactions, migrations.VERSION_KEY)
+
+
+def set_version(store: DynamoStore, version: int | None) -> None:
+    """Make the store look as if `version` were recorded (None: made before versions)."""
+    key = di.to_wire(migrations.VERSION_KEY)
+    if version is None:
+        store.db.client.delete_item(TableName=store.tables.transactions, Key=key)
+    else:
+        store.db.client.put_item(
+            TableName=store.tables.transactions,
+            Item=di.to_wire({**migrations.VERSION_KEY, "version": version}),
+        )
+
+
+def test_a_new_store_is_stamped_at_the_latest_version_and_a_second_init_does_nothing(store):
+    assert migrations.schema_version(store.db) is None
+    assert store.init_schema() == SchemaReport(LATEST, created=True)
+    assert version_item(store)["version"] == LATEST  # type: ignore[index]
+    assert store.init_schema() == SchemaReport(LATEST)
+    store.check_schema()
+
+
+def test_a_store_made_before_versions_runs_every_step(store):
+    store.init_schema()
+    set_version(store, None)
+    assert migrations.schema_version(store.db) == UNVERSIONED
+    with pytest.raises(SchemaBehind, match="at schema version 1"):
+        store.check_schema()
+    assert store.init_schema() == SchemaReport(LATEST, tuple(range(2, LATEST + 1)))
+    assert version_item(store)["version"] == LATEST  # type: ignore[index]
+
+
+def test_a_store_newer_than_the_code_is_refused_before_anything_is_touched(store):
+    store.init_schema()
+    set_version(store, LATEST + 1)
+    store.db.client.delete_table(TableName=store.tables.audit)
+    with pytest.raises(SchemaTooNew, match=f"version {LATEST + 1}, newer than this code"):
+        store.init_schema()
+    assert store.tables.audit not in store.db.client.list_tables()["TableNames"]
+    with pytest.raises(SchemaTooNew):
+        store.check_schema()
+
+
+def test_two_inits_at_once_on_a_new_store_both_end_at_the_latest_version(endpoint):
+    prefix = f"m{uuid.uuid4().hex[:12]}-"
+    stores = [new_store(endpoint, prefix) for _ in range(2)]
+    start = threading.Barrier(2)
+    reports: list[SchemaReport] = []
+
+    def run(store: DynamoStore) -> None:
+        start.wait()
+        reports.append(store.init_schema())
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reports) == 2 and {r.version for r in reports} == {LATEST}
+    assert migrations.schema_version(stores[0].db) == LATEST
+    stores[0].check_schema()
+    for s in stores:
+        s.close()
+
+
+# -- the steps, each on the older shape it exists for -----------------------------------------
+@pytest.fixture
+def bank(store: DynamoStore) -> Bank:
+    store.init_schema()
+    return Bank(store, FastHasher())
+
+
+def remove(store: DynamoStore, table: str, key: di.Item, *names: str) -> None:
+    """Leave attributes out, as the release before them wrote the item."""
+    store.db.client.update_item(
+        TableName=table, Key=di.to_wire(key), UpdateExpression="REMOVE " + ", ".join(names)
+    )
+
+
+def raw(store: DynamoStore, table: str, key: di.Item) -> di.Item:
+    item = store.db.get(table, key)
+    assert item is not None
+    return item
+
+
+def legacy_account(bank: Bank, user_id: str, name: str) -> Account:
+    """An account as releases before d40e6db opened it: an id not derived from its number."""
+    account = Account(
+        id=ledger.new_id(),
+        number=new_account_number(),
+        user_id=user_id,
+        type=AccountType.CHECKING,
+        currency="USD",
+        balance=Money.zero("USD"),
+        status=AccountStatus.OPEN,
+        opened_at=bank.now(),
+        owner_name=name,
+    )
+    bank.store.ledger.add_account(account)
+    return account
+
+
+def migrated(store: DynamoStore) -> SchemaReport:
+    """`init` on a store made before versions: every step runs."""
+    set_version(store, None)
+    report = store.init_schema()
+    assert report == SchemaReport(LATEST, tuple(range(2, LATEST + 1)))
+    return report
+
+
+def test_step_2_gives_accounts_their_owners_name(bank, store):
+    ada = new_customer(bank, "Ada Lovelace")
+    grace = new_customer(bank, "Grace Hopper")
+    remove(store, store.tables.accounts, di.account_key(ada.account_id), "owner_name")
+    migrated(store)
+    assert raw(store, store.tables.accounts, di.account_key(ada.account_id))["owner_name"] == (
+        "Ada Lovelace"
+    )
+    assert store.ledger.get_account(grace.account_id).owner_name == "Grace Hopper"
+    assert verify(bank).problems == []
+
+
+def test_step_3_gives_an_account_opened_before_ids_followed_numbers_an_alias(bank, store):
+    ada = new_customer(bank, deposit="20.00")
+    carol = new_customer(bank, "Carol Shaw")
+    old = legacy_account(bank, carol.user_id, "Carol Shaw")
+    derived = di.account_key(account_id_for(old.number))
+    assert "no alias at the key its number gives" in " ".join(verify(bank).problems)
+    migrated(store)
+    assert raw(store, store.tables.accounts, derived) == {
+        **derived,
+        "kind": "alias",
+        "alias_of": old.id,
+    }
+    assert store.ledger.get_account(account_id_for(old.number)) is None  # not an account
+    assert store.ledger.get_account(old.id) == old  # which keeps its id
+    assert [a.id for a in store.ledger.accounts_of(carol.user_id)] == [carol.account_id, old.id]
+    postings.transfer(
+        bank, ada.user_id, ada.account_id, amount="2.50", to_account_number=old.number
+    )
+    assert store.ledger.get_account(old.id).balance == Money.of("2.50")
+    assert verify(bank).problems == []
+    assert verify(bank).accounts == 3
+
+
+def test_step_4_lists_an_owners_accounts_on_their_email_lock(bank, store):
+    bob = new_customer(bank, "Bob Babbage")
+    savings = accounts.open_account(bank, bob.user_id, type="savings")
+    old = legacy_account(bank, bob.user_id, "Bob Babbage")
+    remove(store, store.tables.users, di.email_key(bob.email), "account_ids")
+    grace = new_customer(bank, "Grace Hopper")
+    kept = raw(store, store.tables.users, di.email_key(grace.email))
+    migrated(store)
+    lock = raw(store, store.tables.users, di.email_key(bob.email))
+    assert lock["account_ids"] == [bob.account_id, savings.id, old.id]  # oldest first
+    assert raw(store, store.tables.users, di.email_key(grace.email)) == kept
+    assert verify(bank).problems == []
+
+
+def test_step_5_gives_records_a_version_and_a_security_stamp(bank, store):
+    carol = new_customer(bank, "Carol Shaw")
+    token, _ = tokens.issue_token(bank, email=carol.email, password=carol.password)
+    session_id = sessions.save(bank, None, carol.user_id, {"csrf": "x"}, None)
+    assert session_id is not None
+    remove(store, store.tables.users, di.user_key(carol.user_id), "version", "security_stamp")
+    remove(store, store.tables.tokens, {"pk": hashlib.sha256(token.encode()).hexdigest()}, "stamp")
+    remove(store, store.tables.sessions, {"pk": sessions.hash_id(session_id)}, "version")
+    migrated(store)
+    user = raw(store, store.tables.users, di.user_key(carol.user_id))
+    assert (user["version"], user["security_stamp"]) == (0, "")
+    assert tokens.user_for_token(bank, token).id == carol.user_id  # still signed in
+    session = sessions.load(bank, session_id)
+    assert session is not None and session.version == 0 and session.data == {"csrf": "x"}
+    customers.update_profile(bank, carol.user_id, full_name="Carol S. Shaw")
+    assert store.ledger.get_account(carol.account_id).owner_name == "Carol S. Shaw"
+
+
+def test_every_step_is_idempotent(bank, store):
+    carol = new_customer(bank, "Carol Shaw")
+    legacy_account(bank, carol.user_id, "Carol Shaw")
+    remove(store, store.tables.users, di.email_key(carol.email), "account_ids")
+    remove(store, store.tables.users, di.user_key(carol.user_id), "version")
+
+    def everything() -> list[di.Item]:
+        return sorted(
+            (
+                di.from_wire(i)
+                for table in store.tables.all()
+                for page in store.db.pages("scan", TableName=table, ConsistentRead=True)
+                for i in page["Items"]
+            ),
+            key=repr,
+        )
+
+    for step in migrations.STEPS:
+        step.apply(store.db)
+    once = everything()
+    for step in migrations.STEPS:
+        step.apply(store.db)
+    assert everything() == once
+    assert verify(bank).problems == []
+
+
+def test_two_inits_at_once_migrate_an_older_store_once(endpoint, bank, store):
+    carol = new_customer(bank, "Carol Shaw", deposit="5.00")
+    old = legacy_account(bank, carol.user_id, "Carol Shaw")
+    remove(store, store.tables.users, di.email_key(carol.email), "account_ids")
+    remove(store, store.tables.users, di.user_key(carol.user_id), "version", "security_stamp")
+    set_version(store, None)
+    others = [new_store(endpoint, store.table_prefix) for _ in range(2)]
+    start = threading.Barrier(2)
+    reports: list[SchemaReport] = []
+
+    def run(s: DynamoStore) -> None:
+        start.wait()
+        reports.append(s.init_schema())
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reports) == 2
+    applied = sorted(v for r in reports for v in r.applied)
+    assert applied == list(range(2, LATEST + 1))  # each step stamped by one of them
+    assert migrations.schema_version(store.db) == LATEST
+    lock = raw(store, store.tables.users, di.email_key(carol.email))
+    assert lock["account_ids"] == [carol.account_id, old.id]
+    assert verify(bank).problems == []
+    for s in others:
+        s.close()
+
+
+def test_the_iam_policies_allow_what_a_migration_sends(bank, store):
+    """The operator's role (app and init policies together) may run every step."""
+    carol = new_customer(bank, "Carol Shaw")
+    legacy_account(bank, carol.user_id, "Carol Shaw")
+    token, _ = tokens.issue_token(bank, email=carol.email, password=carol.password)
+    session_id = sessions.save(bank, None, carol.user_id, {}, None)
+    assert session_id is not None
+    remove(store, store.tables.users, di.email_key(carol.email), "account_ids")
+    remove(store, store.tables.accounts, di.account_key(carol.account_id), "owner_name")
+    remove(store, store.tables.users, di.user_key(carol.user_id), "version", "security_stamp")
+    remove(store, store.tables.tokens, {"pk": hashlib.sha256(token.encode()).hexdigest()}, "stamp")
+    remove(store, store.tables.sessions, {"pk": sessions.hash_id(session_id)}, "version")
+    set_version(store, None)
+    needed: list[tuple[str, str]] = []
+
+    def hook(model, params, **_):  # type: ignore[no-untyped-def]
+        needed.extend(iam_requests(store, model.name, params))
+
+    store.db.client.meta.events.register("before-parameter-build.dynamodb", hook, unique_id="m")
+    assert store.init_schema().applied == tuple(range(2, LATEST + 1))
+    store.db.client.meta.events.unregister("before-parameter-build.dynamodb", unique_id="m")
+    assert {action for action, _ in needed} >= {"dynamodb:Scan", "dynamodb:UpdateItem"}
+    policies = ["iam-policy-app.json", "iam-policy-init.json"]
+    assert [c for c in needed if not allowed(policies, *c)] == []
