@@ -12,7 +12,7 @@ import pytest
 from conftest import new_customer
 from flaskbank.domain.accounts import Role, normalize_account_number
 from flaskbank.domain.errors import EmailTaken, InvalidCredentials, ValidationFailed
-from flaskbank.domain.ledger import utc_iso
+from flaskbank.domain.ledger import parse_utc_iso, utc_iso
 from flaskbank.domain.security import ApiToken
 from flaskbank.services import accounts, customers, tokens
 
@@ -135,6 +135,15 @@ def test_tokens_identify_the_user_until_revoked_or_expired(bank):
     assert tokens.user_for_token(bank, token) is None
     with pytest.raises(InvalidCredentials):
         tokens.issue_token(bank, email=ada.email, password="nope")
+
+
+def test_a_token_ends_at_its_expiry_to_the_microsecond(bank):
+    ada = new_customer(bank)
+    token, expires_at = tokens.issue_token(bank, email=ada.email, password=ada.password)
+    end = parse_utc_iso(expires_at)
+    just_before = replace(bank, clock=lambda: end - timedelta(microseconds=1))
+    assert tokens.user_for_token(just_before, token).id == ada.user_id
+    assert tokens.user_for_token(replace(bank, clock=lambda: end), token) is None
 
 
 def test_a_token_and_its_user_are_read_together_whatever_the_token_claims(bank):
