@@ -288,6 +288,15 @@ def test_money_movement_is_rate_limited_per_user(limited):
     response = browser.post(path, data={"amount": "5.00", "token": form.value("token")})
     assert response.status_code == 429 and "Too many requests" in Page(response).text
     assert alice.balance() == "8.00"
+    # a standing order moves money every month: setting one up counts too
+    order = {
+        "from_account_id": alice.account_id,
+        "to_account_number": bob.account_number,
+        "amount": "1.00",
+        "day_of_month": "1",
+    }
+    assert_problem(alice.post("/standing-orders", order), 429)
+    assert alice.get("/standing-orders").json["items"] == []
 
 
 def test_rate_limits_are_off_in_the_test_app_by_default(client, app_bank):

@@ -50,6 +50,9 @@ LIMITED: dict[str, tuple[str, ...]] = {
         "api.deposit",
         "api.withdraw",
         "api.transfer",
+        # Setting up a standing order moves no money now, but each one moves it monthly.
+        "banking.standing_order_list",
+        "api.create_standing_order",
     ),
 }
 COUNTED_METHODS = frozenset({"POST", "PATCH"})
