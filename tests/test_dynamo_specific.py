@@ -995,3 +995,43 @@ def test_a_unit_of_more_than_100_writes_is_refused_before_anything_is_written(ba
             store.audit.append_audit(event)
         uow.commit()
     assert len(store.audit.audit_log(limit=200).items) == 100
+
+
+def test_placing_and_resolving_a_hold_is_one_write_each(bank, store):
+    """A hold: reads (the account, the event shard's counter), then one TransactWriteItems
+    (the hold, the account's held amount, its event); a void reads the hold and writes once;
+    releasing a pending transfer is the posting's own single write."""
+    from flaskbank.domain import holds as domain
+    from flaskbank.domain.holds import HoldStatus
+    from flaskbank.services import holds
+
+    ada, bob = new_customer(bank, deposit="900.00"), new_customer(bank, "Bob Stone")
+    account = bank.store.ledger.get_account(ada.account_id)
+    hold = domain.staff_hold(
+        account, Money.of("100"), reason="levy", by="t", at=bank.now(), expires_at=None
+    )
+    with calls(store) as seen:
+        bank.in_unit(lambda: bank.store.holds.place(hold))
+    assert [c for c in seen if c != "GetItem" and c != "BatchGetItem"] == ["TransactWriteItems"]
+    with calls(store) as seen:
+        bank.in_unit(
+            lambda: bank.store.holds.resolve(hold, HoldStatus.VOIDED, by="t", at=bank.now())
+        )
+    assert [c for c in seen if c not in ("GetItem", "BatchGetItem")] == ["TransactWriteItems"]
+    bank.settings = replace(bank.settings, review_threshold=Decimal("500"))
+    pending = postings.transfer(
+        bank, ada.user_id, ada.account_id, amount="600.00", to_account_number=bob.account_number
+    )
+    analyst, _ = staff.create_staff(
+        bank,
+        email="fay@example.com",
+        full_name="Fay",
+        role="fraud_analyst",
+        actor=Actor.of(None, "127.0.0.1", "cli"),
+    )
+    with calls(store) as seen:
+        holds.release(bank, analyst, ada.account_id, pending.id, Actor.of(analyst, "127.0.0.1"))
+    # the hold, the accounts and the shard counter; one write (the posting, the hold, both
+    # events); then the audit line, which is not part of it (docs/ledger.md)
+    assert seen == ["GetItem", "BatchGetItem", "TransactWriteItems", "PutItem"]
+    assert bank.store.ledger.get_account(bob.account_id).balance == Money.of("600.00")

@@ -149,6 +149,8 @@ class DynamoLedger(Connected):
     def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
         read, counter = self._recalled()
+        if releasing is not None:  # what this thread read came before the hold was placed
+            read, counter = {}, None
         return postings.post(self.db, posting, read, releasing, counter)
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
