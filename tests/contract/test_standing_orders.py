@@ -178,3 +178,26 @@ def test_only_one_of_racing_workers_takes_a_free_lease(bank):
     for th in threads:
         th.join()
     assert len(won) == 1
+
+
+def test_setting_up_running_and_cancelling_an_order_each_write_one_event(bank, pair):
+    ada, bob = pair
+
+    def kinds():
+        events = bank.store.events.read(after=None, limit=1000).events
+        return [(e.kind.value, dict(e.payload)) for e in events if "standing" in e.kind.value]
+
+    with at(bank, moment(bank, "2026-01-05")):
+        order = new_order(bank, ada, bob, day_of_month="5")
+        standing_orders.run_due(bank)
+        standing_orders.cancel(bank, ada.user_id, order.id)
+        standing_orders.cancel(bank, ada.user_id, order.id)  # already cancelled: no event
+    found = kinds()
+    assert [k for k, _ in found] == [
+        "standing_order_created",
+        "standing_order_run",
+        "standing_order_cancelled",
+    ]
+    created, run, _ = (payload for _, payload in found)
+    assert created["amount"] == "50.00" and created["first_run"] == "2026-01-05"
+    assert run["outcome"] == "paid" and run["on"] == "2026-01-05" and run["transaction_id"]

@@ -37,6 +37,9 @@ class EventKind(StrEnum):
     HOLD_RELEASED = "hold_released"
     HOLD_VOIDED = "hold_voided"
     HOLD_EXPIRED = "hold_expired"
+    STANDING_ORDER_CREATED = "standing_order_created"
+    STANDING_ORDER_CANCELLED = "standing_order_cancelled"
+    STANDING_ORDER_RUN = "standing_order_run"  # paid, pending or failed (its transfer has its own)
     # people
     USER_REGISTERED = "user_registered"
     PROFILE_CHANGED = "profile_changed"

@@ -20,6 +20,7 @@ from ..domain.errors import (
     ValidationFailed,
     WriteConflict,
 )
+from ..domain.events import EventKind
 from ..domain.holds import Hold
 from ..domain.ledger import new_id
 from ..domain.money import parse_amount
@@ -33,9 +34,9 @@ from ..domain.standing_orders import (
     clean_order_memo,
     first_date,
 )
-from ..retry import retrying
 from .accounts import owned
 from .bank import Bank
+from .events import emit
 from .postings import transfer
 
 
@@ -89,8 +90,25 @@ def create(
         status=OrderStatus.ACTIVE,
         created_at=bank.now(),
     )
-    bank.store.standing_orders.add_order(order)
-    return order
+
+    def add() -> StandingOrder:
+        bank.store.standing_orders.add_order(order)
+        emit(
+            bank,
+            EventKind.STANDING_ORDER_CREATED,
+            source.id,
+            user_id,
+            order_id=order.id,
+            to_account_number=number,
+            amount=order.amount,
+            currency=source.currency,
+            day_of_month=day,
+            first_run=first,
+            end_date=end,
+        )
+        return order
+
+    return bank.in_unit(add)
 
 
 def orders_of(bank: Bank, user_id: str) -> list[StandingOrder]:
@@ -114,9 +132,16 @@ def cancel(bank: Bank, user_id: str, order_id: str) -> StandingOrder:
             return order
         done = replace(order, status=OrderStatus.CANCELLED, version=order.version + 1)
         bank.store.standing_orders.save_order(done)
+        emit(
+            bank,
+            EventKind.STANDING_ORDER_CANCELLED,
+            order.from_account_id,
+            user_id,
+            order_id=order.id,
+        )
         return done
 
-    return retrying(lambda _: attempt())
+    return bank.in_unit(attempt)
 
 
 def run_due(bank: Bank, *, limit: int = 100) -> int:
@@ -128,8 +153,25 @@ def run_due(bank: Bank, *, limit: int = 100) -> int:
         run = pay(bank, order, order.next_run)
         bank.store.standing_orders.record_run(run)
         summary = f"{run.outcome.value} {run.on}" + (f": {run.detail}" if run.detail else "")
-        try:
+
+        def advance(order: StandingOrder = order, run: Run = run, summary: str = summary) -> None:
             bank.store.standing_orders.save_order(order.after_run(run.on, summary))
+            emit(
+                bank,
+                EventKind.STANDING_ORDER_RUN,
+                order.from_account_id,
+                "system",
+                order_id=order.id,
+                on=run.on,
+                outcome=run.outcome.value,
+                transaction_id=run.transaction_id or None,
+                detail=run.detail,
+            )
+
+        try:
+            with bank.store.unit_of_work() as unit:  # once: a stale order was moved on already
+                advance()
+                unit.commit()
         except StaleRecord:
             continue  # another worker (or a cancel) moved it on first
         made += 1
