@@ -39,6 +39,9 @@ def _plausible(alice, bob) -> dict[str, st.SearchStrategy]:
         "from_account_id": st.sampled_from([alice.account_id, bob.account_id, "x"]),
         "to_account_number": st.sampled_from([bob.account_number, alice.account_number, "123", ""]),
         "to_email": st.sampled_from([bob.email, alice.email, "nobody@example.com", ""]),
+        "day_of_month": st.sampled_from(["1", "28", "29", "0", "١", " 3"]),
+        "start_date": st.sampled_from(["", "2099-01-01", "9999-12-30", "2000-01-01", "soon"]),
+        "end_date": st.sampled_from(["", "2099-12-31", "0001-01-01", "9999-12-31"]),
     }
 
 
@@ -55,11 +58,34 @@ def _routes(alice):
             "/transfers",
             ["from_account_id", "to_account_number", "to_email", "amount", "memo"],
         ),
+        "standing-orders": (
+            "POST",
+            "/standing-orders",
+            [
+                "from_account_id",
+                "to_account_number",
+                "amount",
+                "day_of_month",
+                "start_date",
+                "end_date",
+                "memo",
+            ],
+        ),
     }
 
 
 @pytest.mark.parametrize(
-    "route", ["users", "tokens", "me", "accounts", "deposits", "withdrawals", "transfers"]
+    "route",
+    [
+        "users",
+        "tokens",
+        "me",
+        "accounts",
+        "deposits",
+        "withdrawals",
+        "transfers",
+        "standing-orders",
+    ],
 )
 def test_random_bodies_never_break_the_api(client, app_bank, route):
     alice = customer(client, app_bank, deposit="50.00")

@@ -150,6 +150,14 @@ def test_staff_place_and_lift_a_hold_and_a_manager_may_not(client, app_bank):
     assert too_much.status_code == 422 and too_much.json["errors"] == {
         "amount": too_much.json["detail"]
     }
+    for when in ("soon", "9999-12-31T23:59:59-14:00", "2000-01-01T00:00:00Z"):
+        bad = staff_post(
+            client,
+            token,
+            f"/accounts/{ada.account_id}/holds",
+            {"amount": "1.00", "reason": "x", "expires_at": when},
+        )
+        assert bad.status_code == 422 and "expires_at" in bad.json["errors"], when
     no_reason = staff_post(
         client, token, f"/accounts/{ada.account_id}/holds", {"amount": "1.00", "reason": " "}
     )

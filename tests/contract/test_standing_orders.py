@@ -116,6 +116,7 @@ def test_an_order_is_checked_when_it_is_set_up(bank, pair):
         ({"day_of_month": "٣"}, "day_of_month"),
         ({"start_date": "2000-01-01"}, "start_date"),
         ({"start_date": "soon"}, "start_date"),
+        ({"start_date": "9999-12-30", "day_of_month": "1"}, "start_date"),
         ({"end_date": "2000-01-01"}, "end_date"),
         ({"memo": "x" * 141}, "memo"),
     ]

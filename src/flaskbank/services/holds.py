@@ -166,8 +166,8 @@ def _deadline(expires_at: object) -> str | None:
         return None
     try:
         moment = datetime.fromisoformat(str(expires_at).strip().replace("Z", "+00:00"))
-    except ValueError:
+        return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):  # OverflowError: the year 9999 in a zone behind UTC
         raise ValidationFailed(
             {"expires_at": "give a date and time like 2026-12-31T17:00:00Z"}
         ) from None
-    return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))

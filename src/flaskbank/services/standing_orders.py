@@ -39,6 +39,9 @@ from .bank import Bank
 from .events import emit
 from .postings import transfer
 
+#: How far ahead a first payment may be set (also keeps dates clear of the calendar's end).
+MAX_YEARS_AHEAD = 5
+
 
 def create(
     bank: Bank,
@@ -73,6 +76,10 @@ def create(
     start = clean_date(start_date, "start_date", required=False) or today
     if start < today:
         raise ValidationFailed({"start_date": "the first payment cannot be in the past"})
+    if start > f"{int(today[:4]) + MAX_YEARS_AHEAD}{today[4:]}":
+        raise ValidationFailed(
+            {"start_date": f"the first payment must be within {MAX_YEARS_AHEAD} years"}
+        )
     end = clean_date(end_date, "end_date", required=False)
     first = first_date(start, day)
     if end is not None and end < first:
