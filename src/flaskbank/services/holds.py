@@ -74,8 +74,9 @@ def release(bank: Bank, staff: User, account_id: str, hold_id: str, actor: Actor
     """Lift a staff hold, or post a pending transfer as it was reviewed."""
     require(staff, Permission.HOLD_FUNDS)
     hold = _hold(bank, account_id, hold_id)
-    done = hold.resolved(HoldStatus.RELEASED, staff.id, bank.now())
-    posting = hold.release_posting(bank.now())
+    at = bank.now()
+    done = hold.resolved(HoldStatus.RELEASED, staff.id, at)
+    posting = hold.release_posting(at)
     if posting is None:
 
         def lift() -> Hold:
@@ -119,6 +120,18 @@ def cancel_pending_transfer(bank: Bank, user_id: str, account_id: str, hold_id: 
     if hold.kind is not HoldKind.PENDING_TRANSFER:
         raise NotPermitted("only the bank can lift this hold")
     return bank.in_unit(lambda: _resolve(bank, hold, HoldStatus.VOIDED, by=user_id))
+
+
+def account_holds(bank: Bank, staff: User, account_id: str) -> list[Hold]:
+    """Every hold of any customer's account, newest first (staff who view customers)."""
+    require(staff, Permission.VIEW_CUSTOMERS)
+    return bank.store.holds.holds_of(_account(bank, account_id).id)
+
+
+def hold_of(bank: Bank, user_id: str, account_id: str, hold_id: str) -> Hold:
+    """One hold on the customer's own account (404 for anyone else's)."""
+    owned(bank.store.ledger.get_account(account_id), user_id)
+    return _hold(bank, account_id, hold_id)
 
 
 def holds_of(bank: Bank, user_id: str, account_id: str, *, open_only: bool = False) -> list[Hold]:

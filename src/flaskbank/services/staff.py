@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from ..domain.accounts import Account, AccountStatus, Role, User
 from ..domain.errors import AccountNotFound, ValidationFailed
 from ..domain.events import EventKind
+from ..domain.holds import Hold
 from ..domain.identity import email_key
 from ..domain.ledger import Entry, new_id
 from ..domain.security import ApiToken, AuditAction, Permission
@@ -28,6 +29,7 @@ class CustomerView:
     accounts: list[Account]
     recent: dict[str, list[Entry]]  # account id -> last entries, newest first
     tokens: list[ApiToken]
+    on_hold: dict[str, list[Hold]]  # account id -> open holds, newest first
 
 
 def create_staff(
@@ -87,7 +89,13 @@ def view_customer(bank: Bank, staff: User, user_id: str, actor: Actor) -> Custom
     record(bank, actor, AuditAction.CUSTOMER_VIEWED, user.id)
     accounts = bank.store.ledger.accounts_of(user.id)
     recent = {a.id: bank.store.ledger.history(a.id, limit=10).items for a in accounts}
-    return CustomerView(user, accounts, recent, bank.store.sessions.tokens_of(user.id))
+    # Only an account with something held has holds to read.
+    on_hold = {
+        a.id: bank.store.holds.holds_of(a.id, open_only=True) if a.held_minor else []
+        for a in accounts
+    }
+    tokens = bank.store.sessions.tokens_of(user.id)
+    return CustomerView(user, accounts, recent, tokens, on_hold)
 
 
 def set_frozen(

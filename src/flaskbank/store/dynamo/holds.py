@@ -19,7 +19,7 @@ from ...domain.holds import Hold, HoldStatus
 from ...domain.ledger import IdempotencyKey
 from ...retry import retrying
 from . import items as di
-from .client import Connected, Dynamo, IfRefused
+from .client import Connected, IfRefused
 from .hold_items import close, hold_item, to_hold, unreserve
 from .postings import standing
 from .schema import DUE
@@ -30,9 +30,6 @@ _KEY_TAKEN = IdempotencyConflict(
 
 
 class DynamoHolds(Connected):
-    def __init__(self, connect: Callable[[], Dynamo]) -> None:
-        super().__init__(connect)
-
     def place(self, hold: Hold, *, idempotency: IdempotencyKey | None = None) -> Hold:
         def attempt(_: int) -> Hold:
             account = self.db.get(self.tables.accounts, di.account_key(hold.account_id))

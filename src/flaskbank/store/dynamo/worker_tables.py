@@ -4,7 +4,6 @@ by a conditional put) and standing orders (an order per item, its runs beside it
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from typing import Any
 
 from ...domain.errors import StaleRecord, ValidationFailed
@@ -16,14 +15,11 @@ from ...domain.standing_orders import (
     StandingOrder,
 )
 from . import items as di
-from .client import CONDITION_FAILED, Connected, Dynamo, Refused
+from .client import CONDITION_FAILED, Connected, Refused
 from .schema import DUE
 
 
 class DynamoLeases(Connected):
-    def __init__(self, connect: Callable[[], Dynamo]) -> None:
-        super().__init__(connect)
-
     def acquire(self, name: str, owner: str, *, now: str, until: str) -> bool:
         try:
             self.db.call(
@@ -58,9 +54,6 @@ class DynamoLeases(Connected):
 
 
 class DynamoStandingOrders(Connected):
-    def __init__(self, connect: Callable[[], Dynamo]) -> None:
-        super().__init__(connect)
-
     def add_order(self, order: StandingOrder) -> None:
         active = [o for o in self.orders_of(order.user_id) if o.status is OrderStatus.ACTIVE]
         if len(active) >= MAX_ORDERS_PER_CUSTOMER:

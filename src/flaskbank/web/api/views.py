@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from ...domain.errors import HoldNotFound, ValidationFailed
+from ...domain.errors import ValidationFailed
 from ...domain.holds import Hold
 from ...domain.ledger import PostResult
 from ...services import accounts, customers, history, holds, postings, standing_orders, tokens
@@ -210,11 +210,7 @@ def list_holds(account_id: str) -> Response:
 @bp.get("/accounts/<account_id>/holds/<hold_id>")
 @bearer_required
 def get_hold(account_id: str, hold_id: str) -> Response:
-    found = holds.holds_of(bank(), api_user().id, account_id)
-    hold = next((h for h in found if h.id == hold_id), None)
-    if hold is None:
-        raise HoldNotFound("no such hold on this account")
-    return _json(serialize.hold(hold))
+    return _json(serialize.hold(holds.hold_of(bank(), api_user().id, account_id, hold_id)))
 
 
 @bp.post("/accounts/<account_id>/holds/<hold_id>/cancel")

@@ -150,7 +150,7 @@ def place_hold(account_id: str) -> Response:
 @api_bp.get("/accounts/<account_id>/holds")
 @api_requires(Permission.VIEW_CUSTOMERS)
 def account_holds(account_id: str) -> Response:
-    found = bank().store.holds.holds_of(account_id)
+    found = holds.account_holds(bank(), staff_user(), account_id)
     return jsonify({"items": [serialize.hold(h) for h in found]})
 
 

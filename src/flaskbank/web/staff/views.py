@@ -71,13 +71,8 @@ def search() -> Any:
 @requires(Permission.VIEW_CUSTOMERS)
 def customer(user_id: str) -> str:
     view = staff.view_customer(bank(), staff_user(), user_id, actor())
-    on_hold = {a.id: bank().store.holds.holds_of(a.id, open_only=True) for a in view.accounts}
     return render_template(
-        "staff/customer.html",
-        view=view,
-        now=bank().now(),
-        on_hold=on_hold,
-        hold_action=HoldActionForm(),
+        "staff/customer.html", view=view, now=bank().now(), hold_action=HoldActionForm()
     )
 
 
