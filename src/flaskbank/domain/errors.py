@@ -96,6 +96,10 @@ class StoreError(BankError):
     """The store failed for a reason of its own (network, disk); nothing was posted."""
 
 
+class BulkLoadOutOfOrder(StoreError):
+    """A bulk load's batch came before the one the store expects next (see BulkLoadPort)."""
+
+
 class LoginLocked(BankError):
     """The person (or someone guessing) failed to log in too often; the email is locked."""
 

@@ -21,6 +21,7 @@ from ..domain.accounts import Account, AccountStatus, User
 from ..domain.errors import Refusal
 from ..domain.events import Event
 from ..domain.holds import Hold, HoldStatus
+from ..domain.labels import Label
 from ..domain.ledger import (
     Earlier,
     Entry,
@@ -367,6 +368,51 @@ class EventPort(Protocol):
         version + 1; raises StaleRecord when another instance moved it since, so that two
         instances of a consumer cannot both advance. Joins the unit of work open on the
         thread (a consumer writing to this store can commit its effect with its checkpoint)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BulkBatch:
+    """One step of a bulk load (`flaskbank generate`), applied whole or not at all.
+
+    Batches of a load are numbered from 0 and applied in that order. Users and accounts are
+    new (accounts open at a zero balance). Postings come in time order, each balanced (the
+    Posting checks that), and the store applies them as `post` would: each customer leg
+    judged by `chart.check_leg` on the balance it lands on, an exact `balance_after` on every
+    entry, the account's stored balance moved, the posting's own event written
+    (`events.transaction_posted`). Only per-request work is skipped: no idempotency keys,
+    no per-posting transaction or re-read. `events` are the other events of the batch
+    (logins, password and email changes, accounts opened), stored as they are; `labels` the
+    patterns the generator planted."""
+
+    load_id: str
+    number: int
+    users: tuple[User, ...] = ()
+    accounts: tuple[Account, ...] = ()
+    postings: tuple[Posting, ...] = ()
+    events: tuple[Event, ...] = ()
+    labels: tuple[Label, ...] = ()
+
+
+class BulkLoadPort(Protocol):
+    """Loading a large bank at once, without giving up what the ledger promises."""
+
+    def load(self, batch: BulkBatch) -> None:
+        """Apply the batch whole or not at all. A leg the rules refuse refuses the whole
+        batch (the Refusal is raised, nothing of the batch is kept). A batch whose number is
+        below `loaded(load_id)` is skipped, so that a killed load resumes by replaying its
+        (deterministic) stream; one above it raises BulkLoadOutOfOrder."""
+
+    def loaded(self, load_id: str) -> int:
+        """How many batches of this load are in: the number of the next one to apply."""
+
+    def unfinished_loads(self) -> list[str]:
+        """Loads begun and not marked finished (verify and serve name them)."""
+
+    def finish(self, load_id: str) -> None:
+        """Mark the load complete."""
+
+    def labels(self) -> Iterator[Label]:
+        """Every stored label."""
 
 
 class Store(Protocol):
