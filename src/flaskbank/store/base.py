@@ -442,6 +442,9 @@ class Store(Protocol):
     @property
     def events(self) -> EventPort: ...
 
+    @property
+    def bulk(self) -> BulkLoadPort: ...
+
     def init_schema(self) -> SchemaReport:
         """Make the tables and indexes, or migrate them to this code's schema version (see
         store/migrations.py); safe to repeat, also by two processes at once. Raises

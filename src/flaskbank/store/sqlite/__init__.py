@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..migrations import SchemaReport
 from .audit import SqliteAudit
+from .bulk import SqliteBulk
 from .database import SqliteDatabase, SqliteUnitOfWork
 from .events import SqliteEvents
 from .holds import SqliteHolds
@@ -34,6 +35,7 @@ class SqliteStore:
         self.leases = SqliteLeases(self.database)
         self.standing_orders = SqliteStandingOrders(self.database)
         self.events = SqliteEvents(self.database)
+        self.bulk = SqliteBulk(self.database)
 
     @property
     def path(self) -> str:

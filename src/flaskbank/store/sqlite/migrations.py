@@ -220,3 +220,30 @@ CREATE TABLE IF NOT EXISTS consumer_checkpoints (
     version  INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
+
+
+@STEPS.add(7)
+def bulk_loads_and_labels(db: sqlite3.Connection) -> None:
+    """Bulk loads record how many of their batches are in and whether they finished, so that
+    a killed `flaskbank generate` resumes or is named; the synthetic bank's labels are kept
+    (issue 10). New tables only."""
+    for statement in _statements(_BULK):
+        db.execute(statement)
+
+
+_BULK = """
+CREATE TABLE IF NOT EXISTS bulk_loads (
+    load_id  TEXT PRIMARY KEY,
+    batches  INTEGER NOT NULL,
+    finished INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS labels (
+    id              TEXT PRIMARY KEY,
+    pattern         TEXT NOT NULL,
+    user_id         TEXT NOT NULL,
+    transaction_ids TEXT NOT NULL,               -- JSON list
+    start           TEXT NOT NULL,
+    end             TEXT NOT NULL,
+    note            TEXT NOT NULL
+) WITHOUT ROWID;
+"""

@@ -183,3 +183,20 @@ CREATE TABLE IF NOT EXISTS consumer_checkpoints (
     position TEXT NOT NULL,
     version  INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- Bulk loads (`flaskbank generate`): how many batches of each are in, so that a killed load
+-- resumes where it stopped, and whether it finished (verify and serve name those that did not).
+CREATE TABLE IF NOT EXISTS bulk_loads (
+    load_id  TEXT PRIMARY KEY,
+    batches  INTEGER NOT NULL,
+    finished INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+-- What the synthetic bank planted (domain/labels.py): ground truth for monitoring.
+CREATE TABLE IF NOT EXISTS labels (
+    id              TEXT PRIMARY KEY,
+    pattern         TEXT NOT NULL,
+    user_id         TEXT NOT NULL,
+    transaction_ids TEXT NOT NULL,               -- JSON list
+    start           TEXT NOT NULL,
+    end             TEXT NOT NULL,
+    note            TEXT NOT NULL
+) WITHOUT ROWID;

@@ -1,0 +1,277 @@
+"""The bulk-load port on SQLite: one BEGIN IMMEDIATE transaction per batch, its rows written
+with a few large `executemany` calls.
+
+What `post` does per request is done here once per batch: each touched account's balance is
+read once, every customer leg is judged by the domain's rule (chart.check_leg) on the
+balance it lands on, as the batch's postings run in order, and each account's stored balance
+is written once at the end. The batch's record in `bulk_loads` moves in the same
+transaction, so a batch is in (with its count) or not at all, and a killed load resumes at
+the first batch that is not.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+
+from ...domain.accounts import AccountStatus, Role, User
+from ...domain.chart import BalancePolicy, Standing, check_leg, is_internal, policy_of
+from ...domain.errors import AccountNotFound, BulkLoadOutOfOrder, StoreError
+from ...domain.events import Event, transaction_posted
+from ...domain.labels import Label, Pattern
+from ...domain.ledger import Posting
+from ...domain.money import Money
+from ..base import BulkBatch
+from .database import SqliteDatabase
+from .rows import ENTRY_COLS, user_row
+
+#: How many ids one `IN (...)` names (SQLite's default limit on parameters is 32766).
+_CHUNK = 500
+_USER_COLS = tuple(user_row(User("", "", "", "", Role.CUSTOMER, "")))
+
+
+class _Balances:
+    """The touched accounts as the batch has moved them so far (minor units), and what else
+    the rules read of each (held amount, status, number, policy)."""
+
+    def __init__(self, db: sqlite3.Connection, account_ids: Sequence[str]) -> None:
+        self.minor: dict[str, int] = {}
+        self.rest: dict[str, tuple[int, AccountStatus, str, BalancePolicy]] = {}
+        for start in range(0, len(account_ids), _CHUNK):
+            ids = account_ids[start : start + _CHUNK]
+            for r in db.execute(
+                "SELECT id, balance_minor, held_minor, status, number, type FROM accounts "
+                f"WHERE id IN ({','.join('?' * len(ids))})",
+                ids,
+            ):
+                self.minor[r[0]] = r[1]
+                self.rest[r[0]] = (r[2], AccountStatus(r[3]), r[4], policy_of(r[5]))
+
+    def apply(self, account_id: str, amount: Money) -> int:
+        """Judge the leg on the balance it lands on and move it; the balance after."""
+        if account_id not in self.rest:
+            raise AccountNotFound(f"no such account {account_id}")
+        held, status, number, policy = self.rest[account_id]
+        currency = amount.currency
+        balance = self.minor[account_id]
+        check_leg(
+            Standing(
+                Money.from_minor(balance, currency),
+                Money.from_minor(held, currency),
+                status,
+                policy,
+                number,
+            ),
+            amount,
+        )
+        after = balance + amount.minor
+        self.minor[account_id] = after
+        return after
+
+
+class SqliteBulk:
+    def __init__(self, database: SqliteDatabase) -> None:
+        self.database = database
+
+    def load(self, batch: BulkBatch) -> None:
+        with self.database.write() as db:
+            done = self._loaded(db, batch.load_id)
+            if batch.number < done:
+                return  # in already: a resumed load replays its stream up to here
+            if batch.number > done:
+                raise BulkLoadOutOfOrder(
+                    f"load {batch.load_id}: batch {batch.number} came before batch {done}"
+                )
+            self._users_and_accounts(db, batch)
+            posted = self._postings(db, batch.postings)
+            self._events(db, posted, batch.events)
+            self._labels(db, batch.labels)
+            db.execute(
+                "INSERT INTO bulk_loads (load_id, batches, finished) VALUES (?, ?, 0) "
+                "ON CONFLICT (load_id) DO UPDATE SET batches = excluded.batches",
+                (batch.load_id, batch.number + 1),
+            )
+
+    @staticmethod
+    def _loaded(db: sqlite3.Connection, load_id: str) -> int:
+        row = db.execute("SELECT batches FROM bulk_loads WHERE load_id=?", (load_id,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    @staticmethod
+    def _users_and_accounts(db: sqlite3.Connection, batch: BulkBatch) -> None:
+        if batch.users:
+            db.executemany(
+                f"INSERT INTO users ({','.join(_USER_COLS)}) "
+                f"VALUES ({','.join('?' * len(_USER_COLS))})",
+                [tuple(user_row(u).values()) for u in batch.users],
+            )
+        if batch.accounts:
+            db.executemany(
+                "INSERT INTO accounts (id, number, user_id, type, currency, balance_minor, "
+                "status, opened_at, status_reason) VALUES (?,?,?,?,?,0,?,?,?)",
+                [
+                    (
+                        a.id,
+                        a.number,
+                        a.user_id,
+                        a.type.value,
+                        a.currency,
+                        a.status.value,
+                        a.opened_at,
+                        a.status_reason,
+                    )
+                    for a in batch.accounts
+                ],
+            )
+
+    @staticmethod
+    def _postings(db: sqlite3.Connection, postings: Sequence[Posting]) -> list[Posting]:
+        """Write the postings in order; returns them for their events."""
+        if not postings:
+            return []
+        # Time order is commit order is seq order (statements and the feed rely on the
+        # balance chain following created_at): a batch may not reach back before the last
+        # stored posting, nor go back in time within itself.
+        last = db.execute(
+            "SELECT created_at FROM transactions ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        previous = "" if last is None else last[0]
+        for posting in postings:
+            if posting.created_at < previous:
+                raise StoreError(
+                    f"posting {posting.id} at {posting.created_at} comes before one at "
+                    f"{previous}: a bulk load's postings must follow the ledger in time"
+                )
+            previous = posting.created_at
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name='transactions'").fetchone()
+        seq = 0 if row is None else int(row[0])
+        touched = list(
+            dict.fromkeys(
+                leg.account_id
+                for p in postings
+                for leg in p.legs
+                if not is_internal(leg.account_id)
+            )
+        )
+        balances = _Balances(db, touched)
+        headers = []
+        entries = []
+        for posting in postings:
+            seq += 1
+            amount = posting.amount
+            headers.append(
+                (
+                    seq,
+                    posting.id,
+                    posting.type.value,
+                    amount.minor,
+                    amount.currency,
+                    posting.memo,
+                    posting.created_at,
+                    posting.initiated_by,
+                )
+            )
+            for leg in posting.legs:
+                after = (
+                    None
+                    if is_internal(leg.account_id)
+                    else balances.apply(leg.account_id, leg.amount)
+                )
+                entries.append(
+                    (
+                        leg.account_id,
+                        seq,
+                        posting.id,
+                        posting.type.value,
+                        leg.amount.minor,
+                        leg.amount.currency,
+                        after,
+                        leg.counterparty,
+                        posting.memo,
+                        posting.created_at,
+                    )
+                )
+        db.executemany(
+            "INSERT INTO transactions (seq,id,type,amount_minor,currency,memo,created_at,"
+            "initiated_by) VALUES (?,?,?,?,?,?,?,?)",
+            headers,
+        )
+        db.executemany(f"INSERT INTO entries ({ENTRY_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)", entries)
+        db.executemany(
+            "UPDATE accounts SET balance_minor=? WHERE id=?",
+            [(minor, account_id) for account_id, minor in balances.minor.items()],
+        )
+        return list(postings)
+
+    @staticmethod
+    def _events(db: sqlite3.Connection, posted: Sequence[Posting], others: Sequence[Event]) -> None:
+        """The postings' own events and the batch's others, in time order (a login before
+        the transfer it led to); the same row shape as events.insert_event."""
+        events = [transaction_posted(p) for p in posted]
+        events.extend(others)
+        events.sort(key=lambda e: e.at)  # stable: a posting's event keeps its place in a tie
+        db.executemany(
+            "INSERT INTO events (id, kind, subject, actor, at, payload) VALUES (?,?,?,?,?,?)",
+            [
+                (
+                    e.id,
+                    e.kind.value,
+                    e.subject,
+                    e.actor,
+                    e.at,
+                    json.dumps(e.payload, separators=(",", ":"), sort_keys=True),
+                )
+                for e in events
+            ],
+        )
+
+    @staticmethod
+    def _labels(db: sqlite3.Connection, labels: Sequence[Label]) -> None:
+        db.executemany(
+            "INSERT INTO labels (id, pattern, user_id, transaction_ids, start, end, note) "
+            "VALUES (?,?,?,?,?,?,?)",
+            [
+                (
+                    lb.id,
+                    lb.pattern.value,
+                    lb.user_id,
+                    json.dumps(list(lb.transaction_ids)),
+                    lb.start,
+                    lb.end,
+                    lb.note,
+                )
+                for lb in labels
+            ],
+        )
+
+    def loaded(self, load_id: str) -> int:
+        return self._loaded(self.database.conn, load_id)
+
+    def unfinished_loads(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.database.conn.execute(
+                "SELECT load_id FROM bulk_loads WHERE finished=0 ORDER BY load_id"
+            )
+        ]
+
+    def finish(self, load_id: str) -> None:
+        with self.database.write() as db:
+            db.execute(
+                "INSERT INTO bulk_loads (load_id, batches, finished) VALUES (?, 0, 1) "
+                "ON CONFLICT (load_id) DO UPDATE SET finished = 1",
+                (load_id,),
+            )
+
+    def labels(self) -> Iterator[Label]:
+        for r in self.database.conn.execute("SELECT * FROM labels ORDER BY start, id"):
+            yield Label(
+                r["id"],
+                Pattern(r["pattern"]),
+                r["user_id"],
+                tuple(json.loads(r["transaction_ids"])),
+                r["start"],
+                r["end"],
+                r["note"],
+            )
