@@ -87,6 +87,9 @@ def verify() -> None:
 
     bank = _bank()
     _require_schema(bank)
+    unfinished = _unfinished_loads(bank)
+    if unfinished:
+        raise click.ClickException(unfinished)
     report = run_verify(bank)
     click.echo(f"{report.accounts} accounts, {report.transactions} transactions")
     for cur, tb in sorted(report.trial_balances.items()):
@@ -102,6 +105,73 @@ def verify() -> None:
             click.echo(f"BREACH: {problem}", err=True)
         sys.exit(1)
     click.echo("ledger OK: every invariant holds")
+
+
+def _unfinished_loads(bank: Bank) -> str:
+    """A message naming the bulk loads that began and never finished, or ''."""
+    with _store_errors():
+        loads = bank.store.bulk.unfinished_loads()
+    if not loads:
+        return ""
+    return (
+        f"unfinished bulk load(s) {', '.join(loads)}: the store is half-loaded; run the same "
+        "`flaskbank generate` again to finish it, or start from a fresh store"
+    )
+
+
+@main.command()
+@click.option("--customers", type=click.IntRange(1, 10_000_000), required=True)
+@click.option("--months", type=click.IntRange(1, 240), required=True)
+@click.option("--seed", type=int, required=True)
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default="2024-01-01",
+    show_default=True,
+    help="the first day of the period",
+)
+@click.option("--checksum", is_flag=True, help="print a digest of the generated content")
+@click.option(
+    "--pattern-rate",
+    type=click.FloatRange(0, 100),
+    default=1.0,
+    show_default=True,
+    help="multiply the planted patterns' realistic rates (well under 1%% of customers each)",
+)
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=5000, show_default=True)
+@click.option("--quiet", is_flag=True, help="no progress bar")
+def generate(
+    customers: int,
+    months: int,
+    seed: int,
+    start: Any,
+    checksum: bool,
+    pattern_rate: float,
+    batch_size: int,
+    quiet: bool,
+) -> None:
+    """Make a synthetic bank (docs/synthetic.md) and load it through the store's bulk path.
+    The same options give the same bank; run again after a kill, it resumes the load."""
+    from .synthetic import LOCKED, Options
+    from .synthetic.loading import load_bank
+
+    options = Options(customers, months, seed, start.date(), pattern_rate, batch_size)
+    bank = _bank()
+    _migrated(bank)
+    with _store_errors():
+        done = bank.store.bulk.loaded(options.load_id)
+        if options.load_id in bank.store.bulk.unfinished_loads() and done:
+            click.echo(f"resuming load {options.load_id}: {done} batches are in already")
+        elif done and not bank.store.bulk.unfinished_loads():
+            click.echo(f"load {options.load_id} is complete already; loading it again skips it")
+        result = load_bank(bank.store, options, LOCKED, progress=not quiet)
+    click.echo(
+        f"load {options.load_id}: {result.customers} customers, {result.postings} transactions, "
+        f"{result.events} events, {result.labels} labels in {result.batches} batches "
+        f"({result.skipped} were in already), {result.seconds:.1f} s"
+    )
+    if checksum:
+        click.echo(f"checksum {result.digest}")
 
 
 STAFF_ROLES = ("fraud_analyst", "financial_manager", "compliance_officer", "admin")
@@ -256,6 +326,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     _require_schema(bank)
+    unfinished = _unfinished_loads(bank)
+    if unfinished:
+        raise click.ClickException(f"{unfinished}; the server will not start on it")
     bank.store.close()
     _run_gunicorn(host, port, workers, threads)
 

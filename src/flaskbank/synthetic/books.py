@@ -1,0 +1,304 @@
+"""The books: the planned actions carried out in time order against balances kept here (no
+account ever goes below zero: what it cannot pay is skipped), as users, accounts, postings,
+events and labels, gathered into BulkBatches of about `batch_size` postings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..domain.accounts import (
+    CASH_ACCOUNT_ID,
+    Account,
+    AccountStatus,
+    AccountType,
+    Role,
+    User,
+    format_account_number,
+)
+from ..domain.events import Event, EventKind, JsonValue
+from ..domain.identity import email_key
+from ..domain.labels import Label, Pattern
+from ..domain.ledger import Leg, Posting, TransactionType
+from ..domain.money import Money
+from ..store.base import BulkBatch
+from .clock import DAY, Calendar
+from .ids import Ids
+from .people import Customer, Segment
+from .plan import Do, Draft
+
+CURRENCY = "USD"
+CASH_REPORT_LIMIT = 1_000_000  # 10,000.00: cash above it in a day must be reported
+ZERO = Money.from_minor(0, CURRENCY)
+
+
+@dataclass(slots=True)
+class _Pending:
+    users: list[User] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)
+    postings: list[Posting] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+
+
+class Books:
+    def __init__(
+        self,
+        load_id: str,
+        cal: Calendar,
+        ids: Ids,
+        people: list[Customer],
+        password_hash: str,
+        batch_size: int,
+    ) -> None:
+        self.load_id = load_id
+        self.cal = cal
+        self.ids = ids
+        self.people = people
+        self.password_hash = password_hash
+        self.batch_size = batch_size
+        self.balances: dict[str, int] = {}
+        self.pending = _Pending()
+        self.number = 0
+        self.postings = 0
+        self.cash: dict[tuple[int, int, TransactionType], list[object]] = {}
+
+    # -- carrying out -------------------------------------------------------------------
+    def run(self, t: int, do: Do, args: tuple[object, ...]) -> None:
+        if do is Do.SIGNUP:
+            self._signup(t, self.people[args[0]])  # type: ignore[index]
+            return
+        draft: Draft | None = args[-2]  # type: ignore[assignment]
+        role: str = args[-1]  # type: ignore[assignment]
+        txn: str | None = None
+        happened = False
+        if do is Do.EVENT:
+            who, kind, payload = args[0], args[1], args[2]
+            happened = self._event(t, self.people[who], kind, payload)  # type: ignore[arg-type,index]
+        elif do is Do.TRANSFER:
+            txn = self._transfer(t, *args[:6])  # type: ignore[arg-type]
+        else:
+            txn = self._cash(t, do, *args[:4])  # type: ignore[arg-type]
+        if draft is not None and draft.step(t, role, txn, happened or txn is not None):
+            if draft.holds:
+                self._label(
+                    draft.pattern,
+                    draft.customer,
+                    draft.transaction_ids,
+                    draft.start,
+                    draft.end,
+                    draft.note,
+                )
+
+    def _signup(self, t: int, c: Customer) -> None:
+        at = self.cal.iso(t)
+        self.pending.users.append(
+            User(
+                c.id,
+                c.final_email,
+                c.full_name,
+                self.password_hash,
+                Role.CUSTOMER,
+                at,
+                security_stamp=self.ids.next("stamp"),
+            )
+        )
+        self._emit(
+            at,
+            EventKind.USER_REGISTERED,
+            c.id,
+            c.id,
+            {
+                "email": c.email,
+                "full_name": c.full_name,
+                "role": Role.CUSTOMER.value,
+                "address": c.address,
+                "date_of_birth": c.born,
+                "segment": c.segment.value,
+            },
+        )
+        kinds = [AccountType.CHECKING]
+        if c.segment in (Segment.SALARIED, Segment.RETIREE, Segment.HIGH_NET_WORTH):
+            kinds.append(AccountType.SAVINGS)
+        if c.segment is Segment.BUSINESS:
+            kinds.append(AccountType.CHECKING)
+        for kind in kinds:
+            account_id, number = self.ids.account()
+            self.pending.accounts.append(
+                Account(
+                    account_id,
+                    number,
+                    c.id,
+                    kind,
+                    CURRENCY,
+                    ZERO,
+                    AccountStatus.OPEN,
+                    at,
+                    owner_name=c.full_name,
+                )
+            )
+            self._emit(
+                at,
+                EventKind.ACCOUNT_OPENED,
+                account_id,
+                c.id,
+                {
+                    "user_id": c.id,
+                    "number": number,
+                    "type": kind.value,
+                    "currency": CURRENCY,
+                },
+            )
+            c.accounts.append(account_id)
+            c.numbers.append(number)
+            self.balances[account_id] = 0
+        if c.listed:
+            self._label(
+                Pattern.SANCTIONED_NAME,
+                c.index,
+                [],
+                t,
+                t,
+                f"{c.full_name} resembles the listed name {c.listed}",
+            )
+
+    def _event(self, t: int, c: Customer, kind: EventKind, payload: dict[str, JsonValue]) -> bool:
+        if not c.accounts:
+            return False
+        email = c.final_email if c.email_change is not None and self._changed(c, t) else c.email
+        if kind is EventKind.LOGIN_FAILED:
+            key = email_key(email)
+            self._emit(self.cal.iso(t), kind, key, key, payload)
+        else:
+            self._emit(self.cal.iso(t), kind, c.id, c.id, payload)
+        return True
+
+    def _changed(self, c: Customer, t: int) -> bool:
+        return c.email_change is not None and self.cal.month_of_day(t // DAY) > c.email_change
+
+    def _cash(
+        self, t: int, do: Do, who: int, slot: int, amount: int | float, memo: str
+    ) -> str | None:
+        c = self.people[who]
+        if slot >= len(c.accounts):
+            return None
+        account = c.accounts[slot]
+        balance = self.balances[account]
+        if do is Do.WITHDRAW:
+            minor = int(balance * amount) if isinstance(amount, float) else amount
+            if minor <= 0 or minor > balance:
+                return None
+            money = Money.from_minor(minor, CURRENCY)
+            legs = (
+                Leg(account, -money, "Cash withdrawal"),
+                Leg(CASH_ACCOUNT_ID, money, c.numbers[slot]),
+            )
+            self.balances[account] = balance - minor
+            kind = TransactionType.WITHDRAWAL
+        else:
+            minor = int(amount)
+            money = Money.from_minor(minor, CURRENCY)
+            legs = (
+                Leg(account, money, "Cash deposit"),
+                Leg(CASH_ACCOUNT_ID, -money, c.numbers[slot]),
+            )
+            self.balances[account] = balance + minor
+            kind = TransactionType.DEPOSIT
+        txn = self._post(t, kind, money, legs, memo, c.id)
+        day = self.cal.day_of(t)
+        tally = self.cash.setdefault((who, day, kind), [0, []])
+        tally[0] += minor  # type: ignore[operator]
+        tally[1].append((txn, t))  # type: ignore[attr-defined]
+        return txn
+
+    def _transfer(
+        self, t: int, who: int, slot: int, to: int, to_slot: int, amount: int | float, memo: str
+    ) -> str | None:
+        c, r = self.people[who], self.people[to]
+        if slot >= len(c.accounts) or to_slot >= len(r.accounts):
+            return None
+        source, target = c.accounts[slot], r.accounts[to_slot]
+        if source == target:
+            return None
+        balance = self.balances[source]
+        minor = int(balance * amount) if isinstance(amount, float) else amount
+        if minor <= 0 or minor > balance:
+            return None
+        money = Money.from_minor(minor, CURRENCY)
+        legs = (
+            Leg(source, -money, _label(r.full_name, r.numbers[to_slot])),
+            Leg(target, money, _label(c.full_name, c.numbers[slot])),
+        )
+        self.balances[source] = balance - minor
+        self.balances[target] += minor
+        return self._post(t, TransactionType.TRANSFER, money, legs, memo, c.id)
+
+    def _post(
+        self, t: int, kind: TransactionType, money: Money, legs: tuple[Leg, ...], memo: str, by: str
+    ) -> str:
+        txn = self.ids.next("txn")
+        self.pending.postings.append(Posting(txn, kind, money, legs, memo, self.cal.iso(t), by))
+        self.postings += 1
+        return txn
+
+    def _emit(
+        self, at: str, kind: EventKind, subject: str, actor: str, payload: dict[str, JsonValue]
+    ) -> None:
+        self.pending.events.append(Event(self.ids.next("event"), kind, subject, actor, at, payload))
+
+    def _label(
+        self, pattern: Pattern, who: int, txns: list[str], start: int, end: int, note: str
+    ) -> None:
+        self.pending.labels.append(
+            Label(
+                self.ids.next("label"),
+                pattern,
+                self.people[who].id,
+                tuple(txns),
+                self.cal.iso(start),
+                self.cal.iso(end),
+                note,
+            )
+        )
+
+    # -- closing a month, cutting batches -----------------------------------------------------
+    def report_cash(self) -> None:
+        """Label each customer-day whose cash in (or out) passed the reporting limit, then
+        forget the month's tallies."""
+        for (who, _day, kind), (total, txns) in self.cash.items():
+            if total > CASH_REPORT_LIMIT:  # type: ignore[operator]
+                ids = [txn for txn, _ in txns]  # type: ignore[attr-defined]
+                times = [t for _, t in txns]  # type: ignore[attr-defined]
+                self._label(
+                    Pattern.LARGE_CASH,
+                    who,
+                    ids,
+                    min(times),
+                    max(times),
+                    f"cash {kind.value}s of {Money.from_minor(total, CURRENCY)} in a day",
+                )  # type: ignore[arg-type]
+        self.cash.clear()
+
+    def batches(self, *, final: bool = False) -> Iterator[BulkBatch]:
+        if len(self.pending.postings) >= self.batch_size or (final and self._any()):
+            p = self.pending
+            self.pending = _Pending()
+            yield BulkBatch(
+                self.load_id,
+                self.number,
+                tuple(p.users),
+                tuple(p.accounts),
+                tuple(p.postings),
+                tuple(p.events),
+                tuple(p.labels),
+            )
+            self.number += 1
+
+    def _any(self) -> bool:
+        p = self.pending
+        return bool(p.users or p.accounts or p.postings or p.events or p.labels)
+
+
+def _label(name: str, number: str) -> str:
+    """How one side of a transfer sees the other (services/postings.py does the same)."""
+    return f"{name} · {format_account_number(number)}".strip(" ·")

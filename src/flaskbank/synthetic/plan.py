@@ -1,0 +1,102 @@
+"""A month's activity as it is planned: actions stamped with a time, sorted, then carried
+out in time order by the books (books.py), which may still skip one that the balance it
+meets cannot pay for."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from ..domain.events import EventKind, JsonValue
+from ..domain.labels import Pattern
+
+
+class Do(IntEnum):
+    SIGNUP = 0
+    OPEN_SAVINGS = 1
+    DEPOSIT = 2
+    WITHDRAW = 3
+    TRANSFER = 4
+    EVENT = 5
+
+
+#: An amount: whole cents, or (a float below 1) that share of the paying account's balance
+#: as it stands when the action runs, floored to whole cents.
+Amount = int | float
+
+
+@dataclass(slots=True)
+class Draft:
+    """A planted pattern while its steps run: it becomes a label once every step has run,
+    if enough of them happened (`need`: how many steps of each role must)."""
+
+    pattern: Pattern
+    customer: int
+    steps: int
+    need: dict[str, int]
+    note: str = ""
+    transaction_ids: list[str] = field(default_factory=list)
+    done: dict[str, int] = field(default_factory=dict)
+    start: int = -1
+    end: int = -1
+
+    def step(self, t: int, role: str, transaction_id: str | None, happened: bool) -> bool:
+        """Note a step; True once the last one has run."""
+        self.steps -= 1
+        if happened:
+            self.done[role] = self.done.get(role, 0) + 1
+            if transaction_id is not None:
+                self.transaction_ids.append(transaction_id)
+            self.start = t if self.start < 0 else self.start
+            self.end = t
+        return self.steps == 0
+
+    @property
+    def holds(self) -> bool:
+        return all(self.done.get(role, 0) >= n for role, n in self.need.items())
+
+
+class Plan:
+    """The actions of one month, in the order they were planned (sorted by time later)."""
+
+    def __init__(self) -> None:
+        self.actions: list[tuple[int, int, Do, tuple[object, ...]]] = []
+
+    def add(self, t: int, do: Do, *args: object) -> None:
+        self.actions.append((t, len(self.actions), do, args))
+
+    def deposit(self, t: int, who: int, slot: int, amount: Amount, memo: str) -> None:
+        self.add(t, Do.DEPOSIT, who, slot, amount, memo, None, "")
+
+    def withdraw(self, t: int, who: int, slot: int, amount: Amount, memo: str) -> None:
+        self.add(t, Do.WITHDRAW, who, slot, amount, memo, None, "")
+
+    def transfer(
+        self, t: int, who: int, slot: int, to: int, to_slot: int, amount: Amount, memo: str
+    ) -> None:
+        self.add(t, Do.TRANSFER, who, slot, to, to_slot, amount, memo, None, "")
+
+    def event(self, t: int, who: int, kind: EventKind, payload: dict[str, JsonValue]) -> None:
+        self.add(t, Do.EVENT, who, kind, payload, None, "")
+
+    def in_order(self) -> list[tuple[int, int, Do, tuple[object, ...]]]:
+        self.actions.sort()  # by time, then the order planned: no two compare further
+        return self.actions
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """Knuth's method: fine for the small means of a month's activity."""
+    if mean <= 0:
+        return 0
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def cents(rng: random.Random, mu: float, sigma: float, low: int = 100, high: int = 900_000) -> int:
+    """A log-normal amount in dollars, turned into whole cents at once and kept in range."""
+    return max(low, min(high, round(rng.lognormvariate(mu, sigma) * 100)))

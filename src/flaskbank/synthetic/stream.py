@@ -1,0 +1,86 @@
+"""The generator's main loop: month by month, plan what every customer does (signing up,
+their segment's activity, logins, planted patterns), then carry it out in time order, so
+that the postings of the whole load come in time order and batches can be cut anywhere."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+
+from ..domain.labels import Pattern
+from ..store.base import BulkBatch
+from .behaviour import Directory, plan_month
+from .books import Books
+from .clock import DAY, HOUR, MINUTE, ONLINE_HOURS, Calendar
+from .ids import Ids
+from .options import Options
+from .patterns import plan_patterns
+from .people import Customer, Segment, make_customers
+from .plan import Do, Plan, cents
+from .security import plan_logins
+
+#: A typical first deposit by segment (dollars); high net worth ones are over the cash
+#: reporting limit, and labelled as large cash like any other.
+OPENING = {
+    Segment.SALARIED: (1500, 900_000),
+    Segment.STUDENT: (200, 200_000),
+    Segment.BUSINESS: (5000, 950_000),
+    Segment.RETIREE: (4000, 950_000),
+    Segment.HIGH_NET_WORTH: (40_000, 20_000_000),
+}
+
+
+def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
+    """The load's batches, the same for the same options: every customer shares
+    `password_hash` (hashing one per customer would take longer than the rest)."""
+    cal = Calendar(options.start, options.months)
+    ids = Ids(options.seed)
+    people = make_customers(options.seed, cal, options.customers, ids, options.pattern_rate)
+    directory = Directory(people)
+    books = Books(options.load_id, cal, ids, people, password_hash, options.batch_size)
+    activity = random.Random(f"{options.seed}:activity")  # noqa: S311 - reproducible data
+    security = random.Random(f"{options.seed}:security")  # noqa: S311
+    planted = random.Random(f"{options.seed}:patterns")  # noqa: S311
+    joined = 0
+    for month in range(cal.months):
+        plan = Plan()
+        first, end = cal.month_range(month)
+        while joined < len(people) and people[joined].signup_day < end:
+            _plan_signup(activity, cal, people[joined], plan)
+            joined += 1
+        for c in people[:joined]:
+            waking = c.fates.get(Pattern.DORMANT_REACTIVATION) == month
+            if c.active(month) and not waking:
+                plan_month(activity, cal, directory, c, month, plan)
+                plan_logins(security, cal, c, month, plan)
+                if c.empties and month == c.silent_from - 1:
+                    t = cal.at(activity, end - 1, ONLINE_HOURS)
+                    for slot in range(3):
+                        plan.add(
+                            t + slot * MINUTE,
+                            Do.WITHDRAW,
+                            c.index,
+                            slot,
+                            1.0,
+                            "Closing withdrawal",
+                            None,
+                            "",
+                        )
+            if c.fates and (c.active(month) or waking):
+                balance = books.balances.get(c.accounts[0], 0) if c.accounts else 0
+                plan_patterns(planted, cal, directory, c, month, plan, balance)
+        for t, _, do, args in plan.in_order():
+            books.run(t, do, args)
+            if len(books.pending.postings) >= options.batch_size:
+                yield from books.batches()
+        books.report_cash()
+    yield from books.batches(final=True)
+
+
+def _plan_signup(rng: random.Random, cal: Calendar, c: Customer, plan: Plan) -> None:
+    t = c.signup_day * DAY + 8 * HOUR + rng.randrange(12 * HOUR)
+    plan.add(t, Do.SIGNUP, c.index)
+    typical, high = OPENING[c.segment]
+    amount = cents(rng, math.log(typical), 0.5, low=2_000, high=high)
+    plan.deposit(t + 5 * MINUTE, c.index, 0, amount, "Opening deposit")
