@@ -1,86 +1,50 @@
-"""Demo data: a few customers with months of realistic history, posted through the same
-services as real traffic (so the ledger's invariants hold for it too)."""
+"""Demo data: a synthetic bank (synthetic/, docs/synthetic.md) of a few hundred customers
+with 18 months of history up to the end of last month, from a fixed seed, loaded through the
+store's bulk path (so the ledger's invariants hold for it too). Its first customers are
+Alice, Bob and Carol; every generated customer shares the demo password, which is printed."""
 
 from __future__ import annotations
 
-import random
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from .domain.money import D
-from .services import accounts, customers, postings
+from .domain.labels import Pattern
 from .services.bank import Bank
+from .synthetic import Options
+from .synthetic.loading import load_bank
 
 DEMO_PASSWORD = "demo-password-1"  # noqa: S105 - printed to the user on purpose
-PEOPLE = [
-    ("alice@example.com", "Alice Martin", "4200.00"),
-    ("bob@example.com", "Bob Nguyen", "3100.00"),
-    ("carol@example.com", "Carol Okafor", "5600.00"),
-]
-MONTHS = 4
+PEOPLE = (
+    ("alice@example.com", "Alice Martin"),
+    ("bob@example.com", "Bob Nguyen"),
+    ("carol@example.com", "Carol Okafor"),
+)
+CUSTOMERS = 300
+MONTHS = 18
+SEED = 7
+#: Planted patterns at 20 times their realistic rates, so that a demo shows some of each.
+PATTERN_RATE = 20.0
 
 
-def load_demo(bank: Bank, *, now: datetime | None = None, seed: int = 7) -> list[str]:
-    """Create the demo customers unless the store already has users; returns their emails."""
-    emails = [p[0] for p in PEOPLE]
+def demo_options(now: datetime) -> Options:
+    """The demo bank: 18 whole months that end with the month before `now`'s, so that no
+    posting is dated in the future."""
+    months_back = now.year * 12 + now.month - 1 - MONTHS
+    start = date(months_back // 12, months_back % 12 + 1, 1)
+    return Options(CUSTOMERS, MONTHS, SEED, start, PATTERN_RATE, named=PEOPLE)
+
+
+def load_demo(bank: Bank, *, now: datetime | None = None) -> list[str]:
+    """Make the demo bank unless the store already has users; returns logins to print:
+    the named customers, then one customer of each planted pattern."""
+    emails = [email for email, _ in PEOPLE]
     if bank.store.users.count_users() > 0:
         return emails
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
-    end = now or datetime.now(UTC)
-    start = (end - timedelta(days=30 * MONTHS)).replace(hour=8, minute=0, second=0, microsecond=0)
-    clock = {"t": start}
-    sim = replace(bank, clock=lambda: clock["t"])
-    people = []
-    for email, name, salary in PEOPLE:
-        user = customers.register(sim, email=email, full_name=name, password=DEMO_PASSWORD)
-        checking = accounts.open_account(sim, user.id, type="checking")
-        savings = accounts.open_account(sim, user.id, type="savings")
-        postings.deposit(sim, user.id, checking.id, amount="1500.00", memo="Opening deposit")
-        people.append((user, checking, savings, salary))
-    day = start
-    # Whole days before today only, so that no demo posting is dated in the future.
-    while (day + timedelta(days=1)).date() < end.date():
-        day += timedelta(days=1)
-        for i, (user, checking, savings, salary) in enumerate(people):
-            clock["t"] = day + timedelta(hours=9 + i, minutes=rng.randrange(60))
-            if day.day == 1:
-                postings.deposit(sim, user.id, checking.id, amount=salary, memo="Salary")
-                postings.transfer(
-                    sim,
-                    user.id,
-                    checking.id,
-                    amount="300.00",
-                    to_account_number=savings.number,
-                    memo="Monthly saving",
-                )
-            if day.day == 3:
-                _spend(sim, user.id, checking.id, f"{rng.randrange(900, 1600)}.00", "Rent")
-            if rng.random() < 0.25:
-                amount = f"{rng.randrange(15, 140)}.{rng.randrange(100):02d}"
-                _spend(
-                    sim,
-                    user.id,
-                    checking.id,
-                    amount,
-                    rng.choice(["Groceries", "Pharmacy", "Fuel", "Cinema", "Cash for market"]),
-                )
-            if rng.random() < 0.06:
-                other = people[(i + 1) % len(people)]
-                amount = f"{rng.randrange(10, 80)}.00"
-                clock["t"] += timedelta(minutes=1)
-                postings.transfer(
-                    sim,
-                    user.id,
-                    checking.id,
-                    amount=amount,
-                    to_email=other[0].email,
-                    memo=rng.choice(["Dinner", "Concert tickets", "Thanks!"]),
-                )
-    return emails
-
-
-def _spend(bank: Bank, user_id: str, account_id: str, amount: str, memo: str) -> None:
-    """Withdraw only what the account holds: demo customers do not bounce payments."""
-    account = bank.store.ledger.get_account(account_id)
-    if account is not None and account.balance.amount >= D(amount):
-        postings.withdraw(bank, user_id, account_id, amount=amount, memo=memo)
+    options = demo_options(now or datetime.now(UTC))
+    load_bank(bank.store, options, bank.passwords.hash(DEMO_PASSWORD))
+    shown: dict[Pattern, str] = {}
+    for label in bank.store.bulk.labels():
+        if label.pattern not in shown:
+            user = bank.store.users.get_user(label.user_id)
+            if user is not None:
+                shown[label.pattern] = f"{user.email} ({label.pattern.value})"
+    return emails + [shown[p] for p in Pattern if p in shown]

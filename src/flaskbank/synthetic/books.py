@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..domain.accounts import (
     CASH_ACCOUNT_ID,
@@ -30,6 +31,8 @@ from .plan import Do, Draft
 CURRENCY = "USD"
 CASH_REPORT_LIMIT = 1_000_000  # 10,000.00: cash above it in a day must be reported
 ZERO = Money.from_minor(0, CURRENCY)
+#: (customer, day, deposit or withdrawal)
+CashDay = tuple[int, int, TransactionType]
 
 
 @dataclass(slots=True)
@@ -61,34 +64,37 @@ class Books:
         self.pending = _Pending()
         self.number = 0
         self.postings = 0
-        self.cash: dict[tuple[int, int, TransactionType], list[object]] = {}
+        #: Each customer's cash in and out per day this month: (total, [(transaction, time)]).
+        self.cash: dict[
+            tuple[int, int, TransactionType], tuple[list[int], list[tuple[str, int]]]
+        ] = {}
 
     # -- carrying out -------------------------------------------------------------------
-    def run(self, t: int, do: Do, args: tuple[object, ...]) -> None:
+    def run(self, t: int, do: Do, args: tuple[Any, ...]) -> None:
         if do is Do.SIGNUP:
-            self._signup(t, self.people[args[0]])  # type: ignore[index]
+            self._signup(t, self.people[args[0]])
             return
-        draft: Draft | None = args[-2]  # type: ignore[assignment]
-        role: str = args[-1]  # type: ignore[assignment]
+        draft: Draft | None = args[-2]
+        role: str = args[-1]
         txn: str | None = None
         happened = False
         if do is Do.EVENT:
             who, kind, payload = args[0], args[1], args[2]
-            happened = self._event(t, self.people[who], kind, payload)  # type: ignore[arg-type,index]
+            happened = self._event(t, self.people[who], kind, payload)
         elif do is Do.TRANSFER:
-            txn = self._transfer(t, *args[:6])  # type: ignore[arg-type]
+            txn = self._transfer(t, *args[:6])
         else:
-            txn = self._cash(t, do, *args[:4])  # type: ignore[arg-type]
-        if draft is not None and draft.step(t, role, txn, happened or txn is not None):
-            if draft.holds:
-                self._label(
-                    draft.pattern,
-                    draft.customer,
-                    draft.transaction_ids,
-                    draft.start,
-                    draft.end,
-                    draft.note,
-                )
+            txn = self._cash(t, do, *args[:4])
+        finished = draft is not None and draft.step(t, role, txn, happened or txn is not None)
+        if draft is not None and finished and draft.holds:
+            self._label(
+                draft.pattern,
+                draft.customer,
+                draft.transaction_ids,
+                draft.start,
+                draft.end,
+                draft.note,
+            )
 
     def _signup(self, t: int, c: Customer) -> None:
         at = self.cal.iso(t)
@@ -206,9 +212,9 @@ class Books:
             kind = TransactionType.DEPOSIT
         txn = self._post(t, kind, money, legs, memo, c.id)
         day = self.cal.day_of(t)
-        tally = self.cash.setdefault((who, day, kind), [0, []])
-        tally[0] += minor  # type: ignore[operator]
-        tally[1].append((txn, t))  # type: ignore[attr-defined]
+        total, txns = self.cash.setdefault((who, day, kind), ([0], []))
+        total[0] += minor
+        txns.append((txn, t))
         return txn
 
     def _transfer(
@@ -266,17 +272,17 @@ class Books:
         """Label each customer-day whose cash in (or out) passed the reporting limit, then
         forget the month's tallies."""
         for (who, _day, kind), (total, txns) in self.cash.items():
-            if total > CASH_REPORT_LIMIT:  # type: ignore[operator]
-                ids = [txn for txn, _ in txns]  # type: ignore[attr-defined]
-                times = [t for _, t in txns]  # type: ignore[attr-defined]
+            if total[0] > CASH_REPORT_LIMIT:
+                ids = [txn for txn, _ in txns]
+                times = [t for _, t in txns]
                 self._label(
                     Pattern.LARGE_CASH,
                     who,
                     ids,
                     min(times),
                     max(times),
-                    f"cash {kind.value}s of {Money.from_minor(total, CURRENCY)} in a day",
-                )  # type: ignore[arg-type]
+                    f"cash {kind.value}s of {Money.from_minor(total[0], CURRENCY)} in a day",
+                )
         self.cash.clear()
 
     def batches(self, *, final: bool = False) -> Iterator[BulkBatch]:

@@ -23,6 +23,9 @@ class Options:
     pattern_rate: float = 1.0
     #: Postings per batch: each batch is one transaction on SQLite.
     batch_size: int = 5000
+    #: (email, full name) of customers to make first, as salaried ones with no patterns
+    #: (the demo's, whose password it prints).
+    named: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.customers < 1 or self.months < 1:
@@ -36,6 +39,6 @@ class Options:
             uuid.uuid5(
                 _LOADS,
                 f"{self.customers}:{self.months}:{self.seed}:{self.start.isoformat()}:"
-                f"{self.pattern_rate!r}:{self.batch_size}",
+                f"{self.pattern_rate!r}:{self.batch_size}:{self.named!r}",
             )
         )

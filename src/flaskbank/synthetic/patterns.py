@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 
-from ..domain.events import EventKind
+from ..domain.events import EventKind, JsonValue
 from ..domain.labels import Pattern
 from .behaviour import Directory
 from .clock import DAY, HOUR, MINUTE, ONLINE_HOURS, Calendar
@@ -78,7 +78,16 @@ def _new_payee(rng: random.Random, d: Directory, c: Customer, month: int, day: i
     return None
 
 
-def _structuring(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ignore[no-untyped-def]
+def _structuring(
+    rng: random.Random,
+    cal: Calendar,
+    d: Directory,
+    c: Customer,
+    month: int,
+    plan: Plan,
+    t: int,
+    balance: int,
+) -> None:
     n = rng.randrange(3, 6)
     draft = Draft(Pattern.STRUCTURING, c.index, n, {"in": n})
     for k in range(n):
@@ -87,7 +96,16 @@ def _structuring(rng, cal, d, c, month, plan, t, balance) -> None:  # type: igno
         plan.add(at, Do.DEPOSIT, c.index, 0, amount, "Cash deposit", draft, "in")
 
 
-def _rapid_movement(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ignore[no-untyped-def]
+def _rapid_movement(
+    rng: random.Random,
+    cal: Calendar,
+    d: Directory,
+    c: Customer,
+    month: int,
+    plan: Plan,
+    t: int,
+    balance: int,
+) -> None:
     day = t // DAY
     senders = [
         s
@@ -112,9 +130,18 @@ def _rapid_movement(rng, cal, d, c, month, plan, t, balance) -> None:  # type: i
         plan.add(t, Do.TRANSFER, c.index, 0, r, 0, share, "Transfer", draft, "out")
 
 
-def _takeover(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ignore[no-untyped-def]
+def _takeover(
+    rng: random.Random,
+    cal: Calendar,
+    d: Directory,
+    c: Customer,
+    month: int,
+    plan: Plan,
+    t: int,
+    balance: int,
+) -> None:
     device = f"{rng.choice(('android', 'web'))}-{rng.getrandbits(32):08x}"
-    ip = f"{rng.choice((45, 91, 185, 196))}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+    ip = ".".join(str(n) for n in (rng.choice((45, 91, 185, 196)), *rng.sample(range(1, 255), 3)))
     payees = [
         p
         for p in (_new_payee(rng, d, c, month, t // DAY) for _ in range(rng.randrange(1, 4)))
@@ -138,16 +165,25 @@ def _takeover(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ignore[
     )
     t += rng.randrange(5 * MINUTE, 30 * MINUTE)
     if c.email_change == month:
-        change = (EventKind.EMAIL_CHANGED, {"old_email": c.email, "new_email": c.final_email})
+        payload: dict[str, JsonValue] = {"old_email": c.email, "new_email": c.final_email}
+        plan.add(t, Do.EVENT, c.index, EventKind.EMAIL_CHANGED, payload, draft, "change")
     else:
-        change = (EventKind.PASSWORD_CHANGED, {})
-    plan.add(t, Do.EVENT, c.index, change[0], change[1], draft, "change")
+        plan.add(t, Do.EVENT, c.index, EventKind.PASSWORD_CHANGED, {}, draft, "change")
     for p in payees:
         t += rng.randrange(2 * MINUTE, 30 * MINUTE)
         plan.add(t, Do.TRANSFER, c.index, 0, p, 0, rng.uniform(0.6, 0.9), "Transfer", draft, "out")
 
 
-def _dormant(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ignore[no-untyped-def]
+def _dormant(
+    rng: random.Random,
+    cal: Calendar,
+    d: Directory,
+    c: Customer,
+    month: int,
+    plan: Plan,
+    t: int,
+    balance: int,
+) -> None:
     payee = _new_payee(rng, d, c, month, t // DAY)
     draft = Draft(Pattern.DORMANT_REACTIVATION, c.index, 3 if payee is not None else 2, {"out": 1})
     plan.add(
@@ -164,7 +200,16 @@ def _dormant(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ignore[n
         plan.add(t + 30 * MINUTE, Do.TRANSFER, c.index, 0, payee, 0, 0.9, "Transfer", draft, "out")
 
 
-def _round_amounts(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ignore[no-untyped-def]
+def _round_amounts(
+    rng: random.Random,
+    cal: Calendar,
+    d: Directory,
+    c: Customer,
+    month: int,
+    plan: Plan,
+    t: int,
+    balance: int,
+) -> None:
     amounts: list[int] = []
     budget = balance * 0.6
     for _ in range(rng.randrange(4, 8)):
@@ -183,7 +228,16 @@ def _round_amounts(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ig
             plan.add(t, Do.TRANSFER, c.index, 0, payee, 0, amount, "Transfer", draft, "out")
 
 
-def _outlier(rng, cal, d, c, month, plan, t, balance) -> None:  # type: ignore[no-untyped-def]
+def _outlier(
+    rng: random.Random,
+    cal: Calendar,
+    d: Directory,
+    c: Customer,
+    month: int,
+    plan: Plan,
+    t: int,
+    balance: int,
+) -> None:
     amount = round(math.exp(c.spend_mu) * rng.uniform(25, 40) * 100)
     if amount > balance * 0.8:
         return

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -163,9 +164,15 @@ def _ascii(text: str) -> str:
 
 
 def make_customers(
-    seed: int, calendar: Calendar, n: int, ids: Ids, pattern_rate: float
+    seed: int,
+    calendar: Calendar,
+    n: int,
+    ids: Ids,
+    pattern_rate: float,
+    named: tuple[tuple[str, str], ...] = (),
 ) -> list[Customer]:
-    """Every customer of the period, in signup order."""
+    """Every customer of the period, in signup order; the first ones are the `named`
+    (email, full name) salaried customers with no pattern planted on them (the demo's)."""
     rng = random.Random(f"{seed}:people")  # noqa: S311 - reproducible data, not security
     fake = Faker("en_US")
     fake.seed_instance(seed)
@@ -190,12 +197,19 @@ def make_customers(
         c.born = fake.date_of_birth(minimum_age=age[0], maximum_age=age[1]).isoformat()
         c.devices = [f"{rng.choice(('ios', 'android', 'web'))}-{rng.getrandbits(32):08x}"]
         c.home_ip = fake.ipv4_public()
+        if i < len(named):
+            c.segment, c.trade = Segment.SALARIED, None
+            c.email = c.final_email = named[i][0]
+            c.full_name = named[i][1]
+            _economics(rng, c)
+            people.append(c)
+            continue
         _economics(rng, c)
         _fates(rng, calendar, c, pattern_rate)
         if Pattern.SANCTIONED_NAME in c.fates:
             c.listed = rng.choice(LISTED_NAMES)
             c.full_name = look_alike(rng, c.listed)
-        local = "".join(ch if ch.isalnum() else "." for ch in _ascii(c.full_name)).strip(".")
+        local = re.sub("[^a-z0-9]+", ".", _ascii(c.full_name)).strip(".")
         c.email = f"{local}.{i}@{fake.free_email_domain()}"
         c.final_email = c.email
         if c.email_change is not None:

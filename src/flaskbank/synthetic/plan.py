@@ -8,6 +8,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 from ..domain.events import EventKind, JsonValue
 from ..domain.labels import Pattern
@@ -62,9 +63,9 @@ class Plan:
     """The actions of one month, in the order they were planned (sorted by time later)."""
 
     def __init__(self) -> None:
-        self.actions: list[tuple[int, int, Do, tuple[object, ...]]] = []
+        self.actions: list[tuple[int, int, Do, tuple[Any, ...]]] = []
 
-    def add(self, t: int, do: Do, *args: object) -> None:
+    def add(self, t: int, do: Do, *args: Any) -> None:
         self.actions.append((t, len(self.actions), do, args))
 
     def deposit(self, t: int, who: int, slot: int, amount: Amount, memo: str) -> None:
@@ -81,7 +82,7 @@ class Plan:
     def event(self, t: int, who: int, kind: EventKind, payload: dict[str, JsonValue]) -> None:
         self.add(t, Do.EVENT, who, kind, payload, None, "")
 
-    def in_order(self) -> list[tuple[int, int, Do, tuple[object, ...]]]:
+    def in_order(self) -> list[tuple[int, int, Do, tuple[Any, ...]]]:
         self.actions.sort()  # by time, then the order planned: no two compare further
         return self.actions
 

@@ -36,7 +36,9 @@ def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
     `password_hash` (hashing one per customer would take longer than the rest)."""
     cal = Calendar(options.start, options.months)
     ids = Ids(options.seed)
-    people = make_customers(options.seed, cal, options.customers, ids, options.pattern_rate)
+    people = make_customers(
+        options.seed, cal, options.customers, ids, options.pattern_rate, options.named
+    )
     directory = Directory(people)
     books = Books(options.load_id, cal, ids, people, password_hash, options.batch_size)
     activity = random.Random(f"{options.seed}:activity")  # noqa: S311 - reproducible data
