@@ -1,0 +1,182 @@
+"""The bulk-load port (store.bulk): what `flaskbank generate` relies on, on every store.
+Batches are atomic and applied in order; a replayed batch is skipped; postings land as
+`post` would land them (the leg rules, exact balances after, the posting's event)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from conftest import at as at_time
+from flaskbank.domain.accounts import (
+    CASH_ACCOUNT_ID,
+    Account,
+    AccountStatus,
+    AccountType,
+    Role,
+    User,
+    account_id_for,
+    luhn_check_digit,
+)
+from flaskbank.domain.errors import BulkLoadOutOfOrder, InsufficientFunds, StoreError
+from flaskbank.domain.events import EventKind
+from flaskbank.domain.labels import Label, Pattern
+from flaskbank.domain.ledger import Leg, Posting, TransactionType
+from flaskbank.domain.money import Money
+from flaskbank.services import postings as posting_service
+from flaskbank.services.ledger_checks import verify
+from flaskbank.store.base import BulkBatch
+
+LOAD = "load-1"
+ZERO = Money.of("0")
+
+
+@pytest.fixture(autouse=True)
+def _not_on_dynamodb_yet(store_kind):
+    if store_kind == "dynamodb":
+        pytest.skip("DynamoDB bulk path: branch bulk-dynamo")
+
+
+def at(day: int, minute: int = 0) -> str:
+    return f"2024-01-{day:02d}T10:{minute:02d}:00.000000Z"
+
+
+def customer(n: int) -> tuple[User, Account]:
+    body = f"{50_000_000_000 + n}"
+    number = body + luhn_check_digit(body)
+    user = User(f"user-{n}", f"c{n}@example.com", f"Customer {n}", "!", Role.CUSTOMER, at(1))
+    account = Account(
+        account_id_for(number),
+        number,
+        user.id,
+        AccountType.CHECKING,
+        "USD",
+        ZERO,
+        AccountStatus.OPEN,
+        at(1),
+    )
+    return user, account
+
+
+def cash(pid: str, account: Account, amount: str, when: str, *, out: bool = False) -> Posting:
+    """A deposit, or with `out` a withdrawal, against the vault."""
+    m = Money.of(amount)
+    mine = -m if out else m
+    return Posting(
+        pid,
+        TransactionType.WITHDRAWAL if out else TransactionType.DEPOSIT,
+        m,
+        (Leg(account.id, mine, "Cash"), Leg(CASH_ACCOUNT_ID, -mine, account.number)),
+        "memo",
+        when,
+        account.user_id,
+    )
+
+
+def transfer(pid: str, a: Account, b: Account, amount: str, when: str) -> Posting:
+    m = Money.of(amount)
+    return Posting(
+        pid,
+        TransactionType.TRANSFER,
+        m,
+        (Leg(a.id, -m, "B"), Leg(b.id, m, "A")),
+        "rent",
+        when,
+        a.user_id,
+    )
+
+
+@pytest.fixture
+def two(store):
+    (ua, a), (ub, b) = customer(1), customer(2)
+    first = BulkBatch(
+        LOAD,
+        0,
+        users=(ua, ub),
+        accounts=(a, b),
+        postings=(
+            cash("t1", a, "100.00", at(2)),
+            transfer("t2", a, b, "30.00", at(2, 5)),
+            cash("t3", b, "20.00", at(3), out=True),
+        ),
+        labels=(Label("l1", Pattern.OUTLIER, ua.id, ("t2",), at(2, 5), at(2, 5), "why"),),
+    )
+    store.bulk.load(first)
+    return store, a, b, first
+
+
+def test_a_batch_lands_as_posting_would_land_it(two, bank):
+    store, a, b, _ = two
+    assert store.ledger.get_account(a.id).balance == Money.of("70.00")
+    assert store.ledger.get_account(b.id).balance == Money.of("10.00")
+    history = store.ledger.history(b.id, limit=10).items
+    assert [(e.amount, e.balance_after) for e in history] == [
+        (Money.of("-20.00"), Money.of("10.00")),
+        (Money.of("30.00"), Money.of("30.00")),
+    ]
+    assert store.ledger.get_transaction("t2").entry_for(a.id).balance_after == Money.of("70.00")
+    assert store.users.find_user_by_email("C1@example.com").full_name == "Customer 1"
+    assert [lb.transaction_ids for lb in store.bulk.labels()] == [("t2",)]
+    assert verify(bank).problems == []
+
+
+def test_each_posting_writes_its_own_event_readable_on_the_feed(two):
+    store = two[0]
+    events = store.events.read(after=None, limit=100).events
+    posted = [e for e in events if e.kind is EventKind.TRANSACTION_POSTED]
+    assert [e.payload["transaction_id"] for e in posted] == ["t1", "t2", "t3"]
+    assert posted[1].payload["legs"][0] == {"account_id": two[1].id, "amount": "-30.00"}
+
+
+def test_a_refused_leg_leaves_nothing_of_its_batch(two):
+    store, a, b, _ = two
+    (uc, c) = customer(3)
+    bad = BulkBatch(
+        LOAD,
+        1,
+        users=(uc,),
+        accounts=(c,),
+        postings=(cash("t4", a, "5.00", at(4)), cash("t5", b, "10.01", at(4, 1), out=True)),
+    )
+    with pytest.raises(InsufficientFunds):
+        store.bulk.load(bad)
+    assert store.bulk.loaded(LOAD) == 1
+    assert store.users.get_user(uc.id) is None and store.ledger.get_transaction("t4") is None
+    assert store.ledger.get_account(a.id).balance == Money.of("70.00")
+
+
+def test_a_replayed_batch_is_skipped_and_a_later_one_refused(two):
+    store, a, b, first = two
+    store.bulk.load(first)  # a resumed load replays its stream from the start
+    assert store.ledger.get_account(a.id).balance == Money.of("70.00")
+    with pytest.raises(BulkLoadOutOfOrder):
+        store.bulk.load(BulkBatch(LOAD, 2, postings=(cash("t9", a, "1.00", at(9)),)))
+    store.bulk.load(BulkBatch(LOAD, 1, postings=(cash("t6", a, "1.00", at(9)),)))
+    assert store.bulk.loaded(LOAD) == 2
+    assert store.ledger.get_account(a.id).balance == Money.of("71.00")
+
+
+def test_postings_may_not_reach_back_before_the_ledger(two):
+    store, a, _, _ = two
+    with pytest.raises(StoreError, match="in time"):
+        store.bulk.load(BulkBatch(LOAD, 1, postings=(cash("t7", a, "1.00", at(2, 1)),)))
+    assert store.ledger.get_transaction("t7") is None
+
+
+def test_unfinished_loads_are_named_until_finished(two):
+    store = two[0]
+    assert store.bulk.unfinished_loads() == [LOAD]
+    store.bulk.finish(LOAD)
+    assert store.bulk.unfinished_loads() == []
+
+
+def test_the_ledger_goes_on_after_a_bulk_load(two, bank):
+    store, a, b, _ = two
+    with at_time(bank, datetime(2024, 2, 1, tzinfo=UTC)):
+        result = posting_service.transfer(
+            bank, a.user_id, a.id, amount="5.00", to_account_number=b.number
+        )
+    assert result.transaction.entry_for(b.id).balance_after == Money.of("15.00")
+    feed = store.ledger.feed(after=None, limit=10).items
+    assert [t.id for t in feed][:3] == ["t1", "t2", "t3"] and len(feed) == 4
