@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 
+from ..domain.labels import Pattern
 from .clock import DAY, HOUR, ONLINE_HOURS, SPENDING_HOURS, Calendar
 from .people import Customer, Segment, Trade
 from .plan import Plan, cents, poisson
@@ -34,9 +35,14 @@ class Directory:
                 self.by_trade[c.trade].append(c.index)
 
     def open_to(self, index: int, month: int, day: int) -> bool:
-        """Whether the customer can be paid in this month: joined before `day` and not silent."""
+        """Whether the customer can be paid in this month: joined before `day`, not silent,
+        and not waking from dormancy (its first move after the silence is its own)."""
         c = self.people[index]
-        return c.signup_day < day and c.active(month)
+        return (
+            c.signup_day < day
+            and c.active(month)
+            and c.fates.get(Pattern.DORMANT_REACTIVATION) != month
+        )
 
     def pick(self, rng: random.Random, trade: Trade, month: int, day: int) -> int | None:
         choices = self.by_trade[trade]

@@ -1,0 +1,121 @@
+"""The synthetic bank (flaskbank generate): the same seed gives the same bank, the ledger it
+loads passes verify, and a killed load resumed ends identical to one never interrupted."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from flaskbank.cli import main
+from flaskbank.store.sqlite import SqliteStore
+from flaskbank.store.sqlite.bulk import SqliteBulk
+from flaskbank.synthetic import LOCKED, Digest, Options, generate
+from flaskbank.synthetic.loading import load_bank
+
+SMALL = ["--customers", "40", "--months", "3", "--seed", "11", "--start", "2024-03-01"]
+
+
+def digest(options: Options) -> str:
+    d = Digest()
+    for batch in generate(options, LOCKED):
+        d.add(batch)
+    return d.hexdigest()
+
+
+def test_the_same_seed_makes_the_same_bank_and_another_seed_another():
+    options = Options(60, 4, 5, date(2024, 1, 1), pattern_rate=30, batch_size=500)
+    assert digest(options) == digest(options)
+    assert digest(Options(60, 4, 6, date(2024, 1, 1), pattern_rate=30, batch_size=500)) != (
+        digest(options)
+    )
+
+
+def test_ids_and_times_follow_from_the_seed_not_the_clock_or_chance():
+    options = Options(30, 2, 3, batch_size=200)
+    first, again = list(generate(options, LOCKED)), list(generate(options, LOCKED))
+    assert [b.postings for b in first] == [b.postings for b in again]
+    assert [b.events for b in first] == [b.events for b in again]
+    assert first[0].users[0].id == again[0].users[0].id
+
+
+def test_batches_are_numbered_in_order_and_postings_follow_time():
+    options = Options(50, 3, 9, batch_size=300)
+    batches = list(generate(options, LOCKED))
+    assert [b.number for b in batches] == list(range(len(batches)))
+    times = [p.created_at for b in batches for p in b.postings]
+    assert times == sorted(times) and len(times) > 1000
+    seen: set[str] = set()
+    for b in batches:  # a customer's accounts come in a batch no later than its postings
+        seen.update(a.id for a in b.accounts)
+        assert all(leg.account_id in seen for p in b.postings for leg in p.legs[:1])
+
+
+def run(args: list[str], tmp_path: Path) -> Result:
+    env = {"FLASKBANK_DATA_DIR": str(tmp_path), "FLASKBANK_STORE": None}
+    return CliRunner().invoke(main, args, env=env)
+
+
+def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as db:
+        return {
+            table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
+            for table in ("users", "accounts", "transactions", "entries", "events", "labels")
+        }
+
+
+def test_generate_loads_a_bank_that_verify_passes_and_prints_its_checksum(tmp_path):
+    done = run(["generate", *SMALL, "--checksum", "--quiet"], tmp_path)
+    assert done.exit_code == 0, done.output
+    assert "40 customers" in done.output
+    checksum = done.output.split("checksum ")[1].strip()
+    checked = run(["verify"], tmp_path)
+    assert checked.exit_code == 0 and "ledger OK" in checked.output, checked.output
+    elsewhere = run(["generate", *SMALL, "--checksum", "--quiet"], tmp_path / "other")
+    assert elsewhere.output.split("checksum ")[1].strip() == checksum
+
+
+def test_a_killed_load_is_named_then_resumed_to_the_same_bank(tmp_path, monkeypatch):
+    whole = run(["generate", *SMALL, "--quiet", "--batch-size", "200"], tmp_path / "whole")
+    assert whole.exit_code == 0, whole.output
+    real_load = SqliteBulk.load
+
+    def killed_after_three(self, batch):  # type: ignore[no-untyped-def]
+        if batch.number == 3:
+            raise KeyboardInterrupt  # as a Ctrl-C or a kill would stop it: mid-stream
+        real_load(self, batch)
+
+    monkeypatch.setattr(SqliteBulk, "load", killed_after_three)
+    killed = run(["generate", *SMALL, "--quiet", "--batch-size", "200"], tmp_path)
+    assert killed.exit_code != 0
+    monkeypatch.setattr(SqliteBulk, "load", real_load)
+    refused = run(["verify"], tmp_path)
+    assert refused.exit_code != 0 and "unfinished bulk load" in refused.output
+    resumed = run(["generate", *SMALL, "--quiet", "--batch-size", "200"], tmp_path)
+    assert resumed.exit_code == 0, resumed.output
+    assert "resuming load" in resumed.output and "3 were in already" in resumed.output
+    assert run(["verify"], tmp_path).exit_code == 0
+    assert dump(tmp_path / "flaskbank.db") == dump(tmp_path / "whole" / "flaskbank.db")
+
+
+def test_serve_refuses_a_half_loaded_store(tmp_path):
+    store = SqliteStore(tmp_path / "flaskbank.db")
+    store.init_schema()
+    batch = next(iter(generate(Options(5, 1, 1), LOCKED)))
+    store.bulk.load(batch)
+    store.close()
+    env = {"FLASKBANK_DATA_DIR": str(tmp_path), "FLASKBANK_SECRET_KEY": "s" * 40}
+    result = CliRunner().invoke(main, ["serve"], env={**env, "FLASKBANK_STORE": None})
+    assert result.exit_code != 0
+    assert f"unfinished bulk load(s) {batch.load_id}" in result.output
+
+
+@pytest.mark.parametrize("rate", [0.0])
+def test_pattern_rate_zero_plants_nothing_but_reports_large_cash(rate, tmp_path):
+    store = SqliteStore(tmp_path / "b.db")
+    store.init_schema()
+    load_bank(store, Options(80, 3, 2, pattern_rate=rate), LOCKED)
+    assert {lb.pattern.value for lb in store.bulk.labels()} <= {"large_cash"}
