@@ -10,6 +10,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_transfers.py"
 BENCH_DYNAMO = BENCH.with_name("bench_dynamo.py")
+BENCH_GENERATE = BENCH.with_name("bench_generate.py")
 
 
 @pytest.mark.slow
@@ -41,3 +42,19 @@ def test_the_dynamodb_benchmark_runs_end_to_end():
     lines = done.stdout.splitlines()
     assert any(line.startswith("in-process, 2 threads") for line in lines), done.stdout
     assert any(line.startswith("1 worker x 1, 2 clients") for line in lines), done.stdout
+
+
+@pytest.mark.slow
+def test_the_generate_benchmark_runs_end_to_end():
+    done = subprocess.run(
+        [sys.executable, str(BENCH_GENERATE), "--n", "3000", "--months", "3"]
+        + ["--ratio-rows", "2000", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("generate+load") for line in lines), done.stdout
+    assert any(line.startswith("peak RSS") for line in lines), done.stdout
+    assert any(line.startswith("bulk path") and "ratio" in line for line in lines), done.stdout

@@ -4,6 +4,7 @@ loads passes verify, and a killed load resumed ends identical to one never inter
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from flaskbank.cli import main
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.store.sqlite.bulk import SqliteBulk
 from flaskbank.synthetic import LOCKED, Digest, Options, generate
+from flaskbank.synthetic.ids import Ids
 from flaskbank.synthetic.loading import load_bank
 
 SMALL = ["--customers", "40", "--months", "3", "--seed", "11", "--start", "2024-03-01"]
@@ -119,3 +121,9 @@ def test_pattern_rate_zero_plants_nothing_but_reports_large_cash(rate, tmp_path)
     store.init_schema()
     load_bank(store, Options(80, 3, 2, pattern_rate=rate), LOCKED)
     assert {lb.pattern.value for lb in store.bulk.labels()} <= {"large_cash"}
+
+
+def test_ids_are_the_uuid5_of_the_seed_and_a_counter():
+    ids = Ids(42)
+    for _ in range(300):
+        assert ids.next("txn") == str(uuid.uuid5(ids.namespace, f"txn:{ids.counter}"))

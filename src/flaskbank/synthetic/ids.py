@@ -3,6 +3,7 @@ clock), so that the same seed names everything the same way."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from ..domain.accounts import account_id_for, luhn_check_digit
@@ -12,18 +13,25 @@ _ROOT = uuid.UUID("3f6c2a51-9d4e-4b8a-a0c7-5e1f2b7d9c60")
 #: no two accounts of a load share one and they do not look sequential.
 _BODIES = 9 * 10**10
 _STRIDE = 7_919_000_003
+#: RFC 4122's variant bits (10xx) over the top hex digit of byte 8.
+_VARIANT = {f"{n:x}": f"{(n & 0x3) | 0x8:x}" for n in range(16)}
 
 
 class Ids:
     def __init__(self, seed: int) -> None:
         self.namespace = uuid.uuid5(_ROOT, f"seed:{seed}")
+        self._prefix = self.namespace.bytes
         self.counter = 0
         self.accounts = 0
         self.offset = (seed * 104_729) % _BODIES
 
     def next(self, kind: str) -> str:
+        """uuid5(namespace, "kind:counter"), spelled out: the same text as uuid.uuid5 gives
+        (a test checks it) without building a UUID object, a third of generating a posting."""
         self.counter += 1
-        return str(uuid.uuid5(self.namespace, f"{kind}:{self.counter}"))
+        h = hashlib.sha1(self._prefix + f"{kind}:{self.counter}".encode(), usedforsecurity=False)
+        x = h.hexdigest()
+        return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
 
     def account(self) -> tuple[str, str]:
         """(id, number) of a new account: the id derived from the number, as the bank does."""
