@@ -3,10 +3,13 @@ apart from the generator, which knows nothing of stores but their port's types."
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..store.base import Store
+from ..store.base import BulkBatch, Store
 from .digest import Digest
 from .options import Options
 from .stream import generate
@@ -43,11 +46,10 @@ def load_bank(
         mininterval=0.5,
     )
     with bar:
-        for batch in generate(options, password_hash):
+        for batch in _loaded_behind(store, generate(options, password_hash)):
             digest.add(batch)
             if batch.number < already:
                 skipped += 1
-            store.bulk.load(batch)
             batches += 1
             customers += len(batch.users)
             postings += len(batch.postings)
@@ -67,3 +69,52 @@ def load_bank(
         time.perf_counter() - started,
         digest.hexdigest(),
     )
+
+
+def _loaded_behind(store: Store, batches: Iterator[BulkBatch]) -> Iterator[BulkBatch]:
+    """Each batch loaded on a thread of its own while the next one is generated (SQLite
+    lets go of the GIL while it writes and syncs, so the two overlap); yields the batches
+    generated so far, and returns once the last is in. A failure of the loader (a refused
+    batch, a kill) stops the generator at its next batch and is raised here."""
+    waiting: queue.Queue[BulkBatch | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            while (batch := waiting.get()) is not None:
+                store.bulk.load(batch)
+        except BaseException as e:  # noqa: BLE001 - handed to the generating thread
+            failed.append(e)
+
+    loader = threading.Thread(target=load, name="bulk-loader", daemon=True)
+    loader.start()
+    try:
+        for batch in batches:
+            _hand_over(waiting, batch, failed)
+            yield batch
+        _hand_over(waiting, None, failed)
+        loader.join()
+    finally:
+        if loader.is_alive():  # stopped early: let the batch in hand finish, then stop
+            while True:
+                try:
+                    waiting.put(None, timeout=0.1)
+                    break
+                except queue.Full:
+                    if not loader.is_alive():
+                        break
+            loader.join()
+    if failed:
+        raise failed[0]
+
+
+def _hand_over(
+    waiting: queue.Queue[BulkBatch | None], batch: BulkBatch | None, failed: list[BaseException]
+) -> None:
+    while not failed:
+        try:
+            waiting.put(batch, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+    raise failed[0]
