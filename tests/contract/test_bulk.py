@@ -180,3 +180,15 @@ def test_the_ledger_goes_on_after_a_bulk_load(two, bank):
     assert result.transaction.entry_for(b.id).balance_after == Money.of("15.00")
     feed = store.ledger.feed(after=None, limit=10).items
     assert [t.id for t in feed][:3] == ["t1", "t2", "t3"] and len(feed) == 4
+
+
+def test_a_generated_bank_passes_verify_with_its_labels_stored(store, bank):
+    from flaskbank.synthetic import LOCKED, Options
+    from flaskbank.synthetic.loading import load_bank
+
+    loaded = load_bank(store, Options(30, 3, 8, pattern_rate=50, batch_size=400), LOCKED)
+    assert loaded.postings > 1000 and loaded.batches > 2
+    assert store.bulk.unfinished_loads() == []
+    report = verify(bank)
+    assert report.problems == [] and report.transactions == loaded.postings
+    assert len(list(store.bulk.labels())) == loaded.labels
