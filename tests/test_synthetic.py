@@ -3,7 +3,10 @@ loads passes verify, and a killed load resumed ends identical to one never inter
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import uuid
 from datetime import date
 from pathlib import Path
@@ -127,3 +130,23 @@ def test_ids_are_the_uuid5_of_the_seed_and_a_counter():
     ids = Ids(42)
     for _ in range(300):
         assert ids.next("txn") == str(uuid.uuid5(ids.namespace, f"txn:{ids.counter}"))
+
+
+def test_the_checksum_is_the_same_in_another_process_with_another_hash_seed():
+    script = (
+        "from flaskbank.synthetic import LOCKED, Digest, Options, generate\n"
+        "d = Digest()\n"
+        "for b in generate(Options(60, 4, 5, pattern_rate=30), LOCKED): d.add(b)\n"
+        "print(d.hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
