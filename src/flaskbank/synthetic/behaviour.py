@@ -146,7 +146,11 @@ def plan_month(
                 rng.randrange(first, end),
             )
         spend(poisson(rng, 3), c.spend_mu, 0.7)
-        plan.withdraw(cal.at(rng, end - 1, ONLINE_HOURS), me, 0, 0.1, "Owner's drawing")
+        # What builds up is set aside on the second account, not drawn in cash: a drawing of
+        # a tenth of a landlord's takings would be a currency transaction report each month.
+        t = cal.at(rng, end - 1, ONLINE_HOURS)
+        plan.withdraw(t, me, 0, cents(rng, math.log(1500), 0.4, high=800_000), "Owner's drawing")
+        plan.transfer(t + HOUR, me, 0, me, 1, 0.2, "Tax and reserves")
     elif seg is Segment.RETIREE:
         pension_day = min(end - 1, max(first, cal.month_range(month)[0] + 2))
         plan.deposit(pension_day * DAY + 5 * HOUR + rng.randrange(HOUR), me, 0, c.salary, "Pension")
@@ -157,7 +161,7 @@ def plan_month(
     else:  # high net worth: rare and large
         t = cal.at(rng, rng.randrange(first, end), ONLINE_HOURS)
         plan.deposit(t, me, 0, c.salary, "Dividends")
-        if rng.random() < 0.05:  # a large cash deposit: a currency transaction report
+        if rng.random() < 0.02:  # a large cash deposit: a currency transaction report
             t = cal.at(rng, rng.randrange(first, end), ONLINE_HOURS)
             plan.deposit(
                 t,

@@ -20,14 +20,14 @@ from .people import Customer, Segment, make_customers
 from .plan import Do, Plan, cents
 from .security import plan_logins
 
-#: A typical first deposit by segment (dollars); high net worth ones are over the cash
-#: reporting limit, and labelled as large cash like any other.
+#: A typical first deposit by segment (dollars) and the most it can be (cents): under the
+#: cash reporting limit, so that large cash stays as rare as at a real bank.
 OPENING = {
     Segment.SALARIED: (1500, 900_000),
     Segment.STUDENT: (200, 200_000),
     Segment.BUSINESS: (5000, 950_000),
     Segment.RETIREE: (4000, 950_000),
-    Segment.HIGH_NET_WORTH: (40_000, 20_000_000),
+    Segment.HIGH_NET_WORTH: (9_000, 990_000),
 }
 
 
@@ -57,18 +57,7 @@ def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
                 plan_month(activity, cal, directory, c, month, plan)
                 plan_logins(security, cal, c, month, plan)
                 if c.empties and month == c.silent_from - 1:
-                    t = cal.at(activity, end - 1, ONLINE_HOURS)
-                    for slot in range(3):
-                        plan.add(
-                            t + slot * MINUTE,
-                            Do.WITHDRAW,
-                            c.index,
-                            slot,
-                            1.0,
-                            "Closing withdrawal",
-                            None,
-                            "",
-                        )
+                    _plan_leaving(activity, cal, c, books, plan, end - 1)
             if c.fates and (c.active(month) or waking):
                 balance = books.balances.get(c.accounts[0], 0) if c.accounts else 0
                 plan_patterns(planted, cal, directory, c, month, plan, balance)
@@ -86,3 +75,18 @@ def _plan_signup(rng: random.Random, cal: Calendar, c: Customer, plan: Plan) -> 
     typical, high = OPENING[c.segment]
     amount = cents(rng, math.log(typical), 0.5, low=2_000, high=high)
     plan.deposit(t + 5 * MINUTE, c.index, 0, amount, "Opening deposit")
+
+
+def _plan_leaving(
+    rng: random.Random, cal: Calendar, c: Customer, books: Books, plan: Plan, day: int
+) -> None:
+    """A leaver gathers their money on the main account and takes it in cash, up to just
+    under the reporting limit (a leaver's CTR would make large cash common; the rest stays,
+    as it does in real dormant accounts)."""
+    t = cal.at(rng, day, ONLINE_HOURS)
+    total = sum(books.balances.get(a, 0) for a in c.accounts)
+    for slot in range(1, len(c.accounts)):
+        plan.transfer(t + slot * MINUTE, c.index, slot, c.index, 0, 1.0, "Closing the account")
+    amount = min(total * 9 // 10, 950_000)
+    if amount > 0:
+        plan.withdraw(t + 10 * MINUTE, c.index, 0, amount, "Closing withdrawal")
