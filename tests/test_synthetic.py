@@ -48,11 +48,13 @@ def test_ids_and_times_follow_from_the_seed_not_the_clock_or_chance():
 
 
 def test_batches_are_numbered_in_order_and_postings_follow_time():
-    options = Options(50, 3, 9, batch_size=300)
+    # A year of 150 customers: steps planned near a month's end fall into the next month.
+    options = Options(150, 12, 9, batch_size=2000)
     batches = list(generate(options, LOCKED))
     assert [b.number for b in batches] == list(range(len(batches)))
     times = [p.created_at for b in batches for p in b.postings]
-    assert times == sorted(times) and len(times) > 1000
+    assert times == sorted(times) and len(times) > 10_000
+    assert times[-1] < "2025-01-01"  # nothing after the period
     seen: set[str] = set()
     for b in batches:  # a customer's accounts come in a batch no later than its postings
         seen.update(a.id for a in b.accounts)

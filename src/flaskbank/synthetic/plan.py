@@ -4,6 +4,7 @@ meets cannot pay for."""
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from dataclasses import dataclass, field
@@ -59,11 +60,15 @@ class Draft:
         return all(self.done.get(role, 0) >= n for role, n in self.need.items())
 
 
+#: (when, the order planned, what, its arguments)
+Action = tuple[int, int, Do, tuple[Any, ...]]
+
+
 class Plan:
     """The actions of one month, in the order they were planned (sorted by time later)."""
 
     def __init__(self) -> None:
-        self.actions: list[tuple[int, int, Do, tuple[Any, ...]]] = []
+        self.actions: list[Action] = []
 
     def add(self, t: int, do: Do, *args: Any) -> None:
         self.actions.append((t, len(self.actions), do, args))
@@ -82,9 +87,18 @@ class Plan:
     def event(self, t: int, who: int, kind: EventKind, payload: dict[str, JsonValue]) -> None:
         self.add(t, Do.EVENT, who, kind, payload, None, "")
 
-    def in_order(self) -> list[tuple[int, int, Do, tuple[Any, ...]]]:
+    def in_order(self, until: int) -> tuple[list[Action], list[Action]]:
+        """The actions before `until` in time order, and those at or after it (a step
+        planned near the month's end that falls into the next): carried out now, they
+        would put postings out of time order with the next month's."""
         self.actions.sort()  # by time, then the order planned: no two compare further
-        return self.actions
+        cut = bisect.bisect_left(self.actions, (until,))
+        return self.actions[:cut], self.actions[cut:]
+
+    def carry(self, actions: list[Action]) -> None:
+        """Take on actions left over from the month before."""
+        for t, _, do, args in actions:
+            self.add(t, do, *args)
 
 
 def poisson(rng: random.Random, mean: float) -> int:

@@ -17,7 +17,7 @@ from .ids import Ids
 from .options import Options
 from .patterns import plan_patterns
 from .people import Customer, Segment, make_customers
-from .plan import Do, Plan, cents
+from .plan import Action, Do, Plan, cents
 from .security import plan_logins
 
 #: A typical first deposit by segment (dollars) and the most it can be (cents): under the
@@ -45,8 +45,10 @@ def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
     security = random.Random(f"{options.seed}:security")  # noqa: S311
     planted = random.Random(f"{options.seed}:patterns")  # noqa: S311
     joined = 0
+    later: list[Action] = []
     for month in range(cal.months):
         plan = Plan()
+        plan.carry(later)
         first, end = cal.month_range(month)
         while joined < len(people) and people[joined].signup_day < end:
             _plan_signup(activity, cal, people[joined], plan)
@@ -61,7 +63,9 @@ def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
             if c.fates and (c.active(month) or waking):
                 balance = books.balances.get(c.accounts[0], 0) if c.accounts else 0
                 plan_patterns(planted, cal, directory, c, month, plan, balance)
-        for t, _, do, args in plan.in_order():
+        # What falls after the period's end is dropped with the last month's leftovers.
+        now, later = plan.in_order(end * DAY)
+        for t, _, do, args in now:
             books.run(t, do, args)
             if len(books.pending.postings) >= options.batch_size:
                 yield from books.batches()
