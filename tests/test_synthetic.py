@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from flaskbank.cli import main
+from flaskbank.domain.errors import StoreError
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.store.sqlite.bulk import SqliteBulk
 from flaskbank.synthetic import LOCKED, Digest, Options, generate
@@ -152,3 +154,16 @@ def test_the_checksum_is_the_same_in_another_process_with_another_hash_seed():
         for seed in ("1", "2")
     }
     assert len(digests) == 1
+
+
+def test_a_load_already_in_says_so_and_a_colliding_batch_is_refused_whole(tmp_path):
+    assert run(["generate", *SMALL, "--quiet"], tmp_path).exit_code == 0
+    again = run(["generate", *SMALL, "--quiet"], tmp_path)
+    assert again.exit_code == 0 and "is in this store already" in again.output
+    store = SqliteStore(tmp_path / "flaskbank.db")
+    first = next(iter(generate(Options(40, 3, 11, date(2024, 3, 1)), LOCKED)))
+    clash = replace(first, load_id="another", number=0)  # the same customers again
+    with pytest.raises(StoreError, match="collides with what the store holds"):
+        store.bulk.load(clash)
+    assert store.bulk.loaded("another") == 0
+    store.close()

@@ -160,10 +160,13 @@ def generate(
     _migrated(bank)
     with _store_errors():
         done = bank.store.bulk.loaded(options.load_id)
-        if options.load_id in bank.store.bulk.unfinished_loads() and done:
-            click.echo(f"resuming load {options.load_id}: {done} batches are in already")
-        elif done and not bank.store.bulk.unfinished_loads():
-            click.echo(f"load {options.load_id} is complete already; loading it again skips it")
+        if options.load_id in bank.store.bulk.unfinished_loads():
+            if done:
+                click.echo(f"resuming load {options.load_id}: {done} batches are in already")
+        elif done:
+            click.echo(f"load {options.load_id} is in this store already ({done} batches)")
+            if not checksum:
+                return
         result = load_bank(bank.store, options, LOCKED, progress=not quiet)
     click.echo(
         f"load {options.load_id}: {result.customers} customers, {result.postings} transactions, "

@@ -87,10 +87,16 @@ class SqliteBulk:
                 raise BulkLoadOutOfOrder(
                     f"load {batch.load_id}: batch {batch.number} came before batch {done}"
                 )
-            self._users_and_accounts(db, batch)
-            posted = self._postings(db, batch.postings)
-            self._events(db, posted, batch.events)
-            self._labels(db, batch.labels)
+            try:
+                self._users_and_accounts(db, batch)
+                posted = self._postings(db, batch.postings)
+                self._events(db, posted, batch.events)
+                self._labels(db, batch.labels)
+            except sqlite3.IntegrityError as e:  # an email, number or id the store holds
+                raise StoreError(
+                    f"load {batch.load_id}, batch {batch.number}: {e}; it collides with what "
+                    "the store holds already (load a synthetic bank into a fresh store)"
+                ) from e
             db.execute(
                 "INSERT INTO bulk_loads (load_id, batches, finished) VALUES (?, ?, 0) "
                 "ON CONFLICT (load_id) DO UPDATE SET batches = excluded.batches",
