@@ -167,7 +167,7 @@ def generate(
             click.echo(f"load {options.load_id} is in this store already ({done} batches)")
             if not checksum:
                 return
-        result = load_bank(bank.store, options, LOCKED, progress=not quiet)
+        result = load_bank(bank.store, options, LOCKED, progress=not quiet, checksum=checksum)
     click.echo(
         f"load {options.load_id}: {result.customers} customers, {result.postings} transactions, "
         f"{result.events} events, {result.labels} labels in {result.batches} batches "
