@@ -79,6 +79,19 @@ class SqliteBulk:
             # cache for this connection (up to 256 MiB) saves re-reading them batch after batch.
             db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self.database.local.bulk_cache = True
+        if db.in_transaction:  # inside a unit of work: its durability, as it is
+            self._load(batch)
+            return
+        # A batch need not survive power loss the moment it commits, as a posting must: its
+        # count commits with it, so a lost batch is simply loaded again when the load
+        # resumes, and finish() (synchronous=FULL) syncs the log with every batch in it.
+        db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self._load(batch)
+        finally:
+            db.execute("PRAGMA synchronous=FULL")
+
+    def _load(self, batch: BulkBatch) -> None:
         with self.database.write() as db:
             done = self._loaded(db, batch.load_id)
             if batch.number < done:
