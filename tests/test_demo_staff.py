@@ -165,6 +165,19 @@ def test_sessions_and_tokens_begun_in_the_demo_end_outside_it(apps):
     assert served.test_client().get("/api/v1/staff/audit", headers=headers).status_code == 401
 
 
+def test_a_password_step_passed_in_the_demo_completes_nowhere_else(apps):
+    demo, served = apps
+    client = demo.test_client()
+    client.post("/login", data={"email": LOGINS[0].email, "password": STAFF_PASSWORD})
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    other = served.test_client()
+    other.set_cookie(cookie.key, cookie.value)
+    answer = other.post("/login/code", data={"otp": pyotp.TOTP(TOTP_SECRET).now()})
+    assert answer.status_code == 302 and answer.location == "/login"
+    assert other.get("/staff").status_code == 302
+
+
 def test_running_the_demo_again_adds_no_one(apps):
     demo, _ = apps
     bank = bank_of(demo)

@@ -367,7 +367,8 @@ def _print_demo_staff(bank: Bank) -> None:
     grouped = " ".join(TOTP_SECRET[i : i + 4] for i in range(0, len(TOTP_SECRET), 4))
     click.echo(f"  two-factor secret for all: {grouped}")
     click.echo(f"  (authenticator app: {provisioning_uri()})")
-    click.echo("  the current code, without an app: .venv/bin/flaskbank demo-code")
+    click.echo("  no app at hand: the demo's code page shows the current code, and so does")
+    click.echo("  .venv/bin/flaskbank demo-code")
 
 
 @main.command()

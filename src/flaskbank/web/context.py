@@ -104,7 +104,9 @@ def await_second_factor(user: User, next_path: str | None) -> None:
 
 def pending_user() -> User | None:
     user_id = session.get(PENDING_USER)
-    return customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
+    user = customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
+    # A password step passed under the demo completes nowhere else.
+    return user if user is not None and may_sign_in(user, demo=bank().settings.demo) else None
 
 
 def sign_out() -> None:
