@@ -36,6 +36,8 @@ class Settings:
     default_currency: str = DEFAULT_CURRENCY
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    #: Running as `flaskbank demo`: demo-only users may sign in (domain.security.may_sign_in).
+    demo: bool = False
 
     def limit(self, currency: str) -> Money:
         return _limit(self.max_transaction, currency)
