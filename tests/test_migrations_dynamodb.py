@@ -237,6 +237,16 @@ def test_step_5_gives_records_a_version_and_a_security_stamp(bank, store):
     assert store.ledger.get_account(carol.account_id).owner_name == "Carol S. Shaw"
 
 
+def test_step_8_marks_every_existing_profile_as_no_demo_login(bank, store):
+    carol = new_customer(bank, "Carol Shaw")
+    remove(store, store.tables.users, di.user_key(carol.user_id), "demo_only")
+    migrated(store)
+    assert raw(store, store.tables.users, di.user_key(carol.user_id))["demo_only"] is False
+    user = store.users.get_user(carol.user_id)
+    assert user is not None and not user.demo_only
+    assert tokens.issue_token(bank, email=carol.email, password=carol.password)
+
+
 def test_every_step_is_idempotent(bank, store):
     carol = new_customer(bank, "Carol Shaw")
     legacy_account(bank, carol.user_id, "Carol Shaw")

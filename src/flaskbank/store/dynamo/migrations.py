@@ -255,3 +255,13 @@ def event_outbox(db: Dynamo) -> None:
     empty). The step is here so that code that writes events refuses a store `init` has
     not given the table yet."""
     del db  # nothing to migrate
+
+
+@STEPS.add(8)
+def demo_only_users(db: Dynamo) -> None:
+    """Profiles get `demo_only` false (every user made before is a real one): the staff
+    `flaskbank demo` makes with published passwords sign in only under the demo. A store at
+    this version also refuses older code, which would let those logins in anywhere."""
+    where = "begins_with(pk, :user) AND attribute_not_exists(demo_only)"
+    for user in _scan(db, db.tables.users, where, user="USER#"):
+        _set_missing(db, db.tables.users, {"pk": user["pk"]}, demo_only=False)

@@ -223,6 +223,14 @@ CREATE TABLE IF NOT EXISTS consumer_checkpoints (
 
 
 @STEPS.add(7)
+def demo_only_users(db: sqlite3.Connection) -> None:
+    """Users carry `demo_only` (0 for every user made before): the staff `flaskbank demo`
+    makes with published passwords sign in only under the demo. A store at this version
+    also refuses older code, which would let those logins in anywhere."""
+    db.execute("ALTER TABLE users ADD COLUMN demo_only INTEGER NOT NULL DEFAULT 0")
+
+
+@STEPS.add(8)
 def bulk_loads_and_labels(db: sqlite3.Connection) -> None:
     """Bulk loads record how many of their batches are in and whether they finished, so that
     a killed `flaskbank generate` resumes or is named; the synthetic bank's labels are kept
