@@ -65,9 +65,7 @@ class Books:
         self.number = 0
         self.postings = 0
         #: Each customer's cash in and out per day this month: (total, [(transaction, time)]).
-        self.cash: dict[
-            tuple[int, int, TransactionType], tuple[list[int], list[tuple[str, int]]]
-        ] = {}
+        self.cash: dict[CashDay, tuple[list[int], list[tuple[str, int]]]] = {}
 
     # -- carrying out -------------------------------------------------------------------
     def run(self, t: int, do: Do, args: tuple[Any, ...]) -> None:
