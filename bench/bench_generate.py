@@ -148,7 +148,7 @@ def insert_raw(path: Path, rows: list[dict[str, list[tuple[object, ...]]]]) -> f
     store = SqliteStore(path)
     store.init_schema()
     db = store.database.conn
-    db.execute("PRAGMA cache_size=-262144")
+    db.execute("PRAGMA cache_size=-131072")
     db.execute("PRAGMA synchronous=NORMAL")  # as the bulk path writes its batches
     users = ",".join("?" * len(rows[0]["users"][0]))
     started = time.perf_counter()

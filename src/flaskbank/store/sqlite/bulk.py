@@ -28,7 +28,7 @@ from .rows import ENTRY_COLS, user_row
 
 #: How many ids one `IN (...)` names (SQLite's default limit on parameters is 32766).
 _CHUNK = 500
-CACHE_KIB = 256 * 1024
+CACHE_KIB = 128 * 1024
 _USER_COLS = tuple(user_row(User("", "", "", "", Role.CUSTOMER, "")))
 
 
@@ -76,7 +76,8 @@ class SqliteBulk:
         db = self.database.conn
         if not getattr(self.database.local, "bulk_cache", False):
             # A batch touches pages all over the entries' and events' indexes: a larger page
-            # cache for this connection (up to 256 MiB) saves re-reading them batch after batch.
+            # cache for this connection (up to 128 MiB: the 1 GiB budget of a 10M load) saves
+            # re-reading them batch after batch.
             db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self.database.local.bulk_cache = True
         if db.in_transaction:  # inside a unit of work: its durability, as it is
