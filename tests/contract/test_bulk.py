@@ -159,7 +159,7 @@ def test_a_replayed_batch_is_skipped_and_a_later_one_refused(two):
 
 def test_postings_may_not_reach_back_before_the_ledger(two):
     store, a, _, _ = two
-    with pytest.raises(StoreError, match="in time"):
+    with pytest.raises(StoreError):
         store.bulk.load(BulkBatch(LOAD, 1, postings=(cash("t7", a, "1.00", at(2, 1)),)))
     assert store.ledger.get_transaction("t7") is None
 
