@@ -44,11 +44,11 @@ def customers_for(n: int, months: int, seed: int) -> int:
     return max(1, math.ceil(n * pilot / made))
 
 
-def end_to_end(path: Path, n: int, months: int, seed: int, progress: bool) -> None:
+def end_to_end(path: Path, n: int, months: int, seed: int, progress: bool, batch_size: int) -> None:
     customers = customers_for(n, months, seed)
     store = SqliteStore(path)
     store.init_schema()
-    options = Options(customers, months, seed, START)
+    options = Options(customers, months, seed, START, batch_size=batch_size)
     result = load_bank(store, options, LOCKED, progress=progress)
     store.close()
     print(
@@ -220,14 +220,19 @@ def main() -> None:
         help="transactions in the slice timed against raw executemany",
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=Options(1, 1, 0).batch_size)
+    parser.add_argument("--no-ratio", action="store_true", help="end to end only")
     parser.add_argument("--progress", action="store_true", help="a progress bar on stderr")
     parser.add_argument("--dir", type=Path, default=None, help="where the databases go")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         folder = Path(tmp)
-        end_to_end(folder / "bank.db", args.n, args.months, args.seed, args.progress)
+        end_to_end(
+            folder / "bank.db", args.n, args.months, args.seed, args.progress, args.batch_size
+        )
         (folder / "bank.db").unlink()
-        ratio(folder, args.ratio_rows, args.months, args.seed, args.rounds)
+        if not args.no_ratio:
+            ratio(folder, args.ratio_rows, args.months, args.seed, args.rounds)
     sys.stdout.flush()
 
 

@@ -68,7 +68,9 @@ class Books:
         self.cash: dict[CashDay, tuple[list[int], list[tuple[str, int]]]] = {}
 
     # -- carrying out -------------------------------------------------------------------
-    def run(self, t: int, do: Do, args: tuple[Any, ...]) -> None:
+    def run(self, action: tuple[Any, ...]) -> None:
+        """Carry out one planned action (plan.Action)."""
+        t, do, args = action[0], action[2], action[3:]
         if do is Do.SIGNUP:
             self._signup(t, self.people[args[0]])
             return
@@ -76,7 +78,10 @@ class Books:
         role: str = args[-1]
         txn: str | None = None
         happened = False
-        if do is Do.EVENT:
+        if do is Do.LOGIN:
+            payload = {"ip": args[1], "device": args[2]}
+            happened = self._event(t, self.people[args[0]], EventKind.LOGIN_SUCCEEDED, payload)
+        elif do is Do.EVENT:
             who, kind, payload = args[0], args[1], args[2]
             happened = self._event(t, self.people[who], kind, payload)
         elif do is Do.TRANSFER:

@@ -39,15 +39,15 @@ def plan_logins(rng: random.Random, cal: Calendar, c: Customer, month: int, plan
                 EventKind.LOGIN_FAILED,
                 {"attempt": "login_failed", "failures": 1, "ip": ip, "device": device},
             )
-        plan.event(t, c.index, EventKind.LOGIN_SUCCEEDED, {"ip": ip, "device": device})
+        plan.login(t, c.index, ip, device)
     takeover = c.fates.get(Pattern.ACCOUNT_TAKEOVER)
     if c.password_change == month:
         t = cal.at(rng, rng.randrange(first, end), ONLINE_HOURS)
-        plan.event(t, c.index, EventKind.LOGIN_SUCCEEDED, {"ip": c.home_ip, "device": c.devices[0]})
+        plan.login(t, c.index, c.home_ip, c.devices[0])
         plan.event(t + 90_000_000, c.index, EventKind.PASSWORD_CHANGED, {})
     if c.email_change == month and takeover != month:
         t = cal.at(rng, rng.randrange(first, end), ONLINE_HOURS)
-        plan.event(t, c.index, EventKind.LOGIN_SUCCEEDED, {"ip": c.home_ip, "device": c.devices[0]})
+        plan.login(t, c.index, c.home_ip, c.devices[0])
         plan.event(
             t + 120_000_000,
             c.index,

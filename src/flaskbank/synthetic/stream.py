@@ -65,8 +65,8 @@ def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
                 plan_patterns(planted, cal, directory, c, month, plan, balance)
         # What falls after the period's end is dropped with the last month's leftovers.
         now, later = plan.in_order(end * DAY)
-        for t, _, do, args in now:
-            books.run(t, do, args)
+        for action in now:
+            books.run(action)
             if len(books.pending.postings) >= options.batch_size:
                 yield from books.batches()
         books.report_cash()
