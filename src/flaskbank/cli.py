@@ -138,7 +138,7 @@ def _unfinished_loads(bank: Bank) -> str:
     show_default=True,
     help="multiply the planted patterns' realistic rates (well under 1%% of customers each)",
 )
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=5000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=25_000, show_default=True)
 @click.option("--quiet", is_flag=True, help="no progress bar")
 def generate(
     customers: int,
