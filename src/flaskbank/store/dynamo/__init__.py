@@ -8,9 +8,9 @@ endpoint (DynamoDB Local) do dummy ones stand in when the chain has none.
 
 One module per port: ledger.py (accounts and postings; the posting path in postings.py,
 reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py,
-events.py (the event feed, consumers' checkpoints); the unit of work in unit.py; tables,
-keys and indexes in schema.py and items.py; design notes and measured call counts in
-docs/dynamodb.md.
+events.py (the event feed, consumers' checkpoints), bulk.py (bulk loads); the unit of
+work in unit.py; tables, keys and indexes in schema.py and items.py; design notes and
+measured call counts in docs/dynamodb.md.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from ..base import StoreURLError
 from ..migrations import SchemaReport
 from . import checks, migrations
 from .audit import DynamoAudit
+from .bulk import DynamoBulk
 from .client import Dynamo
 from .events import DynamoEvents
 from .holds import DynamoHolds
@@ -77,6 +78,7 @@ class DynamoStore:
         self.leases = DynamoLeases(lambda: self.db)
         self.standing_orders = DynamoStandingOrders(lambda: self.db)
         self.events = DynamoEvents(lambda: self.db)
+        self.bulk = DynamoBulk(lambda: self.db, lambda: self.ledger.feed_range)
 
     @property
     def url(self) -> str:

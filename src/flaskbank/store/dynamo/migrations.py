@@ -255,3 +255,13 @@ def event_outbox(db: Dynamo) -> None:
     empty). The step is here so that code that writes events refuses a store `init` has
     not given the table yet."""
     del db  # nothing to migrate
+
+
+@STEPS.add(8)
+def bulk_loads(db: Dynamo) -> None:
+    """Bulk loads (`flaskbank generate`, bulk.py): the `loads` table keeps each load's
+    manifest (which batches are in, which one is being written) and the labels of the
+    patterns it planted. The table is new and made by `init` before the steps run; no item
+    changes. The step is here so that a loader refuses a store `init` has not given the
+    table yet."""
+    del db  # nothing to migrate
