@@ -276,6 +276,12 @@ def test_batches_out_of_order_are_refused_and_those_in_are_skipped(store):
     assert reopened(store).bulk.loaded(load_id) == 1
     with pytest.raises(BulkLoadOutOfOrder):
         store.bulk.load(batches[2])
+    behind = replace(
+        batches[2].postings[0], created_at=batches[0].postings[-1].created_at[:-2] + "0Z"
+    )
+    with pytest.raises(StoreError, match="in time"):  # before the load's last posting
+        store.bulk.load(replace(batches[1], postings=(*batches[1].postings, behind)))
+    assert store.bulk.loaded(load_id) == 1
     store.bulk.finish(load_id)
     with pytest.raises(StoreError, match="finished"):
         reopened(store).bulk.load(batches[1])

@@ -26,6 +26,7 @@ from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings, sessions, tokens
 from flaskbank.services.bank import Bank
 from flaskbank.services.ledger_checks import verify
+from flaskbank.store.base import BulkBatch
 from flaskbank.store.dynamo import DynamoStore, migrations
 from flaskbank.store.dynamo import items as di
 from flaskbank.store.migrations import (
@@ -235,6 +236,20 @@ def test_step_5_gives_records_a_version_and_a_security_stamp(bank, store):
     assert session is not None and session.version == 0 and session.data == {"csrf": "x"}
     customers.update_profile(bank, carol.user_id, full_name="Carol S. Shaw")
     assert store.ledger.get_account(carol.account_id).owner_name == "Carol S. Shaw"
+
+
+def test_step_8_bulk_loads_get_their_table_and_a_loader_refuses_a_store_without_it(store):
+    """A store of release 7 has no `loads` table: a loader refuses it until `init` has made
+    the table and moved the version on (step 8 changes no item)."""
+    store.init_schema()
+    store.db.client.delete_table(TableName=store.tables.loads)
+    store.db.client.get_waiter("table_not_exists").wait(TableName=store.tables.loads)
+    set_version(store, 7)
+    with pytest.raises(SchemaBehind, match="at schema version 7"):
+        store.bulk.load(BulkBatch("load-1", 0))
+    assert store.init_schema() == SchemaReport(LATEST, (8,))
+    assert store.db.client.describe_table(TableName=store.tables.loads)["Table"]
+    assert store.bulk.unfinished_loads() == []
 
 
 def test_every_step_is_idempotent(bank, store):

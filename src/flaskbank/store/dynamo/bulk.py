@@ -58,6 +58,7 @@ class _Load:
     counters: list[int]
     accounts: OrderedDict[str, di.Item]
     owners: dict[str, tuple[str, str]]
+    last_at: str  # the time of the load's last posting
 
 
 class DynamoBulk(Connected):
@@ -128,7 +129,7 @@ class DynamoBulk(Connected):
         if manifest is not None and manifest.get("finished"):
             raise StoreError(f"load {batch.load_id} is finished; start another load")
         if state is None:
-            state = self._resume(batch.load_id, batch.number)
+            state = self._resume(batch.load_id, batch.number, manifest)
         done = plan(batch, self._known(batch, state), self.tables)  # refusals raise here
         self._begin(batch, _digest(batch))
         if done.days is not None:
@@ -138,7 +139,7 @@ class DynamoBulk(Connected):
         # of the feed never finds a counter ahead of the events it counts.
         batch_writes.write_all(self.db, done.items, self.threads)
         batch_writes.write_all(self.db, done.counters, self.threads)
-        self._commit(batch)
+        self._commit(batch, done.last_at)
         self._remember(state, batch, done)
 
     def _begin(self, batch: BulkBatch, digest: str) -> None:
@@ -171,25 +172,29 @@ class DynamoBulk(Connected):
                 ) from e
             raise StoreError(f"another loader moved load {batch.load_id} meanwhile") from e
 
-    def _commit(self, batch: BulkBatch) -> None:
+    def _commit(self, batch: BulkBatch, last_at: str) -> None:
         try:
             self.db.call(
                 "update_item",
                 expect=CONDITION_FAILED,
                 TableName=self.tables.loads,
                 Key=di.to_wire(_manifest_key(batch.load_id)),
-                UpdateExpression="SET loaded = :next REMOVE writing, digest",
+                UpdateExpression="SET loaded = :next, last_at = :last REMOVE writing, digest",
                 ConditionExpression="loaded = :n AND writing = :n",
                 ExpressionAttributeValues=di.to_wire(
-                    {":n": batch.number, ":next": batch.number + 1}
+                    {":n": batch.number, ":next": batch.number + 1, ":last": last_at}
                 ),
             )
         except Refused as e:
+            manifest = self._manifest(batch.load_id) or {}
+            if manifest.get("loaded") == batch.number + 1 and "writing" not in manifest:
+                return  # our own commit, answered late and sent again by botocore's retry
             raise StoreError(f"another loader moved load {batch.load_id} meanwhile") from e
 
     def _remember(self, state: _Load, batch: BulkBatch, done: Plan) -> None:
         state.loaded = batch.number + 1
         state.counters = done.after
+        state.last_at = done.last_at
         for account_id, item in done.accounts.items():
             state.accounts[account_id] = item
             state.accounts.move_to_end(account_id)
@@ -198,9 +203,10 @@ class DynamoBulk(Connected):
         state.owners.update({u.id: (u.email, u.full_name) for u in batch.users})
 
     # -- what a batch starts from ------------------------------------------------------------
-    def _resume(self, load_id: str, number: int) -> _Load:
+    def _resume(self, load_id: str, number: int, manifest: di.Item | None) -> _Load:
         """This process's first batch of the load: the shard counters as they stood before
-        batch `number` (a counter that batch half-wrote says what it was before)."""
+        batch `number` (a counter that batch half-wrote says what it was before), and the
+        time of the load's last posting from its manifest."""
         mark = mark_of(load_id, number)
         found = self.db.batch_get(
             {self.tables.events: [events.counter_key(s) for s in range(events.SHARDS)]}
@@ -210,7 +216,8 @@ class DynamoBulk(Connected):
             shard = int(item["pk"].removeprefix("SHARD#"))
             marked = item.get("loaded_by") == mark
             counters[shard] = int(item["before_last"] if marked else item["last"])
-        state = _Load(number, counters, OrderedDict(), {})
+        last_at = "" if manifest is None else str(manifest.get("last_at", ""))
+        state = _Load(number, counters, OrderedDict(), {}, last_at)
         self._loads[load_id] = state
         return state
 
@@ -241,7 +248,7 @@ class DynamoBulk(Connected):
                 self.tables.users, [di.email_key(owners[u][0]) for u in wanted if u in owners]
             )
         }
-        return Known(accounts, state.counters, owners, listed)
+        return Known(accounts, state.counters, owners, listed, state.last_at)
 
     def _check_new(self, batch: BulkBatch, mark: str) -> None:
         """New users and accounts are new: their keys hold nothing, or what this very batch

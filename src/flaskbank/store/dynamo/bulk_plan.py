@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, User, account_id_for
 from ...domain.chart import check_leg, is_internal
-from ...domain.errors import AccountNotFound, EmailTaken, TooManyAccounts
+from ...domain.errors import AccountNotFound, EmailTaken, StoreError, TooManyAccounts
 from ...domain.events import Event, transaction_posted
 from ...domain.identity import email_key
 from ...domain.labels import Label, Pattern
@@ -48,6 +48,7 @@ class Known:
     counters: list[int]
     owners: dict[str, tuple[str, str]]
     listed: dict[str, list[str]] = field(default_factory=dict)
+    last_at: str = ""  # the time of the load's last posting so far
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Plan:
     accounts: dict[str, di.Item]  # every account the batch wrote, as it left it
     after: list[int]  # every shard's last number after the batch
     days: tuple[str, str] | None  # the first and last day of its postings
+    last_at: str  # the time of the load's last posting after the batch
 
 
 def mark_of(load_id: str, number: int) -> str:
@@ -83,8 +85,11 @@ def plan(batch: BulkBatch, known: Known, tables: TableNames) -> Plan:
     posted: list[Event] = []
     days: list[str] = []
     written = dict.fromkeys(a.id for a in batch.accounts)
+    last_at = known.last_at
     for posting in batch.postings:
-        posting = _apply(posting, accounts, tables, put)
+        _in_time(posting, last_at)
+        _apply(posting, accounts, tables, put)
+        last_at = posting.created_at
         written.update(dict.fromkeys(leg.account_id for leg in _customer_legs(posting)))
         posted.append(transaction_posted(posting))
         days.append(posting.created_at[:10])
@@ -109,6 +114,7 @@ def plan(batch: BulkBatch, known: Known, tables: TableNames) -> Plan:
         {i: accounts[i] for i in written},
         after,
         (min(days), max(days)) if days else None,
+        last_at,
     )
 
 
@@ -160,22 +166,27 @@ def _customer_legs(posting: Posting) -> list[Leg]:
     return [leg for leg in posting.legs if not is_internal(leg.account_id)]
 
 
-def _apply(
-    posting: Posting, accounts: dict[str, di.Item], tables: TableNames, put: Adder
-) -> Posting:
-    """Move the posting's customer accounts as `post` does (postings.py): the same floor on
-    its time, the same rule on each leg, version + 1 as the entry's place; returns the
-    posting as recorded (its time raised to the floor, if it was behind)."""
+def _in_time(posting: Posting, previous: str) -> None:
+    """Time order is each account's version order (statements follow the balance chain by
+    time), so a load may not go back in time, within a batch or across its batches."""
+    if posting.created_at < previous:
+        raise StoreError(
+            f"posting {posting.id} at {posting.created_at} comes before one at {previous}: "
+            "a bulk load's postings must follow the ledger in time"
+        )
+
+
+def _apply(posting: Posting, accounts: dict[str, di.Item], tables: TableNames, put: Adder) -> None:
+    """Move the posting's customer accounts as `post` does (postings.py): the same rule on
+    each leg, version + 1 as the entry's place. Where `post` would raise the time of a
+    posting behind its accounts' last one, a load refuses it: its postings' times are the
+    generator's, and its labels and events name them."""
     legs = _customer_legs(posting)
     for leg in legs:
         item = accounts.get(leg.account_id)
         if item is None or di.is_alias(item):
             raise AccountNotFound("no such account")
-    floor = max(
-        (str(accounts[leg.account_id].get("last_posted_at", "")) for leg in legs), default=""
-    )
-    if floor > posting.created_at:
-        posting = replace(posting, created_at=floor)
+        _in_time(posting, str(item.get("last_posted_at", "")))
     balances: dict[str, int | None] = {}
     for leg in legs:
         item = accounts[leg.account_id]
@@ -186,7 +197,6 @@ def _apply(
         balances[leg.account_id] = after
         put(tables.transactions, di.entry_item(posting, leg.account_id, seq, after))
     put(tables.transactions, di.header_item(posting, balances))
-    return posting
 
 
 def _by_shard(batch_events: list[Event]) -> dict[int, list[Event]]:
