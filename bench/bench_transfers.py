@@ -34,14 +34,9 @@ HERE = Path(__file__).resolve().parent
 FUNDS_MINOR = 10**12
 
 
-def timed(n: int, step) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    for i in range(n):
-        step(i)
-    return n / (time.perf_counter() - start)
-
-
-def ledger_in_process(path: str, n: int) -> float:
+def ledger_in_process(path: str) -> Callable[[int], None]:
+    """`postings.transfer` through the services on SQLite between two funded customers;
+    the i-th transfer, by account number with an idempotency key."""
     bank = bootstrap(Config(store_url=f"sqlite:///{path}"), passwords=FastHasher())
     bank.store.init_schema()
     pairs = []
@@ -66,19 +61,13 @@ def ledger_in_process(path: str, n: int) -> float:
             idempotency_key=str(uuid.uuid4()),
         )
 
-    rate = timed(n, step)
-    bank.store.close()
-    return rate
+    return step
 
 
-def raw_in_process(path: str, n: int) -> float:
+def raw_in_process(path: str) -> Callable[[int], None]:
     db = raw_ledger.connect(path)
     a, b = raw_ledger.seed(db, FUNDS_MINOR)
-    rate = timed(
-        n, lambda i: raw_ledger.transfer(db, *((a, b) if i % 2 else (b, a)), 125, str(uuid.uuid4()))
-    )
-    db.close()
-    return rate
+    return lambda i: raw_ledger.transfer(db, *((a, b) if i % 2 else (b, a)), 125, str(uuid.uuid4()))
 
 
 def free_port() -> int:
@@ -252,8 +241,15 @@ def main() -> None:
     )
     args, _ = parser.parse_known_args()  # ./dev bench passes every benchmark the same flags
     with tempfile.TemporaryDirectory() as tmp:
-        ledger = ledger_in_process(f"{tmp}/ledger.db", args.n)
-        raw = raw_in_process(f"{tmp}/raw.db", args.n)
+        in_process = interleaved(
+            {
+                "ledger": one_by_one(ledger_in_process(f"{tmp}/ledger.db")),
+                "raw": one_by_one(raw_in_process(f"{tmp}/raw.db")),
+            },
+            args.n,
+            batch=min(200, args.n),
+        )
+        ledger, raw = in_process["ledger"], in_process["raw"]
         with (
             api_over_http(tmp, args.workers, args.worker_threads) as api_step,
             bare_over_http(tmp, args.workers, args.worker_threads) as bare_step,

@@ -24,7 +24,7 @@ def seed(db: sqlite3.Connection, balance_minor: int) -> tuple[str, str]:
         "INSERT OR IGNORE INTO users (id,email,email_key,full_name,password_hash,role,"
         "created_at) VALUES ('u','u@x','u@x','U','-','customer','')"
     )
-    ids = ("raw-a", "raw-b")
+    ids = ("raw-a", "raw-b")  # keys of LABELS
     for n, acc in enumerate(ids):
         db.execute(
             "INSERT OR IGNORE INTO accounts (id, number, user_id, type, currency, "
@@ -35,8 +35,11 @@ def seed(db: sqlite3.Connection, balance_minor: int) -> tuple[str, str]:
 
 
 def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -> str:
+    """The rows a transfer writes, with the same content (labels, fingerprint, event payload
+    and its JSON form) so that the two sides write the same bytes."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     tid = str(uuid.uuid4())
+    amount = f"{minor // 100}.{minor % 100:02d}"
     db.execute("BEGIN IMMEDIATE")
     try:
         db.execute("SELECT 1 FROM idempotency_keys WHERE scope='u' AND key=?", (key,)).fetchone()
@@ -45,29 +48,48 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
             "created_at,initiated_by) VALUES (?,?,?,?,?,?,?)",
             (tid, "transfer", minor, "USD", "", now, "u"),
         ).lastrowid
-        for acc, delta in ((src, -minor), (dst, minor)):
+        for acc, delta, other in ((src, -minor, dst), (dst, minor, src)):
             (bal,) = db.execute("SELECT balance_minor FROM accounts WHERE id=?", (acc,)).fetchone()
             db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (bal + delta, acc))
             db.execute(
                 "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (acc, seq, tid, "transfer", delta, "USD", bal + delta, "x", "", now),
+                (acc, seq, tid, "transfer", delta, "USD", bal + delta, LABELS[other], "", now),
             )
         db.execute(
             "INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
             "created_at) VALUES ('u',?,?,?,?)",
-            (key, "fp", tid, now),
+            (key, FINGERPRINT, tid, now),
         )
         payload = {
             "transaction_id": tid,
             "type": "transfer",
-            "amount": f"{minor // 100}.{minor % 100:02d}",
+            "amount": amount,
+            "currency": "USD",
+            "memo": "",
+            "legs": [
+                {"account_id": src, "amount": f"-{amount}"},
+                {"account_id": dst, "amount": amount},
+            ],
         }
         db.execute(
             "INSERT INTO events (id, kind, subject, actor, at, payload) VALUES (?,?,?,?,?,?)",
-            (str(uuid.uuid4()), "transaction_posted", src, "u", now, json.dumps(payload)),
+            (
+                str(uuid.uuid4()),
+                "transaction_posted",
+                src,
+                "u",
+                now,
+                json.dumps(payload, separators=(",", ":"), sort_keys=True),
+            ),
         )
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
     return tid
+
+
+#: What the other side of a transfer shows in an entry: name and account number, as ours.
+LABELS = {"raw-a": "a · 4000 0000 0001", "raw-b": "b · 4000 0000 0002"}
+#: A request fingerprint is a SHA-256 in hex.
+FINGERPRINT = "f" * 64

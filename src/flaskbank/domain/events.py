@@ -77,7 +77,10 @@ class Event:
 def _check_json_safe(value: object, where: str) -> None:
     """Refuse what JSON would not carry exactly: floats, Decimals, Money and other objects
     (bool is an int, and allowed)."""
-    if value is None or isinstance(value, str | int):
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:  # the common case, first
+        return
+    if isinstance(value, str | int):
         return
     if isinstance(value, list | tuple):
         for i, item in enumerate(value):

@@ -40,8 +40,13 @@ MEMO_MAX = 140
 def utc_iso(moment: datetime) -> str:
     """ISO 8601 UTC with a four-digit year and fixed-width microseconds, so that text order
     is time order (strftime's %Y does not pad years before 1000)."""
-    m = moment.astimezone(UTC)
-    return f"{m.year:04d}-{m:%m-%dT%H:%M:%S.%f}Z"
+    m = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    # Field by field: formatting through strftime cost more than the rest of a posting's
+    # text put together.
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:"
+        f"{m.second:02d}.{m.microsecond:06d}Z"
+    )
 
 
 def parse_utc_iso(text: str) -> datetime:
@@ -218,11 +223,20 @@ def ensure_can_receive(account: Account, amount: Money) -> None:
     check_credit(standing_of(account), amount)
 
 
-def deposit(account: Account, amount: Money, *, memo: str, at: str, by: str) -> Posting:
+def deposit(
+    account: Account,
+    amount: Money,
+    *,
+    memo: str,
+    at: str,
+    by: str,
+    idempotency: IdempotencyKey | None = None,
+) -> Posting:
     ensure_can_receive(account, amount)
     return Posting(
         id=new_id(),
         type=TransactionType.DEPOSIT,
+        idempotency=idempotency,
         amount=amount,
         memo=memo,
         created_at=at,
@@ -234,11 +248,20 @@ def deposit(account: Account, amount: Money, *, memo: str, at: str, by: str) -> 
     )
 
 
-def withdrawal(account: Account, amount: Money, *, memo: str, at: str, by: str) -> Posting:
+def withdrawal(
+    account: Account,
+    amount: Money,
+    *,
+    memo: str,
+    at: str,
+    by: str,
+    idempotency: IdempotencyKey | None = None,
+) -> Posting:
     ensure_can_send(account, amount)
     return Posting(
         id=new_id(),
         type=TransactionType.WITHDRAWAL,
+        idempotency=idempotency,
         amount=amount,
         memo=memo,
         created_at=at,
@@ -260,6 +283,7 @@ def transfer(
     by: str,
     source_label: str,
     target_label: str,
+    idempotency: IdempotencyKey | None = None,
 ) -> Posting:
     """A transfer between two customer accounts; the labels are how each side will see the
     other in its history (name and account number)."""
@@ -274,6 +298,7 @@ def transfer(
     return Posting(
         id=new_id(),
         type=TransactionType.TRANSFER,
+        idempotency=idempotency,
         amount=amount,
         memo=memo,
         created_at=at,

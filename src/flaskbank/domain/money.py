@@ -35,6 +35,15 @@ def minor_exponent(currency: str) -> int:
         raise InvalidAmount(f"unsupported currency {currency!r}") from None
 
 
+_QUANTA = {currency: Decimal(1).scaleb(-digits) for currency, digits in MINOR_UNITS.items()}
+
+
+def _quantum(currency: str) -> Decimal:
+    """The currency's smallest unit, e.g. Decimal("0.01")."""
+    minor_exponent(currency)  # refuses an unknown currency
+    return _QUANTA[currency]
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
@@ -43,11 +52,21 @@ class Money:
     def __post_init__(self) -> None:
         if not isinstance(self.amount, Decimal):
             raise TypeError("Money.amount must be a Decimal; use Money.of()")
-        quantum = Decimal(1).scaleb(-minor_exponent(self.currency))
-        if self.amount.quantize(quantum, rounding=ROUND_HALF_EVEN) != self.amount:
+        exact = self.amount.quantize(_quantum(self.currency), rounding=ROUND_HALF_EVEN)
+        if exact != self.amount:
             raise InvalidAmount(f"{self.amount} has more decimals than {self.currency} allows")
         # Normalise the representation so that equal amounts print the same ("5" -> "5.00").
-        object.__setattr__(self, "amount", self.amount.quantize(quantum))
+        object.__setattr__(self, "amount", exact)
+
+    @classmethod
+    def _exact(cls, amount: Decimal, currency: str) -> Money:
+        """Money from an amount already at the currency's exponent (from minor units, or a
+        sum of two such amounts), without checking it again: a posting makes a few dozen
+        of these, and the check was most of their cost."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
 
     @classmethod
     def of(cls, value: str | int | Decimal, currency: str = DEFAULT_CURRENCY) -> Money:
@@ -59,7 +78,9 @@ class Money:
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:
-        return cls(Decimal(minor).scaleb(-minor_exponent(currency)), currency)
+        if not isinstance(minor, int) or isinstance(minor, bool):
+            raise TypeError("minor units are an int")
+        return cls._exact(Decimal(minor).scaleb(-minor_exponent(currency)), currency)
 
     @property
     def minor(self) -> int:
@@ -70,16 +91,18 @@ class Money:
         if self.currency != other.currency:
             raise InvalidAmount(f"cannot mix {self.currency} and {other.currency}")
 
+    # Both sides are at the currency's exponent, and so is their sum (within Decimal's 28
+    # digits, far beyond any amount the bank admits).
     def __add__(self, other: Money) -> Money:
         self._same_currency(other)
-        return Money(self.amount + other.amount, self.currency)
+        return Money._exact(self.amount + other.amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same_currency(other)
-        return Money(self.amount - other.amount, self.currency)
+        return Money._exact(self.amount - other.amount, self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money._exact(-self.amount, self.currency)
 
     def __lt__(self, other: Money) -> bool:
         self._same_currency(other)

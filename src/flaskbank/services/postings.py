@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..domain import events, holds, ledger
 from ..domain.accounts import (
@@ -71,14 +71,14 @@ def _own(inputs: _Inputs, user_id: str, account_id: object) -> Account:
     return owned(inputs.accounts.get(account_id) if isinstance(account_id, str) else None, user_id)
 
 
-def _post(bank: Bank, build: Callable[[], Posting], idem: IdempotencyKey | None) -> PostResult:
+def _post(
+    bank: Bank, build: Callable[[IdempotencyKey | None], Posting], idem: IdempotencyKey | None
+) -> PostResult:
     """Build the posting and have the store apply it. A business refusal, by the domain now
     or by the store at commit, is kept under the idempotency key, so that a retry of the
     same request is refused alike instead of judged again."""
     try:
-        posting = build()
-        if idem is not None:
-            posting = replace(posting, idempotency=idem)
+        posting = build(idem)
         return retrying(lambda _: bank.store.ledger.post(posting))
     except Refusal as refused:
         if idem is not None:
@@ -137,7 +137,7 @@ def _cash(
     text = _memo(memo)
     return _post(
         bank,
-        lambda: build(account, money, memo=text, at=bank.now(), by=user_id),
+        lambda idem: build(account, money, memo=text, at=bank.now(), by=user_id, idempotency=idem),
         inputs.idempotency,
     )
 
@@ -180,8 +180,8 @@ def transfer(
     money = parse_amount(amount, source.currency, limit=bank.settings.limit(source.currency))
     text = _memo(memo)
 
-    def build() -> Posting:
-        target = _recipient(inputs, source, to_account_number, to_email)
+    def build(idem: IdempotencyKey | None = None) -> Posting:
+        target = _recipient(inputs, source, to_account_number, number, to_email)
         return ledger.transfer(
             source,
             target,
@@ -191,6 +191,7 @@ def transfer(
             by=user_id,
             source_label=_label(source.owner_name, source.number),
             target_label=_label(target.owner_name, target.number),
+            idempotency=idem,
         )
 
     if _needs_review(bank, money):
@@ -229,13 +230,16 @@ def _hold_for_review(
         raise
 
 
-def _recipient(inputs: _Inputs, source: Account, number: object, email: object) -> Account:
+def _recipient(
+    inputs: _Inputs, source: Account, number: object, canonical: str | None, email: object
+) -> Account:
+    """The account a transfer goes to: named by `number` (`canonical` is its normal form,
+    None when it is none) or by `email`."""
     if number not in (None, "") and email not in (None, ""):
         raise ValidationFailed(
             {"to_account_number": "give an account number or an email, not both"}
         )
     if number not in (None, ""):
-        canonical = normalize_account_number(number) if isinstance(number, str) else None
         if canonical is None:
             raise ValidationFailed(
                 {"to_account_number": "that is not a valid account number; check the digits"}

@@ -108,10 +108,19 @@ class SqliteLedger:
     def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
         with self.database.write() as db:
             idem = posting.idempotency
-            if idem is not None:
+            # The key first: it claims the request, or finds the retry's first answer.
+            if (
+                idem is not None
+                and not db.execute(
+                    "INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
+                    "created_at) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
+                    (idem.scope, idem.key, idem.fingerprint, posting.id, posting.created_at),
+                ).rowcount
+            ):
                 earlier = self._idempotent(db, idem.scope, idem.key)
-                if earlier is not None:
-                    return replay_posting(earlier, idem.fingerprint)
+                if earlier is None:  # pragma: no cover - the row was there a statement ago
+                    raise StoreError("idempotency record vanished")
+                return replay_posting(earlier, idem.fingerprint)
             if releasing is not None:  # first, so that the debit rule no longer counts it
                 close(
                     db,
@@ -124,14 +133,10 @@ class SqliteLedger:
             # posting's, so that time order is commit order (statements and the feed rely
             # on the balance chain following created_at). The rule itself keeps the latest
             # time on the highest seq, so one step along the primary key finds it.
-            row = db.execute(
-                "SELECT created_at FROM transactions ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            if row is not None and row[0] > posting.created_at:
-                posting = replace(posting, created_at=row[0])
-            cur = db.execute(
+            ((seq, created_at),) = db.execute(
                 "INSERT INTO transactions (id,type,amount_minor,currency,memo,created_at,"
-                "initiated_by) VALUES (?,?,?,?,?,?,?)",
+                "initiated_by) SELECT ?,?,?,?,?,max(?, coalesce((SELECT created_at FROM "
+                "transactions ORDER BY seq DESC LIMIT 1), '')),? RETURNING seq, created_at",
                 (
                     posting.id,
                     posting.type.value,
@@ -141,16 +146,17 @@ class SqliteLedger:
                     posting.created_at,
                     posting.initiated_by,
                 ),
-            )
-            seq = cur.lastrowid
+            ).fetchall()  # to the end, so that the statement is done before COMMIT
+            if created_at != posting.created_at:
+                posting = replace(posting, created_at=created_at)
             balances: dict[str, Money | None] = {}
+            rows = []
             for leg in posting.legs:
                 after = None if is_internal(leg.account_id) else self._apply(db, leg)
                 balances[leg.account_id] = (
                     None if after is None else Money.from_minor(after, leg.amount.currency)
                 )
-                db.execute(
-                    f"INSERT INTO entries ({ENTRY_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows.append(
                     (
                         leg.account_id,
                         seq,
@@ -161,15 +167,10 @@ class SqliteLedger:
                         after,
                         leg.counterparty,
                         posting.memo,
-                        posting.created_at,
-                    ),
+                        created_at,
+                    )
                 )
-            if idem is not None:
-                db.execute(
-                    "INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
-                    "created_at) VALUES (?,?,?,?,?)",
-                    (idem.scope, idem.key, idem.fingerprint, posting.id, posting.created_at),
-                )
+            db.executemany(f"INSERT INTO entries ({ENTRY_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
             # The posting's events, in its transaction: the hold it releases, and itself.
             if releasing is not None:
                 insert_event(db, hold_resolved(releasing))
@@ -178,16 +179,29 @@ class SqliteLedger:
 
     @staticmethod
     def _apply(db: sqlite3.Connection, leg: Leg) -> int:
-        row = db.execute(
-            "SELECT balance_minor, held_minor, status, number, type FROM accounts WHERE id=?",
-            (leg.account_id,),
-        ).fetchone()
-        if row is None:
+        """Move the account's balance and judge the leg on the balance it moved from, in one
+        statement; a refusal raises, and the transaction rolls the move back."""
+        try:
+            rows = db.execute(
+                "UPDATE accounts SET balance_minor = balance_minor + ? WHERE id=? "
+                "RETURNING balance_minor, held_minor, status, number, type",
+                (leg.amount.minor, leg.account_id),
+            ).fetchall()
+        except sqlite3.IntegrityError:
+            # The table's own floor (CHECK balance_minor >= 0) stopped the move before the
+            # rule could: the rule, judged on the row as it is, gives the refusal.
+            row = db.execute(
+                "SELECT balance_minor, held_minor, status, number, type FROM accounts WHERE id=?",
+                (leg.account_id,),
+            ).fetchone()
+            check_leg(standing(row, leg.amount.currency), leg.amount)
+            raise
+        if not rows:
             raise AccountNotFound("no such account")
-        check_leg(standing(row, leg.amount.currency), leg.amount)
-        after = row["balance_minor"] + leg.amount.minor
-        db.execute("UPDATE accounts SET balance_minor=? WHERE id=?", (after, leg.account_id))
-        return int(after)
+        row = rows[0]
+        after = int(row["balance_minor"])
+        check_leg(standing(row, leg.amount.currency, before=after - leg.amount.minor), leg.amount)
+        return after
 
     def _idempotent(self, db: sqlite3.Connection, scope: str, key: str) -> Earlier | None:
         row = db.execute(
@@ -231,12 +245,20 @@ class SqliteLedger:
     ) -> PostingInputs:
         db = self.database.conn
         ids = list(dict.fromkeys(account_ids))
+        # The accounts asked for and the recipient's by number, in one statement.
+        where = [f"a.id IN ({','.join('?' * len(ids))})"] if ids else []
+        if recipient_number is not None:
+            where.append("a.number=?")
         rows = (
-            db.execute(f"{ACCOUNTS} WHERE a.id IN ({','.join('?' * len(ids))})", ids).fetchall()
-            if ids
+            db.execute(
+                f"{ACCOUNTS} WHERE {' OR '.join(where)}",
+                ids if recipient_number is None else [*ids, recipient_number],
+            ).fetchall()
+            if where
             else []
         )
         earlier = None if idempotency is None else self._idempotent(db, *idempotency)
+        found = [row_to_account(r) for r in rows]
         recipients = None
         if recipient_email is not None:
             recipients = [
@@ -247,11 +269,11 @@ class SqliteLedger:
                 )
             ]
         elif recipient_number is not None:
-            recipients = [
-                row_to_account(r)
-                for r in db.execute(f"{ACCOUNTS} WHERE a.number=?", (recipient_number,))
-            ]
-        return PostingInputs({r["id"]: row_to_account(r) for r in rows}, earlier, recipients)
+            recipients = [acc for acc in found if acc.number == recipient_number]
+        wanted = set(ids)
+        return PostingInputs(
+            {acc.id: acc for acc in found if acc.id in wanted}, earlier, recipients
+        )
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:
         return self._transaction(self.database.conn, "t.id=?", (transaction_id,))

@@ -148,10 +148,11 @@ def row_to_token(r: sqlite3.Row) -> ApiToken:
     )
 
 
-def standing(row: sqlite3.Row, currency: str) -> Standing:
-    """What the rules read of an account row."""
+def standing(row: sqlite3.Row, currency: str, *, before: int | None = None) -> Standing:
+    """What the rules read of an account row (with `before`, the balance it had before a
+    move that the row already shows)."""
     return Standing(
-        Money.from_minor(row["balance_minor"], currency),
+        Money.from_minor(row["balance_minor"] if before is None else before, currency),
         Money.from_minor(row["held_minor"], currency),
         AccountStatus(row["status"]),
         policy_of(AccountType(row["type"])),
