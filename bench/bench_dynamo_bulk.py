@@ -22,6 +22,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from flaskbank.store.base import BulkBatch
+
 TESTS = Path(__file__).resolve().parents[1] / "tests"  # DynamoDB Local and the bank builder
 
 
@@ -35,8 +37,6 @@ def main() -> None:
     sys.path.insert(0, str(TESTS))
     from bulk_batches import SmallBank
     from dynamodb_local import DynamoDBLocalUnavailable, fresh_dynamo_store, start_dynamodb_local
-
-    from flaskbank.store.base import BulkBatch
 
     load_id = f"bench-{uuid.uuid4().hex[:8]}"
     bank = SmallBank(load_id, seed=2024)
