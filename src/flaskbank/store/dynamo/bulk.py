@@ -45,9 +45,10 @@ from .bulk_plan import Known, Plan, mark_of, plan, to_label
 from .client import CONDITION_FAILED, Connected, Dynamo, Refused
 from .reads import FeedRange
 
-#: Account items kept in memory between batches (least recently used dropped first): a
-#: load touching more accounts reads the others again, 100 per BatchGetItem.
-CACHED_ACCOUNTS = 200_000
+#: Account items kept in memory between batches (least recently used dropped first; about
+#: 2 KB each, so some 200 MB at most): a load touching more accounts reads the others
+#: again, 100 per BatchGetItem.
+CACHED_ACCOUNTS = 100_000
 
 
 @dataclass
