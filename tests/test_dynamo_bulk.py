@@ -32,7 +32,7 @@ from flaskbank.services import customers, postings
 from flaskbank.services.bank import Bank
 from flaskbank.services.ledger_checks import verify
 from flaskbank.store.base import BulkBatch
-from flaskbank.store.dynamo import DynamoStore
+from flaskbank.store.dynamo import DynamoStore, bulk
 from flaskbank.store.dynamo import items as di
 from flaskbank.store.dynamo.events import shard_of
 from test_dynamo_specific import allowed, calls, iam_requests
@@ -156,6 +156,31 @@ def test_history_and_balances_are_exactly_what_post_makes(endpoint, store):
         assert store.ledger.get_account(account.id) == posted.ledger.get_account(account.id)
     assert list(store.ledger.all_transactions()) == list(posted.ledger.all_transactions())
     posted.close()
+
+
+def test_accounts_dropped_from_memory_between_batches_are_read_back(endpoint, store, monkeypatch):
+    _, batches = new_load()
+    whole = fresh_dynamo_store(endpoint)
+    load_all(whole, batches)
+    monkeypatch.setattr(bulk, "CACHED_ACCOUNTS", 2)
+    load_all(store, batches)
+    assert contents(store) == contents(whole)
+    whole.close()
+
+
+def test_statements_chain_on_loaded_entries(store):
+    _, batches = new_load()
+    load_all(store, batches)
+    for account in batches[0].accounts:
+        lines = store.ledger.entries_between(account.id, "2025-01-01", "2025-12-31")
+        assert lines == list(reversed(store.ledger.history(account.id, limit=500).items))
+        balance = Money.of("0")
+        for line in lines:
+            balance = balance + line.amount
+            assert line.balance_after == balance
+        assert store.ledger.balance_before(account.id, "2025-12-31") == (
+            lines[-1] if lines else None
+        )
 
 
 def test_every_posting_has_its_event_once_on_the_feed(store):
