@@ -22,14 +22,15 @@ def connect(path: str) -> sqlite3.Connection:
 def seed(db: sqlite3.Connection, balance_minor: int) -> tuple[str, str]:
     db.execute(
         "INSERT OR IGNORE INTO users (id,email,email_key,full_name,password_hash,role,"
-        "created_at) VALUES ('u','u@x','u@x','U','-','customer','')"
+        "created_at) VALUES (?,'u@x','u@x','U','-','customer','')",
+        (USER,),
     )
-    ids = ("raw-a", "raw-b")  # keys of LABELS
+    ids = tuple(LABELS)
     for n, acc in enumerate(ids):
         db.execute(
             "INSERT OR IGNORE INTO accounts (id, number, user_id, type, currency, "
             "balance_minor, status, opened_at) VALUES (?,?,?,?,?,?,?,?)",
-            (acc, f"raw-{n}", "u", "checking", "USD", balance_minor, "open", ""),
+            (acc, f"raw-{n}", USER, "checking", "USD", balance_minor, "open", ""),
         )
     return ids
 
@@ -42,11 +43,11 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
     amount = f"{minor // 100}.{minor % 100:02d}"
     db.execute("BEGIN IMMEDIATE")
     try:
-        db.execute("SELECT 1 FROM idempotency_keys WHERE scope='u' AND key=?", (key,)).fetchone()
+        db.execute("SELECT 1 FROM idempotency_keys WHERE scope=? AND key=?", (USER, key)).fetchone()
         seq = db.execute(
             "INSERT INTO transactions (id,type,amount_minor,currency,memo,"
             "created_at,initiated_by) VALUES (?,?,?,?,?,?,?)",
-            (tid, "transfer", minor, "USD", "", now, "u"),
+            (tid, "transfer", minor, "USD", "", now, USER),
         ).lastrowid
         for acc, delta, other in ((src, -minor, dst), (dst, minor, src)):
             (bal,) = db.execute("SELECT balance_minor FROM accounts WHERE id=?", (acc,)).fetchone()
@@ -57,8 +58,8 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
             )
         db.execute(
             "INSERT INTO idempotency_keys (scope, key, fingerprint, transaction_id, "
-            "created_at) VALUES ('u',?,?,?,?)",
-            (key, FINGERPRINT, tid, now),
+            "created_at) VALUES (?,?,?,?,?)",
+            (USER, key, FINGERPRINT, tid, now),
         )
         payload = {
             "transaction_id": tid,
@@ -77,7 +78,7 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
                 str(uuid.uuid4()),
                 "transaction_posted",
                 src,
-                "u",
+                USER,
                 now,
                 json.dumps(payload, separators=(",", ":"), sort_keys=True),
             ),
@@ -89,7 +90,13 @@ def transfer(db: sqlite3.Connection, src: str, dst: str, minor: int, key: str) -
     return tid
 
 
-#: What the other side of a transfer shows in an entry: name and account number, as ours.
-LABELS = {"raw-a": "a · 4000 0000 0001", "raw-b": "b · 4000 0000 0002"}
+# Ids as long as ours (UUIDs), so that rows and index keys are the same size.
+USER = "00000000-0000-4000-8000-000000000001"
+#: The two accounts, and what the other side of a transfer shows in an entry: name and
+#: account number, as ours.
+LABELS = {
+    "00000000-0000-4000-8000-0000000000a1": "a · 4000 0000 0001",
+    "00000000-0000-4000-8000-0000000000b1": "b · 4000 0000 0002",
+}
 #: A request fingerprint is a SHA-256 in hex.
 FINGERPRINT = "f" * 64

@@ -22,6 +22,7 @@ from dynamodb_local import (
     fresh_dynamo_store,
     start_dynamodb_local,
 )
+from flaskbank import demo_staff
 from flaskbank.domain import ledger
 from flaskbank.domain.accounts import (
     CASH_ACCOUNT_ID,
@@ -518,6 +519,10 @@ def test_the_iam_policies_allow_exactly_what_the_app_calls(endpoint):
     store.init_schema()
     admin_calls, needed[:] = list(needed), []
     request_paths(Bank(store, FastHasher()))
+    # serve's look for demo staff and remove-demo-staff run with the app's role too
+    demo_staff.add_demo_staff(Bank(store, FastHasher()))
+    assert demo_staff.demo_staff_in(Bank(store, FastHasher()))
+    demo_staff.remove_demo_staff(Bank(store, FastHasher()), Actor(None, "cli", "local"))
     app_calls, needed[:] = list(needed), []
     assert store.users.count_users() > 0
     assert verify(Bank(store, FastHasher())).problems == []

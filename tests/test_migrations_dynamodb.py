@@ -238,16 +238,26 @@ def test_step_5_gives_records_a_version_and_a_security_stamp(bank, store):
     assert store.ledger.get_account(carol.account_id).owner_name == "Carol S. Shaw"
 
 
-def test_step_8_bulk_loads_get_their_table_and_a_loader_refuses_a_store_without_it(store):
-    """A store of release 7 has no `loads` table: a loader refuses it until `init` has made
-    the table and moved the version on (step 8 changes no item)."""
+def test_step_8_marks_every_existing_profile_as_no_demo_login(bank, store):
+    carol = new_customer(bank, "Carol Shaw")
+    remove(store, store.tables.users, di.user_key(carol.user_id), "demo_only")
+    migrated(store)
+    assert raw(store, store.tables.users, di.user_key(carol.user_id))["demo_only"] is False
+    user = store.users.get_user(carol.user_id)
+    assert user is not None and not user.demo_only
+    assert tokens.issue_token(bank, email=carol.email, password=carol.password)
+
+
+def test_step_9_bulk_loads_get_their_table_and_a_loader_refuses_a_store_without_it(store):
+    """A store of the release before has no `loads` table: a loader refuses it until `init` has made
+    the table and moved the version on (step 9 changes no item)."""
     store.init_schema()
     store.db.client.delete_table(TableName=store.tables.loads)
     store.db.client.get_waiter("table_not_exists").wait(TableName=store.tables.loads)
-    set_version(store, 7)
-    with pytest.raises(SchemaBehind, match="at schema version 7"):
+    set_version(store, 8)
+    with pytest.raises(SchemaBehind, match="at schema version 8"):
         store.bulk.load(BulkBatch("load-1", 0))
-    assert store.init_schema() == SchemaReport(LATEST, (8,))
+    assert store.init_schema() == SchemaReport(LATEST, (9,))
     assert store.db.client.describe_table(TableName=store.tables.loads)["Table"]
     assert store.bulk.unfinished_loads() == []
 

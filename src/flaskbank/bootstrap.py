@@ -24,6 +24,7 @@ def settings_of(config: Config) -> Settings:
             idle=timedelta(minutes=config.session_idle_minutes),
             absolute=timedelta(hours=config.session_max_hours),
         ),
+        demo=config.demo,
     )
 
 

@@ -1,5 +1,5 @@
-"""The `flaskbank` console script: init, serve, worker, demo, verify, create-staff, events
-tail.
+"""The `flaskbank` console script: init, serve, worker, demo, demo-code, verify,
+create-staff, remove-demo-staff, events tail.
 
 Every command builds the bank with the same composition root (bootstrap.py) the web server
 uses, so the CLI and the web see the same configuration and services.
@@ -223,7 +223,9 @@ def _serve_options(f: Any) -> Any:
     return click.option("--host", default="127.0.0.1", show_default=True)(f)
 
 
-def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
+def _run_gunicorn(host: str, port: int, workers: int, threads: int, *, demo: bool = False) -> None:
+    from dataclasses import replace
+
     from gunicorn.app.base import BaseApplication
 
     from .web import create_app
@@ -234,7 +236,8 @@ def _run_gunicorn(host: str, port: int, workers: int, threads: int) -> None:
                 self.cfg.set(name, value)
 
         def load(self) -> Any:
-            return create_app(from_env())
+            # Only `flaskbank demo` passes demo=True: no setting turns it on (config.Config.demo).
+            return create_app(replace(from_env(), demo=demo))
 
     FlaskBankServer().run()
 
@@ -256,8 +259,54 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     _require_schema(bank)
+    _warn_of_demo_staff(bank)
     bank.store.close()
     _run_gunicorn(host, port, workers, threads)
+
+
+def _warn_of_demo_staff(bank: Bank) -> None:
+    """This server refuses them anyway; the warning is for the operator of a store that was
+    a demo once and is about to go live."""
+    from .demo_staff import demo_staff_in
+
+    with _store_errors():
+        found = demo_staff_in(bank)
+    if found:
+        emails = ", ".join(user.email for user in found)
+        click.secho(
+            f"WARNING: this store holds the demo's staff logins ({emails}), whose passwords "
+            "and TOTP secret are published. This server refuses them; remove them before "
+            "the store goes live: flaskbank remove-demo-staff",
+            err=True,
+            fg="red",
+        )
+
+
+@main.command("remove-demo-staff")
+def remove_demo_staff() -> None:
+    """Delete the staff logins `flaskbank demo` made (published passwords, demo-only) from the
+    store, e.g. before a store that began as a demo goes live. The audit log keeps their
+    entries and names the actor "cli"."""
+    from .demo_staff import remove_demo_staff as remove
+    from .services.audit import Actor
+
+    bank = _bank()
+    _require_schema(bank)
+    with _store_errors():
+        removed = remove(bank, Actor(None, "cli", "local"))
+    for user in removed:
+        click.echo(f"Removed demo {user.role.value} {user.email}.")
+    if not removed:
+        click.echo("This store holds no demo staff.")
+
+
+@main.command("demo-code")
+def demo_code() -> None:
+    """Print the current two-factor code of the demo's staff logins (their TOTP secret is
+    published), for a newcomer without an authenticator app at hand."""
+    from .demo_staff import totp
+
+    click.echo(totp().now())
 
 
 @main.command()
@@ -265,9 +314,12 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @click.option("--no-serve", is_flag=True, help="load the demo data and exit")
 def demo(host: str, port: int, workers: int, threads: int, no_serve: bool) -> None:
     """Fill an empty store (the embedded one unless FLASKBANK_STORE says otherwise) with demo
-    customers and months of history, print their logins, and serve. Makes a secret key once
-    and keeps it in the data folder. A store that already has users is left as it is."""
+    customers and months of history and one demo-only staff login per role, print their
+    logins, and serve as the demo (the only server on which those staff logins sign in).
+    Makes a secret key once and keeps it in the data folder. A store that already has users
+    is left as it is."""
     from .demo import DEMO_PASSWORD, load_demo
+    from .demo_staff import add_demo_staff
 
     config = _config()
     if not os.environ.get("FLASKBANK_SECRET_KEY"):
@@ -279,10 +331,15 @@ def demo(host: str, port: int, workers: int, threads: int, no_serve: bool) -> No
         os.environ["FLASKBANK_SECRET_KEY"] = key_file.read_text().strip()
     bank = _bank(require_secret=True)
     _migrated(bank)
+    # Its staff logins go into a store the demo fills, never into one it found with users.
+    fresh = bank.store.users.count_users() == 0
     people = load_demo(bank)
+    if fresh:
+        add_demo_staff(bank)
     click.echo(f"Demo customers (password for all: {DEMO_PASSWORD}):")
     for email in people:
         click.echo(f"  {email}")
+    _print_demo_staff(bank)
     if not no_serve:
         click.echo(f"Open http://{host}:{port}/ and log in.")
         # The background jobs (standing orders, hold expiry) beside the server, stopped with it.
@@ -290,10 +347,28 @@ def demo(host: str, port: int, workers: int, threads: int, no_serve: bool) -> No
             [sys.executable, "-c", "from flaskbank.cli import main; main()", "worker"]
         )
         try:
-            _run_gunicorn(host, port, workers, threads)
+            _run_gunicorn(host, port, workers, threads, demo=True)
         finally:
             jobs.terminate()
             jobs.wait(timeout=30)
+
+
+def _print_demo_staff(bank: Bank) -> None:
+    from .demo_staff import STAFF_PASSWORD, TOTP_SECRET, demo_staff_in, provisioning_uri
+
+    found = demo_staff_in(bank)
+    if not found:
+        click.echo("No demo staff in this store: the demo adds them only to a store it fills")
+        click.echo("itself. Delete the data folder to start over with them.")
+        return
+    click.echo(f"Demo staff, demo-only (password for all: {STAFF_PASSWORD}):")
+    for user in found:
+        click.echo(f"  {user.email:<36} {user.role.value}")
+    grouped = " ".join(TOTP_SECRET[i : i + 4] for i in range(0, len(TOTP_SECRET), 4))
+    click.echo(f"  two-factor secret for all: {grouped}")
+    click.echo(f"  (authenticator app: {provisioning_uri()})")
+    click.echo("  no app at hand: the demo's code page shows the current code, and so does")
+    click.echo("  .venv/bin/flaskbank demo-code")
 
 
 @main.command()

@@ -48,6 +48,10 @@ class Config:
     #: How many reverse proxies (nginx, a load balancer) stand in front of the app and set
     #: X-Forwarded-For/-Proto; 0 trusts no such header.
     proxy_hops: int = 0
+    #: The server runs as `flaskbank demo`, whose published staff logins (demo_staff.py) sign
+    #: in only then. No environment variable sets it, so no deployment can turn it on by a
+    #: stray setting: only the demo command does.
+    demo: bool = False
 
     @property
     def store(self) -> str:

@@ -76,6 +76,11 @@ class User:
     #: Sessions and API tokens carry the stamp their user had when they began; a new stamp
     #: (password, email or role change, "end sessions") ends them all in that one write.
     security_stamp: str = ""
+    #: Made by `flaskbank demo` with a published password and TOTP secret: such a user may
+    #: sign in only while the server runs as the demo (domain.security.may_sign_in). Set
+    #: once at creation and never changed (not in USER_FIELDS): an email or role change
+    #: must not turn a published login into a real one.
+    demo_only: bool = False
 
     @property
     def is_staff(self) -> bool:

@@ -118,6 +118,11 @@ class NotPermitted(BankError):
     """A signed-in person asked for something their role does not allow."""
 
 
+class DemoOnlyLogin(BankError):
+    """The person signed in with one of the demo's published staff logins on a server that
+    is not running the demo."""
+
+
 class PasswordChangeRequired(BankError):
     """The person must replace a one-time password before doing anything else."""
 

@@ -80,6 +80,8 @@ def _check_json_safe(value: object, where: str) -> None:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:  # the common case, first
         return
+    if isinstance(value, dict) and all(type(k) is str and type(v) is str for k, v in value.items()):
+        return  # a flat record of text, such as a posting's leg
     if isinstance(value, str | int):
         return
     if isinstance(value, list | tuple):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from .accounts import Role
+from .accounts import Role, User
 
 
 class Permission(StrEnum):
@@ -33,6 +33,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 def allows(role: Role, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def may_sign_in(user: User, *, demo: bool) -> bool:
+    """A demo-only user's password and TOTP secret are printed by every demo, so they open
+    nothing but a server running as the demo. Asked at login and again for every session
+    and API token, so that one begun under the demo ends when the store is served for real."""
+    return demo or not user.demo_only
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,7 @@ class AuditAction(StrEnum):
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGIN_FAILED = "login_failed"
     LOGIN_LOCKED = "login_locked"
+    LOGIN_REFUSED = "login_refused"  # right credentials, but not on this server (demo-only)
     LOGOUT = "logout"
     PASSWORD_CHANGED = "password_changed"
     EMAIL_CHANGED = "email_changed"
@@ -115,6 +123,7 @@ class AuditAction(StrEnum):
     TOKEN_REVOKED = "token_revoked"
     SESSIONS_REVOKED = "sessions_revoked"
     STAFF_CREATED = "staff_created"
+    STAFF_REMOVED = "staff_removed"
     ROLE_CHANGED = "role_changed"
     LOGIN_UNLOCKED = "login_unlocked"
     CUSTOMER_VIEWED = "customer_viewed"

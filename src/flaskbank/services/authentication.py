@@ -12,6 +12,7 @@ import pyotp
 from ..domain.accounts import User
 from ..domain.digits import ascii_digits
 from ..domain.errors import (
+    DemoOnlyLogin,
     InvalidCredentials,
     LoginLocked,
     SecondFactorRequired,
@@ -20,7 +21,7 @@ from ..domain.errors import (
 from ..domain.events import EventKind
 from ..domain.identity import email_key
 from ..domain.ledger import parse_utc_iso, utc_iso
-from ..domain.security import AuditAction, LockoutPolicy
+from ..domain.security import AuditAction, LockoutPolicy, may_sign_in
 from . import customers
 from .audit import Actor, record
 from .bank import Bank
@@ -46,7 +47,34 @@ def check_password(
     except InvalidCredentials:
         count_failure(bank, key, ip, policy, AuditAction.LOGIN_FAILED)
         raise
+    if not may_sign_in(user, demo=bank.settings.demo):
+        refuse_demo_only(bank, user, ip)
     return user
+
+
+def refuse_demo_only(bank: Bank, user: User, ip: str) -> None:
+    """The right password for one of the demo's published staff logins, on a server not
+    running the demo: audited and refused, but not counted toward the lock (the password
+    was right, and counting would only let anyone lock a login nobody may use here)."""
+
+    def log() -> None:
+        actor = Actor(None, user.email, ip)
+        record(bank, actor, AuditAction.LOGIN_REFUSED, user.id, reason="demo_only")
+        emit(
+            bank,
+            EventKind.LOGIN_FAILED,
+            user.id,
+            actor,
+            attempt=AuditAction.LOGIN_REFUSED.value,
+            reason="demo_only",
+            ip=ip,
+        )
+
+    bank.in_unit(log)
+    raise DemoOnlyLogin(
+        f"{user.email} is a demo-only login: it signs in only on a server started with "
+        "`flaskbank demo`"
+    )
 
 
 def refuse_if_locked(bank: Bank, key: str, ip: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 from ..domain.ledger import utc_iso
@@ -35,9 +36,16 @@ class Settings:
     default_currency: str = DEFAULT_CURRENCY
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
+    #: Running as `flaskbank demo`: demo-only users may sign in (domain.security.may_sign_in).
+    demo: bool = False
 
     def limit(self, currency: str) -> Money:
-        return Money.of(self.max_transaction, currency)
+        return _limit(self.max_transaction, currency)
+
+
+@lru_cache(maxsize=64)
+def _limit(most: Decimal, currency: str) -> Money:
+    return Money.of(most, currency)  # once per value and currency, not per request
 
 
 def _utcnow() -> datetime:

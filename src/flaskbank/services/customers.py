@@ -141,6 +141,9 @@ def update_profile(
     if errors:
         raise ValidationFailed(errors)
     new_email = email_key(changes.get("email", user.email)) != email_key(user.email)
+    if new_email and user.demo_only:
+        # Their fixed emails are how `serve` spots them and `remove-demo-staff` finds them.
+        raise ValidationFailed({"email": "the demo's staff logins keep their emails"})
     if new_email:
         authentication.confirm_identity(bank, user, current_password, otp, ip)
 

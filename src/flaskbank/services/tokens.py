@@ -11,7 +11,7 @@ from datetime import timedelta
 from ..domain.accounts import User
 from ..domain.errors import NotPermitted, PasswordChangeRequired
 from ..domain.ledger import utc_iso
-from ..domain.security import ApiToken, AuditAction
+from ..domain.security import ApiToken, AuditAction, may_sign_in
 from . import authentication
 from .audit import Actor, record
 from .bank import Bank
@@ -70,6 +70,9 @@ def user_for_token(bank: Bank, token: str) -> User | None:
         return None
     # A password, email or role change since the token was issued has ended it.
     if user is None or user.security_stamp != record.stamp:
+        return None
+    # A token issued under the demo ends when the same store is served for real.
+    if not may_sign_in(user, demo=bank.settings.demo):
         return None
     return user
 

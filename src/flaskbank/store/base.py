@@ -248,6 +248,12 @@ class UserPort(Protocol):
         else wrote it since, AccountNotFound for an unknown id, EmailTaken if a new email is
         in use. On DynamoDB a new name is copied onto the owner's accounts in the same write."""
 
+    def remove_user(self, user_id: str, *, version: int) -> None:
+        """Delete a user who holds no accounts (their profile and the lock on their email)
+        if still at `version`; their sessions and API tokens find no user from then on (a
+        store may delete them too). Raises StaleRecord or AccountNotFound as update_user
+        does, and NotPermitted for a user with accounts, whom the ledger names for good."""
+
     def count_users(self) -> int: ...
 
     def search_users(self, text: str, *, limit: int) -> list[User]:

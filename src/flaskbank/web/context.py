@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from ..domain.accounts import User
+from ..domain.security import may_sign_in
 from ..services import customers, tokens
 from ..services.bank import Bank
 from .sessions import USER_KEY, renew_session
@@ -37,7 +38,12 @@ def current_user() -> User | None:
     if "user" not in g:
         user_id = session.get(USER_KEY)
         user = customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
-        if user is not None and session.get(STAMP_KEY, "") != user.security_stamp:
+        # A session begun under the demo by a demo-only user ends when the same store is
+        # served for real (may_sign_in).
+        if user is not None and (
+            session.get(STAMP_KEY, "") != user.security_stamp
+            or not may_sign_in(user, demo=bank().settings.demo)
+        ):
             session.clear()
             user = None
         g.user = user
@@ -98,7 +104,9 @@ def await_second_factor(user: User, next_path: str | None) -> None:
 
 def pending_user() -> User | None:
     user_id = session.get(PENDING_USER)
-    return customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
+    user = customers.get_user(bank(), user_id) if isinstance(user_id, str) else None
+    # A password step passed under the demo completes nowhere else.
+    return user if user is not None and may_sign_in(user, demo=bank().settings.demo) else None
 
 
 def sign_out() -> None:

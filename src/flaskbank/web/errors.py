@@ -33,6 +33,7 @@ STATUS: dict[type[e.BankError], int] = {
     e.AccountNotFound: 404,
     e.InvalidCredentials: 401,
     e.SecondFactorRequired: 401,
+    e.DemoOnlyLogin: 401,  # these credentials sign in nowhere but the demo: a login form message
     e.NotPermitted: 403,
     e.PasswordChangeRequired: 403,
     e.LoginLocked: 429,

@@ -149,6 +149,7 @@ def user_item(user: User) -> Item:
         "recovery_codes": list(user.recovery_codes),
         "version": user.version,
         "security_stamp": user.security_stamp,
+        "demo_only": user.demo_only,
         # keys of the users table's indexes (staff search, the admin list)
         "listed": "USER",
         "email_key": email,
@@ -171,6 +172,7 @@ def to_user(item: Item) -> User:
         recovery_codes=tuple(item["recovery_codes"]),
         version=int(item["version"]),
         security_stamp=str(item["security_stamp"]),
+        demo_only=bool(item["demo_only"]),
     )
 
 

@@ -258,6 +258,16 @@ def event_outbox(db: Dynamo) -> None:
 
 
 @STEPS.add(8)
+def demo_only_users(db: Dynamo) -> None:
+    """Profiles get `demo_only` false (every user made before is a real one): the staff
+    `flaskbank demo` makes with published passwords sign in only under the demo. A store at
+    this version also refuses older code, which would let those logins in anywhere."""
+    where = "begins_with(pk, :user) AND attribute_not_exists(demo_only)"
+    for user in _scan(db, db.tables.users, where, user="USER#"):
+        _set_missing(db, db.tables.users, {"pk": user["pk"]}, demo_only=False)
+
+
+@STEPS.add(9)
 def bulk_loads(db: Dynamo) -> None:
     """Bulk loads (`flaskbank generate`, bulk.py): the `loads` table keeps each load's
     manifest (which batches are in, which one is being written) and the labels of the

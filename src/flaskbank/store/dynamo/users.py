@@ -13,6 +13,7 @@ from ...domain.errors import (
     AccountNotFound,
     BankError,
     EmailTaken,
+    NotPermitted,
     StaleRecord,
     StoreError,
     WriteConflict,
@@ -99,6 +100,41 @@ class DynamoUsers(Connected):
             ]
         self.db.write(*actions)
         return updated
+
+    def remove_user(self, user_id: str, *, version: int) -> None:
+        """The profile (at `version`) and its email lock (still this user's, listing no
+        account), both or neither. Sessions and tokens stay until they expire: each read
+        of one finds no user, which ends it."""
+        item = self.db.get(self.tables.users, di.user_key(user_id))
+        if item is None:
+            raise AccountNotFound("no such user")
+        if int(item["version"]) != version:
+            raise StaleRecord("the user changed meanwhile; read it again")
+        self.db.write(
+            (
+                {
+                    "Delete": {
+                        "TableName": self.tables.users,
+                        "Key": di.to_wire(di.user_key(user_id)),
+                        "ConditionExpression": di.AT_VERSION,
+                        "ExpressionAttributeNames": {"#v": "version"},
+                        "ExpressionAttributeValues": di.to_wire({":version": version}),
+                    }
+                },
+                _stale_user,
+            ),
+            (
+                {
+                    "Delete": {
+                        "TableName": self.tables.users,
+                        "Key": di.to_wire(di.email_key(item["email"])),
+                        "ConditionExpression": "user_id = :u AND size(account_ids) = :none",
+                        "ExpressionAttributeValues": di.to_wire({":u": user_id, ":none": 0}),
+                    }
+                },
+                NotPermitted("a user who holds accounts is never removed"),
+            ),
+        )
 
     def _profile_update(
         self, user: User, version: int, changes: Mapping[str, object]

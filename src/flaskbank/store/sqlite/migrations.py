@@ -220,3 +220,11 @@ CREATE TABLE IF NOT EXISTS consumer_checkpoints (
     version  INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
+
+
+@STEPS.add(7)
+def demo_only_users(db: sqlite3.Connection) -> None:
+    """Users carry `demo_only` (0 for every user made before): the staff `flaskbank demo`
+    makes with published passwords sign in only under the demo. A store at this version
+    also refuses older code, which would let those logins in anywhere."""
+    db.execute("ALTER TABLE users ADD COLUMN demo_only INTEGER NOT NULL DEFAULT 0")

@@ -51,6 +51,7 @@ def row_to_user(r: sqlite3.Row) -> User:
         recovery_codes=tuple(json.loads(r["recovery_codes"])),
         version=r["version"],
         security_stamp=r["security_stamp"],
+        demo_only=bool(r["demo_only"]),
     )
 
 
@@ -62,7 +63,7 @@ def user_columns(fields: Mapping[str, Any]) -> dict[str, object]:
             columns["email_key"] = email_key(value)
         elif name == "role":
             value = value.value
-        elif name == "must_change_password":
+        elif name in ("must_change_password", "demo_only"):
             value = int(value)
         elif name == "recovery_codes":
             value = json.dumps(list(value))
@@ -88,6 +89,7 @@ def user_row(user: User) -> dict[str, object]:
                 "recovery_codes",
                 "version",
                 "security_stamp",
+                "demo_only",
             )
         }
     )

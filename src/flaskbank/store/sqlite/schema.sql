@@ -12,7 +12,8 @@ CREATE TABLE IF NOT EXISTS users (
     totp_last_step INTEGER NOT NULL DEFAULT 0,
     recovery_codes TEXT NOT NULL DEFAULT '[]',   -- JSON list of code hashes
     version       INTEGER NOT NULL DEFAULT 0,    -- every UPDATE is conditional on it
-    security_stamp TEXT NOT NULL DEFAULT ''      -- sessions and tokens carry the one they began with
+    security_stamp TEXT NOT NULL DEFAULT '',     -- sessions and tokens carry the one they began with
+    demo_only     INTEGER NOT NULL DEFAULT 0     -- 1: signs in only under `flaskbank demo`
 );
 CREATE INDEX IF NOT EXISTS users_by_name ON users (lower(full_name));
 CREATE TABLE IF NOT EXISTS accounts (

@@ -12,6 +12,7 @@ from ...domain.digits import ASCII_DIGITS
 from ...domain.errors import (
     AccountNotFound,
     EmailTaken,
+    NotPermitted,
     StaleRecord,
 )
 from ...domain.identity import email_key
@@ -72,6 +73,20 @@ class SqliteUsers:
                 return row_to_user(found)
         except sqlite3.IntegrityError as e:
             raise EmailTaken("that email is already registered") from e
+
+    def remove_user(self, user_id: str, *, version: int) -> None:
+        with self.database.write() as db:
+            found = db.execute("SELECT version FROM users WHERE id=?", (user_id,)).fetchone()
+            if found is None:
+                raise AccountNotFound("no such user")
+            if found["version"] != version:
+                raise StaleRecord("the user changed meanwhile; read it again")
+            if db.execute("SELECT 1 FROM accounts WHERE user_id=? LIMIT 1", (user_id,)).fetchone():
+                raise NotPermitted("a user who holds accounts is never removed")
+            # Their sessions and tokens name them (foreign keys): they go first.
+            db.execute("DELETE FROM web_sessions WHERE user_id=?", (user_id,))
+            db.execute("DELETE FROM api_tokens WHERE user_id=?", (user_id,))
+            db.execute("DELETE FROM users WHERE id=?", (user_id,))
 
     def count_users(self) -> int:
         return int(self.database.conn.execute("SELECT count(*) FROM users").fetchone()[0])

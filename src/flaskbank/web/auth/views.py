@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from ...demo_staff import code_to_show
 from ...domain.accounts import User
 from ...domain.errors import BankError
 from ...domain.security import AuditAction
@@ -136,9 +137,9 @@ def login_code() -> Any:
         try:
             authentication.check_second_factor(bank(), user, form.otp.data, client_ip())
         except BankError as error:
-            return form.refused(error, "auth/login_code.html")
+            return form.refused(error, "auth/login_code.html", demo_code=code_to_show(bank(), user))
         return _complete_login(user, local_path(session.get(PENDING_NEXT)))
-    return form.page("auth/login_code.html")
+    return form.page("auth/login_code.html", demo_code=code_to_show(bank(), user))
 
 
 @bp.post("/logout")
