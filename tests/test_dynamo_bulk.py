@@ -347,6 +347,11 @@ def test_a_refused_leg_refuses_the_batch_before_anything_is_written(store):
     taken = replace(batches[1], users=(replace(batches[1].users[0], email=first.users[0].email),))
     with pytest.raises(EmailTaken):
         store.bulk.load(replace(taken, accounts=(), postings=()))
+    twice = replace(batches[1], accounts=batches[1].accounts[:1] * 2, postings=())
+    with pytest.raises(StoreError, match="twice"):
+        store.bulk.load(twice)
+    with pytest.raises(StoreError, match="already stored"):  # opened by batch 0
+        store.bulk.load(replace(batches[1], accounts=first.accounts[:1], postings=()))
     assert store.bulk.loaded(load_id) == 1
 
 

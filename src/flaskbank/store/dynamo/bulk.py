@@ -41,7 +41,7 @@ from ...domain.labels import Label
 from ..base import BulkBatch
 from . import batch_writes, events, migrations
 from . import items as di
-from .bulk_plan import Known, Plan, mark_of, plan, to_label
+from .bulk_plan import Known, Plan, check_unique, mark_of, plan, to_label
 from .client import CONDITION_FAILED, Connected, Dynamo, Refused
 from .reads import FeedRange
 
@@ -131,6 +131,7 @@ class DynamoBulk(Connected):
             raise StoreError(f"load {batch.load_id} is finished; start another load")
         if state is None:
             state = self._resume(batch.load_id, batch.number, manifest)
+        check_unique(batch)
         done = plan(batch, self._known(batch, state), self.tables)  # refusals raise here
         self._begin(batch, _digest(batch))
         if done.days is not None:

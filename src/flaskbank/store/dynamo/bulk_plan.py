@@ -65,6 +65,15 @@ def mark_of(load_id: str, number: int) -> str:
     return f"{load_id}#{number}"
 
 
+def check_unique(batch: BulkBatch) -> None:
+    """Each user and account once (before anything is read: DynamoDB refuses a read that
+    names one key twice)."""
+    if len({u.id for u in batch.users}) != len(batch.users):
+        raise StoreError("a bulk batch names a user twice")
+    if len({a.id for a in batch.accounts}) != len(batch.accounts):
+        raise StoreError("a bulk batch opens an account twice")
+
+
 def plan(batch: BulkBatch, known: Known, tables: TableNames) -> Plan:
     mark = mark_of(batch.load_id, batch.number)
     items: dict[tuple[str, str, object], Put] = {}
