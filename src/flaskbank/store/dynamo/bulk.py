@@ -8,7 +8,7 @@ tens of thousands of items), so a batch is made atomic by three things (docs/dyn
 1. Every item is absolute and deterministic (bulk_plan.py): the same batch on the same
    state writes the same items, so writing it again over a half-written attempt ends in
    exactly what one uninterrupted write would have left.
-2. The load's manifest (`loads` table, pk LOAD, sk <load id>) says which batches are in
+2. The load's manifest (loads.py: `loads` table, pk LOAD, sk <load id>) says which batches are in
    (`loaded`) and which one is being written (`writing`, with a digest of its content). It
    is marked `writing` before the batch's first item is sent and moves to `loaded = n + 1`
    only after the last one is in. A batch below `loaded` is skipped; the one marked
@@ -27,11 +27,9 @@ would be overwritten.
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from ...domain.accounts import account_id_for
@@ -39,10 +37,10 @@ from ...domain.chart import is_internal
 from ...domain.errors import BulkLoadOutOfOrder, EmailTaken, StoreError
 from ...domain.labels import Label
 from ..base import BulkBatch
-from . import batch_writes, events, migrations
+from . import batch_writes, events, loads, migrations
 from . import items as di
-from .bulk_plan import Known, Plan, check_unique, mark_of, plan, to_label
-from .client import CONDITION_FAILED, Connected, Dynamo, Refused
+from .bulk_plan import Known, Plan, check_unique, mark_of, plan
+from .client import Connected, Dynamo
 from .reads import FeedRange
 
 #: Account items kept in memory between batches (least recently used dropped first; about
@@ -71,56 +69,26 @@ class DynamoBulk(Connected):
         #: BatchWriteItem calls in flight at once.
         self.threads = batch_writes.THREADS
 
-    # -- the manifest -------------------------------------------------------------------
-    def _manifest(self, load_id: str) -> di.Item | None:
-        return self.db.get(self.tables.loads, _manifest_key(load_id))
-
+    # -- the manifest and labels (loads.py) ----------------------------------------------
     def loaded(self, load_id: str) -> int:
-        manifest = self._manifest(load_id)
-        return 0 if manifest is None else int(manifest["loaded"])
+        return loads.loaded(loads.read(self.db, load_id))
 
     def unfinished_loads(self) -> list[str]:
-        return [m["sk"] for m in self._query("LOAD") if not m["finished"]]
+        return [m["sk"] for m in loads.partition(self.db, "LOAD") if not m["finished"]]
 
     def finish(self, load_id: str) -> None:
-        try:
-            self.db.call(
-                "update_item",
-                expect=CONDITION_FAILED,
-                TableName=self.tables.loads,
-                Key=di.to_wire(_manifest_key(load_id)),
-                UpdateExpression="SET finished = :true, finished_at = :at, "
-                "loaded = if_not_exists(loaded, :zero)",
-                ConditionExpression="attribute_not_exists(writing)",
-                ExpressionAttributeValues=di.to_wire({":true": True, ":at": _now(), ":zero": 0}),
-            )
-        except Refused as e:
-            manifest = self._manifest(load_id) or {}
-            raise StoreError(
-                f"load {load_id} has batch {manifest.get('writing')} half-written: "
-                "replay the load's batches first"
-            ) from e
+        loads.finish(self.db, load_id)
         self._loads.pop(load_id, None)
 
     def labels(self) -> Iterator[Label]:
-        return (to_label(item) for item in self._query("LABEL"))
-
-    def _query(self, partition: str) -> Iterator[di.Item]:
-        for page in self.db.pages(
-            "query",
-            TableName=self.tables.loads,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues=di.to_wire({":pk": partition}),
-        ):
-            yield from map(di.from_wire, page["Items"])
+        return map(loads.to_label, loads.partition(self.db, "LABEL"))
 
     # -- a batch --------------------------------------------------------------------------
     def load(self, batch: BulkBatch) -> None:
         self._check_schema()
         state = self._loads.get(batch.load_id)
-        manifest = None if state is not None else self._manifest(batch.load_id)
-        loaded = state.loaded if state is not None else _loaded(manifest)
+        manifest = None if state is not None else loads.read(self.db, batch.load_id)
+        loaded = state.loaded if state is not None else loads.loaded(manifest)
         if batch.number < loaded:
             return  # in already: a resumed load replays its stream from the start
         if batch.number > loaded:
@@ -133,7 +101,7 @@ class DynamoBulk(Connected):
             state = self._resume(batch.load_id, batch.number, manifest)
         check_unique(batch)
         done = plan(batch, self._known(batch, state), self.tables)  # refusals raise here
-        self._begin(batch, _digest(batch))
+        loads.begin(self.db, batch)
         if done.days is not None:
             for day in done.days:
                 self._feed_range().cover(day)
@@ -141,57 +109,8 @@ class DynamoBulk(Connected):
         # of the feed never finds a counter ahead of the events it counts.
         batch_writes.write_all(self.db, done.items, self.threads)
         batch_writes.write_all(self.db, done.counters, self.threads)
-        self._commit(batch, done.last_at)
+        loads.commit(self.db, batch, done.last_at)
         self._remember(state, batch, done)
-
-    def _begin(self, batch: BulkBatch, digest: str) -> None:
-        """Mark the batch as being written (the manifest made with batch 0), unless it is
-        marked so already with the same content: a replay after a crash."""
-        values = {":n": batch.number, ":d": digest, ":false": False, ":at": _now()}
-        condition = (
-            "loaded = :n AND finished = :false AND "
-            "(attribute_not_exists(writing) OR (writing = :n AND digest = :d))"
-        )
-        if batch.number == 0:  # the load's first batch makes its manifest
-            condition = f"attribute_not_exists(pk) OR ({condition})"
-        try:
-            self.db.call(
-                "update_item",
-                expect=CONDITION_FAILED,
-                TableName=self.tables.loads,
-                Key=di.to_wire(_manifest_key(batch.load_id)),
-                UpdateExpression="SET writing = :n, digest = :d, finished = :false, "
-                "loaded = if_not_exists(loaded, :n), started_at = if_not_exists(started_at, :at)",
-                ConditionExpression=condition,
-                ExpressionAttributeValues=di.to_wire(values),
-            )
-        except Refused as e:
-            manifest = self._manifest(batch.load_id) or {}
-            if manifest.get("writing") == batch.number:
-                raise StoreError(
-                    f"batch {batch.number} of load {batch.load_id} was half-written with other "
-                    "content: the stream is not deterministic, so the load cannot be resumed"
-                ) from e
-            raise StoreError(f"another loader moved load {batch.load_id} meanwhile") from e
-
-    def _commit(self, batch: BulkBatch, last_at: str) -> None:
-        try:
-            self.db.call(
-                "update_item",
-                expect=CONDITION_FAILED,
-                TableName=self.tables.loads,
-                Key=di.to_wire(_manifest_key(batch.load_id)),
-                UpdateExpression="SET loaded = :next, last_at = :last REMOVE writing, digest",
-                ConditionExpression="loaded = :n AND writing = :n",
-                ExpressionAttributeValues=di.to_wire(
-                    {":n": batch.number, ":next": batch.number + 1, ":last": last_at}
-                ),
-            )
-        except Refused as e:
-            manifest = self._manifest(batch.load_id) or {}
-            if manifest.get("loaded") == batch.number + 1 and "writing" not in manifest:
-                return  # our own commit, answered late and sent again by botocore's retry
-            raise StoreError(f"another loader moved load {batch.load_id} meanwhile") from e
 
     def _remember(self, state: _Load, batch: BulkBatch, done: Plan) -> None:
         state.loaded = batch.number + 1
@@ -276,18 +195,6 @@ class DynamoBulk(Connected):
             self._schema_checked = True
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _manifest_key(load_id: str) -> di.Item:
-    return {"pk": "LOAD", "sk": load_id}
-
-
-def _loaded(manifest: di.Item | None) -> int:
-    return 0 if manifest is None else int(manifest["loaded"])
-
-
 def _before(item: di.Item, mark: str) -> di.Item:
     """An account item as it stood before the batch `mark` names: itself, unless that batch
     half-wrote it, in which case the state it recorded from before."""
@@ -297,9 +204,3 @@ def _before(item: di.Item, mark: str) -> di.Item:
     if not restored.get("last_posted_at"):
         restored.pop("last_posted_at", None)
     return restored
-
-
-def _digest(batch: BulkBatch) -> str:
-    """What a replay of the batch must match: its whole content (the dataclasses' repr is
-    exact: Decimals, text, ids)."""
-    return hashlib.sha256(repr(batch).encode("utf-8", "surrogatepass")).hexdigest()

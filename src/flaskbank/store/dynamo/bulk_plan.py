@@ -23,10 +23,9 @@ from ...domain.chart import check_leg, is_internal
 from ...domain.errors import AccountNotFound, EmailTaken, StoreError, TooManyAccounts
 from ...domain.events import Event, transaction_posted
 from ...domain.identity import email_key
-from ...domain.labels import Label, Pattern
 from ...domain.ledger import Leg, Posting
 from ...store.base import BulkBatch
-from . import events
+from . import events, loads
 from . import items as di
 from .batch_writes import Put
 from .postings import standing
@@ -112,7 +111,7 @@ def plan(batch: BulkBatch, known: Known, tables: TableNames) -> Plan:
         counter = {**events.counter_key(shard), "last": after[shard]}
         counters.append((tables.events, {**counter, "loaded_by": mark, "before_last": last}))
     for label in batch.labels:
-        put(tables.loads, label_item(label))
+        put(tables.loads, loads.label_item(label))
     for account_id in written:
         item = accounts[account_id]
         item.update(loaded_by=mark, before=before[account_id])
@@ -215,28 +214,3 @@ def _by_shard(batch_events: list[Event]) -> dict[int, list[Event]]:
     for event in batch_events:
         shards[events.shard_of(event.subject)].append(event)
     return {s: sorted(evs, key=lambda e: e.at) for s, evs in sorted(shards.items())}
-
-
-def label_item(label: Label) -> di.Item:
-    return {
-        "pk": "LABEL",
-        "sk": label.id,
-        "pattern": label.pattern.value,
-        "user_id": label.user_id,
-        "transaction_ids": list(label.transaction_ids),
-        "start": label.start,
-        "end": label.end,
-        "note": label.note,
-    }
-
-
-def to_label(item: di.Item) -> Label:
-    return Label(
-        item["sk"],
-        Pattern(item["pattern"]),
-        item["user_id"],
-        tuple(item["transaction_ids"]),
-        item["start"],
-        item["end"],
-        item["note"],
-    )
