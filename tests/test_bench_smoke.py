@@ -47,7 +47,7 @@ def test_the_dynamodb_benchmark_runs_end_to_end():
 def test_the_dynamodb_bulk_load_benchmark_runs_end_to_end():
     done = subprocess.run(
         [sys.executable, str(BENCH.with_name("bench_dynamo_bulk.py")), "--n", "300"]
-        + ["--customers", "40", "--batch", "100", "--threads", "2"],
+        + ["--source", "small", "--customers", "40", "--batch", "100", "--threads", "2"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -56,4 +56,4 @@ def test_the_dynamodb_bulk_load_benchmark_runs_end_to_end():
     if done.stdout.startswith("bench_dynamo_bulk skipped"):
         pytest.skip(done.stdout.strip())
     row = done.stdout.splitlines()[-1].split()
-    assert row[:6] == ["40", "customers,", "batches", "of", "100", "300"], done.stdout
+    assert row[:7] == ["small,", "40", "customers,", "batches", "of", "100", "300"], done.stdout
