@@ -9,7 +9,7 @@ a crash in the middle of it puts exactly the items it would have put. Account it
 shard counters are written whole (BatchWriteItem has no Update) and carry the mark of the
 batch that wrote them and their state before it (`loaded_by`, `before`, `before_last`), so
 that a replay of that batch starts from the state before it, not from its own half-written
-result (bulk.py, `_state`).
+result (bulk.py, `_before`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ...domain.errors import AccountNotFound, EmailTaken, StoreError, TooManyAcc
 from ...domain.events import Event, transaction_posted
 from ...domain.identity import email_key
 from ...domain.ledger import Leg, Posting
-from ...store.base import BulkBatch
+from ..base import BulkBatch
 from . import events, loads
 from . import items as di
 from .batch_writes import Put
@@ -74,6 +74,8 @@ def check_unique(batch: BulkBatch) -> None:
 
 
 def plan(batch: BulkBatch, known: Known, tables: TableNames) -> Plan:
+    """Every item the batch writes, from what it starts from; raises the refusal of the
+    first leg (or user, or account) the rules refuse."""
     mark = mark_of(batch.load_id, batch.number)
     items: dict[tuple[str, str, object], Put] = {}
 
