@@ -58,3 +58,19 @@ def test_the_generate_benchmark_runs_end_to_end():
     assert any(line.startswith("generate+load") for line in lines), done.stdout
     assert any(line.startswith("peak RSS") for line in lines), done.stdout
     assert any(line.startswith("bulk path") and "ratio" in line for line in lines), done.stdout
+
+
+@pytest.mark.slow
+def test_the_dynamodb_bulk_load_benchmark_runs_end_to_end():
+    done = subprocess.run(
+        [sys.executable, str(BENCH.with_name("bench_dynamo_bulk.py")), "--n", "300"]
+        + ["--source", "small", "--customers", "40", "--batch", "100", "--threads", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    if done.stdout.startswith("bench_dynamo_bulk skipped"):
+        pytest.skip(done.stdout.strip())
+    row = done.stdout.splitlines()[-1].split()
+    assert row[:7] == ["small,", "40", "customers,", "batches", "of", "100", "300"], done.stdout

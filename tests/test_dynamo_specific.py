@@ -481,8 +481,8 @@ def iam_requests(store: DynamoStore, operation: str, params: dict) -> list[tuple
             for item in params["TransactItems"]
             for kind, body in item.items()
         ]
-    if operation == "BatchGetItem":
-        return [("dynamodb:BatchGetItem", arn(t)) for t in params["RequestItems"]]
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        return [(f"dynamodb:{operation}", arn(t)) for t in params["RequestItems"]]
     return [(f"dynamodb:{operation}", arn(params["TableName"], params.get("IndexName")))]
 
 

@@ -26,6 +26,7 @@ from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings, sessions, tokens
 from flaskbank.services.bank import Bank
 from flaskbank.services.ledger_checks import verify
+from flaskbank.store.base import BulkBatch
 from flaskbank.store.dynamo import DynamoStore, migrations
 from flaskbank.store.dynamo import items as di
 from flaskbank.store.migrations import (
@@ -245,6 +246,20 @@ def test_step_8_marks_every_existing_profile_as_no_demo_login(bank, store):
     user = store.users.get_user(carol.user_id)
     assert user is not None and not user.demo_only
     assert tokens.issue_token(bank, email=carol.email, password=carol.password)
+
+
+def test_step_9_bulk_loads_get_their_table_and_a_loader_refuses_a_store_without_it(store):
+    """A store of the release before has no `loads` table: a loader refuses it until `init` has made
+    the table and moved the version on (step 9 changes no item)."""
+    store.init_schema()
+    store.db.client.delete_table(TableName=store.tables.loads)
+    store.db.client.get_waiter("table_not_exists").wait(TableName=store.tables.loads)
+    set_version(store, 8)
+    with pytest.raises(SchemaBehind, match="at schema version 8"):
+        store.bulk.load(BulkBatch("load-1", 0))
+    assert store.init_schema() == SchemaReport(LATEST, (9,))
+    assert store.db.client.describe_table(TableName=store.tables.loads)["Table"]
+    assert store.bulk.unfinished_loads() == []
 
 
 def test_every_step_is_idempotent(bank, store):

@@ -8,9 +8,9 @@ endpoint (DynamoDB Local) do dummy ones stand in when the chain has none.
 
 One module per port: ledger.py (accounts and postings; the posting path in postings.py,
 reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py,
-events.py (the event feed, consumers' checkpoints); the unit of work in unit.py; tables,
-keys and indexes in schema.py and items.py; design notes and measured call counts in
-docs/dynamodb.md.
+events.py (the event feed, consumers' checkpoints), bulk.py (bulk loads); the unit of
+work in unit.py; tables, keys and indexes in schema.py and items.py; design notes and
+measured call counts in docs/dynamodb.md.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ import boto3
 from botocore.config import Config
 
 from ...domain.errors import StoreError
-from ...domain.labels import Label
-from ..base import BulkBatch, StoreURLError
+from ..base import StoreURLError
 from ..migrations import SchemaReport
 from . import checks, migrations
 from .audit import DynamoAudit
+from .bulk import DynamoBulk
 from .client import Dynamo
 from .events import DynamoEvents
 from .holds import DynamoHolds
@@ -78,7 +78,7 @@ class DynamoStore:
         self.leases = DynamoLeases(lambda: self.db)
         self.standing_orders = DynamoStandingOrders(lambda: self.db)
         self.events = DynamoEvents(lambda: self.db)
-        self.bulk = _NoBulkYet()
+        self.bulk = DynamoBulk(lambda: self.db, lambda: self.ledger.feed_range)
 
     @property
     def url(self) -> str:
@@ -129,28 +129,6 @@ class DynamoStore:
 
     def copies_out_of_step(self) -> Iterator[str]:
         return checks.copies_out_of_step(self.db)
-
-
-class _NoBulkYet:
-    """Stands in until the DynamoDB bulk path (branch bulk-dynamo) merges: nothing can have
-    been bulk-loaded here, so reads answer "none" and verify and serve work as before."""
-
-    _NOT_YET = "bulk loading on DynamoDB is not available yet"
-
-    def load(self, batch: BulkBatch) -> None:
-        raise StoreError(self._NOT_YET)
-
-    def loaded(self, load_id: str) -> int:
-        return 0
-
-    def unfinished_loads(self) -> list[str]:
-        return []
-
-    def finish(self, load_id: str) -> None:
-        raise StoreError(self._NOT_YET)
-
-    def labels(self) -> Iterator[Label]:
-        return iter(())
 
 
 __all__ = ["DynamoStore"]

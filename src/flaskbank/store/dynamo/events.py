@@ -73,8 +73,9 @@ def counter_of(found: list[di.Item], shard: int) -> di.Item:
     return next((i for i in found if i["pk"] == key["pk"]), key)
 
 
-def event_put(table: str, shard: int, number: int, event: Event) -> dict[str, Any]:
-    item = {
+def event_item(shard: int, number: int, event: Event) -> di.Item:
+    """The shard's event number `number`, as every writer stores it (bulk.py too)."""
+    return {
         "pk": counter_key(shard)["pk"],
         "sk": number,
         "id": event.id,
@@ -84,7 +85,10 @@ def event_put(table: str, shard: int, number: int, event: Event) -> dict[str, An
         "at": event.at,
         "payload": json.dumps(event.payload, separators=(",", ":"), sort_keys=True),
     }
-    return {"Put": di.put_new(table, item)}
+
+
+def event_put(table: str, shard: int, number: int, event: Event) -> dict[str, Any]:
+    return {"Put": di.put_new(table, event_item(shard, number, event))}
 
 
 def counter_move(table: str, shard: int, last: int, to: int) -> dict[str, Any]:

@@ -265,3 +265,13 @@ def demo_only_users(db: Dynamo) -> None:
     where = "begins_with(pk, :user) AND attribute_not_exists(demo_only)"
     for user in _scan(db, db.tables.users, where, user="USER#"):
         _set_missing(db, db.tables.users, {"pk": user["pk"]}, demo_only=False)
+
+
+@STEPS.add(9)
+def bulk_loads(db: Dynamo) -> None:
+    """Bulk loads (`flaskbank generate`, bulk.py): the `loads` table keeps each load's
+    manifest (which batches are in, which one is being written) and the labels of the
+    patterns it planted. The table is new and made by `init` before the steps run; no item
+    changes. The step is here so that a loader refuses a store `init` has not given the
+    table yet."""
+    del db  # nothing to migrate

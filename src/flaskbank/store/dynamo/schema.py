@@ -30,6 +30,8 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
                    pk ORDER#<order id>, sk RUN#<date>: one run's outcome
     events         pk SHARD#<nn>, sk 0: the shard's counter; sk <n> (a Number): event n
                    pk CONSUMER#<name>, sk 0: a consumer's checkpoint (see events.py)
+    loads          pk LOAD, sk <load id>: a bulk load's manifest (batches in, the one being
+                   written, finished); pk LABEL, sk <label id>: a planted pattern (bulk.py)
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -73,6 +75,7 @@ class TableNames:
     leases: str
     standing_orders: str
     events: str
+    loads: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -95,6 +98,7 @@ _NAMES = (
     "leases",
     "standing_orders",
     "events",
+    "loads",
 )
 
 
@@ -206,6 +210,14 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
                 {"AttributeName": "sk", "AttributeType": "N"},  # an event's number in its shard
             ],
             # Shard counters, their numbered events and consumers' checkpoints (events.py).
+            "KeySchema": _key("pk", "sk"),
+        },
+        {
+            "TableName": names.loads,
+            "AttributeDefinitions": _attrs("pk", "sk"),
+            # Bulk loads' manifests and the labels they planted, each kind one partition
+            # that a Query reads whole: both are few (a load per `generate`, labels for
+            # well under 1% of customers) and written by one loader at a time.
             "KeySchema": _key("pk", "sk"),
         },
     ]
