@@ -32,12 +32,6 @@ LOAD = "load-1"
 ZERO = Money.of("0")
 
 
-@pytest.fixture(autouse=True)
-def _not_on_dynamodb_yet(store_kind):
-    if store_kind == "dynamodb":
-        pytest.skip("DynamoDB bulk path: branch bulk-dynamo")
-
-
 def at(day: int, minute: int = 0) -> str:
     return f"2024-01-{day:02d}T10:{minute:02d}:00.000000Z"
 
