@@ -34,11 +34,12 @@ HERE = Path(__file__).resolve().parent
 FUNDS_MINOR = 10**12
 
 
-def ledger_in_process(path: str) -> Callable[[int], None]:
+def ledger_in_process(path: str, synchronous: str) -> Callable[[int], None]:
     """`postings.transfer` through the services on SQLite between two funded customers;
     the i-th transfer, by account number with an idempotency key."""
     bank = bootstrap(Config(store_url=f"sqlite:///{path}"), passwords=FastHasher())
     bank.store.init_schema()
+    bank.store.database.conn.execute(f"PRAGMA synchronous={synchronous}")
     pairs = []
     for name in ("a", "b"):
         user = customers.register(
@@ -64,8 +65,9 @@ def ledger_in_process(path: str) -> Callable[[int], None]:
     return step
 
 
-def raw_in_process(path: str) -> Callable[[int], None]:
+def raw_in_process(path: str, synchronous: str) -> Callable[[int], None]:
     db = raw_ledger.connect(path)
+    db.execute(f"PRAGMA synchronous={synchronous}")
     a, b = raw_ledger.seed(db, FUNDS_MINOR)
     return lambda i: raw_ledger.transfer(db, *((a, b) if i % 2 else (b, a)), 125, str(uuid.uuid4()))
 
@@ -217,7 +219,9 @@ def one_by_one(step: Callable[[int], None]) -> Run:
     return run
 
 
-def interleaved(runs: dict[str, Run], n: int, batch: int = 50) -> dict[str, float]:
+def interleaved(
+    runs: dict[str, Run], n: int, batch: int = 50, cpu: dict[str, float] | None = None
+) -> dict[str, float]:
     """Transfers per second of each side, `n` each, timed in alternating batches: on a
     shared machine, load from other processes then falls on every side alike instead of on
     whichever happened to run while it lasted. One untimed batch warms each side up."""
@@ -226,9 +230,11 @@ def interleaved(runs: dict[str, Run], n: int, batch: int = 50) -> dict[str, floa
     spent = dict.fromkeys(runs, 0.0)
     for first in range(0, n, batch):
         for name, run in runs.items():
-            began = time.perf_counter()
+            began, used = time.perf_counter(), time.process_time()
             run(first, min(batch, n - first))
             spent[name] += time.perf_counter() - began
+            if cpu is not None:  # this process's CPU seconds per transfer, for in-process runs
+                cpu[name] = cpu.get(name, 0.0) + (time.process_time() - used) / n
     return {name: n / spent[name] for name in runs}
 
 
@@ -239,15 +245,23 @@ def main() -> None:
     parser.add_argument(
         "--worker-threads", type=int, default=DEFAULT_THREADS, help="threads per gunicorn worker"
     )
+    parser.add_argument(
+        "--synchronous",
+        choices=("FULL", "OFF"),
+        default="FULL",
+        help="in-process rows only: OFF leaves out the fsync, to see the rest of the cost",
+    )
     args, _ = parser.parse_known_args()  # ./dev bench passes every benchmark the same flags
     with tempfile.TemporaryDirectory() as tmp:
+        cpu: dict[str, float] = {}
         in_process = interleaved(
             {
-                "ledger": one_by_one(ledger_in_process(f"{tmp}/ledger.db")),
-                "raw": one_by_one(raw_in_process(f"{tmp}/raw.db")),
+                "ledger": one_by_one(ledger_in_process(f"{tmp}/ledger.db", args.synchronous)),
+                "raw": one_by_one(raw_in_process(f"{tmp}/raw.db", args.synchronous)),
             },
             args.n,
             batch=min(200, args.n),
+            cpu=cpu,
         )
         ledger, raw = in_process["ledger"], in_process["raw"]
         with (
@@ -262,6 +276,10 @@ def main() -> None:
         api, bare = rates["api"], rates["bare"]
     print(f"{'path':<32}{'transfers/s':>12}{'baseline/s':>12}{'ratio':>8}")
     print(f"{'ledger in-process (SQLite)':<32}{ledger:>12.0f}{raw:>12.0f}{ledger / raw:>8.2f}")
+    print(
+        f"{'  CPU ms per transfer':<32}{cpu['ledger'] * 1000:>12.3f}{cpu['raw'] * 1000:>12.3f}"
+        f"{cpu['raw'] / cpu['ledger']:>8.2f}   (synchronous={args.synchronous})"
+    )
     print(f"{'HTTP API (gunicorn, SQLite)':<32}{api:>12.0f}{bare:>12.0f}{api / bare:>8.2f}")
     print(
         "baselines: raw sqlite3 doing the same row writes (WAL, synchronous=FULL, BEGIN "
