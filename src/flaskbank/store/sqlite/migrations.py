@@ -227,7 +227,9 @@ def demo_only_users(db: sqlite3.Connection) -> None:
     """Users carry `demo_only` (0 for every user made before): the staff `flaskbank demo`
     makes with published passwords sign in only under the demo. A store at this version
     also refuses older code, which would let those logins in anywhere."""
-    db.execute("ALTER TABLE users ADD COLUMN demo_only INTEGER NOT NULL DEFAULT 0")
+    # Looks before it alters, as steps 2 to 4 do: a store whose versions were lost runs
+    # every step again on tables that may have the column already.
+    _add_column(db, "users", "demo_only", "INTEGER NOT NULL DEFAULT 0")
 
 
 @STEPS.add(8)
