@@ -32,6 +32,14 @@ from ..domain.ledger import (
     TransactionType,
     replay,
 )
+from ..domain.monitoring.model import (
+    Alert,
+    AlertStatus,
+    Backtest,
+    RuleChange,
+    StoredProfile,
+    StoredRuleSet,
+)
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
 from ..domain.standing_orders import Run, StandingOrder
 from .migrations import SchemaReport
@@ -74,6 +82,8 @@ class PostingInputs:
     accounts: dict[str, Account]
     earlier: Earlier | None = None
     recipients: list[Account] | None = None
+    profile: StoredProfile | None = None  # the monitoring profile asked for (profile_of)
+    rules: StoredRuleSet | None = None  # the live rule set, when asked for (with_rules)
 
 
 class UnitOfWork(Protocol):
@@ -374,6 +384,60 @@ class EventPort(Protocol):
         version + 1; raises StaleRecord when another instance moved it since, so that two
         instances of a consumer cannot both advance. Joins the unit of work open on the
         thread (a consumer writing to this store can commit its effect with its checkpoint)."""
+
+
+class MonitoringPort(Protocol):
+    """What real-time monitoring keeps (domain/monitoring): customers' profiles, the live
+    rule set and every version of each rule, alerts, and backtests. A posting reads the
+    profile and the rule set with its accounts (LedgerPort.read_for_posting: profile_of,
+    with_rules), so that scoring costs no extra round trip for them."""
+
+    def profile(self, user_id: str) -> StoredProfile | None: ...
+
+    def save_profile(self, profile: StoredProfile) -> StoredProfile:
+        """Write the profile if it is still at profile.version (0: new), and return it at
+        version + 1; StaleRecord otherwise. Joins the unit of work open on the thread."""
+
+    def rule_set(self) -> StoredRuleSet | None:
+        """The live rule set; None before the first save (the service then seeds defaults)."""
+
+    def save_rule_set(self, rules: StoredRuleSet, changes: Sequence[RuleChange]) -> StoredRuleSet:
+        """Replace the live rule set if it is still at rules.version, keeping each change
+        for good, in one atomic write; returns it at version + 1; StaleRecord otherwise."""
+
+    def rule_history(self, rule_id: str) -> list[RuleChange]:
+        """Every version of the rule, newest first."""
+
+    def add_alert(self, alert: Alert) -> None:
+        """Joins the unit of work open on the thread (an alert commits with its posting,
+        hold or recorded attempt)."""
+
+    def get_alert(self, alert_id: str) -> Alert | None: ...
+
+    def save_alert(self, alert: Alert) -> Alert:
+        """Write the alert if it is still at alert.version - 1; StaleRecord otherwise, so
+        that two analysts acting at once cannot both resolve it."""
+
+    def alerts(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        status: AlertStatus | None = None,
+        rule: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        customer_id: str | None = None,
+    ) -> Page[Alert]:
+        """Newest first; since inclusive, until exclusive; `rule` keeps alerts where that
+        rule fired."""
+
+    def add_backtest(self, backtest: Backtest) -> None: ...
+
+    def get_backtest(self, backtest_id: str) -> Backtest | None: ...
+
+    def save_backtest(self, backtest: Backtest) -> Backtest:
+        """Conditional on backtest.version - 1, like save_alert."""
 
 
 @dataclass(frozen=True, slots=True)
