@@ -32,6 +32,8 @@ from .domain.ledger import parse_utc_iso, utc_iso
 from .services import holds, standing_orders
 from .services.bank import Bank
 from .services.consumers import Consumer, run_once
+from .services.monitoring import backtests
+from .services.monitoring import consumer as monitoring
 
 log = logging.getLogger("flaskbank.worker")
 
@@ -57,6 +59,9 @@ def default_jobs(consumers: list[Consumer] | None = None) -> list[Job]:
     return [
         Job("expire-holds", 30.0, lambda bank: holds.expire_due(bank)),
         Job("standing-orders", 30.0, lambda bank: standing_orders.run_due(bank)),
+        # Alerts and the live board within a second or two of the posting.
+        Job(f"consumer:{monitoring.NAME}", 1.0, lambda bank: monitoring.catch_up(bank)),
+        Job("backtests", 5.0, lambda bank: backtests.start_queued(bank)),
         *(consumer_job(c) for c in (CONSUMERS if consumers is None else consumers)),
     ]
 

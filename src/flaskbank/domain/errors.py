@@ -45,6 +45,16 @@ class InsufficientFunds(Refusal):
     field = "amount"
 
 
+class Blocked(Refusal):
+    """The bank's fraud checks stopped the money movement. The message names no rule, so
+    that nobody can probe the rules by trial."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(
+            message or "we could not make this payment; please contact the bank", field=field
+        )
+
+
 class AccountNotFound(BankError):
     """The account does not exist or does not belong to the person (we do not say which)."""
 
@@ -141,3 +151,20 @@ class HoldNotOpen(BankError):
 
 class HoldNotFound(BankError):
     """No such hold on an account the person may see."""
+
+
+class AlertNotFound(BankError):
+    """No such monitoring alert."""
+
+
+class AlertChanged(BankError):
+    """Someone else changed the alert (or closed it) since the person read it: each alert
+    is resolved once, and whoever came second is told so."""
+
+
+class RuleNotFound(BankError):
+    """No such monitoring rule."""
+
+
+class BacktestNotFound(BankError):
+    """No such backtest."""

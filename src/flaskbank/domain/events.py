@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     TRANSACTION_POSTED = "transaction_posted"
     ACCOUNT_OPENED = "account_opened"
     ACCOUNT_STATUS_CHANGED = "account_status_changed"
+    POSTING_BLOCKED = "posting_blocked"  # monitoring refused it; nothing moved
     HOLD_PLACED = "hold_placed"
     HOLD_RELEASED = "hold_released"
     HOLD_VOIDED = "hold_voided"
@@ -101,9 +102,32 @@ def transaction_posted(posting: Posting) -> Event:
     """The event a store writes with a posting, in the same atomic write. Its subject is the
     first leg's account (the sender of a transfer, the customer's side of a deposit or a
     withdrawal); every leg is in the payload."""
+    payload: dict[str, JsonValue] = {
+        "transaction_id": posting.id,
+        "type": posting.type.value,
+        "amount": str(posting.amount),
+        "currency": posting.amount.currency,
+        "memo": posting.memo,
+        "legs": [{"account_id": leg.account_id, "amount": str(leg.amount)} for leg in posting.legs],
+    }
+    if posting.screening is not None:
+        payload["screening"] = _json(posting.screening)
     return Event(
         id=str(uuid.uuid5(_POSTED, posting.id)),
         kind=EventKind.TRANSACTION_POSTED,
+        subject=posting.legs[0].account_id,
+        actor=posting.initiated_by,
+        at=posting.created_at,
+        payload=payload,
+    )
+
+
+def posting_blocked(posting: Posting) -> Event:
+    """The record of an attempt that monitoring blocked: what was tried, by whom, and the
+    verdict (posting.screening). Nothing moved; its id follows from the attempt's."""
+    return Event(
+        id=str(uuid.uuid5(_POSTED, f"blocked:{posting.id}")),
+        kind=EventKind.POSTING_BLOCKED,
         subject=posting.legs[0].account_id,
         actor=posting.initiated_by,
         at=posting.created_at,
@@ -112,12 +136,17 @@ def transaction_posted(posting: Posting) -> Event:
             "type": posting.type.value,
             "amount": str(posting.amount),
             "currency": posting.amount.currency,
-            "memo": posting.memo,
             "legs": [
                 {"account_id": leg.account_id, "amount": str(leg.amount)} for leg in posting.legs
             ],
+            "screening": _json(posting.screening or {}),
         },
     )
+
+
+def _json(value: Mapping[str, object]) -> dict[str, JsonValue]:
+    """A posting's screening as payload: checked JSON-safe when the event is made."""
+    return dict(value)  # type: ignore[arg-type]
 
 
 _RESOLVED = {
@@ -150,6 +179,8 @@ def _hold_event(hold: Hold, kind: EventKind, actor: str, at: str) -> Event:
     }
     if hold.posting is not None:  # a pending transfer: what a release posts, and to whom
         payload["transaction_id"] = hold.posting.id
+        if hold.posting.screening is not None and kind is EventKind.HOLD_PLACED:
+            payload["screening"] = _json(hold.posting.screening)
         payload["to_account_id"] = next(
             leg.account_id for leg in hold.posting.legs if leg.amount.is_positive()
         )

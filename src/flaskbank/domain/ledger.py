@@ -9,6 +9,7 @@ moves between accounts: deposits and withdrawals move it against the bank's cash
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -82,6 +83,9 @@ class Posting:
     created_at: str
     initiated_by: str
     idempotency: IdempotencyKey | None = None
+    #: Monitoring's verdict on it (domain.monitoring), JSON-safe; it travels in the
+    #: posting's event, so that the decision commits with the money or not at all.
+    screening: Mapping[str, object] | None = None
 
     def __post_init__(self) -> None:
         if not self.amount.is_positive():
@@ -231,12 +235,14 @@ def deposit(
     at: str,
     by: str,
     idempotency: IdempotencyKey | None = None,
+    screening: Mapping[str, object] | None = None,
 ) -> Posting:
     ensure_can_receive(account, amount)
     return Posting(
         id=new_id(),
         type=TransactionType.DEPOSIT,
         idempotency=idempotency,
+        screening=screening,
         amount=amount,
         memo=memo,
         created_at=at,
@@ -256,12 +262,14 @@ def withdrawal(
     at: str,
     by: str,
     idempotency: IdempotencyKey | None = None,
+    screening: Mapping[str, object] | None = None,
 ) -> Posting:
     ensure_can_send(account, amount)
     return Posting(
         id=new_id(),
         type=TransactionType.WITHDRAWAL,
         idempotency=idempotency,
+        screening=screening,
         amount=amount,
         memo=memo,
         created_at=at,
@@ -284,6 +292,7 @@ def transfer(
     source_label: str,
     target_label: str,
     idempotency: IdempotencyKey | None = None,
+    screening: Mapping[str, object] | None = None,
 ) -> Posting:
     """A transfer between two customer accounts; the labels are how each side will see the
     other in its history (name and account number)."""
@@ -299,6 +308,7 @@ def transfer(
         id=new_id(),
         type=TransactionType.TRANSFER,
         idempotency=idempotency,
+        screening=screening,
         amount=amount,
         memo=memo,
         created_at=at,

@@ -17,13 +17,19 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT_LOG = "view_audit_log"
     HOLD_FUNDS = "hold_funds"  # place and lift staff holds, release or void pending transfers
+    MONITOR_TRANSACTIONS = "monitor_transactions"  # alerts, rules and backtests
 
 
 #: The one place that says what each role may do; views ask it through `allows`.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CUSTOMER: frozenset(),
     Role.FRAUD_ANALYST: frozenset(
-        {Permission.VIEW_CUSTOMERS, Permission.FREEZE_ACCOUNTS, Permission.HOLD_FUNDS}
+        {
+            Permission.VIEW_CUSTOMERS,
+            Permission.FREEZE_ACCOUNTS,
+            Permission.HOLD_FUNDS,
+            Permission.MONITOR_TRANSACTIONS,
+        }
     ),
     Role.FINANCIAL_MANAGER: frozenset({Permission.VIEW_CUSTOMERS}),
     Role.COMPLIANCE_OFFICER: frozenset({Permission.VIEW_CUSTOMERS, Permission.VIEW_AUDIT_LOG}),
@@ -133,6 +139,9 @@ class AuditAction(StrEnum):
     HOLD_PLACED = "hold_placed"
     HOLD_RELEASED = "hold_released"
     HOLD_VOIDED = "hold_voided"
+    ALERT_UPDATED = "alert_updated"
+    RULE_CHANGED = "rule_changed"
+    BACKTEST_STARTED = "backtest_started"
 
 
 @dataclass(frozen=True, slots=True)

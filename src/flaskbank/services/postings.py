@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from ..domain import events, holds, ledger
 from ..domain.accounts import (
@@ -18,13 +19,21 @@ from ..domain.accounts import (
     format_account_number,
     normalize_account_number,
 )
-from ..domain.errors import IdempotencyConflict, Refusal, UnknownRecipient, ValidationFailed
+from ..domain.errors import (
+    Blocked,
+    IdempotencyConflict,
+    Refusal,
+    UnknownRecipient,
+    ValidationFailed,
+)
 from ..domain.holds import Hold
-from ..domain.ledger import IdempotencyKey, Posting, PostResult
+from ..domain.ledger import IdempotencyKey, Posting, PostResult, TransactionType
 from ..domain.money import Money, parse_amount
+from ..domain.monitoring.model import Candidate, Decision, StoredProfile, StoredRuleSet, Verdict
 from ..retry import retrying
 from .accounts import owned
 from .bank import Bank
+from .monitoring import screening
 
 IDEMPOTENCY_KEY_MAX = 200
 
@@ -35,6 +44,8 @@ class _Inputs:
     replay: PostResult | Hold | None
     accounts: dict[str, Account]
     recipients: list[Account] | None
+    profile: StoredProfile | None = None
+    rules: StoredRuleSet | None = None
 
 
 def _read(
@@ -46,9 +57,10 @@ def _read(
     recipient_email: object = None,
     recipient_number: str | None = None,
 ) -> _Inputs:
-    """The accounts the posting may touch, under a client's key the earlier result, and the
-    accounts of a recipient named by email or the account of one named by number: one read
-    of the store. The same key and request replay; a different request is refused."""
+    """The accounts the posting may touch, under a client's key the earlier result, the
+    accounts of a recipient named by email or the account of one named by number, and what
+    monitoring scores with (the customer's profile, the live rules): one read of the store.
+    The same key and request replay; a different request is refused."""
     if key is not None and (not key or len(key) > IDEMPOTENCY_KEY_MAX):
         raise ValidationFailed({"idempotency_key": f"1 to {IDEMPOTENCY_KEY_MAX} characters"})
     fingerprint = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
@@ -58,13 +70,15 @@ def _read(
         idempotency=None if key is None else (user_id, key),
         recipient_email=email,
         recipient_number=recipient_number,
+        profile_of=user_id,
+        with_rules=True,
     )
     if found.earlier is not None:
         return _Inputs(
             None, ledger.replay(found.earlier, fingerprint), found.accounts, found.recipients
         )
     idem = None if key is None else IdempotencyKey(user_id, key, fingerprint)
-    return _Inputs(idem, None, found.accounts, found.recipients)
+    return _Inputs(idem, None, found.accounts, found.recipients, found.profile, found.rules)
 
 
 def _own(inputs: _Inputs, user_id: str, account_id: object) -> Account:
@@ -81,9 +95,31 @@ def _post(
         posting = build(idem)
         return retrying(lambda _: bank.store.ledger.post(posting))
     except Refusal as refused:
-        if idem is not None:
-            bank.store.ledger.record_refusal(idem, refused, bank.now())
+        _keep(bank, idem, refused)
         raise
+
+
+def _keep(bank: Bank, idem: IdempotencyKey | None, refused: Refusal) -> None:
+    """Keep a refusal under the request's key, so that a retry is refused alike."""
+    if idem is not None:
+        bank.store.ledger.record_refusal(idem, refused, bank.now())
+
+
+def _block(
+    bank: Bank, build: Callable[[IdempotencyKey | None], Posting], idem: IdempotencyKey | None
+) -> NoReturn:
+    """Refuse what monitoring blocked, after recording the attempt (its event carries the
+    verdict; the monitoring consumer opens the alert from it). A refusal the ledger would
+    give anyway (no funds, a frozen account) is given instead, as without monitoring."""
+    try:
+        posting = build(idem)
+    except Refusal as refused:
+        _keep(bank, idem, refused)
+        raise
+    bank.in_unit(lambda: bank.store.events.append(events.posting_blocked(posting)))
+    blocked = Blocked()
+    _keep(bank, idem, blocked)
+    raise blocked
 
 
 def deposit(
@@ -135,11 +171,29 @@ def _cash(
     account = _own(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
     text = _memo(memo)
-    return _post(
-        bank,
-        lambda idem: build(account, money, memo=text, at=bank.now(), by=user_id, idempotency=idem),
-        inputs.idempotency,
-    )
+    kind = TransactionType.DEPOSIT if op == "deposit" else TransactionType.WITHDRAWAL
+    verdict = _screen(bank, inputs, screening.candidate(kind, user_id, account, money, bank.now()))
+    screened = screening.payload(verdict)
+
+    def posting(idem: IdempotencyKey | None) -> Posting:
+        return build(
+            account,
+            money,
+            memo=text,
+            at=bank.now(),
+            by=user_id,
+            idempotency=idem,
+            screening=screened,
+        )
+
+    if verdict.decision is Decision.BLOCK:
+        _block(bank, posting, inputs.idempotency)
+    # Cash handed over at a counter cannot wait: a review posts, and the alert follows it.
+    return _post(bank, posting, inputs.idempotency)
+
+
+def _screen(bank: Bank, inputs: _Inputs, what: Candidate) -> Verdict:
+    return screening.screen(bank, what, inputs.profile, inputs.rules)
 
 
 def transfer(
@@ -179,9 +233,19 @@ def transfer(
     source = _own(inputs, user_id, from_account_id)
     money = parse_amount(amount, source.currency, limit=bank.settings.limit(source.currency))
     text = _memo(memo)
+    try:
+        target = _recipient(inputs, source, to_account_number, number, to_email)
+    except Refusal as refused:
+        _keep(bank, inputs.idempotency, refused)
+        raise
+    verdict = _screen(
+        bank,
+        inputs,
+        screening.candidate(TransactionType.TRANSFER, user_id, source, money, bank.now(), target),
+    )
+    screened = screening.payload(verdict)
 
     def build(idem: IdempotencyKey | None = None) -> Posting:
-        target = _recipient(inputs, source, to_account_number, number, to_email)
         return ledger.transfer(
             source,
             target,
@@ -192,9 +256,12 @@ def transfer(
             source_label=_label(source.owner_name, source.number),
             target_label=_label(target.owner_name, target.number),
             idempotency=idem,
+            screening=screened,
         )
 
-    if _needs_review(bank, money):
+    if verdict.decision is Decision.BLOCK:
+        _block(bank, build, inputs.idempotency)
+    if verdict.decision is Decision.REVIEW or _needs_review(bank, money):
         return _hold_for_review(bank, build, source, inputs.idempotency)
     return _post(bank, build, inputs.idempotency)
 
@@ -225,8 +292,7 @@ def _hold_for_review(
 
         return bank.in_unit(place)
     except Refusal as refused:
-        if idem is not None:
-            bank.store.ledger.record_refusal(idem, refused, bank.now())
+        _keep(bank, idem, refused)
         raise
 
 

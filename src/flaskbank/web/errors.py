@@ -18,6 +18,8 @@ from .ratelimits import RateLimited
 
 #: A problem `type` that tells a client to send the TOTP or a recovery code as `otp`.
 SECOND_FACTOR_TYPE = "https://flaskbank.example/problems/second-factor-required"
+#: A payment the bank's fraud checks stopped (the detail names no rule).
+BLOCKED_TYPE = "https://flaskbank.example/problems/blocked"
 
 CSRF_MESSAGE = "The form expired or was not sent from this site; reload the page and try again."
 TOO_MANY = "You have tried this too often; wait a moment and try again."
@@ -29,6 +31,7 @@ STATUS: dict[type[e.BankError], int] = {
     e.UnknownRecipient: 422,
     e.SameAccount: 422,
     e.AccountNotOpen: 422,
+    e.Blocked: 422,
     e.EmailTaken: 422,
     e.AccountNotFound: 404,
     e.InvalidCredentials: 401,
@@ -40,6 +43,10 @@ STATUS: dict[type[e.BankError], int] = {
     e.IdempotencyConflict: 409,
     e.HoldNotOpen: 409,
     e.HoldNotFound: 404,
+    e.AlertNotFound: 404,
+    e.AlertChanged: 409,
+    e.RuleNotFound: 404,
+    e.BacktestNotFound: 404,
     e.WriteConflict: 503,
     e.StoreError: 503,
 }
@@ -72,6 +79,8 @@ def problem_for(error: e.BankError) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(error, e.SecondFactorRequired):
         extra["type"] = SECOND_FACTOR_TYPE
+    elif isinstance(error, e.Blocked):
+        extra["type"] = BLOCKED_TYPE
     response = problem(status, error.message, field_errors(error) or None, **extra)
     if isinstance(error, e.LoginLocked):
         response.headers["Retry-After"] = str(locked_for(error))

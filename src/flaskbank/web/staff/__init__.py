@@ -6,7 +6,12 @@ from flask import Blueprint
 
 bp: Blueprint = Blueprint("staff", __name__)
 
-from . import auditlog, users, views  # noqa: E402,F401  (registers the routes on bp)
+from . import (  # noqa: E402,F401  (registers the routes on bp)
+    auditlog,
+    monitoring_api,  # noqa: E402,F401  (registers its routes on api_bp)
+    users,
+    views,
+)
 from .api import api_bp  # noqa: E402
 
 __all__ = ["api_bp", "bp"]

@@ -1,0 +1,247 @@
+"""Backtests: a draft rule set (changed parameters, a new rule, a rule switched off) run over
+a period of history, touching nothing: the feed is replayed through the same scorer as the
+live path (domain.monitoring.replay), with profiles built in memory from the start of the
+feed, so that the period's first days are scored with the history before them.
+
+The figures: alerts in the period, per day; per rule, and overall, precision and recall
+against the synthetic bank's labels; and the overlap with the live rules over the same
+period. An analyst starts one (queued); the worker runs it in a thread of its own, saving its
+progress as it goes, so a long period shows how far it got and the worker's other jobs go on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from ...domain.accounts import User
+from ...domain.errors import BacktestNotFound, StaleRecord, ValidationFailed
+from ...domain.events import Event
+from ...domain.identity import new_id
+from ...domain.ledger import parse_utc_iso, utc_iso
+from ...domain.monitoring import replay, rules
+from ...domain.monitoring.model import Backtest, Rule, RuleSet, Thresholds
+from ...domain.security import AuditAction, Permission
+from ..audit import Actor, record
+from ..bank import Bank
+from ..permissions import require
+from .fields import action_of, flag_of, score_of
+from .screening import live_rules
+
+log = logging.getLogger("flaskbank.monitoring")
+
+MAX_DAYS = 3 * 366
+PAGE = 2000
+SAVE_EVERY = 20_000  # events between progress saves
+STALLED = timedelta(minutes=5)  # a running backtest with no progress this long is run again
+
+
+def start(
+    bank: Bank,
+    analyst: User,
+    *,
+    rules_given: object = None,
+    thresholds: object = None,
+    since: object,
+    until: object,
+    actor: Actor,
+) -> Backtest:
+    require(analyst, Permission.MONITOR_TRANSACTIONS)
+    draft = draft_rules(bank, rules_given, thresholds)
+    start_at, end_at = _period(since, until)
+    backtest = Backtest(
+        id=new_id(),
+        created_at=bank.now(),
+        created_by=analyst.email,
+        since=start_at,
+        until=end_at,
+        rules=rules.dump(draft),
+    )
+
+    def add() -> Backtest:
+        bank.store.monitoring.add_backtest(backtest)
+        record(bank, actor, AuditAction.BACKTEST_STARTED, backtest.id, since=start_at, until=end_at)
+        return backtest
+
+    return bank.in_unit(add)
+
+
+def get(bank: Bank, analyst: User, backtest_id: str) -> Backtest:
+    require(analyst, Permission.MONITOR_TRANSACTIONS)
+    found = bank.store.monitoring.get_backtest(backtest_id)
+    if found is None:
+        raise BacktestNotFound("no such backtest")
+    return found
+
+
+def draft_rules(bank: Bank, given: object, thresholds: object) -> RuleSet:
+    """The draft: the rules given (each {id, type, params, score, action, enabled}), or the
+    live ones; the thresholds given ({review_at, block_at}), or the live ones."""
+    live = live_rules(bank.store.monitoring.rule_set())
+    drafted = (
+        live.rules if given is None else tuple(_rule(r, i) for i, r in enumerate(_list(given)))
+    )
+    ids = [r.id for r in drafted]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed({"rules": "each rule needs an id of its own"})
+    return RuleSet(drafted, live.thresholds if thresholds is None else _thresholds(thresholds))
+
+
+def _list(value: object) -> list[object]:
+    if not isinstance(value, list) or not 1 <= len(value) <= 100:
+        raise ValidationFailed({"rules": "give 1 to 100 rules"})
+    return value
+
+
+def _rule(value: object, i: int) -> Rule:
+    if not isinstance(value, dict):
+        raise ValidationFailed({f"rules[{i}]": "give the rule as an object"})
+    kind = value.get("type")
+    if not isinstance(kind, str) or kind not in rules.RULE_TYPES:
+        raise ValidationFailed(
+            {f"rules[{i}].type": "one of " + ", ".join(sorted(rules.RULE_TYPES))}
+        )
+    rule_id = value.get("id", kind)
+    if not isinstance(rule_id, str) or not 1 <= len(rule_id) <= 64:
+        raise ValidationFailed({f"rules[{i}].id": "1 to 64 characters"})
+    params = value.get("params", {})
+    if not isinstance(params, dict):
+        raise ValidationFailed({f"rules[{i}].params": "give the parameters as an object"})
+    return Rule(
+        id=rule_id,
+        type=kind,
+        params=rules.validate(kind, params),
+        score=score_of(value.get("score", 0), f"rules[{i}].score"),
+        action=action_of(value.get("action", "score")),
+        enabled=flag_of(value.get("enabled", True)),
+        version=0,  # a draft's rules are no version of the live ones
+    )
+
+
+def _thresholds(value: object) -> Thresholds:
+    if not isinstance(value, dict):
+        raise ValidationFailed({"thresholds": "give {review_at, block_at}"})
+    review = score_of(value.get("review_at"), "thresholds.review_at")
+    block = score_of(value.get("block_at"), "thresholds.block_at")
+    if not 0 < review <= block:
+        raise ValidationFailed({"thresholds.block_at": "must be at least review_at"})
+    return Thresholds(review, block, 0)
+
+
+def _period(since: object, until: object) -> tuple[str, str]:
+    start_at, end_at = _moment(since, "since"), _moment(until, "until")
+    if end_at <= start_at:
+        raise ValidationFailed({"until": "must be after since"})
+    if parse_utc_iso(end_at) - parse_utc_iso(start_at) > timedelta(days=MAX_DAYS):
+        raise ValidationFailed({"until": f"a backtest covers at most {MAX_DAYS} days"})
+    return start_at, end_at
+
+
+def _moment(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed({field: "give a date like 2026-01-31 or a time in ISO 8601"})
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed(
+            {field: "give a date like 2026-01-31 or a time in ISO 8601"}
+        ) from None
+    return utc_iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
+# -- running ------------------------------------------------------------------------------
+
+
+def start_queued(bank: Bank) -> int:
+    """The worker's job: claim each queued (or stalled) backtest and run it in a thread."""
+    started = 0
+    for backtest in bank.store.monitoring.backtests_to_run(
+        stalled_before=utc_iso(bank.clock() - STALLED)
+    ):
+        claimed = _claim(bank, backtest)
+        if claimed is None:
+            continue
+        threading.Thread(target=run, args=(bank, claimed), daemon=True).start()
+        started += 1
+    return started
+
+
+def _claim(bank: Bank, backtest: Backtest) -> Backtest | None:
+    try:
+        return bank.store.monitoring.save_backtest(
+            replace(
+                backtest,
+                status="running",
+                progress=0,
+                extra={"heartbeat": bank.now()},
+                version=backtest.version + 1,
+            )
+        )
+    except StaleRecord:  # another worker claimed it first
+        return None
+
+
+def run(bank: Bank, backtest: Backtest) -> Backtest:
+    """Replay the feed up to the period's end with the draft and with the live rules, and
+    save the figures. A failure is saved as such, with its reason."""
+    state = {"backtest": backtest}
+
+    def progress(done: int) -> None:
+        if done % SAVE_EVERY == 0:
+            current = state["backtest"]
+            state["backtest"] = bank.store.monitoring.save_backtest(
+                replace(
+                    current,
+                    progress=done,
+                    extra={"heartbeat": bank.now()},
+                    version=current.version + 1,
+                )
+            )
+
+    try:
+        draft = rules.load(backtest.rules)
+        live = live_rules(bank.store.monitoring.rule_set())
+        labels = list(bank.store.bulk.labels())
+        tried = replay.replay(_feed(bank, backtest.until), draft, progress=progress)
+        kept = replay.replay(_feed(bank, backtest.until), live)
+        figures = replay.evaluate(tried, labels, since=backtest.since, until=backtest.until)
+        figures["overlap_with_live"] = replay.overlap(
+            tried, kept, since=backtest.since, until=backtest.until
+        )
+        done = replace(
+            state["backtest"],
+            status="done",
+            result=json.dumps(figures),
+            version=state["backtest"].version + 1,
+        )
+    except Exception as e:  # noqa: BLE001 - a failed backtest says why, and the worker goes on
+        log.exception("backtest %s failed", backtest.id)
+        done = replace(
+            state["backtest"],
+            status="failed",
+            error=str(e)[:500],
+            version=state["backtest"].version + 1,
+        )
+    return bank.store.monitoring.save_backtest(done)
+
+
+def _feed(bank: Bank, until: str) -> Iterator[Event]:
+    """The feed from its start up to `until` (exclusive), page by page."""
+    after: str | None = None
+    while True:
+        page = bank.store.events.read(after=after, limit=PAGE)
+        for event in page.events:
+            if event.at >= until:
+                return
+            yield event
+        if len(page.events) < PAGE:
+            return
+        after = page.checkpoint
+
+
+def figures(backtest: Backtest) -> Mapping[str, object]:
+    return {} if not backtest.result else dict(json.loads(backtest.result))
