@@ -139,12 +139,19 @@ class LedgerPort(Protocol):
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
         recipient_number: str | None = None,
+        profile_of: str | None = None,
+        with_rules: bool = False,
     ) -> PostingInputs:
         """The accounts a posting will touch, what (scope, key) already holds, and the
         accounts of the user with `recipient_email` (any case) or the account with the
         (canonical) `recipient_number`, read together (DynamoDB: one BatchGetItem, and one
         more for an email's accounts), so that a posting costs one read, or two when the
-        recipient is named by email, and one write."""
+        recipient is named by email, and one write.
+
+        For scoring, the same read also brings the monitoring profile of the user
+        `profile_of` (None when they have none yet) and, `with_rules`, the live rule set
+        (None before its first save): on DynamoDB they join the same BatchGetItem, so that
+        scoring adds no round trip."""
 
     def get_transaction(self, transaction_id: str) -> Transaction | None: ...
 
@@ -514,6 +521,9 @@ class Store(Protocol):
 
     @property
     def bulk(self) -> BulkLoadPort: ...
+
+    @property
+    def monitoring(self) -> MonitoringPort: ...
 
     def init_schema(self) -> SchemaReport:
         """Make the tables and indexes, or migrate them to this code's schema version (see

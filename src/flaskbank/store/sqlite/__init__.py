@@ -19,6 +19,7 @@ from .database import SqliteDatabase, SqliteUnitOfWork
 from .events import SqliteEvents
 from .holds import SqliteHolds
 from .ledger import SqliteLedger
+from .monitoring import SqliteMonitoring
 from .sessions import SqliteSessions
 from .users import SqliteUsers
 from .worker_tables import SqliteLeases, SqliteStandingOrders
@@ -36,6 +37,7 @@ class SqliteStore:
         self.standing_orders = SqliteStandingOrders(self.database)
         self.events = SqliteEvents(self.database)
         self.bulk = SqliteBulk(self.database)
+        self.monitoring = SqliteMonitoring(self.database)
 
     @property
     def path(self) -> str:

@@ -43,6 +43,7 @@ from ..cursors import decode_cursor, encode_cursor
 from .database import SqliteDatabase
 from .events import insert_event
 from .holds import close, row_to_hold
+from .monitoring import read_profile, read_rule_set
 from .rows import (
     ACCOUNTS,
     ENTRY_COLS,
@@ -242,6 +243,8 @@ class SqliteLedger:
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
         recipient_number: str | None = None,
+        profile_of: str | None = None,
+        with_rules: bool = False,
     ) -> PostingInputs:
         db = self.database.conn
         ids = list(dict.fromkeys(account_ids))
@@ -272,7 +275,11 @@ class SqliteLedger:
             recipients = [acc for acc in found if acc.number == recipient_number]
         wanted = set(ids)
         return PostingInputs(
-            {acc.id: acc for acc in found if acc.id in wanted}, earlier, recipients
+            {acc.id: acc for acc in found if acc.id in wanted},
+            earlier,
+            recipients,
+            None if profile_of is None else read_profile(db, profile_of),
+            read_rule_set(db) if with_rules else None,
         )
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:

@@ -257,3 +257,82 @@ CREATE TABLE IF NOT EXISTS labels (
     note            TEXT NOT NULL
 ) WITHOUT ROWID;
 """
+
+
+@STEPS.add(9)
+def monitoring(db: sqlite3.Connection) -> None:
+    """Real-time monitoring keeps customers' profiles, the live rule set and every version of
+    each rule, alerts and backtests (issue 11). New tables only, each made only if missing,
+    so that a store whose version records were lost can run the step again."""
+    for statement in _statements(_MONITORING):
+        db.execute(statement)
+
+
+_MONITORING = """
+-- Monitoring (issue 11): customers' profiles, the live rule set (one row) and every version
+-- of each rule, alerts (the rules that fired on each, for the queue's rule filter), backtests.
+-- Profiles, the rule set, alerts and backtests are saved conditionally on their version.
+CREATE TABLE IF NOT EXISTS monitoring_profiles (
+    user_id TEXT PRIMARY KEY,
+    data    TEXT NOT NULL,                       -- JSON (domain/monitoring/profile.py)
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS monitoring_rule_set (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),  -- one live rule set
+    data    TEXT NOT NULL,                       -- JSON (rules.dump)
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rule_changes (
+    rule_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    at      TEXT NOT NULL,
+    by      TEXT NOT NULL,
+    data    TEXT NOT NULL,                       -- JSON: the rule as of this version
+    PRIMARY KEY (rule_id, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alerts (
+    id             TEXT PRIMARY KEY,
+    created_at     TEXT NOT NULL,
+    severity       TEXT NOT NULL,
+    score          INTEGER NOT NULL,
+    status         TEXT NOT NULL,
+    customer_id    TEXT NOT NULL,
+    account_id     TEXT NOT NULL,
+    decision       TEXT NOT NULL,
+    verdict        TEXT NOT NULL,                -- JSON: the rules that fired and why
+    amount         TEXT NOT NULL,
+    currency       TEXT NOT NULL,
+    transaction_id TEXT,
+    hold_id        TEXT,
+    assignee       TEXT,
+    notes          TEXT NOT NULL,                -- JSON list of [at, by, text]
+    closed_at      TEXT,
+    closed_by      TEXT,
+    version        INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS alerts_newest ON alerts (created_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_status ON alerts (status, created_at, id);
+CREATE INDEX IF NOT EXISTS alerts_by_customer ON alerts (customer_id, created_at, id);
+-- The rules that fired on each alert (they never change once it is raised).
+CREATE TABLE IF NOT EXISTS alert_rules (
+    rule_id    TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    alert_id   TEXT NOT NULL REFERENCES alerts(id),
+    PRIMARY KEY (rule_id, created_at, alert_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS backtests (
+    id         TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    since      TEXT NOT NULL,
+    until      TEXT NOT NULL,
+    rules      TEXT NOT NULL,                    -- JSON: the draft rule set
+    status     TEXT NOT NULL,
+    progress   INTEGER NOT NULL,
+    total      INTEGER NOT NULL,
+    result     TEXT NOT NULL,                    -- JSON when done
+    error      TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    extra      TEXT NOT NULL                     -- JSON
+) WITHOUT ROWID;
+"""

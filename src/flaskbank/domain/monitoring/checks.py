@@ -1,0 +1,237 @@
+"""What each rule type looks at: a pure function of its (compiled) parameters and the
+situation of one posting (the candidate, the customer's profile, the source account's recent
+entries, newest first), returning the explanation when the rule fires and None otherwise.
+
+Parameters arrive compiled (rules.compile_params): amounts as integer minor units, windows
+in seconds, ratios as fractions, so that the checks run on ints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+from ..ledger import TransactionType
+from .model import Candidate
+from .profile import DAY_SECONDS, Profile
+
+DEPOSIT = TransactionType.DEPOSIT
+WITHDRAWAL = TransactionType.WITHDRAWAL
+TRANSFER = TransactionType.TRANSFER
+
+
+class RecentEntry(NamedTuple):
+    """One entry of the source account's recent history: when, the signed amount (minor
+    units; negative leaves the account), the transaction type, the counterparty as the
+    history shows it, and the balance after it (None when unknown)."""
+
+    at: int  # seconds since the epoch
+    amount: int
+    type: TransactionType
+    counterparty: str
+    balance_after: int | None = None
+
+
+class Situation:
+    """One posting as the rules see it; built once per score() call."""
+
+    __slots__ = ("c", "p", "recent", "t", "amount", "debit")
+
+    def __init__(self, c: Candidate, p: Profile, recent: Sequence[RecentEntry], t: int) -> None:
+        self.c = c
+        self.p = p
+        self.recent = recent
+        self.t = t
+        self.amount = c.amount
+        self.debit = c.type is not DEPOSIT
+
+
+Params = Mapping[str, Any]
+Check = Callable[[Params, Situation], "str | None"]
+
+
+def money(amount: int) -> str:
+    """9800_00 -> "9,800.00": as analysts read amounts (no float on the way)."""
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    return f"{sign}{amount // 100:,}.{amount % 100:02d}"
+
+
+def _hours(secs: int) -> str:
+    if secs % DAY_SECONDS == 0 and secs >= DAY_SECONDS:
+        return f"{secs // DAY_SECONDS} days"
+    if secs % 3600 == 0:
+        return f"{secs // 3600} hours"
+    return f"{secs // 60} minutes"
+
+
+def _times(amount: int, base: int) -> str:
+    tenths = amount * 10 // base
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+# -- the rule types ---------------------------------------------------------------------------
+def amount_over(p: Params, s: Situation) -> str | None:
+    if s.amount < p["amount"] or s.c.type.value not in p["types"]:
+        return None
+    return f"{s.c.type.value} of {money(s.amount)} is over {money(p['amount'])}"
+
+
+def typical_multiple(p: Params, s: Situation) -> str | None:
+    k: Fraction = p["k"]
+    amount = s.amount
+    if not s.debit or amount < p["min_amount"]:
+        return None
+    since = s.t - p["lookback"]
+    n, median = s.p.median_debit(since)
+    if n < p["min_history"] or median <= 0:
+        return None
+    if amount * k.denominator < k.numerator * median:
+        return None
+    largest = s.p.largest_debit(since)
+    if amount <= largest:  # the customer has paid as much before: not out of character
+        return None
+    days = p["lookback"] // DAY_SECONDS
+    return (
+        f"amount {money(amount)} is {_times(amount, median)}x this customer's {days}-day "
+        f"median {money(median)} (over {n} debits; largest before {money(largest)})"
+    )
+
+
+def velocity(p: Params, s: Situation) -> str | None:
+    if not s.debit:
+        return None
+    since = s.t - p["window"]
+    count, total = 1, s.amount
+    for e in s.recent:
+        if e.at < since:
+            break
+        if e.amount < 0:
+            count += 1
+            total -= e.amount
+    most_count: int = p["count"]
+    most_sum: int = p["sum"]
+    window = _hours(p["window"])
+    if most_count and count >= most_count:
+        return f"{count} debits in {window} (limit {most_count})"
+    if most_sum and total >= most_sum:
+        return f"debits of {money(total)} in {window} (limit {money(most_sum)})"
+    return None
+
+
+def new_payee(p: Params, s: Situation) -> str | None:
+    to = s.c.counterparty_account_id
+    if to is None or s.amount < p["amount"] or s.p.knows(to):
+        return None
+    return f"transfer of {money(s.amount)} to an account this customer never dealt with"
+
+
+def rapid_in_out(p: Params, s: Situation) -> str | None:
+    if not s.debit or s.amount < p["min_amount"]:
+        return None
+    since = s.t - p["window"]
+    inflow, senders = 0, set()
+    for e in s.recent:
+        if e.at < since:
+            break
+        if e.amount > 0 and e.type is TRANSFER:
+            inflow += e.amount
+            senders.add(e.counterparty)
+    if len(senders) < p["senders"] or inflow <= 0:
+        return None
+    share: Fraction = p["share"]
+    outflow = s.amount + sum(-e.amount for e in s.recent if e.at >= since and e.amount < 0)
+    if outflow * share.denominator < share.numerator * inflow:
+        return None
+    return (
+        f"{money(outflow)} out within {_hours(p['window'])} of {money(inflow)} in "
+        f"from {len(senders)} senders"
+    )
+
+
+def round_amounts(p: Params, s: Situation) -> str | None:
+    unit: int = p["unit"]
+    least: int = p["min_amount"]
+    if not s.debit or s.amount < least or s.amount % unit:
+        return None
+    since = s.t - p["window"]
+    count = 1
+    for e in s.recent:
+        if e.at < since:
+            break
+        if e.amount < 0 and -e.amount >= least and e.amount % unit == 0:
+            count += 1
+    if count < p["count"]:
+        return None
+    return (
+        f"{count} debits of whole multiples of {money(unit)} (at least {money(least)}) "
+        f"within {_hours(p['window'])}"
+    )
+
+
+def unusual_hour(p: Params, s: Situation) -> str | None:
+    if s.amount < p["min_amount"]:
+        return None
+    hours = s.p.hours
+    total = sum(hours)
+    if total < p["min_history"]:
+        return None
+    hour = (s.t // 3600) % 24
+    near = hours[hour] + hours[hour - 1] + hours[(hour + 1) % 24]
+    if near * 100 >= p["percent"] * total:
+        return None
+    return (
+        f"{hour:02d}:00 UTC: {near} of this customer's {total} postings fell within an hour "
+        f"of it (under {p['percent']}%)"
+    )
+
+
+def dormant(p: Params, s: Situation) -> str | None:
+    last = s.p.last_at
+    if not s.debit or not last or s.t - last < p["days"] * DAY_SECONDS:
+        return None
+    return f"money out after {(s.t - last) // DAY_SECONDS} days without activity"
+
+
+def after_security(p: Params, s: Situation) -> str | None:
+    if not s.debit or s.amount < p["min_amount"]:
+        return None
+    since = s.t - p["window"]
+    kinds: frozenset[str] = p["events"]
+    for at, what in reversed(s.p.security):
+        if at < since:
+            break
+        if _security_kind(what) in kinds:
+            ago = (s.t - at) // 60
+            return f"{s.c.type.value} of {money(s.amount)} {ago} minutes after: {what}"
+    return None
+
+
+def _security_kind(what: str) -> str:
+    if what.startswith("new device"):
+        return "new_device"
+    if what.startswith("new IP"):
+        return "new_ip"
+    return "password" if what.startswith("password") else "email"
+
+
+def structuring(p: Params, s: Situation) -> str | None:
+    limit: int = p["limit"]
+    floor: int = p["floor"]
+    if s.c.type is not DEPOSIT or not floor <= s.amount < limit:
+        return None
+    since = s.t - p["window"]
+    total, count = s.amount, 1
+    for e in s.recent:
+        if e.at < since:
+            break
+        if e.type is DEPOSIT and floor <= e.amount < limit:
+            total += e.amount
+            count += 1
+    if count < 2 or total <= limit:
+        return None
+    return (
+        f"{count} cash deposits just under {money(limit)} within {_hours(p['window'])} "
+        f"add up to {money(total)}"
+    )

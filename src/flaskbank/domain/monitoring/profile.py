@@ -1,0 +1,249 @@
+"""A customer's monitoring profile: what the rules compare a posting with (typical amounts,
+counterparties seen, usual hours, last activity, known devices and IP addresses, recent
+security events), kept small and bounded so that a posting reads and writes it in one round
+trip. Built up from the event feed by observe(), one event at a time, idempotently.
+
+Times are whole seconds since the epoch (UTC), amounts integer minor units: the profile is
+read and updated on every posting and in replays of millions.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from ..events import Event, EventKind
+from .model import StoredProfile
+
+#: Bounds that keep a profile to a few kilobytes whatever the customer does.
+MAX_DEBITS = 48  # recent debits: enough for a 90-day median of an ordinary customer
+MAX_COUNTERPARTIES = 48
+MAX_DEVICES = 6
+MAX_SECURITY = 6
+MAX_SEEN = 8
+MAX_OWN = 6
+
+DAY_SECONDS = 86_400
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_DAYS: dict[str, int] = {}
+
+
+def seconds(at: str) -> int:
+    """Seconds since the epoch of an ISO 8601 UTC time as the bank writes it
+    ("2024-03-01T09:30:00.000000Z"); the day's part is looked up once per day seen, because
+    replays parse millions of times and datetime parsing dominated them."""
+    day = _DAYS.get(at[:10])
+    if day is None:
+        day = (date.fromisoformat(at[:10]).toordinal() - _EPOCH_ORDINAL) * DAY_SECONDS
+        _DAYS[at[:10]] = day
+    return day + int(at[11:13]) * 3600 + int(at[14:16]) * 60 + int(at[17:19])
+
+
+class Profile:
+    """Per-customer state. `debits` are (time, amount) oldest first; `counterparties` the
+    accounts paid or paid by, least recently seen first; `hours` how many of the customer's
+    own postings fell in each UTC hour; `security` (time, what) of new devices and IP
+    addresses, password and email changes."""
+
+    __slots__ = (
+        "user_id",
+        "debits",
+        "counterparties",
+        "own",
+        "hours",
+        "first_at",
+        "last_at",
+        "postings",
+        "devices",
+        "ips",
+        "security",
+        "seen",
+        "_median",
+    )
+
+    def __init__(self, user_id: str) -> None:
+        self.user_id = user_id
+        self.debits: list[tuple[int, int]] = []
+        self.counterparties: dict[str, int] = {}
+        self.own: list[str] = []
+        self.hours = [0] * 24
+        self.first_at = 0
+        self.last_at = 0
+        self.postings = 0  # postings ever seen on the customer's accounts
+        self.devices: list[str] = []
+        self.ips: list[str] = []
+        self.security: list[tuple[int, str]] = []
+        self.seen: list[str] = []
+        self._median: tuple[int, int] | None = None  # (since, median) last computed
+
+    # -- what rules ask -------------------------------------------------------------------
+    def median_debit(self, since: int) -> tuple[int, int]:
+        """(how many, median) of the debits at or after `since`; (0, 0) if none."""
+        cached = self._median
+        if cached is not None and cached[0] == since:
+            return self._count_since(since), cached[1]
+        amounts = sorted(a for t, a in self.debits if t >= since)
+        if not amounts:
+            return 0, 0
+        n = len(amounts)
+        median = amounts[n // 2] if n % 2 else (amounts[n // 2 - 1] + amounts[n // 2]) // 2
+        self._median = (since, median)
+        return n, median
+
+    def _count_since(self, since: int) -> int:
+        return sum(1 for t, _ in self.debits if t >= since)
+
+    def largest_debit(self, since: int) -> int:
+        return max((a for t, a in self.debits if t >= since), default=0)
+
+    def knows(self, account_id: str) -> bool:
+        return account_id in self.counterparties or account_id in self.own
+
+    # -- storage --------------------------------------------------------------------------
+    @classmethod
+    def load(cls, stored: StoredProfile | None, user_id: str) -> Profile:
+        p = cls(user_id)
+        if stored is None or not stored.data:
+            return p
+        d = json.loads(stored.data)
+        p.debits = [(int(t), int(a)) for t, a in d.get("d", [])]
+        p.counterparties = {str(k): int(t) for k, t in d.get("c", [])}
+        p.own = [str(a) for a in d.get("o", [])]
+        hours = d.get("h")
+        p.hours = (
+            [int(h) for h in hours] if isinstance(hours, list) and len(hours) == 24 else p.hours
+        )
+        p.first_at = int(d.get("f", 0))
+        p.last_at = int(d.get("l", 0))
+        p.postings = int(d.get("n", 0))
+        p.devices = [str(x) for x in d.get("dv", [])]
+        p.ips = [str(x) for x in d.get("ip", [])]
+        p.security = [(int(t), str(w)) for t, w in d.get("s", [])]
+        p.seen = [str(x) for x in d.get("e", [])]
+        return p
+
+    def dump(self) -> str:
+        return json.dumps(
+            {
+                "d": self.debits,
+                "c": list(self.counterparties.items()),
+                "o": self.own,
+                "h": self.hours,
+                "f": self.first_at,
+                "l": self.last_at,
+                "n": self.postings,
+                "dv": self.devices,
+                "ip": self.ips,
+                "s": self.security,
+                "e": self.seen,
+            },
+            separators=(",", ":"),
+        )
+
+
+def observe(profile: Profile, event: Event, *, account_id: str | None) -> bool:
+    """Apply one feed event from this customer's point of view: a transaction_posted on the
+    customer's `account_id` (each side of a transfer between customers calls it once), or a
+    login, password or email change of the customer. Applying an event twice changes
+    nothing; returns whether this call changed the profile."""
+    kind = event.kind
+    if kind is EventKind.TRANSACTION_POSTED:
+        if account_id is None:
+            return False
+        key = f"{event.id}:{account_id}"
+    elif kind in _SECURITY_KINDS:
+        key = event.id
+    else:
+        return False
+    seen = profile.seen
+    if key in seen:
+        return False
+    seen.append(key)
+    if len(seen) > MAX_SEEN:
+        del seen[0]
+    t = seconds(event.at)
+    if kind is EventKind.TRANSACTION_POSTED:
+        _posted(profile, event, str(account_id), t)
+    else:
+        _security(profile, event, t)
+    return True
+
+
+_SECURITY_KINDS = frozenset(
+    (EventKind.LOGIN_SUCCEEDED, EventKind.PASSWORD_CHANGED, EventKind.EMAIL_CHANGED)
+)
+
+
+def _posted(p: Profile, event: Event, account_id: str, t: int) -> None:
+    legs = event.payload.get("legs")
+    mine = 0
+    other: str | None = None
+    if isinstance(legs, list):
+        for leg in legs:
+            if not isinstance(leg, dict):
+                continue
+            if leg.get("account_id") == account_id:
+                mine = minor(str(leg.get("amount", "0")))
+            else:
+                other = str(leg.get("account_id"))
+    if account_id not in p.own:
+        p.own.append(account_id)
+        if len(p.own) > MAX_OWN:
+            del p.own[0]
+    if mine < 0:
+        p.debits.append((t, -mine))
+        if len(p.debits) > MAX_DEBITS:
+            del p.debits[0]
+        p._median = None
+    if event.payload.get("type") == "transfer" and other is not None and other not in p.own:
+        counterparties = p.counterparties
+        counterparties.pop(other, None)
+        counterparties[other] = t
+        if len(counterparties) > MAX_COUNTERPARTIES:
+            del counterparties[next(iter(counterparties))]
+    if event.actor == p.user_id:
+        p.hours[(t // 3600) % 24] += 1
+    if not p.first_at:
+        p.first_at = t
+    p.last_at = max(p.last_at, t)
+    p.postings += 1
+
+
+def _security(p: Profile, event: Event, t: int) -> None:
+    if event.kind is EventKind.LOGIN_SUCCEEDED:
+        device, ip = event.payload.get("device"), event.payload.get("ip")
+        # The first device and address a customer uses are not news: only later ones are.
+        if isinstance(device, str) and device and device not in p.devices:
+            if p.devices:
+                _note(p, t, f"new device {device}")
+            p.devices.append(device)
+            if len(p.devices) > MAX_DEVICES:
+                del p.devices[0]
+        if isinstance(ip, str) and ip and ip not in p.ips:
+            if p.ips:
+                _note(p, t, f"new IP address {ip}")
+            p.ips.append(ip)
+            if len(p.ips) > MAX_DEVICES:
+                del p.ips[0]
+    elif event.kind is EventKind.PASSWORD_CHANGED:
+        _note(p, t, "password changed")
+    else:
+        _note(p, t, "email changed")
+
+
+def _note(p: Profile, t: int, what: str) -> None:
+    p.security.append((t, what))
+    if len(p.security) > MAX_SECURITY:
+        del p.security[0]
+
+
+def minor(text: str) -> int:
+    """Integer minor units of an amount as the feed writes it ("-12.34", "5", "0.5"), for
+    currencies of two decimals; exact, no float on the way."""
+    negative = text.startswith("-")
+    if negative:
+        text = text[1:]
+    whole, _, cents = text.partition(".")
+    value = int(whole or "0") * 100 + int((cents + "00")[:2])
+    return -value if negative else value

@@ -1,0 +1,200 @@
+"""The monitoring port on SQLite: profiles, the live rule set (one row) and its history,
+alerts and backtests, each saved conditionally on the version it was read at. Every write
+goes through database.write(), so inside a unit of work it joins it (an alert commits with
+its posting, a profile with the posting that moved it)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+
+from ...domain.errors import StaleRecord
+from ...domain.monitoring.model import (
+    Alert,
+    AlertStatus,
+    Backtest,
+    RuleChange,
+    StoredProfile,
+    StoredRuleSet,
+)
+from ..alert_json import (
+    alert_cursor,
+    alert_fields,
+    alert_from_fields,
+    backtest_fields,
+    backtest_from_fields,
+    cursor_position,
+    rules_of,
+)
+from ..base import Page
+from ..cursors import decode_cursor, encode_cursor
+from .database import SqliteDatabase
+
+
+def read_profile(db: sqlite3.Connection, user_id: str) -> StoredProfile | None:
+    row = db.execute(
+        "SELECT data, version FROM monitoring_profiles WHERE user_id=?", (user_id,)
+    ).fetchone()
+    return None if row is None else StoredProfile(user_id, row["data"], row["version"])
+
+
+def read_rule_set(db: sqlite3.Connection) -> StoredRuleSet | None:
+    row = db.execute("SELECT data, version FROM monitoring_rule_set WHERE id=1").fetchone()
+    return None if row is None else StoredRuleSet(row["data"], row["version"])
+
+
+def _saved(db: sqlite3.Connection, table: str, key: str, value: object, data: str, at: int) -> bool:
+    """Write (key, data) at version at + 1: insert it when `at` is 0 (new), else update it
+    where it is still at `at`; whether it was written."""
+    if at == 0:
+        sql = f"INSERT OR IGNORE INTO {table} ({key}, data, version) VALUES (?, ?, 1)"
+        return bool(db.execute(sql, (value, data)).rowcount)
+    sql = f"UPDATE {table} SET data=?, version=? WHERE {key}=? AND version=?"
+    return bool(db.execute(sql, (data, at + 1, value, at)).rowcount)
+
+
+#: What a save may change on an alert; its id, creation, customer and verdict stay as raised.
+ALERT_CHANGES = frozenset(
+    ("severity", "score", "status", "assignee", "notes", "closed_at", "closed_by")
+    + ("transaction_id", "hold_id", "version")
+)
+
+
+class SqliteMonitoring:
+    def __init__(self, database: SqliteDatabase) -> None:
+        self.database = database
+
+    def profile(self, user_id: str) -> StoredProfile | None:
+        return read_profile(self.database.conn, user_id)
+
+    def save_profile(self, profile: StoredProfile) -> StoredProfile:
+        new = profile.version + 1
+        with self.database.write() as db:
+            key = profile.user_id
+            if not _saved(db, "monitoring_profiles", "user_id", key, profile.data, new - 1):
+                raise StaleRecord("the customer's monitoring profile changed meanwhile")
+        return StoredProfile(profile.user_id, profile.data, new)
+
+    def rule_set(self) -> StoredRuleSet | None:
+        return read_rule_set(self.database.conn)
+
+    def save_rule_set(self, rules: StoredRuleSet, changes: Sequence[RuleChange]) -> StoredRuleSet:
+        new = rules.version + 1
+        with self.database.write() as db:
+            if not _saved(db, "monitoring_rule_set", "id", 1, rules.data, rules.version):
+                raise StaleRecord("the rules changed meanwhile")
+            try:
+                db.executemany(
+                    "INSERT INTO rule_changes VALUES (?,?,?,?,?)",
+                    [(c.rule_id, c.version, c.at, c.by, c.data) for c in changes],
+                )
+            except sqlite3.IntegrityError as e:  # that version of the rule is kept already
+                raise StaleRecord("the rules changed meanwhile") from e
+        return StoredRuleSet(rules.data, new)
+
+    def rule_history(self, rule_id: str) -> list[RuleChange]:
+        rows = self.database.conn.execute(
+            "SELECT * FROM rule_changes WHERE rule_id=? ORDER BY version DESC", (rule_id,)
+        ).fetchall()
+        return [RuleChange(r["rule_id"], r["version"], r["at"], r["by"], r["data"]) for r in rows]
+
+    def add_alert(self, alert: Alert) -> None:
+        fields = alert_fields(alert)
+        with self.database.write() as db:
+            _insert(db, "alerts", fields)
+            db.executemany(
+                "INSERT INTO alert_rules VALUES (?,?,?)",
+                [(rule, alert.created_at, alert.id) for rule in rules_of(alert)],
+            )
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        row = self.database.conn.execute("SELECT * FROM alerts WHERE id=?", (alert_id,)).fetchone()
+        return None if row is None else alert_from_fields(dict(row))
+
+    def save_alert(self, alert: Alert) -> Alert:
+        fields = {k: v for k, v in alert_fields(alert).items() if k in ALERT_CHANGES}
+        with self.database.write() as db:
+            sets = ",".join(f"{k}=?" for k in fields)
+            done = db.execute(
+                f"UPDATE alerts SET {sets} WHERE id=? AND version=?",
+                (*fields.values(), alert.id, alert.version - 1),
+            ).rowcount
+            if not done:
+                raise StaleRecord("the alert changed meanwhile")
+        return alert
+
+    def alerts(
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        status: AlertStatus | None = None,
+        rule: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        customer_id: str | None = None,
+    ) -> Page[Alert]:
+        where: list[str] = ["1=1"]
+        args: list[object] = []
+        after = None if cursor is None else _position(cursor)
+        for clause, value in (
+            ("status=?", status and status.value),
+            ("customer_id=?", customer_id),
+            ("created_at>=?", since),
+            ("created_at<?", until),
+            ("id IN (SELECT alert_id FROM alert_rules WHERE rule_id=?)", rule),
+        ):
+            if value is not None:
+                where.append(clause)
+                args.append(value)
+        if after is not None:
+            where.append("(created_at, id) < (?, ?)")
+            args.extend(after)
+        rows = self.database.conn.execute(
+            f"SELECT * FROM alerts WHERE {' AND '.join(where)} "
+            "ORDER BY created_at DESC, id DESC LIMIT ?",
+            (*args, limit + 1),
+        ).fetchall()
+        found = [alert_from_fields(dict(r)) for r in rows[:limit]]
+        more = len(rows) > limit
+        return Page(found, encode_cursor(alert_cursor(found[-1])) if more else None)
+
+    def add_backtest(self, backtest: Backtest) -> None:
+        fields = backtest_fields(backtest)
+        with self.database.write() as db:
+            _insert(db, "backtests", fields)
+
+    def get_backtest(self, backtest_id: str) -> Backtest | None:
+        row = self.database.conn.execute(
+            "SELECT * FROM backtests WHERE id=?", (backtest_id,)
+        ).fetchone()
+        return None if row is None else backtest_from_fields(dict(row))
+
+    def save_backtest(self, backtest: Backtest) -> Backtest:
+        fields = {
+            k: v
+            for k, v in backtest_fields(backtest).items()
+            if k not in ("id", "created_at", "created_by", "since", "until", "rules")
+        }
+        with self.database.write() as db:
+            sets = ",".join(f"{k}=?" for k in fields)
+            done = db.execute(
+                f"UPDATE backtests SET {sets} WHERE id=? AND version=?",
+                (*fields.values(), backtest.id, backtest.version - 1),
+            ).rowcount
+            if not done:
+                raise StaleRecord("the backtest changed meanwhile")
+        return backtest
+
+
+def _insert(db: sqlite3.Connection, table: str, fields: Mapping[str, str | int | None]) -> None:
+    marks = ",".join("?" * len(fields))
+    db.execute(f"INSERT INTO {table} ({','.join(fields)}) VALUES ({marks})", tuple(fields.values()))
+
+
+def _position(cursor: str) -> tuple[str, str]:
+    position = cursor_position(decode_cursor(cursor))
+    if position is None:
+        decode_cursor("!")  # the same 422 as any other foreign cursor
+        raise AssertionError  # unreachable: decode_cursor raised
+    return position
