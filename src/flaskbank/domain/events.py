@@ -52,6 +52,8 @@ class EventKind(StrEnum):
     LOGIN_FAILED = "login_failed"
     TWO_FACTOR_ENROLLED = "two_factor_enrolled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"
+    # monitoring
+    BACKTEST_REQUESTED = "backtest_requested"  # the worker runs it (services/monitoring)
     # a staff action that no kind above describes (ending a user's sessions, unlocking a login)
     STAFF_ACTION = "staff_action"
 

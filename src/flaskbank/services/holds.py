@@ -99,6 +99,23 @@ def release(bank: Bank, staff: User, account_id: str, hold_id: str, actor: Actor
     return done
 
 
+def release_by_id(bank: Bank, staff: User, hold_id: str, actor: Actor) -> Hold:
+    """`release`, for staff who know the hold (from an alert) and not its account."""
+    return release(bank, staff, _found(bank, staff, hold_id).account_id, hold_id, actor)
+
+
+def void_by_id(bank: Bank, staff: User, hold_id: str, actor: Actor) -> Hold:
+    return void(bank, staff, _found(bank, staff, hold_id).account_id, hold_id, actor)
+
+
+def _found(bank: Bank, staff: User, hold_id: str) -> Hold:
+    require(staff, Permission.HOLD_FUNDS)
+    hold = bank.store.holds.find(hold_id)
+    if hold is None:
+        raise HoldNotFound("no such hold")
+    return hold
+
+
 def void(bank: Bank, staff: User, account_id: str, hold_id: str, actor: Actor) -> Hold:
     """Drop the reservation; a pending transfer is not sent."""
     require(staff, Permission.HOLD_FUNDS)

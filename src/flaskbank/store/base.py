@@ -199,6 +199,9 @@ class HoldPort(Protocol):
 
     def get(self, account_id: str, hold_id: str) -> Hold | None: ...
 
+    def find(self, hold_id: str) -> Hold | None:
+        """The hold with this id on whichever account it is (staff acting from an alert)."""
+
     def holds_of(self, account_id: str, *, open_only: bool = False) -> list[Hold]:
         """The account's holds, newest first."""
 

@@ -20,14 +20,15 @@ from datetime import UTC, datetime, timedelta
 
 from ...domain.accounts import User
 from ...domain.errors import BacktestNotFound, StaleRecord, ValidationFailed
-from ...domain.events import Event
-from ...domain.identity import new_id
-from ...domain.ledger import parse_utc_iso, utc_iso
+from ...domain.events import Event, EventKind
+from ...domain.ledger import new_id, parse_utc_iso, utc_iso
 from ...domain.monitoring import replay, rules
 from ...domain.monitoring.model import Backtest, Rule, RuleSet, Thresholds
 from ...domain.security import AuditAction, Permission
 from ..audit import Actor, record
 from ..bank import Bank
+from ..consumers import run_once
+from ..events import emit
 from ..permissions import require
 from .fields import action_of, flag_of, score_of
 from .screening import live_rules
@@ -64,6 +65,7 @@ def start(
 
     def add() -> Backtest:
         bank.store.monitoring.add_backtest(backtest)
+        emit(bank, EventKind.BACKTEST_REQUESTED, backtest.id, actor, since=start_at, until=end_at)
         record(bank, actor, AuditAction.BACKTEST_STARTED, backtest.id, since=start_at, until=end_at)
         return backtest
 
@@ -71,10 +73,16 @@ def start(
 
 
 def get(bank: Bank, analyst: User, backtest_id: str) -> Backtest:
+    """The backtest as it stands; one running without a sign of life for STALLED (its
+    worker died) is shown as failed, so that nobody waits on it."""
     require(analyst, Permission.MONITOR_TRANSACTIONS)
     found = bank.store.monitoring.get_backtest(backtest_id)
     if found is None:
         raise BacktestNotFound("no such backtest")
+    beat = found.extra.get("heartbeat")
+    stalled = isinstance(beat, str) and parse_utc_iso(beat) < bank.clock() - STALLED
+    if found.status == "running" and stalled:
+        return replace(found, status="failed", error="interrupted: start it again")
     return found
 
 
@@ -156,18 +164,32 @@ def _moment(value: object, field: str) -> str:
 # -- running ------------------------------------------------------------------------------
 
 
+class BacktestConsumer:
+    """Runs each backtest the feed says was requested, in a thread of its own, so that the
+    worker's other jobs go on meanwhile. Claiming is conditional (queued -> running), so a
+    request seen twice runs once. A worker that dies mid-run leaves it running with an old
+    heartbeat; `get` then reports it as interrupted, and the analyst starts it again."""
+
+    name = "backtests"
+
+    def __init__(self, bank: Bank) -> None:
+        self.bank = bank
+        self.started: list[threading.Thread] = []
+
+    def apply(self, event: Event) -> None:
+        if event.kind is not EventKind.BACKTEST_REQUESTED:
+            return
+        found = self.bank.store.monitoring.get_backtest(event.subject)
+        claimed = None if found is None or found.status != "queued" else _claim(self.bank, found)
+        if claimed is not None:
+            thread = threading.Thread(target=run, args=(self.bank, claimed), daemon=True)
+            thread.start()
+            self.started.append(thread)
+
+
 def start_queued(bank: Bank) -> int:
-    """The worker's job: claim each queued (or stalled) backtest and run it in a thread."""
-    started = 0
-    for backtest in bank.store.monitoring.backtests_to_run(
-        stalled_before=utc_iso(bank.clock() - STALLED)
-    ):
-        claimed = _claim(bank, backtest)
-        if claimed is None:
-            continue
-        threading.Thread(target=run, args=(bank, claimed), daemon=True).start()
-        started += 1
-    return started
+    """The worker's job: start the backtests requested since its last run."""
+    return run_once(bank.store, BacktestConsumer(bank))
 
 
 def _claim(bank: Bank, backtest: Backtest) -> Backtest | None:
@@ -205,13 +227,13 @@ def run(bank: Bank, backtest: Backtest) -> Backtest:
     try:
         draft = rules.load(backtest.rules)
         live = live_rules(bank.store.monitoring.rule_set())
-        labels = list(bank.store.bulk.labels())
-        tried = replay.replay(_feed(bank, backtest.until), draft, progress=progress)
-        kept = replay.replay(_feed(bank, backtest.until), live)
-        figures = replay.evaluate(tried, labels, since=backtest.since, until=backtest.until)
-        figures["overlap_with_live"] = replay.overlap(
-            tried, kept, since=backtest.since, until=backtest.until
-        )
+        since, until = backtest.since, backtest.until
+        labels = [x for x in bank.store.bulk.labels() if x.end >= since and x.start < until]
+        tried = _within(replay.replay(_feed(bank, until), draft, progress=progress), since)
+        kept = _within(replay.replay(_feed(bank, until), live), since)
+        figures = replay.evaluate(tried, labels)
+        figures["overlap_with_live"] = replay.overlap(tried, kept)
+        figures["scored"] = tried.scored
         done = replace(
             state["backtest"],
             status="done",
@@ -227,6 +249,13 @@ def run(bank: Bank, backtest: Backtest) -> Backtest:
             version=state["backtest"].version + 1,
         )
     return bank.store.monitoring.save_backtest(done)
+
+
+def _within(result: replay.ReplayResult, since: str) -> replay.ReplayResult:
+    """The replay's alerts in the period (the replay stopped at its end; what came before
+    `since` only built the profiles)."""
+    kept = [a for a in result.alerts if a.at >= since]
+    return replay.ReplayResult(kept, result.events, result.transactions, result.scored)
 
 
 def _feed(bank: Bank, until: str) -> Iterator[Event]:

@@ -118,8 +118,8 @@ def snapshot(bank: Bank, analyst: User, *, minutes: int = 30) -> dict[str, Any]:
             }
             for k in keys
         ],
-        "top_rules": sorted(
-            ({"rule": r, "hits": n} for r, n in top.items()), key=lambda x: -x["hits"]
-        )[:10],
+        "top_rules": [
+            {"rule": r, "hits": n} for r, n in sorted(top.items(), key=lambda x: (-x[1], x[0]))
+        ][:10],
         "latest": board.latest,
     }

@@ -78,6 +78,10 @@ class SqliteHolds:
         ).fetchone()
         return None if row is None else row_to_hold(row)
 
+    def find(self, hold_id: str) -> Hold | None:
+        row = self.database.conn.execute("SELECT * FROM holds WHERE id=?", (hold_id,)).fetchone()
+        return None if row is None else row_to_hold(row)
+
     def holds_of(self, account_id: str, *, open_only: bool = False) -> list[Hold]:
         rows = self.database.conn.execute(
             "SELECT * FROM holds WHERE account_id=?"
