@@ -13,6 +13,7 @@ import random
 import sys
 
 from flaskbank.domain.errors import InsufficientFunds
+from flaskbank.domain.holds import Hold
 from flaskbank.passwords import FastHasher
 from flaskbank.services import postings
 from flaskbank.services.bank import Bank
@@ -46,7 +47,10 @@ def main() -> None:
                 )
         except InsufficientFunds:
             continue
-        print(result.transaction.id, flush=True)
+        if isinstance(result, Hold):  # monitoring sent it to review: reserved, not moved
+            print(f"held:{result.id}", flush=True)
+        else:
+            print(result.transaction.id, flush=True)
     bank.store.close()
 
 

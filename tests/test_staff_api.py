@@ -12,7 +12,7 @@ from conftest import new_customer
 from flaskbank.domain.accounts import AccountStatus, Role
 from flaskbank.services import tokens
 from flaskbank.web.api.openapi import DOCUMENT
-from flaskbank.web.staff import openapi
+from flaskbank.web.staff import monitoring_openapi, openapi
 from test_staff_support import (
     IP,
     audit_lines,
@@ -223,13 +223,14 @@ def test_the_openapi_fragment_describes_every_staff_route(app):
         if rule.endpoint.startswith("staff_api."):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1") :])
             routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    documented = {(p, m.upper()) for p, item in openapi.PATHS.items() for m in item}
+    paths = {**openapi.PATHS, **monitoring_openapi.PATHS}
+    documented = {(p, m.upper()) for p, item in paths.items() for m in item}
     assert routes == documented
     text = repr(document)
     for ref in re.findall(r"'\$ref': '#/([^']+)'", text):
         node = document
         for part in ref.split("/"):
             node = node[part]
-    for path, item in openapi.PATHS.items():
+    for path, item in paths.items():
         for operation in item.values():
             assert {"401", "403"} <= operation["responses"].keys(), path

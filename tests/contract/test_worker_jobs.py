@@ -49,4 +49,10 @@ def test_a_consumer_runs_as_a_job_under_a_lease_and_sees_each_event_once(bank):
 def test_the_default_jobs_include_every_registered_consumer():
     consumer = Deliveries("warehouse")
     names = [job.name for job in default_jobs([consumer])]
-    assert names == ["expire-holds", "standing-orders", "consumer:warehouse"]
+    assert names == [
+        "expire-holds",
+        "standing-orders",
+        "consumer:monitoring",
+        "consumer:backtests",
+        "consumer:warehouse",
+    ]
