@@ -46,6 +46,19 @@ from flaskbank.domain.errors import (
 )
 from flaskbank.domain.ledger import IdempotencyKey
 from flaskbank.domain.money import Money
+from flaskbank.domain.monitoring.model import (
+    Action,
+    Alert,
+    AlertStatus,
+    Backtest,
+    Decision,
+    Hit,
+    RuleChange,
+    Severity,
+    StoredProfile,
+    StoredRuleSet,
+    Verdict,
+)
 from flaskbank.passwords import FastHasher
 from flaskbank.services import (
     accounts,
@@ -162,6 +175,63 @@ def test_a_posting_from_the_stores_own_read_is_one_transact_write(bank, store):
         Money.of("45"),
         Money.of("5"),
     ]
+
+
+def test_scoring_reads_the_profile_and_rules_in_the_postings_one_batch_get(bank, store):
+    """Monitoring adds no round trip: the profile and the live rules join the accounts, the
+    idempotency record and the feed counter in one BatchGetItem (docs/dynamodb.md)."""
+    ada = new_customer(bank, deposit="50.00")
+    bob = new_customer(bank, "Bob Babbage")
+    profile = store.monitoring.save_profile(StoredProfile(ada.user_id, '{"n": 3}'))
+    rules = store.monitoring.save_rule_set(StoredRuleSet('{"rules": []}'), [])
+    with calls(store) as seen:
+        read = store.ledger.read_for_posting(
+            [ada.account_id, bob.account_id],
+            idempotency=(ada.user_id, "k"),
+            profile_of=ada.user_id,
+            with_rules=True,
+        )
+    assert seen == ["BatchGetItem"]
+    assert (read.profile, read.rules) == (profile, rules)
+    assert set(read.accounts) == {ada.account_id, bob.account_id}
+    posting = ledger.transfer(
+        read.accounts[ada.account_id],
+        read.accounts[bob.account_id],
+        Money.of("5"),
+        memo="",
+        at=bank.now(),
+        by=ada.user_id,
+        source_label="a",
+        target_label="b",
+    )
+    with calls(store) as seen:  # and the posting still writes on that read
+        store.ledger.post(posting)
+    assert seen == ["TransactWriteItems"]
+
+
+def test_an_alert_and_a_profile_in_a_unit_of_work_are_one_write(store):
+    mon = store.monitoring
+    kept = mon.save_profile(StoredProfile("u-1", "{}"))
+    raised = Alert(
+        "al-1",
+        "2026-03-01T09:00:00.000000Z",
+        Severity.HIGH,
+        80,
+        AlertStatus.OPEN,
+        "u-1",
+        "acc-1",
+        Decision.REVIEW,
+        Verdict(Decision.REVIEW, 80),
+        "9800.00",
+        "EUR",
+        hold_id="h-1",
+    )
+    with calls(store) as seen, store.unit_of_work() as uow:
+        mon.add_alert(raised)
+        mon.save_profile(replace(kept, data='{"n": 1}'))
+        uow.commit()
+    assert seen == ["TransactWriteItems"]
+    assert mon.get_alert("al-1") == raised
 
 
 def test_a_posting_from_copies_this_thread_did_not_read_reads_first(bank, store):
@@ -404,6 +474,38 @@ def test_a_type_filtered_page_fills_up_across_queries(bank, store, monkeypatch):
     assert len(rest.items) == 1 and rest.next_cursor is None
 
 
+def monitoring_paths(store: DynamoStore) -> None:
+    """What scoring, the analysts' workspace and backtests ask of the monitoring table."""
+    mon = store.monitoring
+    rules = mon.save_rule_set(StoredRuleSet("{}"), [RuleChange("big", 1, "t", "fiona", "{}")])
+    mon.save_rule_set(rules, [RuleChange("big", 2, "t", "fiona", "{}")])
+    mon.rule_history("big")
+    mon.save_profile(StoredProfile("u-1", "{}"))
+    store.ledger.read_for_posting([], profile_of="u-1", with_rules=True)
+    hit = Hit("big", "amount_over", 1, 80, Action.SCORE, "amount over 5,000.00")
+    verdict = Verdict(Decision.REVIEW, 80, (hit,))
+    raised = Alert(
+        "al-1",
+        "2026-03-01T09:00:00.000000Z",
+        Severity.HIGH,
+        80,
+        AlertStatus.OPEN,
+        "u-1",
+        "acc-1",
+        Decision.REVIEW,
+        verdict,
+        "9800.00",
+        "EUR",
+    )
+    mon.add_alert(raised)
+    mon.save_alert(replace(raised, status=AlertStatus.INVESTIGATING, version=2))
+    assert mon.get_alert("al-1") is not None
+    for filters in ({}, {"status": AlertStatus.OPEN}, {"customer_id": "u-1", "rule": "big"}):
+        mon.alerts(limit=5, since="2026-01-01", until="2027-01-01", **filters)  # type: ignore[arg-type]
+    mon.add_backtest(Backtest("bt-1", "t", "fiona", "2026-01-01", "2026-02-01", "{}"))
+    mon.save_backtest(replace(mon.get_backtest("bt-1"), status="running", version=2))  # type: ignore[type-var]
+
+
 def request_paths(bank: Bank) -> None:
     """Every customer and staff operation the web app and the API offer, once."""
     ada = new_customer(bank, deposit="100.00")
@@ -445,6 +547,7 @@ def request_paths(bank: Bank) -> None:
     assert audit.audit_log(bank, admin, action="sessions_revoked").items
     assert audit.audit_log(bank, admin, actor_email="cli").items
     bank.store.ledger.feed(after=None, limit=10)
+    monitoring_paths(bank.store)
     # the event feed as `events tail` and the worker's consumers read it
     page = bank.store.events.read(after=None, limit=10)
     bank.store.events.save_checkpoint("tour", page.checkpoint, version=0)

@@ -22,6 +22,7 @@ from flaskbank.domain.accounts import (
     new_account_number,
 )
 from flaskbank.domain.money import Money
+from flaskbank.domain.monitoring.model import StoredProfile
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings, sessions, tokens
 from flaskbank.services.bank import Bank
@@ -257,9 +258,32 @@ def test_step_9_bulk_loads_get_their_table_and_a_loader_refuses_a_store_without_
     set_version(store, 8)
     with pytest.raises(SchemaBehind, match="at schema version 8"):
         store.bulk.load(BulkBatch("load-1", 0))
-    assert store.init_schema() == SchemaReport(LATEST, (9,))
+    assert store.init_schema() == SchemaReport(LATEST, (9, 10))
     assert store.db.client.describe_table(TableName=store.tables.loads)["Table"]
     assert store.bulk.unfinished_loads() == []
+
+
+def test_step_10_monitoring_gets_its_table_and_indexes_and_serve_refuses_a_store_without_it(
+    store,
+):
+    """A store of the release before has no `monitoring` table: serve and verify refuse it
+    (check_schema) until `init` has made the table with the alert queue's indexes."""
+    store.init_schema()
+    store.db.client.delete_table(TableName=store.tables.monitoring)
+    store.db.client.get_waiter("table_not_exists").wait(TableName=store.tables.monitoring)
+    set_version(store, 9)
+    with pytest.raises(SchemaBehind, match="at schema version 9"):
+        store.check_schema()
+    assert store.init_schema() == SchemaReport(LATEST, (10,))
+    store.check_schema()
+    table = store.db.client.describe_table(TableName=store.tables.monitoring)["Table"]
+    assert sorted(i["IndexName"] for i in table["GlobalSecondaryIndexes"]) == [
+        "alerts_by_customer",
+        "alerts_by_status",
+        "alerts_newest",
+    ]
+    saved = store.monitoring.save_profile(StoredProfile("u-1", "{}"))
+    assert store.monitoring.profile("u-1") == saved
 
 
 def test_every_step_is_idempotent(bank, store):

@@ -7,6 +7,8 @@ import pytest
 
 from conftest import new_customer
 from flaskbank.domain.accounts import Role
+from flaskbank.domain.events import EventKind
+from flaskbank.domain.security import DEVICE_DIGITS, device_of
 from flaskbank.services import customers
 from test_api_support import API, assert_problem
 from test_security_support import (
@@ -249,3 +251,34 @@ def test_the_openapi_document_describes_otp_and_429(client):
     assert {"401", "403", "429"} <= set(document["paths"]["/tokens"]["post"]["responses"])
     assert "429" in document["paths"]["/transfers"]["post"]["responses"]
     assert "429" in document["paths"]["/users"]["post"]["responses"]
+
+
+# -- the device a login came from ----------------------------------------------------------
+
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"
+LAPTOP = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+
+def test_a_login_names_its_device_so_that_monitoring_sees_a_new_one(app, app_bank):
+    ada = new_customer(app_bank)
+    for agent in (PHONE, PHONE, LAPTOP):
+        browser = app.test_client()
+        browser.environ_base["HTTP_USER_AGENT"] = agent
+        assert log_in(browser, ada.email, ada.password).status_code == 302
+    api = app.test_client()
+    api.environ_base["HTTP_USER_AGENT"] = LAPTOP
+    assert token_request(api, ada.email, ada.password).status_code == 201
+    logins = [
+        e.payload
+        for e in app_bank.store.events.read(after=None, limit=500).events
+        if e.kind is EventKind.LOGIN_SUCCEEDED and e.subject == ada.user_id
+    ]
+    phone, laptop = device_of(PHONE), device_of(LAPTOP)
+    assert [p["device"] for p in logins] == [phone, phone, laptop, laptop]
+    assert phone != laptop and len(phone) == len(laptop) == 3 + DEVICE_DIGITS
+    assert all(p["ip"] == "127.0.0.1" for p in logins)  # the IP as before
+
+
+def test_no_user_agent_is_no_device():
+    assert device_of("") == ""
+    assert device_of(PHONE) == device_of(PHONE) != device_of(PHONE + " ")

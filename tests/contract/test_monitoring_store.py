@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from conftest import forget_schema_version, new_customer
-from flaskbank.domain.errors import StaleRecord, ValidationFailed
+from flaskbank.domain.errors import StaleRecord, ValidationFailed, WriteConflict
 from flaskbank.domain.monitoring.model import (
     Action,
     Alert,
@@ -122,6 +122,23 @@ def test_an_alert_is_kept_whole_and_saved_from_its_version(store):
     with pytest.raises(StaleRecord):  # saved from the version read before the last save
         mon.save_alert(replace(raised, status=AlertStatus.FALSE_POSITIVE, version=2))
     assert mon.get_alert(raised.id) == worked
+
+
+def test_an_alert_or_backtest_is_added_once_and_only_a_kept_one_is_saved(store):
+    mon = store.monitoring
+    mon.add_alert(alert(1, "big"))
+    with pytest.raises(WriteConflict):
+        mon.add_alert(alert(1, "round", customer="u-2"))
+    assert mon.get_alert("al-0001") == alert(1, "big")
+    with pytest.raises(StaleRecord):  # saving one never added creates nothing
+        mon.save_alert(replace(alert(2, "big"), version=2))
+    assert mon.get_alert("al-0002") is None
+    assert [a.id for a in mon.alerts(limit=5).items] == ["al-0001"]
+    queued = Backtest("bt-1", "t", "fiona", "2026-01-01", "2026-02-01", "{}")
+    mon.add_backtest(queued)
+    with pytest.raises(WriteConflict):
+        mon.add_backtest(replace(queued, created_by="eve"))
+    assert mon.get_backtest("bt-1") == queued
 
 
 def test_two_analysts_resolving_an_alert_at_once_resolve_it_once(store):

@@ -3,6 +3,7 @@ ends, and what goes into the audit log. Pure data and functions; the services ap
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -46,6 +47,20 @@ def may_sign_in(user: User, *, demo: bool) -> bool:
     nothing but a server running as the demo. Asked at login and again for every session
     and API token, so that one begun under the demo ends when the store is served for real."""
     return demo or not user.demo_only
+
+
+#: Hex digits of the User-Agent's SHA-256 that name a device: enough that two browsers
+#: rarely share one, short enough to keep in every profile.
+DEVICE_DIGITS = 16
+
+
+def device_of(user_agent: str) -> str:
+    """A short stable name for the device a login came from, so that monitoring can see a
+    new one: the same User-Agent always gives the same name; none gives "" (unknown). The
+    header is the client's to choose, so this is a hint for scoring, never a credential."""
+    if not user_agent:
+        return ""
+    return "ua-" + hashlib.sha256(user_agent.encode("utf-8", "replace")).hexdigest()[:DEVICE_DIGITS]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from ..domain.errors import (
     SecondFactorRequired,
     ValidationFailed,
 )
-from ..domain.events import EventKind
+from ..domain.events import EventKind, JsonValue
 from ..domain.identity import email_key
 from ..domain.ledger import parse_utc_iso, utc_iso
 from ..domain.security import AuditAction, LockoutPolicy, may_sign_in
@@ -111,15 +111,18 @@ def count_failure(
     bank.in_unit(log_and_lock)
 
 
-def succeeded(bank: Bank, user: User, ip: str) -> None:
-    """The whole login (both factors) went through."""
-    bank.in_unit(lambda: record_success(bank, user, ip))
+def succeeded(bank: Bank, user: User, ip: str, device: str = "") -> None:
+    """The whole login (both factors) went through. `device`: domain.security.device_of the
+    client's User-Agent ("" when unknown)."""
+    bank.in_unit(lambda: record_success(bank, user, ip, device))
 
 
-def record_success(bank: Bank, user: User, ip: str) -> None:
+def record_success(bank: Bank, user: User, ip: str, device: str = "") -> None:
     bank.store.sessions.clear_login_failures(_key(user.email))
     record(bank, Actor.of(user, ip), AuditAction.LOGIN_SUCCEEDED, user.id)
-    emit(bank, EventKind.LOGIN_SUCCEEDED, user.id, user.id, ip=ip)
+    # The device, when known, lets monitoring see a login from one the customer never used.
+    seen: dict[str, JsonValue] = {"ip": ip, "device": device} if device else {"ip": ip}
+    emit(bank, EventKind.LOGIN_SUCCEEDED, user.id, user.id, **seen)
 
 
 def confirm_identity(

@@ -23,7 +23,13 @@ def _hash(token: str) -> str:
 
 
 def issue_token(
-    bank: Bank, *, email: object, password: object, otp: object = None, ip: str = ""
+    bank: Bank,
+    *,
+    email: object,
+    password: object,
+    otp: object = None,
+    ip: str = "",
+    device: str = "",
 ) -> tuple[str, str]:
     """(token, expires_at) for valid credentials, and the TOTP or recovery code when the user
     has two-factor authentication. Raises InvalidCredentials, LoginLocked or
@@ -40,7 +46,7 @@ def issue_token(
     expires = utc_iso(bank.clock() + timedelta(seconds=bank.settings.token_ttl_seconds))
 
     def issue() -> None:
-        authentication.record_success(bank, user, ip)
+        authentication.record_success(bank, user, ip, device)
         bank.store.sessions.add_token(
             ApiToken(_hash(token), user.id, bank.now(), expires, stamp=user.security_stamp)
         )

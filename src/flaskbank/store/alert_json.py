@@ -63,6 +63,23 @@ def alert_fields(alert: Alert) -> dict[str, str | int | None]:
     }
 
 
+#: What a save may change on an alert; its id, creation, customer and verdict stay as raised.
+ALERT_CHANGES = (
+    "severity",
+    "score",
+    "status",
+    "assignee",
+    "notes",
+    "closed_at",
+    "closed_by",
+    "transaction_id",
+    "hold_id",
+    "version",
+)
+#: What a save may change on a backtest; what it runs over stays as asked.
+BACKTEST_CHANGES = ("status", "progress", "total", "result", "error", "version", "extra")
+
+
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 

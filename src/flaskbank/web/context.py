@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from ..domain.accounts import User
-from ..domain.security import may_sign_in
+from ..domain.security import device_of, may_sign_in
 from ..services import customers, tokens
 from ..services.bank import Bank
 from .sessions import USER_KEY, renew_session
@@ -29,6 +29,11 @@ def bank() -> Bank:
 
 def client_ip() -> str:
     return request.remote_addr or ""
+
+
+def client_device() -> str:
+    """The request's device as monitoring names it (a fingerprint of its User-Agent)."""
+    return device_of(request.headers.get("User-Agent", ""))
 
 
 def current_user() -> User | None:

@@ -8,7 +8,8 @@ endpoint (DynamoDB Local) do dummy ones stand in when the chain has none.
 
 One module per port: ledger.py (accounts and postings; the posting path in postings.py,
 reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py,
-events.py (the event feed, consumers' checkpoints), bulk.py (bulk loads); the unit of
+events.py (the event feed, consumers' checkpoints), bulk.py (bulk loads), monitoring.py
+(profiles, rules, alerts and backtests; the alert queue in alerts.py); the unit of
 work in unit.py; tables, keys and indexes in schema.py and items.py; design notes and
 measured call counts in docs/dynamodb.md.
 """
@@ -34,6 +35,7 @@ from .client import Dynamo
 from .events import DynamoEvents
 from .holds import DynamoHolds
 from .ledger import DynamoLedger
+from .monitoring import DynamoMonitoring
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
 from .sessions import DynamoSessions
 from .unit import DynamoUnitOfWork
@@ -79,6 +81,7 @@ class DynamoStore:
         self.standing_orders = DynamoStandingOrders(lambda: self.db)
         self.events = DynamoEvents(lambda: self.db)
         self.bulk = DynamoBulk(lambda: self.db, lambda: self.ledger.feed_range)
+        self.monitoring = DynamoMonitoring(lambda: self.db)
 
     @property
     def url(self) -> str:

@@ -32,6 +32,7 @@ from ...domain.ledger import (
 from ..base import Page, PostingInputs
 from . import events, lookups, postings, reads
 from . import items as di
+from . import monitoring_items as mi
 from .client import Connected, Dynamo
 
 
@@ -187,10 +188,13 @@ class DynamoLedger(Connected):
         idempotency: tuple[str, str] | None = None,
         recipient_email: str | None = None,
         recipient_number: str | None = None,
+        profile_of: str | None = None,
+        with_rules: bool = False,
     ) -> PostingInputs:
         """One strongly consistent BatchGetItem (the accounts, the one whose key the
-        recipient's number gives, the idempotency record, the email's lock, and the counter
-        of the event feed's shard that the posting's event will take, events.py); then, for
+        recipient's number gives, the idempotency record, the email's lock, the counter
+        of the event feed's shard that the posting's event will take, events.py, and for
+        scoring the customer's monitoring profile and the live rule set); then, for
         an email, one more for the accounts its lock lists, for a number that gave an alias
         one more for the account it names, and only for a replay the earlier transaction's
         header."""
@@ -209,8 +213,15 @@ class DynamoLedger(Connected):
                 else [{"pk": idempotency[0], "sk": idempotency[1]}],
                 t.users: [] if recipient_email is None else [di.email_key(recipient_email)],
                 t.events: [] if shard is None else [events.counter_key(shard)],
+                t.monitoring: [
+                    *([] if profile_of is None else [mi.profile_key(profile_of)]),
+                    *([mi.RULE_SET_KEY] if with_rules else []),
+                ],
             }
         )
+        scoring = {i["pk"]: i for i in found[t.monitoring]}
+        profile = None if profile_of is None else scoring.get(mi.profile_key(profile_of)["pk"])
+        rules = scoring.get(mi.RULE_SET_KEY["pk"])
         counter = None if shard is None else events.counter_of(found[t.events], shard)
         by_key = {i["pk"]: i for i in found[t.accounts]}
         items = [i for i in by_key.values() if not di.is_alias(i) and i["id"] in ids]
@@ -227,6 +238,8 @@ class DynamoLedger(Connected):
             accounts,
             None if record is None else self._earlier(record),
             None if theirs is None else [di.to_account(i) for i in theirs],
+            None if profile is None or profile_of is None else mi.to_profile(profile, profile_of),
+            None if rules is None else mi.to_rule_set(rules),
         )
 
     def _numbered(self, held: di.Item | None, number: str) -> list[di.Item]:

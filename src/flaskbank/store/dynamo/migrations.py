@@ -275,3 +275,13 @@ def bulk_loads(db: Dynamo) -> None:
     changes. The step is here so that a loader refuses a store `init` has not given the
     table yet."""
     del db  # nothing to migrate
+
+
+@STEPS.add(10)
+def monitoring(db: Dynamo) -> None:
+    """Real-time monitoring (issue 11): the `monitoring` table keeps customers' profiles,
+    the live rule set, every version of each rule, alerts (with the indexes of the alert
+    queue) and backtests. The table is new and made by `init` before the steps run; no item
+    changes. The step is here so that code that scores postings refuses a store `init` has
+    not given the table yet."""
+    del db  # nothing to migrate

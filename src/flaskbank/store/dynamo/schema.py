@@ -32,6 +32,13 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
                    pk CONSUMER#<name>, sk 0: a consumer's checkpoint (see events.py)
     loads          pk LOAD, sk <load id>: a bulk load's manifest (batches in, the one being
                    written, finished); pk LABEL, sk <label id>: a planted pattern (bulk.py)
+    monitoring     pk PROFILE#<user id>, sk PROFILE: a customer's monitoring profile
+                   pk RULES, sk LIVE: the live rule set, one item (read with the accounts)
+                   pk RULE#<rule id>, sk V#<version, 10 digits>: one version of one rule
+                   pk ALERT#<id>, sk ALERT: an alert; GSIs alerts_newest (feed = "ALERT",
+                   at_id = <created_at>#<id>), alerts_by_status (status, at_id) and
+                   alerts_by_customer (customer_id, at_id), ALL; only alerts carry at_id
+                   pk BACKTEST#<id>, sk BACKTEST: a backtest (monitoring_items.py)
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -59,6 +66,11 @@ BY_DAY = "by_day"
 BY_NAME, BY_EMAIL, BY_CREATED = "by_name", "by_email", "by_created"
 BY_ACTION, BY_ACTOR = "by_action", "by_actor"
 DUE = "due"
+ALERTS_NEWEST, ALERTS_BY_STATUS, ALERTS_BY_CUSTOMER = (
+    "alerts_newest",
+    "alerts_by_status",
+    "alerts_by_customer",
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class TableNames:
     standing_orders: str
     events: str
     loads: str
+    monitoring: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -99,6 +112,7 @@ _NAMES = (
     "standing_orders",
     "events",
     "loads",
+    "monitoring",
 )
 
 
@@ -219,6 +233,20 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
             # that a Query reads whole: both are few (a load per `generate`, labels for
             # well under 1% of customers) and written by one loader at a time.
             "KeySchema": _key("pk", "sk"),
+        },
+        {
+            "TableName": names.monitoring,
+            "AttributeDefinitions": _attrs("pk", "sk", "feed", "at_id", "status", "customer_id"),
+            "KeySchema": _key("pk", "sk"),
+            # ALL: a page of the alert queue is read from an index alone. Only alerts carry
+            # at_id, so profiles, rules and backtests stay out of every index. One partition
+            # for the newest-first list: alerts are a small share of postings, well within
+            # one partition's writes (docs/dynamodb.md).
+            "GlobalSecondaryIndexes": [
+                _index(ALERTS_NEWEST, "feed", "at_id", "ALL"),
+                _index(ALERTS_BY_STATUS, "status", "at_id", "ALL"),
+                _index(ALERTS_BY_CUSTOMER, "customer_id", "at_id", "ALL"),
+            ],
         },
     ]
 

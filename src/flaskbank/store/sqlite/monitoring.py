@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 
-from ...domain.errors import StaleRecord
+from ...domain.errors import StaleRecord, WriteConflict
 from ...domain.monitoring.model import (
     Alert,
     AlertStatus,
@@ -18,6 +18,8 @@ from ...domain.monitoring.model import (
     StoredRuleSet,
 )
 from ..alert_json import (
+    ALERT_CHANGES,
+    BACKTEST_CHANGES,
     alert_cursor,
     alert_fields,
     alert_from_fields,
@@ -51,13 +53,6 @@ def _saved(db: sqlite3.Connection, table: str, key: str, value: object, data: st
         return bool(db.execute(sql, (value, data)).rowcount)
     sql = f"UPDATE {table} SET data=?, version=? WHERE {key}=? AND version=?"
     return bool(db.execute(sql, (data, at + 1, value, at)).rowcount)
-
-
-#: What a save may change on an alert; its id, creation, customer and verdict stay as raised.
-ALERT_CHANGES = frozenset(
-    ("severity", "score", "status", "assignee", "notes", "closed_at", "closed_by")
-    + ("transaction_id", "hold_id", "version")
-)
 
 
 class SqliteMonitoring:
@@ -171,11 +166,7 @@ class SqliteMonitoring:
         return None if row is None else backtest_from_fields(dict(row))
 
     def save_backtest(self, backtest: Backtest) -> Backtest:
-        fields = {
-            k: v
-            for k, v in backtest_fields(backtest).items()
-            if k not in ("id", "created_at", "created_by", "since", "until", "rules")
-        }
+        fields = {k: v for k, v in backtest_fields(backtest).items() if k in BACKTEST_CHANGES}
         with self.database.write() as db:
             sets = ",".join(f"{k}=?" for k in fields)
             done = db.execute(
@@ -188,6 +179,9 @@ class SqliteMonitoring:
 
 
 def _insert(db: sqlite3.Connection, table: str, fields: Mapping[str, str | int | None]) -> None:
+    """Insert a new alert or backtest; WriteConflict if one with its id exists already."""
+    if db.execute(f"SELECT 1 FROM {table} WHERE id=?", (fields["id"],)).fetchone():
+        raise WriteConflict(f"{table[:-1]} {fields['id']} exists already")
     marks = ",".join("?" * len(fields))
     db.execute(f"INSERT INTO {table} ({','.join(fields)}) VALUES ({marks})", tuple(fields.values()))
 

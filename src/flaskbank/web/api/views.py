@@ -14,7 +14,7 @@ from ...domain.errors import ValidationFailed
 from ...domain.holds import Hold
 from ...domain.ledger import PostResult
 from ...services import accounts, customers, history, holds, postings, standing_orders, tokens
-from ..context import bank, client_ip
+from ..context import bank, client_device, client_ip
 from ..exports import statement_csv
 from . import bp, openapi, serialize
 from . import parse as p
@@ -59,7 +59,12 @@ def issue_token() -> Response:
     """Email and password, and `otp` (a TOTP or a recovery code) when the account has 2FA."""
     f = p.fields(p.json_object(), required=("email", "password"), optional=("otp",))
     token, expires_at = tokens.issue_token(
-        bank(), email=f["email"], password=f["password"], otp=f["otp"], ip=client_ip()
+        bank(),
+        email=f["email"],
+        password=f["password"],
+        otp=f["otp"],
+        ip=client_ip(),
+        device=client_device(),
     )
     return _json({"token": token, "expires_at": expires_at}, 201)
 

@@ -24,6 +24,7 @@ from ..context import (
     PENDING_NEXT,
     await_second_factor,
     bank,
+    client_device,
     client_ip,
     current_user,
     pending_user,
@@ -97,7 +98,7 @@ def register() -> Any:
 
 
 def _complete_login(user: User, next_path: str | None) -> Response:
-    authentication.succeeded(bank(), user, client_ip())
+    authentication.succeeded(bank(), user, client_ip(), client_device())
     sign_in(user)
     if user.must_change_password:
         flash("Choose a new password to replace your one-time password.", "info")
