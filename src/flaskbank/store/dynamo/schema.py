@@ -22,7 +22,8 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
     sessions       pk <sha-256 of the session id>; GSI by_user (user_id, pk)
     login_throttles pk EMAIL#<lower-cased email> (SHA256#<hash> when too long for a key)
     audit          pk "LOG", sk <at>#<sequence>#<id>; GSIs by_action, by_actor
-    holds          pk <account id>, sk <hold id>; GSI due (due = "OPEN", expires_at), sparse:
+    holds          pk <account id>, sk <hold id>; GSI by_id (sk, pk): the account of a hold;
+                   GSI due (due = "OPEN", expires_at), sparse:
                    only an open hold with a deadline carries `due`
     leases         pk <job name>: the worker that runs it, until when
     standing_orders pk USER#<user id>, sk ORDER#<order id>: an order; GSI due (due =
@@ -66,6 +67,7 @@ BY_DAY = "by_day"
 BY_NAME, BY_EMAIL, BY_CREATED = "by_name", "by_email", "by_created"
 BY_ACTION, BY_ACTOR = "by_action", "by_actor"
 DUE = "due"
+HOLD_BY_ID = "by_id"
 ALERTS_NEWEST, ALERTS_BY_STATUS, ALERTS_BY_CUSTOMER = (
     "alerts_newest",
     "alerts_by_status",
@@ -203,7 +205,11 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
             "KeySchema": _key("pk", "sk"),
             # Sparse, one partition: only open holds with a deadline, which the worker's
             # expiry job reads; placing or resolving one is rare next to postings.
-            "GlobalSecondaryIndexes": [_index(DUE, "due", "expires_at", "KEYS_ONLY")],
+            # by_id: staff acting from an alert know the hold and not its account.
+            "GlobalSecondaryIndexes": [
+                _index(DUE, "due", "expires_at", "KEYS_ONLY"),
+                _index(HOLD_BY_ID, "sk", "pk", "KEYS_ONLY"),
+            ],
         },
         {
             "TableName": names.leases,
@@ -279,7 +285,29 @@ def create_tables(client: Any, names: TableNames, billing: str) -> tuple[list[st
                 raise
     for name in names.all():
         wait_active(client, name)
+    for definition in table_definitions(names):
+        _add_missing_indexes(client, definition, mode)
     return created, {name: _enable_pitr(client, name) for name in names.all()}
+
+
+def _add_missing_indexes(client: Any, definition: dict[str, Any], mode: str) -> None:
+    """Give a table made by an older release the indexes this one defines (one at a time,
+    as DynamoDB requires), and wait until each is ACTIVE."""
+    table = definition["TableName"]
+    have = {
+        g["IndexName"]
+        for g in client.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])
+    }
+    for gsi in definition.get("GlobalSecondaryIndexes", []):
+        if gsi["IndexName"] in have:
+            continue
+        create = {**gsi, "ProvisionedThroughput": PROVISIONED} if mode == "PROVISIONED" else gsi
+        client.update_table(
+            TableName=table,
+            AttributeDefinitions=definition["AttributeDefinitions"],
+            GlobalSecondaryIndexUpdates=[{"Create": create}],
+        )
+        wait_active(client, table)
 
 
 def wait_active(client: Any, table: str, timeout: float = 600.0) -> None:
