@@ -29,6 +29,8 @@ from flaskbank.domain.monitoring.model import (
     Verdict,
 )
 from flaskbank.services import postings
+from flaskbank.services.ledger_checks import verify
+from flaskbank.store.sqlite import SqliteStore
 
 
 def verdict(*rules: str) -> Verdict:
@@ -369,3 +371,35 @@ def test_a_posting_commits_with_its_alert_and_profile_in_one_unit_of_work_or_not
     with pytest.raises(InsufficientFunds):  # refused inside the unit as outside it
         bank.in_unit(lambda: postings.withdraw(bank, ada.user_id, ada.account_id, amount="41"))
     assert balance(bank, ada.account_id) == Decimal("40.00")
+
+
+def _file_under_other_rules(store, alert_id: str) -> None:
+    """Make the alert's copy of its rules (the rule filter's) disagree with its verdict."""
+    if store_kind_of(store) == "sqlite":
+        db = store.database.conn
+        db.execute("DELETE FROM alert_rules WHERE alert_id=? AND rule_id='velocity'", (alert_id,))
+        return
+    from flaskbank.store.dynamo import items as di
+    from flaskbank.store.dynamo import monitoring_items as mi
+
+    store.db.client.update_item(
+        TableName=store.tables.monitoring,
+        Key=di.to_wire(mi.alert_key(alert_id)),
+        UpdateExpression="SET #r = :r",
+        ExpressionAttributeNames={"#r": "rules"},
+        ExpressionAttributeValues=di.to_wire({":r": ["round"]}),
+    )
+
+
+def store_kind_of(store) -> str:
+    return "sqlite" if isinstance(store, SqliteStore) else "dynamodb"
+
+
+def test_verify_names_an_alert_whose_rules_disagree_with_its_verdict(bank):
+    mon = bank.store.monitoring
+    mon.add_alert(alert(1, "big"))
+    mon.add_alert(alert(2, "big", "velocity"))
+    assert verify(bank).problems == []
+    _file_under_other_rules(bank.store, "al-0002")
+    assert [p for p in verify(bank).problems if "al-0002" in p] != []
+    assert [p for p in verify(bank).problems if "al-0001" in p] == []
