@@ -63,12 +63,11 @@ class SqliteMonitoring:
         return read_profile(self.database.conn, user_id)
 
     def save_profile(self, profile: StoredProfile) -> StoredProfile:
-        new = profile.version + 1
+        user, data, at = profile.user_id, profile.data, profile.version
         with self.database.write() as db:
-            key = profile.user_id
-            if not _saved(db, "monitoring_profiles", "user_id", key, profile.data, new - 1):
+            if not _saved(db, "monitoring_profiles", "user_id", user, data, at):
                 raise StaleRecord("the customer's monitoring profile changed meanwhile")
-        return StoredProfile(profile.user_id, profile.data, new)
+        return StoredProfile(user, data, at + 1)
 
     def rule_set(self) -> StoredRuleSet | None:
         return read_rule_set(self.database.conn)
