@@ -234,6 +234,62 @@ def test_an_alert_and_a_profile_in_a_unit_of_work_are_one_write(store):
     assert mon.get_alert("al-1") == raised
 
 
+def _scored_withdrawal(bank, ada, amount: str):  # type: ignore[no-untyped-def]
+    """A withdrawal with its alert and the customer's profile, as one unit of work."""
+
+    def scored():  # type: ignore[no-untyped-def]
+        result = postings.withdraw(bank, ada.user_id, ada.account_id, amount=amount)
+        bank.store.monitoring.add_alert(
+            Alert(
+                f"al-{result.transaction.id}",
+                result.transaction.created_at,
+                Severity.HIGH,
+                80,
+                AlertStatus.OPEN,
+                ada.user_id,
+                ada.account_id,
+                Decision.APPROVE,
+                Verdict(Decision.APPROVE, 80),
+                amount,
+                "EUR",
+                transaction_id=result.transaction.id,
+            )
+        )
+        profile = bank.store.monitoring.profile(ada.user_id)
+        bank.store.monitoring.save_profile(profile or StoredProfile(ada.user_id, "{}"))
+        return result
+
+    return bank.in_unit(scored)
+
+
+def test_a_scored_posting_in_a_unit_is_still_one_read_and_one_write(bank, store):
+    ada = new_customer(bank, deposit="100.00")
+    store.monitoring.save_profile(StoredProfile(ada.user_id, "{}"))
+    with calls(store) as seen:
+        _scored_withdrawal(bank, ada, "60.00")
+    # the profile's GetItem stands in for read_for_posting(profile_of=) the service will use
+    assert seen == ["BatchGetItem", "GetItem", "TransactWriteItems"]
+    assert store.ledger.get_account(ada.account_id).balance == Money.of("40")
+
+
+def test_a_scored_posting_whose_account_changed_before_commit_runs_again(bank, store):
+    ada = new_customer(bank, deposit="100.00")
+    racer = _racing_store(store)
+
+    def deposit() -> None:
+        postings.deposit(Bank(racer, FastHasher()), ada.user_id, ada.account_id, amount="1")
+
+    with before_write(store, deposit), calls(store) as seen:
+        result = _scored_withdrawal(bank, ada, "60.00")
+    assert seen.count("TransactWriteItems") == 2  # cancelled by the racer, then written
+    assert store.ledger.get_account(ada.account_id).balance == Money.of("41")
+    assert store.monitoring.get_alert(f"al-{result.transaction.id}") is not None
+    assert len(store.monitoring.alerts(limit=10).items) == 1
+    with pytest.raises(InsufficientFunds):
+        _scored_withdrawal(bank, ada, "41.01")
+    assert len(store.monitoring.alerts(limit=10).items) == 1
+
+
 def test_a_posting_from_copies_this_thread_did_not_read_reads_first(bank, store):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")

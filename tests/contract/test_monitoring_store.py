@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
-from conftest import forget_schema_version, new_customer
-from flaskbank.domain.errors import StaleRecord, ValidationFailed, WriteConflict
+from conftest import balance, forget_schema_version, new_customer
+from flaskbank.domain.errors import InsufficientFunds, StaleRecord, ValidationFailed, WriteConflict
+from flaskbank.domain.events import EventKind
+from flaskbank.domain.ledger import PostResult
 from flaskbank.domain.monitoring.model import (
     Action,
     Alert,
@@ -25,6 +28,9 @@ from flaskbank.domain.monitoring.model import (
     StoredRuleSet,
     Verdict,
 )
+from flaskbank.services import postings
+from flaskbank.services.ledger_checks import verify
+from flaskbank.store.sqlite import SqliteStore
 
 
 def verdict(*rules: str) -> Verdict:
@@ -333,3 +339,67 @@ def test_a_store_whose_version_records_were_lost_migrates_again_keeping_monitori
     assert mon.get_alert("al-0001") == alert(1, "big")
     assert mon.profile("u-1") == kept
     assert [a.id for a in mon.alerts(limit=5, rule="big").items] == ["al-0001"]
+
+
+def test_a_posting_commits_with_its_alert_and_profile_in_one_unit_of_work_or_not_at_all(bank):
+    """An alert commits with the posting it is about (scoring inline, issue 11)."""
+    store, mon = bank.store, bank.store.monitoring
+    ada = new_customer(bank, deposit="100.00")
+    raised = alert(1, "big", customer=ada.user_id)
+    with pytest.raises(RuntimeError), store.unit_of_work():
+        postings.withdraw(bank, ada.user_id, ada.account_id, amount="60.00")
+        mon.add_alert(raised)
+        mon.save_profile(StoredProfile(ada.user_id, '{"n": 1}'))
+        raise RuntimeError("the request failed before commit")
+    assert balance(bank, ada.account_id) == Decimal("100.00")
+    assert (mon.get_alert(raised.id), mon.profile(ada.user_id)) == (None, None)
+    feed = len(store.events.read(after=None, limit=100).events)
+
+    def scored() -> PostResult:
+        result = postings.withdraw(bank, ada.user_id, ada.account_id, amount="60.00")
+        mon.add_alert(replace(raised, transaction_id=result.transaction.id, hold_id=None))
+        mon.save_profile(StoredProfile(ada.user_id, '{"n": 1}'))
+        return result
+
+    posted = bank.in_unit(scored)
+    assert balance(bank, ada.account_id) == Decimal("40.00")
+    assert mon.get_alert(raised.id).transaction_id == posted.transaction.id
+    assert mon.profile(ada.user_id).version == 1
+    assert store.ledger.get_transaction(posted.transaction.id) == posted.transaction
+    news = store.events.read(after=None, limit=100).events[feed:]
+    assert [e.kind for e in news] == [EventKind.TRANSACTION_POSTED]
+    with pytest.raises(InsufficientFunds):  # refused inside the unit as outside it
+        bank.in_unit(lambda: postings.withdraw(bank, ada.user_id, ada.account_id, amount="41"))
+    assert balance(bank, ada.account_id) == Decimal("40.00")
+
+
+def _file_under_other_rules(store, alert_id: str) -> None:
+    """Make the alert's copy of its rules (the rule filter's) disagree with its verdict."""
+    if store_kind_of(store) == "sqlite":
+        db = store.database.conn
+        db.execute("DELETE FROM alert_rules WHERE alert_id=? AND rule_id='velocity'", (alert_id,))
+        return
+    from flaskbank.store.dynamo import items as di
+    from flaskbank.store.dynamo import monitoring_items as mi
+
+    store.db.client.update_item(
+        TableName=store.tables.monitoring,
+        Key=di.to_wire(mi.alert_key(alert_id)),
+        UpdateExpression="SET #r = :r",
+        ExpressionAttributeNames={"#r": "rules"},
+        ExpressionAttributeValues=di.to_wire({":r": ["round"]}),
+    )
+
+
+def store_kind_of(store) -> str:
+    return "sqlite" if isinstance(store, SqliteStore) else "dynamodb"
+
+
+def test_verify_names_an_alert_whose_rules_disagree_with_its_verdict(bank):
+    mon = bank.store.monitoring
+    mon.add_alert(alert(1, "big"))
+    mon.add_alert(alert(2, "big", "velocity"))
+    assert verify(bank).problems == []
+    _file_under_other_rules(bank.store, "al-0002")
+    assert [p for p in verify(bank).problems if "al-0002" in p] != []
+    assert [p for p in verify(bank).problems if "al-0001" in p] == []

@@ -131,7 +131,8 @@ class DynamoStore:
         return DynamoUnitOfWork(self.db)
 
     def copies_out_of_step(self) -> Iterator[str]:
-        return checks.copies_out_of_step(self.db)
+        yield from checks.copies_out_of_step(self.db)
+        yield from checks.alert_copies_out_of_step(self.db)
 
 
 __all__ = ["DynamoStore"]

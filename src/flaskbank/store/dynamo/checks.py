@@ -5,9 +5,11 @@ that a request reads one item instead of several (see docs/dynamodb.md).
 - an email lock names the user with that email and lists exactly that user's account ids;
 - a number lock points at the account with that number;
 - an account whose id does not follow from its number (opened before d40e6db) has an alias
-  at the key its number gives, and every alias names such an account (migrations.py).
+  at the key its number gives, and every alias names such an account (migrations.py);
+- an alert's `rules` (the rule filter's) are the rules its verdict says fired, and its
+  `at_id` and `feed` (the queue's index keys) follow from its time and id.
 
-Two Scans with strongly consistent reads: an admin tool, never on a request path.
+Three Scans with strongly consistent reads: an admin tool, never on a request path.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from ...domain.accounts import account_id_for
+from ..alert_json import alert_from_fields, rules_of
 from . import items as di
+from . import monitoring_items as mi
 from .client import Dynamo
 
 
@@ -88,3 +92,16 @@ def copies_out_of_step(db: Dynamo) -> Iterator[str]:
     for key, lock in number_locks.items():
         if lock["account_id"] not in accounts:
             yield f"the lock on number {key.removeprefix('NUMBER#')} points at no account"
+
+
+def alert_copies_out_of_step(db: Dynamo) -> Iterator[str]:
+    for item in _items(db, db.tables.monitoring):
+        if not str(item["pk"]).startswith("ALERT#"):
+            continue
+        alert = alert_from_fields(item)
+        if list(item.get("rules", [])) != rules_of(alert):
+            yield f"alert {alert.id} lists rules {item.get('rules')}; its verdict {rules_of(alert)}"
+        if item.get("at_id") != mi.at_id(alert.created_at, alert.id) or (
+            item.get("feed") != mi.ALERT_FEED
+        ):
+            yield f"alert {alert.id} is filed in the queue under another time or id"

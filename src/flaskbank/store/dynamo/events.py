@@ -39,8 +39,8 @@ from ...domain.events import Event, EventKind
 from ...retry import retrying
 from ..base import Checkpoint, EventPage
 from . import items as di
-from .client import Connected
-from .unit import Action
+from .client import Connected, Dynamo
+from .unit import Action, DynamoUnitOfWork
 
 #: How many sequences the feed is spread over. Two events on one shard at the same moment
 #: contend for its counter (one is cancelled and retried), so more shards mean fewer retries;
@@ -153,6 +153,34 @@ def encode_checkpoint(read: list[int]) -> str:
     return ",".join(f"{shard}:{number}" for shard, number in enumerate(read) if number)
 
 
+def join_unit(
+    db: Dynamo, unit: DynamoUnitOfWork, event: Event, counter: di.Item | None = None
+) -> None:
+    """Append the event as an action of the unit of work: it takes the next number on its
+    shard after those the unit took already, and the unit moves each shard's counter once,
+    at commit. `counter`: the shard's counter if the caller read it (else it is read now)."""
+    shard = shard_of(event.subject)
+    # The unit's numbers on each shard: the counter as read, and how many it took since.
+    taken: dict[int, list[int]] | None = unit.state.get("feed")
+    if taken is None:
+        taken = unit.state["feed"] = {}
+        unit.at_commit(lambda: _counter_moves(db.tables.events, taken))
+    if shard not in taken:
+        if counter is None or counter["pk"] != counter_key(shard)["pk"]:
+            counter = db.get(db.tables.events, counter_key(shard))
+        taken[shard] = [last_number(counter), 0]
+    last, count = taken[shard]
+    unit.extend([(event_put(db.tables.events, shard, last + count + 1, event), _moved)])
+    taken[shard][1] += 1
+
+
+def _counter_moves(table: str, taken: dict[int, list[int]]) -> list[Action]:
+    return [
+        (counter_move(table, shard, last, last + count), _moved)
+        for shard, (last, count) in sorted(taken.items())
+    ]
+
+
 class DynamoEvents(Connected):
     def append(self, event: Event) -> None:
         shard = shard_of(event.subject)
@@ -160,16 +188,7 @@ class DynamoEvents(Connected):
         if unit is None:
             retrying(lambda _: self._append_now(shard, event))
             return
-        # The unit's numbers on each shard: the counter as read, and how many it took since.
-        taken: dict[int, list[int]] | None = unit.state.get("feed")
-        if taken is None:
-            taken = unit.state["feed"] = {}
-            unit.at_commit(lambda: self._counter_moves(taken))
-        if shard not in taken:
-            taken[shard] = [last_number(self._counter(shard)), 0]
-        last, count = taken[shard]
-        unit.extend([(event_put(self.tables.events, shard, last + count + 1, event), _moved)])
-        taken[shard][1] += 1
+        join_unit(self.db, unit, event)
 
     def _counter(self, shard: int) -> di.Item | None:
         return self.db.get(self.tables.events, counter_key(shard))
@@ -182,12 +201,6 @@ class DynamoEvents(Connected):
                 (counter_move(self.tables.events, shard, last, last + 1), _moved),
             ]
         )
-
-    def _counter_moves(self, taken: dict[int, list[int]]) -> list[Action]:
-        return [
-            (counter_move(self.tables.events, shard, last, last + count), _moved)
-            for shard, (last, count) in sorted(taken.items())
-        ]
 
     def read(self, *, after: str | None, limit: int) -> EventPage:
         """One BatchGetItem of the counters, then a Query of each shard that has more than

@@ -34,6 +34,7 @@ from . import events, lookups, postings, reads
 from . import items as di
 from . import monitoring_items as mi
 from .client import Connected, Dynamo
+from .unit_postings import post_in_unit
 
 
 class DynamoLedger(Connected):
@@ -152,6 +153,9 @@ class DynamoLedger(Connected):
         read, counter = self._recalled()
         if releasing is not None:  # what this thread read came before the hold was placed
             read, counter = {}, None
+        unit = self.db.open_unit()
+        if unit is not None:  # it commits with the unit's other writes, or not at all
+            return post_in_unit(self.db, unit, posting, read, releasing, counter)
         return postings.post(self.db, posting, read, releasing, counter)
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:

@@ -17,7 +17,7 @@ BatchGetItem as the accounts.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ...domain.accounts import AccountStatus, AccountType
@@ -31,7 +31,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
-from ...domain.events import hold_resolved, transaction_posted
+from ...domain.events import Event, hold_resolved, transaction_posted
 from ...domain.holds import Hold
 from ...domain.ledger import (
     Earlier,
@@ -102,12 +102,38 @@ def _shard(posting: Posting) -> int:
     return events.shard_of(posting.legs[0].account_id)
 
 
-def _attempt(
+@dataclass(frozen=True)
+class Plan:
+    """A posting's writes, worked out on the accounts as read: per customer leg an account
+    update and an entry put, then the header, the idempotency record and the released
+    hold's close (each as in `writes`, `posted` of them), and the events to append."""
+
+    posting: Posting  # its time moved up to the last posting on its accounts, if behind
+    legs: list[Leg]
+    writes: list[dict[str, Any]]
+    balances: dict[str, int | None]
+    counter: di.Item
+    events: list[Event]
+
+    def result(self) -> PostResult:
+        currency = self.posting.amount.currency
+        money = {
+            k: None if v is None else Money.from_minor(v, currency)
+            for k, v in self.balances.items()
+        }
+        feed_key = di.feed_key(self.posting.created_at, self.posting.id)
+        return PostResult(recorded(self.posting, money, feed_key))
+
+
+def plan(
     db: Dynamo,
     posting: Posting,
     seen: tuple[dict[str, di.Item], di.Item] | None,
     releasing: Hold | None,
-) -> PostResult:
+) -> Plan | PostResult:
+    """The posting's writes on the accounts `seen` (else read now, with the idempotency
+    record and the feed counter); a PostResult when the key replays an earlier outcome.
+    Raises the domain's refusal when the accounts as read refuse it."""
     tables = db.tables
     legs = [leg for leg in posting.legs if not is_internal(leg.account_id)]
     idem = posting.idempotency
@@ -164,12 +190,24 @@ def _attempt(
         )
     if releasing is not None:
         writes.append(close(tables, releasing)[0])
-    posted = len(writes)
-    # The posting's events (the hold it releases, and itself) and the move of its shard's
-    # counter, in the same transaction.
+    # The posting's events: the hold it releases, and itself.
     released = [] if releasing is None else [hold_resolved(releasing)]
-    writes += events.posting_writes(
-        tables.events, counter, [*released, transaction_posted(posting)]
+    return Plan(posting, legs, writes, balances, counter, [*released, transaction_posted(posting)])
+
+
+def _attempt(
+    db: Dynamo,
+    posting: Posting,
+    seen: tuple[dict[str, di.Item], di.Item] | None,
+    releasing: Hold | None,
+) -> PostResult:
+    planned = plan(db, posting, seen, releasing)
+    if isinstance(planned, PostResult):
+        return planned
+    posted = len(planned.writes)
+    # The events and the move of the shard's counter, in the same transaction.
+    writes = planned.writes + events.posting_writes(
+        db.tables.events, planned.counter, planned.events
     )
     try:
         db.call("transact_write_items", expect=CANCELLED, TransactItems=writes)
@@ -179,12 +217,8 @@ def _attempt(
         if releasing is not None and reasons and reasons[-1].get("Code") == CHECK_FAILED:
             raise HoldNotOpen("the hold was already resolved") from refused
         kept = reasons[: len(reasons) - (releasing is not None)]
-        return _explain(db, posting, legs, kept, releasing, feed)
-    money = {
-        k: None if v is None else Money.from_minor(v, posting.amount.currency)
-        for k, v in balances.items()
-    }
-    return PostResult(recorded(posting, money, di.feed_key(posting.created_at, posting.id)))
+        return _explain(db, planned.posting, planned.legs, kept, releasing, feed)
+    return planned.result()
 
 
 def _idem_key(idem: IdempotencyKey) -> di.Item:

@@ -56,7 +56,9 @@ class SqliteStore:
         return SqliteUnitOfWork(self.database)
 
     def copies_out_of_step(self) -> Iterator[str]:
-        return iter(())  # owner names are joined in and numbers are a UNIQUE column
+        # Owner names are joined in and numbers are a UNIQUE column; an alert's rules are
+        # kept apart from its verdict for the queue's rule filter.
+        return self.monitoring.copies_out_of_step()
 
 
 __all__ = ["SqliteStore"]

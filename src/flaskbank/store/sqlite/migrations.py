@@ -271,12 +271,13 @@ def monitoring(db: sqlite3.Connection) -> None:
 _MONITORING = """
 -- Monitoring (issue 11): customers' profiles, the live rule set (one row) and every version
 -- of each rule, alerts (the rules that fired on each, for the queue's rule filter), backtests.
--- Profiles, the rule set, alerts and backtests are saved conditionally on their version.
+-- Profiles, the rule set, alerts and backtests are saved conditionally on their version;
+-- tables of JSON documents keep their rowid (WITHOUT ROWID suits small rows only).
 CREATE TABLE IF NOT EXISTS monitoring_profiles (
     user_id TEXT PRIMARY KEY,
     data    TEXT NOT NULL,                       -- JSON (domain/monitoring/profile.py)
     version INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS monitoring_rule_set (
     id      INTEGER PRIMARY KEY CHECK (id = 1),  -- one live rule set
     data    TEXT NOT NULL,                       -- JSON (rules.dump)
@@ -289,7 +290,7 @@ CREATE TABLE IF NOT EXISTS rule_changes (
     by      TEXT NOT NULL,
     data    TEXT NOT NULL,                       -- JSON: the rule as of this version
     PRIMARY KEY (rule_id, version)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS alerts (
     id             TEXT PRIMARY KEY,
     created_at     TEXT NOT NULL,
@@ -309,7 +310,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     closed_at      TEXT,
     closed_by      TEXT,
     version        INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS alerts_newest ON alerts (created_at, id);
 CREATE INDEX IF NOT EXISTS alerts_by_status ON alerts (status, created_at, id);
 CREATE INDEX IF NOT EXISTS alerts_by_customer ON alerts (customer_id, created_at, id);
@@ -334,5 +335,5 @@ CREATE TABLE IF NOT EXISTS backtests (
     error      TEXT NOT NULL,
     version    INTEGER NOT NULL,
     extra      TEXT NOT NULL                     -- JSON
-) WITHOUT ROWID;
+);
 """

@@ -6,7 +6,7 @@ its posting, a profile with the posting that moved it)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from ...domain.errors import StaleRecord, WriteConflict
 from ...domain.monitoring.model import (
@@ -63,12 +63,11 @@ class SqliteMonitoring:
         return read_profile(self.database.conn, user_id)
 
     def save_profile(self, profile: StoredProfile) -> StoredProfile:
-        new = profile.version + 1
+        user, data, at = profile.user_id, profile.data, profile.version
         with self.database.write() as db:
-            key = profile.user_id
-            if not _saved(db, "monitoring_profiles", "user_id", key, profile.data, new - 1):
+            if not _saved(db, "monitoring_profiles", "user_id", user, data, at):
                 raise StaleRecord("the customer's monitoring profile changed meanwhile")
-        return StoredProfile(profile.user_id, profile.data, new)
+        return StoredProfile(user, data, at + 1)
 
     def rule_set(self) -> StoredRuleSet | None:
         return read_rule_set(self.database.conn)
@@ -153,6 +152,18 @@ class SqliteMonitoring:
         found = [alert_from_fields(dict(r)) for r in rows[:limit]]
         more = len(rows) > limit
         return Page(found, encode_cursor(alert_cursor(found[-1])) if more else None)
+
+    def copies_out_of_step(self) -> Iterator[str]:
+        """Alerts whose rows in alert_rules are not the rules their verdict says fired."""
+        db = self.database.conn
+        kept: dict[str, list[str]] = {}
+        for r in db.execute("SELECT alert_id, rule_id FROM alert_rules"):
+            kept.setdefault(r["alert_id"], []).append(r["rule_id"])
+        for row in db.execute("SELECT * FROM alerts"):
+            alert = alert_from_fields(dict(row))
+            listed = sorted(kept.get(alert.id, []))
+            if listed != sorted(rules_of(alert)):
+                yield f"alert {alert.id} lists rules {listed}; its verdict {rules_of(alert)}"
 
     def add_backtest(self, backtest: Backtest) -> None:
         fields = backtest_fields(backtest)
