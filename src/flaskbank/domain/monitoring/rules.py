@@ -22,6 +22,7 @@ from .model import Action, Rule, RuleSet, Thresholds
 #: the live path reads the entries of this many hours (at most scoring.RECENT_LIMIT).
 RECENT_WINDOW_HOURS = 7 * 24
 TRANSACTION_TYPES = ("deposit", "withdrawal", "transfer")
+DESTINATIONS = ("new_payee", "known_payee", "cash")
 SECURITY_EVENTS = ("new_device", "new_ip", "password", "email")
 _UNIT_SECONDS = {"minutes": 60, "hours": 3600, "days": 86_400}
 
@@ -76,12 +77,15 @@ RULE_TYPES: Mapping[str, RuleType] = {
             "Amount over k times the customer's typical (median) debit",
             checks.typical_multiple,
             {
-                "k": Param("ratio", "8", "how many times the median", "k"),
+                "k": Param("ratio", "20", "how many times the median", "k"),
                 "lookback_days": _window("days", 90, 400, "lookback"),
                 "min_history": Param(
                     "count", 10, "debits in the lookback before the rule judges", "min_history", 1
                 ),
-                "min_amount": Param("amount", "500.00", "smaller debits never fire", "min_amount"),
+                "over_largest": Param(
+                    "ratio", "1.5", "how many times the largest such debit before", "over_largest"
+                ),
+                "min_amount": Param("amount", "200.00", "smaller debits never fire", "min_amount"),
             },
         ),
         RuleType(
@@ -98,7 +102,15 @@ RULE_TYPES: Mapping[str, RuleType] = {
             "new_payee",
             "New payee with a large amount",
             checks.new_payee,
-            {"amount": Param("amount", "2000.00", "fires at this amount or more", "amount")},
+            {
+                "amount": Param("amount", "2000.00", "fires at this amount or more", "amount"),
+                "balance_share": Param(
+                    "ratio", "0.5", "or at this share of the balance (0: off)", "balance_share"
+                ),
+                "min_amount": Param(
+                    "amount", "100.00", "the least amount the share applies to", "min_amount"
+                ),
+            },
         ),
         RuleType(
             "rapid_in_out",
@@ -106,8 +118,11 @@ RULE_TYPES: Mapping[str, RuleType] = {
             checks.rapid_in_out,
             {
                 "window_hours": _window("hours", 48, _RECENT_HOURS),
-                "senders": Param("count", 2, "distinct senders of the money in", "senders", 1),
+                "senders": Param("count", 2, "transfers in from new senders", "senders", 1),
                 "share": Param("ratio", "0.8", "share of the money in that leaves", "share"),
+                "to": Param(
+                    "choices", ["new_payee"], "where the money goes", "to", choices=DESTINATIONS
+                ),
                 "min_amount": Param("amount", "100.00", "smaller debits never fire", "min_amount"),
             },
         ),
@@ -272,7 +287,7 @@ _DEFAULTS: tuple[tuple[str, str, dict[str, JsonValue], int, Action], ...] = (
     ("outlier", "typical_multiple", {}, 60, Action.SCORE),
     ("velocity", "velocity", {}, 20, Action.SCORE),
     ("new_payee_large", "new_payee", {}, 25, Action.SCORE),
-    ("rapid_in_out", "rapid_in_out", {}, 60, Action.SCORE),
+    ("rapid_in_out", "rapid_in_out", {}, 30, Action.SCORE),
     ("round_amounts", "round_amounts", {}, 60, Action.SCORE),
     ("unusual_hour", "unusual_hour", {}, 10, Action.SCORE),
     ("dormant", "dormant", {}, 60, Action.SCORE),
