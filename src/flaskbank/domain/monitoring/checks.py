@@ -84,7 +84,8 @@ def typical_multiple(p: Params, s: Situation) -> str | None:
     if not s.debit or amount < p["min_amount"] or (to is not None and to in s.p.own):
         return None
     k: Fraction = p["k"]
-    since = s.t - p["lookback"]
+    # From the start of a day, so that the median is worked out once a day per customer.
+    since = (s.t - p["lookback"]) // DAY_SECONDS * DAY_SECONDS
     transfer = int(to is not None)
     n, median, largest = s.p.typical_debit(since, transfer)
     if n < p["min_history"] or median <= 0 or amount * k.denominator < k.numerator * median:

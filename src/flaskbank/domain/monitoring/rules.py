@@ -108,7 +108,7 @@ RULE_TYPES: Mapping[str, RuleType] = {
                     "ratio", "0.5", "or at this share of the balance (0: off)", "balance_share"
                 ),
                 "min_amount": Param(
-                    "amount", "100.00", "the least amount the share applies to", "min_amount"
+                    "amount", "1.00", "the least amount the share applies to", "min_amount"
                 ),
             },
         ),
@@ -174,7 +174,7 @@ RULE_TYPES: Mapping[str, RuleType] = {
                     "events",
                     choices=SECURITY_EVENTS,
                 ),
-                "min_amount": Param("amount", "100.00", "smaller debits never fire", "min_amount"),
+                "min_amount": Param("amount", "1.00", "smaller debits never fire", "min_amount"),
             },
         ),
         RuleType(
