@@ -77,13 +77,13 @@ RULE_TYPES: Mapping[str, RuleType] = {
             "Amount over k times the customer's typical (median) debit",
             checks.typical_multiple,
             {
-                "k": Param("ratio", "20", "how many times the median", "k"),
+                "k": Param("ratio", "18", "how many times the median", "k"),
                 "lookback_days": _window("days", 90, 400, "lookback"),
                 "min_history": Param(
                     "count", 10, "debits in the lookback before the rule judges", "min_history", 1
                 ),
                 "over_largest": Param(
-                    "ratio", "1.5", "how many times the largest such debit before", "over_largest"
+                    "ratio", "1.25", "how many times the largest such debit before", "over_largest"
                 ),
                 "min_amount": Param("amount", "200.00", "smaller debits never fire", "min_amount"),
             },
