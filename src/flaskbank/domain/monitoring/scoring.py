@@ -67,14 +67,16 @@ class _Compiled:
         )
 
 
-_compiled: _Compiled | None = None
+#: Compiled rule sets by identity (the live rule set, a backtest's draft); few at a time.
+_compiled: dict[int, _Compiled] = {}
 
 
 def _compile(ruleset: RuleSet) -> _Compiled:
-    global _compiled
-    found = _compiled
+    found = _compiled.get(id(ruleset))
     if found is None or found.ruleset is not ruleset:
-        found = _compiled = _Compiled(ruleset)
+        if len(_compiled) >= 16:
+            _compiled.clear()
+        found = _compiled[id(ruleset)] = _Compiled(ruleset)
     return found
 
 
