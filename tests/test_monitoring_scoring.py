@@ -106,6 +106,11 @@ def test_a_takeover_new_device_then_password_then_a_large_sum_to_a_stranger_is_h
     assert rules_fired(verdict) == {"after_security_event", "new_payee_large"}
     why = {h.rule_id: h.explanation for h in verdict.hits}
     assert why["after_security_event"] == "transfer of 9,000.00 10 minutes after: password changed"
+    # The customer's own rent, the same hour, goes through: a security event alone holds nothing.
+    rent = feed.transfer(
+        account, "tom-landlord-acc0", "900.00", START + days(1) + timedelta(minutes=30)
+    )
+    assert rent.decision is APPROVE and "after_security_event" in rules_fired(rent)
 
 
 def test_dormant_reactivation_and_round_amounts():
