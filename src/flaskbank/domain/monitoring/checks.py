@@ -222,7 +222,7 @@ def dormant(p: Params, s: Situation) -> str | None:
 
 
 def after_security(p: Params, s: Situation) -> str | None:
-    if not s.debit or s.amount < p["min_amount"]:
+    if not s.p.security or not s.debit or s.amount < p["min_amount"]:
         return None
     since = s.t - p["window"]
     kinds: frozenset[str] = p["events"]

@@ -159,7 +159,7 @@ def observe(profile: Profile, event: Event, *, account_id: str | None) -> bool:
     login, password or email change of the customer. Applying an event twice changes
     nothing; returns whether this call changed the profile."""
     kind = event.kind
-    if kind is EventKind.TRANSACTION_POSTED:
+    if kind is _POSTED:
         if account_id is None:
             return False
         key = f"{event.id}:{account_id}"
@@ -174,13 +174,14 @@ def observe(profile: Profile, event: Event, *, account_id: str | None) -> bool:
     if len(seen) > MAX_SEEN:
         del seen[0]
     t = seconds(event.at)
-    if kind is EventKind.TRANSACTION_POSTED:
+    if kind is _POSTED:
         _posted(profile, event, str(account_id), t)
     else:
         _security(profile, event, t)
     return True
 
 
+_POSTED = EventKind.TRANSACTION_POSTED
 _SECURITY_KINDS = frozenset(
     (EventKind.LOGIN_SUCCEEDED, EventKind.PASSWORD_CHANGED, EventKind.EMAIL_CHANGED)
 )

@@ -53,7 +53,7 @@ class _Compiled:
     """A rule set's enabled rules with their parameters compiled, kept for the rule set
     object it was made from (rule sets are immutable; replays score millions against one)."""
 
-    __slots__ = ("ruleset", "rules", "versions")
+    __slots__ = ("ruleset", "rules", "versions", "clean")
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
@@ -65,6 +65,8 @@ class _Compiled:
         self.versions = tuple((r.id, r.version) for r in ruleset.rules if r.enabled) + (
             ("thresholds", ruleset.thresholds.version),
         )
+        #: The verdict on most postings, made once (verdicts are immutable).
+        self.clean = Verdict(Decision.APPROVE, 0, (), self.versions)
 
 
 #: Compiled rule sets by identity (the live rule set, a backtest's draft); few at a time.
@@ -97,6 +99,8 @@ def score(
         wanted = _ACTION_DECISION[rule.action]
         if _RANK[wanted] > _RANK[forced]:
             forced = wanted
+    if not hits:
+        return compiled.clean
     t = rules.thresholds
     by_score = (
         Decision.BLOCK
