@@ -59,11 +59,14 @@ def money(amount: int) -> str:
 
 
 def _hours(secs: int) -> str:
+    """A window in words, in the largest whole unit: "2 days", "1 hour", "90 minutes"."""
     if secs % DAY_SECONDS == 0 and secs >= DAY_SECONDS:
-        return f"{secs // DAY_SECONDS} days"
-    if secs % 3600 == 0:
-        return f"{secs // 3600} hours"
-    return f"{secs // 60} minutes"
+        n, unit = secs // DAY_SECONDS, "day"
+    elif secs % 3600 == 0:
+        n, unit = secs // 3600, "hour"
+    else:
+        n, unit = secs // 60, "minute"
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 def _times(amount: int, base: int) -> str:
@@ -75,7 +78,7 @@ def _times(amount: int, base: int) -> str:
 def amount_over(p: Params, s: Situation) -> str | None:
     if s.amount < p["amount"] or s.c.type.value not in p["types"]:
         return None
-    return f"{s.c.type.value} of {money(s.amount)} is over {money(p['amount'])}"
+    return f"{s.c.type.value} of {money(s.amount)} is at least {money(p['amount'])}"
 
 
 def typical_multiple(p: Params, s: Situation) -> str | None:
