@@ -75,3 +75,18 @@ def test_the_dynamodb_bulk_load_benchmark_runs_end_to_end():
         pytest.skip(done.stdout.strip())
     row = done.stdout.splitlines()[-1].split()
     assert row[:7] == ["small,", "40", "customers,", "batches", "of", "100", "300"], done.stdout
+
+
+@pytest.mark.slow
+def test_the_monitoring_replay_benchmark_runs_end_to_end():
+    done = subprocess.run(
+        [sys.executable, str(BENCH.with_name("bench_replay.py")), "--transactions", "20000"]
+        + ["--samples", "200"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("replay") and "transactions/s" in line for line in lines)
+    assert any(line.startswith("inline") and "p99" in line for line in lines), done.stdout

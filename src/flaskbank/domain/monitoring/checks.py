@@ -59,11 +59,14 @@ def money(amount: int) -> str:
 
 
 def _hours(secs: int) -> str:
+    """A window in words, in the largest whole unit: "2 days", "1 hour", "90 minutes"."""
     if secs % DAY_SECONDS == 0 and secs >= DAY_SECONDS:
-        return f"{secs // DAY_SECONDS} days"
-    if secs % 3600 == 0:
-        return f"{secs // 3600} hours"
-    return f"{secs // 60} minutes"
+        n, unit = secs // DAY_SECONDS, "day"
+    elif secs % 3600 == 0:
+        n, unit = secs // 3600, "hour"
+    else:
+        n, unit = secs // 60, "minute"
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
 
 
 def _times(amount: int, base: int) -> str:
@@ -75,27 +78,31 @@ def _times(amount: int, base: int) -> str:
 def amount_over(p: Params, s: Situation) -> str | None:
     if s.amount < p["amount"] or s.c.type.value not in p["types"]:
         return None
-    return f"{s.c.type.value} of {money(s.amount)} is over {money(p['amount'])}"
+    return f"{s.c.type.value} of {money(s.amount)} is at least {money(p['amount'])}"
 
 
 def typical_multiple(p: Params, s: Situation) -> str | None:
-    k: Fraction = p["k"]
     amount = s.amount
-    if not s.debit or amount < p["min_amount"]:
+    to = s.c.counterparty_account_id
+    if not s.debit or amount < p["min_amount"] or (to is not None and to in s.p.own):
         return None
-    since = s.t - p["lookback"]
-    n, median = s.p.median_debit(since)
-    if n < p["min_history"] or median <= 0:
+    k: Fraction = p["k"]
+    # From the start of a day, so that the median is worked out once a day per customer.
+    since = (s.t - p["lookback"]) // DAY_SECONDS * DAY_SECONDS
+    transfer = int(to is not None)
+    n, median, largest = s.p.typical_debit(since, transfer)
+    if n < p["min_history"] or median <= 0 or amount * k.denominator < k.numerator * median:
         return None
-    if amount * k.denominator < k.numerator * median:
-        return None
-    largest = s.p.largest_debit(since)
-    if amount <= largest:  # the customer has paid as much before: not out of character
+    # Rent that went up, a yearly bill: large against the median but like what the customer
+    # paid before. Only an amount well past the largest one stands out.
+    above: Fraction = p["over_largest"]
+    if amount * above.denominator <= above.numerator * largest:
         return None
     days = p["lookback"] // DAY_SECONDS
+    what = "transfers" if transfer else "cash withdrawals"
     return (
         f"amount {money(amount)} is {_times(amount, median)}x this customer's {days}-day "
-        f"median {money(median)} (over {n} debits; largest before {money(largest)})"
+        f"median {money(median)} (of {n} {what}; the largest was {money(largest)})"
     )
 
 
@@ -122,31 +129,54 @@ def velocity(p: Params, s: Situation) -> str | None:
 
 def new_payee(p: Params, s: Situation) -> str | None:
     to = s.c.counterparty_account_id
-    if to is None or s.amount < p["amount"] or s.p.knows(to):
+    if to is None or s.p.knows(to):
         return None
-    return f"transfer of {money(s.amount)} to an account this customer never dealt with"
+    amount = s.amount
+    if amount >= p["amount"]:
+        return f"transfer of {money(amount)} to an account this customer never dealt with"
+    share: Fraction = p["balance_share"]
+    balance = s.recent[0].balance_after if s.recent else None
+    if (
+        share
+        and balance
+        and amount >= p["min_amount"]
+        and amount * share.denominator >= share.numerator * balance
+    ):
+        return (
+            f"transfer of {money(amount)}, {amount * 100 // balance}% of the balance "
+            f"{money(balance)}, to an account this customer never dealt with"
+        )
+    return None
 
 
 def rapid_in_out(p: Params, s: Situation) -> str | None:
     if not s.debit or s.amount < p["min_amount"]:
         return None
-    since = s.t - p["window"]
-    inflow, senders = 0, set()
-    for e in s.recent:
-        if e.at < since:
-            break
-        if e.amount > 0 and e.type is TRANSFER:
-            inflow += e.amount
-            senders.add(e.counterparty)
-    if len(senders) < p["senders"] or inflow <= 0:
+    to = s.c.counterparty_account_id
+    where = "cash" if to is None else "known_payee" if s.p.knows(to) else "new_payee"
+    if where not in p["to"]:
         return None
+    since = s.t - p["window"]
+    inflow, senders = 0, 0
+    for at, amount, new in reversed(s.p.credits):
+        if at < since:
+            break
+        if new:
+            inflow += amount
+            senders += 1
+    if senders < p["senders"] or inflow <= 0:
+        return None
+    outflow = s.amount
+    for at, amount, _ in reversed(s.p.debits):
+        if at < since:
+            break
+        outflow += amount
     share: Fraction = p["share"]
-    outflow = s.amount + sum(-e.amount for e in s.recent if e.at >= since and e.amount < 0)
     if outflow * share.denominator < share.numerator * inflow:
         return None
     return (
         f"{money(outflow)} out within {_hours(p['window'])} of {money(inflow)} in "
-        f"from {len(senders)} senders"
+        f"from {senders} new senders"
     )
 
 
@@ -189,13 +219,13 @@ def unusual_hour(p: Params, s: Situation) -> str | None:
 
 def dormant(p: Params, s: Situation) -> str | None:
     last = s.p.last_at
-    if not s.debit or not last or s.t - last < p["days"] * DAY_SECONDS:
+    if not s.debit or not last or s.t - last < p["days"]:
         return None
     return f"money out after {(s.t - last) // DAY_SECONDS} days without activity"
 
 
 def after_security(p: Params, s: Situation) -> str | None:
-    if not s.debit or s.amount < p["min_amount"]:
+    if not s.p.security or not s.debit or s.amount < p["min_amount"]:
         return None
     since = s.t - p["window"]
     kinds: frozenset[str] = p["events"]

@@ -16,7 +16,8 @@ from ..events import Event, EventKind
 from .model import StoredProfile
 
 #: Bounds that keep a profile to a few kilobytes whatever the customer does.
-MAX_DEBITS = 48  # recent debits: enough for a 90-day median of an ordinary customer
+MAX_DEBITS = 64  # recent debits: enough for a 90-day median of an ordinary customer
+MAX_CREDITS = 12  # recent transfers in, for rapid in-out
 MAX_COUNTERPARTIES = 48
 MAX_DEVICES = 6
 MAX_SECURITY = 6
@@ -27,28 +28,38 @@ DAY_SECONDS = 86_400
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DAYS: dict[str, int] = {}
+_last: list[tuple[str, int]] = [("", 0)]
 
 
 def seconds(at: str) -> int:
     """Seconds since the epoch of an ISO 8601 UTC time as the bank writes it
-    ("2024-03-01T09:30:00.000000Z"); the day's part is looked up once per day seen, because
-    replays parse millions of times and datetime parsing dominated them."""
+    ("2024-03-01T09:30:00.000000Z"). Replays parse millions of times, the same event's
+    time several times in a row (scoring, then each side's profile), and datetime parsing
+    dominated them: the last answer is kept, and each day's start is looked up once."""
+    last = _last[0]
+    if last[0] == at:
+        return last[1]
     day = _DAYS.get(at[:10])
     if day is None:
         day = (date.fromisoformat(at[:10]).toordinal() - _EPOCH_ORDINAL) * DAY_SECONDS
         _DAYS[at[:10]] = day
-    return day + int(at[11:13]) * 3600 + int(at[14:16]) * 60 + int(at[17:19])
+    found = day + int(at[11:13]) * 3600 + int(at[14:16]) * 60 + int(at[17:19])
+    _last[0] = (at, found)
+    return found
 
 
 class Profile:
-    """Per-customer state. `debits` are (time, amount) oldest first; `counterparties` the
-    accounts paid or paid by, least recently seen first; `hours` how many of the customer's
-    own postings fell in each UTC hour; `security` (time, what) of new devices and IP
-    addresses, password and email changes."""
+    """Per-customer state. `debits` are (time, amount, transfer?) of money leaving for
+    someone else, oldest first; `credits` (time, amount, from a new counterparty?) of
+    transfers in from others; `counterparties` the accounts paid or paid by, least recently
+    seen first; `own` the customer's accounts seen; `hours` how many of the customer's own
+    postings fell in each UTC hour; `security` (time, what) of new devices and IP addresses,
+    password and email changes."""
 
     __slots__ = (
         "user_id",
         "debits",
+        "credits",
         "counterparties",
         "own",
         "hours",
@@ -64,7 +75,8 @@ class Profile:
 
     def __init__(self, user_id: str) -> None:
         self.user_id = user_id
-        self.debits: list[tuple[int, int]] = []
+        self.debits: list[tuple[int, int, int]] = []
+        self.credits: list[tuple[int, int, int]] = []
         self.counterparties: dict[str, int] = {}
         self.own: list[str] = []
         self.hours = [0] * 24
@@ -75,27 +87,24 @@ class Profile:
         self.ips: list[str] = []
         self.security: list[tuple[int, str]] = []
         self.seen: list[str] = []
-        self._median: tuple[int, int] | None = None  # (since, median) last computed
+        # (since, transfer?) -> (count, median, largest) last computed; debits reset it
+        self._median: tuple[int, int, tuple[int, int, int]] | None = None
 
     # -- what rules ask -------------------------------------------------------------------
-    def median_debit(self, since: int) -> tuple[int, int]:
-        """(how many, median) of the debits at or after `since`; (0, 0) if none."""
+    def typical_debit(self, since: int, transfer: int) -> tuple[int, int, int]:
+        """(how many, median, largest) of the debits of this kind (transfers: 1, cash: 0)
+        at or after `since`; (0, 0, 0) if none."""
         cached = self._median
-        if cached is not None and cached[0] == since:
-            return self._count_since(since), cached[1]
-        amounts = sorted(a for t, a in self.debits if t >= since)
-        if not amounts:
-            return 0, 0
+        if cached is not None and cached[0] == since and cached[1] == transfer:
+            return cached[2]
+        amounts = sorted(a for t, a, k in self.debits if t >= since and k == transfer)
         n = len(amounts)
+        if not n:
+            return 0, 0, 0
         median = amounts[n // 2] if n % 2 else (amounts[n // 2 - 1] + amounts[n // 2]) // 2
-        self._median = (since, median)
-        return n, median
-
-    def _count_since(self, since: int) -> int:
-        return sum(1 for t, _ in self.debits if t >= since)
-
-    def largest_debit(self, since: int) -> int:
-        return max((a for t, a in self.debits if t >= since), default=0)
+        found = (n, median, amounts[-1])
+        self._median = (since, transfer, found)
+        return found
 
     def knows(self, account_id: str) -> bool:
         return account_id in self.counterparties or account_id in self.own
@@ -107,7 +116,8 @@ class Profile:
         if stored is None or not stored.data:
             return p
         d = json.loads(stored.data)
-        p.debits = [(int(t), int(a)) for t, a in d.get("d", [])]
+        p.debits = [(int(t), int(a), int(k)) for t, a, k in d.get("d", [])]
+        p.credits = [(int(t), int(a), int(k)) for t, a, k in d.get("i", [])]
         p.counterparties = {str(k): int(t) for k, t in d.get("c", [])}
         p.own = [str(a) for a in d.get("o", [])]
         hours = d.get("h")
@@ -127,6 +137,7 @@ class Profile:
         return json.dumps(
             {
                 "d": self.debits,
+                "i": self.credits,
                 "c": list(self.counterparties.items()),
                 "o": self.own,
                 "h": self.hours,
@@ -148,7 +159,7 @@ def observe(profile: Profile, event: Event, *, account_id: str | None) -> bool:
     login, password or email change of the customer. Applying an event twice changes
     nothing; returns whether this call changed the profile."""
     kind = event.kind
-    if kind is EventKind.TRANSACTION_POSTED:
+    if kind is _POSTED:
         if account_id is None:
             return False
         key = f"{event.id}:{account_id}"
@@ -163,40 +174,48 @@ def observe(profile: Profile, event: Event, *, account_id: str | None) -> bool:
     if len(seen) > MAX_SEEN:
         del seen[0]
     t = seconds(event.at)
-    if kind is EventKind.TRANSACTION_POSTED:
+    if kind is _POSTED:
         _posted(profile, event, str(account_id), t)
     else:
         _security(profile, event, t)
     return True
 
 
+_POSTED = EventKind.TRANSACTION_POSTED
 _SECURITY_KINDS = frozenset(
     (EventKind.LOGIN_SUCCEEDED, EventKind.PASSWORD_CHANGED, EventKind.EMAIL_CHANGED)
 )
 
 
 def _posted(p: Profile, event: Event, account_id: str, t: int) -> None:
-    legs = event.payload.get("legs")
+    payload = event.payload
+    legs: list[dict[str, str]] = payload["legs"]  # type: ignore[assignment]
     mine = 0
     other: str | None = None
-    if isinstance(legs, list):
-        for leg in legs:
-            if not isinstance(leg, dict):
-                continue
-            if leg.get("account_id") == account_id:
-                mine = minor(str(leg.get("amount", "0")))
-            else:
-                other = str(leg.get("account_id"))
-    if account_id not in p.own:
-        p.own.append(account_id)
-        if len(p.own) > MAX_OWN:
-            del p.own[0]
-    if mine < 0:
-        p.debits.append((t, -mine))
+    for leg in legs:
+        if leg["account_id"] == account_id:
+            mine = minor(leg["amount"])
+        else:
+            other = leg["account_id"]
+    own = p.own
+    if account_id not in own:
+        own.append(account_id)
+        if len(own) > MAX_OWN:
+            del own[0]
+    transfer = payload["type"] == "transfer"
+    # Money moved between the customer's own accounts is neither spending nor income.
+    if transfer and (other is None or other in p.own):
+        pass
+    elif mine < 0:
+        p.debits.append((t, -mine, int(transfer)))
         if len(p.debits) > MAX_DEBITS:
             del p.debits[0]
         p._median = None
-    if event.payload.get("type") == "transfer" and other is not None and other not in p.own:
+    elif transfer:
+        p.credits.append((t, mine, int(other not in p.counterparties)))
+        if len(p.credits) > MAX_CREDITS:
+            del p.credits[0]
+    if transfer and other is not None and other not in p.own:
         counterparties = p.counterparties
         counterparties.pop(other, None)
         counterparties[other] = t
@@ -241,6 +260,8 @@ def _note(p: Profile, t: int, what: str) -> None:
 def minor(text: str) -> int:
     """Integer minor units of an amount as the feed writes it ("-12.34", "5", "0.5"), for
     currencies of two decimals; exact, no float on the way."""
+    if len(text) > 3 and text[-3] == ".":  # the feed's own form: fast
+        return int(text[:-3] + text[-2:])
     negative = text.startswith("-")
     if negative:
         text = text[1:]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..events import Event, EventKind
 from ..labels import Label, Pattern
 from ..ledger import TransactionType
-from .model import Candidate, Decision, RuleSet
+from .model import Candidate, Decision, RuleSet, Verdict
 from .profile import Profile, minor, observe, seconds
 from .scoring import RECENT_LIMIT, RecentEntry, score
 
@@ -28,6 +28,7 @@ _SECURITY = frozenset(
     (EventKind.LOGIN_SUCCEEDED, EventKind.PASSWORD_CHANGED, EventKind.EMAIL_CHANGED)
 )
 _TYPES = {t.value: t for t in TransactionType}
+_POSTED, _OPENED = EventKind.TRANSACTION_POSTED, EventKind.ACCOUNT_OPENED
 PROGRESS_EVERY = 10_000
 
 
@@ -52,6 +53,79 @@ class ReplayResult:
     scored: int = 0  # transactions from a customer's account (the rest come from the bank's)
 
 
+class Replayer:
+    """The live path's state, in memory: who owns each account (from account_opened), each
+    customer's profile, each account's recent entries (newest first) and balance. step()
+    takes the feed one event at a time."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.owners: dict[str, str] = {}
+        self.profiles: dict[str, Profile] = {}
+        self.recent: dict[str, deque[RecentEntry]] = {}
+        self.balances: dict[str, int] = {}
+
+    def profile(self, user_id: str) -> Profile:
+        found = self.profiles.get(user_id)
+        if found is None:
+            found = self.profiles[user_id] = Profile(user_id)
+        return found
+
+    def step(self, event: Event) -> Verdict | None:
+        """Apply one event; for a posting from a customer's account, first score it as the
+        live path would have before it committed, and return the verdict."""
+        kind = event.kind
+        if kind is _POSTED:
+            legs: list[dict[str, str]] = event.payload["legs"]  # type: ignore[assignment]
+            verdict = self._score(event, legs)
+            self._apply(event, legs)
+            return verdict
+        if kind is _OPENED:
+            user_id = event.payload.get("user_id")
+            if isinstance(user_id, str):
+                self.owners[event.subject] = user_id
+        elif kind in _SECURITY:
+            observe(self.profile(event.subject), event, account_id=None)
+        return None
+
+    def _score(self, event: Event, legs: list[dict[str, str]]) -> Verdict | None:
+        payload = event.payload
+        source = legs[0]["account_id"]
+        user = self.owners.get(source)
+        if user is None:
+            return None
+        kind = _TYPES[payload["type"]]  # type: ignore[index]
+        candidate = Candidate(
+            kind,
+            user,
+            source,
+            minor(payload["amount"]),  # type: ignore[arg-type]
+            payload["currency"],  # type: ignore[arg-type]
+            event.at,
+            legs[1]["account_id"] if kind is TransactionType.TRANSFER else None,
+        )
+        return score(self.rules, self.profile(user), self.recent.get(source, ()), candidate)
+
+    def _apply(self, event: Event, legs: list[dict[str, str]]) -> None:
+        """What the posting leaves behind: each customer side's profile and recent entries."""
+        t = seconds(event.at)
+        kind = _TYPES[event.payload["type"]]  # type: ignore[index]
+        for i, leg in enumerate(legs):
+            account = leg["account_id"]
+            user = self.owners.get(account)
+            if user is None:
+                continue
+            observe(self.profile(user), event, account_id=account)
+            amount = minor(leg["amount"])
+            balance = self.balances.get(account, 0) + amount
+            self.balances[account] = balance
+            other = legs[1 - i]["account_id"] if len(legs) == 2 else ""
+            entries = self.recent.get(account)
+            if entries is None:
+                entries = self.recent[account] = deque(maxlen=RECENT_LIMIT)
+            entries.appendleft(RecentEntry(t, amount, kind, other, balance))
+
+
 def replay(
     events: Iterable[Event],
     rules: RuleSet,
@@ -59,95 +133,38 @@ def replay(
     progress: Callable[[int], None] | None = None,
 ) -> ReplayResult:
     """Score every transaction_posted in `events` (in feed order) as the live path would
-    have before it committed, then let it update the profiles and recent entries."""
+    have before it committed, then let it update the profiles and recent entries.
+    `progress` is called with the number of events done every PROGRESS_EVERY events."""
     result = ReplayResult()
-    owners: dict[str, str] = {}
-    profiles: dict[str, Profile] = {}
-    recent: dict[str, deque[RecentEntry]] = {}
-    balances: dict[str, int] = {}
+    replayer = Replayer(rules)
+    step = replayer.step
     alerts = result.alerts
-    posted, opened = EventKind.TRANSACTION_POSTED, EventKind.ACCOUNT_OPENED
-    n = 0
+    approve = Decision.APPROVE
+    n = transactions = scored = 0
     for event in events:
         n += 1
         if progress is not None and n % PROGRESS_EVERY == 0:
             progress(n)
-        kind = event.kind
-        if kind is posted:
-            result.transactions += 1
-            payload = event.payload
-            legs: list[dict[str, str]] = payload["legs"]  # type: ignore[assignment]
-            source = legs[0]["account_id"]
-            user = owners.get(source)
-            if user is not None:
-                profile = profiles.get(user) or profiles.setdefault(user, Profile(user))
-                other = legs[1]["account_id"] if len(legs) > 1 else None
-                kind_of = _TYPES[str(payload["type"])]
-                candidate = Candidate(
-                    kind_of,
-                    user,
-                    source,
-                    minor(str(payload["amount"])),
-                    str(payload["currency"]),
-                    event.at,
-                    other if kind_of is TransactionType.TRANSFER else None,
-                )
-                verdict = score(rules, profile, recent.get(source, ()), candidate)
-                result.scored += 1
-                if verdict.decision is not Decision.APPROVE:
-                    alerts.append(
-                        Flagged(
-                            str(payload["transaction_id"]),
-                            user,
-                            source,
-                            event.at,
-                            verdict.decision,
-                            verdict.score,
-                            tuple(h.rule_id for h in verdict.hits),
-                        )
-                    )
-            _apply(event, legs, owners, profiles, recent, balances)
-        elif kind is opened:
-            user_id = event.payload.get("user_id")
-            if isinstance(user_id, str):
-                owners[event.subject] = user_id
-        elif kind in _SECURITY:
-            someone = profiles.get(event.subject)
-            if someone is None:
-                someone = profiles[event.subject] = Profile(event.subject)
-            observe(someone, event, account_id=None)
-    result.events = n
-    return result
-
-
-def _apply(
-    event: Event,
-    legs: list[dict[str, str]],
-    owners: dict[str, str],
-    profiles: dict[str, Profile],
-    recent: dict[str, deque[RecentEntry]],
-    balances: dict[str, int],
-) -> None:
-    """What the posting leaves behind: each customer side's profile and recent entries."""
-    t = seconds(event.at)
-    kind = _TYPES[str(event.payload["type"])]
-    for i, leg in enumerate(legs):
-        account = leg["account_id"]
-        user = owners.get(account)
-        if user is None:
+        if event.kind is _POSTED:
+            transactions += 1
+        verdict = step(event)
+        if verdict is None:
             continue
-        profile = profiles.get(user)
-        if profile is None:
-            profile = profiles[user] = Profile(user)
-        observe(profile, event, account_id=account)
-        amount = minor(leg["amount"])
-        balance = balances.get(account, 0) + amount
-        balances[account] = balance
-        other = legs[1 - i]["account_id"] if len(legs) == 2 else ""
-        entries = recent.get(account)
-        if entries is None:
-            entries = recent[account] = deque(maxlen=RECENT_LIMIT)
-        entries.appendleft(RecentEntry(t, amount, kind, other, balance))
+        scored += 1
+        if verdict.decision is not approve:
+            alerts.append(
+                Flagged(
+                    str(event.payload["transaction_id"]),
+                    replayer.owners[event.subject],
+                    event.subject,
+                    event.at,
+                    verdict.decision,
+                    verdict.score,
+                    tuple(h.rule_id for h in verdict.hits),
+                )
+            )
+    result.events, result.transactions, result.scored = n, transactions, scored
+    return result
 
 
 # -- measuring against labels ------------------------------------------------------------------

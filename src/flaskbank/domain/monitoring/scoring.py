@@ -53,7 +53,7 @@ class _Compiled:
     """A rule set's enabled rules with their parameters compiled, kept for the rule set
     object it was made from (rule sets are immutable; replays score millions against one)."""
 
-    __slots__ = ("ruleset", "rules", "versions")
+    __slots__ = ("ruleset", "rules", "versions", "clean")
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
@@ -65,16 +65,20 @@ class _Compiled:
         self.versions = tuple((r.id, r.version) for r in ruleset.rules if r.enabled) + (
             ("thresholds", ruleset.thresholds.version),
         )
+        #: The verdict on most postings, made once (verdicts are immutable).
+        self.clean = Verdict(Decision.APPROVE, 0, (), self.versions)
 
 
-_compiled: _Compiled | None = None
+#: Compiled rule sets by identity (the live rule set, a backtest's draft); few at a time.
+_compiled: dict[int, _Compiled] = {}
 
 
 def _compile(ruleset: RuleSet) -> _Compiled:
-    global _compiled
-    found = _compiled
+    found = _compiled.get(id(ruleset))
     if found is None or found.ruleset is not ruleset:
-        found = _compiled = _Compiled(ruleset)
+        if len(_compiled) >= 16:
+            _compiled.clear()
+        found = _compiled[id(ruleset)] = _Compiled(ruleset)
     return found
 
 
@@ -95,6 +99,8 @@ def score(
         wanted = _ACTION_DECISION[rule.action]
         if _RANK[wanted] > _RANK[forced]:
             forced = wanted
+    if not hits:
+        return compiled.clean
     t = rules.thresholds
     by_score = (
         Decision.BLOCK
