@@ -9,6 +9,8 @@ bp: Blueprint = Blueprint("staff", __name__)
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     auditlog,
     monitoring_api,  # noqa: E402,F401  (registers its routes on api_bp)
+    monitoring_pages,
+    monitoring_setup,
     users,
     views,
 )
