@@ -39,7 +39,6 @@ from .views import refused
 MONITOR = Permission.MONITOR_TRANSACTIONS
 CHART_MINUTES = 30
 CHANGED = "Someone changed this alert since you opened it, so nothing was done. Here it is now."
-EXPIRED = "The page had expired, so nothing was done. Try again."
 
 
 def _snapshot() -> dict[str, Any]:
@@ -135,10 +134,7 @@ def alert(alert_id: str) -> Any:
 def _act(alert_id: str, form: VersionedForm, name: str, action: Callable[[], str]) -> Any:
     """Run one action from the alert page: back to the alert with what was done, or with
     why not (409 when someone acted first), or the form again with the service's message."""
-    if not form.validate_on_submit():
-        if form.is_submitted() and "csrf_token" in form.errors:
-            flash(EXPIRED, "error")
-            return redirect(url_for(".alert", alert_id=alert_id))
+    if not form.validate_on_submit():  # (a missing CSRF token is refused before, with 400)
         return _alert_page(alert_id, 422, **{name: form})
     try:
         done = action()

@@ -104,9 +104,7 @@ def edit_rule(rule_id: str) -> Any:
 @requires(MONITOR)
 def rule_history(rule_id: str) -> str:
     changes = [mj.change(c) for c in rules.history(bank(), staff_user(), rule_id)]
-    return render_template(
-        "staff/monitoring/rule_history.html", rule_id=rule_id, changes=changes[::-1]
-    )
+    return render_template("staff/monitoring/rule_history.html", rule_id=rule_id, changes=changes)
 
 
 def _draft_text() -> str:
