@@ -108,7 +108,9 @@ class AssignForm(VersionedForm):
 
 
 class NoteForm(VersionedForm):
-    note = TextAreaField("Note", default="", render_kw={"maxlength": NOTE_MAX, "rows": 3})
+    note = TextAreaField(
+        "What you found or did", default="", render_kw={"maxlength": NOTE_MAX, "rows": 3}
+    )
     submit = SubmitField("Add note")
 
 

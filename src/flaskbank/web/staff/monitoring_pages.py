@@ -17,6 +17,7 @@ from typing import Any
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 
 from ...domain.errors import AlertChanged, BankError, HoldNotOpen, Refusal
+from ...domain.ledger import parse_utc_iso
 from ...domain.security import Permission
 from ...services.monitoring import alerts, casework, consumer, live
 from ..context import bank
@@ -39,6 +40,16 @@ from .views import refused
 MONITOR = Permission.MONITOR_TRANSACTIONS
 CHART_MINUTES = 30
 CHANGED = "Someone changed this alert since you opened it, so nothing was done. Here it is now."
+
+
+@bp.app_template_filter("age")
+def age(created_at: str) -> str:
+    """How long ago, by the bank's clock, in the largest whole unit: "4 min ago"."""
+    seconds = (bank().clock() - parse_utc_iso(created_at)).total_seconds()
+    for unit, size in (("d", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
 
 
 def _snapshot() -> dict[str, Any]:

@@ -72,7 +72,8 @@
       bar.appendChild(el("svg:title", {}, label + ": " + m.alerts + " alerts"));
       svg.appendChild(bar);
       if (i % 5 === 0 || i === minutes.length - 1) {
-        svg.appendChild(el("svg:text", { "class": "tick", x: x + 10, y: 170, "text-anchor": "middle" }, label));
+        var anchor = i === 0 ? "start" : i === minutes.length - 1 ? "end" : "middle";
+        svg.appendChild(el("svg:text", { "class": "tick", x: x + 10, y: 170, "text-anchor": anchor }, label));
       }
     });
     replaceChildren(document.getElementById("live-chart"), [svg]);
