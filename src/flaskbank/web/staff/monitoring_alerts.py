@@ -1,25 +1,18 @@
-"""The analysts' workspace under /staff/monitoring: the live view, the alert queue and one
-alert with its actions (fraud_analyst and admin). Rules and backtests are in
-monitoring_setup.py.
-
-The live view is polled, not pushed: static/monitoring.js asks live.json once a second. Each
-poll is one short request that reads one key (the live board), so an open dashboard never
-holds a worker the way a server-sent-events stream would, and the pages work without
-JavaScript too (the server renders the first snapshot).
-"""
+"""The alert queue and one alert with its actions, in the analysts' workspace
+(fraud_analyst and admin). The live view is in monitoring_live.py; rules and backtests in
+monitoring_setup.py. Every action is sent with the alert's version as the analyst read it:
+whoever comes second is told (409) instead of overwriting."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from ...domain.errors import AlertChanged, BankError, HoldNotOpen, Refusal
-from ...domain.ledger import parse_utc_iso
 from ...domain.security import Permission
-from ...services.monitoring import alerts, casework, consumer, live
+from ...services.monitoring import alerts, casework
 from ..context import bank
 from ..errors import status_of
 from ..filters import money
@@ -38,60 +31,7 @@ from .policy import actor, requires, staff_user
 from .views import refused
 
 MONITOR = Permission.MONITOR_TRANSACTIONS
-CHART_MINUTES = 30
 CHANGED = "Someone changed this alert since you opened it, so nothing was done. Here it is now."
-
-
-@bp.app_template_filter("age")
-def age(created_at: str) -> str:
-    """How long ago, by the bank's clock, in the largest whole unit: "4 min ago"."""
-    seconds = (bank().clock() - parse_utc_iso(created_at)).total_seconds()
-    for unit, size in (("d", 86_400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit} ago"
-    return "just now"
-
-
-def _snapshot() -> dict[str, Any]:
-    """The live board, each screened posting that opened an alert linked to it."""
-    snapshot = live.snapshot(bank(), staff_user(), minutes=CHART_MINUTES)
-    for item in snapshot["latest"]:
-        opened = item.get("decision") != "approve" and item.get("transaction_id")
-        item["alert_url"] = (
-            url_for(".alert", alert_id=consumer.alert_id(str(item["transaction_id"])))
-            if opened
-            else None
-        )
-    return snapshot
-
-
-def chart(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
-    """The last CHART_MINUTES minutes up to the snapshot, quiet ones as zeros (the board
-    keeps only minutes that saw a posting); static/monitoring.js draws the same."""
-    counts = {m["minute"]: m for m in snapshot["minutes"]}
-    end = datetime.strptime(snapshot["as_of"][:16], "%Y-%m-%dT%H:%M")
-    out = []
-    for back in range(CHART_MINUTES - 1, -1, -1):
-        key = (end - timedelta(minutes=back)).strftime("%Y-%m-%dT%H:%M")
-        seen = counts.get(key, {})
-        out.append(
-            {"minute": key, "postings": seen.get("postings", 0), "alerts": seen.get("alerts", 0)}
-        )
-    return out
-
-
-@bp.get("/monitoring")
-@requires(MONITOR)
-def monitoring() -> str:
-    snapshot = _snapshot()
-    return render_template("staff/monitoring/live.html", snapshot=snapshot, minutes=chart(snapshot))
-
-
-@bp.get("/monitoring/live.json")
-@requires(MONITOR)
-def monitoring_live() -> Response:
-    """What monitoring.js redraws the live view from, once a second."""
-    return jsonify(_snapshot())
 
 
 @bp.get("/monitoring/alerts")
