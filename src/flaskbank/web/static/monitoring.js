@@ -1,8 +1,8 @@
 /* The analysts' workspace, kept current without a reload.
  *
- * Polling, not a held-open stream: each poll is one short request that reads one key (the
- * live board), so an open dashboard never ties up a server worker, and a poll only starts
- * when the previous one has answered. Pages work without this script: the server renders
+ * Polling, not a held-open stream: each poll is one short request that, past the session
+ * check, reads one key (the live board), so an open dashboard never ties up a server worker;
+ * a poll only starts when the previous one has answered. Pages work without this script: the server renders
  * the first snapshot. Everything is drawn with textContent and DOM calls, never as HTML, so
  * nothing from the bank's data is ever read as markup; no inline script (the CSP forbids it).
  */
