@@ -3,9 +3,8 @@ per minute, the top rules and the latest screened postings.
 
 Polled, not pushed: static/monitoring.js asks live.json once a second. Each poll is one
 short request that, past the session check, reads one key (the live board), so an open
-dashboard never holds a worker
-the way a server-sent-events stream would; and the page works without JavaScript too, since
-the server renders the first snapshot.
+dashboard never holds a worker the way a server-sent-events stream would; and the page works
+without JavaScript too, since the server renders the first snapshot.
 """
 
 from __future__ import annotations
