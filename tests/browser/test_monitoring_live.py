@@ -1,6 +1,7 @@
-"""The fraud analysts' live view in Debian's chromium, against the real server and the real
-worker: a posting made while the page is open shows up within 2 seconds, without a reload
-(static/monitoring.js polls live.json; no inline script, which the CSP would refuse)."""
+"""The fraud analysts' workspace in Debian's chromium, against the real server and the real
+worker: a posting made while the live view is open shows up within 2 seconds, without a
+reload (static/monitoring.js polls live.json; no inline script, which the CSP would refuse),
+and a backtest's page follows the run until it shows the figures."""
 
 from __future__ import annotations
 
@@ -48,11 +49,11 @@ def monitored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, B
             bank.store.close()
 
 
-def analyst(bank: Bank) -> tuple[str, str]:
+def analyst(bank: Bank, email: str = "fay.analyst@bank.example") -> tuple[str, str]:
     """A fraud analyst past the first login (own password, two-factor on): email, secret."""
     user, _ = staff.create_staff(
         bank,
-        email="fay.analyst@bank.example",
+        email=email,
         full_name="Fay Analyst",
         role="fraud_analyst",
         actor=Actor(None, "cli", "local"),
@@ -70,21 +71,28 @@ def analyst(bank: Bank) -> tuple[str, str]:
     return user.email, secret
 
 
-def test_a_new_posting_appears_on_the_live_view_within_two_seconds(monitored, browser):
-    url, bank = monitored
-    email, secret = analyst(bank)
-    customer = new_customer(bank, "Carl Customer")
+def signed_in(browser, url: str, bank: Bank, email: str):  # type: ignore[no-untyped-def]
+    """A page of a new browser context, signed in as a new fraud analyst, and the list the
+    console's errors (a CSP violation, a failed poll) go to."""
+    email, secret = analyst(bank, email)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
     page.goto(url + "/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Staff area")).to_be_visible()
+    return page, errors
+
+
+def test_a_new_posting_appears_on_the_live_view_within_two_seconds(monitored, browser):
+    url, bank = monitored
+    customer = new_customer(bank, "Carl Customer")
+    page, errors = signed_in(browser, url, bank, "fay.analyst@bank.example")
     page.get_by_role("link", name="Live monitoring").first.click()
     expect(page.get_by_role("heading", name="Live monitoring")).to_be_visible()
     expect(page.locator("#live-state")).to_have_text("updating every 1 s")
@@ -100,4 +108,18 @@ def test_a_new_posting_appears_on_the_live_view_within_two_seconds(monitored, br
     assert page.evaluate("window.loadedOnce") is True
     assert "1 postings" in page.locator("#live-rate").inner_text()
     assert errors == []  # no CSP violation, no failed poll
-    context.close()
+    page.context.close()
+
+
+def test_a_backtest_page_follows_the_run_to_its_figures(monitored, browser):
+    url, bank = monitored
+    page, errors = signed_in(browser, url, bank, "gus.analyst@bank.example")
+    page.get_by_role("link", name="Backtests").first.click()
+    page.get_by_role("button", name="Run backtest").click()
+    expect(page.get_by_text("Backtest queued")).to_be_visible()
+    # The worker runs it; the page polls and shows the figures without being reloaded by us.
+    expect(page.locator("#backtest-status")).to_have_text("done", timeout=15_000)
+    expect(page.get_by_role("heading", name="Per rule")).to_be_visible()
+    expect(page.get_by_role("heading", name="Alerts per day")).to_be_visible()
+    assert errors == []
+    page.context.close()
