@@ -280,6 +280,8 @@ def test_a_backtest_runs_from_the_form_and_shows_its_figures(app_bank, case):
     facts = _facts(done)
     assert facts["Alerts"] == "1" and facts["Precision"] == "0.0%" and facts["Recall"] == "–"
     assert facts["Only by the draft"] == "1" and facts["Also raised by the live rules"] == "0"
+    started_lines = [e for e in audit_lines(app_bank) if e.action.value == "backtest_started"]
+    assert {e.target for e in started_lines} == {status["id"], backtest_id}
 
 
 def _facts(page: Page) -> dict[str, str]:
@@ -348,9 +350,14 @@ def test_an_alert_action_without_a_valid_csrf_token_changes_nothing(
     assert len(audit_lines(app_bank, 500)) == before
 
 
-def test_the_rule_and_thresholds_forms_need_a_csrf_token(csrf_app, app_bank):
+def test_the_rule_thresholds_and_backtest_forms_need_a_csrf_token(csrf_app, app_bank):
     _, client = staff_client(csrf_app, app_bank, Role.FRAUD_ANALYST)
+    before = len(audit_lines(app_bank, 500))
     rule = client.post("/staff/monitoring/rules/large_amount", data={"p_amount": "1.00"})
     limits = client.post("/staff/monitoring/thresholds", data={"review_at": "1", "block_at": "2"})
-    assert rule.status_code == 400 and limits.status_code == 400
+    run = client.post(
+        "/staff/monitoring/backtests", data={"since": "2026-01-01", "until": "2026-01-02"}
+    )
+    assert rule.status_code == limits.status_code == run.status_code == 400
     assert app_bank.store.monitoring.rule_history("large_amount") == []
+    assert len(audit_lines(app_bank, 500)) == before
