@@ -9,9 +9,13 @@ import pytest
 
 from flaskbank.domain.accounts import AccountStatus, Role
 from flaskbank.domain.security import Permission, allows
+from flaskbank.services.monitoring import backtests
 from flaskbank.web.staff.policy import MARK
+from test_monitoring_support import held_alert
 from test_staff_support import (
+    CLI,
     customer_signed_in,
+    make_staff,
     staff_client,
     with_staff,
 )
@@ -22,6 +26,9 @@ from test_web_support import Page
 def app(app):
     return with_staff(app)
 
+
+MONITOR = Permission.MONITOR_TRANSACTIONS
+_DRAFT = '[{"id": "big", "type": "amount_over", "params": {}, "score": 50}]'
 
 # Every staff page, with the permission it needs (None: any staff role).
 PAGES = [
@@ -37,6 +44,17 @@ PAGES = [
     ("GET", "/staff/users/{uid}", Permission.MANAGE_USERS),
     ("GET", "/staff/logins/unlock", Permission.MANAGE_USERS),
     ("GET", "/staff/audit", Permission.VIEW_AUDIT_LOG),
+    ("GET", "/staff/monitoring", MONITOR),
+    ("GET", "/staff/monitoring/live.json", MONITOR),
+    ("GET", "/staff/monitoring/alerts", MONITOR),
+    ("GET", "/staff/monitoring/alerts?sort=severity&status=open", MONITOR),
+    ("GET", "/staff/monitoring/alerts/{alid}", MONITOR),
+    ("GET", "/staff/monitoring/rules", MONITOR),
+    ("GET", "/staff/monitoring/rules/{rid}", MONITOR),
+    ("GET", "/staff/monitoring/rules/{rid}/history", MONITOR),
+    ("GET", "/staff/monitoring/backtests", MONITOR),
+    ("GET", "/staff/monitoring/backtests/{bid}", MONITOR),
+    ("GET", "/staff/monitoring/backtests/{bid}/status.json", MONITOR),
 ]
 # Every staff action, with a body that would succeed for a role allowed to do it.
 ACTIONS = [
@@ -68,6 +86,25 @@ ACTIONS = [
     ("POST", "/staff/users/{uid}/role", Permission.MANAGE_USERS, {"role": "admin"}),
     ("POST", "/staff/users/{uid}/revoke", Permission.MANAGE_USERS, {}),
     ("POST", "/staff/logins/unlock", Permission.MANAGE_USERS, {"email": "x@example.com"}),
+    ("POST", "/staff/monitoring/alerts/{alid}/status", MONITOR, {"status": "investigating"}),
+    ("POST", "/staff/monitoring/alerts/{alid}/assign", MONITOR, {"assignee": "x@bank.example"}),
+    ("POST", "/staff/monitoring/alerts/{alid}/note", MONITOR, {"note": "looked at it"}),
+    ("POST", "/staff/monitoring/alerts/{alid}/freeze", MONITOR, {"reason": "fraud"}),
+    ("POST", "/staff/monitoring/alerts/{alid}/release", MONITOR, {}),
+    ("POST", "/staff/monitoring/alerts/{alid}/reject", MONITOR, {}),
+    (
+        "POST",
+        "/staff/monitoring/rules/{rid}",
+        MONITOR,
+        {"p_amount": "1.00", "p_types": "transfer", "score": "90", "action": "block"},
+    ),
+    ("POST", "/staff/monitoring/thresholds", MONITOR, {"review_at": "1", "block_at": "2"}),
+    (
+        "POST",
+        "/staff/monitoring/backtests",
+        MONITOR,
+        {"since": "2026-01-01", "until": "2026-01-02", "rules": _DRAFT},
+    ),
 ]
 
 
@@ -78,8 +115,25 @@ def target(app, app_bank):
     return who
 
 
-def _requests(target):
-    ids = {"uid": target.user_id, "aid": target.account_id, "hid": "a-hold", "act": "void"}
+@pytest.fixture
+def ids(app_bank, target):
+    """What the paths name: the target's ids, and for the monitoring pages a held
+    transfer's alert (on another customer), a rule and a backtest."""
+    alert, _ = held_alert(app_bank)
+    analyst = make_staff(app_bank, Role.FRAUD_ANALYST)
+    backtest = backtests.start(app_bank, analyst, since="2026-01-01", until="2026-01-02", actor=CLI)
+    return {
+        "uid": target.user_id,
+        "aid": target.account_id,
+        "hid": "a-hold",
+        "act": "void",
+        "alid": alert.id,
+        "rid": "large_amount",
+        "bid": backtest.id,
+    }
+
+
+def _requests(ids):
     for method, path, permission in PAGES:
         yield method, path.format(**ids), permission, None
     for method, path, permission, data in ACTIONS:
@@ -108,6 +162,9 @@ def _unchanged(bank, target, audit_before):
         "hold_placed",
         "hold_released",
         "hold_voided",
+        "alert_updated",
+        "rule_changed",
+        "backtest_started",
     }
     items = bank.store.audit.audit_log(limit=500).items  # newest first
     new = items[: len(items) - audit_before]
@@ -121,26 +178,33 @@ def test_every_staff_route_is_guarded_and_listed_here(app):
         if rule.endpoint.startswith("staff."):
             assert hasattr(app.view_functions[rule.endpoint], MARK), rule.endpoint
             path = rule.rule
-            for name, field in (("user_id", "uid"), ("account_id", "aid"), ("hold_id", "hid")):
+            for name, field in (
+                ("user_id", "uid"),
+                ("account_id", "aid"),
+                ("hold_id", "hid"),
+                ("alert_id", "alid"),
+                ("rule_id", "rid"),
+                ("backtest_id", "bid"),
+            ):
                 path = path.replace(f"<{name}>", f"{{{field}}}")
             routes.add(path.replace("<action>", "{act}"))
     assert routes == listed
 
 
-def test_anonymous_people_are_sent_to_log_in(app, app_bank, target):
+def test_anonymous_people_are_sent_to_log_in(app, app_bank, target, ids):
     client = app.test_client()
     before = len(app_bank.store.audit.audit_log(limit=500).items)
-    for method, path, _, data in _requests(target):
+    for method, path, _, data in _requests(ids):
         response = _send(client, method, path, data)
         assert response.status_code == 302, (method, path)
         assert response.location.startswith("/login?next="), (method, path)
     _unchanged(app_bank, target, before)
 
 
-def test_a_customer_gets_404_for_every_staff_page_and_changes_nothing(app, app_bank, target):
+def test_a_customer_gets_404_for_every_staff_page_and_changes_nothing(app, app_bank, target, ids):
     _, client = customer_signed_in(app, app_bank, "Eve Customer")
     before = len(app_bank.store.audit.audit_log(limit=500).items)
-    for method, path, _, data in _requests(target):
+    for method, path, _, data in _requests(ids):
         response = _send(client, method, path, data)
         assert response.status_code == 404, (method, path)
         page = Page(response)
@@ -155,13 +219,13 @@ def test_the_customers_own_target_page_cannot_be_reached_by_guessing(app, app_ba
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.CUSTOMER])
-def test_staff_get_403_for_what_their_role_lacks_and_change_nothing(app, app_bank, target, role):
+def test_staff_get_403_for_what_their_role_lacks_and_change_nothing(
+    app, app_bank, target, ids, role
+):
     _, client = staff_client(app, app_bank, role)
     before = len(app_bank.store.audit.audit_log(limit=500).items)
     refused = [
-        (m, p, d)
-        for m, p, perm, d in _requests(target)
-        if perm is not None and not allows(role, perm)
+        (m, p, d) for m, p, perm, d in _requests(ids) if perm is not None and not allows(role, perm)
     ]
     for method, path, data in refused:
         response = _send(client, method, path, data)
@@ -173,11 +237,11 @@ def test_staff_get_403_for_what_their_role_lacks_and_change_nothing(app, app_ban
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.CUSTOMER])
-def test_staff_open_every_page_their_role_allows(app, app_bank, target, role):
+def test_staff_open_every_page_their_role_allows(app, app_bank, ids, role):
     _, client = staff_client(app, app_bank, role)
     for _, path, permission in PAGES:
         if permission is None or allows(role, permission):
-            path = path.format(uid=target.user_id, aid=target.account_id)
+            path = path.format(**ids)
             assert client.get(path).status_code == 200, (role, path)
 
 

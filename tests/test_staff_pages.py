@@ -9,7 +9,10 @@ from flask_wtf.csrf import generate_csrf
 
 from flaskbank.domain.accounts import Role
 from flaskbank.services import postings, tokens
+from flaskbank.services.monitoring import backtests
+from test_monitoring_support import held_alert
 from test_staff_support import (
+    CLI,
     customer_signed_in,
     staff_client,
     with_staff,
@@ -39,6 +42,19 @@ GETS = [
     "/staff/audit",
     "/staff/audit?since=bad&action=nope",
     "/staff/users/nobody",
+    "/staff/monitoring",
+    "/staff/monitoring/alerts",
+    "/staff/monitoring/alerts?sort=assignee&severity=high&assignee=none",
+    "/staff/monitoring/alerts?since=bad&severity=nope",
+    "/staff/monitoring/alerts/{alid}",
+    "/staff/monitoring/alerts/nope",
+    "/staff/monitoring/rules",
+    "/staff/monitoring/rules/large_amount",
+    "/staff/monitoring/rules/after_security_event",
+    "/staff/monitoring/rules/large_amount/history",
+    "/staff/monitoring/rules/nope",
+    "/staff/monitoring/backtests",
+    "/staff/monitoring/backtests/{bid}",
 ]
 POSTS = [
     ("/staff/customers/{uid}/accounts/{aid}/freeze", {"reason": ""}),
@@ -46,6 +62,11 @@ POSTS = [
     ("/staff/users/new", {"email": "new@bank.example", "full_name": "New", "role": "admin"}),
     ("/staff/users/{me}/role", {"role": "customer"}),
     ("/staff/logins/unlock", {"email": ""}),
+    ("/staff/monitoring/alerts/{alid}/note", {"note": "", "version": "1"}),
+    ("/staff/monitoring/alerts/{alid}/freeze", {"reason": "", "version": "1"}),
+    ("/staff/monitoring/rules/large_amount", {"p_amount": "x", "score": "-1"}),
+    ("/staff/monitoring/thresholds", {"review_at": "9", "block_at": "3"}),
+    ("/staff/monitoring/backtests", {"since": "", "until": "x", "rules": "{"}),
 ]
 
 
@@ -54,8 +75,11 @@ def pages(app, app_bank):
     ada, _ = customer_signed_in(app, app_bank, "Ada Lovelace", deposit="10.00")
     postings.withdraw(app_bank, ada.user_id, ada.account_id, amount="1.00", memo="<i>m</i>")
     tokens.issue_token(app_bank, email=ada.email, password=ada.password)
+    alert, _ = held_alert(app_bank)
     me, client = staff_client(app, app_bank, Role.ADMIN)
+    backtest = backtests.start(app_bank, me, since="2026-01-01", until="2026-01-02", actor=CLI)
     ids = {"uid": ada.user_id, "aid": ada.account_id, "me": me.id}
+    ids.update(alid=alert.id, bid=backtest.id)
     found = [Page(client.get(path.format(**ids))) for path in GETS]
     found += [Page(client.post(path.format(**ids), data=data)) for path, data in POSTS]
     assert {p.status for p in found} == {200, 201, 404, 422}
@@ -71,7 +95,10 @@ def test_pages_declare_language_viewport_and_stylesheet(pages):
 
 def test_no_inline_script_style_or_handlers(pages):
     for page in pages:
-        assert not page.find("style") and not page.find("script")
+        assert not page.find("style")
+        # Only the workspace's own static script, never inline code.
+        for script in page.find("script"):
+            assert script.attrs.get("src") == "/static/monitoring.js" and not script.text.strip()
         for element in page.elements:
             assert "style" not in element.attrs, element
             assert not [a for a in element.attrs if a.startswith("on")], element
@@ -98,14 +125,20 @@ def csrf_app(app):
 
 def test_every_form_that_posts_carries_a_csrf_token(csrf_app, app_bank):
     ada, _ = customer_signed_in(csrf_app, app_bank)
+    alert, _ = held_alert(app_bank)
     me, client = staff_client(csrf_app, app_bank, Role.ADMIN)
     for path in (
         "/staff/users/new",
         f"/staff/users/{ada.user_id}",
         "/staff/logins/unlock",
         f"/staff/customers/{ada.user_id}/accounts/{ada.account_id}/freeze",
+        f"/staff/monitoring/alerts/{alert.id}",
+        "/staff/monitoring/rules",
+        "/staff/monitoring/rules/velocity",
+        "/staff/monitoring/backtests",
     ):
         page = Page(client.get(path))
+        assert page.find("form", method="post"), path
         for form in page.find("form", method="post"):
             start = page.elements.index(form)
             inside = page.elements[start + 1 : start + 40]

@@ -3,6 +3,7 @@ chromium driven by playwright. Never `playwright install`: it would download a b
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -31,12 +32,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data = tmp_path_factory.mktemp("live")
+def server_env(data: Path) -> dict[str, str]:
+    """The environment of a `flaskbank` command on the store in `data`."""
     env = {**os.environ, "FLASKBANK_DATA_DIR": str(data), "FLASKBANK_SECRET_KEY": "k" * 40}
     env.pop("FLASKBANK_STORE", None)
-    flaskbank = str(Path(sys.executable).with_name("flaskbank"))
+    return env
+
+
+def flaskbank_command() -> str:
+    return str(Path(sys.executable).with_name("flaskbank"))
+
+
+@contextlib.contextmanager
+def serving(data: Path) -> Iterator[str]:
+    """`flaskbank serve` on a fresh store in `data`; yields its URL."""
+    env = server_env(data)
+    flaskbank = flaskbank_command()
     subprocess.run([flaskbank, "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     port = _free_port()
     proc = subprocess.Popen(
@@ -62,6 +73,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(tmp_path_factory.mktemp("live")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -82,9 +82,7 @@ def update(
 ) -> Alert:
     """Change the alert's status, assignee (an email, "" to unassign) or add a note; given
     `version`, only if the alert is still as the analyst saw it."""
-    alert = get(bank, analyst, alert_id)
-    if version is not None and version != alert.version:
-        raise AlertChanged("someone changed this alert since you opened it; reload it")
+    alert = _as_seen(bank, analyst, alert_id, version)
     changes = _changes(alert, analyst, status_of(status), assignee, note, bank.now())
     return _save(bank, alert, changes, actor)
 
@@ -140,32 +138,53 @@ def _text(value: object) -> str:
     return "" if value is None else str(getattr(value, "value", value))
 
 
-def release_transfer(bank: Bank, analyst: User, alert_id: str, actor: Actor) -> Hold:
+def release_transfer(
+    bank: Bank, analyst: User, alert_id: str, actor: Actor, *, version: int | None = None
+) -> Hold:
     """Let the held transfer go: it is posted as the customer asked."""
-    alert = _held(bank, analyst, alert_id)
+    alert = _held(bank, analyst, alert_id, version)
     assert alert.hold_id is not None  # noqa: S101 - _held checked it
     done = holds.release(bank, analyst, alert.account_id, alert.hold_id, actor)
     _note(bank, analyst, alert, "released the held transfer", actor)
     return done
 
 
-def reject_transfer(bank: Bank, analyst: User, alert_id: str, actor: Actor) -> Hold:
+def reject_transfer(
+    bank: Bank, analyst: User, alert_id: str, actor: Actor, *, version: int | None = None
+) -> Hold:
     """Stop the held transfer: the reservation is dropped and nothing moves."""
-    alert = _held(bank, analyst, alert_id)
+    alert = _held(bank, analyst, alert_id, version)
     assert alert.hold_id is not None  # noqa: S101 - _held checked it
     done = holds.void(bank, analyst, alert.account_id, alert.hold_id, actor)
     _note(bank, analyst, alert, "rejected the held transfer", actor)
     return done
 
 
-def freeze_account(bank: Bank, analyst: User, alert_id: str, reason: object, actor: Actor) -> None:
-    alert = get(bank, analyst, alert_id)
+def freeze_account(
+    bank: Bank,
+    analyst: User,
+    alert_id: str,
+    reason: object,
+    actor: Actor,
+    *,
+    version: int | None = None,
+) -> None:
+    alert = _as_seen(bank, analyst, alert_id, version)
     staff.set_frozen(bank, analyst, alert.account_id, frozen=True, reason=reason, actor=actor)
     _note(bank, analyst, alert, f"froze the account: {reason}", actor)
 
 
-def _held(bank: Bank, analyst: User, alert_id: str) -> Alert:
+def _as_seen(bank: Bank, analyst: User, alert_id: str, version: int | None) -> Alert:
+    """The alert, if it is still at `version` (when given): an action taken on what the
+    analyst read, not on what someone else has made of it since."""
     alert = get(bank, analyst, alert_id)
+    if version is not None and version != alert.version:
+        raise AlertChanged("someone changed this alert since you opened it; reload it")
+    return alert
+
+
+def _held(bank: Bank, analyst: User, alert_id: str, version: int | None = None) -> Alert:
+    alert = _as_seen(bank, analyst, alert_id, version)
     if alert.hold_id is None:
         raise ValidationFailed({"alert": "this alert holds no transfer"})
     return alert

@@ -8,7 +8,10 @@ bp: Blueprint = Blueprint("staff", __name__)
 
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     auditlog,
+    monitoring_alerts,
     monitoring_api,  # noqa: E402,F401  (registers its routes on api_bp)
+    monitoring_live,
+    monitoring_setup,
     users,
     views,
 )
