@@ -403,3 +403,29 @@ def test_verify_names_an_alert_whose_rules_disagree_with_its_verdict(bank):
     _file_under_other_rules(bank.store, "al-0002")
     assert [p for p in verify(bank).problems if "al-0002" in p] != []
     assert [p for p in verify(bank).problems if "al-0001" in p] == []
+
+
+def test_recent_entries_are_the_history_newest_first_in_scoring_form(bank):
+    """What scoring reads on every posting: the same lines as the history, lighter."""
+    ada = new_customer(bank, "Ada Lovelace", deposit="100.00")
+    bob = new_customer(bank, "Bob Stone")
+    for amount in ("10.00", "20.00", "30.00"):
+        postings.transfer(
+            bank, ada.user_id, ada.account_id, amount=amount, to_account_number=bob.account_number
+        )
+    history = bank.store.ledger.history(ada.account_id, limit=10).items
+    recent = bank.store.ledger.recent(ada.account_id, since="2000-01-01T00:00:00Z", limit=10)
+    assert (
+        [r.amount for r in recent]
+        == [e.amount.minor for e in history]
+        == [
+            -3000,
+            -2000,
+            -1000,
+            10000,
+        ]
+    )
+    assert [r.balance_after for r in recent] == [4000, 7000, 9000, 10000]
+    assert [r.counterparty for r in recent] == [e.counterparty for e in history]
+    assert len(bank.store.ledger.recent(ada.account_id, since="2000-01-01", limit=2)) == 2
+    assert bank.store.ledger.recent(ada.account_id, since="2999-01-01", limit=10) == []

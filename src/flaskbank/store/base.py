@@ -32,6 +32,7 @@ from ..domain.ledger import (
     TransactionType,
     replay,
 )
+from ..domain.monitoring.checks import RecentEntry
 from ..domain.monitoring.model import (
     Alert,
     AlertStatus,
@@ -167,6 +168,10 @@ class LedgerPort(Protocol):
     ) -> Page[Entry]:
         """The account's entries newest first, keyset-paginated; since/until bound created_at
         (since inclusive, until exclusive)."""
+
+    def recent(self, account_id: str, *, since: str, limit: int) -> list[RecentEntry]:
+        """The account's entries from `since` on, newest first, at most `limit`, in the
+        light form monitoring scores with (read on every posting, so kept lean)."""
 
     def entries_between(self, account_id: str, start: str, end: str) -> list[Entry]:
         """The account's entries with start <= created_at < end, oldest first."""

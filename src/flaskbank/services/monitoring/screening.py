@@ -43,9 +43,15 @@ def _rule_set(data: str) -> RuleSet:
     return rules.load(data)
 
 
+@lru_cache(maxsize=1)
+def _defaults() -> RuleSet:
+    """One object, so that the scorer compiles the defaults once (it caches by identity)."""
+    return rules.default_rule_set()
+
+
 def live_rules(stored: StoredRuleSet | None) -> RuleSet:
     """The rule set in force: the stored one, or the defaults before anyone edited it."""
-    return rules.default_rule_set() if stored is None else _rule_set(stored.data)
+    return _defaults() if stored is None else _rule_set(stored.data)
 
 
 def candidate(
@@ -79,10 +85,8 @@ def screen(
         ruleset = live_rules(stored_rules)
         profile = profiles.Profile.load(stored_profile, what.user_id)
         since = utc_iso(parse_utc_iso(what.at) - timedelta(hours=scoring.RECENT_WINDOW_HOURS))
-        recent = bank.store.ledger.history(
-            what.account_id, limit=scoring.RECENT_LIMIT, since=since
-        ).items
-        return scoring.score(ruleset, profile, scoring.recent_from_entries(recent), what)
+        recent = bank.store.ledger.recent(what.account_id, since=since, limit=scoring.RECENT_LIMIT)
+        return scoring.score(ruleset, profile, recent, what)
     except Exception:  # noqa: BLE001 - any failure of the scorer must hold, not approve
         failures += 1
         log.exception("monitoring: scoring failed for %s on %s", what.type, what.account_id)

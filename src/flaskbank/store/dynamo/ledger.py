@@ -29,6 +29,8 @@ from ...domain.ledger import (
     Transaction,
     TransactionType,
 )
+from ...domain.monitoring.checks import RecentEntry
+from ...domain.monitoring.scoring import recent_from_entries
 from ..base import Page, PostingInputs
 from . import events, lookups, postings, reads
 from . import items as di
@@ -258,6 +260,10 @@ class DynamoLedger(Connected):
 
     def get_transaction(self, transaction_id: str) -> Transaction | None:
         return postings.transaction(self.db, transaction_id)
+
+    def recent(self, account_id: str, *, since: str, limit: int) -> list[RecentEntry]:
+        """One query, as for a page of history (its items carry what scoring reads)."""
+        return recent_from_entries(self.history(account_id, limit=limit, since=since).items)
 
     def history(
         self,

@@ -38,6 +38,8 @@ from ...domain.ledger import (
     replay_posting,
 )
 from ...domain.money import Money
+from ...domain.monitoring.checks import RecentEntry
+from ...domain.monitoring.profile import seconds
 from ..base import Page, PostingInputs
 from ..cursors import decode_cursor, encode_cursor
 from .database import SqliteDatabase
@@ -314,6 +316,14 @@ class SqliteLedger:
     ) -> Transaction | None:
         found = self._transactions(db, where, args)
         return found[0] if found else None
+
+    def recent(self, account_id: str, *, since: str, limit: int) -> list[RecentEntry]:
+        rows = self.database.conn.execute(
+            "SELECT created_at, amount_minor, type, counterparty, balance_after_minor "
+            "FROM entries WHERE account_id=? AND created_at>=? ORDER BY seq DESC LIMIT ?",
+            (account_id, since, limit),
+        ).fetchall()
+        return [RecentEntry(seconds(r[0]), r[1], TransactionType(r[2]), r[3], r[4]) for r in rows]
 
     def history(
         self,
