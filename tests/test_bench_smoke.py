@@ -90,3 +90,17 @@ def test_the_monitoring_replay_benchmark_runs_end_to_end():
     lines = done.stdout.splitlines()
     assert any(line.startswith("replay") and "transactions/s" in line for line in lines)
     assert any(line.startswith("inline") and "p99" in line for line in lines), done.stdout
+
+
+@pytest.mark.slow
+def test_the_screening_benchmark_runs_end_to_end():
+    done = subprocess.run(
+        [sys.executable, str(BENCH.with_name("bench_screening.py"))]
+        + ["--customers", "4", "--days", "5", "--per-day", "4", "--n", "60"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0] for line in done.stdout.splitlines() if line.strip()}
+    assert {"with", "without", "added"} <= rows, done.stdout
