@@ -336,13 +336,14 @@ def test_service_level_round_trips(bank, store):
         ),
         "deposit": (
             lambda: postings.deposit(bank, ada.user_id, ada.account_id, amount="1"),
-            ["BatchGetItem", "TransactWriteItems"],
+            # Scoring's one extra read: the account's recent entries (docs/monitoring.md).
+            ["BatchGetItem", "Query", "TransactWriteItems"],
         ),
         "deposit with idempotency key": (
             lambda: postings.deposit(
                 bank, ada.user_id, ada.account_id, amount="1", idempotency_key="once"
             ),
-            ["BatchGetItem", "TransactWriteItems"],
+            ["BatchGetItem", "Query", "TransactWriteItems"],
         ),
         "replayed deposit": (
             lambda: postings.deposit(
@@ -352,15 +353,16 @@ def test_service_level_round_trips(bank, store):
         ),
         "withdrawal": (
             lambda: postings.withdraw(bank, ada.user_id, ada.account_id, amount="1"),
-            ["BatchGetItem", "TransactWriteItems"],
+            ["BatchGetItem", "Query", "TransactWriteItems"],
         ),
         # The budget: one write round trip, and one read that finds the recipient (its id
-        # follows from the number) together with the sender's account and the key's record.
+        # follows from the number) together with the sender's account, the key's record,
+        # the sender's monitoring profile and the rules; scoring adds the one Query.
         "transfer by number": (
             lambda: postings.transfer(
                 bank, ada.user_id, ada.account_id, amount="1", to_account_number=bob.account_number
             ),
-            ["BatchGetItem", "TransactWriteItems"],
+            ["BatchGetItem", "Query", "TransactWriteItems"],
         ),
         "transfer by number with idempotency key": (
             lambda: postings.transfer(
@@ -371,7 +373,7 @@ def test_service_level_round_trips(bank, store):
                 to_account_number=bob.account_number,
                 idempotency_key="send-once",
             ),
-            ["BatchGetItem", "TransactWriteItems"],
+            ["BatchGetItem", "Query", "TransactWriteItems"],
         ),
         # An email names a person, not an account: the first read brings the email's lock,
         # which lists the owner's account ids, and one more reads those accounts.
@@ -379,7 +381,7 @@ def test_service_level_round_trips(bank, store):
             lambda: postings.transfer(
                 bank, ada.user_id, ada.account_id, amount="1", to_email=bob.email
             ),
-            ["BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+            ["BatchGetItem", "BatchGetItem", "Query", "TransactWriteItems"],
         ),
         "history page": (
             lambda: history.history(bank, ada.user_id, ada.account_id, limit=20),
