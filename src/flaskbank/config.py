@@ -24,6 +24,8 @@ class ConfigError(ValueError):
 class Config:
     data_dir: Path = Path("data")
     store_url: str = ""  # default: sqlite:///<data_dir>/flaskbank.db
+    #: The analytics warehouse (docs/analytics.md); default: <data_dir>/warehouse.duckdb
+    warehouse_path: str = ""
     secret_key: str = ""
     max_transaction: Decimal = Decimal("10000.00")
     #: Transfers of at least this amount wait for staff review on a hold; None: none do.
@@ -56,6 +58,12 @@ class Config:
     @property
     def store(self) -> str:
         return self.store_url or f"sqlite:///{Path(self.data_dir) / 'flaskbank.db'}"
+
+    @property
+    def warehouse(self) -> Path:
+        return (
+            Path(self.warehouse_path) if self.warehouse_path else self.data_dir / "warehouse.duckdb"
+        )
 
 
 #: The ranges each whole-number setting accepts, (lowest, highest): wide enough for any real
@@ -166,6 +174,7 @@ def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = Tru
     return Config(
         data_dir=data_dir,
         store_url=env.get("FLASKBANK_STORE", ""),
+        warehouse_path=env.get("FLASKBANK_WAREHOUSE", ""),
         secret_key=secret,
         max_transaction=_max_transaction(env, "FLASKBANK_MAX_TRANSACTION", d.max_transaction),
         review_threshold=(
