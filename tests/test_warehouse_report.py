@@ -4,7 +4,6 @@ a generated bank and compared to the cent, over every kind of period and its bou
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -20,7 +19,6 @@ from flaskbank.services.analytics.reports import deposit_growth_report, parse_ra
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
-from test_staff_support import make_staff
 from warehouse_support import warehouse_in
 
 
