@@ -1,5 +1,6 @@
 """Parquet for readers beyond this machine (Athena, Spark, DuckDB anywhere): the entries
-partitioned by month (year=YYYY/month=M/), each other table as one file."""
+partitioned by month (entries/year=YYYY/month=M/), each other table as one file in a
+directory of its own (Athena reads a table from a directory)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def export(con: duckdb.DuckDBPyConnection, to: Path) -> list[Path]:
         " OVERWRITE_OR_IGNORE true)"
     )
     for table in _WHOLE:
-        con.execute(f"COPY {table} TO {_quoted(to / f'{table}.parquet')} (FORMAT parquet)")
+        (to / table).mkdir(exist_ok=True)
+        target = to / table / f"{table}.parquet"
+        con.execute(f"COPY {table} TO {_quoted(target)} (FORMAT parquet)")
     return sorted(p for p in to.rglob("*.parquet"))
 
 
