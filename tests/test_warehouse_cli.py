@@ -45,7 +45,9 @@ def test_sync_rebuild_and_export(tmp_path, monkeypatch):
     assert month
     amounts = (
         duckdb.connect()
-        .execute(f"SELECT sum(amount) FROM read_parquet('{tmp_path}/out/entries/*/*/*.parquet')")
+        .execute(
+            "SELECT sum(amount) FROM read_parquet(?)", [f"{tmp_path}/out/entries/*/*/*.parquet"]
+        )
         .fetchone()
     )
     assert amounts == (750,)  # 10.00 in, 2.50 out: minor units, exactly
