@@ -159,3 +159,25 @@ def test_a_warehouse_never_synced_answers_empty(tmp_path):
     with warehouse.reading() as reader:
         assert reader.as_of().position is None
         assert reader.day_flows(date(2030, 1, 1)) == []
+
+
+def test_the_worker_keeps_the_warehouse_caught_up(bank, tmp_path):
+    from flaskbank.worker import Worker, warehouse_job
+
+    ada = new_customer(bank, deposit="10.00")
+    warehouse = warehouse_in(tmp_path)
+    worker = Worker(bank, [warehouse_job(warehouse, every=2.0)], owner="w")
+    manager = make_staff(bank, Role.FINANCIAL_MANAGER)
+    asked = parse_range("2000-01-01", "2100-12-31", "year")
+
+    def balances() -> str | None:
+        rows = deposit_growth_report(warehouse, manager, asked).rows
+        return rows[-1]["closing_balance"] if rows else None
+
+    assert worker.tick(0.0)["warehouse"] > 0
+    assert balances() == "10.00"
+    postings.deposit(bank, ada.user_id, ada.account_id, amount="0.99")
+    assert worker.tick(1.0) == {}  # not due yet
+    assert worker.tick(2.0)["warehouse"] == 1
+    assert balances() == "10.99"
+    worker.shutdown()
