@@ -69,3 +69,35 @@ def test_a_sync_killed_mid_batch_and_resumed_equals_a_rebuild(bank, tmp_path):
     assert contents(killed) == contents(rebuilt)
     total = sum(e[4] for e in contents(rebuilt)["entries"])
     assert total == 5000 + sum(100 + i for i in range(10))
+
+
+@pytest.mark.slow
+def test_reports_in_this_process_while_another_process_syncs(bank, tmp_path):
+    """The writer is another process (DuckDB's file lock is per process): reports here read
+    the published copy while it holds the other one open for writing."""
+    from flaskbank.domain.accounts import Role, User
+    from flaskbank.services.analytics.reports import deposit_growth_report, parse_range
+
+    ada = new_customer(bank, deposit="50.00")
+    path = tmp_path / "shared" / "warehouse.duckdb"
+    warehouse = warehouse_in(tmp_path / "shared")
+    feed.sync(bank.store, warehouse)
+    for i in range(10):
+        postings.deposit(bank, ada.user_id, ada.account_id, amount=f"1.0{i}")
+    child = subprocess.Popen(
+        [sys.executable, "-c", SYNC_UNTIL_KILLED, store_url(bank.store), str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    try:
+        assert child.stdout.readline().strip() == "inside the third batch"
+        manager = User("m", "m@bank.example", "M", "x", Role.FINANCIAL_MANAGER, "2024-01-01")
+        asked = parse_range("2000-01-01", "2100-12-31", "year")
+        for _ in range(5):
+            report = deposit_growth_report(warehouse, manager, asked)
+            assert report.rows[-1]["closing_balance"] == "50.00"  # the last published state
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+        child.stdout.close()
