@@ -53,3 +53,15 @@ def test_sync_rebuild_and_export(tmp_path, monkeypatch):
     assert amounts == (750,)  # 10.00 in, 2.50 out: minor units, exactly
     assert (tmp_path / "out" / "accounts" / "accounts.parquet").exists()
     store.close()
+
+
+def test_the_reporting_time_zone_is_checked_at_start():
+    import pytest
+
+    from flaskbank.config import ConfigError, from_env
+
+    assert from_env({}, require_secret=False).report_timezone == "UTC"
+    berlin = from_env({"FLASKBANK_REPORT_TIMEZONE": "Europe/Berlin"}, require_secret=False)
+    assert berlin.report_timezone == "Europe/Berlin"
+    with pytest.raises(ConfigError, match="FLASKBANK_REPORT_TIMEZONE"):
+        from_env({"FLASKBANK_REPORT_TIMEZONE": "Mars/Olympus"}, require_secret=False)

@@ -28,8 +28,8 @@ SYNC_UNTIL_KILLED = textwrap.dedent(
 
     real, calls = duck._load_entries, []
 
-    def load_then_wait(con, facts):
-        real(con, facts)
+    def load_then_wait(con, facts, timezone):
+        real(con, facts, timezone)
         calls.append(1)
         if len(calls) == 3:
             print("inside the third batch", flush=True)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from flaskbank.domain.accounts import Role
 from flaskbank.domain.chart import is_internal
 from flaskbank.domain.errors import NotPermitted, ValidationFailed
+from flaskbank.domain.ledger import parse_utc_iso
 from flaskbank.domain.money import Money
 from flaskbank.services.analytics import feed
 from flaskbank.services.analytics.periods import Period, spans, year_before
@@ -19,7 +21,10 @@ from flaskbank.services.analytics.reports import deposit_growth_report, parse_ra
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
+from flaskbank.warehouse.duck import DuckWarehouse
 from warehouse_support import warehouse_in
+
+TOKYO = "Asia/Tokyo"  # UTC+9: an evening posting in UTC is the next day there
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +43,21 @@ def generated(tmp_path_factory):  # type: ignore[no-untyped-def]
         for e in tx.entries
         if not is_internal(e.account_id)
     ]
-    yield warehouse, legs
+    tokyo = DuckWarehouse(where / "tokyo" / "warehouse.duckdb", timezone=TOKYO)
+    feed.sync(store, tokyo)
+    zone = ZoneInfo(TOKYO)
+    local = [
+        (
+            parse_utc_iso(tx.created_at).astimezone(zone).date(),
+            tx.type.value,
+            e.amount.minor,
+            e.amount.currency,
+        )
+        for tx in store.ledger.all_transactions()
+        for e in tx.entries
+        if not is_internal(e.account_id)
+    ]
+    yield warehouse, legs, tokyo, local
     store.close()
 
 
@@ -111,16 +130,23 @@ def _expected(legs, first: date, last: date, period: str):  # type: ignore[no-un
     ],
 )
 def test_deposit_growth_matches_the_store_to_the_cent(generated, first, last, period):
-    warehouse, legs = generated
+    warehouse, legs, tokyo, local = generated
     manager = make_staff_user()
     report = deposit_growth_report(warehouse, manager, parse_range(first, last, period))
     expected = _expected(legs, date.fromisoformat(first), date.fromisoformat(last), period)
     assert report.rows == expected
     assert any(row["deposits"] != "0.00" for row in report.rows)
+    # The same in the Tokyo calendar: a UTC evening posting counts on the next day.
+    there = deposit_growth_report(tokyo, manager, parse_range(first, last, period))
+    assert there.rows == _expected(
+        local, date.fromisoformat(first), date.fromisoformat(last), period
+    )
+    if period == "day":
+        assert there.rows != report.rows
 
 
 def test_the_balances_at_the_end_equal_the_customers_balances(generated):
-    warehouse, legs = generated
+    warehouse, legs, _, _ = generated
     report = deposit_growth_report(
         warehouse, make_staff_user(), parse_range("2020-01-01", "2030-12-31", "year")
     )
@@ -140,7 +166,7 @@ def make_staff_user():  # type: ignore[no-untyped-def]
 def test_only_reporting_roles_may_ask(generated, role):
     from flaskbank.domain.accounts import User
 
-    warehouse, _ = generated
+    warehouse, _, _, _ = generated
     user = User("u", "u@bank.example", "U", "x", role, "2024-01-01")
     with pytest.raises(NotPermitted):
         deposit_growth_report(warehouse, user, parse_range("2024-01-01", "2024-02-01", "day"))

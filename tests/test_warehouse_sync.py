@@ -88,9 +88,9 @@ def test_a_sync_that_dies_mid_batch_and_resumes_equals_a_rebuild(bank, tmp_path,
     interrupted = warehouse_in(tmp_path, "interrupted.duckdb")
     real, calls = duck._load_entries, []
 
-    def dies_on_the_third_batch(con, facts):  # type: ignore[no-untyped-def]
+    def dies_on_the_third_batch(con, facts, timezone):  # type: ignore[no-untyped-def]
         calls.append(1)
-        real(con, facts)  # the rows are written, then the process "dies" before commit
+        real(con, facts, timezone)  # the rows are written, then the process "dies" before commit
         if len(calls) == 3:
             raise KeyboardInterrupt
 
@@ -123,10 +123,10 @@ def test_a_report_during_a_sync_neither_fails_nor_waits(bank, tmp_path, monkeypa
         postings.deposit(bank, ada.user_id, ada.account_id, amount="2.00")
     real, inside = duck._load_entries, threading.Event()
 
-    def slow(con, facts):  # type: ignore[no-untyped-def]
+    def slow(con, facts, timezone):  # type: ignore[no-untyped-def]
         inside.set()
         time.sleep(0.5)  # a long batch: the writer holds its copy all along
-        real(con, facts)
+        real(con, facts, timezone)
 
     monkeypatch.setattr(duck, "_load_entries", slow)
     syncing = threading.Thread(target=feed.sync, args=(bank.store, warehouse), kwargs={"limit": 2})
@@ -181,3 +181,27 @@ def test_the_worker_keeps_the_warehouse_caught_up(bank, tmp_path):
     assert worker.tick(2.0)["warehouse"] == 1
     assert balances() == "10.99"
     worker.shutdown()
+
+
+def test_days_are_counted_in_the_reporting_time_zone(bank, tmp_path):
+    from datetime import UTC, datetime
+
+    from conftest import at
+    from flaskbank.warehouse.base import WarehouseError
+    from flaskbank.warehouse.duck import DuckWarehouse
+
+    ada = new_customer(bank)
+    with at(bank, datetime(2024, 3, 10, 23, 30, tzinfo=UTC)):  # 00:30 on the 11th in Berlin
+        postings.deposit(bank, ada.user_id, ada.account_id, amount="7.00")
+    berlin = DuckWarehouse(tmp_path / "w.duckdb", timezone="Europe/Berlin")
+    feed.sync(bank.store, berlin)
+    with berlin.reading() as reader:
+        assert [(f.day, f.deposits) for f in reader.day_flows(date(2024, 12, 31))] == [
+            (date(2024, 3, 11), 700)
+        ]
+    utc = DuckWarehouse(tmp_path / "w.duckdb")  # the setting changed: days would mix zones
+    with pytest.raises(WarehouseError, match="rebuild"):
+        feed.sync(bank.store, utc)
+    feed.sync(bank.store, utc, fresh=True)
+    with utc.reading() as reader:
+        assert [f.day for f in reader.day_flows(date(2024, 12, 31))] == [date(2024, 3, 10)]

@@ -48,4 +48,4 @@ def warehouse_of(config: Config) -> WarehousePort:
     report needs it (and DuckDB is imported only then)."""
     from .warehouse.duck import DuckWarehouse
 
-    return DuckWarehouse(config.warehouse)
+    return DuckWarehouse(config.warehouse, timezone=config.report_timezone)

@@ -1,7 +1,8 @@
 """The warehouse's tables (docs/analytics.md describes the model).
 
 Money is BIGINT minor units per row and HUGEINT in sums: never DOUBLE. Times are TIMESTAMP
-in UTC; `day` is the UTC date.
+in UTC; `day` is the date in the bank's reporting time zone (feed.timezone), fixed when
+the warehouse is built: another zone needs a rebuild.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ TABLES = f"""
 CREATE TABLE IF NOT EXISTS feed (
     id INTEGER PRIMARY KEY,
     schema_version INTEGER NOT NULL DEFAULT {VERSION},
+    timezone VARCHAR,  -- the reporting time zone the days are counted in
     position VARCHAR,
     last_event_at VARCHAR NOT NULL DEFAULT '',
     events BIGINT NOT NULL DEFAULT 0

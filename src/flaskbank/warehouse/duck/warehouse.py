@@ -26,8 +26,9 @@ _BUSY = (duckdb.IOException, duckdb.ConnectionException)
 
 
 class DuckWarehouse:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, timezone: str = "UTC") -> None:
         self.copies = Copies(Path(path))
+        self.timezone = timezone
 
     @contextlib.contextmanager
     def writing(self, *, fresh: bool = False) -> Iterator[DuckWriter]:
@@ -37,7 +38,8 @@ class DuckWarehouse:
             con = _connect(path, read_only=False, wait=WAIT_SECONDS)
             try:
                 con.execute(TABLES)
-                writer = DuckWriter(con)
+                _settle_timezone(con, self.timezone)
+                writer = DuckWriter(con, self.timezone)
                 yield writer
                 con.execute("CHECKPOINT")
             finally:
@@ -86,6 +88,20 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
             time.sleep(PAUSE)
 
 
+def _settle_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
+    """Days are counted in one zone for the warehouse's whole life: an empty warehouse takes
+    the configured one; a built one in another zone must be rebuilt first."""
+    row = con.execute("SELECT timezone, events FROM feed WHERE id = 1").fetchone()
+    built, events = row if row is not None else (None, 0)
+    if built is None or events == 0:
+        con.execute("UPDATE feed SET timezone = ? WHERE id = 1", [timezone])
+    elif built != timezone:
+        raise WarehouseError(
+            f"the warehouse counts days in {built}, the setting says {timezone}: "
+            "run `flaskbank warehouse rebuild`"
+        )
+
+
 def _as_of(con: duckdb.DuckDBPyConnection) -> AsOf:
     row = con.execute("SELECT position, last_event_at, events FROM feed WHERE id = 1").fetchone()
     if row is None:
@@ -110,8 +126,9 @@ class DuckReader:
 
 
 class DuckWriter:
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, timezone: str) -> None:
         self.con = con
+        self.timezone = timezone
         self.applied = 0
 
     def as_of(self) -> AsOf:
@@ -123,7 +140,7 @@ class DuckWriter:
         try:
             if _as_of(con).position != after:
                 raise WarehouseStale("the warehouse's checkpoint moved")
-            _load(con, facts)
+            _load(con, facts, self.timezone)
             con.execute(
                 "UPDATE feed SET position = ?, last_event_at = ?, events = events + ? WHERE id = 1",
                 [reaches, facts.last_at, facts.events],
@@ -143,7 +160,7 @@ def _unnest(count: int) -> str:
     return ", ".join(f"unnest(${i + 1})" for i in range(count))
 
 
-def _load(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
+def _load(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -> None:
     """One batch's rows, column-wise (one statement per table, not one per row). Customers
     and accounts first: the batch's entries look up their owner in accounts."""
     if facts.customers:
@@ -177,14 +194,16 @@ def _load(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             _columns(facts.holds),
         )
     if facts.entry_transaction:
-        _load_entries(con, facts)
+        _load_entries(con, facts, timezone)
 
 
-def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
+def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -> None:
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE batch AS SELECT unnest($1) AS transaction_id,"
-        " unnest($2) AS account_id, unnest($3) AS type, unnest($4)::BIGINT AS amount,"
-        " unnest($5) AS currency, unnest($6)::TIMESTAMP AS posted_at",
+        "CREATE OR REPLACE TEMP TABLE batch AS SELECT *,"
+        " timezone($7, timezone('UTC', posted_at))::DATE AS day FROM (SELECT"
+        " unnest($1) AS transaction_id, unnest($2) AS account_id, unnest($3) AS type,"
+        " unnest($4)::BIGINT AS amount, unnest($5) AS currency,"
+        " unnest($6)::TIMESTAMP AS posted_at)",
         [
             facts.entry_transaction,
             facts.entry_account,
@@ -192,16 +211,17 @@ def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts) -> None:
             facts.entry_amount,
             facts.entry_currency,
             facts.entry_at,
+            timezone,
         ],
     )
     con.execute(
         "INSERT INTO entries SELECT b.transaction_id, b.account_id, a.user_id, b.type,"
-        " b.amount, b.currency, b.posted_at, b.posted_at::DATE FROM batch b"
+        " b.amount, b.currency, b.posted_at, b.day FROM batch b"
         " LEFT JOIN (SELECT account_id, user_id FROM accounts WHERE account_id IN"
         " (SELECT account_id FROM batch)) a USING (account_id)"
     )
     con.execute(
-        "INSERT INTO daily_totals SELECT posted_at::DATE, currency,"
+        "INSERT INTO daily_totals SELECT day, currency,"
         " coalesce(sum(amount) FILTER (type = 'deposit'), 0),"
         " coalesce(-sum(amount) FILTER (type = 'withdrawal'), 0),"
         " sum(amount), count(*) FROM batch GROUP BY ALL"
