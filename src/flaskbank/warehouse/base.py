@@ -53,9 +53,6 @@ class Facts:
     events: int = 0
     last_at: str = ""
 
-    def __len__(self) -> int:
-        return self.events
-
 
 @dataclass(frozen=True)
 class AsOf:
