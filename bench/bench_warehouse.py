@@ -8,6 +8,10 @@ SQLite, and the warehouse's size per million transactions.
 
 Targets: sync >= 100,000 transactions/s; every report under 1 s at 10 million transactions,
 at least 10x faster than the same question straight from SQLite.
+
+Measured (2026-11-26, 2 shared cores, --customers 4500 --months 12: 493,661 transactions):
+sync 20,467 transactions/s; 48.1 MiB per million transactions; deposit growth by month
+39.5 ms from the warehouse, 1,035.6 ms straight from SQLite (26.2x). docs/analytics.md.
 """
 
 from __future__ import annotations
