@@ -16,6 +16,7 @@ FORBIDDEN = {
         "boto3",
         "botocore",
         "sqlite3",
+        "duckdb",
         "flask_wtf",
         "wtforms",
         "email_validator",
@@ -29,9 +30,11 @@ FORBIDDEN = {
         "boto3",
         "botocore",
         "sqlite3",
+        "duckdb",
         "flask_wtf",
         "wtforms",
         "flaskbank.web",
+        "flaskbank.warehouse.duck",
     },
     # The generator makes batches for the bulk port; only loading.py hands them to a store.
     "synthetic": {
@@ -40,6 +43,7 @@ FORBIDDEN = {
         "boto3",
         "botocore",
         "sqlite3",
+        "duckdb",
         "flaskbank.web",
         "flaskbank.services",
         "flaskbank.store.sqlite",

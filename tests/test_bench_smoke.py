@@ -104,3 +104,19 @@ def test_the_screening_benchmark_runs_end_to_end():
     assert done.returncode == 0, done.stderr
     rows = {line.split()[0] for line in done.stdout.splitlines() if line.strip()}
     assert {"with", "without", "added"} <= rows, done.stdout
+
+
+@pytest.mark.slow
+def test_the_warehouse_benchmark_runs_end_to_end():
+    done = subprocess.run(
+        [sys.executable, str(BENCH.with_name("bench_warehouse.py"))]
+        + ["--customers", "30", "--months", "2", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("sync from scratch") for line in lines), done.stdout
+    assert any("per million transactions" in line for line in lines), done.stdout
+    assert any(line.startswith("deposit growth by month") for line in lines), done.stdout

@@ -12,7 +12,7 @@ from conftest import new_customer
 from flaskbank.domain.accounts import AccountStatus, Role
 from flaskbank.services import tokens
 from flaskbank.web.api.openapi import DOCUMENT
-from flaskbank.web.staff import monitoring_openapi, openapi
+from flaskbank.web.staff import monitoring_openapi, openapi, reports_openapi
 from test_staff_support import (
     IP,
     audit_lines,
@@ -223,7 +223,7 @@ def test_the_openapi_fragment_describes_every_staff_route(app):
         if rule.endpoint.startswith("staff_api."):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1") :])
             routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    paths = {**openapi.PATHS, **monitoring_openapi.PATHS}
+    paths = {**openapi.PATHS, **monitoring_openapi.PATHS, **reports_openapi.PATHS}
     documented = {(p, m.upper()) for p, item in paths.items() for m in item}
     assert routes == documented
     text = repr(document)

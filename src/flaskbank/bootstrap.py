@@ -10,6 +10,7 @@ from .domain.security import LockoutPolicy, SessionPolicy
 from .passwords import ScryptHasher
 from .services.bank import Bank, PasswordHasher, Settings
 from .store import Store, StoreURLError, open_store
+from .warehouse.base import WarehousePort
 
 
 def settings_of(config: Config) -> Settings:
@@ -40,3 +41,11 @@ def bootstrap(
         except StoreURLError as e:
             raise ConfigError(f"FLASKBANK_STORE: {e}") from None
     return Bank(store, passwords or ScryptHasher(), settings_of(config))
+
+
+def warehouse_of(config: Config) -> WarehousePort:
+    """The analytics warehouse at FLASKBANK_WAREHOUSE; nothing is opened until a sync or a
+    report needs it (and DuckDB is imported only then)."""
+    from .warehouse.duck import DuckWarehouse
+
+    return DuckWarehouse(config.warehouse, timezone=config.report_timezone)

@@ -453,7 +453,8 @@ def _print_demo_staff(bank: Bank) -> None:
 @click.option("--lease-seconds", type=float, default=60.0, show_default=True)
 @click.option("--tick", type=float, default=1.0, show_default=True, help="seconds between checks")
 def worker(once: bool, every: float | None, lease_seconds: float, tick: float) -> None:
-    """Run the background jobs (hold expiry, standing orders) until SIGTERM or SIGINT. Any
+    """Run the background jobs (hold expiry, standing orders, the monitoring consumer, the
+    analytics warehouse's sync) until SIGTERM or SIGINT. Any
     number of workers may run: a lease in the store gives each job to one of them at a time,
     and passes it on when a worker dies."""
     import logging
@@ -463,7 +464,9 @@ def worker(once: bool, every: float | None, lease_seconds: float, tick: float) -
     from .worker import Worker, default_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    jobs = default_jobs()
+    from .bootstrap import warehouse_of
+
+    jobs = default_jobs(warehouse=warehouse_of(_config()))
     if every is not None:
         jobs = [replace(job, every=every) for job in jobs]
     bank = _bank()
@@ -477,3 +480,8 @@ def worker(once: bool, every: float | None, lease_seconds: float, tick: float) -
         return
     running.stop_on_signals()
     running.run_forever(time.monotonic, tick)
+
+
+from .cli_warehouse import warehouse  # noqa: E402  (it uses the helpers above)
+
+main.add_command(warehouse)

@@ -24,6 +24,10 @@ class ConfigError(ValueError):
 class Config:
     data_dir: Path = Path("data")
     store_url: str = ""  # default: sqlite:///<data_dir>/flaskbank.db
+    #: The analytics warehouse (docs/analytics.md); default: <data_dir>/warehouse.duckdb
+    warehouse_path: str = ""
+    #: The IANA time zone whose calendar days, weeks and months the reports count in.
+    report_timezone: str = "UTC"
     secret_key: str = ""
     max_transaction: Decimal = Decimal("10000.00")
     #: Transfers of at least this amount wait for staff review on a hold; None: none do.
@@ -56,6 +60,12 @@ class Config:
     @property
     def store(self) -> str:
         return self.store_url or f"sqlite:///{Path(self.data_dir) / 'flaskbank.db'}"
+
+    @property
+    def warehouse(self) -> Path:
+        return (
+            Path(self.warehouse_path) if self.warehouse_path else self.data_dir / "warehouse.duckdb"
+        )
 
 
 #: The ranges each whole-number setting accepts, (lowest, highest): wide enough for any real
@@ -144,6 +154,20 @@ def _storage(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
+    """An IANA time zone name the system knows (Europe/Berlin, America/New_York, UTC)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = env.get(name, default)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{name} must be an IANA time zone such as UTC or Europe/Berlin; got {value!r}"
+        ) from None
+    return value
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     value = env.get(name, "1" if default else "0")
     if value not in ("0", "1"):
@@ -166,6 +190,8 @@ def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = Tru
     return Config(
         data_dir=data_dir,
         store_url=env.get("FLASKBANK_STORE", ""),
+        warehouse_path=env.get("FLASKBANK_WAREHOUSE", ""),
+        report_timezone=_timezone(env, "FLASKBANK_REPORT_TIMEZONE", d.report_timezone),
         secret_key=secret,
         max_transaction=_max_transaction(env, "FLASKBANK_MAX_TRANSACTION", d.max_transaction),
         review_threshold=(

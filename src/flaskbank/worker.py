@@ -30,10 +30,12 @@ from types import FrameType
 from .domain.errors import BankError
 from .domain.ledger import parse_utc_iso, utc_iso
 from .services import holds, standing_orders
+from .services.analytics import feed
 from .services.bank import Bank
 from .services.consumers import Consumer, run_once
 from .services.monitoring import backtests
 from .services.monitoring import consumer as monitoring
+from .warehouse.base import WarehouseError, WarehousePort
 
 log = logging.getLogger("flaskbank.worker")
 
@@ -55,7 +57,24 @@ def consumer_job(consumer: Consumer, every: float = 2.0) -> Job:
     return Job(f"consumer:{consumer.name}", every, lambda bank: run_once(bank.store, consumer))
 
 
-def default_jobs(consumers: list[Consumer] | None = None) -> list[Job]:
+def warehouse_job(warehouse: WarehousePort, every: float = 2.0) -> Job:
+    """Keep the analytics warehouse at most ~5 s behind: every `every` seconds, catch up for
+    at most a second (a backlog carries over to the next run) and publish to readers. Its
+    checkpoint lives in the warehouse itself (services/analytics/feed.py)."""
+
+    def run(bank: Bank) -> int:
+        try:
+            return feed.sync(bank.store, warehouse, budget=1.0)
+        except WarehouseError as e:  # a `flaskbank warehouse sync` holds it: next tick
+            log.warning("warehouse sync skipped: %s", e.message)
+            return 0
+
+    return Job("warehouse", every, run)
+
+
+def default_jobs(
+    consumers: list[Consumer] | None = None, warehouse: WarehousePort | None = None
+) -> list[Job]:
     return [
         Job("expire-holds", 30.0, lambda bank: holds.expire_due(bank)),
         Job("standing-orders", 30.0, lambda bank: standing_orders.run_due(bank)),
@@ -63,6 +82,7 @@ def default_jobs(consumers: list[Consumer] | None = None) -> list[Job]:
         Job(f"consumer:{monitoring.NAME}", 1.0, lambda bank: monitoring.catch_up(bank)),
         Job("consumer:backtests", 5.0, lambda bank: backtests.start_queued(bank)),
         *(consumer_job(c) for c in (CONSUMERS if consumers is None else consumers)),
+        *([warehouse_job(warehouse)] if warehouse is not None else []),
     ]
 
 

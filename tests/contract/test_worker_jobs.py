@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from conftest import at, new_customer
 from flaskbank.domain.events import Event
 from flaskbank.domain.ledger import parse_utc_iso
 from flaskbank.services import postings
+from flaskbank.warehouse.duck import DuckWarehouse
 from flaskbank.worker import Worker, consumer_job, default_jobs
 
 
@@ -47,12 +49,13 @@ def test_a_consumer_runs_as_a_job_under_a_lease_and_sees_each_event_once(bank):
 
 
 def test_the_default_jobs_include_every_registered_consumer():
-    consumer = Deliveries("warehouse")
-    names = [job.name for job in default_jobs([consumer])]
+    consumer = Deliveries("deliveries")
+    names = [job.name for job in default_jobs([consumer], warehouse=DuckWarehouse(Path("w")))]
     assert names == [
         "expire-holds",
         "standing-orders",
         "consumer:monitoring",
         "consumer:backtests",
-        "consumer:warehouse",
+        "consumer:deliveries",
+        "warehouse",  # the analytics warehouse keeps its checkpoint in itself
     ]

@@ -19,6 +19,7 @@ class Permission(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     HOLD_FUNDS = "hold_funds"  # place and lift staff holds, release or void pending transfers
     MONITOR_TRANSACTIONS = "monitor_transactions"  # alerts, rules and backtests
+    VIEW_REPORTS = "view_reports"  # the analytics reports (read-only, from the warehouse)
 
 
 #: The one place that says what each role may do; views ask it through `allows`.
@@ -32,8 +33,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MONITOR_TRANSACTIONS,
         }
     ),
-    Role.FINANCIAL_MANAGER: frozenset({Permission.VIEW_CUSTOMERS}),
-    Role.COMPLIANCE_OFFICER: frozenset({Permission.VIEW_CUSTOMERS, Permission.VIEW_AUDIT_LOG}),
+    Role.FINANCIAL_MANAGER: frozenset({Permission.VIEW_CUSTOMERS, Permission.VIEW_REPORTS}),
+    Role.COMPLIANCE_OFFICER: frozenset(
+        {Permission.VIEW_CUSTOMERS, Permission.VIEW_AUDIT_LOG, Permission.VIEW_REPORTS}
+    ),
     Role.ADMIN: frozenset(Permission),
 }
 

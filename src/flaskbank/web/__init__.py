@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from ..bootstrap import bootstrap
+from ..bootstrap import bootstrap, warehouse_of
 from ..config import Config, from_env
 from ..services.bank import Bank, PasswordHasher
 from ..store import Store
@@ -36,6 +36,7 @@ def create_app(
     )
     app.config.update(overrides or {})
     app.extensions["flaskbank"] = bootstrap(config, store=store, passwords=passwords)
+    app.extensions["warehouse"] = warehouse_of(config)  # opened per report, read-only
 
     from flask_wtf.csrf import CSRFProtect
 

@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     monitoring_api,  # noqa: E402,F401  (registers its routes on api_bp)
     monitoring_live,
     monitoring_setup,
+    reports,
     users,
     views,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import monitoring_openapi
+from . import monitoring_openapi, reports_openapi
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
@@ -249,7 +249,9 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     """Add the staff API to the API's OpenAPI document (in place; returned for chaining)."""
     document["paths"].update(PATHS)
     document["paths"].update(monitoring_openapi.PATHS)
+    document["paths"].update(reports_openapi.PATHS)
     document["components"]["schemas"].update(SCHEMAS)
     document["components"]["schemas"].update(monitoring_openapi.SCHEMAS)
+    document["components"]["schemas"].update(reports_openapi.SCHEMAS)
     document["components"]["responses"].update(RESPONSES)
     return document

@@ -1,0 +1,5 @@
+"""The warehouse in DuckDB: `DuckWarehouse(path)` implements warehouse/base.WarehousePort."""
+
+from .warehouse import DuckWarehouse
+
+__all__ = ["DuckWarehouse"]

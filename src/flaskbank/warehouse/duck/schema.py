@@ -1,0 +1,82 @@
+"""The warehouse's tables (docs/analytics.md describes the model).
+
+Money is BIGINT minor units per row and HUGEINT in sums: never DOUBLE. Times are TIMESTAMP
+in UTC; `day` is the date in the bank's reporting time zone (feed.timezone), fixed when
+the warehouse is built: another zone needs a rebuild.
+"""
+
+from __future__ import annotations
+
+VERSION = 1
+
+TABLES = f"""
+CREATE TABLE IF NOT EXISTS feed (
+    id INTEGER PRIMARY KEY,
+    schema_version INTEGER NOT NULL DEFAULT {VERSION},
+    timezone VARCHAR,  -- the reporting time zone the days are counted in
+    position VARCHAR,
+    last_event_at VARCHAR NOT NULL DEFAULT '',
+    events BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO feed (id) VALUES (1) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS customers (
+    user_id VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    signed_up_at TIMESTAMP NOT NULL,
+    segment VARCHAR
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id VARCHAR NOT NULL,
+    user_id VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    opened_at TIMESTAMP NOT NULL,
+    status VARCHAR NOT NULL DEFAULT 'open'
+);
+CREATE TABLE IF NOT EXISTS entries (
+    transaction_id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    customer_id VARCHAR,
+    type VARCHAR NOT NULL,
+    amount BIGINT NOT NULL,
+    currency VARCHAR NOT NULL,
+    posted_at TIMESTAMP NOT NULL,
+    day DATE NOT NULL
+);
+CREATE TABLE IF NOT EXISTS daily_totals (
+    day DATE NOT NULL,
+    currency VARCHAR NOT NULL,
+    deposits HUGEINT NOT NULL,
+    withdrawals HUGEINT NOT NULL,
+    net HUGEINT NOT NULL,
+    entries BIGINT NOT NULL,
+    PRIMARY KEY (day, currency)
+);
+CREATE TABLE IF NOT EXISTS status_changes (
+    account_id VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    changed_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS hold_events (
+    hold_id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    what VARCHAR NOT NULL,
+    amount BIGINT NOT NULL,
+    currency VARCHAR NOT NULL,
+    happened_at TIMESTAMP NOT NULL
+);
+-- Closing balance of each account on each day it moved: computed, not stored, so that
+-- applying a late batch never rewrites later snapshots.
+CREATE OR REPLACE VIEW account_days AS
+SELECT account_id, customer_id, currency, day, sum(amount) AS flow,
+       sum(sum(amount)) OVER (PARTITION BY account_id ORDER BY day) AS closing
+FROM entries GROUP BY account_id, customer_id, currency, day;
+CREATE OR REPLACE VIEW dates AS
+SELECT d::DATE AS day, year(d) AS year, quarter(d) AS quarter, month(d) AS month,
+       isoyear(d) AS iso_year, week(d) AS iso_week, isodow(d) AS weekday
+FROM generate_series(
+    (SELECT coalesce(min(day), current_date) FROM daily_totals),
+    (SELECT coalesce(max(day), current_date) FROM daily_totals),
+    INTERVAL 1 DAY
+) AS t(d);
+"""

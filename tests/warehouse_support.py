@@ -1,0 +1,31 @@
+"""Helpers for the warehouse tests: a warehouse in the test's directory, and its tables read
+back in a stable order (to compare two warehouses row for row)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flaskbank.warehouse.duck import DuckWarehouse
+
+TABLES = {
+    "entries": "transaction_id, account_id",
+    "daily_totals": "day, currency",
+    "customers": "user_id",
+    "accounts": "account_id",
+    "status_changes": "account_id, changed_at",
+    "hold_events": "hold_id, what",
+    "feed": "id",
+}
+
+
+def warehouse_in(path: Path, name: str = "warehouse.duckdb") -> DuckWarehouse:
+    return DuckWarehouse(path / name)
+
+
+def contents(warehouse: DuckWarehouse) -> dict[str, list[tuple[Any, ...]]]:
+    with warehouse.reading() as reader:
+        return {
+            table: reader.con.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608
+            for table, order in TABLES.items()
+        }
