@@ -17,7 +17,12 @@ from click.testing import CliRunner, Result
 
 from flaskbank.cli import main
 from flaskbank.domain.errors import StoreError
-from flaskbank.domain.events import transaction_posted, transaction_posted_in_time
+from flaskbank.domain.events import (
+    Event,
+    transaction_posted,
+    transaction_posted_fields,
+    transaction_posted_in_time,
+)
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.store.sqlite.bulk import SqliteBulk
 from flaskbank.synthetic import LOCKED, Digest, Options, generate
@@ -172,6 +177,7 @@ def test_a_posting_event_of_a_load_leads_with_its_transaction_time():
     usual = transaction_posted(posting)
     assert ordered.id[:19] == posting.id[:19] and ordered.id != posting.id
     assert ordered.id == transaction_posted_in_time(posting).id  # a replayed batch: the same id
+    assert Event(*transaction_posted_fields(posting)) == ordered  # what the SQLite bulk path writes
     assert uuid.UUID(ordered.id).version == 7
     assert (ordered.kind, ordered.subject, ordered.at, ordered.payload) == (
         usual.kind,

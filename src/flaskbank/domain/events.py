@@ -108,14 +108,22 @@ def transaction_posted(posting: Posting) -> Event:
     return _posted(posting, str(uuid.uuid5(_POSTED, posting.id)))
 
 
+#: An event's fields in the order of Event's: id, kind, subject, actor, at, payload.
+EventFields = tuple[str, "EventKind", str, str, str, dict[str, JsonValue]]
+
+
 def _posted(posting: Posting, event_id: str) -> Event:
-    return Event(
-        id=event_id,
-        kind=EventKind.TRANSACTION_POSTED,
-        subject=posting.legs[0].account_id,
-        actor=posting.initiated_by,
-        at=posting.created_at,
-        payload={
+    return Event(*_posted_fields(posting, event_id))
+
+
+def _posted_fields(posting: Posting, event_id: str) -> EventFields:
+    return (
+        event_id,
+        EventKind.TRANSACTION_POSTED,
+        posting.legs[0].account_id,
+        posting.initiated_by,
+        posting.created_at,
+        {
             "transaction_id": posting.id,
             "type": posting.type.value,
             "amount": str(posting.amount),
@@ -134,11 +142,18 @@ def transaction_posted_in_time(posting: Posting) -> Event:
     with the same time, so that a load writing events in time order writes their ids in
     order too. It still follows from the transaction id alone: a replayed batch writes the
     same ids."""
+    return Event(*transaction_posted_fields(posting))
+
+
+def transaction_posted_fields(posting: Posting) -> EventFields:
+    """transaction_posted_in_time's fields, without making the Event: a store that writes
+    them as a row, a million times in a load, skips re-checking a payload that is text by
+    construction (a third of the event's cost)."""
     tid = posting.id
     if len(tid) != 36 or tid[14] != "7":
-        return transaction_posted(posting)
+        return _posted_fields(posting, str(uuid.uuid5(_POSTED, tid)))
     x = hashlib.sha1(_POSTED.bytes + tid.encode(), usedforsecurity=False).hexdigest()
-    return _posted(posting, f"{tid[:19]}{'89ab'[int(x[0], 16) & 3]}{x[1:4]}-{x[4:16]}")
+    return _posted_fields(posting, f"{tid[:19]}{'89ab'[int(x[0], 16) & 3]}{x[1:4]}-{x[4:16]}")
 
 
 _RESOLVED = {

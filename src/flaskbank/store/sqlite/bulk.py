@@ -21,6 +21,7 @@ accounts' histories, which is why an unfinished load is named by `verify` and re
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 from collections.abc import Iterator, Sequence
 
@@ -34,7 +35,7 @@ from ...domain.chart import (
     policy_of,
 )
 from ...domain.errors import AccountNotFound, BulkLoadOutOfOrder, InvalidAmount, StoreError
-from ...domain.events import Event, transaction_posted_in_time
+from ...domain.events import Event, transaction_posted_fields
 from ...domain.labels import Label, Pattern
 from ...domain.ledger import Posting
 from ...domain.money import Money
@@ -46,6 +47,9 @@ from .rows import ENTRY_COLS, user_row
 _CHUNK = 500
 CACHE_KIB = 128 * 1024
 _USER_COLS = tuple(user_row(User("", "", "", "", Role.CUSTOMER, "")))
+#: events.insert_event's JSON, with its encoder made once (json.dumps makes one a call).
+_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+_AT = operator.itemgetter(4)
 #: Where a large load's entries wait for `finish`: the columns of entries, in insert order.
 _STAGED = "bulk_entries"
 _STAGE = (
@@ -291,21 +295,14 @@ class SqliteBulk:
     def _events(db: sqlite3.Connection, posted: Sequence[Posting], others: Sequence[Event]) -> None:
         """The postings' own events and the batch's others, in time order (a login before
         the transfer it led to); the same row shape as events.insert_event."""
-        events = [transaction_posted_in_time(p) for p in posted]
-        events.extend(others)
-        events.sort(key=lambda e: e.at)  # stable: a posting's event keeps its place in a tie
+        events = [transaction_posted_fields(p) for p in posted]
+        events.extend((e.id, e.kind, e.subject, e.actor, e.at, dict(e.payload)) for e in others)
+        events.sort(key=_AT)  # stable: a posting's event keeps its place in a tie
         db.executemany(
             "INSERT INTO events (id, kind, subject, actor, at, payload) VALUES (?,?,?,?,?,?)",
             [
-                (
-                    e.id,
-                    e.kind.value,
-                    e.subject,
-                    e.actor,
-                    e.at,
-                    json.dumps(e.payload, separators=(",", ":"), sort_keys=True),
-                )
-                for e in events
+                (event_id, kind.value, subject, actor, at, _JSON(payload))
+                for event_id, kind, subject, actor, at, payload in events
             ],
         )
 
