@@ -109,7 +109,7 @@ def transaction_posted(posting: Posting) -> Event:
 
 
 #: An event's fields in the order of Event's: id, kind, subject, actor, at, payload.
-EventFields = tuple[str, "EventKind", str, str, str, dict[str, JsonValue]]
+EventFields = tuple[str, "EventKind", str, str, str, Mapping[str, JsonValue]]
 
 
 def _posted(posting: Posting, event_id: str) -> Event:

@@ -24,6 +24,7 @@ import json
 import operator
 import sqlite3
 from collections.abc import Iterator, Sequence
+from enum import StrEnum
 
 from ...domain.accounts import AccountStatus, Role, User
 from ...domain.chart import (
@@ -35,9 +36,9 @@ from ...domain.chart import (
     policy_of,
 )
 from ...domain.errors import AccountNotFound, BulkLoadOutOfOrder, InvalidAmount, StoreError
-from ...domain.events import Event, transaction_posted_fields
+from ...domain.events import Event, EventKind, transaction_posted_fields
 from ...domain.labels import Label, Pattern
-from ...domain.ledger import Posting
+from ...domain.ledger import Posting, TransactionType
 from ...domain.money import Money
 from ..base import BulkBatch
 from .database import SqliteDatabase
@@ -50,6 +51,8 @@ _USER_COLS = tuple(user_row(User("", "", "", "", Role.CUSTOMER, "")))
 #: events.insert_event's JSON, with its encoder made once (json.dumps makes one a call).
 _JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
 _AT = operator.itemgetter(4)
+#: Each kind's text, looked up (an enum's .value is a property: a call per row).
+_TEXT: dict[StrEnum, str] = {k: k.value for k in (*EventKind, *TransactionType)}
 #: Where a large load's entries wait for `finish`: the columns of entries, in insert order.
 _STAGED = "bulk_entries"
 _STAGE = (
@@ -241,40 +244,30 @@ class SqliteBulk:
         balances = _Balances(db, touched)
         headers = []
         entries = []
+        apply = balances.apply
         for posting in postings:
             seq += 1
+            tid, kind, memo, at = posting.id, _TEXT[posting.type], posting.memo, posting.created_at
             amount = posting.amount
             headers.append(
-                (
-                    seq,
-                    posting.id,
-                    posting.type.value,
-                    amount.minor,
-                    amount.currency,
-                    posting.memo,
-                    posting.created_at,
-                    posting.initiated_by,
-                )
+                (seq, tid, kind, amount.minor, amount.currency, memo, at, posting.initiated_by)
             )
             for leg in posting.legs:
-                minor = leg.amount.minor
-                after = (
-                    None
-                    if is_internal(leg.account_id)
-                    else balances.apply(leg.account_id, leg.amount, minor)
-                )
+                account_id, money = leg.account_id, leg.amount
+                minor = money.minor
+                after = None if is_internal(account_id) else apply(account_id, money, minor)
                 entries.append(
                     (
-                        leg.account_id,
+                        account_id,
                         seq,
-                        posting.id,
-                        posting.type.value,
+                        tid,
+                        kind,
                         minor,
-                        leg.amount.currency,
+                        money.currency,
                         after,
                         leg.counterparty,
-                        posting.memo,
-                        posting.created_at,
+                        memo,
+                        at,
                     )
                 )
         db.executemany(
@@ -296,12 +289,12 @@ class SqliteBulk:
         """The postings' own events and the batch's others, in time order (a login before
         the transfer it led to); the same row shape as events.insert_event."""
         events = [transaction_posted_fields(p) for p in posted]
-        events.extend((e.id, e.kind, e.subject, e.actor, e.at, dict(e.payload)) for e in others)
+        events.extend((e.id, e.kind, e.subject, e.actor, e.at, e.payload) for e in others)
         events.sort(key=_AT)  # stable: a posting's event keeps its place in a tie
         db.executemany(
             "INSERT INTO events (id, kind, subject, actor, at, payload) VALUES (?,?,?,?,?,?)",
             [
-                (event_id, kind.value, subject, actor, at, _JSON(payload))
+                (event_id, _TEXT[kind], subject, actor, at, _JSON(payload))
                 for event_id, kind, subject, actor, at, payload in events
             ],
         )
