@@ -70,7 +70,7 @@ class Books:
     # -- carrying out -------------------------------------------------------------------
     def run(self, action: tuple[Any, ...]) -> None:
         """Carry out one planned action (plan.Action)."""
-        t, do, args = action[0], action[2], action[3:]
+        t, do, args = action[0], action[1], action[2:]
         if do is Do.SIGNUP:
             self._signup(t, self.people[args[0]])
             return
