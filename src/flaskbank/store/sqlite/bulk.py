@@ -47,6 +47,7 @@ from .rows import ENTRY_COLS, user_row
 #: How many ids one `IN (...)` names (SQLite's default limit on parameters is 32766).
 _CHUNK = 500
 CACHE_KIB = 128 * 1024
+STAGED_CACHE_KIB = 32 * 1024
 _USER_COLS = tuple(user_row(User("", "", "", "", Role.CUSTOMER, "")))
 #: events.insert_event's JSON, with its encoder made once (json.dumps makes one a call).
 _JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
@@ -121,9 +122,9 @@ class SqliteBulk:
     def load(self, batch: BulkBatch) -> None:
         db = self.database.conn
         if not getattr(self.database.local, "bulk_cache", False):
-            # A batch touches pages all over the entries' and events' indexes: a larger page
-            # cache for this connection (up to 128 MiB: the 1 GiB budget of a 10M load) saves
-            # re-reading them batch after batch.
+            # A batch of a load that does not stage touches pages all over the entries'
+            # indexes: a larger page cache for this connection saves re-reading them batch
+            # after batch. A staged load's batches append (_staging shrinks it again).
             db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self.database.local.bulk_cache = True
         if db.in_transaction:  # inside a unit of work: its durability, as it is
@@ -173,14 +174,19 @@ class SqliteBulk:
         """Whether this batch's entries wait in the staging table: a large load's from its
         first batch on (a resumed one finds the table), and any other load's that runs while
         one is staged (finish moves them all)."""
-        if db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (_STAGED,)
-        ).fetchone():
-            return True
-        if batch.number == 0 and len(batch.postings) >= self.stage_from:
+        staged = bool(
+            db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (_STAGED,)
+            ).fetchone()
+        )
+        if not staged and batch.number == 0 and len(batch.postings) >= self.stage_from:
             db.execute(_STAGE)
-            return True
-        return False
+            staged = True
+        if staged:
+            # Its batches append to tables and touch the accounts: a small cache holds what
+            # they read again, and leaves memory to the generator (a 10M load's 1 GiB).
+            db.execute(f"PRAGMA cache_size=-{STAGED_CACHE_KIB}")
+        return staged
 
     @staticmethod
     def _users_and_accounts(db: sqlite3.Connection, batch: BulkBatch) -> None:
@@ -345,7 +351,21 @@ class SqliteBulk:
     def _move_staged(db: sqlite3.Connection) -> None:
         """The staged entries into entries in key order (each page of the key written once,
         in order), then the other indexes built by one sort each; in finish's transaction,
-        so the indexes exist whenever no load is finishing."""
+        so the indexes exist whenever no load is finishing. The sorts keep as much in
+        memory as the page cache may hold: 128 MiB for them (the load's generator is done
+        by now), and a second thread (this machine has two cores)."""
+        cache = db.execute("PRAGMA cache_size").fetchone()[0]
+        threads = db.execute("PRAGMA threads").fetchone()[0]
+        db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        db.execute("PRAGMA threads=1")
+        try:
+            SqliteBulk._move(db)
+        finally:
+            db.execute(f"PRAGMA cache_size={int(cache)}")
+            db.execute(f"PRAGMA threads={int(threads)}")
+
+    @staticmethod
+    def _move(db: sqlite3.Connection) -> None:
         for name in _ENTRY_INDEXES:
             db.execute(f"DROP INDEX IF EXISTS {name}")
         db.execute(
