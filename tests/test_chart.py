@@ -69,6 +69,22 @@ def test_only_an_open_account_sends_or_takes_money(status, amount):
     assert refused(chart.check_credit, rich, usd(amount)) is expected
 
 
+@given(
+    status=st.sampled_from(list(AccountStatus)),
+    balance=st.integers(-5_000, 10_000),
+    held=st.integers(0, 10_000),
+    amount=st.integers(-20_000, 20_000).filter(bool),
+    overdraft=st.none() | st.integers(0, 5_000),
+)
+def test_the_rule_in_minor_units_lets_through_exactly_what_check_leg_does(
+    status, balance, held, amount, overdraft
+):
+    # A bulk load judges its legs with leg_passes and asks check_leg only when it says no.
+    policy = chart.BalancePolicy(overdraft)
+    passes = refused(chart.check_leg, standing(balance, held, policy, status), usd(amount)) is None
+    assert chart.leg_passes(status, policy, balance - held, amount) is passes
+
+
 def test_the_refusal_names_the_available_balance_when_some_is_on_hold():
     try:
         chart.check_debit(standing(10_000, held=7_500), usd(5_000))

@@ -25,6 +25,8 @@ def event(payload: dict) -> Event:  # type: ignore[type-arg]
         {"legs": [{"account_id": "a", "amount": 1.25}]},
         {"legs": [{"account_id": "a", "amount": Decimal("1.25")}]},
         {"legs": [{1: "a"}]},
+        {"memo": "rent", "amount": 12.5},
+        {"memo": "rent", 1: "a"},
     ],
 )
 def test_a_payload_with_a_float_decimal_or_money_anywhere_is_refused(payload: dict) -> None:  # type: ignore[type-arg]

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,12 @@ from click.testing import CliRunner, Result
 
 from flaskbank.cli import main
 from flaskbank.domain.errors import StoreError
+from flaskbank.domain.events import (
+    Event,
+    transaction_posted,
+    transaction_posted_fields,
+    transaction_posted_in_time,
+)
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.store.sqlite.bulk import SqliteBulk
 from flaskbank.synthetic import LOCKED, Digest, Options, generate
@@ -87,9 +93,19 @@ def test_generate_loads_a_bank_that_verify_passes_and_prints_its_checksum(tmp_pa
     assert elsewhere.output.split("checksum ")[1].strip() == checksum
 
 
-def test_a_killed_load_is_named_then_resumed_to_the_same_bank(tmp_path, monkeypatch):
+def schema(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as db:
+        return db.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+        ).fetchall()
+
+
+@pytest.mark.parametrize("stage_from", [10**9, 1], ids=["row by row", "entries staged"])
+def test_a_killed_load_is_named_then_resumed_to_the_same_bank(tmp_path, monkeypatch, stage_from):
+    monkeypatch.setattr(SqliteBulk, "stage_from", 10**9)
     whole = run(["generate", *SMALL, "--quiet", "--batch-size", "200"], tmp_path / "whole")
     assert whole.exit_code == 0, whole.output
+    monkeypatch.setattr(SqliteBulk, "stage_from", stage_from)
     real_load = SqliteBulk.load
 
     def killed_after_three(self, batch):  # type: ignore[no-untyped-def]
@@ -108,6 +124,8 @@ def test_a_killed_load_is_named_then_resumed_to_the_same_bank(tmp_path, monkeypa
     assert "resuming load" in resumed.output and "3 were in already" in resumed.output
     assert run(["verify"], tmp_path).exit_code == 0
     assert dump(tmp_path / "flaskbank.db") == dump(tmp_path / "whole" / "flaskbank.db")
+    # The entries' indexes exist again, as a new database has them; no staging table is left.
+    assert schema(tmp_path / "flaskbank.db") == schema(tmp_path / "whole" / "flaskbank.db")
 
 
 def test_serve_refuses_a_half_loaded_store(tmp_path):
@@ -134,6 +152,41 @@ def test_ids_are_the_uuid5_of_the_seed_and_a_counter():
     ids = Ids(42)
     for _ in range(300):
         assert ids.next("txn") == str(uuid.uuid5(ids.namespace, f"txn:{ids.counter}"))
+
+
+def test_transactions_and_events_are_named_in_time_order_by_uuid7s_of_the_seed():
+    # In time order, each id index grows at its end instead of taking ids on random pages.
+    batches = list(generate(Options(60, 3, 4, batch_size=500), LOCKED))
+    postings = [p for b in batches for p in b.postings]
+    txn_ids = [p.id for p in postings]
+    assert txn_ids == sorted(txn_ids) and len(set(txn_ids)) == len(txn_ids)
+    assert {uuid.UUID(t).version for t in txn_ids} == {7}
+    first = datetime.fromisoformat(postings[0].created_at)
+    assert uuid.UUID(txn_ids[0]).int >> 80 == int(first.timestamp() * 1000)
+    for b in batches:  # an event's id carries its time, to the millisecond
+        for e in b.events:
+            millis = int(datetime.fromisoformat(e.at).timestamp() * 1000)
+            assert uuid.UUID(e.id).version == 7 and uuid.UUID(e.id).int >> 80 == millis
+    again = [p.id for b in generate(Options(60, 3, 4, batch_size=500), LOCKED) for p in b.postings]
+    assert again == txn_ids
+
+
+def test_a_posting_event_of_a_load_leads_with_its_transaction_time():
+    posting = next(p for b in generate(Options(20, 1, 4), LOCKED) for p in b.postings)
+    ordered = transaction_posted_in_time(posting)
+    usual = transaction_posted(posting)
+    assert ordered.id[:19] == posting.id[:19] and ordered.id != posting.id
+    assert ordered.id == transaction_posted_in_time(posting).id  # a replayed batch: the same id
+    assert Event(*transaction_posted_fields(posting)) == ordered  # what the SQLite bulk path writes
+    assert uuid.UUID(ordered.id).version == 7
+    assert (ordered.kind, ordered.subject, ordered.at, ordered.payload) == (
+        usual.kind,
+        usual.subject,
+        usual.at,
+        usual.payload,
+    )
+    older = replace(posting, id=str(uuid.uuid4()))  # a transaction id without its time
+    assert transaction_posted_in_time(older).id == transaction_posted(older).id
 
 
 def test_the_checksum_is_the_same_in_another_process_with_another_hash_seed():

@@ -11,6 +11,7 @@ one way (Money.of). Standard library only.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,23 +80,26 @@ class Event:
 
 def _check_json_safe(value: object, where: str) -> None:
     """Refuse what JSON would not carry exactly: floats, Decimals, Money and other objects
-    (bool is an int, and allowed)."""
+    (bool is an int, and allowed). Text, numbers and None inside a list or an object are
+    passed over without a call of their own: a bulk load checks a payload per posting."""
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:  # the common case, first
         return
-    if isinstance(value, dict) and all(type(k) is str and type(v) is str for k, v in value.items()):
-        return  # a flat record of text, such as a posting's leg
     if isinstance(value, str | int):
         return
     if isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            _check_json_safe(item, f"{where}[{i}]")
+            t = type(item)
+            if not (t is str or t is int or t is bool or item is None):
+                _check_json_safe(item, f"{where}[{i}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"{where}: keys must be text, not {key!r}")
-            _check_json_safe(item, f"{where}.{key}")
+            t = type(item)
+            if not (t is str or t is int or t is bool or item is None):
+                _check_json_safe(item, f"{where}.{key}")
         return
     raise TypeError(f"{where}: {type(value).__name__} is not JSON-safe; write amounts as text")
 
@@ -104,6 +108,18 @@ def transaction_posted(posting: Posting) -> Event:
     """The event a store writes with a posting, in the same atomic write. Its subject is the
     first leg's account (the sender of a transfer, the customer's side of a deposit or a
     withdrawal); every leg is in the payload."""
+    return _posted(posting, str(uuid.uuid5(_POSTED, posting.id)))
+
+
+#: An event's fields in the order of Event's: id, kind, subject, actor, at, payload.
+EventFields = tuple[str, "EventKind", str, str, str, Mapping[str, JsonValue]]
+
+
+def _posted(posting: Posting, event_id: str) -> Event:
+    return Event(*_posted_fields(posting, event_id))
+
+
+def _posted_fields(posting: Posting, event_id: str) -> EventFields:
     payload: dict[str, JsonValue] = {
         "transaction_id": posting.id,
         "type": posting.type.value,
@@ -114,13 +130,13 @@ def transaction_posted(posting: Posting) -> Event:
     }
     if posting.screening is not None:
         payload["screening"] = _json(posting.screening)
-    return Event(
-        id=str(uuid.uuid5(_POSTED, posting.id)),
-        kind=EventKind.TRANSACTION_POSTED,
-        subject=posting.legs[0].account_id,
-        actor=posting.initiated_by,
-        at=posting.created_at,
-        payload=payload,
+    return (
+        event_id,
+        EventKind.TRANSACTION_POSTED,
+        posting.legs[0].account_id,
+        posting.initiated_by,
+        posting.created_at,
+        payload,
     )
 
 
@@ -149,6 +165,26 @@ def posting_blocked(posting: Posting) -> Event:
 def _json(value: Mapping[str, object]) -> dict[str, JsonValue]:
     """A posting's screening as payload: checked JSON-safe when the event is made."""
     return dict(value)  # type: ignore[arg-type]
+
+
+def transaction_posted_in_time(posting: Posting) -> Event:
+    """transaction_posted, for a bulk load: the same event but for its id, which for a
+    transaction id that leads with its time (a UUID 7, as generated transactions have) leads
+    with the same time, so that a load writing events in time order writes their ids in
+    order too. It still follows from the transaction id alone: a replayed batch writes the
+    same ids."""
+    return Event(*transaction_posted_fields(posting))
+
+
+def transaction_posted_fields(posting: Posting) -> EventFields:
+    """transaction_posted_in_time's fields, without making the Event: a store that writes
+    them as a row, a million times in a load, skips re-checking a payload that is text by
+    construction (a third of the event's cost)."""
+    tid = posting.id
+    if len(tid) != 36 or tid[14] != "7":
+        return _posted_fields(posting, str(uuid.uuid5(_POSTED, tid)))
+    x = hashlib.sha1(_POSTED.bytes + tid.encode(), usedforsecurity=False).hexdigest()
+    return _posted_fields(posting, f"{tid[:19]}{'89ab'[int(x[0], 16) & 3]}{x[1:4]}-{x[4:16]}")
 
 
 _RESOLVED = {

@@ -70,7 +70,7 @@ class Books:
     # -- carrying out -------------------------------------------------------------------
     def run(self, action: tuple[Any, ...]) -> None:
         """Carry out one planned action (plan.Action)."""
-        t, do, args = action[0], action[2], action[3:]
+        t, do, args = action[0], action[1], action[2:]
         if do is Do.SIGNUP:
             self._signup(t, self.people[args[0]])
             return
@@ -113,7 +113,7 @@ class Books:
             )
         )
         self._emit(
-            at,
+            t,
             EventKind.USER_REGISTERED,
             c.id,
             c.id,
@@ -147,7 +147,7 @@ class Books:
                 )
             )
             self._emit(
-                at,
+                t,
                 EventKind.ACCOUNT_OPENED,
                 account_id,
                 c.id,
@@ -177,9 +177,9 @@ class Books:
         email = c.final_email if c.email_change is not None and self._changed(c, t) else c.email
         if kind is EventKind.LOGIN_FAILED:
             key = email_key(email)
-            self._emit(self.cal.iso(t), kind, key, key, payload)
+            self._emit(t, kind, key, key, payload)
         else:
-            self._emit(self.cal.iso(t), kind, c.id, c.id, payload)
+            self._emit(t, kind, c.id, c.id, payload)
         return True
 
     def _changed(self, c: Customer, t: int) -> bool:
@@ -245,15 +245,16 @@ class Books:
     def _post(
         self, t: int, kind: TransactionType, money: Money, legs: tuple[Leg, ...], memo: str, by: str
     ) -> str:
-        txn = self.ids.next("txn")
+        txn = self.ids.timed("txn", self.cal.epoch_us + t)
         self.pending.postings.append(Posting(txn, kind, money, legs, memo, self.cal.iso(t), by))
         self.postings += 1
         return txn
 
     def _emit(
-        self, at: str, kind: EventKind, subject: str, actor: str, payload: dict[str, JsonValue]
+        self, t: int, kind: EventKind, subject: str, actor: str, payload: dict[str, JsonValue]
     ) -> None:
-        self.pending.events.append(Event(self.ids.next("event"), kind, subject, actor, at, payload))
+        event_id = self.ids.timed("event", self.cal.epoch_us + t)
+        self.pending.events.append(Event(event_id, kind, subject, actor, self.cal.iso(t), payload))
 
     def _label(
         self, pattern: Pattern, who: int, txns: list[str], start: int, end: int, note: str

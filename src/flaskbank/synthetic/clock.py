@@ -4,7 +4,7 @@ of the period, and the rhythms of the week and the day that activity follows."""
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 DAY = 86_400_000_000
 HOUR = 3_600_000_000
@@ -35,6 +35,10 @@ class Calendar:
     def __init__(self, start: date, months: int) -> None:
         self.start = start
         self.months = months
+        #: The first day's midnight in microseconds since 1970 (UTC): ids carry the time.
+        self.epoch_us = (
+            int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) * 10**6
+        )
         bounds = []
         y, m = start.year, start.month
         for _ in range(months + 1):

@@ -84,7 +84,9 @@ def _loaded_behind(store: Store, batches: Iterator[BulkBatch]) -> Iterator[BulkB
     lets go of the GIL while it writes and syncs, so the two overlap); yields the batches
     generated so far, and returns once the last is in. A failure of the loader (a refused
     batch, a kill) stops the generator at its next batch and is raised here."""
-    waiting: queue.Queue[BulkBatch | None] = queue.Queue(maxsize=2)
+    # One batch waits while one loads: each batch in flight holds some 40 MB (25,000
+    # postings) of a 10M load's 1 GiB budget.
+    waiting: queue.Queue[BulkBatch | None] = queue.Queue(maxsize=1)
     failed: list[BaseException] = []
 
     def load() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import random
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -61,9 +62,11 @@ class Draft:
         return all(self.done.get(role, 0) >= n for role, n in self.need.items())
 
 
-#: (when, the order planned, what, then its arguments): one flat tuple, since a month of a
-#: large bank holds a million of them (a nested one costs a third more memory).
+#: (when, what, then its arguments): one flat tuple, since a month of a large bank holds a
+#: million of them (a nested one costs a third more memory). Actions at the same time run in
+#: the order planned: the sort by time is stable (no counter in each tuple, 36 bytes apiece).
 Action = tuple[Any, ...]
+_WHEN = operator.itemgetter(0)
 
 
 class Plan:
@@ -73,7 +76,7 @@ class Plan:
         self.actions: list[Action] = []
 
     def add(self, t: int, do: Do, *args: Any) -> None:
-        self.actions.append((t, len(self.actions), do, *args))
+        self.actions.append((t, do, *args))
 
     def deposit(self, t: int, who: int, slot: int, amount: Amount, memo: str) -> None:
         self.add(t, Do.DEPOSIT, who, slot, amount, memo, None, "")
@@ -98,14 +101,14 @@ class Plan:
         """The actions before `until` in time order, and those at or after it (a step
         planned near the month's end that falls into the next): carried out now, they
         would put postings out of time order with the next month's."""
-        self.actions.sort()  # by time, then the order planned: no two compare further
-        cut = bisect.bisect_left(self.actions, (until,))
-        return self.actions[:cut], self.actions[cut:]
+        actions, self.actions = self.actions, []  # the plan lets go of them as they run
+        actions.sort(key=_WHEN)  # by time, then (stable) the order planned
+        cut = bisect.bisect_left(actions, until, key=_WHEN)
+        return actions[:cut], actions[cut:]
 
     def carry(self, actions: list[Action]) -> None:
-        """Take on actions left over from the month before."""
-        for action in actions:
-            self.add(action[0], action[2], *action[3:])
+        """Take on actions left over from the month before (first in the order planned)."""
+        self.actions.extend(actions)
 
 
 def poisson(rng: random.Random, mean: float) -> int:

@@ -69,6 +69,7 @@ def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
             books.run(action)
             if len(books.pending.postings) >= options.batch_size:
                 yield from books.batches()
+        del now  # before the next month is planned: two months' plans at once are too many
         books.report_cash()
     yield from books.batches(final=True)
 

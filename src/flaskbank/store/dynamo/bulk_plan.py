@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, User, account_id_for
 from ...domain.chart import check_leg, is_internal
 from ...domain.errors import AccountNotFound, EmailTaken, StoreError, TooManyAccounts
-from ...domain.events import Event, transaction_posted
+from ...domain.events import Event, transaction_posted_in_time
 from ...domain.identity import email_key
 from ...domain.ledger import Leg, Posting
 from ..base import BulkBatch
@@ -101,7 +101,7 @@ def plan(batch: BulkBatch, known: Known, tables: TableNames) -> Plan:
         _apply(posting, accounts, tables, put)
         last_at = posting.created_at
         written.update(dict.fromkeys(leg.account_id for leg in _customer_legs(posting)))
-        posted.append(transaction_posted(posting))
+        posted.append(transaction_posted_in_time(posting))
         days.append(posting.created_at[:10])
     after = list(known.counters)
     counters: list[Put] = []
