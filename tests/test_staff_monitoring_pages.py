@@ -50,7 +50,7 @@ def test_an_analyst_finds_the_alert_in_the_queue_and_reads_why(case):
 
     page = Page(client.get(_alert_path(alert.id)))
     assert page.status == 200
-    assert "transfer of 60.00 is over 50.00" in page.text  # the rule's own explanation
+    assert "transfer of 60.00 is at least 50.00" in page.text  # the rule's own explanation
     assert "Sam Sender" in page.text and sender.email in page.text
     assert "Transfer held for review" in page.text and "60.00 USD waits for review" in page.text
     history = [r for r in page.rows() if "Balance after" in r]
