@@ -107,8 +107,10 @@ def test_a_transfer_and_its_event_are_one_read_and_one_write(bank, store):
             to_account_number=bob.account_number,
             idempotency_key="k",
         )
-    assert [op for op, _ in seen] == ["BatchGetItem", "TransactWriteItems"]
-    (_, read), (_, write) = seen
+    # The posting's one read and one write; between them scoring's Query of the sender's
+    # recent entries (docs/monitoring.md).
+    assert [op for op, _ in seen] == ["BatchGetItem", "Query", "TransactWriteItems"]
+    (_, read), _, (_, write) = seen
     shard = feed.shard_of(ada.account_id)
     assert read["RequestItems"][store.tables.events]["Keys"] == [
         di.to_wire(feed.counter_key(shard))
@@ -157,6 +159,7 @@ def test_a_posting_that_lost_the_counter_race_is_retried_inside_the_store(bank, 
         result = postings.withdraw(bank, ada.user_id, ada.account_id, amount="1.00")
     assert [op for op, _ in seen] == [
         "BatchGetItem",
+        "Query",  # scoring's read of the recent entries, once: the retry is the store's
         "TransactWriteItems",  # cancelled: the counter moved on
         "BatchGetItem",
         "TransactWriteItems",

@@ -267,8 +267,9 @@ def test_a_scored_posting_in_a_unit_is_still_one_read_and_one_write(bank, store)
     store.monitoring.save_profile(StoredProfile(ada.user_id, "{}"))
     with calls(store) as seen:
         _scored_withdrawal(bank, ada, "60.00")
-    # the profile's GetItem stands in for read_for_posting(profile_of=) the service will use
-    assert seen == ["BatchGetItem", "GetItem", "TransactWriteItems"]
+    # the posting's read (with the profile), scoring's Query, the profile read again by the
+    # test's unit, and the unit's one write
+    assert seen == ["BatchGetItem", "Query", "GetItem", "TransactWriteItems"]
     assert store.ledger.get_account(ada.account_id).balance == Money.of("40")
 
 
@@ -427,7 +428,7 @@ def test_an_email_lock_from_before_account_lists_gets_one_from_init_and_no_index
     assert lock is not None and lock["account_ids"] == [bob.account_id, savings.id]
     with calls(store) as seen:
         postings.transfer(bank, ada.user_id, ada.account_id, amount="4", to_email=bob.email)
-    assert seen == ["BatchGetItem", "BatchGetItem", "TransactWriteItems"]
+    assert seen == ["BatchGetItem", "BatchGetItem", "Query", "TransactWriteItems"]
     assert balance(store, bob.account_id) == Decimal("4.00")
     assert (
         store.ledger.read_for_posting([], recipient_email=bob.email).recipients
@@ -459,7 +460,7 @@ def test_a_transfer_by_number_reads_one_more_item_only_for_an_account_with_an_al
         postings.transfer(
             bank, ada.user_id, ada.account_id, amount="1", to_account_number=old.number
         )
-    assert seen == ["BatchGetItem", "GetItem", "TransactWriteItems"]
+    assert seen == ["BatchGetItem", "GetItem", "Query", "TransactWriteItems"]
     assert balance(store, old.id) == Decimal("1.00")
     nobody = new_account_number()
     with calls(store) as seen, pytest.raises(UnknownRecipient):

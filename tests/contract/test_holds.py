@@ -19,7 +19,7 @@ from flaskbank.domain.errors import (
     NotPermitted,
 )
 from flaskbank.domain.holds import Hold, HoldKind, HoldStatus
-from flaskbank.domain.ledger import parse_utc_iso
+from flaskbank.domain.ledger import parse_utc_iso, utc_iso
 from flaskbank.domain.money import Money
 from flaskbank.services import holds, postings, staff
 from flaskbank.services.audit import Actor
@@ -274,7 +274,7 @@ def test_due_holds_expire_by_their_kinds_policy(reviewing, analyst):
             ada.account_id,
             amount="50.00",
             reason="levy",
-            expires_at=bank.now()[:10] + "T23:00:00Z",
+            expires_at=utc_iso(placed + timedelta(hours=1)),  # due now, at any time of day
             actor=actor(analyst),
         )
     assert holds.expire_due(bank) == 2
