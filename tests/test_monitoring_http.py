@@ -6,6 +6,7 @@ exactly once; rules are data analysts change, each change a new version, audited
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -283,3 +284,24 @@ def test_the_live_board_shows_a_posting_once_the_consumer_ran(client, app_bank, 
     assert board["latest"][0]["decision"] == "approve"
     assert sum(m["postings"] for m in board["minutes"]) >= 1
     assert ada.user_id  # the customer made the posting the board shows
+
+
+def test_a_backtest_behind_a_long_feed_starts_at_the_jobs_next_run(client, app_bank, analyst):
+    """On a bank loaded in bulk the feed is long before the first request: the job reads
+    through it in one run instead of a hundred events at a time."""
+    from flaskbank.domain.events import Event
+
+    for n in range(250):
+        app_bank.store.events.append(
+            Event(f"filler-{n}", EventKind.STAFF_ACTION, "cli", "cli", app_bank.now(), {})
+        )
+    today = app_bank.now()[:10]
+    started = analyst.post("/backtests", {"since": today, "until": _next_day(today)})
+    assert started.status_code == 202, started.json
+    assert backtests.start_queued(app_bank, limit=100) == 1
+    for _ in range(200):  # it runs in a thread of its own; let it finish before teardown
+        status = analyst.get(f"/backtests/{started.json['id']}").json["status"]
+        if status != "running":
+            break
+        time.sleep(0.05)
+    assert status == "done"

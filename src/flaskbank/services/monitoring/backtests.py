@@ -187,9 +187,19 @@ class BacktestConsumer:
             self.started.append(thread)
 
 
-def start_queued(bank: Bank) -> int:
-    """The worker's job: start the backtests requested since its last run."""
-    return run_once(bank.store, BacktestConsumer(bank))
+def start_queued(bank: Bank, *, limit: int = 2000, batches: int = 50) -> int:
+    """The worker's job: start the backtests requested since its last run. It reads the
+    feed in large batches until caught up (or `batches` done, well inside its lease): on a
+    bank loaded in bulk the first run has the whole feed to pass, and a request waiting
+    behind it would otherwise wait for minutes."""
+    consumer = BacktestConsumer(bank)
+    done = 0
+    for _ in range(batches):
+        applied = run_once(bank.store, consumer, limit=limit)
+        done += applied
+        if applied < limit:
+            break
+    return len(consumer.started)
 
 
 def _claim(bank: Bank, backtest: Backtest) -> Backtest | None:
