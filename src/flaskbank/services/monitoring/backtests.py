@@ -193,11 +193,8 @@ def start_queued(bank: Bank, *, limit: int = 2000, batches: int = 50) -> int:
     bank loaded in bulk the first run has the whole feed to pass, and a request waiting
     behind it would otherwise wait for minutes."""
     consumer = BacktestConsumer(bank)
-    done = 0
     for _ in range(batches):
-        applied = run_once(bank.store, consumer, limit=limit)
-        done += applied
-        if applied < limit:
+        if run_once(bank.store, consumer, limit=limit) < limit:
             break
     return len(consumer.started)
 
