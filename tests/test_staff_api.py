@@ -11,6 +11,7 @@ import pytest
 from conftest import new_customer
 from flaskbank.domain.accounts import AccountStatus, Role
 from flaskbank.services import tokens
+from flaskbank.services.analytics.reports import SPECS
 from flaskbank.web.api.openapi import DOCUMENT
 from flaskbank.web.staff import monitoring_openapi, openapi, reports_openapi
 from test_staff_support import (
@@ -222,7 +223,8 @@ def test_the_openapi_fragment_describes_every_staff_route(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("staff_api."):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1") :])
-            routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+            paths = [path.replace("{name}", n) for n in SPECS] if "{name}" in path else [path]
+            routes |= {(p, m) for p in paths for m in rule.methods - {"HEAD", "OPTIONS"}}
     paths = {**openapi.PATHS, **monitoring_openapi.PATHS, **reports_openapi.PATHS}
     documented = {(p, m.upper()) for p, item in paths.items() for m in item}
     assert routes == documented

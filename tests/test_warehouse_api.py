@@ -73,3 +73,16 @@ def test_the_page_shows_the_table_and_a_chart_without_script(app, app_bank):
     assert page.status_code == 200
     assert "100.25" in html and "<svg" in html and "<script" not in html
     assert browser.get("/staff/reports").status_code == 200
+
+
+def test_an_unknown_report_is_not_found(app, app_bank, client):
+    _, browser = staff_client(with_staff(app), app_bank, Role.FINANCIAL_MANAGER)
+    _, token = staff_token(app_bank, Role.FINANCIAL_MANAGER)
+    response = client.get(
+        "/api/v1/staff/reports/no_such_report",
+        headers={"Authorization": f"Bearer {token}"},
+        environ_base={"REMOTE_ADDR": IP},
+    )
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert browser.get("/staff/reports/no_such_report").status_code == 404

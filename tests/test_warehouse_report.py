@@ -17,12 +17,11 @@ from flaskbank.domain.ledger import parse_utc_iso
 from flaskbank.domain.money import Money
 from flaskbank.services.analytics import feed
 from flaskbank.services.analytics.periods import Period, spans, year_before
-from flaskbank.services.analytics.reports import deposit_growth_report, parse_range
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
 from flaskbank.warehouse.duck import DuckWarehouse
-from warehouse_support import warehouse_in
+from warehouse_support import parse, run_report, warehouse_in
 
 TOKYO = "Asia/Tokyo"  # UTC+9: an evening posting in UTC is the next day there
 
@@ -132,12 +131,16 @@ def _expected(legs, first: date, last: date, period: str):  # type: ignore[no-un
 def test_deposit_growth_matches_the_store_to_the_cent(generated, first, last, period):
     warehouse, legs, tokyo, local = generated
     manager = make_staff_user()
-    report = deposit_growth_report(warehouse, manager, parse_range(first, last, period))
+    report = run_report(
+        warehouse, manager, "deposit_growth", parse("deposit_growth", first, last, period)
+    )
     expected = _expected(legs, date.fromisoformat(first), date.fromisoformat(last), period)
     assert report.rows == expected
     assert any(row["deposits"] != "0.00" for row in report.rows)
     # The same in the Tokyo calendar: a UTC evening posting counts on the next day.
-    there = deposit_growth_report(tokyo, manager, parse_range(first, last, period))
+    there = run_report(
+        tokyo, manager, "deposit_growth", parse("deposit_growth", first, last, period)
+    )
     assert there.rows == _expected(
         local, date.fromisoformat(first), date.fromisoformat(last), period
     )
@@ -147,8 +150,11 @@ def test_deposit_growth_matches_the_store_to_the_cent(generated, first, last, pe
 
 def test_the_balances_at_the_end_equal_the_customers_balances(generated):
     warehouse, legs, _, _ = generated
-    report = deposit_growth_report(
-        warehouse, make_staff_user(), parse_range("2020-01-01", "2030-12-31", "year")
+    report = run_report(
+        warehouse,
+        make_staff_user(),
+        "deposit_growth",
+        parse("deposit_growth", "2020-01-01", "2030-12-31", "year"),
     )
     last = report.rows[-1]
     total = sum(a for _, _, a, c in legs if c == last["currency"])
@@ -169,7 +175,12 @@ def test_only_reporting_roles_may_ask(generated, role):
     warehouse, _, _, _ = generated
     user = User("u", "u@bank.example", "U", "x", role, "2024-01-01")
     with pytest.raises(NotPermitted):
-        deposit_growth_report(warehouse, user, parse_range("2024-01-01", "2024-02-01", "day"))
+        run_report(
+            warehouse,
+            user,
+            "deposit_growth",
+            parse("deposit_growth", "2024-01-01", "2024-02-01", "day"),
+        )
 
 
 @pytest.mark.parametrize(
@@ -184,7 +195,7 @@ def test_only_reporting_roles_may_ask(generated, role):
 )
 def test_a_bad_range_names_its_field(first, last, period, field):
     with pytest.raises(ValidationFailed) as refused:
-        parse_range(first, last, period)
+        parse("deposit_growth", first, last, period)
     assert field in refused.value.errors
 
 

@@ -15,12 +15,11 @@ from flaskbank.domain.accounts import Role
 from flaskbank.services import holds, postings, staff
 from flaskbank.services.analytics import feed
 from flaskbank.services.analytics.facts import facts_of, minor_units
-from flaskbank.services.analytics.reports import deposit_growth_report, parse_range
 from flaskbank.services.audit import Actor
 from flaskbank.warehouse.base import WarehouseStale
 from flaskbank.warehouse.duck import warehouse as duck
 from test_staff_support import make_staff
-from warehouse_support import contents, warehouse_in
+from warehouse_support import contents, parse, run_report, warehouse_in
 
 
 def _activity(bank):  # type: ignore[no-untyped-def]
@@ -133,16 +132,16 @@ def test_a_report_during_a_sync_neither_fails_nor_waits(bank, tmp_path, monkeypa
     syncing.start()
     assert inside.wait(10)
     manager = make_staff(bank, Role.FINANCIAL_MANAGER)
-    asked = parse_range("2000-01-01", "2100-12-31", "year")
+    asked = parse("deposit_growth", "2000-01-01", "2100-12-31", "year")
     answered = []
     while syncing.is_alive():
         started = time.monotonic()
-        report = deposit_growth_report(warehouse, manager, asked)
+        report = run_report(warehouse, manager, "deposit_growth", asked)
         answered.append(time.monotonic() - started)
         assert report.rows  # the published state, before this sync: never an error
     syncing.join()
     assert len(answered) >= 3 and max(answered) < 0.5
-    after = deposit_growth_report(warehouse, manager, asked)
+    after = run_report(warehouse, manager, "deposit_growth", asked)
     assert after.as_of.events == len(bank.store.events.read(after=None, limit=10_000).events)
 
 
@@ -168,10 +167,10 @@ def test_the_worker_keeps_the_warehouse_caught_up(bank, tmp_path):
     warehouse = warehouse_in(tmp_path)
     worker = Worker(bank, [warehouse_job(warehouse, every=2.0)], owner="w")
     manager = make_staff(bank, Role.FINANCIAL_MANAGER)
-    asked = parse_range("2000-01-01", "2100-12-31", "year")
+    asked = parse("deposit_growth", "2000-01-01", "2100-12-31", "year")
 
     def balances() -> str | None:
-        rows = deposit_growth_report(warehouse, manager, asked).rows
+        rows = run_report(warehouse, manager, "deposit_growth", asked).rows
         return rows[-1]["closing_balance"] if rows else None
 
     assert worker.tick(0.0)["warehouse"] > 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flaskbank.services.analytics import reports
+from flaskbank.services.analytics.catalog import Query, Report
 from flaskbank.warehouse.duck import DuckWarehouse
 
 TABLES = {
@@ -29,3 +31,14 @@ def contents(warehouse: DuckWarehouse) -> dict[str, list[tuple[Any, ...]]]:
             table: reader.con.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608
             for table, order in TABLES.items()
         }
+
+
+def parse(name: str, first: str, last: str, period: str = "month", **filters: str) -> Query:
+    return reports.parse_query(
+        reports.spec(name), {"from": first, "to": last, "period": period, **filters}
+    )
+
+
+def run_report(warehouse: Any, user: Any, name: str, asked: Query) -> Report:
+    """A built-in report as the service answers it (role checked, warehouse read)."""
+    return reports.run(warehouse, user, reports.spec(name), asked)

@@ -166,5 +166,9 @@ class RuleNotFound(BankError):
     """No such monitoring rule."""
 
 
+class ReportNotFound(BankError):
+    """No built-in or saved report has that name."""
+
+
 class BacktestNotFound(BankError):
     """No such backtest."""

@@ -47,6 +47,7 @@ STATUS: dict[type[e.BankError], int] = {
     e.AlertChanged: 409,
     e.RuleNotFound: 404,
     e.BacktestNotFound: 404,
+    e.ReportNotFound: 404,
     e.WriteConflict: 503,
     e.StoreError: 503,
 }

@@ -12,19 +12,20 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import accumulate
 
-from ...warehouse.base import DayFlow
+from ...warehouse.base import DayFlow, WarehouseReader
+from .catalog import Chart, Column, Kind, Query, Spec, Table, money, text
 from .periods import Period, spans, year_before
 
 COLUMNS = (
-    "period_start",
-    "period_end",
-    "currency",
-    "deposits",
-    "withdrawals",
-    "net_flow",
-    "closing_balance",
-    "growth_vs_previous_pct",
-    "growth_vs_year_before_pct",
+    Column("period_start", "Period start", Kind.DATE),
+    Column("period_end", "Period end", Kind.DATE),
+    Column("currency", "Currency"),
+    Column("deposits", "Deposits", Kind.MONEY),
+    Column("withdrawals", "Withdrawals", Kind.MONEY),
+    Column("net_flow", "Net flow", Kind.MONEY),
+    Column("closing_balance", "Balances at end", Kind.MONEY),
+    Column("growth_vs_previous_pct", "Growth vs previous %", Kind.PCT),
+    Column("growth_vs_year_before_pct", "Growth vs a year before %", Kind.PCT),
 )
 
 
@@ -92,3 +93,46 @@ def deposit_growth(
                 )
             )
     return rows
+
+
+def build(reader: WarehouseReader, asked: Query) -> list[Table]:
+    covered = spans(asked.first, asked.last, asked.period)
+    rows = deposit_growth(reader.day_flows(covered[-1][1]), asked.first, asked.last, asked.period)
+    return [
+        Table(
+            "deposit_growth",
+            f"Deposit growth by {asked.period.value}",
+            COLUMNS,
+            [
+                {
+                    "period_start": r.period_start.isoformat(),
+                    "period_end": r.period_end.isoformat(),
+                    "currency": r.currency,
+                    "deposits": money(r.deposits, r.currency),
+                    "withdrawals": money(r.withdrawals, r.currency),
+                    "net_flow": money(r.net_flow, r.currency),
+                    "closing_balance": money(r.closing_balance, r.currency),
+                    "growth_vs_previous_pct": text(r.growth_vs_previous_pct),
+                    "growth_vs_year_before_pct": text(r.growth_vs_year_before_pct),
+                }
+                for r in rows
+            ],
+        )
+    ]
+
+
+SPEC = Spec(
+    "deposit_growth",
+    "Deposit growth",
+    "Deposits, withdrawals, net flow and customers' total balances per period and currency, "
+    "with growth against the previous period and the same period a year before.",
+    COLUMNS,
+    build,
+    Chart(
+        "line",
+        "period_end",
+        "closing_balance",
+        "currency",
+        "Customers' total balances at each period's end",
+    ),
+)

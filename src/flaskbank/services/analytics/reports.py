@@ -1,58 +1,62 @@
-"""The reports staff ask of the warehouse. Each checks the role, reads the warehouse's
+"""The reports staff ask of the warehouse. `run` checks the role, reads the warehouse's
 published state (never the operational store) and returns a `Report`: plain data whose
-amounts are already text, ready for JSON, CSV or a page."""
+amounts are already text, ready for JSON, CSV, XLSX, PDF or a page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
 from datetime import date
 
 from ...domain.accounts import User
-from ...domain.errors import ValidationFailed
-from ...domain.money import Money
+from ...domain.errors import ReportNotFound, ValidationFailed
 from ...domain.security import Permission
-from ...warehouse.base import AsOf, WarehousePort
+from ...warehouse.base import WarehousePort
 from ..permissions import require
-from .deposit_growth import COLUMNS, deposit_growth
+from . import deposit_growth
+from .catalog import Query, Report, Spec
 from .periods import Period, spans
 
+#: The built-in reports, in the order the reports page lists them.
+SPECS: dict[str, Spec] = {s.name: s for s in (deposit_growth.SPEC,)}
 #: The most rows one report returns: a decade by day, with room to spare.
 MAX_PERIODS = 5000
-Cell = str | None
+_WORD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
-@dataclass(frozen=True)
-class Report:
-    name: str
-    params: dict[str, str]
-    as_of: AsOf
-    columns: tuple[str, ...]
-    rows: list[dict[str, Cell]]
+def spec(name: str) -> Spec:
+    found = SPECS.get(name)
+    if found is None:
+        raise ReportNotFound("no such report")
+    return found
 
 
-@dataclass(frozen=True)
-class Range:
-    first: date
-    last: date
-    period: Period
-
-
-def parse_range(first: object, last: object, period: object) -> Range:
-    """from, to (YYYY-MM-DD, both included) and a period; ValidationFailed names each bad one."""
+def parse_query(report: Spec, args: Mapping[str, str]) -> Query:
+    """from, to (YYYY-MM-DD, both included), a period (month unless given) and the report's
+    own filters; ValidationFailed names each bad one. Unknown parameters are ignored."""
     errors: dict[str, str] = {}
-    start, end = _date(first, "from", errors), _date(last, "to", errors)
+    start, end = _date(args.get("from"), "from", errors), _date(args.get("to"), "to", errors)
     kind = None
     try:
-        kind = Period(period if isinstance(period, str) and period else "month")
+        kind = Period(args.get("period") or "month")
     except ValueError:
         errors["period"] = "must be one of " + ", ".join(p.value for p in Period)
     if start and end and end < start:
         errors["to"] = "must not be before from"
     if not errors and start and end and kind and len(spans(start, end, kind)) > MAX_PERIODS:
         errors["period"] = f"that range has more than {MAX_PERIODS} periods; pick a longer one"
+    filters = {}
+    for f in report.filters:
+        value = args.get(f.name) or ""
+        if not value:
+            continue
+        if (f.choices and value not in f.choices) or not _WORD.match(value):
+            allowed = ", ".join(f.choices) if f.choices else "letters, digits, _ and -"
+            errors[f.name] = f"must be one of {allowed}" if f.choices else f"must be {allowed}"
+        filters[f.name] = value
     if errors or not (start and end and kind):
         raise ValidationFailed(errors)
-    return Range(start, end, kind)
+    return Query(start, end, kind, filters)
 
 
 def _date(value: object, name: str, errors: dict[str, str]) -> date | None:
@@ -65,42 +69,9 @@ def _date(value: object, name: str, errors: dict[str, str]) -> date | None:
     return None
 
 
-def deposit_growth_report(warehouse: WarehousePort, user: User, asked: Range) -> Report:
+def run(warehouse: WarehousePort, user: User, report: Spec, asked: Query) -> Report:
     require(user, Permission.VIEW_REPORTS)
-    covered = spans(asked.first, asked.last, asked.period)
     with warehouse.reading() as reader:
-        flows = reader.day_flows(covered[-1][1])
+        tables = report.build(reader, asked)
         as_of = reader.as_of()
-    rows = deposit_growth(flows, asked.first, asked.last, asked.period)
-    return Report(
-        "deposit_growth",
-        {
-            "from": asked.first.isoformat(),
-            "to": asked.last.isoformat(),
-            "period": asked.period.value,
-        },
-        as_of,
-        COLUMNS,
-        [
-            {
-                "period_start": r.period_start.isoformat(),
-                "period_end": r.period_end.isoformat(),
-                "currency": r.currency,
-                "deposits": _money(r.deposits, r.currency),
-                "withdrawals": _money(r.withdrawals, r.currency),
-                "net_flow": _money(r.net_flow, r.currency),
-                "closing_balance": _money(r.closing_balance, r.currency),
-                "growth_vs_previous_pct": _pct(r.growth_vs_previous_pct),
-                "growth_vs_year_before_pct": _pct(r.growth_vs_year_before_pct),
-            }
-            for r in rows
-        ],
-    )
-
-
-def _money(minor: int, currency: str) -> str:
-    return str(Money.from_minor(minor, currency))
-
-
-def _pct(value: object) -> Cell:
-    return None if value is None else str(value)
+    return Report(report.name, report.title, asked.params(), as_of, tuple(tables), report.chart)

@@ -14,7 +14,7 @@ COLOURS = ("#1f4e79", "#c0504d", "#4f7f3a", "#7f6000")
 
 
 def line_chart(
-    rows: Sequence[Mapping[str, str | None]], *, x: str, y: str, series: str
+    rows: Sequence[Mapping[str, str | None]], *, x: str, y: str, series: str | None
 ) -> Markup | None:
     """An SVG line chart of rows[y] (decimal text) against rows[x], one line per value of
     rows[series]; None when there is nothing to draw."""
@@ -22,7 +22,9 @@ def line_chart(
     for row in rows:
         value = row.get(y)
         if value is not None:
-            points.setdefault(str(row.get(series)), []).append((str(row.get(x)), Decimal(value)))
+            points.setdefault(str(row.get(series)) if series else y, []).append(
+                (str(row.get(x)), Decimal(value))
+            )
     labels = sorted({label for line in points.values() for label, _ in line})
     if not labels:
         return None

@@ -1,6 +1,7 @@
-"""Reports from the analytics warehouse: the staff pages (/staff/reports/...) and the staff
-API (/api/v1/staff/reports/...), with `?format=csv` for a CSV file. Views parse the query,
-call one report service and render; the figures come from the warehouse, never the store."""
+"""Reports from the analytics warehouse: the staff pages (/staff/reports/<name>) and the
+staff API (/api/v1/staff/reports/<name>), with `?format=csv` for a file. One view serves
+every report: it parses the query, calls the report service and renders what the report's
+description (services/analytics/catalog.py) says; the figures come from the warehouse."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
+from markupsafe import Markup
 
 from ...domain.errors import ValidationFailed
 from ...domain.security import Permission
-from ...services.analytics.reports import Report, deposit_growth_report, parse_range
+from ...services.analytics import reports as service
+from ...services.analytics.catalog import Report, Spec, Table
 from ...warehouse.base import WarehousePort
 from ..context import bank
 from . import bp
@@ -21,8 +24,8 @@ from .api import api_bp, api_requires
 from .charts import line_chart
 from .policy import requires, staff_user
 
-#: The reports there are, for the index page and the API's list.
-REPORTS = {"deposit_growth": "Deposit growth"}
+#: The formats a report answers in besides JSON (the API) or a page.
+FORMATS = ("csv",)
 
 
 def warehouse() -> WarehousePort:
@@ -30,22 +33,25 @@ def warehouse() -> WarehousePort:
 
 
 def _format() -> str:
-    """json (the default; a page for the pages) or csv."""
+    """json (the default; a page for the pages) or one of FORMATS."""
     asked = request.args.get("format", "")
-    if asked not in ("", "json", "csv"):
-        raise ValidationFailed({"format": "must be json or csv"})
+    if asked not in ("", "json", *FORMATS):
+        raise ValidationFailed({"format": "must be one of json, " + ", ".join(FORMATS)})
     return asked
 
 
-def _asked() -> tuple[str, str, str]:
-    """from, to and period from the query; a year to today by month unless given."""
+def _asked() -> dict[str, str]:
+    """The query, with from, to and period defaulting to a year to today by month."""
     today = date.fromisoformat(bank().now()[:10])
-    args = request.args
-    return (
-        args.get("from") or (today - timedelta(days=365)).isoformat(),
-        args.get("to") or today.isoformat(),
-        args.get("period") or "month",
-    )
+    args = dict(request.args.items())
+    args.setdefault("from", (today - timedelta(days=365)).isoformat())
+    args.setdefault("to", today.isoformat())
+    args.setdefault("period", "month")
+    return args
+
+
+def table_json(table: Table) -> dict[str, Any]:
+    return {"title": table.title, "columns": list(table.names), "rows": table.rows}
 
 
 def report_json(report: Report) -> dict[str, Any]:
@@ -59,61 +65,83 @@ def report_json(report: Report) -> dict[str, Any]:
         },
         "columns": list(report.columns),
         "rows": report.rows,
+        # The report's further tables (a cohort table, a breakdown), each like the main one.
+        "tables": {t.name: table_json(t) for t in report.tables[1:]},
     }
 
 
+def file_name(report: Report, extension: str) -> str:
+    p = report.params
+    return f"{report.name}_{p['from']}_{p['to']}_{p['period']}.{extension}"
+
+
 def report_csv(report: Report) -> Response:
+    """The main table; further tables follow it, each after a blank line and its title."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(report.columns)
-    for row in report.rows:
-        writer.writerow(["" if row[c] is None else row[c] for c in report.columns])
-    p = report.params
-    name = f"{report.name}_{p['from']}_{p['to']}_{p['period']}.csv"
+    for i, table in enumerate(report.tables):
+        if i:
+            writer.writerows([[], [table.title]])
+        writer.writerow(table.names)
+        for row in table.rows:
+            writer.writerow(["" if row[c] is None else row[c] for c in table.names])
     return Response(
         out.getvalue(),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{file_name(report, "csv")}"'},
     )
+
+
+def export(report: Report, wanted: str) -> Response:
+    return report_csv(report)
+
+
+def chart_of(report: Report) -> Markup | None:
+    drawn = report.chart
+    if drawn is None:
+        return None
+    return line_chart(report.rows, x=drawn.x, y=drawn.y, series=drawn.series)
 
 
 @bp.get("/reports")
 @requires(Permission.VIEW_REPORTS)
 def reports() -> str:
-    return render_template("staff/reports.html", reports=REPORTS)
+    return render_template("staff/reports.html", reports=service.SPECS.values())
 
 
-@bp.get("/reports/deposit_growth")
+@bp.get("/reports/<name>")
 @requires(Permission.VIEW_REPORTS)
-def deposit_growth() -> Any:
-    first, last, period = _asked()
+def report(name: str) -> Any:
+    spec = service.spec(name)
+    asked = _asked()
     try:
         wanted = _format()
-        report = deposit_growth_report(warehouse(), staff_user(), parse_range(first, last, period))
+        found = service.run(warehouse(), staff_user(), spec, service.parse_query(spec, asked))
     except ValidationFailed as error:
-        return render_template(
-            "staff/deposit_growth.html",
-            report=None,
-            errors=error.errors,
-            asked={"from": first, "to": last, "period": period},
-            chart=None,
-        ), 422
-    if wanted == "csv":
-        return report_csv(report)
+        return _page(spec, None, asked, error.errors), 422
+    if wanted:
+        return export(found, wanted)
+    return _page(spec, found, found.params, {})
+
+
+def _page(spec: Spec, found: Report | None, asked: dict[str, str], errors: dict[str, str]) -> str:
     return render_template(
-        "staff/deposit_growth.html",
-        report=report,
-        errors={},
-        asked=report.params,
-        chart=line_chart(report.rows, x="period_end", y="closing_balance", series="currency"),
+        "staff/report.html",
+        spec=spec,
+        report=found,
+        errors=errors,
+        asked=asked,
+        chart=chart_of(found) if found else None,
+        formats=FORMATS,
     )
 
 
-@api_bp.get("/reports/deposit_growth")
+@api_bp.get("/reports/<name>")
 @api_requires(Permission.VIEW_REPORTS)
-def deposit_growth_api() -> Response:
+def report_api(name: str) -> Response:
+    spec = service.spec(name)
     wanted = _format()
-    report = deposit_growth_report(warehouse(), staff_user(), parse_range(*_asked()))
-    if wanted == "csv":
-        return report_csv(report)
-    return jsonify(report_json(report))
+    found = service.run(warehouse(), staff_user(), spec, service.parse_query(spec, _asked()))
+    if wanted and wanted != "json":
+        return export(found, wanted)
+    return jsonify(report_json(found))

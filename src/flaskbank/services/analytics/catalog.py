@@ -1,0 +1,126 @@
+"""What a report is made of, whatever it reports: typed columns, one or more tables, an
+optional chart, and the filters it takes. The web layer renders, exports and documents any
+report from these descriptions alone, so a new report is a new module and one line in
+reports.SPECS, with no new view or template."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from ...domain.money import Money
+from .periods import Period
+
+if TYPE_CHECKING:
+    from ...warehouse.base import AsOf, WarehouseReader
+
+#: A cell as it leaves the service: text (amounts already formatted) or None for "no value".
+Cell = str | None
+
+
+class Kind(StrEnum):
+    """How a column's text reads, for number formats in exports and alignment on pages."""
+
+    DATE = "date"  # YYYY-MM-DD
+    TEXT = "text"
+    MONEY = "money"  # a decimal amount in the row's currency, e.g. "1234.50"
+    COUNT = "count"  # a whole number
+    PCT = "pct"  # a percentage with two decimals, e.g. "12.50"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    title: str
+    kind: Kind = Kind.TEXT
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Cell]]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Which columns of the first table to draw: `y` against `x`, a line or bar per `series`."""
+
+    kind: str  # "line" or "bar"
+    x: str
+    y: str
+    series: str | None
+    caption: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """What was asked: a date range (both days included), a period and the report's filters."""
+
+    first: date
+    last: date
+    period: Period
+    filters: dict[str, str] = field(default_factory=dict)
+
+    def params(self) -> dict[str, str]:
+        return {
+            "from": self.first.isoformat(),
+            "to": self.last.isoformat(),
+            "period": self.period.value,
+            **self.filters,
+        }
+
+
+@dataclass(frozen=True)
+class Filter:
+    name: str
+    title: str
+    choices: tuple[str, ...] = ()  # empty: any short word is allowed
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A built-in report: `build` reads the warehouse and returns its tables, the first one
+    the report's main table (`columns` and `rows` in the API)."""
+
+    name: str
+    title: str
+    summary: str
+    columns: tuple[Column, ...]  # the main table's, for the API's documentation
+    build: Callable[[WarehouseReader, Query], list[Table]]
+    chart: Chart | None = None
+    filters: tuple[Filter, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    params: dict[str, str]
+    as_of: AsOf
+    tables: tuple[Table, ...]
+    chart: Chart | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.tables[0].names
+
+    @property
+    def rows(self) -> list[dict[str, Cell]]:
+        return self.tables[0].rows
+
+
+def money(minor: int, currency: str) -> str:
+    return str(Money.from_minor(minor, currency))
+
+
+def text(value: object) -> Cell:
+    return None if value is None else str(value)
