@@ -29,10 +29,10 @@ from datetime import date
 from pathlib import Path
 
 from flaskbank.domain.accounts import Role, User
-from flaskbank.services.analytics import feed
+from flaskbank.services.analytics import feed, reports
+from flaskbank.services.analytics.catalog import Query
 from flaskbank.services.analytics.deposit_growth import deposit_growth
 from flaskbank.services.analytics.periods import Period, spans
-from flaskbank.services.analytics.reports import deposit_growth_report, parse_range
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.warehouse.base import DayFlow
 from flaskbank.warehouse.duck import DuckWarehouse
@@ -47,9 +47,10 @@ def generate(db: Path, customers: int, months: int, seed: int) -> None:
     subprocess.run([*command, *options, "--quiet"], env=env, check=True)
 
 
-def straight_from_sqlite(db: Path, first: date, last: date) -> list[DayFlow]:
+def deposit_growth_from_sqlite(db: Path, asked: Query) -> list[DayFlow]:
     """The daily flows of deposit growth asked of the operational store: every customer
     entry up to the last period's end, grouped by day and currency."""
+    last = spans(asked.first, asked.last, asked.period)[-1][1]
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         rows = con.execute(
@@ -63,7 +64,16 @@ def straight_from_sqlite(db: Path, first: date, last: date) -> list[DayFlow]:
         ).fetchall()
     finally:
         con.close()
-    return [DayFlow(date.fromisoformat(d), c, dep, wd, net) for d, c, dep, wd, net in rows]
+    flows = [DayFlow(date.fromisoformat(d), c, dep, wd, net) for d, c, dep, wd, net in rows]
+    deposit_growth(flows, asked.first, asked.last, asked.period)
+    return flows
+
+
+#: Each built-in report's question asked straight of the SQLite store, the baseline it is
+#: measured against: the same figures, computed the way one would without a warehouse.
+BASELINES: dict[str, Callable[[Path, Query], object]] = {
+    "deposit_growth": deposit_growth_from_sqlite,
+}
 
 
 def timed(work: Callable[[], object], rounds: int) -> tuple[float, object]:
@@ -115,18 +125,26 @@ def main() -> None:
     )
 
     first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
-    asked = parse_range(first.isoformat(), last.isoformat(), "month")
-    end = spans(first, last, Period.MONTH)[-1][1]
-    t_wh, report = timed(lambda: deposit_growth_report(warehouse, MANAGER, asked), args.rounds)
-    t_sql, flows = timed(lambda: straight_from_sqlite(db, first, end), max(1, args.rounds // 2))
+    params = {"from": first.isoformat(), "to": last.isoformat(), "period": "month"}
+    for name, spec in reports.SPECS.items():
+        asked = reports.parse_query(spec, params)
+        t_wh, report = timed(lambda: reports.run(warehouse, MANAGER, spec, asked), args.rounds)  # noqa: B023
+        rows = len(report.rows)  # type: ignore[attr-defined]
+        if name not in BASELINES:
+            print(f"{name} by month, {rows} rows: warehouse {t_wh * 1000:.1f} ms, no baseline")
+            continue
+        baseline = BASELINES[name]
+        t_sql, _ = timed(lambda: baseline(db, asked), max(1, args.rounds // 2))  # noqa: B023
+        print(
+            f"{name} by month, {rows} rows: warehouse {t_wh * 1000:.1f} ms,"
+            f" straight from SQLite {t_sql * 1000:.1f} ms: {t_sql / t_wh:.1f}x"
+        )
     with warehouse.reading() as reader:
+        end = spans(first, last, Period.MONTH)[-1][1]
+        flows = deposit_growth_from_sqlite(
+            db, reports.parse_query(reports.SPECS["deposit_growth"], params)
+        )
         assert reader.day_flows(end) == flows, "the warehouse and SQLite disagree"
-    same = deposit_growth(flows, first, last, Period.MONTH)  # type: ignore[arg-type]
-    assert len(same) == len(report.rows)  # type: ignore[attr-defined]
-    print(
-        f"deposit growth by month, {len(same)} rows: warehouse {t_wh * 1000:.1f} ms,"
-        f" straight from SQLite {t_sql * 1000:.1f} ms: {t_sql / t_wh:.1f}x"
-    )
     store.close()
 
 

@@ -76,7 +76,7 @@ def test_reports_in_this_process_while_another_process_syncs(bank, tmp_path):
     """The writer is another process (DuckDB's file lock is per process): reports here read
     the published copy while it holds the other one open for writing."""
     from flaskbank.domain.accounts import Role, User
-    from flaskbank.services.analytics.reports import deposit_growth_report, parse_range
+    from warehouse_support import parse, run_report
 
     ada = new_customer(bank, deposit="50.00")
     path = tmp_path / "shared" / "warehouse.duckdb"
@@ -93,9 +93,9 @@ def test_reports_in_this_process_while_another_process_syncs(bank, tmp_path):
     try:
         assert child.stdout.readline().strip() == "inside the third batch"
         manager = User("m", "m@bank.example", "M", "x", Role.FINANCIAL_MANAGER, "2024-01-01")
-        asked = parse_range("2000-01-01", "2100-12-31", "year")
+        asked = parse("deposit_growth", "2000-01-01", "2100-12-31", "year")
         for _ in range(5):
-            report = deposit_growth_report(warehouse, manager, asked)
+            report = run_report(warehouse, manager, "deposit_growth", asked)
             assert report.rows[-1]["closing_balance"] == "50.00"  # the last published state
     finally:
         os.kill(child.pid, signal.SIGKILL)
