@@ -9,6 +9,7 @@ Standard library only: the services import this module, never the adapter's data
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -77,6 +78,30 @@ class DayFlow:
     net: int
 
 
+@dataclass(frozen=True)
+class SignupDay:
+    """The customers (role customer) who signed up on one day of the reporting calendar, and
+    how many of them made a deposit by the 30th day after it (a first deposit within 30 days)."""
+
+    day: date
+    customers: int
+    activated: int
+
+
+@dataclass(frozen=True)
+class CohortDay:
+    """The customers who signed up on one day, followed to their anniversaries `months[i]`
+    months later (the signup day plus that many months; a day the month lacks counts as the
+    month's last day). `active[i]` of them had an entry after the anniversary one month
+    earlier and up to the i-th (day 0 is the signup day itself); `balances[currency][i]` is
+    their total balance in that currency at the end of the i-th anniversary, minor units."""
+
+    day: date
+    customers: int
+    active: tuple[int, ...]
+    balances: Mapping[str, tuple[int, ...]]
+
+
 class WarehouseWriter(Protocol):
     def as_of(self) -> AsOf: ...
 
@@ -90,6 +115,19 @@ class WarehouseReader(Protocol):
 
     def day_flows(self, until: date) -> list[DayFlow]:
         """Every day with movements up to and including `until`, oldest first."""
+
+    def signup_days(self, until: date) -> list[SignupDay]:
+        """Every day on which customers signed up, up to and including `until`, oldest first."""
+
+    def cohort_days(self, first: date, last: date, months: Sequence[int]) -> list[CohortDay]:
+        """Every day from `first` to `last` on which customers signed up, oldest first, with
+        their activity and balances at their anniversaries `months` months later."""
+
+    def last_day(self) -> date | None:
+        """The day (reporting calendar) of the last event counted; None before any."""
+
+    def currencies(self) -> list[str]:
+        """The currencies of the customers' accounts, sorted."""
 
 
 class WarehousePort(Protocol):

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..base import AsOf, DayFlow, Facts, WarehouseError, WarehouseStale
+from ..base import AsOf, CohortDay, DayFlow, Facts, SignupDay, WarehouseError, WarehouseStale
+from . import acquisition
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .schema import TABLES
 
@@ -123,6 +124,18 @@ class DuckReader:
             [until],
         ).fetchall()
         return [DayFlow(*row) for row in rows]
+
+    def signup_days(self, until: date) -> list[SignupDay]:
+        return acquisition.signup_days(self.con, until)
+
+    def cohort_days(self, first: date, last: date, months: Sequence[int]) -> list[CohortDay]:
+        return acquisition.cohort_days(self.con, first, last, months)
+
+    def last_day(self) -> date | None:
+        return acquisition.last_day(self.con)
+
+    def currencies(self) -> list[str]:
+        return acquisition.currencies(self.con)
 
 
 class DuckWriter:
