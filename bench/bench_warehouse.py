@@ -29,12 +29,12 @@ from datetime import date
 from pathlib import Path
 
 from flaskbank.domain.accounts import Role, User
-from flaskbank.services.analytics import feed, reports
+from flaskbank.services.analytics import customer_acquisition, feed, reports
 from flaskbank.services.analytics.catalog import Query
 from flaskbank.services.analytics.deposit_growth import deposit_growth
 from flaskbank.services.analytics.periods import Period, spans
 from flaskbank.store.sqlite import SqliteStore
-from flaskbank.warehouse.base import DayFlow
+from flaskbank.warehouse.base import CohortDay, DayFlow, SignupDay
 from flaskbank.warehouse.duck import DuckWarehouse
 
 MANAGER = User("bench", "bench@bank.example", "Bench", "x", Role.FINANCIAL_MANAGER, "2024-01-01")
@@ -69,10 +69,100 @@ def deposit_growth_from_sqlite(db: Path, asked: Query) -> list[DayFlow]:
     return flows
 
 
+def _anniversary(column: str, k: int) -> str:
+    """SQLite's date(d, '+1 month') runs 31 January on into March: take the month's last day
+    when it is earlier (customer_acquisition.add_months)."""
+    return (
+        f"min(date({column}, '+{k} months'), date({column}, 'start of month', '+{k + 1} months',"
+        " '-1 day'))"
+    )
+
+
+def customer_acquisition_from_sqlite(
+    db: Path, asked: Query
+) -> tuple[list[SignupDay], list[CohortDay]]:
+    """Customer acquisition asked of the operational store: signups per day with their
+    activation, and each signup day's customers with their entries up to 12 months on,
+    joined through their accounts; the cohorts summed per day and currency in Python."""
+    covered = spans(asked.first, asked.last, asked.period)
+    first, last = covered[0][0].isoformat(), covered[-1][1].isoformat()
+    ks = customer_acquisition.MONTHS
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        signed = con.execute(
+            "SELECT substr(u.created_at, 1, 10), count(*), sum(EXISTS (SELECT 1 FROM accounts a"
+            " JOIN entries e ON e.account_id = a.id WHERE a.user_id = u.id AND e.type = 'deposit'"
+            " AND e.created_at < date(substr(u.created_at, 1, 10), '+31 days')))"
+            " FROM users u WHERE u.role = 'customer' AND substr(u.created_at, 1, 10) <= ?"
+            " GROUP BY 1 ORDER BY 1",
+            [last],
+        ).fetchall()
+        windows = ", ".join(
+            f"max(e.day > {_anniversary('m.day', k - 1) if k > 1 else 'm.day'}"
+            f" AND e.day <= {_anniversary('m.day', k)}),"
+            f" sum(CASE WHEN e.day <= {_anniversary('m.day', k)} THEN e.amount_minor ELSE 0 END)"
+            for k in ks
+        )
+        held = con.execute(
+            f"SELECT m.day, m.id, e.currency, {windows} FROM (SELECT id,"  # noqa: S608
+            " substr(created_at, 1, 10) AS day FROM users WHERE role = 'customer'"
+            " AND substr(created_at, 1, 10) BETWEEN ? AND ?) m"
+            " JOIN accounts a ON a.user_id = m.id JOIN (SELECT account_id, currency, amount_minor,"
+            " substr(created_at, 1, 10) AS day FROM entries) e ON e.account_id = a.id"
+            f" WHERE e.day <= {_anniversary('m.day', max(ks))} GROUP BY 1, 2, 3",
+            [first, last],
+        ).fetchall()
+        members = con.execute(
+            "SELECT substr(created_at, 1, 10), count(*) FROM users WHERE role = 'customer'"
+            " AND substr(created_at, 1, 10) BETWEEN ? AND ? GROUP BY 1 ORDER BY 1",
+            [first, last],
+        ).fetchall()
+        [(until,)] = con.execute(
+            "SELECT substr(created_at, 1, 10) FROM transactions ORDER BY seq DESC LIMIT 1"
+        ).fetchall()
+        currencies = [c for (c,) in con.execute("SELECT DISTINCT currency FROM accounts")]
+    finally:
+        con.close()
+    signups = [SignupDay(date.fromisoformat(d), n, a) for d, n, a in signed]
+    flags: dict[tuple[str, str], list[bool]] = {}  # (day, user): active in each window
+    balances: dict[str, dict[str, list[int]]] = {}  # day: currency: each anniversary's sum
+    for day, user, currency, *cells in held:
+        mine = flags.setdefault((day, user), [False] * len(ks))
+        sums = balances.setdefault(day, {}).setdefault(currency, [0] * len(ks))
+        for i in range(len(ks)):
+            mine[i] = mine[i] or bool(cells[2 * i])
+            sums[i] += cells[2 * i + 1]
+    active: dict[str, list[int]] = {}
+    for (day, _), mine in flags.items():
+        counts = active.setdefault(day, [0] * len(ks))
+        for i in range(len(ks)):
+            counts[i] += mine[i]
+    cohorts = [
+        CohortDay(
+            date.fromisoformat(day),
+            n,
+            tuple(active.get(day, [0] * len(ks))),
+            {c: tuple(v) for c, v in sorted(balances.get(day, {}).items())},
+        )
+        for day, n in members
+    ]
+    customer_acquisition.acquisition(signups, asked.first, asked.last, asked.period)
+    customer_acquisition.cohorts(
+        cohorts,
+        asked.first,
+        asked.last,
+        asked.period,
+        known_until=date.fromisoformat(until),
+        currencies=currencies,
+    )
+    return signups, cohorts
+
+
 #: Each built-in report's question asked straight of the SQLite store, the baseline it is
 #: measured against: the same figures, computed the way one would without a warehouse.
 BASELINES: dict[str, Callable[[Path, Query], object]] = {
     "deposit_growth": deposit_growth_from_sqlite,
+    "customer_acquisition": customer_acquisition_from_sqlite,
 }
 
 
@@ -145,6 +235,12 @@ def main() -> None:
             db, reports.parse_query(reports.SPECS["deposit_growth"], params)
         )
         assert reader.day_flows(end) == flows, "the warehouse and SQLite disagree"
+        signups, cohorts = customer_acquisition_from_sqlite(
+            db, reports.parse_query(reports.SPECS["customer_acquisition"], params)
+        )
+        assert reader.signup_days(end) == signups, "signups: the warehouse and SQLite disagree"
+        followed = reader.cohort_days(first.replace(day=1), end, customer_acquisition.MONTHS)
+        assert followed == cohorts, "cohorts: the warehouse and SQLite disagree"
     store.close()
 
 
