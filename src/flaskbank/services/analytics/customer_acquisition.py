@@ -6,7 +6,7 @@ first deposit within 30 days; and per signup cohort, how many were active and wh
 from __future__ import annotations
 
 import calendar
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -113,9 +113,11 @@ def cohorts(
     period's last day is no later than `known_until` (the last day the warehouse counted)."""
     held: list[str | None] = [*sorted({*currencies, *(c for d in days for c in d.balances)})]
     none = (0,) * len(MONTHS)
+    ordered = sorted(days, key=lambda d: d.day)
+    when = [d.day for d in ordered]
     rows = []
     for start, end in spans(first, last, period):
-        members = [d for d in days if start <= d.day <= end]
+        members = ordered[bisect_left(when, start) : bisect_right(when, end)]
         known = [known_until is not None and add_months(end, k) <= known_until for k in MONTHS]
         active = tuple(
             sum(d.active[i] for d in members) if known[i] else None for i in range(len(MONTHS))

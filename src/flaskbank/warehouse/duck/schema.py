@@ -7,7 +7,7 @@ the warehouse is built: another zone needs a rebuild.
 
 from __future__ import annotations
 
-VERSION = 1
+VERSION = 2
 
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS feed (
@@ -51,6 +51,19 @@ CREATE TABLE IF NOT EXISTS daily_totals (
     net HUGEINT NOT NULL,
     entries BIGINT NOT NULL,
     PRIMARY KEY (day, currency)
+);
+-- Each customer's entries by month of their life as a customer: month 0 is the signup day,
+-- month k the days after the (k-1)-month anniversary up to the k-month one (signup day plus k
+-- months, the month's last day when it has no such day). Kept by the writer with the entries,
+-- so that customer acquisition reads a few rows per customer, not every entry.
+CREATE TABLE IF NOT EXISTS customer_months (
+    customer_id VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    month INTEGER NOT NULL,
+    flow HUGEINT NOT NULL,  -- the month's change of the customer's balance in the currency
+    entries BIGINT NOT NULL,
+    first_deposit DATE,  -- the month's first day with a deposit; null if none
+    PRIMARY KEY (customer_id, currency, month)
 );
 CREATE TABLE IF NOT EXISTS status_changes (
     account_id VARCHAR NOT NULL,

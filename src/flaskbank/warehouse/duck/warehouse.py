@@ -243,4 +243,5 @@ def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -
         " withdrawals = withdrawals + excluded.withdrawals,"
         " net = net + excluded.net, entries = entries + excluded.entries"
     )
+    acquisition.load_months(con, timezone)
     con.execute("DROP TABLE batch")
