@@ -97,19 +97,23 @@ def customer_acquisition_from_sqlite(
             " GROUP BY 1 ORDER BY 1",
             [last],
         ).fetchall()
+        # Each member's anniversaries once (MATERIALIZED), then their entries by the index on
+        # (account_id, created_at) up to the last anniversary.
+        needed = sorted({*ks, *(k - 1 for k in ks)} - {0})
+        anniversaries = ", ".join(f"{_anniversary('day', k)} AS a{k}" for k in needed)
         windows = ", ".join(
-            f"max(e.day > {_anniversary('m.day', k - 1) if k > 1 else 'm.day'}"
-            f" AND e.day <= {_anniversary('m.day', k)}),"
-            f" sum(CASE WHEN e.day <= {_anniversary('m.day', k)} THEN e.amount_minor ELSE 0 END)"
+            f"max(e.day > {f'm.a{k - 1}' if k > 1 else 'm.day'} AND e.day <= m.a{k}),"
+            f" sum(CASE WHEN e.day <= m.a{k} THEN e.amount_minor ELSE 0 END)"
             for k in ks
         )
         held = con.execute(
-            f"SELECT m.day, m.id, e.currency, {windows} FROM (SELECT id,"  # noqa: S608
+            f"WITH m AS MATERIALIZED (SELECT id, day, {anniversaries} FROM (SELECT id,"  # noqa: S608
             " substr(created_at, 1, 10) AS day FROM users WHERE role = 'customer'"
-            " AND substr(created_at, 1, 10) BETWEEN ? AND ?) m"
+            " AND substr(created_at, 1, 10) BETWEEN ? AND ?))"
+            f" SELECT m.day, m.id, e.currency, {windows} FROM m"
             " JOIN accounts a ON a.user_id = m.id JOIN (SELECT account_id, currency, amount_minor,"
-            " substr(created_at, 1, 10) AS day FROM entries) e ON e.account_id = a.id"
-            f" WHERE e.day <= {_anniversary('m.day', max(ks))} GROUP BY 1, 2, 3",
+            " created_at, substr(created_at, 1, 10) AS day FROM entries) e ON e.account_id = a.id"
+            f" AND e.created_at < m.a{max(ks)} || 'T99' GROUP BY 1, 2, 3",
             [first, last],
         ).fetchall()
         members = con.execute(
