@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
-from markupsafe import Markup
 
 from ...domain.errors import ValidationFailed
 from ...domain.security import Permission
@@ -21,7 +20,7 @@ from ...warehouse.base import WarehousePort
 from ..context import bank
 from . import bp
 from .api import api_bp, api_requires
-from .charts import line_chart
+from .charts import chart_of
 from .policy import requires, staff_user
 
 #: The formats a report answers in besides JSON (the API) or a page.
@@ -94,13 +93,6 @@ def report_csv(report: Report) -> Response:
 
 def export(report: Report, wanted: str) -> Response:
     return report_csv(report)
-
-
-def chart_of(report: Report) -> Markup | None:
-    drawn = report.chart
-    if drawn is None:
-        return None
-    return line_chart(report.rows, x=drawn.x, y=drawn.y, series=drawn.series)
 
 
 @bp.get("/reports")
