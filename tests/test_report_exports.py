@@ -50,7 +50,10 @@ def a_report(periods: int = 2, *, columns: int = 0) -> Report:
     tables = [
         Table("flows", "Flows by month", FLOWS, flows),
         Table(
-            "cohorts", "Cohorts: Łódź – 日本 [all]", COHORTS, [{"cohort": None, "retained": None}]
+            "cohorts",
+            "Cohorts: Łódź – 日本 [all]",
+            COHORTS,
+            [{"cohort": None, "retained": None}, {"cohort": "=1+1", "retained": "0.00"}],
         ),
     ]
     if columns:
@@ -87,7 +90,9 @@ def test_xlsx_has_a_sheet_per_table_with_numbers_dates_and_a_frozen_header() -> 
     assert (count.value, count.number_format) == (12345, "#,##0")
     assert pct.value is None and flows["E3"].value is None  # no growth in the first period
     assert (flows["E4"].value, flows["E4"].number_format) == (0.125, "0.00%")
-    assert [c.value for c in book.worksheets[2][2]] == [None, None]
+    cohorts = book.worksheets[2]
+    assert [c.value for c in cohorts[2]] == [None, None]
+    assert (cohorts["A3"].value, cohorts["A3"].data_type) == ("=1+1", "s")  # not a formula
     assert flows.column_dimensions["C"].width >= len("1,234.50")
 
 

@@ -25,8 +25,7 @@ XlsxValue = str | int | Decimal | date | None
 
 def report_xlsx(report: Report) -> bytes:
     book = Workbook()
-    summary = book.active
-    assert isinstance(summary, Worksheet)  # noqa: S101 (a new workbook's sheet is one)
+    summary = book.worksheets[0]
     summary.title = "Report"
     names: list[str] = []
     for table in report.tables:
@@ -84,7 +83,9 @@ def _table_sheet(sheet: Worksheet, table: Table) -> None:
         for c, column in enumerate(table.columns, start=1):
             text = row.get(column.name)
             cell = sheet.cell(row=r, column=c, value=value(column, text))
-            if not isinstance(cell.value, str):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # "=..." in customer data is text, never a formula
+            else:
                 cell.number_format = number_format(column, text)
             shown = len(text or "") + (len(text or "") // 3 if column.kind is Kind.MONEY else 0)
             widths[c - 1] = max(widths[c - 1], shown)
