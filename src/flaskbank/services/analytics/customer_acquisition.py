@@ -196,5 +196,5 @@ SPEC = Spec(
     "after signing up.",
     COLUMNS,
     build,
-    Chart("line", "period_start", "new_customers", None, "New customers per period"),
+    Chart("bar", "period_start", "new_customers", None, "New customers per period"),
 )

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import duckdb
 
-from ..base import AsOf, CohortDay, DayFlow, Facts, SignupDay, WarehouseError, WarehouseStale
+from ...domain.events import StoredEvent
+from ..base import AsOf, CohortDay, DayFlow, SignupDay, WarehouseError, WarehouseStale
 from . import acquisition
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
+from .load import load, prepare
 from .schema import TABLES
 
 #: After a session that applied more events than this, the other copy is dropped and copied
@@ -40,6 +42,7 @@ class DuckWarehouse:
             try:
                 con.execute(TABLES)
                 _settle_timezone(con, self.timezone)
+                prepare(con)
                 writer = DuckWriter(con, self.timezone)
                 yield writer
                 con.execute("CHECKPOINT")
@@ -147,101 +150,20 @@ class DuckWriter:
     def as_of(self) -> AsOf:
         return _as_of(self.con)
 
-    def apply(self, facts: Facts, *, after: str | None, reaches: str) -> None:
+    def apply(self, events: Sequence[StoredEvent], *, after: str | None, reaches: str) -> None:
         con = self.con
         con.begin()
         try:
             if _as_of(con).position != after:
                 raise WarehouseStale("the warehouse's checkpoint moved")
-            _load(con, facts, self.timezone)
+            if events:
+                load(con, events, self.timezone)
             con.execute(
                 "UPDATE feed SET position = ?, last_event_at = ?, events = events + ? WHERE id = 1",
-                [reaches, facts.last_at, facts.events],
+                [reaches, events[-1].at if events else _as_of(con).last_event_at, len(events)],
             )
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        self.applied += facts.events
-
-
-def _columns(rows: Sequence[tuple[object, ...]]) -> list[list[object]]:
-    return [list(column) for column in zip(*rows, strict=True)]
-
-
-def _unnest(count: int) -> str:
-    return ", ".join(f"unnest(${i + 1})" for i in range(count))
-
-
-def _load(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -> None:
-    """One batch's rows, column-wise (one statement per table, not one per row). Customers
-    and accounts first: the batch's entries look up their owner in accounts."""
-    if facts.customers:
-        con.execute(
-            "INSERT INTO customers SELECT unnest($1), unnest($2), unnest($3)::TIMESTAMP,"
-            " nullif(unnest($4), '')",
-            _columns(facts.customers),
-        )
-    if facts.accounts:
-        con.execute(
-            "INSERT INTO accounts SELECT unnest($1), unnest($2), unnest($3), unnest($4),"
-            " unnest($5)::TIMESTAMP, 'open'",
-            _columns(facts.accounts),
-        )
-    if facts.statuses:
-        con.execute(
-            f"INSERT INTO status_changes SELECT {_unnest(2)}, unnest($3)::TIMESTAMP",
-            _columns(facts.statuses),
-        )
-        # The latest change in the batch wins (the feed is in order; arg_max keeps it).
-        con.execute(
-            "UPDATE accounts SET status = s.status FROM (SELECT account_id,"
-            " arg_max(status, changed_at) AS status FROM (SELECT unnest($1) AS account_id,"
-            " unnest($2) AS status, unnest($3)::TIMESTAMP AS changed_at) GROUP BY account_id)"
-            " AS s WHERE accounts.account_id = s.account_id",
-            _columns(facts.statuses),
-        )
-    if facts.holds:
-        con.execute(
-            f"INSERT INTO hold_events SELECT {_unnest(5)}, unnest($6)::TIMESTAMP",
-            _columns(facts.holds),
-        )
-    if facts.entry_transaction:
-        _load_entries(con, facts, timezone)
-
-
-def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -> None:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE batch AS SELECT *,"
-        " timezone($7, timezone('UTC', posted_at))::DATE AS day FROM (SELECT"
-        " unnest($1) AS transaction_id, unnest($2) AS account_id, unnest($3) AS type,"
-        " unnest($4)::BIGINT AS amount, unnest($5) AS currency,"
-        " unnest($6)::TIMESTAMP AS posted_at)",
-        [
-            facts.entry_transaction,
-            facts.entry_account,
-            facts.entry_type,
-            facts.entry_amount,
-            facts.entry_currency,
-            facts.entry_at,
-            timezone,
-        ],
-    )
-    con.execute(
-        "INSERT INTO entries SELECT b.transaction_id, b.account_id, a.user_id, b.type,"
-        " b.amount, b.currency, b.posted_at, b.day FROM batch b"
-        " LEFT JOIN (SELECT account_id, user_id FROM accounts WHERE account_id IN"
-        " (SELECT account_id FROM batch)) a USING (account_id)"
-    )
-    con.execute(
-        "INSERT INTO daily_totals SELECT day, currency,"
-        " coalesce(sum(amount) FILTER (type = 'deposit'), 0),"
-        " coalesce(-sum(amount) FILTER (type = 'withdrawal'), 0),"
-        " sum(amount), count(*) FROM batch GROUP BY ALL"
-        " ON CONFLICT (day, currency) DO UPDATE SET"
-        " deposits = deposits + excluded.deposits,"
-        " withdrawals = withdrawals + excluded.withdrawals,"
-        " net = net + excluded.net, entries = entries + excluded.entries"
-    )
-    acquisition.load_months(con, timezone)
-    con.execute("DROP TABLE batch")
+        self.applied += len(events)
