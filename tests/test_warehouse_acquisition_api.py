@@ -1,7 +1,11 @@
 """The customer acquisition report over HTTP on both stores: the staff API with its cohort
-table, the CSV with both tables, and the page with its chart and no script."""
+table, the CSV, XLSX and PDF with both tables, and the page with its chart and no script."""
 
 from __future__ import annotations
+
+import io
+
+import openpyxl
 
 from conftest import new_customer
 from flaskbank.domain.accounts import Role
@@ -48,6 +52,24 @@ def test_the_api_the_csv_and_the_page(app, app_bank, client):
     assert lines[1] == f"{today},{today},2,2,1,50.00"
     assert lines[4].startswith("cohort_start,cohort_end,currency,customers,active_1m,balance_1m")
     assert lines[5] == f"{today},{today},USD,2" + "," * 8
+
+    sheets = client.get(
+        API,
+        query_string={**query, "format": "xlsx"},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": IP},
+    )
+    book = openpyxl.load_workbook(io.BytesIO(sheets.data))
+    assert len(book.worksheets) == 3  # the summary, the main table, the cohorts
+    cohorts = list(book.worksheets[2].values)
+    assert cohorts[1][3:6] == (2, None, None)  # customers; not yet known a month on
+    document = client.get(
+        API,
+        query_string={**query, "format": "pdf"},
+        headers=headers,
+        environ_base={"REMOTE_ADDR": IP},
+    )
+    assert document.status_code == 200 and document.mimetype == "application/pdf"
 
     page = browser.get(f"/staff/reports/customer_acquisition?from={today}&to={today}&period=week")
     html = page.get_data(as_text=True)
