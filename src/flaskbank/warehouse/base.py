@@ -9,11 +9,15 @@ Standard library only: the services import this module, never the adapter's data
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Protocol
+
+#: The shortest activity window the warehouse answers exactly (WarehouseReader.recency).
+SPELL_GAP_DAYS = 30
 
 
 class WarehouseError(Exception):
@@ -77,6 +81,42 @@ class DayFlow:
     net: int
 
 
+@dataclass(frozen=True)
+class Volume:
+    """Transactions of one type in one currency over some days (`day`) or at one hour of the
+    day (`hour`, 0-23 local): how many, and their amount in positive minor units. Each counts
+    once: a transfer between two customers by the leg that credits, not by its two legs."""
+
+    day: date | None
+    hour: int | None
+    type: str
+    currency: str
+    transactions: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Recency:
+    """Customers signed up by the end of a day, and how many of them had an entry on any of
+    their accounts by then (`ever`), within the last `short` days and within the last `long`
+    days ending that day (both windows include the day itself)."""
+
+    customers: int
+    ever: int
+    within_short: int
+    within_long: int
+
+
+@dataclass(frozen=True)
+class RecencyAt:
+    """Recency at the end of `day`, of all customers and of those whose every account opened
+    by then was closed by then (a customer with no account is not among them)."""
+
+    day: date
+    everyone: Recency
+    all_closed: Recency
+
+
 class WarehouseWriter(Protocol):
     def as_of(self) -> AsOf: ...
 
@@ -90,6 +130,19 @@ class WarehouseReader(Protocol):
 
     def day_flows(self, until: date) -> list[DayFlow]:
         """Every day with movements up to and including `until`, oldest first."""
+
+    def daily_volume(self, first: date, last: date) -> list[Volume]:
+        """Each day from first to last (both included) with transactions, by type and
+        currency (`hour` None), in order."""
+
+    def hourly_volume(self, first: date, last: date) -> list[Volume]:
+        """The transactions of the days first..last by local hour of day, type and currency
+        (`day` None), in order; hours without any are left out."""
+
+    def recency(self, days: Sequence[date], *, short: int, long: int) -> list[RecencyAt]:
+        """Recency at the end of each of `days`, in the order given. Windows of fewer than
+        `SPELL_GAP_DAYS` are refused (ValueError): the warehouse keeps activity to that
+        resolution."""
 
 
 class WarehousePort(Protocol):

@@ -14,9 +14,19 @@ from pathlib import Path
 
 import duckdb
 
-from ..base import AsOf, DayFlow, Facts, WarehouseError, WarehouseStale
+from ..base import (
+    SPELL_GAP_DAYS,
+    AsOf,
+    DayFlow,
+    Facts,
+    RecencyAt,
+    Volume,
+    WarehouseError,
+    WarehouseStale,
+)
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
-from .schema import TABLES
+from .recency import recency
+from .schema import TABLES, VERSION
 
 #: After a session that applied more events than this, the other copy is dropped and copied
 #: from this one next time, rather than read again from the feed.
@@ -38,6 +48,7 @@ class DuckWarehouse:
             con = _connect(path, read_only=False, wait=WAIT_SECONDS)
             try:
                 con.execute(TABLES)
+                _settle_version(con)
                 _settle_timezone(con, self.timezone)
                 writer = DuckWriter(con, self.timezone)
                 yield writer
@@ -88,6 +99,20 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
             time.sleep(PAUSE)
 
 
+def _settle_version(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse built by an older schema lacks what later tables would have counted from
+    its events: an empty one takes this version; a built one must be rebuilt first."""
+    row = con.execute("SELECT schema_version, events FROM feed WHERE id = 1").fetchone()
+    built, events = row if row is not None else (VERSION, 0)
+    if events == 0:
+        con.execute("UPDATE feed SET schema_version = ? WHERE id = 1", [VERSION])
+    elif built != VERSION:
+        raise WarehouseError(
+            f"the warehouse was built by schema version {built}, this is {VERSION}: "
+            "run `flaskbank warehouse rebuild`"
+        )
+
+
 def _settle_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
     """Days are counted in one zone for the warehouse's whole life: an empty warehouse takes
     the configured one; a built one in another zone must be rebuilt first."""
@@ -123,6 +148,27 @@ class DuckReader:
             [until],
         ).fetchall()
         return [DayFlow(*row) for row in rows]
+
+    def daily_volume(self, first: date, last: date) -> list[Volume]:
+        rows = self.con.execute(
+            "SELECT day, type, currency, sum(transactions), sum(amount) FROM hourly_volume"
+            " WHERE day BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+            [first, last],
+        ).fetchall()
+        return [Volume(day, None, t, c, int(n), int(a)) for day, t, c, n, a in rows]
+
+    def hourly_volume(self, first: date, last: date) -> list[Volume]:
+        rows = self.con.execute(
+            "SELECT hour, type, currency, sum(transactions), sum(amount) FROM hourly_volume"
+            " WHERE day BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+            [first, last],
+        ).fetchall()
+        return [Volume(None, h, t, c, int(n), int(a)) for h, t, c, n, a in rows]
+
+    def recency(self, days: Sequence[date], *, short: int, long: int) -> list[RecencyAt]:
+        if not SPELL_GAP_DAYS <= short <= long:
+            raise ValueError(f"windows must be at least {SPELL_GAP_DAYS} days, short <= long")
+        return recency(self.con, days, short, long)
 
 
 class DuckWriter:
@@ -198,12 +244,17 @@ def _load(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -> None:
 
 
 def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -> None:
+    """The entries, with their owner and local day and hour; then what the batch adds to the
+    stored aggregates (daily_totals, hourly_volume, activity_spells), in the same transaction."""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE batch AS SELECT *,"
-        " timezone($7, timezone('UTC', posted_at))::DATE AS day FROM (SELECT"
+        "CREATE OR REPLACE TEMP TABLE batch AS SELECT b.* EXCLUDE (local_at),"
+        " o.user_id AS customer_id, local_at::DATE AS day, hour(local_at)::TINYINT AS hour"
+        " FROM (SELECT *, timezone($7, timezone('UTC', posted_at)) AS local_at FROM (SELECT"
         " unnest($1) AS transaction_id, unnest($2) AS account_id, unnest($3) AS type,"
         " unnest($4)::BIGINT AS amount, unnest($5) AS currency,"
-        " unnest($6)::TIMESTAMP AS posted_at)",
+        " unnest($6)::TIMESTAMP AS posted_at)) b"
+        " LEFT JOIN (SELECT account_id, user_id FROM accounts WHERE account_id IN"
+        " (SELECT unnest($2))) o USING (account_id)",
         [
             facts.entry_transaction,
             facts.entry_account,
@@ -215,10 +266,8 @@ def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -
         ],
     )
     con.execute(
-        "INSERT INTO entries SELECT b.transaction_id, b.account_id, a.user_id, b.type,"
-        " b.amount, b.currency, b.posted_at, b.day FROM batch b"
-        " LEFT JOIN (SELECT account_id, user_id FROM accounts WHERE account_id IN"
-        " (SELECT account_id FROM batch)) a USING (account_id)"
+        "INSERT INTO entries SELECT transaction_id, account_id, customer_id, type, amount,"
+        " currency, posted_at, day FROM batch"
     )
     con.execute(
         "INSERT INTO daily_totals SELECT day, currency,"
@@ -230,4 +279,39 @@ def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -
         " withdrawals = withdrawals + excluded.withdrawals,"
         " net = net + excluded.net, entries = entries + excluded.entries"
     )
+    # A transaction counts once: on the leg its money leaves a customer by for a
+    # withdrawal, on the leg it reaches a customer by otherwise (a transfer's two legs).
+    con.execute(
+        "INSERT INTO hourly_volume SELECT day, hour, type, currency, count(*), sum(abs(amount))"
+        " FROM batch WHERE (type = 'withdrawal') = (amount < 0) GROUP BY day, hour, type, currency"
+        " ON CONFLICT (day, hour, type, currency) DO UPDATE SET"
+        " transactions = transactions + excluded.transactions,"
+        " amount = amount + excluded.amount"
+    )
+    _merge_spells(con)
     con.execute("DROP TABLE batch")
+
+
+def _merge_spells(con: duckdb.DuckDBPyConnection) -> None:
+    """The batch's customer days merged into their spells: the customers' spells and the new
+    days, in day order, start a new spell where a day comes SPELL_GAP_DAYS or more after
+    everything before it. Order-free: the result depends on the set of days alone."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE merged AS"
+        " WITH pieces AS (SELECT customer_id, first_day, last_day FROM activity_spells"
+        " WHERE customer_id IN (SELECT customer_id FROM batch)"
+        " UNION ALL SELECT DISTINCT customer_id, day, day FROM batch"
+        " WHERE customer_id IS NOT NULL),"
+        " reached AS (SELECT *, max(last_day) OVER (PARTITION BY customer_id"
+        " ORDER BY first_day, last_day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        " AS reach FROM pieces),"
+        " numbered AS (SELECT *, sum(CASE WHEN reach IS NULL OR first_day - reach >= $1"
+        " THEN 1 ELSE 0 END) OVER (PARTITION BY customer_id ORDER BY first_day, last_day"
+        " ROWS UNBOUNDED PRECEDING) AS spell FROM reached)"
+        " SELECT customer_id, min(first_day) AS first_day, max(last_day) AS last_day"
+        " FROM numbered GROUP BY customer_id, spell",
+        [SPELL_GAP_DAYS],
+    )
+    con.execute("DELETE FROM activity_spells WHERE customer_id IN (SELECT customer_id FROM merged)")
+    con.execute("INSERT INTO activity_spells SELECT * FROM merged")
+    con.execute("DROP TABLE merged")
