@@ -379,3 +379,17 @@ def test_spells_do_not_depend_on_how_the_days_were_batched(tmp_path):
             (days[7], days[7]),
         ]
     )
+
+
+def test_a_warehouse_of_an_older_schema_is_rebuilt_not_synced(hand_made):
+    from flaskbank.warehouse.base import WarehouseError
+    from flaskbank.warehouse.duck import warehouse as duck
+
+    with hand_made.writing() as writer:
+        writer.con.execute("UPDATE feed SET schema_version = ?", [duck.VERSION - 1])
+    with pytest.raises(WarehouseError, match="rebuild"), hand_made.writing():
+        pass
+    with hand_made.writing(fresh=True):
+        pass
+    with hand_made.writing() as writer:
+        assert writer.as_of().events == 0

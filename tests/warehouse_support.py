@@ -13,6 +13,8 @@ from flaskbank.warehouse.duck import DuckWarehouse
 TABLES = {
     "entries": "transaction_id, account_id",
     "daily_totals": "day, currency",
+    "hourly_volume": "day, hour, type, currency",
+    "activity_spells": "customer_id, first_day",
     "customers": "user_id",
     "accounts": "account_id",
     "status_changes": "account_id, changed_at",
