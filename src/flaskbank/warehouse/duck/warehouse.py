@@ -295,13 +295,18 @@ def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -
 def _merge_spells(con: duckdb.DuckDBPyConnection) -> None:
     """The batch's customer days merged into their spells: the customers' spells and the new
     days, in day order, start a new spell where a day comes SPELL_GAP_DAYS or more after
-    everything before it. Order-free: the result depends on the set of days alone."""
+    everything before it. Order-free: the result depends on the set of days alone. Most days
+    fall inside a spell already (the customer moved money earlier that day): only customers
+    with a day outside their spells are rewritten."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE merged AS"
-        " WITH pieces AS (SELECT customer_id, first_day, last_day FROM activity_spells"
-        " WHERE customer_id IN (SELECT customer_id FROM batch)"
-        " UNION ALL SELECT DISTINCT customer_id, day, day FROM batch"
+        " WITH days AS (SELECT DISTINCT customer_id, day FROM batch"
         " WHERE customer_id IS NOT NULL),"
+        " fresh AS (SELECT d.* FROM days d ANTI JOIN activity_spells s"
+        " ON s.customer_id = d.customer_id AND d.day BETWEEN s.first_day AND s.last_day),"
+        " pieces AS (SELECT customer_id, first_day, last_day FROM activity_spells"
+        " WHERE customer_id IN (SELECT customer_id FROM fresh)"
+        " UNION ALL SELECT customer_id, day, day FROM fresh),"
         " reached AS (SELECT *, max(last_day) OVER (PARTITION BY customer_id"
         " ORDER BY first_day, last_day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
         " AS reach FROM pieces),"
