@@ -105,7 +105,10 @@ def recency(
     counted: dict[date, dict[str, int]] = {}
     for day, metric, n in con.execute(_EVERYONE, params).fetchall():
         counted.setdefault(day, {})[metric] = n
-    closed = {day: Recency(*counts) for day, *counts in con.execute(_ALL_CLOSED, params).fetchall()}
+    closed: dict[date, Recency] = {}
+    if con.execute("SELECT 1 FROM status_changes WHERE status = 'closed' LIMIT 1").fetchone():
+        found = con.execute(_ALL_CLOSED, params).fetchall()
+        closed = {day: Recency(*counts) for day, *counts in found}
     none = Recency(0, 0, 0, 0)
     return [
         RecencyAt(
