@@ -26,16 +26,16 @@ SYNC_UNTIL_KILLED = textwrap.dedent(
     from flaskbank.store import open_store
     from flaskbank.warehouse.duck import DuckWarehouse, warehouse as duck
 
-    real, calls = duck._load_entries, []
+    real, calls = duck.load, []
 
-    def load_then_wait(con, facts, timezone):
-        real(con, facts, timezone)
+    def load_then_wait(con, events, timezone):
+        real(con, events, timezone)
         calls.append(1)
         if len(calls) == 3:
             print("inside the third batch", flush=True)
             time.sleep(60)
 
-    duck._load_entries = load_then_wait
+    duck.load = load_then_wait
     feed.sync(open_store(sys.argv[1]), DuckWarehouse(Path(sys.argv[2])), limit=3)
     """
 )

@@ -8,13 +8,14 @@ import threading
 import time
 from datetime import date
 
+import duckdb
 import pytest
 
 from conftest import new_customer
 from flaskbank.domain.accounts import Role
+from flaskbank.domain.events import StoredEvent
 from flaskbank.services import holds, postings, staff
 from flaskbank.services.analytics import feed
-from flaskbank.services.analytics.facts import facts_of, minor_units
 from flaskbank.services.audit import Actor
 from flaskbank.warehouse.base import WarehouseStale
 from flaskbank.warehouse.duck import warehouse as duck
@@ -74,9 +75,9 @@ def test_a_second_sync_applies_nothing_and_a_stale_batch_is_refused(bank, tmp_pa
     feed.sync(bank.store, warehouse)
     before = contents(warehouse)
     assert feed.sync(bank.store, warehouse) == 0
-    page = bank.store.events.read(after=None, limit=3)
+    page = bank.store.events.read_stored(after=None, limit=3)
     with warehouse.writing() as writer, pytest.raises(WarehouseStale):
-        writer.apply(facts_of(page.events), after=None, reaches=page.checkpoint)
+        writer.apply(page.events, after=None, reaches=page.checkpoint)
     assert contents(warehouse) == before
 
 
@@ -85,18 +86,18 @@ def test_a_sync_that_dies_mid_batch_and_resumes_equals_a_rebuild(bank, tmp_path,
     for _ in range(12):
         postings.deposit(bank, ada.user_id, ada.account_id, amount="1.01")
     interrupted = warehouse_in(tmp_path, "interrupted.duckdb")
-    real, calls = duck._load_entries, []
+    real, calls = duck.load, []
 
-    def dies_on_the_third_batch(con, facts, timezone):  # type: ignore[no-untyped-def]
+    def dies_on_the_third_batch(con, events, timezone):  # type: ignore[no-untyped-def]
         calls.append(1)
-        real(con, facts, timezone)  # the rows are written, then the process "dies" before commit
+        real(con, events, timezone)  # the rows are written, then the process "dies" before commit
         if len(calls) == 3:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(duck, "_load_entries", dies_on_the_third_batch)
+    monkeypatch.setattr(duck, "load", dies_on_the_third_batch)
     with pytest.raises(KeyboardInterrupt):
         feed.sync(bank.store, interrupted, limit=4)
-    monkeypatch.setattr(duck, "_load_entries", real)
+    monkeypatch.setattr(duck, "load", real)
     feed.sync(bank.store, interrupted, limit=4)
     rebuilt = warehouse_in(tmp_path, "rebuilt.duckdb")
     feed.sync(bank.store, rebuilt, fresh=True)
@@ -120,14 +121,14 @@ def test_a_report_during_a_sync_neither_fails_nor_waits(bank, tmp_path, monkeypa
     feed.sync(bank.store, warehouse)
     for _ in range(6):
         postings.deposit(bank, ada.user_id, ada.account_id, amount="2.00")
-    real, inside = duck._load_entries, threading.Event()
+    real, inside = duck.load, threading.Event()
 
-    def slow(con, facts, timezone):  # type: ignore[no-untyped-def]
+    def slow(con, events, timezone):  # type: ignore[no-untyped-def]
         inside.set()
         time.sleep(0.5)  # a long batch: the writer holds its copy all along
-        real(con, facts, timezone)
+        real(con, events, timezone)
 
-    monkeypatch.setattr(duck, "_load_entries", slow)
+    monkeypatch.setattr(duck, "load", slow)
     syncing = threading.Thread(target=feed.sync, args=(bank.store, warehouse), kwargs={"limit": 2})
     syncing.start()
     assert inside.wait(10)
@@ -145,12 +146,29 @@ def test_a_report_during_a_sync_neither_fails_nor_waits(bank, tmp_path, monkeypa
     assert after.as_of.events == len(bank.store.events.read(after=None, limit=10_000).events)
 
 
-@pytest.mark.parametrize(
-    ("text", "currency", "minor"),
-    [("12.34", "EUR", 1234), ("-0.05", "USD", -5), ("7.1", "EUR", 710)],
-)
-def test_amounts_become_exact_minor_units(text, currency, minor):
-    assert minor_units(text, currency) == minor
+def _deposit(n: int, amount: str, currency: str) -> StoredEvent:
+    payload = (
+        f'{{"currency":"{currency}","legs":[{{"account_id":"acc-{n}","amount":"{amount}"}},'
+        f'{{"account_id":"bank-cash","amount":"-{amount}"}}],"transaction_id":"tx-{n}",'
+        '"type":"deposit"}'
+    )
+    return StoredEvent("transaction_posted", f"acc-{n}", "2025-01-02T03:04:05Z", payload, str(n))
+
+
+def test_amounts_become_exact_minor_units_and_an_odd_one_stops_the_batch(tmp_path):
+    warehouse = warehouse_in(tmp_path)
+    exact = [_deposit(1, "12.34", "EUR"), _deposit(2, "0.05", "USD"), _deposit(3, "7", "XXX")]
+    with warehouse.writing() as writer:
+        writer.apply(exact[:2], after=None, reaches="2")
+        for odd in (_deposit(3, "7.1", "EUR"), exact[2], _deposit(3, "1e3", "USD")):
+            with pytest.raises(duckdb.Error, match="not an amount"):
+                writer.apply([odd], after="2", reaches="3")
+    got = contents(warehouse)
+    assert [(e[1], e[4], e[5]) for e in got["entries"]] == [
+        ("acc-1", 1234, "EUR"),
+        ("acc-2", 5, "USD"),
+    ]
+    assert got["feed"][0][3:] == ("2", "2025-01-02T03:04:05Z", 2)
 
 
 def test_a_warehouse_never_synced_answers_empty(tmp_path):

@@ -5,6 +5,7 @@ thresholds and closed accounts on hand-made facts, to the day."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ import pytest
 
 from flaskbank.domain.accounts import Role
 from flaskbank.domain.chart import is_internal
+from flaskbank.domain.events import StoredEvent
 from flaskbank.domain.ledger import parse_utc_iso
 from flaskbank.domain.money import Money
 from flaskbank.services.analytics import feed
@@ -20,7 +22,7 @@ from flaskbank.services.analytics.customer_activity import ACTIVE_DAYS, CHURNED_
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
-from flaskbank.warehouse.base import SPELL_GAP_DAYS, Facts
+from flaskbank.warehouse.base import SPELL_GAP_DAYS
 from flaskbank.warehouse.duck import DuckWarehouse
 from test_warehouse_report import _period_end, make_staff_user
 from warehouse_support import parse, run_report, warehouse_in
@@ -243,28 +245,28 @@ def _at(day: date, hour: int = 12) -> str:
     return f"{day.isoformat()}T{hour:02d}:00:00.000000Z"
 
 
-def _facts(people: dict[str, dict[str, object]]) -> Facts:
-    """Customers signed up a year before END, each with accounts (opened then, or when
-    given), entries on the given days and account closings."""
-    facts = Facts()
+def _events(people: dict[str, dict[str, object]]) -> list[StoredEvent]:
+    """Customers signed up 400 days before END, each with accounts (opened then, or when
+    given), a deposit of 1.00 on each of the given days and account closings."""
+    events: list[tuple[str, str, str, dict[str, object]]] = []
     signup = END - timedelta(days=400)
     for user, plan in people.items():
         joined = plan.get("joined", signup)
-        facts.customers.append((user, "customer", _at(joined, 1), ""))  # type: ignore[arg-type]
+        events.append(("user_registered", user, _at(joined, 1), {"role": "customer"}))  # type: ignore[arg-type]
         for account, opened in plan.get("accounts", {f"{user}-a": joined}).items():  # type: ignore[attr-defined]
-            facts.accounts.append((account, user, "checking", "USD", _at(opened, 2)))
+            opening = {"user_id": user, "type": "checking", "currency": "USD"}
+            events.append(("account_opened", account, _at(opened, 2), opening))
         for n, day in enumerate(plan.get("days", ())):  # type: ignore[arg-type]
-            facts.entry_transaction.append(f"{user}-t{n}")
-            facts.entry_account.append(f"{user}-a")
-            facts.entry_type.append("deposit")
-            facts.entry_amount.append(100)
-            facts.entry_currency.append("USD")
-            facts.entry_at.append(_at(day))
+            leg = {"account_id": f"{user}-a", "amount": "1.00"}
+            legs = [leg, {"account_id": "bank-cash", "amount": "-1.00"}]
+            posting = {"transaction_id": f"{user}-{day}-{n}", "type": "deposit", "currency": "USD"}
+            events.append(("transaction_posted", f"{user}-a", _at(day), {**posting, "legs": legs}))
         for account, day in plan.get("closed", {}).items():  # type: ignore[attr-defined]
-            facts.statuses.append((account, "closed", _at(day, 23)))
-    facts.events = 1
-    facts.last_at = _at(END)
-    return facts
+            events.append(("account_status_changed", account, _at(day, 23), {"status": "closed"}))
+    return [
+        StoredEvent(kind, subject, at, json.dumps(payload), str(n))
+        for n, (kind, subject, at, payload) in enumerate(events)
+    ]
 
 
 PEOPLE: dict[str, dict[str, object]] = {
@@ -305,7 +307,7 @@ PEOPLE: dict[str, dict[str, object]] = {
 def hand_made(tmp_path_factory):  # type: ignore[no-untyped-def]
     warehouse = warehouse_in(tmp_path_factory.mktemp("hand_made"))
     with warehouse.writing() as writer:
-        writer.apply(_facts(PEOPLE), after=None, reaches="1")
+        writer.apply(_events(PEOPLE), after=None, reaches="1")
     return warehouse
 
 
@@ -349,16 +351,14 @@ def test_spells_do_not_depend_on_how_the_days_were_batched(tmp_path):
     days = [date(2025, 1, 1) + timedelta(days=n) for n in (0, 5, 40, 41, 100, 129, 130, 400)]
     one = warehouse_in(tmp_path, "one.duckdb")
     with one.writing() as writer:
-        writer.apply(_facts({"c": {"days": days}}), after=None, reaches="1")
+        writer.apply(_events({"c": {"days": days}}), after=None, reaches="1")
     many = warehouse_in(tmp_path, "many.duckdb")
+    customer, *postings = _events({"c": {"days": days}})
     with many.writing() as writer:
-        # the customer first, then the days in a scrambled order, one batch each
-        writer.apply(_facts({"c": {}}), after=None, reaches="0")
+        # the customer and account first, then the days in a scrambled order, one batch each
+        writer.apply([customer, postings[0]], after=None, reaches="0")
         for n, i in enumerate((7, 2, 0, 5, 3, 1, 6, 4)):
-            batch = _facts({"c": {"days": [days[i]]}})
-            batch.customers, batch.accounts = [], []
-            batch.entry_transaction = [f"t{i}"]
-            writer.apply(batch, after=str(n), reaches=str(n + 1))
+            writer.apply([postings[1 + i]], after=str(n), reaches=str(n + 1))
 
     def spells(warehouse):  # type: ignore[no-untyped-def]
         with warehouse.reading() as reader:

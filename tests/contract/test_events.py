@@ -5,6 +5,7 @@ checkpoints and apply idempotently."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -244,6 +245,28 @@ def test_turning_two_factor_off_is_one_event_too(world):
     user = world.bank.store.users.get_user(world.ada.user_id)
     two_factor.disable(world.bank, user, password=world.ada.password, ip=IP)
     assert [e.kind for e in read_all(world.bank.store, start)[0]] == [EventKind.TWO_FACTOR_DISABLED]
+
+
+def test_the_stored_feed_is_the_same_feed_unparsed(world):
+    """read_stored pages like read, with the same checkpoints, each payload its JSON text."""
+    _wrong_password(world)
+    parsed, end = read_all(world.bank.store)
+    stored, after = [], None
+    while True:
+        page = world.bank.store.events.read_stored(after=after, limit=7)
+        stored += page.events
+        after = page.checkpoint
+        if not page.events:
+            break
+    assert after == end and len(stored) == len(parsed) > 5
+    for raw, event in zip(stored, parsed, strict=True):
+        assert (raw.kind, raw.subject, raw.at, raw.position) == (
+            event.kind.value,
+            event.subject,
+            event.at,
+            event.position,
+        )
+        assert json.loads(raw.payload) == event.payload
 
 
 def test_a_posting_event_carries_every_leg_and_its_actor(world):

@@ -19,7 +19,7 @@ from typing import Generic, Protocol, TypeVar
 
 from ..domain.accounts import Account, AccountStatus, User
 from ..domain.errors import Refusal
-from ..domain.events import Event
+from ..domain.events import Event, StoredEvent
 from ..domain.holds import Hold, HoldStatus
 from ..domain.labels import Label
 from ..domain.ledger import (
@@ -367,6 +367,12 @@ class EventPage:
     checkpoint: str  # pass it back as `after` to read on; unchanged when nothing was new
 
 
+@dataclass(frozen=True)
+class StoredEventPage:
+    events: list[StoredEvent]
+    checkpoint: str
+
+
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     """Where a consumer has read up to: None before its first save, at version 0."""
@@ -390,6 +396,10 @@ class EventPort(Protocol):
         checkpoint it is given sees every event exactly once, also when the events commit
         while it reads (SQLite and DynamoDB each prove it in their module). A checkpoint
         that this store did not issue raises ValidationFailed."""
+
+    def read_stored(self, *, after: str | None, limit: int) -> StoredEventPage:
+        """The same page as `read`, each event as stored (its payload JSON text, unparsed),
+        for a consumer that reads the whole feed in bulk (the warehouse's sync)."""
 
     def checkpoint(self, consumer: str) -> Checkpoint:
         """The consumer's saved checkpoint (read strongly consistent)."""

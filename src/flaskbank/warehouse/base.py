@@ -1,20 +1,23 @@
 """The warehouse port: what the analytics services need from the warehouse, in plain data.
 
-The consumer (services/analytics/feed.py) turns a batch of events into `Facts` and hands them
-to a `WarehouseWriter` together with the feed checkpoint they reach; the adapter stores both
-in one transaction, so the warehouse's own checkpoint always says exactly which events its
-rows count. Reports read through a `WarehouseReader`, which never waits for the writer.
-Standard library only: the services import this module, never the adapter's database.
+The consumer (services/analytics/feed.py) hands a batch of events, as the feed stores them,
+to a `WarehouseWriter` together with the feed checkpoint they reach; the adapter turns them
+into rows and stores both in one transaction, so the warehouse's own checkpoint always says
+exactly which events its rows count. Reports read through a `WarehouseReader`, which never
+waits for the writer. Standard library and the domain only: the services import this
+module, never the adapter's database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Protocol
+
+from ..domain.events import StoredEvent
 
 #: The shortest activity window the warehouse answers exactly (WarehouseReader.recency).
 SPELL_GAP_DAYS = 30
@@ -31,31 +34,6 @@ class WarehouseError(Exception):
 class WarehouseStale(WarehouseError):
     """Another writer moved the warehouse's checkpoint since this batch was read: the batch
     is not applied (the other writer counted it) and the caller reads the checkpoint again."""
-
-
-@dataclass
-class Facts:
-    """One batch of events as rows, column by column (the adapter loads columns in bulk).
-    Amounts are signed integer minor units; times are ISO 8601 UTC text as in the feed."""
-
-    # entries: one per customer-account leg of a posted transaction
-    entry_transaction: list[str] = field(default_factory=list)
-    entry_account: list[str] = field(default_factory=list)
-    entry_type: list[str] = field(default_factory=list)
-    entry_amount: list[int] = field(default_factory=list)
-    entry_currency: list[str] = field(default_factory=list)
-    entry_at: list[str] = field(default_factory=list)
-    # customers: user_id, role, signed up at, segment ("" when the feed does not say)
-    customers: list[tuple[str, str, str, str]] = field(default_factory=list)
-    # accounts: account_id, user_id, type, currency, opened at
-    accounts: list[tuple[str, str, str, str, str]] = field(default_factory=list)
-    # status changes: account_id, status, at
-    statuses: list[tuple[str, str, str]] = field(default_factory=list)
-    # hold events: hold_id, account_id, what happened, amount (minor units), currency, at
-    holds: list[tuple[str, str, str, int, str, str]] = field(default_factory=list)
-    #: events in the batch, and the time of the last one (the `as_of` of what it reaches)
-    events: int = 0
-    last_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,9 +98,9 @@ class RecencyAt:
 class WarehouseWriter(Protocol):
     def as_of(self) -> AsOf: ...
 
-    def apply(self, facts: Facts, *, after: str | None, reaches: str) -> None:
-        """Store the facts and move the checkpoint from `after` to `reaches` in one
-        transaction; WarehouseStale if the checkpoint is no longer `after`."""
+    def apply(self, events: Sequence[StoredEvent], *, after: str | None, reaches: str) -> None:
+        """Store what the events say and move the checkpoint from `after` to `reaches` in
+        one transaction; WarehouseStale if the checkpoint is no longer `after`."""
 
 
 class WarehouseReader(Protocol):

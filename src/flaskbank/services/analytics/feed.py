@@ -13,21 +13,20 @@ from collections.abc import Callable
 
 from ...store.base import Store
 from ...warehouse.base import WarehousePort, WarehouseWriter
-from .facts import facts_of
 
 #: Events per warehouse transaction: large enough that the per-transaction cost is small,
 #: small enough that a batch is a moment's work for a progress bar and for a kill to lose.
-BATCH = 5_000
+BATCH = 50_000
 
 
 def sync_batch(store: Store, writer: WarehouseWriter, *, limit: int = BATCH) -> int:
     """Apply the next batch of events after the warehouse's checkpoint; returns how many
     (0: caught up)."""
     after = writer.as_of().position
-    page = store.events.read(after=after, limit=limit)
+    page = store.events.read_stored(after=after, limit=limit)
     if not page.events:
         return 0
-    writer.apply(facts_of(page.events), after=after, reaches=page.checkpoint)
+    writer.apply(page.events, after=after, reaches=page.checkpoint)
     return len(page.events)
 
 

@@ -31,16 +31,18 @@ import itertools
 import json
 import re
 import zlib
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from ...domain.errors import StaleRecord, ValidationFailed, WriteConflict
-from ...domain.events import Event, EventKind
+from ...domain.events import Event, EventKind, StoredEvent
 from ...retry import retrying
-from ..base import Checkpoint, EventPage
+from ..base import Checkpoint, EventPage, StoredEventPage
 from . import items as di
 from .client import Connected, Dynamo
 from .unit import Action, DynamoUnitOfWork
+
+_E = TypeVar("_E", Event, StoredEvent)
 
 #: How many sequences the feed is spread over. Two events on one shard at the same moment
 #: contend for its counter (one is cancelled and retried), so more shards mean fewer retries;
@@ -205,20 +207,32 @@ class DynamoEvents(Connected):
     def read(self, *, after: str | None, limit: int) -> EventPage:
         """One BatchGetItem of the counters, then a Query of each shard that has more than
         the checkpoint; the shards' runs merged by time, each run taken in number order."""
+        events, checkpoint = self._page(after, limit, _event)
+        return EventPage(events, checkpoint)
+
+    def read_stored(self, *, after: str | None, limit: int) -> StoredEventPage:
+        events, checkpoint = self._page(after, limit, _stored)
+        return StoredEventPage(events, checkpoint)
+
+    def _page(
+        self, after: str | None, limit: int, make: Callable[[di.Item, int], _E]
+    ) -> tuple[list[_E], str]:
         read = decode_checkpoint(after)
         found = self.db.batch_get({self.tables.events: [counter_key(s) for s in range(SHARDS)]})
         lasts = [last_number(counter_of(found[self.tables.events], s)) for s in range(SHARDS)]
         pending = {s: lasts[s] - read[s] for s in range(SHARDS) if lasts[s] > read[s]}
-        runs = [self._run(s, read[s], n) for s, n in _allot(pending, limit).items()]
+        runs = [self._run(s, read[s], n, make) for s, n in _allot(pending, limit).items()]
         # heapq.merge only ever takes the head of a run, so whatever a page takes of a shard
         # is a prefix of its run: the checkpoint never moves past a number left behind.
         events = list(itertools.islice(heapq.merge(*runs, key=lambda e: e.at), limit))
         for event in events:
             shard, number = (int(x) for x in event.position.split(":"))
             read[shard] = number
-        return EventPage(events, encode_checkpoint(read))
+        return events, encode_checkpoint(read)
 
-    def _run(self, shard: int, after: int, limit: int) -> Iterator[Event]:
+    def _run(
+        self, shard: int, after: int, limit: int, make: Callable[[di.Item, int], _E]
+    ) -> Iterator[_E]:
         """The shard's events after `after`, as far as their numbers run on without a gap."""
         page = self.db.call(
             "query",
@@ -234,7 +248,7 @@ class DynamoEvents(Connected):
         for item in map(di.from_wire, page.get("Items", [])):
             if int(item["sk"]) != expected:
                 return  # not visible yet: a later read finds it, and goes on from there
-            yield _event(item, shard)
+            yield make(item, shard)
             expected += 1
 
     def checkpoint(self, consumer: str) -> Checkpoint:
@@ -280,4 +294,10 @@ def _event(item: di.Item, shard: int) -> Event:
         item["at"],
         json.loads(item["payload"]),
         f"{shard}:{int(item['sk'])}",
+    )
+
+
+def _stored(item: di.Item, shard: int) -> StoredEvent:
+    return StoredEvent(
+        item["kind"], item["subject"], item["at"], item["payload"], f"{shard}:{int(item['sk'])}"
     )

@@ -17,8 +17,8 @@ import json
 import sqlite3
 
 from ...domain.errors import StaleRecord, ValidationFailed
-from ...domain.events import Event, EventKind
-from ..base import Checkpoint, EventPage
+from ...domain.events import Event, EventKind, StoredEvent
+from ..base import Checkpoint, EventPage, StoredEventPage
 from .database import SqliteDatabase
 
 
@@ -61,6 +61,19 @@ class SqliteEvents:
         ).fetchall()
         events = [_event(r) for r in rows]
         return EventPage(events, str(rows[-1]["position"] if rows else start))
+
+    def read_stored(self, *, after: str | None, limit: int) -> StoredEventPage:
+        start = _position(after)
+        cursor = self.database.conn.cursor()
+        cursor.row_factory = None  # plain tuples: a bulk read makes no Row per event
+        rows = cursor.execute(
+            "SELECT kind, subject, at, payload, CAST(position AS TEXT) FROM events"
+            " WHERE position > ? ORDER BY position LIMIT ?",
+            (start, limit),
+        ).fetchall()
+        return StoredEventPage(
+            list(map(StoredEvent._make, rows)), rows[-1][4] if rows else str(start)
+        )
 
     def checkpoint(self, consumer: str) -> Checkpoint:
         row = self.database.conn.execute(

@@ -14,17 +14,18 @@ from pathlib import Path
 
 import duckdb
 
+from ...domain.events import StoredEvent
 from ..base import (
     SPELL_GAP_DAYS,
     AsOf,
     DayFlow,
-    Facts,
     RecencyAt,
     Volume,
     WarehouseError,
     WarehouseStale,
 )
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
+from .load import load, prepare
 from .recency import recency
 from .schema import TABLES, VERSION
 
@@ -50,6 +51,7 @@ class DuckWarehouse:
                 con.execute(TABLES)
                 _settle_version(con)
                 _settle_timezone(con, self.timezone)
+                prepare(con)
                 writer = DuckWriter(con, self.timezone)
                 yield writer
                 con.execute("CHECKPOINT")
@@ -180,143 +182,20 @@ class DuckWriter:
     def as_of(self) -> AsOf:
         return _as_of(self.con)
 
-    def apply(self, facts: Facts, *, after: str | None, reaches: str) -> None:
+    def apply(self, events: Sequence[StoredEvent], *, after: str | None, reaches: str) -> None:
         con = self.con
         con.begin()
         try:
             if _as_of(con).position != after:
                 raise WarehouseStale("the warehouse's checkpoint moved")
-            _load(con, facts, self.timezone)
+            if events:
+                load(con, events, self.timezone)
             con.execute(
                 "UPDATE feed SET position = ?, last_event_at = ?, events = events + ? WHERE id = 1",
-                [reaches, facts.last_at, facts.events],
+                [reaches, events[-1].at if events else _as_of(con).last_event_at, len(events)],
             )
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        self.applied += facts.events
-
-
-def _columns(rows: Sequence[tuple[object, ...]]) -> list[list[object]]:
-    return [list(column) for column in zip(*rows, strict=True)]
-
-
-def _unnest(count: int) -> str:
-    return ", ".join(f"unnest(${i + 1})" for i in range(count))
-
-
-def _load(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -> None:
-    """One batch's rows, column-wise (one statement per table, not one per row). Customers
-    and accounts first: the batch's entries look up their owner in accounts."""
-    if facts.customers:
-        con.execute(
-            "INSERT INTO customers SELECT unnest($1), unnest($2), unnest($3)::TIMESTAMP,"
-            " nullif(unnest($4), '')",
-            _columns(facts.customers),
-        )
-    if facts.accounts:
-        con.execute(
-            "INSERT INTO accounts SELECT unnest($1), unnest($2), unnest($3), unnest($4),"
-            " unnest($5)::TIMESTAMP, 'open'",
-            _columns(facts.accounts),
-        )
-    if facts.statuses:
-        con.execute(
-            f"INSERT INTO status_changes SELECT {_unnest(2)}, unnest($3)::TIMESTAMP",
-            _columns(facts.statuses),
-        )
-        # The latest change in the batch wins (the feed is in order; arg_max keeps it).
-        con.execute(
-            "UPDATE accounts SET status = s.status FROM (SELECT account_id,"
-            " arg_max(status, changed_at) AS status FROM (SELECT unnest($1) AS account_id,"
-            " unnest($2) AS status, unnest($3)::TIMESTAMP AS changed_at) GROUP BY account_id)"
-            " AS s WHERE accounts.account_id = s.account_id",
-            _columns(facts.statuses),
-        )
-    if facts.holds:
-        con.execute(
-            f"INSERT INTO hold_events SELECT {_unnest(5)}, unnest($6)::TIMESTAMP",
-            _columns(facts.holds),
-        )
-    if facts.entry_transaction:
-        _load_entries(con, facts, timezone)
-
-
-def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -> None:
-    """The entries, with their owner and local day and hour; then what the batch adds to the
-    stored aggregates (daily_totals, hourly_volume, activity_spells), in the same transaction."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE batch AS SELECT b.* EXCLUDE (local_at),"
-        " o.user_id AS customer_id, local_at::DATE AS day, hour(local_at)::TINYINT AS hour"
-        " FROM (SELECT *, timezone($7, timezone('UTC', posted_at)) AS local_at FROM (SELECT"
-        " unnest($1) AS transaction_id, unnest($2) AS account_id, unnest($3) AS type,"
-        " unnest($4)::BIGINT AS amount, unnest($5) AS currency,"
-        " unnest($6)::TIMESTAMP AS posted_at)) b"
-        " LEFT JOIN (SELECT account_id, user_id FROM accounts WHERE account_id IN"
-        " (SELECT unnest($2))) o USING (account_id)",
-        [
-            facts.entry_transaction,
-            facts.entry_account,
-            facts.entry_type,
-            facts.entry_amount,
-            facts.entry_currency,
-            facts.entry_at,
-            timezone,
-        ],
-    )
-    con.execute(
-        "INSERT INTO entries SELECT transaction_id, account_id, customer_id, type, amount,"
-        " currency, posted_at, day FROM batch"
-    )
-    con.execute(
-        "INSERT INTO daily_totals SELECT day, currency,"
-        " coalesce(sum(amount) FILTER (type = 'deposit'), 0),"
-        " coalesce(-sum(amount) FILTER (type = 'withdrawal'), 0),"
-        " sum(amount), count(*) FROM batch GROUP BY ALL"
-        " ON CONFLICT (day, currency) DO UPDATE SET"
-        " deposits = deposits + excluded.deposits,"
-        " withdrawals = withdrawals + excluded.withdrawals,"
-        " net = net + excluded.net, entries = entries + excluded.entries"
-    )
-    # A transaction counts once: on the leg its money leaves a customer by for a
-    # withdrawal, on the leg it reaches a customer by otherwise (a transfer's two legs).
-    con.execute(
-        "INSERT INTO hourly_volume SELECT day, hour, type, currency, count(*), sum(abs(amount))"
-        " FROM batch WHERE (type = 'withdrawal') = (amount < 0) GROUP BY day, hour, type, currency"
-        " ON CONFLICT (day, hour, type, currency) DO UPDATE SET"
-        " transactions = transactions + excluded.transactions,"
-        " amount = amount + excluded.amount"
-    )
-    _merge_spells(con)
-    con.execute("DROP TABLE batch")
-
-
-def _merge_spells(con: duckdb.DuckDBPyConnection) -> None:
-    """The batch's customer days merged into their spells: the customers' spells and the new
-    days, in day order, start a new spell where a day comes SPELL_GAP_DAYS or more after
-    everything before it. Order-free: the result depends on the set of days alone. Most days
-    fall inside a spell already (the customer moved money earlier that day): only customers
-    with a day outside their spells are rewritten."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE merged AS"
-        " WITH days AS (SELECT DISTINCT customer_id, day FROM batch"
-        " WHERE customer_id IS NOT NULL),"
-        " fresh AS (SELECT d.* FROM days d ANTI JOIN activity_spells s"
-        " ON s.customer_id = d.customer_id AND d.day BETWEEN s.first_day AND s.last_day),"
-        " pieces AS (SELECT customer_id, first_day, last_day FROM activity_spells"
-        " WHERE customer_id IN (SELECT customer_id FROM fresh)"
-        " UNION ALL SELECT customer_id, day, day FROM fresh),"
-        " reached AS (SELECT *, max(last_day) OVER (PARTITION BY customer_id"
-        " ORDER BY first_day, last_day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
-        " AS reach FROM pieces),"
-        " numbered AS (SELECT *, sum(CASE WHEN reach IS NULL OR first_day - reach >= $1"
-        " THEN 1 ELSE 0 END) OVER (PARTITION BY customer_id ORDER BY first_day, last_day"
-        " ROWS UNBOUNDED PRECEDING) AS spell FROM reached)"
-        " SELECT customer_id, min(first_day) AS first_day, max(last_day) AS last_day"
-        " FROM numbered GROUP BY customer_id, spell",
-        [SPELL_GAP_DAYS],
-    )
-    con.execute("DELETE FROM activity_spells WHERE customer_id IN (SELECT customer_id FROM merged)")
-    con.execute("INSERT INTO activity_spells SELECT * FROM merged")
-    con.execute("DROP TABLE merged")
+        self.applied += len(events)

@@ -1,17 +1,15 @@
 """Reports from the analytics warehouse: the staff pages (/staff/reports/<name>) and the
-staff API (/api/v1/staff/reports/<name>), with `?format=csv` for a file. One view serves
+staff API (/api/v1/staff/reports/<name>), with `?format=csv|xlsx|pdf` for a file
+(report_exports.py). One view serves
 every report: it parses the query, calls the report service and renders what the report's
 description (services/analytics/catalog.py) says; the figures come from the warehouse."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
-from markupsafe import Markup
 
 from ...domain.errors import ValidationFailed
 from ...domain.security import Permission
@@ -21,11 +19,9 @@ from ...warehouse.base import WarehousePort
 from ..context import bank
 from . import bp
 from .api import api_bp, api_requires
-from .charts import line_chart
+from .charts import chart_of
 from .policy import requires, staff_user
-
-#: The formats a report answers in besides JSON (the API) or a page.
-FORMATS = ("csv",)
+from .report_exports import FORMATS, export
 
 
 def warehouse() -> WarehousePort:
@@ -68,39 +64,6 @@ def report_json(report: Report) -> dict[str, Any]:
         # The report's further tables (a cohort table, a breakdown), each like the main one.
         "tables": {t.name: table_json(t) for t in report.tables[1:]},
     }
-
-
-def file_name(report: Report, extension: str) -> str:
-    p = report.params
-    return f"{report.name}_{p['from']}_{p['to']}_{p['period']}.{extension}"
-
-
-def report_csv(report: Report) -> Response:
-    """The main table; further tables follow it, each after a blank line and its title."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    for i, table in enumerate(report.tables):
-        if i:
-            writer.writerows([[], [table.title]])
-        writer.writerow(table.names)
-        for row in table.rows:
-            writer.writerow(["" if row[c] is None else row[c] for c in table.names])
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{file_name(report, "csv")}"'},
-    )
-
-
-def export(report: Report, wanted: str) -> Response:
-    return report_csv(report)
-
-
-def chart_of(report: Report) -> Markup | None:
-    drawn = report.chart
-    if drawn is None:
-        return None
-    return line_chart(report.rows, x=drawn.x, y=drawn.y, series=drawn.series)
 
 
 @bp.get("/reports")

@@ -9,6 +9,7 @@ from typing import Any
 from ...services.analytics.catalog import Column, Kind, Spec
 from ...services.analytics.periods import Period
 from ...services.analytics.reports import SPECS
+from .report_exports import FORMATS
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
@@ -36,8 +37,6 @@ def _param(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
 
 
 def formats() -> list[str]:
-    from .reports import FORMATS
-
     return ["json", *FORMATS]
 
 
