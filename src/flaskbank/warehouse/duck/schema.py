@@ -9,7 +9,7 @@ from __future__ import annotations
 
 #: Bumped when a table is added or changes shape: a warehouse built by an older version must
 #: be rebuilt (its new aggregates would be missing what it counted before).
-VERSION = 2
+VERSION = 3
 
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS feed (
