@@ -24,17 +24,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from flaskbank.domain.accounts import Role, User
 from flaskbank.services.analytics import customer_acquisition, feed, reports
-from flaskbank.services.analytics.catalog import Query
+from flaskbank.services.analytics.catalog import Query, money
+from flaskbank.services.analytics.customer_activity import ACTIVE_DAYS, CHURNED_DAYS
 from flaskbank.services.analytics.deposit_growth import deposit_growth
 from flaskbank.services.analytics.periods import Period, spans
+from flaskbank.services.analytics.transaction_volume import VolumeTables, transaction_volume
 from flaskbank.store.sqlite import SqliteStore
-from flaskbank.warehouse.base import CohortDay, DayFlow, SignupDay
+from flaskbank.warehouse.base import CohortDay, DayFlow, SignupDay, Volume
 from flaskbank.warehouse.duck import DuckWarehouse
 
 MANAGER = User("bench", "bench@bank.example", "Bench", "x", Role.FINANCIAL_MANAGER, "2024-01-01")
@@ -162,11 +165,99 @@ def customer_acquisition_from_sqlite(
     return signups, cohorts
 
 
+def transaction_volume_from_sqlite(db: Path, asked: Query) -> VolumeTables:
+    """Transaction volume asked of the operational store (its days are UTC, as the bench's
+    warehouse): one row per transaction, grouped by day, hour, type and currency."""
+    covered = spans(asked.first, asked.last, asked.period)
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT substr(created_at, 1, 10), CAST(substr(created_at, 12, 2) AS INTEGER),"
+            " type, currency, count(*), sum(amount_minor) FROM transactions"
+            " WHERE created_at >= ? AND created_at < ? GROUP BY 1, 2, 3, 4",
+            [covered[0][0].isoformat(), f"{covered[-1][1].isoformat()}T99"],
+        ).fetchall()
+    finally:
+        con.close()
+    days: dict[tuple[str, str, str], list[int]] = {}
+    hours: dict[tuple[int, str, str], list[int]] = {}
+    for day, hour, type_, currency, n, amount in rows:
+        for cell in (
+            days.setdefault((day, type_, currency), [0, 0]),
+            hours.setdefault((hour, type_, currency), [0, 0]),
+        ):
+            cell[0] += n
+            cell[1] += amount
+    return transaction_volume(
+        [Volume(date.fromisoformat(d), None, t, c, n, a) for (d, t, c), (n, a) in days.items()],
+        [Volume(None, h, t, c, n, a) for (h, t, c), (n, a) in hours.items()],
+        asked.first,
+        asked.last,
+        asked.period,
+        asked.filters.get("type"),
+    )
+
+
+def customer_activity_from_sqlite(db: Path, asked: Query) -> list[tuple[int, ...]]:
+    """Customer activity asked of the operational store: each customer's days with entries
+    (a scan of every customer entry), their accounts' closings from the feed, and at each
+    period's end each customer put in one category."""
+    ends = [end.isoformat() for _, end in spans(asked.first, asked.last, asked.period)]
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        signed = dict(
+            con.execute("SELECT id, substr(created_at, 1, 10) FROM users WHERE role = 'customer'")
+        )
+        active: dict[str, list[str]] = {}
+        for user, day in con.execute(
+            "SELECT DISTINCT a.user_id, substr(e.created_at, 1, 10) FROM entries e"
+            " JOIN accounts a ON a.id = e.account_id ORDER BY 1, 2"
+        ):
+            active.setdefault(user, []).append(day)
+        accounts = con.execute("SELECT id, user_id, substr(opened_at, 1, 10) FROM accounts")
+        owned: dict[str, list[tuple[str, str]]] = {}
+        for account, user, opened in accounts:
+            owned.setdefault(user, []).append((account, opened))
+        changes: dict[str, list[tuple[str, str]]] = {}
+        for account, status, at in con.execute(
+            "SELECT subject, json_extract(payload, '$.status'), substr(at, 1, 10) FROM events"
+            " WHERE kind = 'account_status_changed' ORDER BY position"
+        ):
+            changes.setdefault(account, []).append((at, status))
+    finally:
+        con.close()
+
+    def closed(user: str, end: str) -> bool:
+        mine = [a for a, opened in owned.get(user, []) if opened <= end]
+        statuses = [[s for at, s in changes.get(a, []) if at <= end] for a in mine]
+        return bool(mine) and all(s and s[-1] == "closed" for s in statuses)
+
+    rows = []
+    for end in ends:
+        day = date.fromisoformat(end)
+        counts = [0, 0, 0, 0]  # active, dormant, churned, never active
+        members = [u for u, joined in signed.items() if joined <= end]
+        for user in members:
+            days = active.get(user, [])
+            last = days[bisect_right(days, end) - 1] if days and days[0] <= end else None
+            quiet = (day - date.fromisoformat(last)).days if last else None
+            if closed(user, end) or (quiet is not None and quiet >= CHURNED_DAYS):
+                counts[2] += 1
+            elif quiet is None:
+                counts[3] += 1
+            else:
+                counts[0 if quiet < ACTIVE_DAYS else 1] += 1
+        rows.append((len(members), *counts))
+    return rows
+
+
 #: Each built-in report's question asked straight of the SQLite store, the baseline it is
 #: measured against: the same figures, computed the way one would without a warehouse.
 BASELINES: dict[str, Callable[[Path, Query], object]] = {
     "deposit_growth": deposit_growth_from_sqlite,
     "customer_acquisition": customer_acquisition_from_sqlite,
+    "transaction_volume": transaction_volume_from_sqlite,
+    "customer_activity": customer_activity_from_sqlite,
 }
 
 
@@ -245,7 +336,27 @@ def main() -> None:
         assert reader.signup_days(end) == signups, "signups: the warehouse and SQLite disagree"
         followed = reader.cohort_days(first.replace(day=1), end, customer_acquisition.MONTHS)
         assert followed == cohorts, "cohorts: the warehouse and SQLite disagree"
+
+    _agree(warehouse, db, params)
     store.close()
+
+
+def _agree(warehouse: DuckWarehouse, db: Path, params: dict[str, str]) -> None:
+    """Transaction volume and customer activity: the warehouse's figures are SQLite's."""
+    volume = reports.SPECS["transaction_volume"]
+    asked = reports.parse_query(volume, params)
+    tables = reports.run(warehouse, MANAGER, volume, asked).tables
+    expected = transaction_volume_from_sqlite(db, asked)
+    wanted = (expected.by_period, expected.by_hour, expected.by_weekday)
+    for table, rows in zip(tables, wanted, strict=True):
+        got = [(r["transactions"], r["amount"]) for r in table.rows]
+        assert got == [(str(r.transactions), money(r.amount, r.currency)) for r in rows]
+    activity = reports.SPECS["customer_activity"]
+    asked = reports.parse_query(activity, params)
+    names = ("customers", "active", "dormant", "churned", "never_active")
+    got_rows = reports.run(warehouse, MANAGER, activity, asked).rows
+    got_counts = [tuple(int(r[n] or 0) for n in names) for r in got_rows]
+    assert got_counts == customer_activity_from_sqlite(db, asked), "activity disagrees"
 
 
 if __name__ == "__main__":

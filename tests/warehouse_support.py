@@ -14,6 +14,8 @@ TABLES = {
     "entries": "transaction_id, account_id",
     "daily_totals": "day, currency",
     "customer_months": "customer_id, currency, month",
+    "hourly_volume": "day, hour, type, currency",
+    "activity_spells": "customer_id, first_day",
     "customers": "user_id",
     "accounts": "account_id",
     "status_changes": "account_id, changed_at",

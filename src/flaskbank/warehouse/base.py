@@ -19,6 +19,9 @@ from typing import Protocol
 
 from ..domain.events import StoredEvent
 
+#: The shortest activity window the warehouse answers exactly (WarehouseReader.recency).
+SPELL_GAP_DAYS = 30
+
 
 class WarehouseError(Exception):
     """The warehouse could not be read or written (busy past the wait, or damaged)."""
@@ -80,6 +83,42 @@ class CohortDay:
     balances: Mapping[str, tuple[int, ...]]
 
 
+@dataclass(frozen=True)
+class Volume:
+    """Transactions of one type in one currency over some days (`day`) or at one hour of the
+    day (`hour`, 0-23 local): how many, and their amount in positive minor units. Each counts
+    once: a transfer between two customers by the leg that credits, not by its two legs."""
+
+    day: date | None
+    hour: int | None
+    type: str
+    currency: str
+    transactions: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class Recency:
+    """Customers signed up by the end of a day, and how many of them had an entry on any of
+    their accounts by then (`ever`), within the last `short` days and within the last `long`
+    days ending that day (both windows include the day itself)."""
+
+    customers: int
+    ever: int
+    within_short: int
+    within_long: int
+
+
+@dataclass(frozen=True)
+class RecencyAt:
+    """Recency at the end of `day`, of all customers and of those whose every account opened
+    by then was closed by then (a customer with no account is not among them)."""
+
+    day: date
+    everyone: Recency
+    all_closed: Recency
+
+
 class WarehouseWriter(Protocol):
     def as_of(self) -> AsOf: ...
 
@@ -106,6 +145,19 @@ class WarehouseReader(Protocol):
 
     def currencies(self) -> list[str]:
         """The currencies of the customers' accounts, sorted."""
+
+    def daily_volume(self, first: date, last: date) -> list[Volume]:
+        """Each day from first to last (both included) with transactions, by type and
+        currency (`hour` None), in order."""
+
+    def hourly_volume(self, first: date, last: date) -> list[Volume]:
+        """The transactions of the days first..last by local hour of day, type and currency
+        (`day` None), in order; hours without any are left out."""
+
+    def recency(self, days: Sequence[date], *, short: int, long: int) -> list[RecencyAt]:
+        """Recency at the end of each of `days`, in the order given. Windows of fewer than
+        `SPELL_GAP_DAYS` are refused (ValueError): the warehouse keeps activity to that
+        resolution."""
 
 
 class WarehousePort(Protocol):

@@ -13,7 +13,7 @@ from ...domain.errors import ReportNotFound, ValidationFailed
 from ...domain.security import Permission
 from ...warehouse.base import WarehousePort
 from ..permissions import require
-from . import customer_acquisition, deposit_growth
+from . import customer_acquisition, customer_activity, deposit_growth, transaction_volume
 from .catalog import Query, Report, Spec
 from .periods import Period, spans
 
@@ -23,6 +23,8 @@ SPECS: dict[str, Spec] = {
     for s in (
         deposit_growth.SPEC,
         customer_acquisition.SPEC,
+        transaction_volume.SPEC,
+        customer_activity.SPEC,
     )
 }
 #: The most rows one report returns: a decade by day, with room to spare.

@@ -20,6 +20,7 @@ import duckdb
 from ...domain.chart import INTERNAL_ACCOUNTS
 from ...domain.events import EventKind, StoredEvent
 from ...domain.money import MINOR_UNITS
+from ..base import SPELL_GAP_DAYS
 from .acquisition import load_months as months_of_life
 
 _HOLDS = {
@@ -157,18 +158,23 @@ def _entries(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE legs AS SELECT transaction_id, account_id, type,"
         f" {_MINOR} AS amount, currency, posted_at, seq,"
-        " timezone($1, timezone('UTC', posted_at))::DATE AS day"
+        " timezone($1, timezone('UTC', posted_at))::DATE AS day,"
+        " hour(timezone($1, timezone('UTC', posted_at)))::TINYINT AS hour"
         " FROM posted_legs AS l(transaction_id, type, currency, posted_at, seq, account_id,"
         " amount_text) LEFT JOIN exponents USING (currency)"
         " WHERE account_id NOT IN (SELECT account_id FROM internal)",
         [timezone],
     )
     con.execute("DROP TABLE posted; DROP TABLE posted_legs")
+    # Each leg with its owner, for the entries and the customers' activity.
     con.execute(
-        "INSERT INTO entries SELECT l.transaction_id, l.account_id, a.user_id, l.type,"
-        " l.amount, l.currency, l.posted_at, l.day FROM legs l LEFT JOIN (SELECT account_id,"
-        " user_id FROM accounts WHERE account_id IN (SELECT account_id FROM legs)) a"
-        " USING (account_id) ORDER BY l.seq"
+        "CREATE OR REPLACE TEMP TABLE owned AS SELECT l.*, a.user_id AS customer_id FROM legs l"
+        " LEFT JOIN (SELECT account_id, user_id FROM accounts WHERE account_id IN"
+        " (SELECT account_id FROM legs)) a USING (account_id)"
+    )
+    con.execute(
+        "INSERT INTO entries SELECT transaction_id, account_id, customer_id, type, amount,"
+        " currency, posted_at, day FROM owned ORDER BY seq"
     )
     con.execute(
         "INSERT INTO daily_totals SELECT day, currency,"
@@ -181,4 +187,45 @@ def _entries(
         " net = net + excluded.net, entries = entries + excluded.entries"
     )
     months_of_life(con, timezone)
-    con.execute("DROP TABLE legs")
+    # A transaction counts once: on the leg its money leaves a customer by for a
+    # withdrawal, on the leg it reaches a customer by otherwise (a transfer's two legs).
+    con.execute(
+        "INSERT INTO hourly_volume SELECT day, hour, type, currency, count(*), sum(abs(amount))"
+        " FROM legs WHERE (type = 'withdrawal') = (amount < 0)"
+        " GROUP BY day, hour, type, currency"
+        " ON CONFLICT (day, hour, type, currency) DO UPDATE SET"
+        " transactions = transactions + excluded.transactions,"
+        " amount = amount + excluded.amount"
+    )
+    _merge_spells(con)
+    con.execute("DROP TABLE legs; DROP TABLE owned")
+
+
+def _merge_spells(con: duckdb.DuckDBPyConnection) -> None:
+    """The batch's customer days merged into their spells: the customers' spells and the new
+    days, in day order, start a new spell where a day comes SPELL_GAP_DAYS or more after
+    everything before it. Order-free: the result depends on the set of days alone. Most days
+    fall inside a spell already (the customer moved money earlier that day): only customers
+    with a day outside their spells are rewritten."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE merged AS"
+        " WITH days AS (SELECT DISTINCT customer_id, day FROM owned"
+        " WHERE customer_id IS NOT NULL),"
+        " fresh AS (SELECT d.* FROM days d ANTI JOIN activity_spells s"
+        " ON s.customer_id = d.customer_id AND d.day BETWEEN s.first_day AND s.last_day),"
+        " pieces AS (SELECT customer_id, first_day, last_day FROM activity_spells"
+        " WHERE customer_id IN (SELECT customer_id FROM fresh)"
+        " UNION ALL SELECT customer_id, day, day FROM fresh),"
+        " reached AS (SELECT *, max(last_day) OVER (PARTITION BY customer_id"
+        " ORDER BY first_day, last_day ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+        " AS reach FROM pieces),"
+        " numbered AS (SELECT *, sum(CASE WHEN reach IS NULL OR first_day - reach >= $1"
+        " THEN 1 ELSE 0 END) OVER (PARTITION BY customer_id ORDER BY first_day, last_day"
+        " ROWS UNBOUNDED PRECEDING) AS spell FROM reached)"
+        " SELECT customer_id, min(first_day) AS first_day, max(last_day) AS last_day"
+        " FROM numbered GROUP BY customer_id, spell",
+        [SPELL_GAP_DAYS],
+    )
+    con.execute("DELETE FROM activity_spells WHERE customer_id IN (SELECT customer_id FROM merged)")
+    con.execute("INSERT INTO activity_spells SELECT * FROM merged")
+    con.execute("DROP TABLE merged")

@@ -7,7 +7,9 @@ the warehouse is built: another zone needs a rebuild.
 
 from __future__ import annotations
 
-VERSION = 2
+#: Bumped when a table is added or changes shape: a warehouse built by an older version must
+#: be rebuilt (its new aggregates would be missing what it counted before).
+VERSION = 3
 
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS feed (
@@ -64,6 +66,27 @@ CREATE TABLE IF NOT EXISTS customer_months (
     entries BIGINT NOT NULL,
     first_deposit DATE,  -- the month's first day with a deposit; null if none
     PRIMARY KEY (customer_id, currency, month)
+);
+-- Transactions counted once each (a transfer on its credit leg, a withdrawal on its debit
+-- leg), by the local day and hour they were posted: transaction volume reads this, not the
+-- entries, so its cost does not grow with the number of transactions.
+CREATE TABLE IF NOT EXISTS hourly_volume (
+    day DATE NOT NULL,
+    hour TINYINT NOT NULL,  -- 0-23 in the reporting time zone
+    type VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    transactions BIGINT NOT NULL,
+    amount HUGEINT NOT NULL,  -- positive minor units
+    PRIMARY KEY (day, hour, type, currency)
+);
+-- Each customer's days with entries, as spells: days fewer than SPELL_GAP_DAYS (base.py)
+-- apart are one spell, so spells lie at least that far apart. A function of the set of
+-- days (batches may come in any order), a few rows per customer, and enough to tell
+-- exactly whether a customer had an entry in any window of SPELL_GAP_DAYS or more.
+CREATE TABLE IF NOT EXISTS activity_spells (
+    customer_id VARCHAR NOT NULL,
+    first_day DATE NOT NULL,
+    last_day DATE NOT NULL
 );
 CREATE TABLE IF NOT EXISTS status_changes (
     account_id VARCHAR NOT NULL,

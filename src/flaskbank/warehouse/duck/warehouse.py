@@ -15,11 +15,22 @@ from pathlib import Path
 import duckdb
 
 from ...domain.events import StoredEvent
-from ..base import AsOf, CohortDay, DayFlow, SignupDay, WarehouseError, WarehouseStale
+from ..base import (
+    SPELL_GAP_DAYS,
+    AsOf,
+    CohortDay,
+    DayFlow,
+    RecencyAt,
+    SignupDay,
+    Volume,
+    WarehouseError,
+    WarehouseStale,
+)
 from . import acquisition
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
-from .schema import TABLES
+from .recency import recency
+from .schema import TABLES, VERSION
 
 #: After a session that applied more events than this, the other copy is dropped and copied
 #: from this one next time, rather than read again from the feed.
@@ -41,6 +52,7 @@ class DuckWarehouse:
             con = _connect(path, read_only=False, wait=WAIT_SECONDS)
             try:
                 con.execute(TABLES)
+                _settle_version(con)
                 _settle_timezone(con, self.timezone)
                 prepare(con)
                 writer = DuckWriter(con, self.timezone)
@@ -92,6 +104,20 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
             time.sleep(PAUSE)
 
 
+def _settle_version(con: duckdb.DuckDBPyConnection) -> None:
+    """A warehouse built by an older schema lacks what later tables would have counted from
+    its events: an empty one takes this version; a built one must be rebuilt first."""
+    row = con.execute("SELECT schema_version, events FROM feed WHERE id = 1").fetchone()
+    built, events = row if row is not None else (VERSION, 0)
+    if events == 0:
+        con.execute("UPDATE feed SET schema_version = ? WHERE id = 1", [VERSION])
+    elif built != VERSION:
+        raise WarehouseError(
+            f"the warehouse was built by schema version {built}, this is {VERSION}: "
+            "run `flaskbank warehouse rebuild`"
+        )
+
+
 def _settle_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
     """Days are counted in one zone for the warehouse's whole life: an empty warehouse takes
     the configured one; a built one in another zone must be rebuilt first."""
@@ -139,6 +165,27 @@ class DuckReader:
 
     def currencies(self) -> list[str]:
         return acquisition.currencies(self.con)
+
+    def daily_volume(self, first: date, last: date) -> list[Volume]:
+        rows = self.con.execute(
+            "SELECT day, type, currency, sum(transactions), sum(amount) FROM hourly_volume"
+            " WHERE day BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+            [first, last],
+        ).fetchall()
+        return [Volume(day, None, t, c, int(n), int(a)) for day, t, c, n, a in rows]
+
+    def hourly_volume(self, first: date, last: date) -> list[Volume]:
+        rows = self.con.execute(
+            "SELECT hour, type, currency, sum(transactions), sum(amount) FROM hourly_volume"
+            " WHERE day BETWEEN ? AND ? GROUP BY ALL ORDER BY ALL",
+            [first, last],
+        ).fetchall()
+        return [Volume(None, h, t, c, int(n), int(a)) for h, t, c, n, a in rows]
+
+    def recency(self, days: Sequence[date], *, short: int, long: int) -> list[RecencyAt]:
+        if not SPELL_GAP_DAYS <= short <= long:
+            raise ValueError(f"windows must be at least {SPELL_GAP_DAYS} days, short <= long")
+        return recency(self.con, days, short, long)
 
 
 class DuckWriter:
