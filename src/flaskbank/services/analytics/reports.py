@@ -13,12 +13,14 @@ from ...domain.errors import ReportNotFound, ValidationFailed
 from ...domain.security import Permission
 from ...warehouse.base import WarehousePort
 from ..permissions import require
-from . import deposit_growth
+from . import balances, deposit_growth, top_customers
 from .catalog import Query, Report, Spec
 from .periods import Period, spans
 
 #: The built-in reports, in the order the reports page lists them.
-SPECS: dict[str, Spec] = {s.name: s for s in (deposit_growth.SPEC,)}
+SPECS: dict[str, Spec] = {
+    s.name: s for s in (deposit_growth.SPEC, balances.SPEC, top_customers.SPEC)
+}
 #: The most rows one report returns: a decade by day, with room to spare.
 MAX_PERIODS = 5000
 _WORD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -14,7 +14,18 @@ from pathlib import Path
 
 import duckdb
 
-from ..base import AsOf, DayFlow, Facts, WarehouseError, WarehouseStale
+from ..base import (
+    AsOf,
+    BalanceGroup,
+    BalanceMagnitude,
+    CustomerBalance,
+    CustomerFlow,
+    DayFlow,
+    Facts,
+    WarehouseError,
+    WarehouseStale,
+)
+from . import balances
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .schema import TABLES
 
@@ -123,6 +134,22 @@ class DuckReader:
             [until],
         ).fetchall()
         return [DayFlow(*row) for row in rows]
+
+    def balance_groups(
+        self, days: Sequence[date], *, account_type: str | None, segment: str | None
+    ) -> list[BalanceGroup]:
+        return balances.balance_groups(self.con, days, account_type, segment)
+
+    def balance_magnitudes(
+        self, day: date, *, account_type: str | None, segment: str | None
+    ) -> list[BalanceMagnitude]:
+        return balances.balance_magnitudes(self.con, day, account_type, segment)
+
+    def top_balances(self, day: date, limit: int) -> list[CustomerBalance]:
+        return balances.top_balances(self.con, day, limit)
+
+    def top_flows(self, first: date, last: date, limit: int) -> list[CustomerFlow]:
+        return balances.top_flows(self.con, first, last, limit)
 
 
 class DuckWriter:

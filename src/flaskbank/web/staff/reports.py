@@ -100,7 +100,8 @@ def chart_of(report: Report) -> Markup | None:
     drawn = report.chart
     if drawn is None:
         return None
-    return line_chart(report.rows, x=drawn.x, y=drawn.y, series=drawn.series)
+    rows = next((t.rows for t in report.tables if t.name == drawn.table), report.rows)
+    return line_chart(rows, x=drawn.x, y=drawn.y, series=drawn.series)
 
 
 @bp.get("/reports")

@@ -1,0 +1,138 @@
+"""Accounts' closing balances at given days' ends, and customers' flows, in SQL over the
+entries (the balances, top customers reports; docs/analytics.md).
+
+An account's closing balance at the end of a day is the sum of its entries on or before that
+day. For several days at once, each entry is counted once: put in the bucket of the first
+asked day on or after it (ASOF join), the buckets summed per account, and a running sum over
+them gives the closing balance at each asked day; never a window over every account-day.
+Days are the warehouse's local days (feed.timezone), also for when an account was opened or
+closed. Money stays integer (BIGINT rows, HUGEINT sums).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
+
+from ..base import BalanceGroup, BalanceMagnitude, CustomerBalance, CustomerFlow
+
+# $1: the days (DATE[]), $2: account type or NULL, $3: segment or NULL.
+_AT_ENDS = """
+WITH ends AS (SELECT unnest($1::DATE[]) AS end_day),
+zone AS (SELECT coalesce(timezone, 'UTC') AS tz FROM feed WHERE id = 1),
+acc AS (
+    SELECT a.account_id, a.user_id, a.type, a.currency, coalesce(c.segment, 'unknown') AS segment,
+           timezone(zone.tz, timezone('UTC', a.opened_at))::DATE AS opened
+    FROM accounts a CROSS JOIN zone LEFT JOIN customers c ON c.user_id = a.user_id
+    WHERE ($2::VARCHAR IS NULL OR a.type = $2)
+      AND ($3::VARCHAR IS NULL OR coalesce(c.segment, 'unknown') = $3)
+),
+-- An account's status at a day's end: the last change on or before that day.
+statuses AS (
+    SELECT account_id, day, arg_max(status, changed_at) AS status FROM (
+        SELECT s.account_id, s.status, s.changed_at,
+               timezone(zone.tz, timezone('UTC', s.changed_at))::DATE AS day
+        FROM status_changes s CROSS JOIN zone
+    ) GROUP BY account_id, day
+),
+buckets AS (
+    SELECT e.account_id, x.end_day, sum(e.amount) AS flow
+    FROM entries e ASOF JOIN ends x ON e.day <= x.end_day
+    WHERE e.account_id IN (SELECT account_id FROM acc)
+    GROUP BY e.account_id, x.end_day
+),
+running AS (
+    SELECT account_id, end_day,
+           sum(flow) OVER (PARTITION BY account_id ORDER BY end_day) AS closing
+    FROM buckets
+),
+at_end AS (
+    SELECT x.end_day, a.account_id, a.user_id, a.type, a.segment, a.currency,
+           coalesce(r.closing, 0)::HUGEINT AS closing
+    FROM ends x JOIN acc a ON a.opened <= x.end_day
+    ASOF LEFT JOIN running r ON r.account_id = a.account_id AND r.end_day <= x.end_day
+    ASOF LEFT JOIN statuses s ON s.account_id = a.account_id AND s.day <= x.end_day
+    WHERE s.status IS DISTINCT FROM 'closed'
+)
+"""
+
+_GROUPS = (
+    _AT_ENDS
+    + """
+SELECT end_day, type, segment, currency, n, total, lowest, highest,
+       sorted[(n + 1) // 2], sorted[n // 2 + 1]
+FROM (
+    SELECT end_day, type, segment, currency, count(*) AS n, sum(closing) AS total,
+           min(closing) AS lowest, max(closing) AS highest, list_sort(list(closing)) AS sorted
+    FROM at_end GROUP BY end_day, type, segment, currency
+)
+ORDER BY end_day, type, segment, currency
+"""
+)
+
+_MAGNITUDES = (
+    _AT_ENDS
+    + """
+SELECT type, currency, digits, count(*), sum(closing) FROM (
+    SELECT type, currency, closing,
+           CASE WHEN closing < 0 THEN -1 WHEN closing = 0 THEN 0
+                ELSE length(closing::VARCHAR) END AS digits
+    FROM at_end
+) GROUP BY type, currency, digits ORDER BY type, currency, digits
+"""
+)
+
+_TOP_BALANCES = (
+    _AT_ENDS
+    + """
+SELECT user_id, any_value(segment), currency, count(*) AS n, sum(closing) AS balance
+FROM at_end GROUP BY user_id, currency
+QUALIFY row_number() OVER (PARTITION BY currency ORDER BY balance DESC, user_id) <= $4
+ORDER BY currency, balance DESC, user_id
+"""
+)
+
+_TOP_FLOWS = """
+SELECT customer_id, segment, currency, money_in, money_out FROM (
+    SELECT e.customer_id, coalesce(any_value(c.segment), 'unknown') AS segment, e.currency,
+           coalesce(sum(e.amount) FILTER (e.amount > 0), 0)::HUGEINT AS money_in,
+           coalesce(-sum(e.amount) FILTER (e.amount < 0), 0)::HUGEINT AS money_out
+    FROM entries e LEFT JOIN customers c ON c.user_id = e.customer_id
+    WHERE e.day BETWEEN $1 AND $2 AND e.customer_id IS NOT NULL
+    GROUP BY e.customer_id, e.currency
+)
+QUALIFY row_number() OVER (
+    PARTITION BY currency ORDER BY money_in + money_out DESC, customer_id) <= $3
+ORDER BY currency, money_in + money_out DESC, customer_id
+"""
+
+
+def balance_groups(
+    con: duckdb.DuckDBPyConnection,
+    days: Sequence[date],
+    account_type: str | None,
+    segment: str | None,
+) -> list[BalanceGroup]:
+    rows = con.execute(_GROUPS, [list(days), account_type, segment]).fetchall()
+    return [BalanceGroup(*row) for row in rows]
+
+
+def balance_magnitudes(
+    con: duckdb.DuckDBPyConnection, day: date, account_type: str | None, segment: str | None
+) -> list[BalanceMagnitude]:
+    rows = con.execute(_MAGNITUDES, [[day], account_type, segment]).fetchall()
+    return [BalanceMagnitude(*row) for row in rows]
+
+
+def top_balances(con: duckdb.DuckDBPyConnection, day: date, limit: int) -> list[CustomerBalance]:
+    rows = con.execute(_TOP_BALANCES, [[day], None, None, limit]).fetchall()
+    return [CustomerBalance(*row) for row in rows]
+
+
+def top_flows(
+    con: duckdb.DuckDBPyConnection, first: date, last: date, limit: int
+) -> list[CustomerFlow]:
+    rows = con.execute(_TOP_FLOWS, [first, last, limit]).fetchall()
+    return [CustomerFlow(*row) for row in rows]
