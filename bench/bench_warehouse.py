@@ -28,6 +28,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from baseline_balances import balances_from_sqlite, top_customers_from_sqlite
+
 from flaskbank.domain.accounts import Role, User
 from flaskbank.services.analytics import feed, reports
 from flaskbank.services.analytics.catalog import Query
@@ -73,6 +75,8 @@ def deposit_growth_from_sqlite(db: Path, asked: Query) -> list[DayFlow]:
 #: measured against: the same figures, computed the way one would without a warehouse.
 BASELINES: dict[str, Callable[[Path, Query], object]] = {
     "deposit_growth": deposit_growth_from_sqlite,
+    "balances": balances_from_sqlite,
+    "top_customers": top_customers_from_sqlite,
 }
 
 
@@ -145,6 +149,17 @@ def main() -> None:
             db, reports.parse_query(reports.SPECS["deposit_growth"], params)
         )
         assert reader.day_flows(end) == flows, "the warehouse and SQLite disagree"
+    for name, baseline in (
+        ("balances", balances_from_sqlite),
+        ("top_customers", top_customers_from_sqlite),
+    ):
+        asked = reports.parse_query(reports.SPECS[name], params)
+        tables = {
+            t.name: t.rows
+            for t in reports.run(warehouse, MANAGER, reports.SPECS[name], asked).tables
+        }
+        for table, rows in baseline(db, asked).items():
+            assert tables[table] == rows, f"{name}: the warehouse and SQLite disagree on {table}"
     store.close()
 
 
