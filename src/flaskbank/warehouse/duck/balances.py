@@ -37,23 +37,36 @@ statuses AS (
         FROM status_changes s CROSS JOIN zone
     ) GROUP BY account_id, day
 ),
-buckets AS (
-    SELECT e.account_id, x.end_day, sum(e.amount) AS flow
-    FROM entries e ASOF JOIN ends x ON e.day <= x.end_day
-    WHERE e.account_id IN (SELECT account_id FROM acc)
-    GROUP BY e.account_id, x.end_day
+-- Each day from the first with movements to the last asked, and the first asked day on or
+-- after it: the bucket its entries go to (a small table, joined on equal days).
+day_map AS (
+    SELECT g.d::DATE AS day, x.end_day
+    FROM generate_series(
+        (SELECT min(day) FROM daily_totals)::TIMESTAMP,
+        (SELECT max(end_day) FROM ends)::TIMESTAMP,
+        INTERVAL 1 DAY
+    ) AS g(d)
+    ASOF JOIN ends x ON g.d::DATE <= x.end_day
 ),
+buckets AS (
+    SELECT e.account_id, m.end_day, sum(e.amount) AS flow
+    FROM entries e JOIN day_map m ON m.day = e.day
+    GROUP BY e.account_id, m.end_day
+),
+-- Every account at every asked day since it was opened (its entries are all in those
+-- buckets), with the running sum of its buckets: its closing balance then.
 running AS (
-    SELECT account_id, end_day,
-           sum(flow) OVER (PARTITION BY account_id ORDER BY end_day) AS closing
-    FROM buckets
+    SELECT x.end_day, a.account_id, a.user_id, a.type, a.segment, a.currency,
+           sum(coalesce(b.flow, 0)) OVER (
+               PARTITION BY a.account_id ORDER BY x.end_day) AS closing
+    FROM ends x JOIN acc a ON a.opened <= x.end_day
+    LEFT JOIN buckets b ON b.account_id = a.account_id AND b.end_day = x.end_day
 ),
 at_end AS (
-    SELECT x.end_day, a.account_id, a.user_id, a.type, a.segment, a.currency,
-           coalesce(r.closing, 0)::HUGEINT AS closing
-    FROM ends x JOIN acc a ON a.opened <= x.end_day
-    ASOF LEFT JOIN running r ON r.account_id = a.account_id AND r.end_day <= x.end_day
-    ASOF LEFT JOIN statuses s ON s.account_id = a.account_id AND s.day <= x.end_day
+    SELECT r.end_day, r.account_id, r.user_id, r.type, r.segment, r.currency,
+           r.closing::HUGEINT AS closing
+    FROM running r
+    ASOF LEFT JOIN statuses s ON s.account_id = r.account_id AND s.day <= r.end_day
     WHERE s.status IS DISTINCT FROM 'closed'
 )
 """
