@@ -3,8 +3,9 @@ entries (the balances, top customers reports; docs/analytics.md).
 
 An account's closing balance at the end of a day is the sum of its entries on or before that
 day. For several days at once, each entry is counted once: put in the bucket of the first
-asked day on or after it (ASOF join), the buckets summed per account, and a running sum over
-them gives the closing balance at each asked day; never a window over every account-day.
+asked day on or after it (an equal-day join to a small map of days), the buckets summed per
+account, and a running sum over them gives the closing balance at each asked day; never a
+window over every account-day (the account_days view).
 Days are the warehouse's local days (feed.timezone), also for when an account was opened or
 closed. Money stays integer (BIGINT rows, HUGEINT sums).
 """
