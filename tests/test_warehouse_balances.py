@@ -560,3 +560,10 @@ def test_over_http_both_reports_answer_json_csv_and_a_page(app, app_bank, client
         html = page.get_data(as_text=True)
         assert page.status_code == 200 and "100.25" in html and "<script" not in html
         assert ("<svg" in html) == (name == "balances")
+
+
+def test_a_warehouse_never_synced_answers_empty_tables(tmp_path):
+    empty = warehouse_in(tmp_path)
+    for name in ("balances", "top_customers"):
+        report = run_report(empty, MANAGER, name, parse(name, "2025-01-01", "2025-03-01"))
+        assert report.tables and all(t.rows == [] for t in report.tables)

@@ -30,13 +30,22 @@ acc AS (
     WHERE ($2::VARCHAR IS NULL OR a.type = $2)
       AND ($3::VARCHAR IS NULL OR coalesce(c.segment, 'unknown') = $3)
 ),
--- An account's status at a day's end: the last change on or before that day.
+-- When an account was closed: from the day of a change to `closed` (local) until the day
+-- of its next change (if any), the last change of each day counting.
 statuses AS (
     SELECT account_id, day, arg_max(status, changed_at) AS status FROM (
         SELECT s.account_id, s.status, s.changed_at,
                timezone(zone.tz, timezone('UTC', s.changed_at))::DATE AS day
         FROM status_changes s CROSS JOIN zone
     ) GROUP BY account_id, day
+),
+closed AS (
+    SELECT * FROM (
+        SELECT account_id, status, day AS since,
+               coalesce(lead(day) OVER (PARTITION BY account_id ORDER BY day),
+                        DATE '9999-12-31') AS until
+        FROM statuses
+    ) WHERE status = 'closed'
 ),
 -- Each day from the first with movements to the last asked, and the first asked day on or
 -- after it: the bucket its entries go to (a small table, joined on equal days).
@@ -67,21 +76,21 @@ at_end AS (
     SELECT r.end_day, r.account_id, r.user_id, r.type, r.segment, r.currency,
            r.closing::HUGEINT AS closing
     FROM running r
-    ASOF LEFT JOIN statuses s ON s.account_id = r.account_id AND s.day <= r.end_day
-    WHERE s.status IS DISTINCT FROM 'closed'
+    WHERE NOT EXISTS (
+        SELECT 1 FROM closed c WHERE c.account_id = r.account_id
+        AND c.since <= r.end_day AND r.end_day < c.until
+    )
 )
 """
 
+# quantile_disc(x, 0.5) is the lower middle value of an even count (the element at
+# floor((n - 1) / 2) of the sorted values), so -quantile_disc(-x, 0.5) is the upper one.
 _GROUPS = (
     _AT_ENDS
     + """
-SELECT end_day, type, segment, currency, n, total, lowest, highest,
-       sorted[(n + 1) // 2], sorted[n // 2 + 1]
-FROM (
-    SELECT end_day, type, segment, currency, count(*) AS n, sum(closing) AS total,
-           min(closing) AS lowest, max(closing) AS highest, list_sort(list(closing)) AS sorted
-    FROM at_end GROUP BY end_day, type, segment, currency
-)
+SELECT end_day, type, segment, currency, count(*), sum(closing), min(closing), max(closing),
+       quantile_disc(closing, 0.5), -quantile_disc(-closing, 0.5)
+FROM at_end GROUP BY end_day, type, segment, currency
 ORDER BY end_day, type, segment, currency
 """
 )
