@@ -567,3 +567,28 @@ def test_a_warehouse_never_synced_answers_empty_tables(tmp_path):
     for name in ("balances", "top_customers"):
         report = run_report(empty, MANAGER, name, parse(name, "2025-01-01", "2025-03-01"))
         assert report.tables and all(t.rows == [] for t in report.tables)
+
+
+def test_a_version_1_warehouse_gets_account_months_when_next_written(tmp_path):
+    """Built before account_months (schema 1): the next writer session builds it from the
+    entries and publishes, and the reports answer as from a new warehouse."""
+    import duckdb
+
+    from flaskbank.warehouse.duck.schema import VERSION
+    from warehouse_support import contents
+
+    warehouse = _handmade(tmp_path)
+    asked = parse("balances", "2025-01-01", "2025-02-28", "week")
+    before = run_report(warehouse, MANAGER, "balances", asked).tables
+    months = contents(warehouse)["account_months"]
+    assert len(months) == 10 and VERSION == 2  # a5 never moved
+    front = warehouse.copies.front()
+    assert front is not None
+    con = duckdb.connect(str(warehouse.copies.copy(front)))
+    con.execute("DROP TABLE account_months")
+    con.execute("UPDATE feed SET schema_version = 1")
+    con.close()
+    with warehouse.writing():
+        pass  # nothing new in the feed: the upgrade alone is published
+    assert contents(warehouse)["account_months"] == months
+    assert run_report(warehouse, MANAGER, "balances", asked).tables == before

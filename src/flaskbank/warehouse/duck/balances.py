@@ -2,10 +2,12 @@
 entries (the balances, top customers reports; docs/analytics.md).
 
 An account's closing balance at the end of a day is the sum of its entries on or before that
-day. For several days at once, each entry is counted once: put in the bucket of the first
+day. For several days at once, each movement is counted once: put in the bucket of the first
 asked day on or after it (an equal-day join to a small map of days), the buckets summed per
 account, and a running sum over them gives the closing balance at each asked day; never a
-window over every account-day (the account_days view).
+window over every account-day (the account_days view). A month whose days all fall in one
+bucket is read from account_months (one row per account and month), only the days of the
+other months from the entries.
 Days are the warehouse's local days (feed.timezone), also for when an account was opened or
 closed. Money stays integer (BIGINT rows, HUGEINT sums).
 """
@@ -47,21 +49,35 @@ closed AS (
         FROM statuses
     ) WHERE status = 'closed'
 ),
--- Each day from the first with movements to the last asked, and the first asked day on or
--- after it: the bucket its entries go to (a small table, joined on equal days).
+-- Each day from the first month with movements to the last asked day, and the first asked
+-- day on or after it: the bucket its movements go to. A month whose days all go to one
+-- bucket is read from account_months; the days of other months, from the entries.
 day_map AS (
     SELECT g.d::DATE AS day, x.end_day
     FROM generate_series(
-        (SELECT min(day) FROM daily_totals)::TIMESTAMP,
+        date_trunc('month', (SELECT min(day) FROM daily_totals))::TIMESTAMP,
         (SELECT max(end_day) FROM ends)::TIMESTAMP,
         INTERVAL 1 DAY
     ) AS g(d)
     ASOF JOIN ends x ON g.d::DATE <= x.end_day
 ),
+month_map AS (
+    SELECT date_trunc('month', day)::DATE AS month, min(end_day) AS end_day
+    FROM day_map GROUP BY date_trunc('month', day)::DATE
+    HAVING count(DISTINCT end_day) = 1 AND count(*) = day(last_day(min(day)))
+),
+part_days AS (
+    SELECT day, end_day FROM day_map
+    WHERE date_trunc('month', day)::DATE NOT IN (SELECT month FROM month_map)
+),
 buckets AS (
-    SELECT e.account_id, m.end_day, sum(e.amount) AS flow
-    FROM entries e JOIN day_map m ON m.day = e.day
-    GROUP BY e.account_id, m.end_day
+    SELECT account_id, end_day, sum(flow) AS flow FROM (
+        SELECT m.account_id, mm.end_day, m.flow
+        FROM account_months m JOIN month_map mm ON mm.month = m.month
+        UNION ALL
+        SELECT e.account_id, d.end_day, e.amount
+        FROM entries e JOIN part_days d ON d.day = e.day
+    ) GROUP BY account_id, end_day
 ),
 -- Every account at every asked day since it was opened (its entries are all in those
 -- buckets), with the running sum of its buckets: its closing balance then.
@@ -117,14 +133,33 @@ ORDER BY currency, balance DESC, user_id
 """
 )
 
+# Whole months of first..last from account_months, the days of its partial months from the
+# entries; the customer is the account's owner.
 _TOP_FLOWS = """
+WITH days AS (
+    SELECT g.d::DATE AS day FROM generate_series($1::TIMESTAMP, $2::TIMESTAMP, INTERVAL 1 DAY)
+        AS g(d)
+),
+whole AS (
+    SELECT date_trunc('month', day)::DATE AS month FROM days
+    GROUP BY date_trunc('month', day)::DATE HAVING count(*) = day(last_day(min(day)))
+),
+part_days AS (
+    SELECT day FROM days WHERE date_trunc('month', day)::DATE NOT IN (SELECT month FROM whole)
+),
+moved AS (
+    SELECT account_id, currency, credits, debits FROM account_months
+    WHERE month IN (SELECT month FROM whole)
+    UNION ALL
+    SELECT e.account_id, e.currency, greatest(e.amount, 0), greatest(-e.amount, 0)
+    FROM entries e JOIN part_days p ON p.day = e.day
+)
 SELECT customer_id, segment, currency, money_in, money_out FROM (
-    SELECT e.customer_id, coalesce(any_value(c.segment), 'unknown') AS segment, e.currency,
-           coalesce(sum(e.amount) FILTER (e.amount > 0), 0)::HUGEINT AS money_in,
-           coalesce(-sum(e.amount) FILTER (e.amount < 0), 0)::HUGEINT AS money_out
-    FROM entries e LEFT JOIN customers c ON c.user_id = e.customer_id
-    WHERE e.day BETWEEN $1 AND $2 AND e.customer_id IS NOT NULL
-    GROUP BY e.customer_id, e.currency
+    SELECT a.user_id AS customer_id, coalesce(any_value(c.segment), 'unknown') AS segment,
+           m.currency, sum(m.credits)::HUGEINT AS money_in, sum(m.debits)::HUGEINT AS money_out
+    FROM moved m JOIN accounts a ON a.account_id = m.account_id
+    LEFT JOIN customers c ON c.user_id = a.user_id
+    GROUP BY a.user_id, m.currency
 )
 QUALIFY row_number() OVER (
     PARTITION BY currency ORDER BY money_in + money_out DESC, customer_id) <= $3

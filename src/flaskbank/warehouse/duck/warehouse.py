@@ -27,7 +27,7 @@ from ..base import (
 )
 from . import balances
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
-from .schema import TABLES
+from .schema import ACCOUNT_MONTHS, TABLES, VERSION
 
 #: After a session that applied more events than this, the other copy is dropped and copied
 #: from this one next time, rather than read again from the feed.
@@ -50,12 +50,13 @@ class DuckWarehouse:
             try:
                 con.execute(TABLES)
                 _settle_timezone(con, self.timezone)
+                upgraded = _upgrade(con)
                 writer = DuckWriter(con, self.timezone)
                 yield writer
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            if writer.applied or fresh or self.copies.front() is None:
+            if writer.applied or fresh or upgraded or self.copies.front() is None:
                 self.copies.publish(name)
             if writer.applied > COPY_OVER or fresh:
                 remove(self.copies.copy("b" if name == "a" else "a"))
@@ -111,6 +112,24 @@ def _settle_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
             f"the warehouse counts days in {built}, the setting says {timezone}: "
             "run `flaskbank warehouse rebuild`"
         )
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> bool:
+    """Bring a warehouse built by older code to VERSION (2: account_months, built from the
+    entries); True if it changed, so that the upgraded copy is published."""
+    row = con.execute("SELECT schema_version FROM feed WHERE id = 1").fetchone()
+    if row is None or row[0] >= VERSION:
+        return False
+    con.begin()
+    try:
+        con.execute("DELETE FROM account_months")
+        con.execute("INSERT INTO account_months " + ACCOUNT_MONTHS.format(source="entries"))
+        con.execute("UPDATE feed SET schema_version = ? WHERE id = 1", [VERSION])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return True
 
 
 def _as_of(con: duckdb.DuckDBPyConnection) -> AsOf:
@@ -256,5 +275,12 @@ def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -
         " deposits = deposits + excluded.deposits,"
         " withdrawals = withdrawals + excluded.withdrawals,"
         " net = net + excluded.net, entries = entries + excluded.entries"
+    )
+    con.execute(
+        "INSERT INTO account_months "
+        + ACCOUNT_MONTHS.format(source="batch")
+        + " ON CONFLICT (account_id, month) DO UPDATE SET flow = flow + excluded.flow,"
+        " credits = credits + excluded.credits, debits = debits + excluded.debits,"
+        " entries = entries + excluded.entries"
     )
     con.execute("DROP TABLE batch")
