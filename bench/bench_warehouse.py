@@ -29,6 +29,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from baseline_balances import balances_from_sqlite, top_customers_from_sqlite
+
 from flaskbank.domain.accounts import Role, User
 from flaskbank.services.analytics import customer_acquisition, feed, reports
 from flaskbank.services.analytics.catalog import Query, money
@@ -258,6 +260,8 @@ BASELINES: dict[str, Callable[[Path, Query], object]] = {
     "customer_acquisition": customer_acquisition_from_sqlite,
     "transaction_volume": transaction_volume_from_sqlite,
     "customer_activity": customer_activity_from_sqlite,
+    "balances": balances_from_sqlite,
+    "top_customers": top_customers_from_sqlite,
 }
 
 
@@ -338,6 +342,17 @@ def main() -> None:
         assert followed == cohorts, "cohorts: the warehouse and SQLite disagree"
 
     _agree(warehouse, db, params)
+    for name, baseline in (
+        ("balances", balances_from_sqlite),
+        ("top_customers", top_customers_from_sqlite),
+    ):
+        asked = reports.parse_query(reports.SPECS[name], params)
+        tables = {
+            t.name: t.rows
+            for t in reports.run(warehouse, MANAGER, reports.SPECS[name], asked).tables
+        }
+        for table, rows in baseline(db, asked).items():
+            assert tables[table] == rows, f"{name}: the warehouse and SQLite disagree on {table}"
     store.close()
 
 

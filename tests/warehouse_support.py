@@ -16,6 +16,7 @@ TABLES = {
     "customer_months": "customer_id, currency, month",
     "hourly_volume": "day, hour, type, currency",
     "activity_spells": "customer_id, first_day",
+    "account_months": "account_id, month",
     "customers": "user_id",
     "accounts": "account_id",
     "status_changes": "account_id, changed_at",

@@ -119,6 +119,63 @@ class RecencyAt:
     all_closed: Recency
 
 
+@dataclass(frozen=True)
+class BalanceGroup:
+    """The closing balances at the end of `day` of the accounts of one type, customer segment
+    ("unknown" when not known) and currency that exist by then (opened on or before that
+    day, not closed at its end), in minor units: how many, their total, the smallest and
+    largest, and the two middle ones of the sorted balances (the same one when the count is
+    odd). An account with no movement yet counts with a balance of 0."""
+
+    day: date
+    account_type: str
+    segment: str
+    currency: str
+    accounts: int
+    total: int
+    minimum: int
+    maximum: int
+    low_middle: int
+    high_middle: int
+
+
+@dataclass(frozen=True)
+class BalanceMagnitude:
+    """The accounts of one type and currency whose closing balance has `digits` decimal
+    digits in minor units (0 for a zero balance, -1 for any negative balance), with their
+    total: enough to band balances by powers of ten in any currency's major units."""
+
+    account_type: str
+    currency: str
+    digits: int
+    accounts: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CustomerBalance:
+    """One customer's accounts in one currency that exist at a day's end, and their total
+    closing balance (minor units)."""
+
+    customer_id: str
+    segment: str
+    currency: str
+    accounts: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class CustomerFlow:
+    """What moved on one customer's accounts in one currency over some days: credits
+    (money_in) and debits (money_out), both positive minor units."""
+
+    customer_id: str
+    segment: str
+    currency: str
+    money_in: int
+    money_out: int
+
+
 class WarehouseWriter(Protocol):
     def as_of(self) -> AsOf: ...
 
@@ -158,6 +215,26 @@ class WarehouseReader(Protocol):
         """Recency at the end of each of `days`, in the order given. Windows of fewer than
         `SPELL_GAP_DAYS` are refused (ValueError): the warehouse keeps activity to that
         resolution."""
+
+    def balance_groups(
+        self, days: Sequence[date], *, account_type: str | None, segment: str | None
+    ) -> list[BalanceGroup]:
+        """At the end of each day in `days`, the accounts that exist then (of that type and
+        segment when given), grouped; ordered by day, type, segment, currency."""
+
+    def balance_magnitudes(
+        self, day: date, *, account_type: str | None, segment: str | None
+    ) -> list[BalanceMagnitude]:
+        """The same accounts at the end of `day`, counted by the size of their balance."""
+
+    def top_balances(self, day: date, limit: int) -> list[CustomerBalance]:
+        """Per currency, the `limit` customers with the largest total balance at the end of
+        `day` (ties: the smaller customer id first); by currency, then that order."""
+
+    def top_flows(self, first: date, last: date, limit: int) -> list[CustomerFlow]:
+        """Per currency, the `limit` customers with the largest money in + money out over
+        first..last (both included; ties: the smaller customer id first); by currency, then
+        that order."""
 
 
 class WarehousePort(Protocol):

@@ -52,13 +52,15 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """Which columns of the first table to draw: `y` against `x`, a line or bar per `series`."""
+    """Which columns of a table to draw: `y` against `x`, a line or bar per `series`; the
+    report's first table unless `table` names another."""
 
     kind: str  # "line" or "bar"
     x: str
     y: str
     series: str | None
     caption: str
+    table: str = ""
 
 
 @dataclass(frozen=True)

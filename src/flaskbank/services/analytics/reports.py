@@ -13,7 +13,14 @@ from ...domain.errors import ReportNotFound, ValidationFailed
 from ...domain.security import Permission
 from ...warehouse.base import WarehousePort
 from ..permissions import require
-from . import customer_acquisition, customer_activity, deposit_growth, transaction_volume
+from . import (
+    balances,
+    customer_acquisition,
+    customer_activity,
+    deposit_growth,
+    top_customers,
+    transaction_volume,
+)
 from .catalog import Query, Report, Spec
 from .periods import Period, spans
 
@@ -25,6 +32,8 @@ SPECS: dict[str, Spec] = {
         customer_acquisition.SPEC,
         transaction_volume.SPEC,
         customer_activity.SPEC,
+        balances.SPEC,
+        top_customers.SPEC,
     )
 }
 #: The most rows one report returns: a decade by day, with room to spare.

@@ -22,6 +22,7 @@ from ...domain.events import EventKind, StoredEvent
 from ...domain.money import MINOR_UNITS
 from ..base import SPELL_GAP_DAYS
 from .acquisition import load_months as months_of_life
+from .schema import ACCOUNT_MONTHS
 
 _HOLDS = {
     EventKind.HOLD_PLACED.value: "placed",
@@ -187,6 +188,13 @@ def _entries(
         " net = net + excluded.net, entries = entries + excluded.entries"
     )
     months_of_life(con, timezone)
+    con.execute(
+        "INSERT INTO account_months "
+        + ACCOUNT_MONTHS.format(source="legs")
+        + " ON CONFLICT (account_id, month) DO UPDATE SET flow = flow + excluded.flow,"
+        " credits = credits + excluded.credits, debits = debits + excluded.debits,"
+        " entries = entries + excluded.entries"
+    )
     # A transaction counts once: on the leg its money leaves a customer by for a
     # withdrawal, on the leg it reaches a customer by otherwise (a transfer's two legs).
     con.execute(

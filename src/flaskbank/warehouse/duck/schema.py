@@ -9,7 +9,7 @@ from __future__ import annotations
 
 #: Bumped when a table is added or changes shape: a warehouse built by an older version must
 #: be rebuilt (its new aggregates would be missing what it counted before).
-VERSION = 3
+VERSION = 4
 
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS feed (
@@ -88,6 +88,18 @@ CREATE TABLE IF NOT EXISTS activity_spells (
     first_day DATE NOT NULL,
     last_day DATE NOT NULL
 );
+-- One account's movements in one local month: what the balances and top customers reports
+-- read for whole months instead of every entry. Kept in the same transaction as the entries.
+CREATE TABLE IF NOT EXISTS account_months (
+    account_id VARCHAR NOT NULL,
+    month DATE NOT NULL,  -- the month's first day, in the reporting time zone
+    currency VARCHAR NOT NULL,
+    flow HUGEINT NOT NULL,  -- credits - debits
+    credits HUGEINT NOT NULL,  -- both positive
+    debits HUGEINT NOT NULL,
+    entries BIGINT NOT NULL,
+    PRIMARY KEY (account_id, month)
+);
 CREATE TABLE IF NOT EXISTS status_changes (
     account_id VARCHAR NOT NULL,
     status VARCHAR NOT NULL,
@@ -115,4 +127,12 @@ FROM generate_series(
     (SELECT coalesce(max(day), current_date) FROM daily_totals),
     INTERVAL 1 DAY
 ) AS t(d);
+"""
+
+#: account_months from entries, grouped as the writer adds each batch's.
+ACCOUNT_MONTHS = """
+SELECT account_id, date_trunc('month', day)::DATE, any_value(currency), sum(amount),
+       coalesce(sum(amount) FILTER (amount > 0), 0),
+       coalesce(-sum(amount) FILTER (amount < 0), 0), count(*)
+FROM {source} GROUP BY account_id, date_trunc('month', day)::DATE
 """

@@ -18,7 +18,11 @@ from ...domain.events import StoredEvent
 from ..base import (
     SPELL_GAP_DAYS,
     AsOf,
+    BalanceGroup,
+    BalanceMagnitude,
     CohortDay,
+    CustomerBalance,
+    CustomerFlow,
     DayFlow,
     RecencyAt,
     SignupDay,
@@ -26,7 +30,7 @@ from ..base import (
     WarehouseError,
     WarehouseStale,
 )
-from . import acquisition
+from . import acquisition, balances
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
 from .recency import recency
@@ -186,6 +190,22 @@ class DuckReader:
         if not SPELL_GAP_DAYS <= short <= long:
             raise ValueError(f"windows must be at least {SPELL_GAP_DAYS} days, short <= long")
         return recency(self.con, days, short, long)
+
+    def balance_groups(
+        self, days: Sequence[date], *, account_type: str | None, segment: str | None
+    ) -> list[BalanceGroup]:
+        return balances.balance_groups(self.con, days, account_type, segment)
+
+    def balance_magnitudes(
+        self, day: date, *, account_type: str | None, segment: str | None
+    ) -> list[BalanceMagnitude]:
+        return balances.balance_magnitudes(self.con, day, account_type, segment)
+
+    def top_balances(self, day: date, limit: int) -> list[CustomerBalance]:
+        return balances.top_balances(self.con, day, limit)
+
+    def top_flows(self, first: date, last: date, limit: int) -> list[CustomerFlow]:
+        return balances.top_flows(self.con, first, last, limit)
 
 
 class DuckWriter:

@@ -96,14 +96,15 @@ def bar_chart(
 
 
 def chart_of(report: Report) -> Markup | None:
-    """The report's chart, drawn from its first table, or None."""
+    """The report's chart, drawn from the table it names (its first by default), or None."""
     drawn = report.chart
     if drawn is None or not report.tables:
         return None
-    titles = {c.name: c.title for c in report.tables[0].columns}
+    table = next((t for t in report.tables if t.name == drawn.table), report.tables[0])
+    titles = {c.name: c.title for c in table.columns}
     draw = bar_chart if drawn.kind == "bar" else line_chart
     return draw(
-        report.rows,
+        table.rows,
         x=drawn.x,
         y=drawn.y,
         series=drawn.series,

@@ -1,0 +1,196 @@
+"""Accounts' closing balances at given days' ends, and customers' flows, in SQL over the
+entries (the balances, top customers reports; docs/analytics.md).
+
+An account's closing balance at the end of a day is the sum of its entries on or before that
+day. For several days at once, each movement is counted once: put in the bucket of the first
+asked day on or after it (an equal-day join to a small map of days), the buckets summed per
+account, and a running sum over them gives the closing balance at each asked day; never a
+window over every account-day (the account_days view). A month whose days all fall in one
+bucket is read from account_months (one row per account and month), only the days of the
+other months from the entries.
+Days are the warehouse's local days (feed.timezone), also for when an account was opened or
+closed. Money stays integer (BIGINT rows, HUGEINT sums).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
+
+from ..base import BalanceGroup, BalanceMagnitude, CustomerBalance, CustomerFlow
+
+# $1: the days (DATE[]), $2: account type or NULL, $3: segment or NULL.
+_AT_ENDS = """
+WITH ends AS (SELECT unnest($1::DATE[]) AS end_day),
+zone AS (SELECT coalesce(timezone, 'UTC') AS tz FROM feed WHERE id = 1),
+acc AS (
+    SELECT a.account_id, a.user_id, a.type, a.currency, coalesce(c.segment, 'unknown') AS segment,
+           timezone(zone.tz, timezone('UTC', a.opened_at))::DATE AS opened
+    FROM accounts a CROSS JOIN zone LEFT JOIN customers c ON c.user_id = a.user_id
+    WHERE ($2::VARCHAR IS NULL OR a.type = $2)
+      AND ($3::VARCHAR IS NULL OR coalesce(c.segment, 'unknown') = $3)
+),
+-- When an account was closed: from the day of a change to `closed` (local) until the day
+-- of its next change (if any), the last change of each day counting.
+statuses AS (
+    SELECT account_id, day, arg_max(status, changed_at) AS status FROM (
+        SELECT s.account_id, s.status, s.changed_at,
+               timezone(zone.tz, timezone('UTC', s.changed_at))::DATE AS day
+        FROM status_changes s CROSS JOIN zone
+    ) GROUP BY account_id, day
+),
+closed AS (
+    SELECT * FROM (
+        SELECT account_id, status, day AS since,
+               coalesce(lead(day) OVER (PARTITION BY account_id ORDER BY day),
+                        DATE '9999-12-31') AS until
+        FROM statuses
+    ) WHERE status = 'closed'
+),
+-- Each day from the first month with movements to the last asked day, and the first asked
+-- day on or after it: the bucket its movements go to. A month whose days all go to one
+-- bucket is read from account_months; the days of other months, from the entries.
+day_map AS (
+    SELECT g.d::DATE AS day, x.end_day
+    FROM generate_series(
+        date_trunc('month', (SELECT min(day) FROM daily_totals))::TIMESTAMP,
+        (SELECT max(end_day) FROM ends)::TIMESTAMP,
+        INTERVAL 1 DAY
+    ) AS g(d)
+    ASOF JOIN ends x ON g.d::DATE <= x.end_day
+),
+month_map AS (
+    SELECT date_trunc('month', day)::DATE AS month, min(end_day) AS end_day
+    FROM day_map GROUP BY date_trunc('month', day)::DATE
+    HAVING count(DISTINCT end_day) = 1 AND count(*) = day(last_day(min(day)))
+),
+part_days AS (
+    SELECT day, end_day FROM day_map
+    WHERE date_trunc('month', day)::DATE NOT IN (SELECT month FROM month_map)
+),
+buckets AS (
+    SELECT account_id, end_day, sum(flow) AS flow FROM (
+        SELECT m.account_id, mm.end_day, m.flow
+        FROM account_months m JOIN month_map mm ON mm.month = m.month
+        UNION ALL
+        SELECT e.account_id, d.end_day, e.amount
+        FROM entries e JOIN part_days d ON d.day = e.day
+    ) GROUP BY account_id, end_day
+),
+-- Every account at every asked day since it was opened (its entries are all in those
+-- buckets), with the running sum of its buckets: its closing balance then.
+running AS (
+    SELECT x.end_day, a.account_id, a.user_id, a.type, a.segment, a.currency,
+           sum(coalesce(b.flow, 0)) OVER (
+               PARTITION BY a.account_id ORDER BY x.end_day) AS closing
+    FROM ends x JOIN acc a ON a.opened <= x.end_day
+    LEFT JOIN buckets b ON b.account_id = a.account_id AND b.end_day = x.end_day
+),
+at_end AS (
+    SELECT r.end_day, r.account_id, r.user_id, r.type, r.segment, r.currency,
+           r.closing::HUGEINT AS closing
+    FROM running r
+    WHERE NOT EXISTS (
+        SELECT 1 FROM closed c WHERE c.account_id = r.account_id
+        AND c.since <= r.end_day AND r.end_day < c.until
+    )
+)
+"""
+
+# quantile_disc(x, 0.5) is the lower middle value of an even count (the element at
+# floor((n - 1) / 2) of the sorted values), so -quantile_disc(-x, 0.5) is the upper one.
+_GROUPS = (
+    _AT_ENDS
+    + """
+SELECT end_day, type, segment, currency, count(*), sum(closing), min(closing), max(closing),
+       quantile_disc(closing, 0.5), -quantile_disc(-closing, 0.5)
+FROM at_end GROUP BY end_day, type, segment, currency
+ORDER BY end_day, type, segment, currency
+"""
+)
+
+_MAGNITUDES = (
+    _AT_ENDS
+    + """
+SELECT type, currency, digits, count(*), sum(closing) FROM (
+    SELECT type, currency, closing,
+           CASE WHEN closing < 0 THEN -1 WHEN closing = 0 THEN 0
+                ELSE length(closing::VARCHAR) END AS digits
+    FROM at_end
+) GROUP BY type, currency, digits ORDER BY type, currency, digits
+"""
+)
+
+_TOP_BALANCES = (
+    _AT_ENDS
+    + """
+SELECT user_id, any_value(segment), currency, count(*) AS n, sum(closing) AS balance
+FROM at_end GROUP BY user_id, currency
+QUALIFY row_number() OVER (PARTITION BY currency ORDER BY balance DESC, user_id) <= $4
+ORDER BY currency, balance DESC, user_id
+"""
+)
+
+# Whole months of first..last from account_months, the days of its partial months from the
+# entries; the customer is the account's owner.
+_TOP_FLOWS = """
+WITH days AS (
+    SELECT g.d::DATE AS day FROM generate_series($1::TIMESTAMP, $2::TIMESTAMP, INTERVAL 1 DAY)
+        AS g(d)
+),
+whole AS (
+    SELECT date_trunc('month', day)::DATE AS month FROM days
+    GROUP BY date_trunc('month', day)::DATE HAVING count(*) = day(last_day(min(day)))
+),
+part_days AS (
+    SELECT day FROM days WHERE date_trunc('month', day)::DATE NOT IN (SELECT month FROM whole)
+),
+moved AS (
+    SELECT account_id, currency, credits, debits FROM account_months
+    WHERE month IN (SELECT month FROM whole)
+    UNION ALL
+    SELECT e.account_id, e.currency, greatest(e.amount, 0), greatest(-e.amount, 0)
+    FROM entries e JOIN part_days p ON p.day = e.day
+)
+SELECT customer_id, segment, currency, money_in, money_out FROM (
+    SELECT a.user_id AS customer_id, coalesce(any_value(c.segment), 'unknown') AS segment,
+           m.currency, sum(m.credits)::HUGEINT AS money_in, sum(m.debits)::HUGEINT AS money_out
+    FROM moved m JOIN accounts a ON a.account_id = m.account_id
+    LEFT JOIN customers c ON c.user_id = a.user_id
+    GROUP BY a.user_id, m.currency
+)
+QUALIFY row_number() OVER (
+    PARTITION BY currency ORDER BY money_in + money_out DESC, customer_id) <= $3
+ORDER BY currency, money_in + money_out DESC, customer_id
+"""
+
+
+def balance_groups(
+    con: duckdb.DuckDBPyConnection,
+    days: Sequence[date],
+    account_type: str | None,
+    segment: str | None,
+) -> list[BalanceGroup]:
+    rows = con.execute(_GROUPS, [list(days), account_type, segment]).fetchall()
+    return [BalanceGroup(*row) for row in rows]
+
+
+def balance_magnitudes(
+    con: duckdb.DuckDBPyConnection, day: date, account_type: str | None, segment: str | None
+) -> list[BalanceMagnitude]:
+    rows = con.execute(_MAGNITUDES, [[day], account_type, segment]).fetchall()
+    return [BalanceMagnitude(*row) for row in rows]
+
+
+def top_balances(con: duckdb.DuckDBPyConnection, day: date, limit: int) -> list[CustomerBalance]:
+    rows = con.execute(_TOP_BALANCES, [[day], None, None, limit]).fetchall()
+    return [CustomerBalance(*row) for row in rows]
+
+
+def top_flows(
+    con: duckdb.DuckDBPyConnection, first: date, last: date, limit: int
+) -> list[CustomerFlow]:
+    rows = con.execute(_TOP_FLOWS, [first, last, limit]).fetchall()
+    return [CustomerFlow(*row) for row in rows]
