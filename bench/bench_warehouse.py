@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -354,6 +355,7 @@ def main() -> None:
         for table, rows in baseline(db, asked).items():
             assert tables[table] == rows, f"{name}: the warehouse and SQLite disagree on {table}"
     store.close()
+    shutil.rmtree(work)  # a generated bank and its warehouse: hundreds of MB a run
 
 
 def _agree(warehouse: DuckWarehouse, db: Path, params: dict[str, str]) -> None:
