@@ -13,12 +13,12 @@ from ...domain.errors import ReportNotFound, ValidationFailed
 from ...domain.security import Permission
 from ...warehouse.base import WarehousePort
 from ..permissions import require
-from . import deposit_growth
+from . import builder, deposit_growth
 from .catalog import Query, Report, Spec
 from .periods import Period, spans
 
 #: The built-in reports, in the order the reports page lists them.
-SPECS: dict[str, Spec] = {s.name: s for s in (deposit_growth.SPEC,)}
+SPECS: dict[str, Spec] = {s.name: s for s in (deposit_growth.SPEC, builder.SPEC)}
 #: The most rows one report returns: a decade by day, with room to spare.
 MAX_PERIODS = 5000
 _WORD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -54,6 +54,8 @@ def parse_query(report: Spec, args: Mapping[str, str]) -> Query:
             allowed = ", ".join(f.choices) if f.choices else "letters, digits, _ and -"
             errors[f.name] = f"must be one of {allowed}" if f.choices else f"must be {allowed}"
         filters[f.name] = value
+    if not errors and report.check is not None:
+        errors.update(report.check(filters))
     if errors or not (start and end and kind):
         raise ValidationFailed(errors)
     return Query(start, end, kind, filters)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from ..base import AsOf, DayFlow, Facts, WarehouseError, WarehouseStale
+from ..base import AsOf, DayFlow, Facts, Measure, Measured, WarehouseError, WarehouseStale
+from . import measures
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .schema import TABLES
 
@@ -123,6 +124,9 @@ class DuckReader:
             [until],
         ).fetchall()
         return [DayFlow(*row) for row in rows]
+
+    def measure(self, asked: Measure) -> list[Measured]:
+        return measures.measure(self.con, asked)
 
 
 class DuckWriter:

@@ -1,0 +1,80 @@
+"""The report builder's one query (warehouse/base.Measure): a measure of the entries, or of
+customers' sign-ups, per period, group and currency, aggregated in DuckDB so that only one
+row per period and group leaves it. The period and the columns come from fixed tables
+below, never from the caller's text; the filters' values are bound parameters."""
+
+from __future__ import annotations
+
+import duckdb
+
+from ..base import Measure, Measured
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+#: measure -> (aggregate, the entries it counts)
+ENTRY_MEASURES = {
+    "deposits": ("sum(e.amount)", "e.type = 'deposit'"),
+    "withdrawals": ("-sum(e.amount)", "e.type = 'withdrawal'"),
+    "net_flow": ("sum(e.amount)", None),
+    "transactions": ("count(DISTINCT e.transaction_id)", None),
+    "active_customers": ("count(DISTINCT e.customer_id)", None),
+}
+_SEGMENT = "coalesce(c.segment, 'unknown')"
+_GROUPS = {None: "NULL", "account_type": "a.type", "segment": _SEGMENT}
+
+
+def measure(con: duckdb.DuckDBPyConnection, asked: Measure) -> list[Measured]:
+    if asked.period not in PERIODS or asked.group_by not in _GROUPS:
+        raise ValueError(f"cannot measure by {asked.period} and {asked.group_by}")
+    if asked.measure == "new_customers":
+        return _sign_ups(con, asked)
+    aggregate, counted = ENTRY_MEASURES[asked.measure]
+    where: list[str] = ["e.day <= ?"]
+    args: list[object] = [asked.until]
+    if asked.since is not None:
+        where.append("e.day >= ?")
+        args.append(asked.since)
+    if counted:
+        where.append(counted)
+    for clause, value in (
+        ("e.currency = ?", asked.currency),
+        ("e.type = ?", asked.type),
+        ("a.type = ?", asked.account_type),
+        (f"{_SEGMENT} = ?", asked.segment),
+    ):
+        if value is not None:
+            where.append(clause)
+            args.append(value)
+    joins = ""
+    if asked.group_by == "account_type" or asked.account_type is not None:
+        joins += " JOIN accounts a ON a.account_id = e.account_id"
+    if asked.group_by == "segment" or asked.segment is not None:
+        joins += " LEFT JOIN customers c ON c.user_id = e.customer_id"
+    rows = con.execute(
+        f"SELECT date_trunc('{asked.period}', e.day)::DATE, {_GROUPS[asked.group_by]},"  # noqa: S608
+        f" e.currency, {aggregate} FROM entries e{joins} WHERE {' AND '.join(where)}"
+        " GROUP BY ALL ORDER BY 1, 2, 3",
+        args,
+    ).fetchall()
+    return [Measured(start, group, currency, int(value)) for start, group, currency, value in rows]
+
+
+def _sign_ups(con: duckdb.DuckDBPyConnection, asked: Measure) -> list[Measured]:
+    """Customers (not staff) by the day they signed up in the warehouse's time zone."""
+    row = con.execute("SELECT coalesce(timezone, 'UTC') FROM feed WHERE id = 1").fetchone()
+    where: list[str] = ["day <= ?"]
+    args: list[object] = [row[0] if row else "UTC", asked.until]
+    if asked.since is not None:
+        where.append("day >= ?")
+        args.append(asked.since)
+    if asked.segment is not None:
+        where.append("segment = ?")
+        args.append(asked.segment)
+    group = "segment" if asked.group_by == "segment" else "NULL"
+    rows = con.execute(
+        f"SELECT date_trunc('{asked.period}', day)::DATE, {group}, count(*) FROM ("  # noqa: S608
+        " SELECT timezone(?, timezone('UTC', signed_up_at))::DATE AS day,"
+        " coalesce(segment, 'unknown') AS segment FROM customers WHERE role = 'customer')"
+        f" WHERE {' AND '.join(where)} GROUP BY ALL ORDER BY 1, 2",
+        args,
+    ).fetchall()
+    return [Measured(start, group, None, int(count)) for start, group, count in rows]
