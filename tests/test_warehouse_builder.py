@@ -155,6 +155,8 @@ CASES = [
     ("net_flow", "2025-02-26", "2025-03-04", "day", None, {"currency": "USD"}),
     ("transactions", "2024-06-10", "2025-08-09", "month", "account_type", {}),
     ("transactions", "2024-06-10", "2025-08-09", "quarter", None, {"type": "transfer"}),
+    ("transactions", "2024-06-10", "2025-08-09", "week", None, {}),
+    ("transactions", "2024-06-10", "2025-08-09", "month", None, {"account_type": "savings"}),
     ("active_customers", "2024-06-10", "2025-08-09", "month", None, {"segment": "salaried"}),
     ("active_customers", "2024-06-10", "2025-08-09", "year", "segment", {}),
     ("new_customers", "2024-06-10", "2025-08-09", "month", "segment", {}),
