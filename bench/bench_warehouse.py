@@ -34,7 +34,7 @@ from flaskbank.services.analytics.catalog import Query
 from flaskbank.services.analytics.deposit_growth import deposit_growth
 from flaskbank.services.analytics.periods import Period, spans
 from flaskbank.store.sqlite import SqliteStore
-from flaskbank.warehouse.base import DayFlow
+from flaskbank.warehouse.base import DayFlow, Measure
 from flaskbank.warehouse.duck import DuckWarehouse
 
 MANAGER = User("bench", "bench@bank.example", "Bench", "x", Role.FINANCIAL_MANAGER, "2024-01-01")
@@ -69,10 +69,33 @@ def deposit_growth_from_sqlite(db: Path, asked: Query) -> list[DayFlow]:
     return flows
 
 
+def builder_from_sqlite(db: Path, asked: Query) -> list[tuple[str, str, str, int]]:
+    """The builder's benchmarked question (BUILDER: deposits by month and account type)
+    asked of the operational store: every customer deposit entry in the range, joined to its
+    account, grouped by month, account type and currency."""
+    covered = spans(asked.first, asked.last, asked.period)
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return con.execute(
+            "SELECT substr(e.created_at, 1, 7), a.type, e.currency, sum(e.amount_minor)"
+            " FROM entries e JOIN accounts a ON a.id = e.account_id"
+            " WHERE e.type = 'deposit' AND e.account_id NOT LIKE 'bank-%'"
+            " AND e.created_at >= ? AND e.created_at < ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            [covered[0][0].isoformat(), f"{covered[-1][1].isoformat()}T99"],
+        ).fetchall()
+    finally:
+        con.close()
+
+
 #: Each built-in report's question asked straight of the SQLite store, the baseline it is
 #: measured against: the same figures, computed the way one would without a warehouse.
 BASELINES: dict[str, Callable[[Path, Query], object]] = {
     "deposit_growth": deposit_growth_from_sqlite,
+    "builder": builder_from_sqlite,
+}
+#: The filters a report is benchmarked with, besides the range and the period.
+BENCH_FILTERS: dict[str, dict[str, str]] = {
+    "builder": {"metric": "deposits", "group_by": "account_type"},
 }
 
 
@@ -127,7 +150,7 @@ def main() -> None:
     first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
     params = {"from": first.isoformat(), "to": last.isoformat(), "period": "month"}
     for name, spec in reports.SPECS.items():
-        asked = reports.parse_query(spec, params)
+        asked = reports.parse_query(spec, {**params, **BENCH_FILTERS.get(name, {})})
         t_wh, report = timed(lambda: reports.run(warehouse, MANAGER, spec, asked), args.rounds)  # noqa: B023
         rows = len(report.rows)  # type: ignore[attr-defined]
         if name not in BASELINES:
@@ -145,6 +168,15 @@ def main() -> None:
             db, reports.parse_query(reports.SPECS["deposit_growth"], params)
         )
         assert reader.day_flows(end) == flows, "the warehouse and SQLite disagree"
+        asked = reports.parse_query(
+            reports.SPECS["builder"], {**params, **BENCH_FILTERS["builder"]}
+        )
+        covered = spans(asked.first, asked.last, asked.period)
+        ask = Measure("deposits", "month", covered[0][0], covered[-1][1], "account_type")
+        measured = [
+            (m.start.isoformat()[:7], m.group, m.currency, m.value) for m in reader.measure(ask)
+        ]
+        assert measured == builder_from_sqlite(db, asked), "the builder and SQLite disagree"
     store.close()
 
 
