@@ -227,3 +227,65 @@ def test_the_segments_are_the_generators():
     from flaskbank.synthetic.people import Segment
 
     assert set(builder.SEGMENTS) == {s.value for s in Segment} | {"unknown"}
+
+
+def test_tabulate_fills_empty_periods_and_runs_net_flows_into_balances():
+    from flaskbank.warehouse.base import Measured
+
+    covered = [(date(2025, 2, 1), date(2025, 2, 28)), (date(2025, 3, 1), date(2025, 3, 31))]
+    measured = [
+        Measured(date(2024, 11, 1), "savings", "USD", 500),  # before the range: opening
+        Measured(date(2025, 3, 1), "checking", "USD", 120),
+        Measured(date(2025, 3, 1), "savings", "USD", -50),
+    ]
+    closing = builder.tabulate(measured, covered, running=True)
+    assert [(r.period_start.month, r.group, r.value) for r in closing] == [
+        (2, "checking", 0),
+        (2, "savings", 500),
+        (3, "checking", 120),
+        (3, "savings", 450),
+    ]
+    flows = builder.tabulate(measured[1:], covered, running=False)
+    assert [(r.period_start.month, r.group, r.value) for r in flows] == [
+        (2, "checking", 0),
+        (2, "savings", 0),
+        (3, "checking", 120),
+        (3, "savings", -50),
+    ]
+
+
+def test_a_warehouse_from_before_daily_groups_answers_and_is_filled_at_the_next_sync(tmp_path):
+    """A published copy without daily_groups (an earlier release's) is read from the entries;
+    the next writer fills the table from them, equal to what loading makes."""
+    import duckdb
+
+    from conftest import new_customer
+    from flaskbank.bootstrap import bootstrap
+    from flaskbank.config import Config
+    from flaskbank.passwords import FastHasher
+    from warehouse_support import contents
+
+    store = SqliteStore(tmp_path / "bank.db")
+    store.init_schema()
+    bank = bootstrap(Config(), store=store, passwords=FastHasher())
+    for name, amount in (("Ada One", "10.00"), ("Bob Two", "20.50")):
+        new_customer(bank, name, deposit=amount)
+    warehouse = warehouse_in(tmp_path)
+    feed.sync(store, warehouse)
+    made = contents(warehouse)["daily_groups"]
+    today = bank.now()[:10]
+    asked = parse("builder", today, today, "day", metric="deposits", group_by="account_type")
+    before = run_report(warehouse, MANAGER, "builder", asked).rows
+    for copy in ("a", "b"):
+        path = warehouse.copies.copy(copy)
+        if path.exists():
+            with duckdb.connect(str(path)) as con:
+                con.execute("DROP TABLE daily_groups")
+    assert run_report(warehouse, MANAGER, "builder", asked).rows == before
+    assert before[0]["value"] == "30.50"
+    new_customer(bank, "Cy Three", deposit="1.25")
+    feed.sync(store, warehouse)
+    after = contents(warehouse)["daily_groups"]
+    assert [row[:5] for row in after] == [row[:5] for row in made]
+    assert after[0][5:] == (made[0][5] + 125, made[0][6] + 1)
+    store.close()

@@ -13,6 +13,7 @@ from flaskbank.warehouse.duck import DuckWarehouse
 TABLES = {
     "entries": "transaction_id, account_id",
     "daily_totals": "day, currency",
+    "daily_groups": "day, currency, account_type, segment, type",
     "customers": "user_id",
     "accounts": "account_id",
     "status_changes": "account_id, changed_at",

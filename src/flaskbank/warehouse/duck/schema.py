@@ -52,6 +52,16 @@ CREATE TABLE IF NOT EXISTS daily_totals (
     entries BIGINT NOT NULL,
     PRIMARY KEY (day, currency)
 );
+CREATE TABLE IF NOT EXISTS daily_groups (
+    day DATE NOT NULL,
+    currency VARCHAR NOT NULL,
+    account_type VARCHAR NOT NULL,  -- 'unknown': the account was not known when loaded
+    segment VARCHAR NOT NULL,       -- 'unknown': the owner's registration did not say
+    type VARCHAR NOT NULL,          -- the transaction type
+    amount HUGEINT NOT NULL,        -- the sum of the entries (signed: + credits)
+    entries BIGINT NOT NULL,
+    PRIMARY KEY (day, currency, account_type, segment, type)
+);
 CREATE TABLE IF NOT EXISTS status_changes (
     account_id VARCHAR NOT NULL,
     status VARCHAR NOT NULL,

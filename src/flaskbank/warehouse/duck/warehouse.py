@@ -38,7 +38,7 @@ class DuckWarehouse:
             path = self.copies.seed_back(fresh=fresh)
             con = _connect(path, read_only=False, wait=WAIT_SECONDS)
             try:
-                con.execute(TABLES)
+                _create_tables(con)
                 _settle_timezone(con, self.timezone)
                 writer = DuckWriter(con, self.timezone)
                 yield writer
@@ -87,6 +87,28 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
             if time.monotonic() > deadline:
                 raise WarehouseError(f"the warehouse is busy: {e}") from None
             time.sleep(PAUSE)
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The tables this code reads and writes; a summary table that a warehouse built by an
+    earlier release lacks is filled from the entries it already holds, in the same
+    transaction that makes it (so no batch lands between)."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    con.begin()
+    try:
+        con.execute(TABLES)
+        if have and "daily_groups" not in have:
+            con.execute(
+                "INSERT INTO daily_groups SELECT e.day, e.currency,"
+                " coalesce(a.type, 'unknown'), coalesce(c.segment, 'unknown'), e.type,"
+                " sum(e.amount), count(*) FROM entries e"
+                " LEFT JOIN accounts a USING (account_id)"
+                " LEFT JOIN customers c ON c.user_id = e.customer_id GROUP BY ALL"
+            )
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
 
 
 def _settle_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
@@ -233,5 +255,14 @@ def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -
         " deposits = deposits + excluded.deposits,"
         " withdrawals = withdrawals + excluded.withdrawals,"
         " net = net + excluded.net, entries = entries + excluded.entries"
+    )
+    con.execute(
+        "INSERT INTO daily_groups SELECT b.day, b.currency, coalesce(a.type, 'unknown'),"
+        " coalesce(c.segment, 'unknown'), b.type, sum(b.amount), count(*) FROM batch b"
+        " LEFT JOIN (SELECT account_id, user_id, type FROM accounts WHERE account_id IN"
+        " (SELECT account_id FROM batch)) a USING (account_id)"
+        " LEFT JOIN customers c ON c.user_id = a.user_id GROUP BY ALL"
+        " ON CONFLICT (day, currency, account_type, segment, type) DO UPDATE SET"
+        " amount = amount + excluded.amount, entries = entries + excluded.entries"
     )
     con.execute("DROP TABLE batch")
