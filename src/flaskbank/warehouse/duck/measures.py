@@ -65,8 +65,8 @@ def measure(con: duckdb.DuckDBPyConnection, asked: Measure) -> list[Measured]:
         sql = f"SELECT {keys}, count(*) FILTER (e.type <> 'transfer' OR e.amount < 0) {source}"
         sql += " GROUP BY ALL"
     elif asked.measure in DISTINCT:
-        # Distinct keys first, then a count: DuckDB spreads a DISTINCT of this size over its
-        # threads far better than count(DISTINCT ...) within each group.
+        # The distinct (period, group, currency, id) first, then a count of each: the ids
+        # are what grows with the bank (docs/analytics.md gives what this costs).
         sql = (
             f"SELECT s, g, c, count(*) FROM (SELECT DISTINCT {keys},"
             f" {DISTINCT[asked.measure]} {source}) AS t(s, g, c, k) GROUP BY ALL"
