@@ -156,6 +156,9 @@ CASES = [
     ("transactions", "2024-06-10", "2025-08-09", "month", "account_type", {}),
     ("transactions", "2024-06-10", "2025-08-09", "quarter", None, {"type": "transfer"}),
     ("transactions", "2024-06-10", "2025-08-09", "week", None, {}),
+    ("transactions", "2024-06-10", "2025-08-09", "month", "segment", {"account_type": "checking"}),
+    ("transactions", "2024-06-10", "2025-08-09", "quarter", "account_type", {"type": "transfer"}),
+    ("transactions", "2024-06-10", "2025-08-09", "month", "segment", {"type": "deposit"}),
     ("transactions", "2024-06-10", "2025-08-09", "month", None, {"account_type": "savings"}),
     ("active_customers", "2024-06-10", "2025-08-09", "month", None, {"segment": "salaried"}),
     ("active_customers", "2024-06-10", "2025-08-09", "year", "segment", {}),
@@ -283,6 +286,8 @@ def test_a_warehouse_from_before_daily_groups_answers_and_is_filled_at_the_next_
                 con.execute("DROP TABLE daily_groups")
     assert run_report(warehouse, MANAGER, "builder", asked).rows == before
     assert before[0]["value"] == "30.50"
+    count = parse("builder", today, today, "day", metric="transactions", group_by="segment")
+    assert run_report(warehouse, MANAGER, "builder", count).rows[0]["value"] == "2"
     new_customer(bank, "Cy Three", deposit="1.25")
     feed.sync(store, warehouse)
     after = contents(warehouse)["daily_groups"]

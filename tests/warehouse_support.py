@@ -14,6 +14,7 @@ TABLES = {
     "entries": "transaction_id, account_id",
     "daily_totals": "day, currency",
     "daily_groups": "day, currency, account_type, segment, type",
+    "daily_pairs": "day, currency, account_type, segment, to_account_type, to_segment",
     "customers": "user_id",
     "accounts": "account_id",
     "status_changes": "account_id, changed_at",

@@ -13,6 +13,7 @@ _WHOLE = (
     "accounts",
     "daily_totals",
     "daily_groups",
+    "daily_pairs",
     "status_changes",
     "hold_events",
 )

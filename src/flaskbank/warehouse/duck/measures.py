@@ -29,9 +29,9 @@ def measure(con: duckdb.DuckDBPyConnection, asked: Measure) -> list[Measured]:
         raise ValueError(f"cannot measure by {asked.period} and {asked.group_by}")
     if asked.measure == "new_customers":
         return _sign_ups(con, asked)
-    if asked.measure in SUMS:
+    if asked.measure in SUMS or asked.measure == "transactions":
         try:
-            return _sums(con, asked)
+            return _sums(con, asked) if asked.measure in SUMS else _transactions(con, asked)
         except duckdb.CatalogException:  # published by a release before daily_groups
             pass
     aggregate, counted = SUMS.get(asked.measure, ("", None))
@@ -103,6 +103,55 @@ def _sums(con: duckdb.DuckDBPyConnection, asked: Measure) -> list[Measured]:
         f" {aggregate.replace('e.', '')} FROM daily_groups WHERE {' AND '.join(where)}"
         " GROUP BY ALL ORDER BY 1, 2, 3",
         args,
+    ).fetchall()
+    return [Measured(start, group, currency, int(value)) for start, group, currency, value in rows]
+
+
+def _cells(asked: Measure, prefix: str = "") -> tuple[list[str], list[object]]:
+    """The day range and the filters over a summary's cells (`prefix`: the credited side
+    of daily_pairs)."""
+    where: list[str] = ["day <= ?"]
+    args: list[object] = [asked.until]
+    if asked.since is not None:
+        where.append("day >= ?")
+        args.append(asked.since)
+    for column, value in (
+        ("currency", asked.currency),
+        (f"{prefix}account_type", asked.account_type),
+        (f"{prefix}segment", asked.segment),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            args.append(value)
+    return where, args
+
+
+def _transactions(con: duckdb.DuckDBPyConnection, asked: Measure) -> list[Measured]:
+    """A transaction counts once in each group one of its entries is counted in: the
+    entries counted, less the transfers whose two sides are both counted in one group."""
+    legs, legs_args = _cells(asked)
+    if asked.type is not None:
+        legs.append("type = ?")
+        legs_args.append(asked.type)
+    pairs, pairs_args = _cells(asked)
+    credited, credited_args = _cells(asked, "to_")
+    same = {None: "true", "account_type": "account_type = to_account_type"}.get(
+        asked.group_by, "segment = to_segment"
+    )
+    pairs += [*credited[1 + (asked.since is not None) :], same]
+    pairs_args += credited_args[1 + (asked.since is not None) :]
+    if asked.type not in (None, "transfer"):
+        pairs.append("false")
+    group = asked.group_by or "NULL"
+    period = f"date_trunc('{asked.period}', day)::DATE"
+    rows = con.execute(
+        f"WITH legs AS (SELECT {period} AS s, {group} AS g, currency AS c, sum(entries) AS n"  # noqa: S608
+        f" FROM daily_groups WHERE {' AND '.join(legs)} GROUP BY ALL),"
+        f" pairs AS (SELECT {period} AS s, {group} AS g, currency AS c, sum(transfers) AS n"
+        f" FROM daily_pairs WHERE {' AND '.join(pairs)} GROUP BY ALL)"
+        " SELECT l.s, l.g, l.c, l.n - coalesce(p.n, 0) FROM legs l LEFT JOIN pairs p"
+        " ON p.s = l.s AND p.g IS NOT DISTINCT FROM l.g AND p.c = l.c ORDER BY 1, 2, 3",
+        [*legs_args, *pairs_args],
     ).fetchall()
     return [Measured(start, group, currency, int(value)) for start, group, currency, value in rows]
 

@@ -62,6 +62,19 @@ CREATE TABLE IF NOT EXISTS daily_groups (
     entries BIGINT NOT NULL,
     PRIMARY KEY (day, currency, account_type, segment, type)
 );
+-- Transfers by the cells of their two sides (the debited and the credited account's type and
+-- owner's segment): what the builder subtracts from daily_groups' entries to count each
+-- transaction once per group.
+CREATE TABLE IF NOT EXISTS daily_pairs (
+    day DATE NOT NULL,
+    currency VARCHAR NOT NULL,
+    account_type VARCHAR NOT NULL,
+    segment VARCHAR NOT NULL,
+    to_account_type VARCHAR NOT NULL,
+    to_segment VARCHAR NOT NULL,
+    transfers BIGINT NOT NULL,
+    PRIMARY KEY (day, currency, account_type, segment, to_account_type, to_segment)
+);
 CREATE TABLE IF NOT EXISTS status_changes (
     account_id VARCHAR NOT NULL,
     status VARCHAR NOT NULL,

@@ -98,13 +98,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute(TABLES)
         if have and "daily_groups" not in have:
-            con.execute(
-                "INSERT INTO daily_groups SELECT e.day, e.currency,"
-                " coalesce(a.type, 'unknown'), coalesce(c.segment, 'unknown'), e.type,"
-                " sum(e.amount), count(*) FROM entries e"
-                " LEFT JOIN accounts a USING (account_id)"
-                " LEFT JOIN customers c ON c.user_id = e.customer_id GROUP BY ALL"
-            )
+            _summarise(con, "entries e LEFT JOIN accounts a USING (account_id)")
         con.commit()
     except BaseException:
         con.rollback()
@@ -256,13 +250,35 @@ def _load_entries(con: duckdb.DuckDBPyConnection, facts: Facts, timezone: str) -
         " withdrawals = withdrawals + excluded.withdrawals,"
         " net = net + excluded.net, entries = entries + excluded.entries"
     )
+    _summarise(
+        con,
+        "batch e LEFT JOIN (SELECT account_id, user_id, type FROM accounts WHERE account_id IN"
+        " (SELECT account_id FROM batch)) a USING (account_id)",
+    )
+    con.execute("DROP TABLE batch")
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, entries: str) -> None:
+    """Add `entries` (aliased e, joined to their accounts as a) into daily_groups and their
+    transfers into daily_pairs. Both sides of a transfer come in one event, so in one batch."""
     con.execute(
-        "INSERT INTO daily_groups SELECT b.day, b.currency, coalesce(a.type, 'unknown'),"
-        " coalesce(c.segment, 'unknown'), b.type, sum(b.amount), count(*) FROM batch b"
-        " LEFT JOIN (SELECT account_id, user_id, type FROM accounts WHERE account_id IN"
-        " (SELECT account_id FROM batch)) a USING (account_id)"
-        " LEFT JOIN customers c ON c.user_id = a.user_id GROUP BY ALL"
+        "CREATE OR REPLACE TEMP TABLE cells AS SELECT e.transaction_id, e.day, e.currency,"
+        " e.type, e.amount, coalesce(a.type, 'unknown') AS account_type,"
+        f" coalesce(c.segment, 'unknown') AS segment FROM {entries}"
+        " LEFT JOIN customers c ON c.user_id = a.user_id"
+    )
+    con.execute(
+        "INSERT INTO daily_groups SELECT day, currency, account_type, segment, type,"
+        " sum(amount), count(*) FROM cells GROUP BY ALL"
         " ON CONFLICT (day, currency, account_type, segment, type) DO UPDATE SET"
         " amount = amount + excluded.amount, entries = entries + excluded.entries"
     )
-    con.execute("DROP TABLE batch")
+    con.execute(
+        "INSERT INTO daily_pairs SELECT d.day, d.currency, d.account_type, d.segment,"
+        " c.account_type, c.segment, count(*) FROM cells d JOIN cells c"
+        " ON c.transaction_id = d.transaction_id AND c.amount > 0"
+        " WHERE d.type = 'transfer' AND d.amount < 0 GROUP BY ALL"
+        " ON CONFLICT (day, currency, account_type, segment, to_account_type, to_segment)"
+        " DO UPDATE SET transfers = transfers + excluded.transfers"
+    )
+    con.execute("DROP TABLE cells")
