@@ -71,6 +71,7 @@ from flaskbank.services import (
     staff,
     tokens,
 )
+from flaskbank.services.analytics import saved as saved_reports
 from flaskbank.services.audit import Actor
 from flaskbank.services.bank import Bank
 from flaskbank.services.ledger_checks import verify
@@ -607,6 +608,17 @@ def request_paths(bank: Bank) -> None:
     assert audit.audit_log(bank, admin, actor_email="cli").items
     bank.store.ledger.feed(after=None, limit=10)
     monitoring_paths(bank.store)
+    # saved reports: save, list, open, delete
+    kept = saved_reports.save(
+        bank,
+        admin,
+        name="Tour",
+        report="deposit_growth",
+        params={"from": "2026-01-01", "to": "2026-01-31"},
+        actor=me,
+    )
+    assert saved_reports.listing(bank, admin) == [saved_reports.get(bank, admin, kept.id)]
+    saved_reports.delete(bank, admin, kept.id, actor=me)
     # the event feed as `events tail` and the worker's consumers read it
     page = bank.store.events.read(after=None, limit=10)
     bank.store.events.save_checkpoint("tour", page.checkpoint, version=0)

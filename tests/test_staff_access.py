@@ -9,6 +9,7 @@ import pytest
 
 from flaskbank.domain.accounts import AccountStatus, Role
 from flaskbank.domain.security import Permission, allows
+from flaskbank.services.analytics import saved
 from flaskbank.services.monitoring import backtests
 from flaskbank.web.staff.policy import MARK
 from test_monitoring_support import held_alert
@@ -28,6 +29,7 @@ def app(app):
 
 
 MONITOR = Permission.MONITOR_TRANSACTIONS
+BUILD = Permission.BUILD_REPORTS
 _DRAFT = '[{"id": "big", "type": "amount_over", "params": {}, "score": 50}]'
 
 # Every staff page, with the permission it needs (None: any staff role).
@@ -47,6 +49,8 @@ PAGES = [
     ("GET", "/staff/reports", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/deposit_growth", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/deposit_growth?period=quarter&format=csv", Permission.VIEW_REPORTS),
+    ("GET", "/staff/reports/saved/{srid}", Permission.VIEW_REPORTS),
+    ("GET", "/staff/reports/saved/{srid}?format=csv", Permission.VIEW_REPORTS),
     ("GET", "/staff/monitoring", MONITOR),
     ("GET", "/staff/monitoring/live.json", MONITOR),
     ("GET", "/staff/monitoring/alerts", MONITOR),
@@ -108,6 +112,19 @@ ACTIONS = [
         MONITOR,
         {"since": "2026-01-01", "until": "2026-01-02", "rules": _DRAFT},
     ),
+    (
+        "POST",
+        "/staff/reports/saved",
+        BUILD,
+        {
+            "report": "builder",
+            "name": "Mine",
+            "param_from": "2026-01-01",
+            "param_to": "2026-01-31",
+            "param_metric": "transactions",
+        },
+    ),
+    ("POST", "/staff/reports/saved/{srid}/delete", BUILD, {}),
 ]
 
 
@@ -125,6 +142,14 @@ def ids(app_bank, target):
     alert, _ = held_alert(app_bank)
     analyst = make_staff(app_bank, Role.FRAUD_ANALYST)
     backtest = backtests.start(app_bank, analyst, since="2026-01-01", until="2026-01-02", actor=CLI)
+    shared = saved.save(
+        app_bank,
+        make_staff(app_bank, Role.ADMIN),
+        name="Shared",
+        report="deposit_growth",
+        params={"from": "2026-01-01", "to": "2026-01-31"},
+        actor=CLI,
+    )
     return {
         "uid": target.user_id,
         "aid": target.account_id,
@@ -133,6 +158,7 @@ def ids(app_bank, target):
         "alid": alert.id,
         "rid": "large_amount",
         "bid": backtest.id,
+        "srid": shared.id,
     }
 
 
@@ -168,6 +194,8 @@ def _unchanged(bank, target, audit_before):
         "alert_updated",
         "rule_changed",
         "backtest_started",
+        "report_saved",
+        "report_deleted",
     }
     items = bank.store.audit.audit_log(limit=500).items  # newest first
     new = items[: len(items) - audit_before]
@@ -188,6 +216,7 @@ def test_every_staff_route_is_guarded_and_listed_here(app):
                 ("alert_id", "alid"),
                 ("rule_id", "rid"),
                 ("backtest_id", "bid"),
+                ("report_id", "srid"),
             ):
                 path = path.replace(f"<{name}>", f"{{{field}}}")
             routes.add(path.replace("<action>", "{act}").replace("<name>", "deposit_growth"))

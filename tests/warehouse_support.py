@@ -17,6 +17,8 @@ TABLES = {
     "hourly_volume": "day, hour, type, currency",
     "activity_spells": "customer_id, first_day",
     "account_months": "account_id, month",
+    "daily_groups": "day, currency, account_type, segment, type",
+    "daily_pairs": "day, currency, account_type, segment, to_account_type, to_segment",
     "customers": "user_id",
     "accounts": "account_id",
     "status_changes": "account_id, changed_at",

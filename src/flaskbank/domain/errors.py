@@ -170,5 +170,11 @@ class ReportNotFound(BankError):
     """No built-in or saved report has that name."""
 
 
+class ReportNameTaken(BankError):
+    """The person saved a report under a name another saved report has already."""
+
+    field = "name"
+
+
 class BacktestNotFound(BankError):
     """No such backtest."""

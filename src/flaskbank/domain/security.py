@@ -20,6 +20,7 @@ class Permission(StrEnum):
     HOLD_FUNDS = "hold_funds"  # place and lift staff holds, release or void pending transfers
     MONITOR_TRANSACTIONS = "monitor_transactions"  # alerts, rules and backtests
     VIEW_REPORTS = "view_reports"  # the analytics reports (read-only, from the warehouse)
+    BUILD_REPORTS = "build_reports"  # save report parameters under a name, delete them
 
 
 #: The one place that says what each role may do; views ask it through `allows`.
@@ -33,7 +34,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MONITOR_TRANSACTIONS,
         }
     ),
-    Role.FINANCIAL_MANAGER: frozenset({Permission.VIEW_CUSTOMERS, Permission.VIEW_REPORTS}),
+    Role.FINANCIAL_MANAGER: frozenset(
+        {Permission.VIEW_CUSTOMERS, Permission.VIEW_REPORTS, Permission.BUILD_REPORTS}
+    ),
     Role.COMPLIANCE_OFFICER: frozenset(
         {Permission.VIEW_CUSTOMERS, Permission.VIEW_AUDIT_LOG, Permission.VIEW_REPORTS}
     ),
@@ -160,6 +163,8 @@ class AuditAction(StrEnum):
     ALERT_UPDATED = "alert_updated"
     RULE_CHANGED = "rule_changed"
     BACKTEST_STARTED = "backtest_started"
+    REPORT_SAVED = "report_saved"
+    REPORT_DELETED = "report_deleted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from ..domain.monitoring.model import (
     StoredProfile,
     StoredRuleSet,
 )
+from ..domain.saved_reports import SavedReport
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
 from ..domain.standing_orders import Run, StandingOrder
 from .migrations import SchemaReport
@@ -465,6 +466,23 @@ class MonitoringPort(Protocol):
         """Conditional on backtest.version - 1, like save_alert."""
 
 
+class SavedReportPort(Protocol):
+    """Reports saved under a name (domain/saved_reports.py), kept in the operational store
+    so that every app server sees them. Names are unique per bank, compared by name_key.
+    Writes join the unit of work open on the thread (a save commits with its audit entry)."""
+
+    def add_saved_report(self, saved: SavedReport) -> None:
+        """ReportNameTaken if another saved report has the same name_key."""
+
+    def get_saved_report(self, report_id: str) -> SavedReport | None: ...
+
+    def saved_reports(self) -> list[SavedReport]:
+        """Every saved report, by name."""
+
+    def remove_saved_report(self, saved: SavedReport) -> None:
+        """Remove it and free its name; ReportNotFound if it is gone already."""
+
+
 @dataclass(frozen=True, slots=True)
 class BulkBatch:
     """One step of a bulk load (`flaskbank generate`), applied whole or not at all.
@@ -542,6 +560,9 @@ class Store(Protocol):
 
     @property
     def monitoring(self) -> MonitoringPort: ...
+
+    @property
+    def saved_reports(self) -> SavedReportPort: ...
 
     def init_schema(self) -> SchemaReport:
         """Make the tables and indexes, or migrate them to this code's schema version (see

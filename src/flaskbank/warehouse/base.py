@@ -176,6 +176,41 @@ class CustomerFlow:
     money_out: int
 
 
+@dataclass(frozen=True)
+class Measure:
+    """What the report builder asks: one measure per period, group and currency, over the
+    days `since`..`until` (both included; since None: from the first day there is).
+
+    measure: `deposits` and `withdrawals` (sums of those entries, both positive),
+    `net_flow` (the sum of the entries: the change of customer balances), `transactions`
+    (distinct transactions with an entry that counts), `active_customers` (distinct
+    customers with an entry that counts), `new_customers` (customers who signed up that day
+    in the reporting time zone). `period`: day, week (ISO, from Monday), month, quarter or
+    year. `group_by`: account_type, segment or None. The filters narrow what counts."""
+
+    measure: str
+    period: str
+    since: date | None
+    until: date
+    group_by: str | None = None
+    currency: str | None = None
+    account_type: str | None = None
+    segment: str | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One period's figure: `start` is the period's first day; `group` None when not
+    grouped (a customer with no segment is in group "unknown"); `currency` None for counts
+    of sign-ups; `value` in minor units for money, else a count."""
+
+    start: date
+    group: str | None
+    currency: str | None
+    value: int
+
+
 class WarehouseWriter(Protocol):
     def as_of(self) -> AsOf: ...
 
@@ -235,6 +270,9 @@ class WarehouseReader(Protocol):
         """Per currency, the `limit` customers with the largest money in + money out over
         first..last (both included; ties: the smaller customer id first); by currency, then
         that order."""
+
+    def measure(self, asked: Measure) -> list[Measured]:
+        """The periods that have something to count (the rest count zero), oldest first."""
 
 
 class WarehousePort(Protocol):

@@ -48,6 +48,7 @@ STATUS: dict[type[e.BankError], int] = {
     e.RuleNotFound: 404,
     e.BacktestNotFound: 404,
     e.ReportNotFound: 404,
+    e.ReportNameTaken: 422,
     e.WriteConflict: 503,
     e.StoreError: 503,
 }

@@ -86,6 +86,7 @@ class Filter:
     name: str
     title: str
     choices: tuple[str, ...] = ()  # empty: any short word is allowed
+    blank: str = "all"  # what leaving it empty means, as a form's first choice says it
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ class Spec:
     build: Callable[[WarehouseReader, Query], list[Table]]
     chart: Chart | None = None
     filters: tuple[Filter, ...] = ()
+    #: Checks the filters together (a combination the report cannot answer); returns the
+    #: errors by field, empty when the filters make sense.
+    check: Callable[[dict[str, str]], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)

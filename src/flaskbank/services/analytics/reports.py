@@ -15,6 +15,7 @@ from ...warehouse.base import WarehousePort
 from ..permissions import require
 from . import (
     balances,
+    builder,
     customer_acquisition,
     customer_activity,
     deposit_growth,
@@ -34,6 +35,7 @@ SPECS: dict[str, Spec] = {
         customer_activity.SPEC,
         balances.SPEC,
         top_customers.SPEC,
+        builder.SPEC,
     )
 }
 #: The most rows one report returns: a decade by day, with room to spare.
@@ -71,6 +73,8 @@ def parse_query(report: Spec, args: Mapping[str, str]) -> Query:
             allowed = ", ".join(f.choices) if f.choices else "letters, digits, _ and -"
             errors[f.name] = f"must be one of {allowed}" if f.choices else f"must be {allowed}"
         filters[f.name] = value
+    if not errors and report.check is not None:
+        errors.update(report.check(filters))
     if errors or not (start and end and kind):
         raise ValidationFailed(errors)
     return Query(start, end, kind, filters)

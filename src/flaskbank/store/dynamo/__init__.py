@@ -9,7 +9,8 @@ endpoint (DynamoDB Local) do dummy ones stand in when the chain has none.
 One module per port: ledger.py (accounts and postings; the posting path in postings.py,
 reads in reads.py), users.py, sessions.py (sessions, tokens, login throttles), audit.py,
 events.py (the event feed, consumers' checkpoints), bulk.py (bulk loads), monitoring.py
-(profiles, rules, alerts and backtests; the alert queue in alerts.py); the unit of
+(profiles, rules, alerts and backtests; the alert queue in alerts.py), saved_reports.py
+(reports saved under a name); the unit of
 work in unit.py; tables, keys and indexes in schema.py and items.py; design notes and
 measured call counts in docs/dynamodb.md.
 """
@@ -36,6 +37,7 @@ from .events import DynamoEvents
 from .holds import DynamoHolds
 from .ledger import DynamoLedger
 from .monitoring import DynamoMonitoring
+from .saved_reports import DynamoSavedReports
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
 from .sessions import DynamoSessions
 from .unit import DynamoUnitOfWork
@@ -82,6 +84,7 @@ class DynamoStore:
         self.events = DynamoEvents(lambda: self.db)
         self.bulk = DynamoBulk(lambda: self.db, lambda: self.ledger.feed_range)
         self.monitoring = DynamoMonitoring(lambda: self.db)
+        self.saved_reports = DynamoSavedReports(lambda: self.db)
 
     @property
     def url(self) -> str:

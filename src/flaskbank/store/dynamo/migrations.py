@@ -294,3 +294,12 @@ def holds_by_id(db: Dynamo) -> None:
     run (schema.create_tables); no item changes. The step is here so that code that looks a
     hold up by id refuses a store `init` has not given the index yet."""
     del db  # nothing to migrate
+
+
+@STEPS.add(12)
+def saved_reports(db: Dynamo) -> None:
+    """Saved reports (issue 12): the `reports` table keeps each saved report and a lock per
+    name. The table is new and made by `init` before the steps run; no item changes. The
+    step is here so that code that saves reports refuses a store `init` has not given the
+    table yet."""
+    del db  # nothing to migrate

@@ -40,6 +40,8 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
                    at_id = <created_at>#<id>), alerts_by_status (status, at_id) and
                    alerts_by_customer (customer_id, at_id), ALL; only alerts carry at_id
                    pk BACKTEST#<id>, sk BACKTEST: a backtest (monitoring_items.py)
+    reports        pk SAVED, sk <id>: a saved report; pk NAME, sk <name key>: the name's
+                   uniqueness lock -> its id (saved_reports.py)
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -91,6 +93,7 @@ class TableNames:
     events: str
     loads: str
     monitoring: str
+    reports: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -115,6 +118,7 @@ _NAMES = (
     "events",
     "loads",
     "monitoring",
+    "reports",
 )
 
 
@@ -253,6 +257,13 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
                 _index(ALERTS_BY_STATUS, "status", "at_id", "ALL"),
                 _index(ALERTS_BY_CUSTOMER, "customer_id", "at_id", "ALL"),
             ],
+        },
+        {
+            "TableName": names.reports,
+            "AttributeDefinitions": _attrs("pk", "sk"),
+            # Saved reports are few (staff save them by hand): one partition, read whole by
+            # a Query for the list, and one item per name as its uniqueness lock.
+            "KeySchema": _key("pk", "sk"),
         },
     ]
 

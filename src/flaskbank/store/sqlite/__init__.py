@@ -20,6 +20,7 @@ from .events import SqliteEvents
 from .holds import SqliteHolds
 from .ledger import SqliteLedger
 from .monitoring import SqliteMonitoring
+from .saved_reports import SqliteSavedReports
 from .sessions import SqliteSessions
 from .users import SqliteUsers
 from .worker_tables import SqliteLeases, SqliteStandingOrders
@@ -38,6 +39,7 @@ class SqliteStore:
         self.events = SqliteEvents(self.database)
         self.bulk = SqliteBulk(self.database)
         self.monitoring = SqliteMonitoring(self.database)
+        self.saved_reports = SqliteSavedReports(self.database)
 
     @property
     def path(self) -> str:

@@ -337,3 +337,27 @@ CREATE TABLE IF NOT EXISTS backtests (
     extra      TEXT NOT NULL                     -- JSON
 );
 """
+
+
+@STEPS.add(10)
+def saved_reports(db: sqlite3.Connection) -> None:
+    """Staff save a report's parameters under a name and share its link (issue 12). A new
+    table only, made only if missing."""
+    for statement in _statements(_SAVED_REPORTS):
+        db.execute(statement)
+
+
+_SAVED_REPORTS = """
+-- Reports saved under a name (issue 12): a report's parameters (JSON object of text), unique
+-- by name_key (the name case-folded), so that staff share one link.
+CREATE TABLE IF NOT EXISTS saved_reports (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    name_key    TEXT NOT NULL UNIQUE,
+    report      TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    owner_id    TEXT NOT NULL,
+    owner_email TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+"""

@@ -268,3 +268,15 @@ CREATE TABLE IF NOT EXISTS backtests (
     version    INTEGER NOT NULL,
     extra      TEXT NOT NULL                     -- JSON
 );
+-- Reports saved under a name (issue 12): a report's parameters (JSON object of text), unique
+-- by name_key (the name case-folded), so that staff share one link.
+CREATE TABLE IF NOT EXISTS saved_reports (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    name_key    TEXT NOT NULL UNIQUE,
+    report      TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    owner_id    TEXT NOT NULL,
+    owner_email TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);

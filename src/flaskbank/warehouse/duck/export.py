@@ -8,7 +8,15 @@ from pathlib import Path
 
 import duckdb
 
-_WHOLE = ("customers", "accounts", "daily_totals", "status_changes", "hold_events")
+_WHOLE = (
+    "customers",
+    "accounts",
+    "daily_totals",
+    "daily_groups",
+    "daily_pairs",
+    "status_changes",
+    "hold_events",
+)
 
 
 def export(con: duckdb.DuckDBPyConnection, to: Path) -> list[Path]:

@@ -188,6 +188,11 @@ def _entries(
         " net = net + excluded.net, entries = entries + excluded.entries"
     )
     months_of_life(con, timezone)
+    _summarise(
+        con,
+        "legs e LEFT JOIN (SELECT account_id, user_id, type FROM accounts WHERE account_id IN"
+        " (SELECT account_id FROM legs)) a USING (account_id)",
+    )
     con.execute(
         "INSERT INTO account_months "
         + ACCOUNT_MONTHS.format(source="legs")
@@ -237,3 +242,29 @@ def _merge_spells(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DELETE FROM activity_spells WHERE customer_id IN (SELECT customer_id FROM merged)")
     con.execute("INSERT INTO activity_spells SELECT * FROM merged")
     con.execute("DROP TABLE merged")
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, entries: str) -> None:
+    """Add `entries` (aliased e, joined to their accounts as a) into daily_groups and their
+    transfers into daily_pairs. Both sides of a transfer come in one event, so in one batch."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE cells AS SELECT e.transaction_id, e.day, e.currency,"
+        " e.type, e.amount, coalesce(a.type, 'unknown') AS account_type,"
+        f" coalesce(c.segment, 'unknown') AS segment FROM {entries}"
+        " LEFT JOIN customers c ON c.user_id = a.user_id"
+    )
+    con.execute(
+        "INSERT INTO daily_groups SELECT day, currency, account_type, segment, type,"
+        " sum(amount), count(*) FROM cells GROUP BY ALL"
+        " ON CONFLICT (day, currency, account_type, segment, type) DO UPDATE SET"
+        " amount = amount + excluded.amount, entries = entries + excluded.entries"
+    )
+    con.execute(
+        "INSERT INTO daily_pairs SELECT d.day, d.currency, d.account_type, d.segment,"
+        " c.account_type, c.segment, count(*) FROM cells d JOIN cells c"
+        " ON c.transaction_id = d.transaction_id AND c.amount > 0"
+        " WHERE d.type = 'transfer' AND d.amount < 0 GROUP BY ALL"
+        " ON CONFLICT (day, currency, account_type, segment, to_account_type, to_segment)"
+        " DO UPDATE SET transfers = transfers + excluded.transfers"
+    )
+    con.execute("DROP TABLE cells")

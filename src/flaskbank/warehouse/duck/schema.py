@@ -9,7 +9,7 @@ from __future__ import annotations
 
 #: Bumped when a table is added or changes shape: a warehouse built by an older version must
 #: be rebuilt (its new aggregates would be missing what it counted before).
-VERSION = 4
+VERSION = 5
 
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS feed (
@@ -99,6 +99,29 @@ CREATE TABLE IF NOT EXISTS account_months (
     debits HUGEINT NOT NULL,
     entries BIGINT NOT NULL,
     PRIMARY KEY (account_id, month)
+);
+CREATE TABLE IF NOT EXISTS daily_groups (
+    day DATE NOT NULL,
+    currency VARCHAR NOT NULL,
+    account_type VARCHAR NOT NULL,  -- 'unknown': the account was not known when loaded
+    segment VARCHAR NOT NULL,       -- 'unknown': the owner's registration did not say
+    type VARCHAR NOT NULL,          -- the transaction type
+    amount HUGEINT NOT NULL,        -- the sum of the entries (signed: + credits)
+    entries BIGINT NOT NULL,
+    PRIMARY KEY (day, currency, account_type, segment, type)
+);
+-- Transfers by the cells of their two sides (the debited and the credited account's type and
+-- owner's segment): what the builder subtracts from daily_groups' entries to count each
+-- transaction once per group.
+CREATE TABLE IF NOT EXISTS daily_pairs (
+    day DATE NOT NULL,
+    currency VARCHAR NOT NULL,
+    account_type VARCHAR NOT NULL,
+    segment VARCHAR NOT NULL,
+    to_account_type VARCHAR NOT NULL,
+    to_segment VARCHAR NOT NULL,
+    transfers BIGINT NOT NULL,
+    PRIMARY KEY (day, currency, account_type, segment, to_account_type, to_segment)
 );
 CREATE TABLE IF NOT EXISTS status_changes (
     account_id VARCHAR NOT NULL,

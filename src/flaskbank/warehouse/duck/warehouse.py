@@ -24,13 +24,15 @@ from ..base import (
     CustomerBalance,
     CustomerFlow,
     DayFlow,
+    Measure,
+    Measured,
     RecencyAt,
     SignupDay,
     Volume,
     WarehouseError,
     WarehouseStale,
 )
-from . import acquisition, balances
+from . import acquisition, balances, measures
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
 from .recency import recency
@@ -206,6 +208,9 @@ class DuckReader:
 
     def top_flows(self, first: date, last: date, limit: int) -> list[CustomerFlow]:
         return balances.top_flows(self.con, first, last, limit)
+
+    def measure(self, asked: Measure) -> list[Measured]:
+        return measures.measure(self.con, asked)
 
 
 class DuckWriter:

@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401  (registers the routes on bp)
     monitoring_live,
     monitoring_setup,
     reports,
+    saved_reports,
     users,
     views,
 )

@@ -69,7 +69,13 @@ def report_json(report: Report) -> dict[str, Any]:
 @bp.get("/reports")
 @requires(Permission.VIEW_REPORTS)
 def reports() -> str:
-    return render_template("staff/reports.html", reports=service.SPECS.values())
+    from ...services.analytics import saved
+
+    return render_template(
+        "staff/reports.html",
+        reports=service.SPECS.values(),
+        saved=saved.listing(bank(), staff_user()),
+    )
 
 
 @bp.get("/reports/<name>")

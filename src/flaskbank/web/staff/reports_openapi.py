@@ -153,3 +153,142 @@ SCHEMAS: dict[str, Any] = {
 }
 
 PATHS: dict[str, Any] = {f"/staff/reports/{s.name}": _path(s) for s in SPECS.values()}
+
+
+# -- saved reports ---------------------------------------------------------------------------
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _problems(*statuses: int) -> dict[str, Any]:
+    return {str(s): {"$ref": f"#/components/responses/{s}"} for s in statuses}
+
+
+_REPORT_ID = {"name": "report_id", "in": "path", "required": True, "schema": _STR}
+_SAVERS = (
+    "Financial managers and admins (Permission.BUILD_REPORTS); audited. Staff only: a "
+    "customer's token gets a 404."
+)
+_READERS = (
+    "Financial managers, compliance officers and admins. Staff only: a customer's token gets a 404."
+)
+
+SCHEMAS["SavedReport"] = {
+    "type": "object",
+    "required": ["id", "name", "report", "params", "owner", "created_at", "link"],
+    "properties": {
+        "id": _STR,
+        "name": {**_STR, "minLength": 1, "maxLength": 80},
+        "report": {"type": "string", "enum": list(SPECS)},
+        "params": {
+            "type": "object",
+            "required": ["from", "to", "period"],
+            "additionalProperties": _STR,
+            "description": "the report's query as it was saved (from, to, period, filters)",
+        },
+        "owner": {**_STR, "description": "the email of the staff member who saved it"},
+        "created_at": {**_STR, "format": "date-time"},
+        "link": {**_STR, "description": "the staff page that opens it (shareable)"},
+    },
+}
+SCHEMAS["SavedReportList"] = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {"items": {"type": "array", "items": _ref("SavedReport")}},
+}
+SCHEMAS["SavedReportNew"] = {
+    "type": "object",
+    "required": ["name", "report"],
+    "properties": {
+        "name": {
+            **_STR,
+            "minLength": 1,
+            "maxLength": 80,
+            "description": "unique in the bank, whatever its case",
+        },
+        "report": {"type": "string", "enum": list(SPECS)},
+        "params": {
+            "type": "object",
+            "additionalProperties": _STR,
+            "description": "the report's query parameters (from, to, period and its "
+            "filters, e.g. the builder's metric and group_by), checked as the report checks "
+            "them; from and to default to a year before today and today",
+        },
+    },
+}
+SCHEMAS["SavedReportRun"] = {
+    "description": "The report, as GET /staff/reports/{name} answers it, with the saved one",
+    "allOf": [
+        {"type": "object", "required": ["report", "params", "as_of", "columns", "rows"]},
+        {
+            "type": "object",
+            "required": ["saved"],
+            "properties": {
+                "report": {"type": "string", "enum": list(SPECS)},
+                "params": {"type": "object", "additionalProperties": _STR},
+                "as_of": _ref("AsOf"),
+                "columns": {"type": "array", "items": _STR},
+                "rows": {"type": "array", "items": {"type": "object"}},
+                "tables": {"type": "object"},
+                "saved": _ref("SavedReport"),
+            },
+        },
+    ],
+}
+
+PATHS["/staff/reports/saved"] = {
+    "get": {
+        "summary": "Saved reports, by name",
+        "description": _READERS,
+        "responses": {**_ok("SavedReportList"), **_problems(401, 403, 404)},
+    },
+    "post": {
+        "summary": "Save a report's parameters under a name",
+        "description": _SAVERS,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("SavedReportNew")}},
+        },
+        "responses": {
+            "201": _ok("SavedReport", "Saved"),
+            **_problems(400, 401, 403, 404, 415, 422),
+        },
+    },
+}
+PATHS["/staff/reports/saved/{report_id}"] = {
+    "get": {
+        "summary": "Run a saved report with the parameters it was saved with",
+        "description": _READERS + " Read from the analytics warehouse; amounts are strings.",
+        "parameters": [
+            _REPORT_ID,
+            _param(
+                "format",
+                "json (the default), or the report as a file",
+                {
+                    "type": "string",
+                    "enum": formats(),
+                },
+            ),
+        ],
+        "responses": {
+            "200": {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": _ref("SavedReportRun")},
+                    **{f"{_MIME[f]}": {"schema": _STR} for f in formats()[1:]},
+                },
+            },
+            **_problems(401, 403, 404, 422),
+        },
+    },
+    "delete": {
+        "summary": "Delete a saved report (its owner or an admin)",
+        "description": _SAVERS,
+        "parameters": [_REPORT_ID],
+        "responses": {"204": {"description": "Deleted"}, **_problems(401, 403, 404)},
+    },
+}
