@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..domain.events import StoredEvent
+from .entries import EntryFilter, EntryKey, EntryPage, EntryTotals
 
 
 class WarehouseError(Exception):
@@ -69,6 +70,15 @@ class WarehouseReader(Protocol):
 
     def day_flows(self, until: date) -> list[DayFlow]:
         """Every day with movements up to and including `until`, oldest first."""
+
+    def entry_totals(self, where: EntryFilter) -> list[EntryTotals]:
+        """The totals of every entry `where` selects, one per currency (by currency)."""
+
+    def entry_page(
+        self, where: EntryFilter, *, older: EntryKey | None, newer: EntryKey | None, size: int
+    ) -> EntryPage:
+        """Up to `size` entries `where` selects, newest first: the newest, or those just
+        older than `older`, or those just newer than `newer` (a keyset: no OFFSET)."""
 
 
 class WarehousePort(Protocol):

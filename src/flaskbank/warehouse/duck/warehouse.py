@@ -16,6 +16,8 @@ import duckdb
 
 from ...domain.events import StoredEvent
 from ..base import AsOf, DayFlow, WarehouseError, WarehouseStale
+from ..entries import EntryFilter, EntryKey, EntryPage, EntryTotals
+from . import entries
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
 from .schema import TABLES
@@ -126,6 +128,14 @@ class DuckReader:
             [until],
         ).fetchall()
         return [DayFlow(*row) for row in rows]
+
+    def entry_totals(self, where: EntryFilter) -> list[EntryTotals]:
+        return entries.totals(self.con, where)
+
+    def entry_page(
+        self, where: EntryFilter, *, older: EntryKey | None, newer: EntryKey | None, size: int
+    ) -> EntryPage:
+        return entries.page(self.con, where, older=older, newer=newer, size=size)
 
 
 class DuckWriter:
