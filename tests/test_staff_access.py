@@ -47,6 +47,8 @@ PAGES = [
     ("GET", "/staff/reports", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/deposit_growth", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/deposit_growth?period=quarter&format=csv", Permission.VIEW_REPORTS),
+    ("GET", "/staff/reports/entries", Permission.VIEW_REPORTS),
+    ("GET", "/staff/reports/entries?currency=USD&side=debits&size=5", Permission.VIEW_REPORTS),
     ("GET", "/staff/monitoring", MONITOR),
     ("GET", "/staff/monitoring/live.json", MONITOR),
     ("GET", "/staff/monitoring/alerts", MONITOR),
