@@ -3,16 +3,17 @@ page of entries, from a warehouse file whose `entries` are made in SQL (no bank 
 
     .venv/bin/python bench/bench_drill.py                     # 10,000,000 entries
     .venv/bin/python bench/bench_drill.py --entries 100000    # a smoke run
+    .venv/bin/python bench/bench_drill.py --file /tmp/drill.duckdb   # built once, then reused
 
 Each figure is the median of 3 runs of: open the file read-only (as a report does), read
 the totals, read one page (50 entries), close. Entries are in time order, as the feed loads
 them, so a day range skips row groups by their min/max. Ten years of entries;
 30% of transactions are transfers (two entries each).
 
-Measured (2026-11-26, 2 shared cores busy with other work, 10,000,000 entries): deposits of
-a month 120 ms, net flow of a year 265 ms, balances at a period end 830 ms, no filter 569 ms,
-a page in the middle 824 ms, savings accounts over a quarter 405 ms, one customer 1,455 ms,
-one segment with both sides (distinct transfers counted) 7,644 ms. docs/analytics.md.
+Measured (2026-11-26, 2 shared cores, 10,000,000 entries): deposits of a month 57 ms, net
+flow of a year 160 ms, balances at a period end 270 ms, no filter 224 ms, a page in the middle
+346 ms, savings accounts over a quarter 156 ms, one customer 548 ms, one segment with both
+sides (distinct transfers counted) 1,365 ms. docs/analytics.md.
 """
 
 from __future__ import annotations
@@ -90,12 +91,14 @@ def timed(path: Path, where: EntryFilter, older: EntryKey | None = None) -> tupl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=10_000_000)
+    parser.add_argument("--file", type=Path, help="build it here unless it exists; kept")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "drill.duckdb"
-        start = time.perf_counter()
-        build(path, args.entries)
-        print(f"built {args.entries:,} entries in {time.perf_counter() - start:.1f} s")
+        path = args.file or Path(tmp) / "drill.duckdb"
+        if not path.exists():
+            start = time.perf_counter()
+            build(path, args.entries)
+            print(f"built {args.entries:,} entries in {time.perf_counter() - start:.1f} s")
         con = duckdb.connect(str(path), read_only=True)
         middle = DuckReader(con).entry_page(
             EntryFilter(last=date(2021, 6, 30)), older=None, newer=None, size=1

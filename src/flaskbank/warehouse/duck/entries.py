@@ -6,6 +6,8 @@ page's 50 rows are joined to them only after they are picked."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -63,19 +65,28 @@ def _distinct_transfers(f: EntryFilter) -> bool:
 
 def totals(con: duckdb.DuckDBPyConnection, f: EntryFilter) -> list[EntryTotals]:
     clause, args = where(f)
-    distinct = "count(DISTINCT e.transaction_id) FILTER (e.type = 'transfer')"
     rows = con.execute(
         "SELECT e.currency, count(*), count(*) FILTER (e.type = 'transfer'),"
-        f" {distinct if _distinct_transfers(f) else 'NULL'}, coalesce(sum(e.amount), 0),"
-        " coalesce(sum(e.amount) FILTER (e.amount > 0), 0),"
+        " coalesce(sum(e.amount), 0), coalesce(sum(e.amount) FILTER (e.amount > 0), 0),"
         " coalesce(-sum(e.amount) FILTER (e.amount < 0), 0)"
         f" FROM entries e WHERE {clause} GROUP BY e.currency ORDER BY e.currency",
         args,
     ).fetchall()
+    distinct: dict[str, int] = {}
+    if _distinct_transfers(f):
+        # A query of its own: DuckDB counts distinct values several times slower as one of
+        # several filtered aggregates than alone (7.6 s against 0.7 s at 10 million).
+        distinct = dict(
+            con.execute(
+                "SELECT e.currency, count(DISTINCT e.transaction_id) FROM entries e"
+                f" WHERE {clause} AND e.type = 'transfer' GROUP BY e.currency",
+                args,
+            ).fetchall()
+        )
     found = []
-    for currency, count, transfers, distinct_transfers, amount, credits, debits in rows:
-        if distinct_transfers is not None:
-            transactions = count - transfers + distinct_transfers
+    for currency, count, transfers, amount, credits, debits in rows:
+        if _distinct_transfers(f):
+            transactions = count - transfers + distinct.get(currency, 0)
         elif f.side is not Side.ALL or f.account_id:
             transactions = count
         else:
@@ -95,26 +106,56 @@ def page(
     clause, args = where(f)
     backwards = newer is not None  # walking towards newer entries: read ascending, flip
     cursor = newer if newer is not None else older
+    op = ">" if backwards else "<"
     if cursor is not None:
-        op = ">" if backwards else "<"
         # The plain posted_at bound lets DuckDB skip row groups by their min/max.
         clause += f" AND e.posted_at {op}= ? AND (e.posted_at, e.transaction_id, e.account_id)"
         clause += f" {op} (?, ?, ?)"
         args += [cursor.posted_at, cursor.posted_at, cursor.transaction_id, cursor.account_id]
     direction = "ASC" if backwards else "DESC"
     order = ", ".join(f"e.{c} {direction}" for c in _ORDER)
-    rows = con.execute(
+    pick = (
         "SELECT e.posted_at, e.day, e.transaction_id, e.type, e.account_id, a.type,"
         " e.customer_id, c.segment, e.amount, e.currency FROM"
-        f" (SELECT * FROM entries e WHERE {clause} ORDER BY {order} LIMIT ?) e"
+        " (SELECT * FROM entries e WHERE {where} ORDER BY {order} LIMIT ?) e"
         " LEFT JOIN accounts a ON a.account_id = e.account_id"
         " LEFT JOIN customers c ON c.user_id = e.customer_id"
-        f" ORDER BY {', '.join(f'e.{c} DESC' for c in _ORDER)}",
-        [*args, size + 1],
-    ).fetchall()
+        " ORDER BY {newest}"
+    )
+    newest = ", ".join(f"e.{c} DESC" for c in _ORDER)
+    # Near the page's edge first: a page of the newest entries of a common filter lies in
+    # the last days, and the row groups before them need not be read. Widened until the
+    # page is full, or to every entry; the rows found are the same either way.
+    rows: list[Any] = []
+    for bound in _windows(con, cursor, backwards):
+        near, extra = clause, []
+        if bound is not None:
+            near += " AND e.posted_at <= ?" if backwards else " AND e.posted_at >= ?"
+            extra = [bound]
+        sql = pick.format(where=near, order=order, newest=newest)
+        rows = con.execute(sql, [*args, *extra, size + 1]).fetchall()
+        if len(rows) > size:
+            break
     entries = [Entry(*row) for row in rows]
     more = len(entries) > size
     if backwards:
         entries = entries[-size:] if more else entries
         return EntryPage(entries, newer=more, older=True)
     return EntryPage(entries[:size], newer=cursor is not None, older=more)
+
+
+def _windows(
+    con: duckdb.DuckDBPyConnection, cursor: EntryKey | None, backwards: bool
+) -> Iterator[datetime | None]:
+    """The posted_at bounds to try, nearest first: 1/64 and 1/8 of the time the entries
+    span, away from the page's edge (the cursor, or the newest entry), then None: all."""
+    lo, hi = con.execute("SELECT min(posted_at), max(posted_at) FROM entries").fetchone() or (
+        None,
+        None,
+    )
+    if lo is not None and hi is not None and hi > lo:
+        edge = cursor.posted_at if cursor is not None else hi
+        for part in (64, 8):
+            width = (hi - lo) / part
+            yield edge + width if backwards else edge - width
+    yield None
