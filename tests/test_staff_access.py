@@ -51,6 +51,8 @@ PAGES = [
     ("GET", "/staff/reports/deposit_growth?period=quarter&format=csv", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/saved/{srid}", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/saved/{srid}?format=csv", Permission.VIEW_REPORTS),
+    ("GET", "/staff/reports/entries", Permission.VIEW_REPORTS),
+    ("GET", "/staff/reports/entries?currency=USD&side=debits&size=5", Permission.VIEW_REPORTS),
     ("GET", "/staff/monitoring", MONITOR),
     ("GET", "/staff/monitoring/live.json", MONITOR),
     ("GET", "/staff/monitoring/alerts", MONITOR),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..domain.events import StoredEvent
+from .entries import EntryFilter, EntryKey, EntryPage, EntryTotals
 
 #: The shortest activity window the warehouse answers exactly (WarehouseReader.recency).
 SPELL_GAP_DAYS = 30
@@ -273,6 +274,15 @@ class WarehouseReader(Protocol):
 
     def measure(self, asked: Measure) -> list[Measured]:
         """The periods that have something to count (the rest count zero), oldest first."""
+
+    def entry_totals(self, where: EntryFilter) -> list[EntryTotals]:
+        """The totals of every entry `where` selects, one per currency (by currency)."""
+
+    def entry_page(
+        self, where: EntryFilter, *, older: EntryKey | None, newer: EntryKey | None, size: int
+    ) -> EntryPage:
+        """Up to `size` entries `where` selects, newest first: the newest, or those just
+        older than `older`, or those just newer than `newer` (a keyset: no OFFSET)."""
 
 
 class WarehousePort(Protocol):

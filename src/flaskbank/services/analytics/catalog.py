@@ -5,13 +5,14 @@ reports.SPECS, with no new view or template."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ...domain.money import Money
+from ...warehouse.entries import EntryFilter, Measure
 from .periods import Period
 
 if TYPE_CHECKING:
@@ -90,9 +91,31 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class Drill:
+    """The entries behind one figure, and which of their totals equals it to the cent. A
+    money measure names its currency: sums of two currencies are not an amount."""
+
+    entries: EntryFilter
+    measure: Measure
+
+    def __post_init__(self) -> None:
+        if self.measure.is_money and not self.entries.currency:
+            raise ValueError("a drill-down to an amount names its currency")
+
+
+#: A report's drill-down: given the query asked, a table's name, one of its rows and a
+#: column's name, the entries behind that cell, or None when the cell has none (a date, a
+#: percentage).
+Drilling = Callable[[Query, str, Mapping[str, Cell], str], Drill | None]
+#: Paths under /staff/reports that are not reports: no report may take these names.
+RESERVED = frozenset({"entries"})
+
+
+@dataclass(frozen=True)
 class Spec:
     """A built-in report: `build` reads the warehouse and returns its tables, the first one
-    the report's main table (`columns` and `rows` in the API)."""
+    the report's main table (`columns` and `rows` in the API); `drill`, when given, says
+    which entries make each figure (the drill-down)."""
 
     name: str
     title: str
@@ -104,6 +127,11 @@ class Spec:
     #: Checks the filters together (a combination the report cannot answer); returns the
     #: errors by field, empty when the filters make sense.
     check: Callable[[dict[str, str]], dict[str, str]] | None = None
+    drill: Drilling | None = None
+
+    def __post_init__(self) -> None:
+        if self.name in RESERVED:
+            raise ValueError(f"{self.name!r} is a path of its own, not a report's name")
 
 
 @dataclass(frozen=True)

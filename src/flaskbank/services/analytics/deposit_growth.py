@@ -6,14 +6,15 @@ figures are integer minor units until they leave as text."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import accumulate
 
 from ...warehouse.base import DayFlow, WarehouseReader
-from .catalog import Chart, Column, Kind, Query, Spec, Table, money, text
+from ...warehouse.entries import EntryFilter, Measure, Side
+from .catalog import Cell, Chart, Column, Drill, Kind, Query, Spec, Table, money, text
 from .periods import Period, spans, year_before
 
 COLUMNS = (
@@ -121,6 +122,29 @@ def build(reader: WarehouseReader, asked: Query) -> list[Table]:
     ]
 
 
+def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Drill | None:
+    """Each amount's entries: the same days, currency and definition as daily_totals counts
+    them (deposits: deposit entries, which credit; withdrawals: withdrawal entries, which
+    debit; net flow: both, signed; balances: every entry up to the period's end)."""
+    start, end, currency = row["period_start"], row["period_end"], row["currency"]
+    if start is None or end is None or currency is None:
+        return None
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    if column == "deposits":
+        return Drill(
+            EntryFilter(first, last, currency, ("deposit",), side=Side.CREDITS), Measure.CREDITS
+        )
+    if column == "withdrawals":
+        return Drill(
+            EntryFilter(first, last, currency, ("withdrawal",), side=Side.DEBITS), Measure.DEBITS
+        )
+    if column == "net_flow":
+        return Drill(EntryFilter(first, last, currency, ("deposit", "withdrawal")), Measure.AMOUNT)
+    if column == "closing_balance":
+        return Drill(EntryFilter(None, last, currency), Measure.AMOUNT)
+    return None
+
+
 SPEC = Spec(
     "deposit_growth",
     "Deposit growth",
@@ -135,4 +159,5 @@ SPEC = Spec(
         "currency",
         "Customers' total balances at each period's end",
     ),
+    drill=drill,
 )

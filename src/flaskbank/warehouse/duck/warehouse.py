@@ -32,7 +32,8 @@ from ..base import (
     WarehouseError,
     WarehouseStale,
 )
-from . import acquisition, balances, measures
+from ..entries import EntryFilter, EntryKey, EntryPage, EntryTotals
+from . import acquisition, balances, entries, measures
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
 from .recency import recency
@@ -211,6 +212,14 @@ class DuckReader:
 
     def measure(self, asked: Measure) -> list[Measured]:
         return measures.measure(self.con, asked)
+
+    def entry_totals(self, where: EntryFilter) -> list[EntryTotals]:
+        return entries.totals(self.con, where)
+
+    def entry_page(
+        self, where: EntryFilter, *, older: EntryKey | None, newer: EntryKey | None, size: int
+    ) -> EntryPage:
+        return entries.page(self.con, where, older=older, newer=newer, size=size)
 
 
 class DuckWriter:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import Response, current_app, jsonify, render_template, request, url_for
 
 from ...domain.errors import ValidationFailed
 from ...domain.security import Permission
+from ...services.analytics import drilldown
 from ...services.analytics import reports as service
-from ...services.analytics.catalog import Report, Spec, Table
+from ...services.analytics.catalog import Query, Report, Spec, Table
 from ...warehouse.base import WarehousePort
 from ..context import bank
 from . import bp
@@ -46,11 +48,36 @@ def _asked() -> dict[str, str]:
     return args
 
 
-def table_json(table: Table) -> dict[str, Any]:
-    return {"title": table.title, "columns": list(table.names), "rows": table.rows}
+#: Per table, per row: the drill-down link of each cell that has one (by column).
+Links = list[list[dict[str, dict[str, str]]]]
 
 
-def report_json(report: Report) -> dict[str, Any]:
+def links(spec: Spec, asked: Query, found: Report, endpoint: str) -> Links:
+    """Each figure's drill-down: the entries list's address (`endpoint`) with the figure's
+    filter, and which of its totals equals the figure."""
+    base = url_for(endpoint)
+    return [
+        [
+            {
+                column: {
+                    "href": f"{base}?{urlencode(drilldown.link_params(d))}",
+                    "measure": d.measure.value,
+                }
+                for column, d in cells.items()
+            }
+            for cells in table
+        ]
+        for table in drilldown.drills(spec, asked, found.tables)
+    ]
+
+
+def table_json(table: Table, drill: list[dict[str, dict[str, str]]]) -> dict[str, Any]:
+    return {"title": table.title, "columns": list(table.names), "rows": table.rows, "drill": drill}
+
+
+def report_json(report: Report, drill: Links) -> dict[str, Any]:
+    """`drill` runs beside `rows`, one object per row: for each figure that has a
+    drill-down, its link and the measure it equals ({} for a row with none)."""
     return {
         "report": report.name,
         "params": report.params,
@@ -61,8 +88,11 @@ def report_json(report: Report) -> dict[str, Any]:
         },
         "columns": list(report.columns),
         "rows": report.rows,
+        "drill": drill[0],
         # The report's further tables (a cohort table, a breakdown), each like the main one.
-        "tables": {t.name: table_json(t) for t in report.tables[1:]},
+        "tables": {
+            t.name: table_json(t, d) for t, d in zip(report.tables[1:], drill[1:], strict=True)
+        },
     }
 
 
@@ -85,19 +115,27 @@ def report(name: str) -> Any:
     asked = _asked()
     try:
         wanted = _format()
-        found = service.run(warehouse(), staff_user(), spec, service.parse_query(spec, asked))
+        query = service.parse_query(spec, asked)
+        found = service.run(warehouse(), staff_user(), spec, query)
     except ValidationFailed as error:
-        return _page(spec, None, asked, error.errors), 422
+        return _page(spec, None, asked, error.errors, []), 422
     if wanted:
         return export(found, wanted)
-    return _page(spec, found, found.params, {})
+    return _page(spec, found, found.params, {}, links(spec, query, found, "staff.entries"))
 
 
-def _page(spec: Spec, found: Report | None, asked: dict[str, str], errors: dict[str, str]) -> str:
+def _page(
+    spec: Spec,
+    found: Report | None,
+    asked: dict[str, str],
+    errors: dict[str, str],
+    drill: Links,
+) -> str:
     return render_template(
         "staff/report.html",
         spec=spec,
         report=found,
+        drill=drill,
         errors=errors,
         asked=asked,
         chart=chart_of(found) if found else None,
@@ -110,7 +148,8 @@ def _page(spec: Spec, found: Report | None, asked: dict[str, str], errors: dict[
 def report_api(name: str) -> Response:
     spec = service.spec(name)
     wanted = _format()
-    found = service.run(warehouse(), staff_user(), spec, service.parse_query(spec, _asked()))
+    query = service.parse_query(spec, _asked())
+    found = service.run(warehouse(), staff_user(), spec, query)
     if wanted and wanted != "json":
         return export(found, wanted)
-    return jsonify(report_json(found))
+    return jsonify(report_json(found, links(spec, query, found, "staff_api.entries_api")))

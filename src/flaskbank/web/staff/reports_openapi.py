@@ -9,6 +9,7 @@ from typing import Any
 from ...services.analytics.catalog import Column, Kind, Spec
 from ...services.analytics.periods import Period
 from ...services.analytics.reports import SPECS
+from . import entries_openapi
 from .report_exports import FORMATS
 
 _STR = {"type": "string"}
@@ -109,10 +110,21 @@ _MIME = {
 }
 
 
+_DRILL = {
+    "type": "array",
+    "description": "beside rows, one object per row: for each figure with a drill-down "
+    "(by column), the entries behind it; {} for a row with none",
+    "items": {
+        "type": "object",
+        "additionalProperties": {"$ref": "#/components/schemas/DrillLink"},
+    },
+}
+
+
 def _schema(spec: Spec, columns: tuple[Column, ...]) -> dict[str, Any]:
     return {
         "type": "object",
-        "required": ["report", "params", "as_of", "columns", "rows", "tables"],
+        "required": ["report", "params", "as_of", "columns", "rows", "drill", "tables"],
         "properties": {
             "report": {"const": spec.name},
             "params": {
@@ -123,6 +135,7 @@ def _schema(spec: Spec, columns: tuple[Column, ...]) -> dict[str, Any]:
             "as_of": {"$ref": "#/components/schemas/AsOf"},
             "columns": {"type": "array", "items": _STR},
             "rows": _rows(columns),
+            "drill": _DRILL,
             "tables": {
                 "type": "object",
                 "description": "the report's further tables, by name",
@@ -132,6 +145,7 @@ def _schema(spec: Spec, columns: tuple[Column, ...]) -> dict[str, Any]:
                         "title": _STR,
                         "columns": {"type": "array", "items": _STR},
                         "rows": {"type": "array", "items": {"type": "object"}},
+                        "drill": _DRILL,
                     },
                 },
             },
@@ -150,9 +164,13 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     **{f"Report_{s.name}": _schema(s, s.columns) for s in SPECS.values()},
+    **entries_openapi.SCHEMAS,
 }
 
-PATHS: dict[str, Any] = {f"/staff/reports/{s.name}": _path(s) for s in SPECS.values()}
+PATHS: dict[str, Any] = {
+    **{f"/staff/reports/{s.name}": _path(s) for s in SPECS.values()},
+    **entries_openapi.PATHS,
+}
 
 
 # -- saved reports ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ...domain.saved_reports import SavedReport
 from ...domain.security import Permission
 from ...services.analytics import reports as service
 from ...services.analytics import saved
+from ...services.analytics.catalog import Report
 from ..api import parse as p
 from ..context import bank
 from . import bp
@@ -23,7 +24,7 @@ from .api import api_bp, api_requires
 from .charts import chart_of
 from .policy import actor, requires, staff_user
 from .report_exports import FORMATS, export
-from .reports import _format, report_json, warehouse
+from .reports import Links, _format, links, report_json, warehouse
 
 #: The form's fields that carry the report's parameters: param_from, param_metric, ...
 PARAM = "param_"
@@ -47,6 +48,12 @@ def _defaults() -> dict[str, str]:
     return {"from": (today - timedelta(days=365)).isoformat(), "to": today.isoformat()}
 
 
+def _drill(kept: SavedReport, found: Report, endpoint: str) -> Links:
+    """The figures' drill-downs, as the report's own page links them."""
+    spec = service.spec(kept.report)
+    return links(spec, service.parse_query(spec, found.params), found, endpoint)
+
+
 def may_delete(s: SavedReport) -> bool:
     user = staff_user()
     return user.id == s.owner_id or user.role is Role.ADMIN
@@ -63,6 +70,7 @@ def saved_report(report_id: str) -> Any:
         "staff/report.html",
         spec=service.spec(kept.report),
         report=found,
+        drill=_drill(kept, found, "staff.entries"),
         saved=kept,
         may_delete=may_delete(kept),
         errors={},
@@ -88,6 +96,7 @@ def save_report() -> Any:
             "staff/report.html",
             spec=spec,
             report=None,
+            drill=[],
             errors=error.errors,
             asked=params,
             chart=None,
@@ -135,7 +144,8 @@ def saved_report_api(report_id: str) -> Response:
     kept, found = saved.run(bank(), warehouse(), staff_user(), report_id)
     if wanted and wanted != "json":
         return export(found, wanted)
-    return jsonify({**report_json(found), "saved": saved_json(kept)})
+    drill = _drill(kept, found, "staff_api.entries_api")
+    return jsonify({**report_json(found, drill), "saved": saved_json(kept)})
 
 
 @api_bp.delete("/reports/saved/<report_id>")
