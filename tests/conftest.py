@@ -49,7 +49,7 @@ def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest):  # ty
     endpoint = request.getfixturevalue("dynamodb_endpoint")
     from dynamodb_local import fresh_dynamo_store
 
-    return fresh_dynamo_store(endpoint)
+    return fresh_dynamo_store(endpoint, recycled=True)
 
 
 def store_url(store) -> str:  # type: ignore[no-untyped-def]
@@ -68,6 +68,10 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 def store(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     s = make_store(store_kind, tmp_path, request)
     yield s
+    if store_kind == "dynamodb":
+        from dynamodb_local import recycle
+
+        recycle(s)
     s.close()
 
 
