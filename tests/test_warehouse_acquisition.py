@@ -33,7 +33,7 @@ from flaskbank.synthetic.loading import load_bank
 from flaskbank.warehouse.base import CohortDay
 from flaskbank.warehouse.duck import DuckWarehouse
 from test_staff_support import make_staff
-from warehouse_support import parse, run_report, warehouse_in
+from warehouse_support import parse, periods, run_report, warehouse_in
 
 TOKYO = "Asia/Tokyo"  # UTC+9: an evening in UTC is the next day there
 MONTHS = (1, 3, 6, 12)
@@ -139,31 +139,6 @@ def acquired(tmp_path_factory) -> Iterator[dict[str, tuple[DuckWarehouse, Bank]]
     store.close()
 
 
-def _period_end(day: date, period: str) -> date:
-    """Independently of periods.py: the last day of the period holding `day`."""
-    if period == "day":
-        return day
-    if period == "week":
-        return day + timedelta(days=6 - day.weekday())
-    if period == "month":
-        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    if period == "quarter":
-        last_month = (day.month - 1) // 3 * 3 + 3
-        return date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
-    return date(day.year, 12, 31)
-
-
-def _periods(first: date, last: date, period: str) -> list[tuple[date, date]]:
-    start = first
-    while _period_end(start - timedelta(days=1), period) == _period_end(start, period):
-        start -= timedelta(days=1)
-    found = []
-    while start <= last:
-        found.append((start, _period_end(start, period)))
-        start = found[-1][1] + timedelta(days=1)
-    return found
-
-
 def _anniversary(signup: date, months: int) -> date:
     """Independently of add_months: `months` calendar months on, the day clamped to the
     month's length (31 January and one month is the last day of February)."""
@@ -180,7 +155,7 @@ def _pct(part: int, whole: int) -> str | None:
 
 def _expected_main(bank: Bank, first: date, last: date, period: str) -> list[dict[str, str | None]]:
     rows = []
-    for start, end in _periods(first, last, period):
+    for start, end in periods(first, last, period):
         members = [u for u, d in bank.signups.items() if start <= d <= end]
         activated = [
             u
@@ -207,7 +182,7 @@ def _expected_cohorts(
     bank: Bank, first: date, last: date, period: str
 ) -> list[dict[str, str | None]]:
     rows = []
-    for start, end in _periods(first, last, period):
+    for start, end in periods(first, last, period):
         members = [u for u, d in bank.signups.items() if start <= d <= end]
         row: dict[str, str | None] = {
             "cohort_start": start.isoformat(),

@@ -6,11 +6,10 @@ two currencies) on hand-made facts."""
 
 from __future__ import annotations
 
-import calendar
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,7 @@ from flaskbank.store.sqlite import SqliteStore
 from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
 from flaskbank.warehouse.duck import DuckWarehouse
-from warehouse_support import parse, run_report, warehouse_in
+from warehouse_support import parse, periods, run_report, warehouse_in
 
 TOKYO = "Asia/Tokyo"
 MANAGER = User("fm", "fm@bank.example", "F M", "x", Role.FINANCIAL_MANAGER, "2024-01-01")
@@ -85,31 +84,6 @@ def generated(tmp_path_factory):  # type: ignore[no-untyped-def]
     store.close()
 
 
-def _period_end(day: date, period: str) -> date:
-    if period == "day":
-        return day
-    if period == "week":
-        return day + timedelta(days=6 - day.weekday())
-    if period == "month":
-        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    if period == "quarter":
-        last_month = (day.month - 1) // 3 * 3 + 3
-        return date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
-    return date(day.year, 12, 31)
-
-
-def _periods(first: date, last: date, period: str) -> list[tuple[date, date]]:
-    start = first
-    while _period_end(start - timedelta(days=1), period) == _period_end(start, period):
-        start -= timedelta(days=1)
-    found = []
-    while start <= last:
-        end = _period_end(start, period)
-        found.append((start, end))
-        start = end + timedelta(days=1)
-    return found
-
-
 def _closing(book: Book, zone: ZoneInfo, day: date) -> dict[str, int]:
     """Every account that exists at the end of `day` (opened by then, not closed at its
     end) and its closing balance."""
@@ -142,7 +116,7 @@ def _money(minor: int, currency: str) -> str:
 
 def _expected_balances(book, zone, first, last, period, kind=None, segment=None):  # type: ignore[no-untyped-def]
     rows = []
-    for start, end in _periods(first, last, period):
+    for start, end in periods(first, last, period):
         groups = defaultdict(list)
         for account, balance in _closing(book, zone, end).items():
             user, type_, currency, _ = book.accounts[account]

@@ -4,8 +4,7 @@ to the cent, for every metric, grouping and filter; and its checks of what goes 
 
 from __future__ import annotations
 
-import calendar
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -18,7 +17,7 @@ from flaskbank.services.analytics import builder, feed
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
-from warehouse_support import parse, run_report, warehouse_in
+from warehouse_support import parse, periods, run_report, warehouse_in
 
 MANAGER = User("fm", "fm@bank.example", "F M", "x", Role.FINANCIAL_MANAGER, "2024-01-01")
 
@@ -61,32 +60,6 @@ def bank_and_truth(tmp_path_factory):  # type: ignore[no-untyped-def]
     store.close()
 
 
-def _period_end(day: date, period: str) -> date:
-    """Independently of periods.py: the last day of the period holding `day`."""
-    if period == "day":
-        return day
-    if period == "week":
-        return day + timedelta(days=6 - day.weekday())
-    if period == "month":
-        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    if period == "quarter":
-        last_month = (day.month - 1) // 3 * 3 + 3
-        return date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
-    return date(day.year, 12, 31)
-
-
-def _periods(first: date, last: date, period: str) -> list[tuple[date, date]]:
-    start = first
-    while _period_end(start - timedelta(days=1), period) == _period_end(start, period):
-        start -= timedelta(days=1)
-    found = []
-    while start <= last:
-        end = _period_end(start, period)
-        found.append((start, end))
-        start = end + timedelta(days=1)
-    return found
-
-
 def _value(metric: str, legs: list[dict]) -> int:  # type: ignore[type-arg]
     if metric == "deposits":
         return sum(leg["amount"] for leg in legs if leg["type"] == "deposit")
@@ -101,8 +74,8 @@ def _value(metric: str, legs: list[dict]) -> int:  # type: ignore[type-arg]
 
 def _expected(truth, metric, first, last, period, group_by=None, **filters):  # type: ignore[no-untyped-def]
     _, legs, customers = truth
-    periods = _periods(date.fromisoformat(first), date.fromisoformat(last), period)
-    since, until = periods[0][0], periods[-1][1]
+    covered = periods(date.fromisoformat(first), date.fromisoformat(last), period)
+    since, until = covered[0][0], covered[-1][1]
     if metric == "new_customers":
         legs = [
             {"day": day, "segment": segment, "currency": None, "customer": user}
@@ -123,7 +96,7 @@ def _expected(truth, metric, first, last, period, group_by=None, **filters):  # 
         key=lambda k: (k[0] or "", k[1] or ""),
     )
     rows = []
-    for start, end in periods:
+    for start, end in covered:
         for group, currency in keys:
             mine = [
                 leg

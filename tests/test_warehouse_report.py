@@ -3,7 +3,6 @@ a generated bank and compared to the cent, over every kind of period and its bou
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from zoneinfo import ZoneInfo
@@ -21,7 +20,7 @@ from flaskbank.store.sqlite import SqliteStore
 from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
 from flaskbank.warehouse.duck import DuckWarehouse
-from warehouse_support import parse, run_report, warehouse_in
+from warehouse_support import parse, period_end, run_report, warehouse_in
 
 TOKYO = "Asia/Tokyo"  # UTC+9: an evening posting in UTC is the next day there
 
@@ -60,20 +59,6 @@ def generated(tmp_path_factory):  # type: ignore[no-untyped-def]
     store.close()
 
 
-def _period_end(day: date, period: str) -> date:
-    """Independently of periods.py: the last day of the period holding `day`."""
-    if period == "day":
-        return day
-    if period == "week":
-        return day + timedelta(days=6 - day.weekday())
-    if period == "month":
-        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    if period == "quarter":
-        last_month = (day.month - 1) // 3 * 3 + 3
-        return date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
-    return date(day.year, 12, 31)
-
-
 def _pct(now: int, before: int) -> str | None:
     if before == 0:
         return None
@@ -87,11 +72,11 @@ def _expected(legs, first: date, last: date, period: str):  # type: ignore[no-un
     start = first
     while True:  # walk back to the period's first day, one day at a time
         before = start - timedelta(days=1)
-        if _period_end(before, period) != _period_end(start, period):
+        if period_end(before, period) != period_end(start, period):
             break
         start = before
     while start <= last:
-        end = _period_end(start, period)
+        end = period_end(start, period)
         for c in currencies:
             mine = [(d, t, a) for d, t, a, cur in legs if cur == c]
             deposits = sum(a for d, t, a in mine if start <= d <= end and t == "deposit")
@@ -99,7 +84,7 @@ def _expected(legs, first: date, last: date, period: str):  # type: ignore[no-un
             closing = sum(a for d, _, a in mine if d <= end)
             previous = sum(a for d, _, a in mine if d < start)
             back = start.replace(year=start.year - 1, day=min(start.day, 28))
-            year_ago = sum(a for d, _, a in mine if d <= _period_end(back, period))
+            year_ago = sum(a for d, _, a in mine if d <= period_end(back, period))
             rows.append(
                 {
                     "period_start": start.isoformat(),

@@ -3,6 +3,8 @@ back in a stable order (to compare two warehouses row for row)."""
 
 from __future__ import annotations
 
+import calendar
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +50,31 @@ def parse(name: str, first: str, last: str, period: str = "month", **filters: st
 def run_report(warehouse: Any, user: Any, name: str, asked: Query) -> Report:
     """A built-in report as the service answers it (role checked, warehouse read)."""
     return reports.run(warehouse, user, reports.spec(name), asked)
+
+
+def period_end(day: date, period: str) -> date:
+    """Independently of services/analytics/periods.py: the last day of the period (day, ISO
+    week, month, quarter, year) that holds `day`."""
+    if period == "day":
+        return day
+    if period == "week":
+        return day + timedelta(days=6 - day.weekday())
+    if period == "month":
+        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    if period == "quarter":
+        last_month = (day.month - 1) // 3 * 3 + 3
+        return date(day.year, last_month, calendar.monthrange(day.year, last_month)[1])
+    return date(day.year, 12, 31)
+
+
+def periods(first: date, last: date, period: str) -> list[tuple[date, date]]:
+    """The whole periods that cover first..last, each as (first day, last day)."""
+    start = first
+    while period_end(start - timedelta(days=1), period) == period_end(start, period):
+        start -= timedelta(days=1)
+    found = []
+    while start <= last:
+        end = period_end(start, period)
+        found.append((start, end))
+        start = end + timedelta(days=1)
+    return found
