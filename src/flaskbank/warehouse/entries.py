@@ -54,8 +54,9 @@ class EntryFilter:
     #: Only customers whose signup day (reporting time zone) lies in this range.
     signed_up_from: date | None = None
     signed_up_to: date | None = None
-    #: Only entries on or before the customer's own k-month anniversary (signup day plus k
-    #: calendar months; a day the month lacks is its last).
+    #: Only entries from the customer's signup day up to their own k-month anniversary
+    #: (signup day plus k calendar months; a day the month lacks is its last): in a bank,
+    #: every entry of theirs on or before it.
     life_months: int | None = None
 
 

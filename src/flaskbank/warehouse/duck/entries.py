@@ -71,29 +71,35 @@ def where(f: EntryFilter, tz: str = "UTC") -> tuple[str, list[Any]]:
     if f.open_at_end and f.last is not None:
         add(_CLOSED.format(day=_local(tz, "s.changed_at")), f.last)
     signup = f"{_local(tz, 'c.signed_up_at')}::DATE"
-    if f.signed_up_from is not None or f.signed_up_to is not None:
-        add(
-            "e.customer_id IN (SELECT c.user_id FROM customers c WHERE c.role = 'customer'"
-            f" AND {signup} BETWEEN ? AND ?)",
-            f.signed_up_from or date.min,
-            f.signed_up_to or date.max,
-        )
+    members = (
+        f"SELECT c.user_id, {signup} AS signup FROM customers c WHERE c.role = 'customer'"
+        f" AND {signup} BETWEEN ? AND ?"
+    )
+    span = (f.signed_up_from or date.min, f.signed_up_to or date.max)
     if f.life_months is not None:
-        # DuckDB's month arithmetic keeps the day or, when the month lacks it, takes its
-        # last (as customer_months counts months of life).
+        # Each member's days from the signup to the k-month anniversary, as (customer, day)
+        # pairs: a hash semi-join, several times faster at 10 million entries than a
+        # correlated look-up of each entry's anniversary. No entry precedes its owner's
+        # signup (an account is opened by a registered customer), so these are the entries
+        # on or before the anniversary. DuckDB's month arithmetic keeps the day or, when
+        # the month lacks it, takes its last (as customer_months counts months of life).
         add(
-            f"e.day <= (SELECT ({signup} + to_months(?))::DATE FROM customers c"
-            " WHERE c.user_id = e.customer_id AND c.role = 'customer')",
+            "(e.customer_id, e.day) IN (SELECT user_id, unnest(generate_series(signup,"
+            f" (signup + to_months(?))::DATE, INTERVAL 1 DAY))::DATE FROM ({members}))",
             f.life_months,
+            *span,
         )
+    elif f.signed_up_from is not None or f.signed_up_to is not None:
+        add(f"e.customer_id IN (SELECT user_id FROM ({members}))", *span)
     return " AND ".join(sql), args
 
 
-# Accounts closed at the end of a day: their last status change on or before it is `closed`.
+# Accounts that exist at the end of a day (the accounts known, less those whose last status
+# change on or before it is `closed`): an anti-join on the small dimension tables.
 _CLOSED = (
-    "e.account_id NOT IN (SELECT account_id FROM (SELECT s.account_id,"
-    " arg_max(s.status, s.changed_at) AS status FROM status_changes s"
-    " WHERE {day}::DATE <= ? GROUP BY s.account_id) WHERE status = 'closed')"
+    "e.account_id IN (SELECT a.account_id FROM accounts a ANTI JOIN (SELECT s.account_id"
+    " FROM status_changes s WHERE {day}::DATE <= ? GROUP BY s.account_id"
+    " HAVING arg_max(s.status, s.changed_at) = 'closed') x USING (account_id))"
 )
 
 

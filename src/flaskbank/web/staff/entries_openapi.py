@@ -86,8 +86,9 @@ PARAMETERS = [
     ),
     _param(
         "life_months",
-        "k: only entries on or before each customer's own k-month anniversary (the signup"
-        " day plus k calendar months; a day the month lacks is its last)",
+        "k: only customers' entries from their signup day up to their own k-month"
+        " anniversary (the signup day plus k calendar months; a day the month lacks is its"
+        " last)",
         {"type": "integer", "minimum": 0, "maximum": MAX_LIFE_MONTHS},
     ),
     _param(
