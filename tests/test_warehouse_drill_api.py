@@ -124,6 +124,17 @@ def test_another_reports_figures_link_too_in_every_table(app, app_bank, client):
     )
     href = page.link("157.10")
     assert href and href.startswith("/staff/reports/entries?") and "type=deposit" in href
+    # The page's form keeps every field a report's link may set.
+    query = (
+        f"to={today}&hour=7&weekday=3&open_at_end=true&signed_up_from=2020-01-31"
+        "&signed_up_to=2030-02-28&life_months=12&segment=unknown"
+    )
+    listed = browser.get(f"/staff/reports/entries?{query}")
+    html = listed.get_data(as_text=True)
+    assert listed.status_code == 200
+    for name, value in [("hour", "7"), ("weekday", "3"), ("life_months", "12")]:
+        assert f'name="{name}" value="{value}"' in html, name
+    assert 'value="2020-01-31"' in html and 'name="open_at_end" value="true" checked' in html
 
 
 HOSTILE = [
