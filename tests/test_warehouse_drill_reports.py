@@ -271,6 +271,7 @@ def test_new_fields_are_written_back_and_read_the_same():
         ({"signed_up_from": "2025-03-01", "signed_up_to": "2025-02-01"}, "signed_up_to"),
         ({"life_months": "1201"}, "life_months"),
         ({"life_months": "3m"}, "life_months"),
+        ({"life_months": "3", "signed_up_from": "2025-01-01"}, "life_months"),
     ],
 )
 def test_hostile_new_fields_name_their_field(args, field):

@@ -49,7 +49,8 @@ class EntryFilter:
     weekday: int | None = None  # ISO: 1 Monday .. 7 Sunday, of the entry's day
     hour: int | None = None  # 0-23: the hour posted, in the reporting time zone
     #: Only accounts that exist at the end of `last`: not closed then (their last status
-    #: change on or before that day, in the reporting time zone, is not `closed`).
+    #: change on or before that day, in the reporting time zone, is not `closed`). Needs
+    #: `last` (without it, no account is left out).
     open_at_end: bool = False
     #: Only customers whose signup day (reporting time zone) lies in this range.
     signed_up_from: date | None = None

@@ -100,6 +100,9 @@ def parse(args: Mapping[str, str]) -> EntryQuery:
     )
     if signed_from and signed_to and signed_to < signed_from:
         errors["signed_up_to"] = "must not be before signed_up_from"
+    if life_months is not None and not (args.get("signed_up_from") and args.get("signed_up_to")):
+        # Every customer's months of life at once is no figure's, and costs a pass per day.
+        errors["life_months"] = "needs signed_up_from and signed_up_to: the customers followed"
     if errors:
         raise ValidationFailed(errors)
     where = EntryFilter(

@@ -81,11 +81,14 @@ def where(f: EntryFilter, tz: str = "UTC") -> tuple[str, list[Any]]:
         # pairs: a hash semi-join, several times faster at 10 million entries than a
         # correlated look-up of each entry's anniversary. No entry precedes its owner's
         # signup (an account is opened by a registered customer), so these are the entries
-        # on or before the anniversary. DuckDB's month arithmetic keeps the day or, when
-        # the month lacks it, takes its last (as customer_months counts months of life).
+        # on or before the anniversary; none follows the last day with movements, where the
+        # days stop (so a large k costs no more than the bank's age). DuckDB's month
+        # arithmetic keeps the day or, when the month lacks it, takes its last (as
+        # customer_months counts months of life).
         add(
             "(e.customer_id, e.day) IN (SELECT user_id, unnest(generate_series(signup,"
-            f" (signup + to_months(?))::DATE, INTERVAL 1 DAY))::DATE FROM ({members}))",
+            " least((signup + to_months(?))::DATE, (SELECT max(day) FROM daily_totals)),"
+            f" INTERVAL 1 DAY))::DATE FROM ({members}))",
             f.life_months,
             *span,
         )

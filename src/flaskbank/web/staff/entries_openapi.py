@@ -88,7 +88,7 @@ PARAMETERS = [
         "life_months",
         "k: only customers' entries from their signup day up to their own k-month"
         " anniversary (the signup day plus k calendar months; a day the month lacks is its"
-        " last)",
+        " last); needs signed_up_from and signed_up_to",
         {"type": "integer", "minimum": 0, "maximum": MAX_LIFE_MONTHS},
     ),
     _param(
