@@ -100,6 +100,43 @@ def test_the_page_links_figures_and_keeps_its_filters(app, app_bank):
     assert Page(browser.get(older)).link("Newer")
 
 
+def test_another_reports_figures_link_too_in_every_table(app, app_bank, client):
+    """Transaction volume: its main table, by hour and by weekday all carry `drill`, and the
+    page links its figures (the generic path, not deposit growth's own)."""
+    _, today = _synced(app, app_bank)
+    _, browser = staff_client(with_staff(app), app_bank, Role.FINANCIAL_MANAGER)
+    _, token = staff_token(app_bank, Role.FINANCIAL_MANAGER)
+    asked = {"from": today, "to": today, "period": "day"}
+    body = _get(client, token, "/api/v1/staff/reports/transaction_volume", **asked).get_json()
+    deposits = next(i for i, r in enumerate(body["rows"]) if r["type"] == "deposit")
+    assert body["rows"][deposits]["amount"] == "157.10"
+    assert set(body["drill"][deposits]) == {"transactions", "amount"}
+    for name in ("by_hour", "by_weekday"):
+        assert any(body["tables"][name]["drill"]), name
+    for table in (body, body["tables"]["by_hour"], body["tables"]["by_weekday"]):
+        for row, links in zip(table["rows"], table["drill"], strict=True):
+            for column, link in links.items():
+                if row[column] not in ("0", "0.00"):
+                    answer = _follow(client, token, link["href"]).get_json()
+                    assert [t[link["measure"]] for t in answer["totals"]] == [row[column]]
+    page = Page(
+        browser.get(f"/staff/reports/transaction_volume?from={today}&to={today}&period=day")
+    )
+    href = page.link("157.10")
+    assert href and href.startswith("/staff/reports/entries?") and "type=deposit" in href
+    # The page's form keeps every field a report's link may set.
+    query = (
+        f"to={today}&hour=7&weekday=3&open_at_end=true&signed_up_from=2020-01-31"
+        "&signed_up_to=2030-02-28&life_months=12&segment=unknown"
+    )
+    listed = browser.get(f"/staff/reports/entries?{query}")
+    html = listed.get_data(as_text=True)
+    assert listed.status_code == 200
+    for name, value in [("hour", "7"), ("weekday", "3"), ("life_months", "12")]:
+        assert f'name="{name}" value="{value}"' in html, name
+    assert 'value="2020-01-31"' in html and 'name="open_at_end" value="true" checked' in html
+
+
 HOSTILE = [
     ({"from": "2025-02-30"}, "from"),
     ({"from": "2025-03-01", "to": "2025-01-01"}, "to"),

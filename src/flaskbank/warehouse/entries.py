@@ -34,7 +34,8 @@ class Measure(StrEnum):
 @dataclass(frozen=True)
 class EntryFilter:
     """Entries whose day (in the reporting time zone) lies in first..last (None: unbounded),
-    and that match every other field given (None or empty: any)."""
+    and that match every other field given (None or empty: any). The segment `unknown`
+    selects customers whose segment the warehouse does not know (as the reports group them)."""
 
     first: date | None = None
     last: date | None = None
@@ -45,6 +46,19 @@ class EntryFilter:
     customer_id: str | None = None
     account_id: str | None = None
     side: Side = Side.ALL
+    weekday: int | None = None  # ISO: 1 Monday .. 7 Sunday, of the entry's day
+    hour: int | None = None  # 0-23: the hour posted, in the reporting time zone
+    #: Only accounts that exist at the end of `last`: not closed then (their last status
+    #: change on or before that day, in the reporting time zone, is not `closed`). Needs
+    #: `last` (without it, no account is left out).
+    open_at_end: bool = False
+    #: Only customers whose signup day (reporting time zone) lies in this range.
+    signed_up_from: date | None = None
+    signed_up_to: date | None = None
+    #: Only entries from the customer's signup day up to their own k-month anniversary
+    #: (signup day plus k calendar months; a day the month lacks is its last): in a bank,
+    #: every entry of theirs on or before it.
+    life_months: int | None = None
 
 
 @dataclass(frozen=True, order=True)

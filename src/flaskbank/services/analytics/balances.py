@@ -7,14 +7,15 @@ text, rounded half-even to the minor unit where a mean is taken."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from ...domain.accounts import AccountType
 from ...domain.money import minor_exponent
 from ...warehouse.base import BalanceGroup, BalanceMagnitude, WarehouseReader
-from .catalog import Chart, Column, Filter, Kind, Query, Spec, Table, money
+from ...warehouse.entries import EntryFilter, Measure
+from .catalog import Cell, Chart, Column, Drill, Filter, Kind, Query, Spec, Table, money
 from .periods import Period, spans
 
 COLUMNS = (
@@ -180,6 +181,29 @@ def build(reader: WarehouseReader, asked: Query) -> list[Table]:
     ]
 
 
+def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Drill | None:
+    """A total: every entry up to the period's end on the accounts that exist then (not
+    closed at its end; an account not yet opened has no entries), of the row's group (or, in
+    `totals`, of the report's filters) and currency. Counts of accounts, averages, medians,
+    extremes and bands are not sums of entries: none."""
+    end, currency = row.get("period_end"), row.get("currency")
+    if column != "total" or table not in ("balances", "totals") or not end or not currency:
+        return None
+    if table == "balances":
+        kind, segment = row.get("account_type"), row.get("segment")
+    else:
+        kind, segment = asked.filters.get("account_type"), asked.filters.get("segment")
+    where = EntryFilter(
+        None,
+        date.fromisoformat(end),
+        currency,
+        account_type=kind or None,
+        segment=segment or None,
+        open_at_end=True,
+    )
+    return Drill(where, Measure.AMOUNT)
+
+
 SPEC = Spec(
     "balances",
     "Balances",
@@ -200,4 +224,5 @@ SPEC = Spec(
         Filter("account_type", "Account type", tuple(t.value for t in AccountType)),
         Filter("segment", "Segment"),
     ),
+    drill=drill,
 )

@@ -6,7 +6,7 @@ integer minor units until they leave as text."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,7 +14,9 @@ from ...domain.accounts import AccountType
 from ...domain.ledger import TransactionType
 from ...domain.money import MINOR_UNITS
 from ...warehouse.base import Measure, Measured, WarehouseReader
-from .catalog import Chart, Column, Filter, Kind, Query, Spec, Table, money
+from ...warehouse.entries import EntryFilter, Side
+from ...warehouse.entries import Measure as EntryMeasure
+from .catalog import Cell, Chart, Column, Drill, Filter, Kind, Query, Spec, Table, money
 from .periods import spans
 
 #: metric -> its title; docs/analytics.md defines each exactly.
@@ -149,6 +151,47 @@ def build(reader: WarehouseReader, asked: Query) -> list[Table]:
     ]
 
 
+#: metric -> the transaction types, side and total its entries sum to.
+_DRILLED = {
+    "deposits": (("deposit",), Side.CREDITS, EntryMeasure.CREDITS),
+    "withdrawals": (("withdrawal",), Side.DEBITS, EntryMeasure.DEBITS),
+    "net_flow": ((), Side.ALL, EntryMeasure.AMOUNT),
+    "transactions": ((), Side.ALL, EntryMeasure.TRANSACTIONS),
+    "closing_balance": ((), Side.ALL, EntryMeasure.AMOUNT),
+}
+
+
+def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Drill | None:
+    """The counted entries: the row's days (closing balances: every day up to the period's
+    end), currency, and group, with the report's filters. Active and new customers are
+    counts of people, not of entries: none; nor a group of accounts the load did not know."""
+    metric = asked.filters.get("metric", "deposits")
+    start, end, currency = row.get("period_start"), row.get("period_end"), row.get("currency")
+    if column != "value" or metric not in _DRILLED or not start or not end or not currency:
+        return None
+    types, side, measure = _DRILLED[metric]
+    narrowed = {
+        "account_type": asked.filters.get("account_type"),
+        "segment": asked.filters.get("segment"),
+    }
+    group_by = asked.filters.get("group_by")
+    if group_by in narrowed:
+        narrowed[group_by] = row.get("group")
+    if narrowed["account_type"] not in (None, *(t.value for t in AccountType)):
+        return None  # "unknown": an account the warehouse has no type for
+    chosen = asked.filters.get("type")
+    where = EntryFilter(
+        None if metric == "closing_balance" else date.fromisoformat(start),
+        date.fromisoformat(end),
+        currency,
+        (chosen,) if chosen else types,
+        narrowed["account_type"],
+        narrowed["segment"],
+        side=side,
+    )
+    return Drill(where, measure)
+
+
 SPEC = Spec(
     "builder",
     "Report builder",
@@ -161,4 +204,5 @@ SPEC = Spec(
     Chart("line", "period_start", "value", "group", "The metric per period, a line per group"),
     FILTERS,
     check,
+    drill,
 )

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import calendar
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import accumulate
 
 from ...warehouse.base import CohortDay, SignupDay, WarehouseReader
-from .catalog import Cell, Chart, Column, Kind, Query, Spec, Table, money, text
+from ...warehouse.entries import EntryFilter, Measure
+from .catalog import Cell, Chart, Column, Drill, Kind, Query, Spec, Table, money, text
 from .periods import Period, spans
 
 #: The anniversaries the cohorts are followed to, in months after signing up.
@@ -188,6 +189,24 @@ def build(reader: WarehouseReader, asked: Query) -> list[Table]:
     ]
 
 
+def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Drill | None:
+    """A cohort's k-month balance: the entries in the row's currency of the customers who
+    signed up in the cohort's days, each up to their own k-month anniversary. Every other
+    figure counts customers (some of them with no entry at all), not entries: none."""
+    if table != "cohorts" or not column.startswith("balance_") or row.get(column) is None:
+        return None
+    start, end, currency = row.get("cohort_start"), row.get("cohort_end"), row.get("currency")
+    if not start or not end or not currency:
+        return None
+    where = EntryFilter(
+        currency=currency,
+        signed_up_from=date.fromisoformat(start),
+        signed_up_to=date.fromisoformat(end),
+        life_months=int(column.removeprefix("balance_").removesuffix("m")),
+    )
+    return Drill(where, Measure.AMOUNT)
+
+
 SPEC = Spec(
     "customer_acquisition",
     "Customer acquisition",
@@ -197,4 +216,5 @@ SPEC = Spec(
     COLUMNS,
     build,
     Chart("bar", "period_start", "new_customers", None, "New customers per period"),
+    drill=drill,
 )

@@ -19,6 +19,7 @@ from ...warehouse.entries import EntryFilter, EntryKey, Measure, Side
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_LIFE_MONTHS = 1200
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SEGMENT = re.compile(r"^[a-z0-9_]{1,40}$")
 _TYPES = tuple(t.value for t in TransactionType)
@@ -48,6 +49,12 @@ def params(where: EntryFilter) -> dict[str, str]:
         "customer_id": where.customer_id or "",
         "account_id": where.account_id or "",
         "side": "" if where.side is Side.ALL else where.side.value,
+        "weekday": "" if where.weekday is None else str(where.weekday),
+        "hour": "" if where.hour is None else str(where.hour),
+        "open_at_end": "true" if where.open_at_end else "",
+        "signed_up_from": where.signed_up_from.isoformat() if where.signed_up_from else "",
+        "signed_up_to": where.signed_up_to.isoformat() if where.signed_up_to else "",
+        "life_months": "" if where.life_months is None else str(where.life_months),
     }
     return {k: v for k, v in found.items() if v}
 
@@ -81,10 +88,39 @@ def parse(args: Mapping[str, str]) -> EntryQuery:
     if older and newer:
         errors["newer"] = "give older or newer, not both"
     size = _size(args.get("size"), errors)
+    weekday = _number(args, "weekday", 1, 7, errors)
+    hour = _number(args, "hour", 0, 23, errors)
+    life_months = _number(args, "life_months", 0, MAX_LIFE_MONTHS, errors)
+    open_at_end = _choice(args, "open_at_end", ("true",), errors) == "true"
+    if open_at_end and last is None and "to" not in errors:
+        errors["open_at_end"] = "needs to: the day the accounts exist at the end of"
+    signed_from, signed_to = (
+        _date(args, "signed_up_from", errors),
+        _date(args, "signed_up_to", errors),
+    )
+    if signed_from and signed_to and signed_to < signed_from:
+        errors["signed_up_to"] = "must not be before signed_up_from"
+    if life_months is not None and not (args.get("signed_up_from") and args.get("signed_up_to")):
+        # Every customer's months of life at once is no figure's, and costs a pass per day.
+        errors["life_months"] = "needs signed_up_from and signed_up_to: the customers followed"
     if errors:
         raise ValidationFailed(errors)
     where = EntryFilter(
-        first, last, currency, types, account_type, segment, customer, account, Side(side)
+        first,
+        last,
+        currency,
+        types,
+        account_type,
+        segment,
+        customer,
+        account,
+        Side(side),
+        weekday,
+        hour,
+        open_at_end,
+        signed_from,
+        signed_to,
+        life_months,
     )
     return EntryQuery(where, older, newer, size, Measure(measure) if measure else None)
 
@@ -118,6 +154,18 @@ def _match(
     if value is not None and not pattern.match(value):
         errors[name] = f"must be {what}"
     return value
+
+
+def _number(
+    args: Mapping[str, str], name: str, least: int, most: int, errors: dict[str, str]
+) -> int | None:
+    value = args.get(name) or ""
+    if not value:
+        return None
+    if value.isascii() and value.isdigit() and least <= int(value) <= most:
+        return int(value)
+    errors[name] = f"must be a whole number from {least} to {most}"
+    return None
 
 
 def _size(value: str | None, errors: dict[str, str]) -> int:

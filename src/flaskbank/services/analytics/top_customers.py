@@ -6,10 +6,11 @@ text."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ...warehouse.base import CustomerBalance, CustomerFlow, WarehouseReader
-from .catalog import Cell, Column, Kind, Query, Spec, Table, money
+from ...warehouse.entries import EntryFilter, Measure, Side
+from .catalog import Cell, Column, Drill, Kind, Query, Spec, Table, money
 
 #: How many customers each table ranks, per currency.
 TOP = 20
@@ -92,6 +93,28 @@ def build(reader: WarehouseReader, asked: Query) -> list[Table]:
     ]
 
 
+def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Drill | None:
+    """A customer's balance: every entry up to `to` on their accounts in the row's currency
+    that exist then; money in, money out and net: their credits, debits or all entries from
+    `from` to `to` (closed accounts too). Flow (in + out) is no one total of a list: none."""
+    customer, currency = row.get("customer_id"), row.get("currency")
+    if not customer or not currency:
+        return None
+    if table == "by_balance" and column == "balance":
+        where = EntryFilter(None, asked.last, currency, customer_id=customer, open_at_end=True)
+        return Drill(where, Measure.AMOUNT)
+    sides = {
+        "money_in": (Side.CREDITS, Measure.CREDITS),
+        "money_out": (Side.DEBITS, Measure.DEBITS),
+        "net": (Side.ALL, Measure.AMOUNT),
+    }
+    if table == "by_flow" and column in sides:
+        side, measure = sides[column]
+        where = EntryFilter(asked.first, asked.last, currency, customer_id=customer, side=side)
+        return Drill(where, measure)
+    return None
+
+
 SPEC = Spec(
     "top_customers",
     "Top customers",
@@ -100,4 +123,5 @@ SPEC = Spec(
     "ids only.",
     COLUMNS,
     build,
+    drill=drill,
 )

@@ -6,13 +6,14 @@ volumes (warehouse/base.Volume); amounts are integer minor units until they leav
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
 from ...warehouse.base import Volume, WarehouseReader
-from .catalog import Cell, Chart, Column, Filter, Kind, Query, Spec, Table, money
+from ...warehouse.entries import EntryFilter, Measure, Side
+from .catalog import Cell, Chart, Column, Drill, Filter, Kind, Query, Spec, Table, money
 from .periods import Period, spans, start_of
 
 TYPES = ("deposit", "withdrawal", "transfer")
@@ -160,6 +161,39 @@ def build(reader: WarehouseReader, asked: Query) -> list[Table]:
     ]
 
 
+#: Where hourly_volume counts each type once: a deposit and a transfer on the leg that
+#: credits, a withdrawal on its one (debit) leg; which of those legs' totals is the amount.
+_COUNTED = {
+    "deposit": (Side.CREDITS, Measure.CREDITS),
+    "withdrawal": (Side.DEBITS, Measure.DEBITS),
+    "transfer": (Side.CREDITS, Measure.CREDITS),
+}
+
+
+def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Drill | None:
+    """A count or an amount: the legs each transaction is counted on (one per transaction,
+    so their entries are the transactions), on the row's days, hour or weekday, of its type
+    and currency. The hour and weekday tables cover the whole periods of the range."""
+    kind, currency = row.get("type"), row.get("currency")
+    if column not in ("transactions", "amount") or kind not in _COUNTED or currency is None:
+        return None
+    side, amount = _COUNTED[kind]
+    covered = spans(asked.first, asked.last, asked.period)
+    first, last = covered[0][0], covered[-1][1]
+    weekday = hour = None
+    if table == "transaction_volume":
+        first = date.fromisoformat(str(row["period_start"]))
+        last = date.fromisoformat(str(row["period_end"]))
+    elif table == "by_hour":
+        hour = int(str(row["hour"]))
+    elif table == "by_weekday":
+        weekday = WEEKDAYS.index(str(row["weekday"])) + 1
+    else:
+        return None
+    where = EntryFilter(first, last, currency, (kind,), side=side, weekday=weekday, hour=hour)
+    return Drill(where, Measure.TRANSACTIONS if column == "transactions" else amount)
+
+
 SPEC = Spec(
     "transaction_volume",
     "Transaction volume",
@@ -169,4 +203,5 @@ SPEC = Spec(
     build,
     Chart("line", "period_end", "transactions", "type", "Transactions per period, by type"),
     (Filter("type", "Type", TYPES),),
+    drill=drill,
 )

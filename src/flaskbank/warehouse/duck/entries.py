@@ -7,7 +7,7 @@ page's 50 rows are joined to them only after they are picked."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -17,8 +17,24 @@ from ..entries import Entry, EntryFilter, EntryKey, EntryPage, EntryTotals, Side
 _ORDER = ("posted_at", "transaction_id", "account_id")
 
 
-def where(f: EntryFilter) -> tuple[str, list[Any]]:
-    """The filter as a WHERE clause on `entries e`, and its parameters."""
+def zone(con: duckdb.DuckDBPyConnection) -> str:
+    """The reporting time zone the warehouse counts its days in."""
+    row = con.execute("SELECT coalesce(timezone, 'UTC') FROM feed WHERE id = 1").fetchone()
+    return "UTC" if row is None else str(row[0])
+
+
+def _local(tz: str, column: str) -> str:
+    """A UTC TIMESTAMP column in the reporting time zone (ICU's conversion, about a
+    microsecond a row, is skipped in UTC)."""
+    if tz == "UTC":
+        return column
+    quoted = "'" + tz.replace("'", "''") + "'"
+    return f"timezone({quoted}, timezone('UTC', {column}))"
+
+
+def where(f: EntryFilter, tz: str = "UTC") -> tuple[str, list[Any]]:
+    """The filter as a WHERE clause on `entries e`, and its parameters; `tz` is the
+    reporting time zone (for the hour, signup days and closings)."""
     sql: list[str] = ["TRUE"]
     args: list[Any] = []
 
@@ -36,7 +52,9 @@ def where(f: EntryFilter) -> tuple[str, list[Any]]:
         add("e.type IN (" + ", ".join("?" * len(f.types)) + ")", *f.types)
     if f.account_type:
         add("e.account_id IN (SELECT account_id FROM accounts WHERE type = ?)", f.account_type)
-    if f.segment:
+    if f.segment == "unknown":  # as the reports group them: null, or an unknown owner
+        add("e.customer_id NOT IN (SELECT user_id FROM customers WHERE segment IS NOT NULL)")
+    elif f.segment:
         add("e.customer_id IN (SELECT user_id FROM customers WHERE segment = ?)", f.segment)
     if f.customer_id:
         add("e.customer_id = ?", f.customer_id)
@@ -46,7 +64,46 @@ def where(f: EntryFilter) -> tuple[str, list[Any]]:
         add("e.amount > 0")
     elif f.side is Side.DEBITS:
         add("e.amount < 0")
+    if f.weekday is not None:
+        add("isodow(e.day) = ?", f.weekday)
+    if f.hour is not None:
+        add(f"hour({_local(tz, 'e.posted_at')}) = ?", f.hour)
+    if f.open_at_end and f.last is not None:
+        add(_CLOSED.format(day=_local(tz, "s.changed_at")), f.last)
+    signup = f"{_local(tz, 'c.signed_up_at')}::DATE"
+    members = (
+        f"SELECT c.user_id, {signup} AS signup FROM customers c WHERE c.role = 'customer'"
+        f" AND {signup} BETWEEN ? AND ?"
+    )
+    span = (f.signed_up_from or date.min, f.signed_up_to or date.max)
+    if f.life_months is not None:
+        # Each member's days from the signup to the k-month anniversary, as (customer, day)
+        # pairs: a hash semi-join, several times faster at 10 million entries than a
+        # correlated look-up of each entry's anniversary. No entry precedes its owner's
+        # signup (an account is opened by a registered customer), so these are the entries
+        # on or before the anniversary; none follows the last day with movements, where the
+        # days stop (so a large k costs no more than the bank's age). DuckDB's month
+        # arithmetic keeps the day or, when the month lacks it, takes its last (as
+        # customer_months counts months of life).
+        add(
+            "(e.customer_id, e.day) IN (SELECT user_id, unnest(generate_series(signup,"
+            " least((signup + to_months(?))::DATE, (SELECT max(day) FROM daily_totals)),"
+            f" INTERVAL 1 DAY))::DATE FROM ({members}))",
+            f.life_months,
+            *span,
+        )
+    elif f.signed_up_from is not None or f.signed_up_to is not None:
+        add(f"e.customer_id IN (SELECT user_id FROM ({members}))", *span)
     return " AND ".join(sql), args
+
+
+# Accounts that exist at the end of a day (the accounts known, less those whose last status
+# change on or before it is `closed`): an anti-join on the small dimension tables.
+_CLOSED = (
+    "e.account_id IN (SELECT a.account_id FROM accounts a ANTI JOIN (SELECT s.account_id"
+    " FROM status_changes s WHERE {day}::DATE <= ? GROUP BY s.account_id"
+    " HAVING arg_max(s.status, s.changed_at) = 'closed') x USING (account_id))"
+)
 
 
 def _distinct_transfers(f: EntryFilter) -> bool:
@@ -59,12 +116,20 @@ def _distinct_transfers(f: EntryFilter) -> bool:
     return (
         f.side is Side.ALL
         and not f.account_id
-        and bool(f.customer_id or f.account_type or f.segment)
+        and bool(
+            f.customer_id
+            or f.account_type
+            or f.segment
+            or f.open_at_end
+            or f.signed_up_from
+            or f.signed_up_to
+            or f.life_months is not None
+        )
     )
 
 
 def totals(con: duckdb.DuckDBPyConnection, f: EntryFilter) -> list[EntryTotals]:
-    clause, args = where(f)
+    clause, args = where(f, zone(con))
     rows = con.execute(
         "SELECT e.currency, count(*), count(*) FILTER (e.type = 'transfer'),"
         " coalesce(sum(e.amount), 0), coalesce(sum(e.amount) FILTER (e.amount > 0), 0),"
@@ -103,7 +168,7 @@ def page(
     newer: EntryKey | None,
     size: int,
 ) -> EntryPage:
-    clause, args = where(f)
+    clause, args = where(f, zone(con))
     backwards = newer is not None  # walking towards newer entries: read ascending, flip
     cursor = newer if newer is not None else older
     op = ">" if backwards else "<"

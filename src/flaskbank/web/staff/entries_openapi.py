@@ -9,7 +9,7 @@ from ...domain.accounts import AccountType
 from ...domain.ledger import TransactionType
 from ...domain.money import MINOR_UNITS
 from ...services.analytics.drilldown import COLUMNS, TOTALS
-from ...services.analytics.entry_params import MAX_PAGE_SIZE, PAGE_SIZE
+from ...services.analytics.entry_params import MAX_LIFE_MONTHS, MAX_PAGE_SIZE, PAGE_SIZE
 from ...warehouse.entries import Measure, Side
 
 _STR = {"type": "string"}
@@ -45,13 +45,51 @@ PARAMETERS = [
         "the entry's account's type",
         {"type": "string", "enum": [a.value for a in AccountType]},
     ),
-    _param("segment", "the customer's segment", {**_STR, "pattern": "^[a-z0-9_]{1,40}$"}),
+    _param(
+        "segment",
+        "the customer's segment (`unknown`: a customer whose segment is not known)",
+        {**_STR, "pattern": "^[a-z0-9_]{1,40}$"},
+    ),
     _param("customer_id", "one customer", {**_STR, "pattern": "^[A-Za-z0-9_-]{1,64}$"}),
     _param("account_id", "one account", {**_STR, "pattern": "^[A-Za-z0-9_-]{1,64}$"}),
     _param(
         "side",
         "all entries (the default), only credits (amount > 0) or only debits (< 0)",
         {"type": "string", "enum": [s.value for s in Side], "default": "all"},
+    ),
+    _param(
+        "weekday",
+        "the entry's day of the week (reporting time zone): 1 Monday to 7 Sunday",
+        {"type": "integer", "minimum": 1, "maximum": 7},
+    ),
+    _param(
+        "hour",
+        "the hour the entry was posted, in the reporting time zone: 0 (00:00-00:59) to 23",
+        {"type": "integer", "minimum": 0, "maximum": 23},
+    ),
+    _param(
+        "open_at_end",
+        "`true`: only accounts that exist at the end of `to` (not closed then: their last"
+        " status change on or before that day is not `closed`); needs `to`",
+        {"type": "string", "enum": ["true"]},
+    ),
+    _param(
+        "signed_up_from",
+        "YYYY-MM-DD: only customers (role customer) who signed up on this day or later"
+        " (reporting time zone)",
+        _DATE,
+    ),
+    _param(
+        "signed_up_to",
+        "YYYY-MM-DD: only customers (role customer) who signed up on this day or earlier",
+        _DATE,
+    ),
+    _param(
+        "life_months",
+        "k: only customers' entries from their signup day up to their own k-month"
+        " anniversary (the signup day plus k calendar months; a day the month lacks is its"
+        " last); needs signed_up_from and signed_up_to",
+        {"type": "integer", "minimum": 0, "maximum": MAX_LIFE_MONTHS},
     ),
     _param(
         "size",
