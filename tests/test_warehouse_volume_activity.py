@@ -24,8 +24,8 @@ from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
 from flaskbank.warehouse.base import SPELL_GAP_DAYS
 from flaskbank.warehouse.duck import DuckWarehouse
-from test_warehouse_report import _period_end, make_staff_user
-from warehouse_support import parse, run_report, warehouse_in
+from test_warehouse_report import make_staff_user
+from warehouse_support import parse, period_end, run_report, warehouse_in
 
 TOKYO = "Asia/Tokyo"
 TYPES = ("deposit", "withdrawal", "transfer")
@@ -75,14 +75,14 @@ def _local(moment, zone: str):  # type: ignore[no-untyped-def]
 
 def _period_start(day: date, period: str) -> date:
     start = day
-    while _period_end(start - timedelta(days=1), period) == _period_end(day, period):
+    while period_end(start - timedelta(days=1), period) == period_end(day, period):
         start -= timedelta(days=1)
     return start
 
 
 def _expected_volume(transactions, zone, first, last, period, only):  # type: ignore[no-untyped-def]
     types = (only,) if only else TYPES
-    start, end = _period_start(first, period), _period_end(last, period)
+    start, end = _period_start(first, period), period_end(last, period)
     periods, hours, weekdays = defaultdict(int), defaultdict(int), defaultdict(int)
     counts: dict[tuple[object, ...], int] = defaultdict(int)
     currencies = set()
@@ -116,14 +116,14 @@ def _expected_volume(transactions, zone, first, last, period, only):  # type: ig
     starts, day = [], start
     while day <= end:
         starts.append(day)
-        day = _period_end(day, period) + timedelta(days=1)
+        day = period_end(day, period) + timedelta(days=1)
     return (
         rows(
             periods,
             starts,
             lambda s: {
                 "period_start": s.isoformat(),
-                "period_end": _period_end(s, period).isoformat(),
+                "period_end": period_end(s, period).isoformat(),
             },
         ),
         rows(hours, range(24), lambda h: {"hour": str(h)}),
@@ -214,8 +214,8 @@ def test_customer_activity_matches_the_store(bank, zone, first, last, period):
         parse("customer_activity", first, last, period),
     )
     ends = [date.fromisoformat(r["period_end"]) for r in report.rows]
-    assert ends[0] == _period_end(date.fromisoformat(first), period)
-    assert ends[-1] == _period_end(date.fromisoformat(last), period)
+    assert ends[0] == period_end(date.fromisoformat(first), period)
+    assert ends[-1] == period_end(date.fromisoformat(last), period)
     expected = _expected_activity(transactions, customers, zone, ends)
     for row, (end, signed, counts) in zip(report.rows, expected, strict=True):
         assert (row["period_end"], row["customers"]) == (end, str(signed))
