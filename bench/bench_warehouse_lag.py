@@ -42,6 +42,7 @@ from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings
 from flaskbank.services.analytics import feed
 from flaskbank.services.bank import Bank
+from flaskbank.services.monitoring import consumer as monitoring
 from flaskbank.warehouse.duck import DuckWarehouse
 
 TARGET_SECONDS = 5.0
@@ -165,6 +166,14 @@ class Sampler(threading.Thread):
             self.read_seconds.append(now - began)
             self.halt.wait(max(0.0, self.poll - (now - began)))
 
+    def publications(self) -> list[float]:
+        """The seconds between the reads that first saw each new position (the job's
+        publications, as a reader sees them)."""
+        firsts = [
+            t for i, t in enumerate(self.times) if i and self.positions[i] != self.positions[i - 1]
+        ]
+        return [b - a for a, b in zip(firsts, firsts[1:], strict=False)]
+
     def reached(self) -> int:
         return self.positions[-1] if self.positions else 0
 
@@ -181,6 +190,26 @@ def positions_of(db: Path, after: int) -> dict[str, int]:
     finally:
         con.close()
     return {t: p for t, p in rows}
+
+
+def settle(db: Path, timeout: float, worker: subprocess.Popen[bytes]) -> float:
+    """Wait until the worker's monitoring consumer has caught up with the feed (on a
+    generated bank it starts from the first event, and the worker runs its jobs one after
+    another: the warehouse waits for it), so that the phases measure a steady state; returns
+    the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout and worker.poll() is None:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            row = con.execute(
+                "SELECT position FROM consumer_checkpoints WHERE consumer = ?", (monitoring.NAME,)
+            ).fetchone()
+        finally:
+            con.close()
+        if row is not None and int(row[0]) >= feed_end(db):
+            break
+        time.sleep(0.5)
+    return time.monotonic() - started
 
 
 def feed_end(db: Path) -> int:
@@ -265,6 +294,12 @@ def main() -> None:
     parser.add_argument("--idle-rate", type=float, default=2.0, help="postings/s, baseline")
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--poll", type=float, default=0.1, help="seconds between reads")
+    parser.add_argument(
+        "--no-settle",
+        action="store_true",
+        help="measure at once, while the worker's monitoring consumer may still be catching up",
+    )
+    parser.add_argument("--worker-log", type=Path, help="keep the worker's log there")
     parser.add_argument("--smoke", action="store_true", help="a few seconds, a tiny bank")
     args = parser.parse_args()
     if args.smoke:
@@ -304,9 +339,13 @@ def main() -> None:
         )
         sampler = Sampler(warehouse, args.poll)
         sampler.start()
-        time.sleep(1.0)  # the worker up and its first run of each job done
+        waited = settle(db, 1.0 if args.no_settle else 600.0, worker)
         if worker.poll() is not None:
             raise SystemExit(f"the worker exited: {(work / 'worker.log').read_text()[-2000:]}")
+        if args.no_settle:
+            print("worker up; measuring at once (its monitoring consumer may be catching up)")
+        else:
+            print(f"worker up, its monitoring consumer caught up with the feed in {waited:.1f} s")
 
         common = {"threads": args.threads, "drain": drain}
         idle, n_idle, wall_idle = phase(
@@ -338,8 +377,12 @@ def main() -> None:
         p95_idle = describe("lag idle (baseline)", idle, n_idle, wall_idle, args.idle_rate)
         p95_load = describe("lag under load", loaded, n_load, wall_load, args.rate)
         print(f"under load / idle, p95: {p95_load / p95_idle:.2f}x")
-        runs = (work / "worker.log").read_text().count("job warehouse:")
-        print(f"worker: {runs} runs of the warehouse job applied events")
+        gaps = sorted(sampler.publications())
+        if gaps:
+            print(
+                f"publications seen by the reader: {len(gaps) + 1}, between them median"
+                f" {statistics.median(gaps):.2f} s, max {gaps[-1]:.2f} s"
+            )
     finally:
         if sampler is not None:
             sampler.halt.set()
@@ -351,6 +394,8 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
+        if args.worker_log is not None and (work / "worker.log").exists():
+            shutil.copy(work / "worker.log", args.worker_log)
         shutil.rmtree(work, ignore_errors=True)
 
 
