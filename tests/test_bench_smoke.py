@@ -125,3 +125,21 @@ def test_the_warehouse_benchmark_runs_end_to_end():
         assert any(
             line.startswith(f"{name} by month") and "straight from SQLite" in line for line in lines
         ), done.stdout
+
+
+@pytest.mark.slow
+def test_the_warehouse_lag_benchmark_runs_end_to_end():
+    done = subprocess.run(
+        [sys.executable, str(BENCH.with_name("bench_warehouse_lag.py")), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for phase in ("lag idle (baseline)", "lag under load"):
+        assert any(
+            line.startswith(f"{phase}:") and "p95" in line and "5 s target" in line
+            for line in lines
+        ), done.stdout
+    assert any(line.startswith("under load / idle, p95:") for line in lines), done.stdout
