@@ -79,7 +79,7 @@ def default_jobs(
         Job("expire-holds", 30.0, lambda bank: holds.expire_due(bank)),
         Job("standing-orders", 30.0, lambda bank: standing_orders.run_due(bank)),
         # Alerts and the live board within a second or two of the posting.
-        Job(f"consumer:{monitoring.NAME}", 1.0, lambda bank: monitoring.catch_up(bank)),
+        Job(f"consumer:{monitoring.NAME}", 1.0, lambda bank: monitoring.catch_up(bank, budget=1.0)),
         Job("consumer:backtests", 5.0, lambda bank: backtests.start_queued(bank)),
         *(consumer_job(c) for c in (CONSUMERS if consumers is None else consumers)),
         *([warehouse_job(warehouse)] if warehouse is not None else []),
