@@ -179,3 +179,30 @@ def test_the_api_and_the_page_export_xlsx_and_pdf(app, app_bank, client):
         assert f"format={wanted}" in html
     download = browser.get(f"/staff/reports/deposit_growth?from={today}&period=day&format=pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
+
+
+def test_csv_text_a_spreadsheet_would_run_as_a_formula_is_quoted_and_amounts_are_not() -> None:
+    from flaskbank.web.staff.report_exports import report_csv
+
+    columns = (Column("segment", "Segment"), Column("net", "Net", Kind.MONEY))
+    rows = [
+        {"segment": '=HYPERLINK("http://x")', "net": "-12.50"},
+        {"segment": "@SUM(A1)", "net": "3.00"},
+        {"segment": "+1", "net": None},
+        {"segment": "retail", "net": "-0.01"},
+    ]
+    report = Report(
+        "t",
+        "T",
+        {"from": "2025-01-01", "to": "2025-01-31", "period": "month"},
+        AsOf(None, "", 0),
+        (Table("t", "T", columns, rows),),
+    )
+    lines = report_csv(report).decode().splitlines()
+    assert lines == [
+        "segment,net",
+        '"\'=HYPERLINK(""http://x"")",-12.50',
+        "'@SUM(A1),3.00",
+        "'+1,",
+        "retail,-0.01",
+    ]

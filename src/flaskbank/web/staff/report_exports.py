@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from flask import Response
 
-from ...services.analytics.catalog import Report
+from ...services.analytics.catalog import Kind, Report
 
 
 def report_csv(report: Report) -> bytes:
@@ -22,8 +22,23 @@ def report_csv(report: Report) -> bytes:
             writer.writerows([[], [table.title]])
         writer.writerow(table.names)
         for row in table.rows:
-            writer.writerow(["" if row[c] is None else row[c] for c in table.names])
+            writer.writerow([_cell(row[c.name], c.kind) for c in table.columns])
     return out.getvalue().encode()
+
+
+#: What a spreadsheet reads as the start of a formula in a cell opened from CSV.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str | None, kind: Kind) -> str:
+    """Text (a segment, a customer's id: data people typed) that a spreadsheet would run as
+    a formula gets a leading apostrophe (OWASP's advice for CSV injection); amounts, counts
+    and dates are written as they are, so "-12.50" stays a number."""
+    if value is None:
+        return ""
+    if kind is Kind.TEXT and value.startswith(_FORMULA):
+        return "'" + value
+    return value
 
 
 def report_xlsx(report: Report) -> bytes:
