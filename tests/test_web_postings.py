@@ -209,3 +209,12 @@ def test_money_pages_need_a_login(client, app_bank):
     )
     assert response.status_code == 302 and response.location.startswith("/login")
     assert balance(app_bank, ada) == "5.00"
+
+
+@pytest.mark.parametrize(("typed", "posted"), [("1,000.00", "1000.00"), (" 2,500 ", "2500.00")])
+def test_an_amount_typed_as_the_pages_show_it_is_accepted(app, app_bank, typed, posted):
+    ada, client = customer_client(app, app_bank, deposit="100.00")
+    path = f"/accounts/{ada.account_id}/deposit"
+    response = client.post(path, data={"amount": typed, "token": token_of(client, path)})
+    assert response.status_code == 302
+    assert balance(app_bank, ada) == f"{100 + int(posted.split('.')[0])}.00"

@@ -21,7 +21,8 @@ BAD_AMOUNTS = [
     ("1.234", "at most 2 decimal places"),
     ("abc", "positive number"),
     ("1e3", "positive number"),
-    ("1,000", "positive number"),
+    ("1,00", "positive number"),  # commas only between groups of three are thousands
+    ("1.000,00", "positive number"),
     ("NaN", "positive number"),
     ("10000.01", "may not exceed 10,000.00 USD"),
     (" ", "positive number"),

@@ -6,6 +6,7 @@ check them, so a rule is written once for the browser and the API alike.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from wtforms import (
@@ -40,6 +41,19 @@ def account_label(account: Account) -> str:
     )
 
 
+#: An amount as the pages show it, with commas between thousands: "1,000.00", "12,345".
+_GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
+
+
+def grouped_amount(text: object) -> object:
+    """Accept an amount typed the way the pages show it ("1,000.00" is 1000.00). Only
+    commas between groups of three digits go; anything else ("1,00", "1.000,00") is left
+    for the service to refuse with its message, so no amount is ever guessed."""
+    if isinstance(text, str) and _GROUPED.fullmatch(text.strip()):
+        return text.strip().replace(",", "")
+    return text
+
+
 def fresh_token() -> str:
     return str(uuid.uuid4())
 
@@ -64,6 +78,7 @@ class MovementForm(ServiceForm):
     amount = StringField(
         "Amount",
         default="",
+        filters=[grouped_amount],
         render_kw={
             "inputmode": "decimal",
             "autocomplete": "off",
@@ -165,7 +180,10 @@ class StandingOrderForm(ServiceForm):
         },
     )
     amount = StringField(
-        "Amount", default="", render_kw={"inputmode": "decimal", "autocomplete": "off"}
+        "Amount",
+        default="",
+        filters=[grouped_amount],
+        render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
     day_of_month = StringField(
         "Day of the month", default="1", render_kw={"inputmode": "numeric", "maxlength": 2}
