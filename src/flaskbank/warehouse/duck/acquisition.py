@@ -35,8 +35,8 @@ def _signups(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def load_months(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
-    """Add the batch's entries (the temp table `legs`, load.py) to their owners'
-    customer_months.
+    """Add the batch's entries (the temp table `owned`, load.py: each leg with its owner) to
+    their owners' customer_months.
     The month of the customer's life holding day d, for a signup day s: with m the calendar
     months from s's month to d's, it is m if d is on or before s + m months, else m + 1
     (s + m - 1 months falls in the month before d's, s + m + 1 months in the month after).
@@ -49,11 +49,10 @@ def load_months(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
         FROM (
             SELECT b.day, b.currency, b.amount, b.type, o.user_id, o.signup,
                    (year(b.day) - year(o.signup)) * 12 + month(b.day) - month(o.signup) AS m
-            FROM legs b JOIN (
-                SELECT a.account_id, a.user_id, {_local_day(timezone, "c.signed_up_at")} AS signup
-                FROM accounts a JOIN customers c USING (user_id)
-                WHERE a.account_id IN (SELECT account_id FROM legs)
-            ) o USING (account_id)
+            FROM owned b JOIN (
+                SELECT user_id, {_local_day(timezone, "signed_up_at")} AS signup
+                FROM customers WHERE user_id IN (SELECT customer_id FROM owned)
+            ) o ON o.user_id = b.customer_id
         )
         GROUP BY ALL
         ON CONFLICT (customer_id, currency, month) DO UPDATE SET

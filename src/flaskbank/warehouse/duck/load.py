@@ -167,11 +167,11 @@ def _entries(
         [timezone],
     )
     con.execute("DROP TABLE posted; DROP TABLE posted_legs")
-    # Each leg with its owner, for the entries and the customers' activity.
+    # Each leg with its account's owner and type, looked up once for every table below.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE owned AS SELECT l.*, a.user_id AS customer_id FROM legs l"
-        " LEFT JOIN (SELECT account_id, user_id FROM accounts WHERE account_id IN"
-        " (SELECT account_id FROM legs)) a USING (account_id)"
+        "CREATE OR REPLACE TEMP TABLE owned AS SELECT l.*, a.user_id AS customer_id,"
+        " a.type AS account_type FROM legs l LEFT JOIN (SELECT account_id, user_id, type"
+        " FROM accounts WHERE account_id IN (SELECT account_id FROM legs)) a USING (account_id)"
     )
     con.execute(
         "INSERT INTO entries SELECT transaction_id, account_id, customer_id, type, amount,"
@@ -188,11 +188,7 @@ def _entries(
         " net = net + excluded.net, entries = entries + excluded.entries"
     )
     months_of_life(con, timezone)
-    _summarise(
-        con,
-        "legs e LEFT JOIN (SELECT account_id, user_id, type FROM accounts WHERE account_id IN"
-        " (SELECT account_id FROM legs)) a USING (account_id)",
-    )
+    _summarise(con)
     con.execute(
         "INSERT INTO account_months "
         + ACCOUNT_MONTHS.format(source="legs")
@@ -244,14 +240,14 @@ def _merge_spells(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE merged")
 
 
-def _summarise(con: duckdb.DuckDBPyConnection, entries: str) -> None:
-    """Add `entries` (aliased e, joined to their accounts as a) into daily_groups and their
-    transfers into daily_pairs. Both sides of a transfer come in one event, so in one batch."""
+def _summarise(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the batch's legs (`owned`) into daily_groups and their transfers into daily_pairs.
+    Both sides of a transfer come in one event, so in one batch."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cells AS SELECT e.transaction_id, e.day, e.currency,"
-        " e.type, e.amount, coalesce(a.type, 'unknown') AS account_type,"
-        f" coalesce(c.segment, 'unknown') AS segment FROM {entries}"
-        " LEFT JOIN customers c ON c.user_id = a.user_id"
+        " e.type, e.amount, coalesce(e.account_type, 'unknown') AS account_type,"
+        " coalesce(c.segment, 'unknown') AS segment FROM owned e"
+        " LEFT JOIN customers c ON c.user_id = e.customer_id"
     )
     con.execute(
         "INSERT INTO daily_groups SELECT day, currency, account_type, segment, type,"
