@@ -115,6 +115,19 @@ def test_a_rebuild_counts_everything_once_more_and_not_twice(bank, tmp_path):
     assert contents(warehouse) == once
 
 
+def test_a_sync_out_of_time_stops_after_a_batch_and_the_next_goes_on_from_there(bank, tmp_path):
+    _activity(bank)
+    everything = len(bank.store.events.read(after=None, limit=10_000).events)
+    assert everything > 8
+    warehouse = warehouse_in(tmp_path)
+    # The second batch was read ahead while the first was applied: it is dropped, not lost.
+    assert feed.sync(bank.store, warehouse, limit=4, budget=0.0) == 4
+    assert feed.sync(bank.store, warehouse, limit=4) == everything - 4
+    rebuilt = warehouse_in(tmp_path, "rebuilt.duckdb")
+    feed.sync(bank.store, rebuilt, fresh=True)
+    assert contents(warehouse) == contents(rebuilt)
+
+
 def test_a_report_during_a_sync_neither_fails_nor_waits(bank, tmp_path, monkeypatch):
     ada, _ = _activity(bank)
     warehouse = warehouse_in(tmp_path)

@@ -42,6 +42,9 @@ from .schema import TABLES, VERSION
 #: After a session that applied more events than this, the other copy is dropped and copied
 #: from this one next time, rather than read again from the feed.
 COPY_OVER = 20_000
+#: The writer's log size before DuckDB checkpoints on its own (the writing session always
+#: ends with one).
+CHECKPOINT_AFTER = "1GB"
 #: DuckDB's errors when a file is locked by another process or open differently in this one.
 _BUSY = (duckdb.IOException, duckdb.ConnectionException)
 
@@ -58,6 +61,9 @@ class DuckWarehouse:
             path = self.copies.seed_back(fresh=fresh)
             con = _connect(path, read_only=False, wait=WAIT_SECONDS)
             try:
+                # DuckDB checkpoints after each 16 MB of log by default, which a batch of a
+                # large sync passes: once, at the end (below), is enough, and cheaper.
+                con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_AFTER}'")
                 con.execute(TABLES)
                 _settle_version(con)
                 _settle_timezone(con, self.timezone)
