@@ -143,36 +143,35 @@ def _statuses(con: duckdb.DuckDBPyConnection) -> None:
 def _entries(
     con: duckdb.DuckDBPyConnection, ats: list[str], payloads: list[str], timezone: str
 ) -> None:
-    # In three steps: DuckDB parses the payloads several times faster from a table than
+    # In two steps: DuckDB parses the payloads several times faster from a table than
     # straight from the unnested parameter lists.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE posted AS SELECT unnest($1)::TIMESTAMP AS posted_at,"
         " unnest($2) AS p, unnest(range(len($1))) AS seq",
         [ats, payloads],
     )
+    # Parsed, unnested into legs, amounts made minor units and each leg given its account's
+    # owner and type and the owner's segment ('unknown': the account was not known when
+    # loaded, or the registration did not say), in one statement: every table below reads
+    # these rows.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE posted_legs AS SELECT t.transaction_id,"
-        " coalesce(t.type, '') AS type, t.currency, posted_at, seq,"
-        f" unnest(t.legs, recursive := true) FROM (SELECT posted_at, seq,"
-        f" json_transform(p, '{_POSTED_SHAPE}') AS t FROM posted)"
-    )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE legs AS SELECT transaction_id, account_id, type,"
-        f" {_MINOR} AS amount, currency, posted_at, seq,"
-        " timezone($1, timezone('UTC', posted_at))::DATE AS day,"
-        " hour(timezone($1, timezone('UTC', posted_at)))::TINYINT AS hour"
-        " FROM posted_legs AS l(transaction_id, type, currency, posted_at, seq, account_id,"
-        " amount_text) LEFT JOIN exponents USING (currency)"
-        " WHERE account_id NOT IN (SELECT account_id FROM internal)",
+        "CREATE OR REPLACE TEMP TABLE owned AS SELECT l.transaction_id, l.account_id, l.type,"
+        f" {_MINOR} AS amount, l.currency, l.posted_at, l.seq,"
+        " timezone($1, timezone('UTC', l.posted_at))::DATE AS day,"
+        " hour(timezone($1, timezone('UTC', l.posted_at)))::TINYINT AS hour,"
+        " a.user_id AS customer_id, coalesce(a.type, 'unknown') AS account_type,"
+        " coalesce(c.segment, 'unknown') AS segment"
+        " FROM (SELECT t.transaction_id, coalesce(t.type, '') AS type, t.currency, posted_at,"
+        " seq, unnest(t.legs, recursive := true) FROM (SELECT posted_at, seq,"
+        f" json_transform(p, '{_POSTED_SHAPE}') AS t FROM posted))"
+        " AS l(transaction_id, type, currency, posted_at, seq, account_id, amount_text)"
+        " LEFT JOIN exponents USING (currency)"
+        " LEFT JOIN accounts a ON a.account_id = l.account_id"
+        " LEFT JOIN customers c ON c.user_id = a.user_id"
+        " WHERE l.account_id NOT IN (SELECT account_id FROM internal)",
         [timezone],
     )
-    con.execute("DROP TABLE posted; DROP TABLE posted_legs")
-    # Each leg with its account's owner and type, looked up once for every table below.
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE owned AS SELECT l.*, a.user_id AS customer_id,"
-        " a.type AS account_type FROM legs l LEFT JOIN (SELECT account_id, user_id, type"
-        " FROM accounts WHERE account_id IN (SELECT account_id FROM legs)) a USING (account_id)"
-    )
+    con.execute("DROP TABLE posted")
     con.execute(
         "INSERT INTO entries SELECT transaction_id, account_id, customer_id, type, amount,"
         " currency, posted_at, day FROM owned ORDER BY seq"
@@ -181,7 +180,7 @@ def _entries(
         "INSERT INTO daily_totals SELECT day, currency,"
         " coalesce(sum(amount) FILTER (type = 'deposit'), 0),"
         " coalesce(-sum(amount) FILTER (type = 'withdrawal'), 0),"
-        " sum(amount), count(*) FROM legs GROUP BY day, currency"
+        " sum(amount), count(*) FROM owned GROUP BY day, currency"
         " ON CONFLICT (day, currency) DO UPDATE SET"
         " deposits = deposits + excluded.deposits,"
         " withdrawals = withdrawals + excluded.withdrawals,"
@@ -191,7 +190,7 @@ def _entries(
     _summarise(con)
     con.execute(
         "INSERT INTO account_months "
-        + ACCOUNT_MONTHS.format(source="legs")
+        + ACCOUNT_MONTHS.format(source="owned")
         + " ON CONFLICT (account_id, month) DO UPDATE SET flow = flow + excluded.flow,"
         " credits = credits + excluded.credits, debits = debits + excluded.debits,"
         " entries = entries + excluded.entries"
@@ -200,14 +199,14 @@ def _entries(
     # withdrawal, on the leg it reaches a customer by otherwise (a transfer's two legs).
     con.execute(
         "INSERT INTO hourly_volume SELECT day, hour, type, currency, count(*), sum(abs(amount))"
-        " FROM legs WHERE (type = 'withdrawal') = (amount < 0)"
+        " FROM owned WHERE (type = 'withdrawal') = (amount < 0)"
         " GROUP BY day, hour, type, currency"
         " ON CONFLICT (day, hour, type, currency) DO UPDATE SET"
         " transactions = transactions + excluded.transactions,"
         " amount = amount + excluded.amount"
     )
     _merge_spells(con)
-    con.execute("DROP TABLE legs; DROP TABLE owned")
+    con.execute("DROP TABLE owned")
 
 
 def _merge_spells(con: duckdb.DuckDBPyConnection) -> None:
@@ -244,23 +243,16 @@ def _summarise(con: duckdb.DuckDBPyConnection) -> None:
     """Add the batch's legs (`owned`) into daily_groups and their transfers into daily_pairs.
     Both sides of a transfer come in one event, so in one batch."""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE cells AS SELECT e.transaction_id, e.day, e.currency,"
-        " e.type, e.amount, coalesce(e.account_type, 'unknown') AS account_type,"
-        " coalesce(c.segment, 'unknown') AS segment FROM owned e"
-        " LEFT JOIN customers c ON c.user_id = e.customer_id"
-    )
-    con.execute(
         "INSERT INTO daily_groups SELECT day, currency, account_type, segment, type,"
-        " sum(amount), count(*) FROM cells GROUP BY ALL"
+        " sum(amount), count(*) FROM owned GROUP BY ALL"
         " ON CONFLICT (day, currency, account_type, segment, type) DO UPDATE SET"
         " amount = amount + excluded.amount, entries = entries + excluded.entries"
     )
     con.execute(
         "INSERT INTO daily_pairs SELECT d.day, d.currency, d.account_type, d.segment,"
-        " c.account_type, c.segment, count(*) FROM cells d JOIN cells c"
+        " c.account_type, c.segment, count(*) FROM owned d JOIN owned c"
         " ON c.transaction_id = d.transaction_id AND c.amount > 0"
         " WHERE d.type = 'transfer' AND d.amount < 0 GROUP BY ALL"
         " ON CONFLICT (day, currency, account_type, segment, to_account_type, to_segment)"
         " DO UPDATE SET transfers = transfers + excluded.transfers"
     )
-    con.execute("DROP TABLE cells")
