@@ -211,6 +211,11 @@ def create_staff(email: str, full_name: str, role: str) -> None:
 DEFAULT_THREADS = 1
 
 
+#: Seconds gunicorn lets a request run before it kills the worker; the stores give up on a
+#: backend that does not answer well before (store/dynamo: CONNECT_TIMEOUT, READ_TIMEOUT).
+WORKER_TIMEOUT = 30
+
+
 def gunicorn_settings(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
     """What `flaskbank serve` sets in gunicorn; bench/ serves its bare baseline with the same
     (but for the access log, which the baseline does without)."""
@@ -219,6 +224,7 @@ def gunicorn_settings(host: str, port: int, workers: int, threads: int) -> dict[
         "workers": workers,
         "worker_class": "gthread" if threads > 1 else "sync",
         "threads": threads,
+        "timeout": WORKER_TIMEOUT,
         "accesslog": "-",
     }
 

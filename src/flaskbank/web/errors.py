@@ -127,6 +127,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
+        # A bank error raised after the view, e.g. while saving the session at the end of a
+        # request when the store is down, reaches here as a 500: answer it as itself (503).
+        cause = getattr(error, "original_exception", None)
+        if isinstance(cause, e.BankError):
+            return bank_error(cause)
         status = error.code or 500
         if _wants_json():
             response = problem(status, error.description or TITLES.get(status, "Error"))

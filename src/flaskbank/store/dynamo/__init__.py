@@ -45,10 +45,16 @@ from .users import DynamoUsers
 from .worker_tables import DynamoLeases, DynamoStandingOrders
 
 _PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
+#: A call to a store that does not answer gives up within read timeout x attempts plus
+#: backoff, about 11 s: well inside gunicorn's worker timeout (cli.WORKER_TIMEOUT), so that a
+#: page answers 503 instead of its worker being killed mid-request. DynamoDB answers in
+#: milliseconds; 5 s of silence is an outage, not a slow write. (botocore's `max_attempts`
+#: counts retries, not attempts: the 5 it was set to here made 6 attempts of 20 s each.)
+CONNECT_TIMEOUT, READ_TIMEOUT, ATTEMPTS = 2, 5, 2
 _CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
-    connect_timeout=5,
-    read_timeout=20,
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
     max_pool_connections=64,
 )
 

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as Unreachable  # refused, timed out, reset
 
 from ...domain.errors import (
     BankError,
@@ -27,6 +28,10 @@ BUSY = {
     "TransactionConflict",
     "RequestLimitExceeded",
 }
+
+
+#: How long a store that did not answer is taken as down (Dynamo.down_until).
+OUTAGE_SECONDS = 5.0
 
 
 #: The refusals a caller may ask `call` to hand back as Refused instead of StoreError.
@@ -60,6 +65,10 @@ class Dynamo:
     client: Any
     tables: TableNames
     local: threading.local = field(default_factory=threading.local)
+    #: Until when (time.monotonic) every call fails at once: a store that just failed to
+    #: answer is not asked again for OUTAGE_SECONDS, so that a page that makes several calls
+    #: answers 503 after one timeout, not one per call.
+    down_until: float = 0.0
 
     def write(self, *actions: tuple[dict[str, Any], IfRefused]) -> None:
         """Apply TransactWriteItems actions ({"Put": ...}, {"Update": ...}, ...) all or none:
@@ -108,6 +117,8 @@ class Dynamo:
             raise StoreError(f"DynamoDB cancelled the write ({codes})") from e
 
     def call(self, op: str, *, expect: tuple[str, ...] = (), **kwargs: Any) -> Any:
+        if time.monotonic() < self.down_until:
+            raise StoreError(UNAVAILABLE)
         try:
             return getattr(self.client, op)(**kwargs)
         except ClientError as e:
@@ -115,7 +126,10 @@ class Dynamo:
             if code in expect:
                 raise Refused(code, e.response) from e
             raise StoreError(UNAVAILABLE) from e
-        except BotoCoreError as e:  # no connection, timeouts, no credentials
+        except (Unreachable, ReadTimeoutError) as e:
+            self.down_until = time.monotonic() + OUTAGE_SECONDS
+            raise StoreError(UNAVAILABLE) from e
+        except BotoCoreError as e:  # no credentials, a malformed request
             raise StoreError(UNAVAILABLE) from e
 
     def get(self, table: str, key: di.Item) -> di.Item | None:
