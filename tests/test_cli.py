@@ -63,6 +63,7 @@ def test_demo_loads_history_once_and_verify_passes(tmp_path):
     result = run(["demo", "--no-serve"], tmp_path, FLASKBANK_SECRET_KEY=None)
     assert result.exit_code == 0, result.output
     assert "alice@example.com" in result.output and "demo-password-1" in result.output
+    assert f"Created a new demo bank in {tmp_path / 'flaskbank.db'}." in result.output
     assert len((tmp_path / "secret_key").read_text()) == 64
     checked = run(["verify"], tmp_path)
     assert checked.exit_code == 0 and "ledger OK" in checked.output
@@ -74,6 +75,8 @@ def test_demo_loads_history_once_and_verify_passes(tmp_path):
     assert int(count) > 100  # months of history, not a token few
     again = run(["demo", "--no-serve"], tmp_path, FLASKBANK_SECRET_KEY=None)
     assert again.exit_code == 0
+    assert f"Reusing the bank already in {tmp_path / 'flaskbank.db'}" in again.output
+    assert "Created" not in again.output
     assert run(["verify"], tmp_path).output.startswith(checked.output.splitlines()[0])
 
 

@@ -414,10 +414,17 @@ def demo(host: str, port: int, workers: int, threads: int, no_serve: bool) -> No
     bank = _bank(require_secret=True)
     _migrated(bank)
     # Its staff logins go into a store the demo fills, never into one it found with users.
-    fresh = bank.store.users.count_users() == 0
+    found = bank.store.users.count_users()
+    where = getattr(bank.store, "path", None) or getattr(bank.store, "url", "the store")
     people = load_demo(bank)
-    if fresh:
+    if found == 0:
         add_demo_staff(bank)
+        click.echo(f"Created a new demo bank in {where}.")
+    else:
+        click.echo(
+            f"Reusing the bank already in {where} ({found} users): nothing was added. "
+            "Delete it to start over."
+        )
     click.echo(f"Demo customers (password for all: {DEMO_PASSWORD}):")
     for email in people:
         click.echo(f"  {email}")
