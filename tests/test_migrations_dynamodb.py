@@ -323,6 +323,32 @@ def test_step_11_gives_the_holds_table_its_index_by_hold_id(endpoint):
     store.close()
 
 
+def test_step_13_gives_the_users_table_an_index_by_surname_and_profiles_its_key(endpoint):
+    """A users table made by the release before has no by_surname index and its profiles no
+    surname_key: `init` adds the index to the table as it is, step 13 gives each profile its
+    key, and staff search then finds a customer of before by their surname."""
+    store = new_store(endpoint)
+    client = store.db.client
+    (table,) = [d for d in table_definitions(store.tables) if d["TableName"] == store.tables.users]
+    old = [g for g in table["GlobalSecondaryIndexes"] if g["IndexName"] != "by_surname"]
+    keys = [a for a in table["AttributeDefinitions"] if a["AttributeName"] != "surname_key"]
+    client.create_table(
+        **{**table, "AttributeDefinitions": keys, "GlobalSecondaryIndexes": old}
+        | {"BillingMode": "PAY_PER_REQUEST"}
+    )
+    store.init_schema()
+    bank = Bank(store, FastHasher())
+    grace = new_customer(bank, "Grace Brewster Hopper")
+    remove(store, store.tables.users, di.user_key(grace.user_id), "surname_key")
+    assert [u.id for u in store.users.search_users("hopper", limit=10)] == []
+    set_version(store, 12)
+    assert store.init_schema() == SchemaReport(LATEST, tuple(range(13, LATEST + 1)))
+    described = client.describe_table(TableName=store.tables.users)["Table"]
+    assert "by_surname" in {i["IndexName"] for i in described["GlobalSecondaryIndexes"]}
+    assert [u.id for u in store.users.search_users("hopper", limit=10)] == [grace.user_id]
+    store.close()
+
+
 def test_every_step_is_idempotent(bank, store):
     carol = new_customer(bank, "Carol Shaw")
     legacy_account(bank, carol.user_id, "Carol Shaw")

@@ -44,6 +44,13 @@ def test_search_by_the_start_of_a_name(analyst, people, query):
     assert page.status == 200 and names(page) == ["Ada Lovelace"]
 
 
+@pytest.mark.parametrize("query", ["hopper", "HOP", "Grace Hop"])
+def test_search_by_the_start_of_a_surname_or_the_whole_name(analyst, people, query):
+    _, client = analyst
+    page = Page(client.get("/staff/customers", query_string={"q": query}))
+    assert page.status == 200 and names(page) == ["Grace Hopper"]
+
+
 def test_search_by_email_and_by_account_number(analyst, people):
     _, client = analyst
     ada, grace = people

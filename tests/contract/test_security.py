@@ -332,6 +332,13 @@ def test_search_by_name_email_prefix_and_account_number(bank):
     assert ada.user_id in by("ada lov") and ada.user_id in by(ada.email[:6].upper())
     assert by(ada.account_number) == {ada.user_id}
     assert ada.user_id not in by("Bob")
+    # The last word of a name too (a surname), the same on both stores; a middle word or the
+    # inside of a word is no prefix of either, so it finds nobody.
+    martin = new_customer(bank, "Alice Jane Martin")
+    assert by("martin") == by("MART") == by("alice j") == {martin.user_id}
+    assert martin.user_id not in by("jane") | by("artin")
+    customers.update_profile(bank, martin.user_id, full_name="Alice Jane Moreau")
+    assert martin.user_id not in by("martin") and by("moreau") == {martin.user_id}
     assert by("%%") == set()  # wildcards are text, not patterns
 
 

@@ -133,6 +133,13 @@ def named(users_table: str, user_id: str, name: str) -> dict[str, Any]:
 NAME_SEP = "\n"
 
 
+def surname_of(full_name: str) -> str:
+    """A name's last word, lower-cased: what by_surname sorts on, so that staff find
+    "Alice Martin" by "mart" as well as by "ali"."""
+    words = full_name.lower().split()
+    return words[-1] if words else ""
+
+
 def user_item(user: User) -> Item:
     email = identity.email_key(user.email)
     return {
@@ -154,6 +161,7 @@ def user_item(user: User) -> Item:
         "listed": "USER",
         "email_key": email,
         "name_key": f"{user.full_name.lower()}{NAME_SEP}{email}",
+        "surname_key": f"{surname_of(user.full_name)}{NAME_SEP}{email}",
         "created_key": f"{user.created_at}#{user.id}",
     }
 
@@ -177,7 +185,10 @@ def to_user(item: Item) -> User:
 
 
 #: The attributes a change of these user fields rewrites (index keys follow their fields).
-DERIVED = {"email": ("email_key", "name_key"), "full_name": ("name_key",)}
+DERIVED = {
+    "email": ("email_key", "name_key", "surname_key"),
+    "full_name": ("name_key", "surname_key"),
+}
 
 
 # -- accounts -------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from ...domain import identity
 from ...domain.accounts import account_id_for
 from ..migrations import UNVERSIONED, SchemaReport, Steps
 from . import items as di
@@ -303,3 +304,14 @@ def saved_reports(db: Dynamo) -> None:
     step is here so that code that saves reports refuses a store `init` has not given the
     table yet."""
     del db  # nothing to migrate
+
+
+@STEPS.add(13)
+def users_by_surname(db: Dynamo) -> None:
+    """Profiles get `surname_key` (their name's last word, then the email), the sort key of
+    the users table's new index by_surname, which `init` adds before the steps run: staff
+    search finds "Alice Martin" by "Martin" (issue 13). A profile that has one keeps it."""
+    where = "begins_with(pk, :user) AND attribute_not_exists(surname_key)"
+    for user in _scan(db, db.tables.users, where, user="USER#"):
+        key = f"{di.surname_of(user['full_name'])}{di.NAME_SEP}{identity.email_key(user['email'])}"
+        _set_missing(db, db.tables.users, {"pk": user["pk"]}, surname_key=key)

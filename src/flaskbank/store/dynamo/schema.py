@@ -67,6 +67,7 @@ DEFAULT_PREFIX = "flaskbank-"
 BY_USER = "by_user"
 BY_DAY = "by_day"
 BY_NAME, BY_EMAIL, BY_CREATED = "by_name", "by_email", "by_created"
+BY_SURNAME = "by_surname"
 BY_ACTION, BY_ACTOR = "by_action", "by_actor"
 DUE = "due"
 HOLD_BY_ID = "by_id"
@@ -146,12 +147,15 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
     return [
         {
             "TableName": names.users,
-            "AttributeDefinitions": _attrs("pk", "listed", "name_key", "email_key", "created_key"),
+            "AttributeDefinitions": _attrs(
+                "pk", "listed", "name_key", "surname_key", "email_key", "created_key"
+            ),
             "KeySchema": _key("pk"),
             # One partition ("USER") per index: staff search and the admin list read it, and
             # only a new user or a changed name or email writes it (keys only).
             "GlobalSecondaryIndexes": [
                 _index(BY_NAME, "listed", "name_key", "KEYS_ONLY"),
+                _index(BY_SURNAME, "listed", "surname_key", "KEYS_ONLY"),
                 _index(BY_EMAIL, "listed", "email_key", "KEYS_ONLY"),
                 _index(BY_CREATED, "listed", "created_key", "KEYS_ONLY"),
             ],

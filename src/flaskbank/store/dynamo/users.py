@@ -29,6 +29,7 @@ from .schema import (
     BY_CREATED,
     BY_EMAIL,
     BY_NAME,
+    BY_SURNAME,
 )
 
 
@@ -240,11 +241,13 @@ class DynamoUsers(Connected):
         return retrying(attempt)
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
-        """Name and email prefixes from the by_name and by_email indexes (up to `limit` each),
-        the owner of an account number from its lock; merged in (name, email) order."""
+        """Prefixes of the name, of its last word and of the email from the by_name,
+        by_surname and by_email indexes (up to `limit` each), the owner of an account number
+        from its lock; merged in (name, email) order."""
         prefix, tables = email_key(text), self.db.tables
         keys: list[di.Item] = []
-        for index, attribute in ((BY_NAME, "name_key"), (BY_EMAIL, "email_key")):
+        indexes = ((BY_NAME, "name_key"), (BY_SURNAME, "surname_key"), (BY_EMAIL, "email_key"))
+        for index, attribute in indexes:
             condition, values = "listed = :user", {":user": "USER"}
             if prefix:
                 condition += f" AND begins_with({attribute}, :prefix)"

@@ -26,6 +26,12 @@ from .rows import (
     user_row,
 )
 
+#: A name's last word, lower-cased: rtrim drops the trailing characters that are not spaces,
+#: which leaves everything up to the last space, and replace takes that off the front.
+_SURNAME = (
+    "replace(lower(full_name), rtrim(lower(full_name), replace(lower(full_name), ' ', '')), '')"
+)
+
 
 class SqliteUsers:
     def __init__(self, database: SqliteDatabase) -> None:
@@ -112,11 +118,13 @@ class SqliteUsers:
             return True
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
+        """Prefixes of the name, of its last word (as DynamoDB's by_surname) and of the
+        email, and the owner of an account number."""
         digits = "".join(c for c in text if c in ASCII_DIGITS)
         prefix = email_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self.database.conn.execute(
             "SELECT * FROM users WHERE email_key LIKE :p ESCAPE '\\' "
-            "OR lower(full_name) LIKE :p ESCAPE '\\' "
+            f"OR lower(full_name) LIKE :p ESCAPE '\\' OR {_SURNAME} LIKE :p ESCAPE '\\' "
             "OR id IN (SELECT user_id FROM accounts WHERE number=:n) "
             "ORDER BY lower(full_name), email_key LIMIT :limit",
             {"p": prefix + "%", "n": digits, "limit": limit},
