@@ -35,6 +35,13 @@ from flaskbank.services.audit import Actor
 from flaskbank.web import bank_of, create_app
 from test_staff_support import CLI, enrolled
 
+#: Where each role lands after signing in (its work).
+LANDS = {
+    Role.FRAUD_ANALYST: "/staff/monitoring",
+    Role.FINANCIAL_MANAGER: "/staff/reports",
+    Role.COMPLIANCE_OFFICER: "/staff",
+    Role.ADMIN: "/staff",
+}
 #: What each role opens in the staff area, and a page it may not.
 PAGES = {
     Role.FRAUD_ANALYST: (["/staff", "/staff/customers?q=ab"], "/staff/audit"),
@@ -78,7 +85,10 @@ def log_in(app, email, password=STAFF_PASSWORD, code=None):
 def test_each_role_signs_in_to_the_demo_in_one_step_and_reaches_its_pages(apps, login):
     demo, _ = apps
     client, response = log_in(demo, login.email)
-    assert response.status_code == 302 and response.location == "/staff"
+    assert response.status_code == 302 and response.location == LANDS[login.role]
+    assert client.get(response.location).status_code == 200
+    # Staff are not customers: the customer pages send them to their work.
+    assert client.get("/").location == LANDS[login.role]
     allowed, forbidden = PAGES[login.role]
     for path in allowed:
         assert client.get(path).status_code == 200, path
@@ -92,7 +102,7 @@ def test_the_printed_secret_and_uri_give_valid_codes(apps):
     assert uri.startswith("otpauth://totp/") and f"secret={TOTP_SECRET}" in uri
     code = pyotp.parse_uri(uri).now()
     _, response = log_in(demo, LOGINS[0].email, code=code)
-    assert response.location == "/staff"
+    assert response.location == LANDS[LOGINS[0].role]
     # ...and the same code again is a replay, refused as for any user.
     _, again = log_in(demo, LOGINS[0].email, code=code)
     assert again.status_code == 401
@@ -122,7 +132,7 @@ def test_on_the_demo_the_code_page_shows_demo_logins_their_code(apps):
         client.post("/login", data={"email": LOGINS[1].email, "password": STAFF_PASSWORD})
         page = client.get("/login/code").get_data(as_text=True)
         [code] = re.findall(r'<strong id="demo-code">(\d{6})</strong>', page)
-        assert client.post("/login/code", data={"otp": code}).location == "/staff"
+        assert client.post("/login/code", data={"otp": code}).location == LANDS[LOGINS[1].role]
     # Real staff on the same server are shown nothing.
     bank = bank_of(demo)
     user, password = staff.create_staff(

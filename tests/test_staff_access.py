@@ -339,3 +339,22 @@ def test_staff_land_on_the_staff_area_after_both_login_steps(app, app_bank):
 def test_customers_see_no_staff_link(app, app_bank):
     _, client = customer_signed_in(app, app_bank)
     assert 'href="/staff"' not in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.FRAUD_ANALYST, Role.ADMIN])
+def test_staff_are_not_customers_no_banking_menu_no_accounts(app, app_bank, role):
+    from test_staff_support import staff_token
+
+    _, client = staff_client(app, app_bank, role)
+    page = client.get("/staff").get_data(as_text=True)
+    for customer_page in ('href="/transfer"', "Standing orders", ">Dashboard<"):
+        assert customer_page not in page
+    home = "/staff/monitoring" if role is Role.FRAUD_ANALYST else "/staff"
+    for path in ("/", "/transfer", "/accounts/new"):
+        assert client.get(path).location == home, path
+    _, token = staff_token(app_bank, role, email=f"{role.value}-api@bank.example")
+    api = app.test_client()
+    opened = api.post(
+        "/api/v1/accounts", json={"type": "checking"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert opened.status_code == 403 and "hold no accounts" in opened.get_json()["detail"]

@@ -10,7 +10,7 @@ from ..domain.accounts import (
     account_id_for,
     new_account_number,
 )
-from ..domain.errors import AccountNotFound, ValidationFailed
+from ..domain.errors import AccountNotFound, NotPermitted, ValidationFailed
 from ..domain.events import EventKind
 from ..domain.money import MINOR_UNITS, Money
 from .bank import Bank
@@ -32,6 +32,8 @@ def open_account(bank: Bank, user_id: str, *, type: object, currency: object = N
         owner = bank.store.users.get_user(user_id)
         if owner is None:
             raise AccountNotFound("no such customer")
+        if owner.is_staff:
+            raise NotPermitted("staff logins hold no accounts; a customer login opens them")
         number = new_account_number()
         account = Account(
             id=account_id_for(number),

@@ -8,7 +8,7 @@ from typing import Any, TypeVar, cast
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from ..domain.accounts import User
+from ..domain.accounts import Role, User
 from ..domain.security import device_of, may_sign_in
 from ..services import customers, tokens
 from ..services.bank import Bank
@@ -77,6 +77,24 @@ def login_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
+
+
+#: Where each staff role's work is: it lands there after signing in, and the customer pages
+#: send it there. Compliance officers have the staff home until the compliance area exists.
+LANDING = {
+    Role.FRAUD_ANALYST: "staff.monitoring",
+    Role.FINANCIAL_MANAGER: "staff.reports",
+    Role.COMPLIANCE_OFFICER: "staff.home",
+    Role.ADMIN: "staff.home",
+}
+
+
+def home_of(user: User | None) -> str:
+    """The endpoint a person's home is: their role's work for staff, the dashboard for a
+    customer (and for nobody signed in, which the dashboard sends to the login page)."""
+    if user is None or not user.is_staff:
+        return "banking.dashboard"
+    return LANDING.get(user.role, "staff.home")
 
 
 def sign_in(user: User) -> None:

@@ -27,6 +27,7 @@ from ..context import (
     client_device,
     client_ip,
     current_user,
+    home_of,
     pending_user,
     sign_in,
     sign_out,
@@ -53,7 +54,7 @@ def local_path(target: str | None) -> str | None:
 @bp.app_context_processor
 def template_helpers() -> dict[str, Any]:
     # A function, not the user: pages that do not show the nav never ask the store.
-    return {"current_user": current_user}
+    return {"current_user": current_user, "home_of": home_of}
 
 
 @bp.after_request
@@ -106,8 +107,7 @@ def _complete_login(user: User, next_path: str | None) -> Response:
     if user.is_staff and not user.has_two_factor:
         flash("Staff accounts need two-factor authentication: set it up now.", "info")
         return redirect(url_for("auth.two_factor"))
-    home = "staff.home" if user.is_staff else "banking.dashboard"
-    return redirect(next_path or url_for(home))
+    return redirect(next_path or url_for(home_of(user)))
 
 
 @bp.route("/login", methods=["GET", "POST"])

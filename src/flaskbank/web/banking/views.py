@@ -18,7 +18,7 @@ from ...domain.errors import BankError, HoldNotOpen, IdempotencyConflict, Refusa
 from ...domain.holds import Hold
 from ...domain.ledger import PostResult
 from ...services import accounts, history, holds, postings, standing_orders
-from ..context import bank, login_required, signed_in
+from ..context import bank, current_user, home_of, login_required, signed_in
 from ..exports import statement_csv
 from ..filters import money
 from . import bp
@@ -41,6 +41,16 @@ REUSED_FORM = (
     "This form was already used to post something different, so nothing was posted "
     "now. Check your history, then submit again."
 )
+
+
+@bp.before_request
+def customers_only() -> Redirect | None:
+    """Staff are not customers: their logins hold no accounts, and these pages send them to
+    their own work (the service refuses to open them an account, also through the API)."""
+    user = current_user()
+    if user is not None and user.is_staff:
+        return redirect(url_for(home_of(user)))
+    return None
 
 
 @bp.after_request
