@@ -12,6 +12,7 @@ from conftest import new_customer
 from flaskbank.domain.accounts import AccountStatus, Role
 from flaskbank.services import tokens
 from flaskbank.services.analytics.reports import SPECS
+from flaskbank.services.staff import FREEZE_MESSAGES
 from flaskbank.web.api.openapi import DOCUMENT
 from flaskbank.web.staff import monitoring_openapi, openapi, reports_openapi
 from test_staff_support import (
@@ -136,11 +137,26 @@ def test_search_and_view(client, app_bank, ada):
 
 def test_freeze_and_unfreeze_with_a_reason(client, app_bank, ada):
     user, c = caller(client, app_bank, Role.FRAUD_ANALYST)
-    response = c.post(f"/accounts/{ada.account_id}/freeze", {"reason": "stolen card"})
+    response = c.post(
+        f"/accounts/{ada.account_id}/freeze",
+        {"reason": "suspected mule account", "customer_message": "verify"},
+    )
     assert response.status_code == 200
-    assert (response.json["status"], response.json["status_reason"]) == ("frozen", "stolen card")
+    told = FREEZE_MESSAGES["verify"]
+    assert (response.json["status"], response.json["status_reason"]) == ("frozen", told)
     line = next(e for e in audit_lines(app_bank) if e.action.value == "account_frozen")
     assert (line.actor_email, line.ip, line.target) == (user.email, IP, ada.account_id)
+    assert line.details == {
+        "number": ada.account_number,
+        "reason": "suspected mule account",
+        "customer_message": "verify",
+    }
+    # The customer's own API shows the message and nothing of the reason.
+    token, _ = tokens.issue_token(app_bank, email=ada.email, password=ada.password)
+    mine = client.get(
+        f"/api/v1/accounts/{ada.account_id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert mine.status_code == 200 and "mule" not in mine.get_data(as_text=True)
     back = c.post(f"/accounts/{ada.account_id}/unfreeze", {"reason": "found it"})
     assert (back.json["status"], back.json["status_reason"]) == ("open", "")
 
@@ -152,6 +168,8 @@ def test_freeze_and_unfreeze_with_a_reason(client, app_bank, ada):
         ({"reason": ""}, 422),
         ({"reason": 5}, 422),
         ({"reason": "x" * 501}, 422),
+        ({"reason": "stolen card", "customer_message": "suspected laundering"}, 422),
+        ({"reason": "stolen card", "customer_message": 3}, 422),
         ([], 400),
     ],
 )

@@ -15,6 +15,7 @@ from flaskbank.domain.holds import HoldStatus
 from flaskbank.domain.monitoring.model import AlertStatus
 from flaskbank.services import postings
 from flaskbank.services.monitoring import backtests, consumer
+from flaskbank.services.staff import FREEZE_MESSAGES
 from flaskbank.web.filters import when
 from test_monitoring_support import held_alert
 from test_staff_support import audit_lines, customer_signed_in, staff_client, with_staff
@@ -138,7 +139,9 @@ def test_rejecting_and_freezing_from_the_alert(app_bank, case):
     )
     assert frozen.status_code == 302
     account = app_bank.store.ledger.get_account(sender.account_id)
-    assert account.status is AccountStatus.FROZEN and account.status_reason == "card stolen"
+    # The alert's freeze tells the customer the bank reviews the account, not the reason.
+    assert account.status is AccountStatus.FROZEN
+    assert account.status_reason == FREEZE_MESSAGES["review"]
     actions = [e.action.value for e in audit_lines(app_bank)]
     assert "hold_voided" in actions and "account_frozen" in actions
 

@@ -302,7 +302,9 @@ def test_only_fraud_analysts_and_admins_freeze(bank, role, can_freeze):
         return
     act()
     frozen = bank.store.ledger.get_account(ada.account_id)
-    assert frozen.status is AccountStatus.FROZEN and frozen.status_reason == "card reported stolen"
+    # The owner is told the bank's message, never the staff's reason.
+    assert frozen.status is AccountStatus.FROZEN
+    assert frozen.status_reason == staff.FREEZE_MESSAGES["review"]
     with pytest.raises(AccountNotOpen):
         postings.withdraw(bank, ada.user_id, ada.account_id, amount="1")
     event = bank.store.audit.audit_log(limit=1).items[0]

@@ -21,6 +21,17 @@ from .events import emit
 from .permissions import require
 
 REASON_MAX = 500
+#: What a frozen account's owner is told, chosen by staff: the reason staff give stays
+#: internal (audit log, event feed), since telling a customer "suspected money laundering"
+#: tips them off.
+FREEZE_MESSAGES = {
+    "review": "We are reviewing recent activity on this account. Please contact us if you "
+    "have any questions.",
+    "verify": "We need to confirm some details with you before this account can send money "
+    "again. Please contact us.",
+    "contact": "Please contact us about this account.",
+    "requested": "Frozen at your request. Contact us when you want it unfrozen.",
+}
 
 
 @dataclass(frozen=True)
@@ -99,13 +110,28 @@ def view_customer(bank: Bank, staff: User, user_id: str, actor: Actor) -> Custom
 
 
 def set_frozen(
-    bank: Bank, staff: User, account_id: str, *, frozen: bool, reason: object, actor: Actor
+    bank: Bank,
+    staff: User,
+    account_id: str,
+    *,
+    frozen: bool,
+    reason: object,
+    actor: Actor,
+    customer_message: object = "review",
 ) -> Account:
-    """Freeze (or unfreeze) an account; a reason is required and shown to the customer."""
+    """Freeze (or unfreeze) an account. The reason is required and internal (the audit log
+    and the event feed); the owner is shown one of FREEZE_MESSAGES, by its key."""
     require(staff, Permission.FREEZE_ACCOUNTS)
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
+    errors = {}
     if not text or len(text) > REASON_MAX:
-        raise ValidationFailed({"reason": f"give a reason (at most {REASON_MAX} characters)"})
+        errors["reason"] = f"give a reason (at most {REASON_MAX} characters)"
+    key = customer_message if isinstance(customer_message, str) else ""
+    if frozen and key not in FREEZE_MESSAGES:
+        errors["customer_message"] = f"choose one of {', '.join(FREEZE_MESSAGES)}"
+    if errors:
+        raise ValidationFailed(errors)
+    shown = FREEZE_MESSAGES[key] if frozen else ""
     account = bank.store.ledger.get_account(account_id)
     if account is None:
         raise AccountNotFound("no such account")
@@ -114,20 +140,23 @@ def set_frozen(
     status = AccountStatus.FROZEN if frozen else AccountStatus.OPEN
     action = AuditAction.ACCOUNT_FROZEN if frozen else AuditAction.ACCOUNT_UNFROZEN
 
+    told = {"customer_message": key} if frozen else {}
+
     def apply() -> None:
-        bank.store.ledger.set_account_status(account.id, status, text if frozen else "")
-        record(bank, actor, action, account.id, number=account.number, reason=text)
+        bank.store.ledger.set_account_status(account.id, status, shown)
+        record(bank, actor, action, account.id, number=account.number, reason=text, **told)
         emit(
             bank,
             EventKind.ACCOUNT_STATUS_CHANGED,
             account.id,
             actor,
             status=status.value,
-            reason=text if frozen else "",
+            reason=text,
+            **told,
         )
 
     bank.in_unit(apply)
-    return replace(account, status=status, status_reason=text if frozen else "")
+    return replace(account, status=status, status_reason=shown)
 
 
 def list_users(bank: Bank, admin: User, cursor: str | None = None) -> Page[User]:

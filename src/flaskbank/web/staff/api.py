@@ -117,9 +117,15 @@ def customer(user_id: str) -> Response:
 
 
 def _set_frozen(account_id: str, *, frozen: bool) -> Response:
-    f = p.fields(p.json_object(), required=("reason",))
+    f = p.fields(p.json_object(), required=("reason",), optional=("customer_message",))
     account = staff.set_frozen(
-        bank(), staff_user(), account_id, frozen=frozen, reason=f["reason"], actor=actor()
+        bank(),
+        staff_user(),
+        account_id,
+        frozen=frozen,
+        reason=f["reason"],
+        customer_message=f["customer_message"] or "review",
+        actor=actor(),
     )
     return jsonify(account_json(account))
 

@@ -19,7 +19,7 @@ from wtforms.widgets import DateInput
 from ...domain.accounts import Role
 from ...domain.holds import REASON_MAX as HOLD_REASON_MAX
 from ...domain.security import AuditAction
-from ...services.staff import REASON_MAX
+from ...services.staff import FREEZE_MESSAGES, REASON_MAX
 from ..forms import ServiceForm
 
 ROLE_NAMES = {
@@ -49,17 +49,22 @@ class SearchForm(ServiceForm):
     )
 
 
-class FreezeForm(ServiceForm):
+class UnfreezeForm(ServiceForm):
     reason = StringField(
-        "Reason",
+        "Internal reason",
         default="",
         render_kw={"maxlength": REASON_MAX, "autocomplete": "off", "required": True},
     )
-    submit = SubmitField("Freeze account")
-
-
-class UnfreezeForm(FreezeForm):
     submit = SubmitField("Unfreeze account")
+
+
+class FreezeForm(UnfreezeForm):
+    customer_message = SelectField(
+        "What the customer is told",
+        choices=[SelectChoice(key, text) for key, text in FREEZE_MESSAGES.items()],
+        default="review",
+    )
+    submit = SubmitField("Freeze account")
 
 
 class HoldForm(ServiceForm):

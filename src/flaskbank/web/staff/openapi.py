@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...services.staff import FREEZE_MESSAGES
 from . import monitoring_openapi, reports_openapi
 
 _STR = {"type": "string"}
@@ -49,7 +50,8 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {
                     "status_reason": {
                         "type": "string",
-                        "description": "why the account is frozen; shown to its owner",
+                        "description": "what the owner of a frozen account is told (one of "
+                        "the bank's messages; the staff's reason is internal)",
                     }
                 },
             },
@@ -58,7 +60,21 @@ SCHEMAS: dict[str, Any] = {
     "Reason": {
         "type": "object",
         "required": ["reason"],
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+        "properties": {
+            "reason": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 500,
+                "description": "internal: the audit log and the event feed, never the customer",
+            },
+            "customer_message": {
+                "type": "string",
+                "enum": list(FREEZE_MESSAGES),
+                "default": "review",
+                "description": "on a freeze, which message the owner is shown: "
+                + "; ".join(f"{k}: {v}" for k, v in FREEZE_MESSAGES.items()),
+            },
+        },
     },
     "CustomerList": {
         "type": "object",

@@ -145,6 +145,7 @@ def _set_frozen(user_id: str, account_id: str, *, frozen: bool) -> Any:
                 account_id,
                 frozen=frozen,
                 reason=form.reason.data,
+                customer_message=form.customer_message.data if frozen else None,
                 actor=actor(),
             )
         except BankError as error:
