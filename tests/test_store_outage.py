@@ -7,13 +7,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +20,8 @@ from flaskbank.cli import WORKER_TIMEOUT
 from flaskbank.config import Config
 from flaskbank.store.dynamo import ATTEMPTS, CONNECT_TIMEOUT, READ_TIMEOUT
 from flaskbank.store.dynamo.client import OUTAGE_SECONDS
-from test_cli import SECRET, free_port
+from live_server import running_server
+from test_cli import SECRET
 
 pytestmark = pytest.mark.slow
 
@@ -94,26 +92,9 @@ def test_a_silent_store_gets_a_quick_503_and_the_server_recovers(dynamodb_endpoi
         f"http%3A%2F%2F127.0.0.1%3A{plug.port}",
     )
     assert str(plug.port) in url
-    web = free_port()
     env = {**os.environ, "FLASKBANK_STORE": url, "FLASKBANK_SECRET_KEY": SECRET}
     env["FLASKBANK_DATA_DIR"] = str(tmp_path)
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("flaskbank")), "serve", "--host", "127.0.0.1"]
-        + ["--port", str(web), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{web}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/login", timeout=5).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+    with running_server(env) as base:
         asked = urllib.request.Request(
             f"{base}/api/v1/tokens",
             data=json.dumps({"email": ada.email, "password": ada.password}).encode(),
@@ -136,7 +117,4 @@ def test_a_silent_store_gets_a_quick_503_and_the_server_recovers(dynamodb_endpoi
         time.sleep(OUTAGE_SECONDS)
         status, _, body, _ = _get(f"{base}/api/v1/accounts", token)
         assert status == 200 and ada.account_number in body
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        plug.close()
+    plug.close()

@@ -86,7 +86,8 @@ def signed_in(browser, url: str, bank: Bank, email: str):  # type: ignore[no-unt
     page.get_by_role("button", name="Log in").click()
     page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
     page.get_by_role("button", name="Continue").click()
-    expect(page.get_by_role("heading", name="Staff area")).to_be_visible()
+    # An analyst lands on their work: the live view.
+    expect(page.get_by_role("heading", name="Live monitoring")).to_be_visible()
     return page, errors
 
 
