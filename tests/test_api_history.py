@@ -38,6 +38,7 @@ def test_history_is_newest_first(client, app_bank):
     assert response.status_code == 200
     assert response.json["items"] == [second, first]
     assert response.json["next_cursor"] is None
+    assert response.json["prev_cursor"] is None
 
 
 def test_pagination_walks_every_item_once(client, app_bank):
@@ -82,6 +83,76 @@ def test_history_filters_by_type_and_days(client, app_bank):
     assert ids("?since=2025-02-01&until=2025-03-10") == [mar["id"], feb["id"]]
     assert ids("?until=9999-12-31") == [mar["id"], feb["id"], jan["id"]]
     assert ids("?since=9999-12-31") == []
+
+
+def test_prev_cursor_walks_back_with_the_same_filters(client, app_bank):
+    alice = customer(client, app_bank)
+    posted = [_deposit(alice, f"{i}.00", memo=f"rent {i}")["id"] for i in range(1, 8)]
+    _withdraw(alice, "3.00", "rent cash")
+    path = f"/accounts/{alice.account_id}/transactions"
+    query = {"limit": "3", "q": "RENT", "type": "deposit", "min_amount": "1.00"}
+    first = alice.get(path, query_string=query).json
+    assert first["prev_cursor"] is None
+    pages, body = [], first
+    while True:
+        pages.append([item["id"] for item in body["items"]])
+        if body["next_cursor"] is None:
+            break
+        body = alice.get(path, query_string={**query, "cursor": body["next_cursor"]}).json
+    assert pages == [posted[6:3:-1], posted[3:0:-1], posted[:1]]
+    back = []
+    while body["prev_cursor"] is not None:
+        body = alice.get(path, query_string={**query, "cursor": body["prev_cursor"]}).json
+        back.append([item["id"] for item in body["items"]])
+    assert back == [posted[3:0:-1], posted[6:3:-1]]
+
+
+def test_search_by_text_and_amount(client, app_bank):
+    alice = customer(client, app_bank)
+    bob = customer(client, app_bank, "Bob Builder")
+    salary = _deposit(alice, "2500.00", "Salary")
+    sent = alice.post(
+        "/transfers",
+        {
+            "from_account_id": alice.account_id,
+            "amount": "40.00",
+            "to_account_number": bob.account_number,
+            "memo": "books",
+        },
+    ).json
+    cash = _withdraw(alice, "40.00")
+    path = f"/accounts/{alice.account_id}/transactions"
+
+    def ids(**query: str) -> list[str]:
+        response = alice.get(path, query_string=query)
+        assert response.status_code == 200, response.json
+        return [item["id"] for item in response.json["items"]]
+
+    assert ids(q="builder") == [sent["id"]]
+    assert ids(q="SALARY") == [salary["id"]]
+    assert ids(q="cash") == [cash["id"], salary["id"]]  # "Cash withdrawal", "Cash deposit"
+    assert ids(min_amount="40", max_amount="40.00") == [cash["id"], sent["id"]]
+    assert ids(min_amount="100") == [salary["id"]]
+    assert ids(max_amount="39.99") == []
+    assert ids(q="", min_amount="", max_amount="") == [cash["id"], sent["id"], salary["id"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"min_amount": "1,000.00"}, "min_amount"),  # the API takes plain decimals
+        ({"min_amount": "-5"}, "min_amount"),
+        ({"max_amount": "0.001"}, "max_amount"),
+        ({"max_amount": "1e3"}, "max_amount"),
+        ({"min_amount": "10", "max_amount": "9.99"}, "max_amount"),
+        ({"q": "x" * 101}, "q"),
+        ({"q": "a\x00b"}, "q"),
+    ],
+)
+def test_bad_searches_are_a_422(client, app_bank, query, field):
+    alice = customer(client, app_bank, deposit="1.00")
+    response = alice.get(f"/accounts/{alice.account_id}/transactions", query_string=query)
+    assert_problem(response, 422, field)
 
 
 def _cursor(value: object) -> str:

@@ -268,6 +268,9 @@ def account_history(account_id: str) -> Any:
             since=form.since.data,
             until=form.until.data,
             type=form.type.data,
+            q=form.q.data,
+            min_amount=form.min_amount.data,
+            max_amount=form.max_amount.data,
         )
     except BankError as error:
         return form.refused(
