@@ -123,8 +123,8 @@ def test_bad_history_queries_name_the_field(bank, args, field):
 
 
 def test_a_statement_opens_with_the_previous_close_and_adds_up(bank):
-    ada = new_customer(bank)
-    bob = new_customer(bank, "Bob Babbage")
+    ada = new_customer(bank, opened=datetime(2025, 12, 31, tzinfo=UTC))
+    bob = new_customer(bank, "Bob Babbage", opened=datetime(2026, 1, 1, tzinfo=UTC))
     # History is built in time order, as real traffic is: a store never posts into the past.
     postings.deposit(
         at(bank, datetime(2026, 1, 2, tzinfo=UTC)), bob.user_id, bob.account_id, amount="500.00"
@@ -204,7 +204,7 @@ def test_a_posting_stamped_before_an_earlier_commit_keeps_the_balance_chain_in_t
     from flaskbank.domain import ledger
     from flaskbank.domain.money import Money
 
-    ada = new_customer(bank)
+    ada = new_customer(bank, opened=datetime(2026, 1, 1, tzinfo=UTC))
     acc = bank.store.ledger.get_account(ada.account_id)
     late = ledger.deposit(
         acc, Money.of("5"), memo="", by=ada.user_id, at="2026-02-01T00:00:00.000100Z"
@@ -353,3 +353,16 @@ def test_bad_searches_name_the_field(bank, args, field):
     with pytest.raises(ValidationFailed) as err:
         history.history(bank, ada.user_id, ada.account_id, **args)
     assert field in err.value.errors
+
+
+def test_no_statement_before_the_account_was_opened_or_after_this_month(bank):
+    from flaskbank.domain.errors import StatementNotFound
+
+    ada = new_customer(bank, opened=datetime(2026, 1, 31, 23, 59, tzinfo=UTC))
+    now = at(bank, datetime(2026, 3, 15, tzinfo=UTC))
+    for month in ("2025-12", "2026-04", "9999-11"):
+        with pytest.raises(StatementNotFound):
+            history.statement(now, ada.user_id, ada.account_id, month)
+    for month, closes_on in (("2026-01", "2026-01-31"), ("2026-03", "2026-03-15")):
+        found = history.statement(now, ada.user_id, ada.account_id, month)
+        assert found.closes_on == closes_on

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from ..domain.accounts import Account
 from ..domain.digits import whole_number
-from ..domain.errors import StoreError, ValidationFailed
+from ..domain.errors import StatementNotFound, StoreError, ValidationFailed
 from ..domain.ledger import Entry, TransactionType, utc_iso
 from ..domain.money import Money, minor_exponent
 from ..domain.search import SEARCH_TEXT_MAX, HistorySearch, fold
@@ -141,6 +141,9 @@ class Statement:
     opening_balance: Money
     closing_balance: Money
     lines: list[Entry]
+    #: The day the closing balance is stated for: the month's last day, or today while the
+    #: month is still running (a statement never states a balance for a day still to come).
+    closes_on: str
 
 
 def statement(bank: Bank, user_id: str, account_id: object, month: str) -> Statement:
@@ -148,6 +151,8 @@ def statement(bank: Bank, user_id: str, account_id: object, month: str) -> State
 
     The closing balance is the stored balance after the last line; it must equal the opening
     balance plus the lines, and a statement that would break that is refused, not printed.
+    A month before the account was opened, or after the current one (UTC), has no
+    statement: StatementNotFound.
     """
     account = account_of(bank, user_id, account_id)
     m = _MONTH.fullmatch(month) if isinstance(month, str) else None
@@ -159,6 +164,14 @@ def statement(bank: Bank, user_id: str, account_id: object, month: str) -> State
         end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
     except ValueError:  # year 0000, or 9999-12 whose end would be in year 10000
         raise ValidationFailed({"month": "use a month between 0001-01 and 9999-11"}) from None
+    today = bank.now()[:10]
+    opened = account.opened_at[:7]
+    if month < opened:
+        raise StatementNotFound(
+            f"there is no statement for {month}: the account was opened in {opened}"
+        )
+    if month > today[:7]:
+        raise StatementNotFound(f"there is no statement for {month} yet")
     before = bank.store.ledger.balance_before(account.id, utc_iso(start))
     zero = Money.zero(account.currency)
     opening = before.balance_after if before and before.balance_after is not None else zero
@@ -171,4 +184,5 @@ def statement(bank: Bank, user_id: str, account_id: object, month: str) -> State
         total = total + line.amount
     if total != closing:
         raise StoreError(f"statement for {account.number} {month} does not add up")
-    return Statement(account, month, opening, closing, lines)
+    last_day = (end - timedelta(days=1)).date().isoformat()
+    return Statement(account, month, opening, closing, lines, min(last_day, today))

@@ -585,16 +585,24 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": {
-                    "description": "The statement; as CSV with columns date, type, "
-                    "counterparty, memo, amount, balance_after when "
-                    "format=csv (text cells that a spreadsheet would "
-                    "run as formulas are prefixed with ').",
+                    "description": "The statement; as CSV when format=csv: UTF-8 with a "
+                    "byte order mark, columns date (YYYY-MM-DD, UTC), type, description "
+                    "(the counterparty), memo, amount, balance_after, an opening row dated "
+                    "the month's first day and a closing row dated its last day, or today "
+                    "while the month runs (text cells that a spreadsheet would run as "
+                    "formulas are prefixed with ').",
                     "content": {
                         "application/json": {"schema": _ref("Statement")},
                         "text/csv": {"schema": _STR},
                     },
                 },
-                **_problems(401, 404, 422, 503),
+                "404": {
+                    # OpenAPI 3.1 lets a reference override its description.
+                    **_problems(404)["404"],
+                    "description": "No such account, or a month before the account "
+                    "was opened or after the current one",
+                },
+                **_problems(401, 422, 503),
             },
         }
     },
