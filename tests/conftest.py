@@ -91,14 +91,22 @@ class Customer:
 
 
 def new_customer(
-    bank: Bank, name: str = "Ada Lovelace", deposit: str | None = None, currency: str | None = None
+    bank: Bank,
+    name: str = "Ada Lovelace",
+    deposit: str | None = None,
+    currency: str | None = None,
+    opened: datetime | None = None,
 ) -> Customer:
+    """`opened`: register and open the account as of then (in the past), so that the test
+    can post into past months and read their statements (a month before the account was
+    opened has none)."""
     from flaskbank.services import postings
 
     email = f"{name.split()[0].lower()}-{secrets.token_hex(4)}@example.com"
     password = "correct horse battery"
-    user = customers.register(bank, email=email, full_name=name, password=password)
-    acc = accounts.open_account(bank, user.id, type="checking", currency=currency)
+    with at(bank, opened) if opened is not None else contextlib.nullcontext():
+        user = customers.register(bank, email=email, full_name=name, password=password)
+        acc = accounts.open_account(bank, user.id, type="checking", currency=currency)
     if deposit:
         postings.deposit(bank, user.id, acc.id, amount=deposit)
     return Customer(user.id, email, password, acc.id, acc.number)

@@ -38,6 +38,7 @@ def test_history_is_newest_first(client, app_bank):
     assert response.status_code == 200
     assert response.json["items"] == [second, first]
     assert response.json["next_cursor"] is None
+    assert response.json["prev_cursor"] is None
 
 
 def test_pagination_walks_every_item_once(client, app_bank):
@@ -82,6 +83,76 @@ def test_history_filters_by_type_and_days(client, app_bank):
     assert ids("?since=2025-02-01&until=2025-03-10") == [mar["id"], feb["id"]]
     assert ids("?until=9999-12-31") == [mar["id"], feb["id"], jan["id"]]
     assert ids("?since=9999-12-31") == []
+
+
+def test_prev_cursor_walks_back_with_the_same_filters(client, app_bank):
+    alice = customer(client, app_bank)
+    posted = [_deposit(alice, f"{i}.00", memo=f"rent {i}")["id"] for i in range(1, 8)]
+    _withdraw(alice, "3.00", "rent cash")
+    path = f"/accounts/{alice.account_id}/transactions"
+    query = {"limit": "3", "q": "RENT", "type": "deposit", "min_amount": "1.00"}
+    first = alice.get(path, query_string=query).json
+    assert first["prev_cursor"] is None
+    pages, body = [], first
+    while True:
+        pages.append([item["id"] for item in body["items"]])
+        if body["next_cursor"] is None:
+            break
+        body = alice.get(path, query_string={**query, "cursor": body["next_cursor"]}).json
+    assert pages == [posted[6:3:-1], posted[3:0:-1], posted[:1]]
+    back = []
+    while body["prev_cursor"] is not None:
+        body = alice.get(path, query_string={**query, "cursor": body["prev_cursor"]}).json
+        back.append([item["id"] for item in body["items"]])
+    assert back == [posted[3:0:-1], posted[6:3:-1]]
+
+
+def test_search_by_text_and_amount(client, app_bank):
+    alice = customer(client, app_bank)
+    bob = customer(client, app_bank, "Bob Builder")
+    salary = _deposit(alice, "2500.00", "Salary")
+    sent = alice.post(
+        "/transfers",
+        {
+            "from_account_id": alice.account_id,
+            "amount": "40.00",
+            "to_account_number": bob.account_number,
+            "memo": "books",
+        },
+    ).json
+    cash = _withdraw(alice, "40.00")
+    path = f"/accounts/{alice.account_id}/transactions"
+
+    def ids(**query: str) -> list[str]:
+        response = alice.get(path, query_string=query)
+        assert response.status_code == 200, response.json
+        return [item["id"] for item in response.json["items"]]
+
+    assert ids(q="builder") == [sent["id"]]
+    assert ids(q="SALARY") == [salary["id"]]
+    assert ids(q="cash") == [cash["id"], salary["id"]]  # "Cash withdrawal", "Cash deposit"
+    assert ids(min_amount="40", max_amount="40.00") == [cash["id"], sent["id"]]
+    assert ids(min_amount="100") == [salary["id"]]
+    assert ids(max_amount="39.99") == []
+    assert ids(q="", min_amount="", max_amount="") == [cash["id"], sent["id"], salary["id"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"min_amount": "1,000.00"}, "min_amount"),  # the API takes plain decimals
+        ({"min_amount": "-5"}, "min_amount"),
+        ({"max_amount": "0.001"}, "max_amount"),
+        ({"max_amount": "1e3"}, "max_amount"),
+        ({"min_amount": "10", "max_amount": "9.99"}, "max_amount"),
+        ({"q": "x" * 101}, "q"),
+        ({"q": "a\x00b"}, "q"),
+    ],
+)
+def test_bad_searches_are_a_422(client, app_bank, query, field):
+    alice = customer(client, app_bank, deposit="1.00")
+    response = alice.get(f"/accounts/{alice.account_id}/transactions", query_string=query)
+    assert_problem(response, 422, field)
 
 
 def _cursor(value: object) -> str:
@@ -135,8 +206,9 @@ def test_bad_history_queries_are_a_422(client, app_bank, query, field):
 
 
 def _three_months(client, app_bank):
-    alice = customer(client, app_bank, "Alice Liddell")
-    bob = customer(client, app_bank, "=Bob Builder")
+    opened = datetime(2024, 12, 20, tzinfo=UTC)
+    alice = customer(client, app_bank, "Alice Liddell", opened=opened)
+    bob = customer(client, app_bank, "=Bob Builder", opened=opened)
     with at(app_bank, datetime(2025, 1, 31, 23, 59, tzinfo=UTC)):
         _deposit(alice, "100.00", "opening")
     with at(app_bank, datetime(2025, 2, 1, tzinfo=UTC)):
@@ -201,14 +273,15 @@ def test_statement_csv(client, app_bank):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert response.get_data().startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
     # The same CSV as the web's download: opening row, the lines, closing row.
     assert rows[0] == ["date", "type", "description", "memo", "amount", "balance_after"]
     opening, withdrawal, transfer, deposit, closing = rows[1:]
     assert opening == ["2025-02-01", "opening", "Opening balance", "", "", "100.00"]
     assert closing == ["2025-02-28", "closing", "Closing balance", "", "", "74.46"]
-    assert withdrawal[0].startswith("2025-02-01")
+    assert withdrawal[0] == "2025-02-01"  # one date format: the day, as the pages show it
     assert withdrawal[1:] == [
         "withdrawal",
         "Cash withdrawal",
@@ -235,3 +308,45 @@ def test_unknown_statement_format_is_a_422(client, app_bank):
     alice = customer(client, app_bank)
     response = alice.get(f"/accounts/{alice.account_id}/statements/2025-01?format=xml")
     assert_problem(response, 422, "format")
+
+
+@pytest.mark.parametrize("month", ["2024-11", "2000-01", "0001-01"])
+def test_a_month_before_the_account_was_opened_is_a_404(client, app_bank, month):
+    alice = _three_months(client, app_bank)  # opened 2024-12-20
+    for query in ("", "?format=csv"):
+        response = alice.get(f"/accounts/{alice.account_id}/statements/{month}{query}")
+        body = assert_problem(response, 404)
+        assert (
+            body["detail"]
+            == f"there is no statement for {month}: the account was opened in 2024-12"
+        )
+
+
+def test_a_month_after_the_current_one_is_a_404(client, app_bank):
+    alice = customer(client, app_bank, deposit="5.00")
+    this_month = app_bank.now()[:7]
+    year, month = int(this_month[:4]), int(this_month[5:])
+    following = f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+    assert alice.get(f"/accounts/{alice.account_id}/statements/{this_month}").status_code == 200
+    for later in (following, "9999-11"):
+        response = alice.get(f"/accounts/{alice.account_id}/statements/{later}")
+        assert assert_problem(response, 404)["detail"] == f"there is no statement for {later} yet"
+
+
+def test_someone_elses_statement_is_still_no_such_account(client, app_bank):
+    alice = _three_months(client, app_bank)
+    mallory = customer(client, app_bank, "Mallory Evil")
+    for month in ("2025-02", "2024-01"):
+        response = mallory.get(f"/accounts/{alice.account_id}/statements/{month}")
+        assert assert_problem(response, 404)["detail"] == "no such account"
+
+
+def test_the_current_months_csv_closes_today(client, app_bank):
+    alice = _three_months(client, app_bank)
+    with at(app_bank, datetime(2025, 3, 17, 15, tzinfo=UTC)):
+        response = alice.get(f"/accounts/{alice.account_id}/statements/2025-03?format=csv")
+        body = alice.get(f"/accounts/{alice.account_id}/statements/2025-03").json
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[1][:2] == ["2025-03-01", "opening"]
+    assert rows[-1] == ["2025-03-17", "closing", "Closing balance", "", "", "75.46"]
+    assert body["closing_balance"] == "75.46"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from conftest import new_customer
@@ -64,9 +65,11 @@ def customer(
     name: str = "Ada Lovelace",
     deposit: str | None = None,
     currency: str | None = None,
+    opened: datetime | None = None,
 ) -> Api:
-    """A registered customer with one checking account and an API token."""
-    c = new_customer(bank, name, deposit=deposit, currency=currency)
+    """A registered customer with one checking account (opened now, or `opened`) and an API
+    token."""
+    c = new_customer(bank, name, deposit=deposit, currency=currency, opened=opened)
     response = client.post(f"{API}/tokens", json={"email": c.email, "password": c.password})
     assert response.status_code == 201, response.json
     return Api(

@@ -918,7 +918,7 @@ def test_the_cash_account_is_no_hot_item(bank, store):
 def test_a_statement_adds_up_when_clocks_were_read_out_of_order(bank, store):
     """Two postings whose timestamps were taken in one order and committed in the other: the
     statement follows the account's posting order, so each balance_after follows."""
-    ada = new_customer(bank)
+    ada = new_customer(bank, opened=datetime(2026, 2, 1, tzinfo=UTC))
     february = replace(bank, clock=lambda: datetime(2026, 2, 1, tzinfo=UTC))
     postings.deposit(february, ada.user_id, ada.account_id, amount="100.00")
     snapshot = store.ledger.get_account(ada.account_id)

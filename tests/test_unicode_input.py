@@ -44,7 +44,7 @@ BAD_LIMITS = ["3".translate(ARABIC_INDIC), "３", "²", "1_0", " 3", "3\n", "+3"
 
 
 def _with_february(client, app_bank):
-    alice = customer(client, app_bank)
+    alice = customer(client, app_bank, opened=datetime(2025, 2, 1, tzinfo=UTC))
     with at(app_bank, datetime(2025, 2, 14, tzinfo=UTC)):
         postings.deposit(app_bank, alice.user_id, alice.account_id, amount="12.34")
     return alice

@@ -11,7 +11,7 @@ from conftest import at, new_customer
 from flaskbank.domain.accounts import format_account_number
 from flaskbank.services import postings
 from flaskbank.web.banking import views
-from test_web_support import Page, customer_client
+from test_web_support import Page, assert_controls_labelled, customer_client
 
 
 def test_each_line_shows_what_a_person_needs(app, app_bank):
@@ -185,3 +185,101 @@ def test_a_forged_cursor_is_a_422(three_months, cursor):
     page = Page(client.get(f"/accounts/{ada.account_id}/history", query_string={"cursor": cursor}))
     assert page.status == 422
     assert page.form_errors == ["cursor is not one this server issued"]
+
+
+def test_newer_walks_back_to_the_newest_page_keeping_the_filters(app, app_bank, monkeypatch):
+    monkeypatch.setattr(views, "HISTORY_PAGE", 2)
+    ada, client = customer_client(app, app_bank)
+    with at(app_bank, datetime(2025, 1, 10, tzinfo=UTC)):
+        for i in range(1, 8):
+            postings.deposit(app_bank, ada.user_id, ada.account_id, amount="1000.00", memo=f"#{i}")
+            postings.withdraw(app_bank, ada.user_id, ada.account_id, amount="0.50", memo="fee")
+    first = (
+        f"/accounts/{ada.account_id}/history?q=%23&min_amount=1%2C000.00&since=2025-01-01"
+        "&until=2025-01-31&type=deposit"
+    )
+    kept = {"q": "#", "min_amount": "1000.00", "since": "2025-01-01", "until": "2025-01-31"}
+    pages, path = [], first
+    while path:
+        page = Page(client.get(path))
+        assert page.status == 200
+        pages.append([row["Memo"] for row in page.rows()])
+        assert page.value("q") == "#" and page.value("type") == "deposit"
+        path = page.link("Older")
+    assert pages == [["#7", "#6"], ["#5", "#4"], ["#3", "#2"], ["#1"]]
+    assert page.link("Newest") is not None
+    back = []
+    path = page.link("Newer")
+    while path:
+        query = parse_qs(urlsplit(path).query)
+        assert {k: query[k] for k in kept} == {k: [v] for k, v in kept.items()}
+        page = Page(client.get(path))
+        back.append([row["Memo"] for row in page.rows()])
+        path = page.link("Newer")
+    assert back == [["#3", "#2"], ["#5", "#4"], ["#7", "#6"]]
+    # Back at the newest page: nothing newer to offer, and Older goes on from here.
+    assert page.link("Newest") is None
+    assert [row["Memo"] for row in Page(client.get(page.link("Older"))).rows()] == ["#5", "#4"]
+
+
+def test_the_first_page_offers_no_newer(three_months, monkeypatch):
+    monkeypatch.setattr(views, "HISTORY_PAGE", 2)
+    ada, client = three_months
+    page = Page(client.get(f"/accounts/{ada.account_id}/history"))
+    assert page.link("Newer") is None and page.link("Newest") is None
+    older = Page(client.get(page.link("Older")))
+    assert [row["Memo"] for row in older.rows()] == ["jan"]
+    assert older.link("Older") is None
+    assert [row["Memo"] for row in Page(client.get(older.link("Newer"))).rows()] == ["mar", "feb"]
+
+
+@pytest.mark.parametrize(
+    ("query", "memos"),
+    [
+        ({"q": "FEB"}, ["feb"]),
+        ({"q": "cash"}, ["mar", "feb", "jan"]),
+        ({"q": "withdrawal"}, ["feb"]),
+        ({"min_amount": "2"}, ["mar", "jan"]),
+        ({"max_amount": "2.00"}, ["mar", "feb"]),
+        ({"min_amount": "1", "max_amount": "1"}, ["feb"]),
+        ({"min_amount": "1,000.00"}, []),
+        ({"q": "a", "min_amount": "5", "since": "2025-01-01", "until": "2025-01-31"}, ["jan"]),
+    ],
+)
+def test_search(three_months, query, memos):
+    ada, client = three_months
+    page = Page(client.get(f"/accounts/{ada.account_id}/history", query_string=query))
+    assert page.status == 200
+    assert [row["Memo"] for row in page.rows()] == memos
+    for name, value in query.items():
+        assert page.value(name) == value.replace(",", "")
+    if not memos:
+        assert "No transactions match these filters." in page.text
+
+
+def test_the_search_fields(three_months):
+    ada, client = three_months
+    page = Page(client.get(f"/accounts/{ada.account_id}/history"))
+    assert page.by_id("q").attrs["type"] == "search"
+    assert page.by_id("min_amount").attrs["inputmode"] == "decimal"
+    assert page.by_id("max_amount").attrs["inputmode"] == "decimal"
+    assert_controls_labelled(page)
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"min_amount": "ten"}, "min_amount", "amount such as 12.34"),
+        ({"max_amount": "1,00"}, "max_amount", "amount such as 12.34"),
+        ({"max_amount": "1.001"}, "max_amount", "at most 2 decimals"),
+        ({"min_amount": "5", "max_amount": "4"}, "max_amount", "must not be below min_amount"),
+        ({"q": "x" * 101}, "q", "at most 100"),
+    ],
+)
+def test_a_bad_search_is_a_422_on_the_field(three_months, query, field, message):
+    ada, client = three_months
+    page = Page(client.get(f"/accounts/{ada.account_id}/history", query_string=query))
+    assert page.status == 422
+    assert message in page.error(field)
+    assert page.value(field) == query[field]
+    assert page.rows() == []

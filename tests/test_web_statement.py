@@ -14,13 +14,15 @@ from flaskbank.services import postings
 from test_web_support import Page, customer_client
 
 FEB = datetime(2025, 2, 14, tzinfo=UTC)
+#: Ada's account opens in December 2024, a month before its first line.
+OPENED = datetime(2024, 12, 20, tzinfo=UTC)
 
 
 @pytest.fixture
 def three_months(app, app_bank):
     """Ada's January, February and March, with memos and a name a spreadsheet would run."""
-    ada, client = customer_client(app, app_bank, name="Alice Liddell")
-    bob = new_customer(app_bank, "=Bob Builder")
+    ada, client = customer_client(app, app_bank, name="Alice Liddell", opened=OPENED)
+    bob = new_customer(app_bank, "=Bob Builder", opened=OPENED)
     ada_id, account = ada.user_id, ada.account_id
     with at(app_bank, datetime(2025, 1, 31, 23, 59, tzinfo=UTC)):
         postings.deposit(app_bank, ada_id, account, amount="100.00", memo="opening")
@@ -95,7 +97,9 @@ def _csv(client, ada, month):
     assert response.headers["Content-Disposition"] == (
         f'attachment; filename="statement-{ada.account_number}-{month}.csv"'
     )
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")  # the UTF-8 BOM spreadsheets look for
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
 @pytest.mark.parametrize("month", ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04"])
@@ -150,3 +154,67 @@ def test_a_bad_month(three_months, month):
     )
     assert response.status_code == 422
     assert response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize(
+    ("month", "message"),
+    [
+        ("2024-11", "there is no statement for 2024-11: the account was opened in 2024-12"),
+        ("1999-01", "there is no statement for 1999-01: the account was opened in 2024-12"),
+        ("9999-11", "there is no statement for 9999-11 yet"),
+    ],
+)
+def test_a_month_outside_the_accounts_life_is_a_404(three_months, month, message):
+    ada, client = three_months
+    page = Page(client.get(f"/accounts/{ada.account_id}/statement", query_string={"month": month}))
+    assert page.status == 404
+    assert page.error("month") == message  # on the form, to pick another month
+    assert page.value("month") == month
+    assert page.rows() == [] and page.link("Download CSV") is None
+    response = client.get(
+        f"/accounts/{ada.account_id}/statement.csv", query_string={"month": month}
+    )
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+
+
+def test_next_month_is_a_404_until_it_begins(app_bank, three_months):
+    ada, client = three_months
+    path = f"/accounts/{ada.account_id}/statement"
+    with at(app_bank, datetime(2025, 3, 31, 23, 59, tzinfo=UTC)):
+        assert client.get(path, query_string={"month": "2025-04"}).status_code == 404
+    with at(app_bank, datetime(2025, 4, 1, tzinfo=UTC)):
+        assert client.get(path, query_string={"month": "2025-04"}).status_code == 200
+
+
+def test_every_csv_date_is_a_day_and_the_current_month_closes_today(app_bank, three_months):
+    ada, client = three_months
+    with at(app_bank, datetime(2025, 2, 20, 8, tzinfo=UTC)):
+        rows = _csv(client, ada, "2025-02")
+        page = Page(client.get(f"/accounts/{ada.account_id}/statement"))
+        history = Page(client.get(f"/accounts/{ada.account_id}/history"))
+    assert [row["date"] for row in rows] == [
+        "2025-02-01",
+        "2025-02-01",
+        "2025-02-14",
+        "2025-02-14",
+        "2025-02-14",
+        "2025-02-20",  # today, not 2025-02-28: no balance is stated for a day to come
+    ]
+    assert "Closing balance on 2025-02-20" in page.text
+    # The days are the ones the history shows for the same lines (UTC).
+    shown = [row["Time"][:10] for row in history.rows() if row["Time"].startswith("2025-02")]
+    assert sorted(shown) == [row["date"] for row in rows[1:-1]]
+
+
+def test_the_csv_reads_names_right_in_a_spreadsheet(app, app_bank):
+    zoe, client = customer_client(app, app_bank, name="Zoe Ångström")
+    bob = new_customer(app_bank, "Bob Brontë")
+    postings.deposit(app_bank, zoe.user_id, zoe.account_id, amount="10.00", memo="café")
+    postings.transfer(
+        app_bank, zoe.user_id, zoe.account_id, amount="1.00", to_account_number=bob.account_number
+    )
+    body = client.get(f"/accounts/{zoe.account_id}/statement.csv").get_data()
+    assert body.startswith(b"\xef\xbb\xbf") and body.count(b"\xef\xbb\xbf") == 1
+    text = body.decode("utf-8-sig")
+    assert "café" in text and "Bob Brontë" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -172,9 +173,11 @@ def customer_client(
     deposit: str | None = None,
     currency: str | None = None,
     client: Any = None,
+    opened: datetime | None = None,
 ) -> tuple[Customer, Any]:
-    """A new customer with one checking account, and a test client signed in as them."""
-    who = new_customer(bank, name, deposit=deposit, currency=currency)
+    """A new customer with one checking account (opened now, or `opened`), and a test client
+    signed in as them."""
+    who = new_customer(bank, name, deposit=deposit, currency=currency, opened=opened)
     return who, sign_in(client or app.test_client(), who)
 
 

@@ -123,8 +123,8 @@ def test_bad_history_queries_name_the_field(bank, args, field):
 
 
 def test_a_statement_opens_with_the_previous_close_and_adds_up(bank):
-    ada = new_customer(bank)
-    bob = new_customer(bank, "Bob Babbage")
+    ada = new_customer(bank, opened=datetime(2025, 12, 31, tzinfo=UTC))
+    bob = new_customer(bank, "Bob Babbage", opened=datetime(2026, 1, 1, tzinfo=UTC))
     # History is built in time order, as real traffic is: a store never posts into the past.
     postings.deposit(
         at(bank, datetime(2026, 1, 2, tzinfo=UTC)), bob.user_id, bob.account_id, amount="500.00"
@@ -204,7 +204,7 @@ def test_a_posting_stamped_before_an_earlier_commit_keeps_the_balance_chain_in_t
     from flaskbank.domain import ledger
     from flaskbank.domain.money import Money
 
-    ada = new_customer(bank)
+    ada = new_customer(bank, opened=datetime(2026, 1, 1, tzinfo=UTC))
     acc = bank.store.ledger.get_account(ada.account_id)
     late = ledger.deposit(
         acc, Money.of("5"), memo="", by=ada.user_id, at="2026-02-01T00:00:00.000100Z"
@@ -218,3 +218,151 @@ def test_a_posting_stamped_before_an_earlier_commit_keeps_the_balance_chain_in_t
     february = history.statement(bank, ada.user_id, ada.account_id, "2026-02")
     assert str(january.closing_balance) == str(february.opening_balance)
     assert str(february.closing_balance) == "12.00"
+
+
+def _walk(bank, ada, **filters):
+    """Every page from the newest to the oldest, then back by the newer cursors: the lines
+    of each page (transaction ids), both ways."""
+    older, cursor = [], None
+    while True:
+        _, page = history.history(bank, ada.user_id, ada.account_id, cursor=cursor, **filters)
+        older.append(([e.transaction_id for e in page.items], page))
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    newer = [older[-1][0]]
+    cursor = older[-1][1].prev_cursor
+    while cursor is not None:
+        _, page = history.history(bank, ada.user_id, ada.account_id, cursor=cursor, **filters)
+        newer.append([e.transaction_id for e in page.items])
+        cursor = page.prev_cursor
+    return [ids for ids, _ in older], newer
+
+
+def test_the_newer_cursor_walks_back_over_the_same_pages(bank):
+    ada = new_customer(bank)
+    posted = [
+        postings.deposit(bank, ada.user_id, ada.account_id, amount=f"{i}.00").transaction.id
+        for i in range(1, 12)
+    ]
+    older, newer = _walk(bank, ada, limit=3)
+    assert [len(ids) for ids in older] == [3, 3, 3, 2]
+    assert sum(older, []) == list(reversed(posted))
+    assert newer == list(reversed(older))
+    _, first = history.history(bank, ada.user_id, ada.account_id, limit=3)
+    assert first.prev_cursor is None
+
+
+def test_paging_both_ways_keeps_type_and_days(bank):
+    ada = new_customer(bank)
+    for day in range(1, 8):
+        moment = datetime(2026, 3, day, 12, tzinfo=UTC)
+        postings.deposit(at(bank, moment), ada.user_id, ada.account_id, amount="10", memo=f"d{day}")
+        postings.withdraw(
+            at(bank, moment + timedelta(hours=1)), ada.user_id, ada.account_id, amount="1"
+        )
+    filters = {"limit": 2, "type": "deposit", "since": "2026-03-02", "until": "2026-03-06"}
+    older, newer = _walk(bank, ada, **filters)
+    assert [len(ids) for ids in older] == [2, 2, 1]
+    assert newer == list(reversed(older))
+    memos = []
+    for ids in older:
+        memos += [bank.store.ledger.get_transaction(i).memo for i in ids]
+    assert memos == ["d6", "d5", "d4", "d3", "d2"]
+
+
+@pytest.fixture
+def searchable(bank):
+    """Ada's lines: deposits, withdrawals and transfers with names, memos and amounts to find."""
+    ada = new_customer(bank)
+    bob = new_customer(bank, "Bob Ärger")
+    pay = postings.deposit
+    pay(bank, ada.user_id, ada.account_id, amount="1000.00", memo="Salary March")
+    postings.transfer(
+        bank,
+        ada.user_id,
+        ada.account_id,
+        amount="12.50",
+        to_account_number=bob.account_number,
+        memo="lunch",
+    )
+    postings.withdraw(bank, ada.user_id, ada.account_id, amount="50.00", memo="cash for RENT")
+    pay(bank, ada.user_id, ada.account_id, amount="12.49", memo="refund")
+    postings.transfer(
+        bank, bob.user_id, bob.account_id, amount="0.51", to_account_number=ada.account_number
+    )
+    return ada, bob
+
+
+@pytest.mark.parametrize(
+    ("search", "amounts"),
+    [
+        ({}, ["0.51", "12.49", "-50.00", "-12.50", "1000.00"]),
+        ({"q": "rent"}, ["-50.00"]),  # the memo, in any case
+        ({"q": "ärger"}, ["0.51", "-12.50"]),  # the counterparty's name, folded
+        ({"q": "ÄRGER"}, ["0.51", "-12.50"]),
+        ({"q": "Cash"}, ["12.49", "-50.00", "1000.00"]),  # "Cash deposit", "Cash withdrawal"
+        ({"q": "  lunch "}, ["-12.50"]),
+        ({"q": "nobody"}, []),
+        ({"q": "%"}, []),  # no wildcard: a percent sign is a percent sign
+        ({"q": ""}, ["0.51", "12.49", "-50.00", "-12.50", "1000.00"]),
+        ({"min_amount": "12.50"}, ["-50.00", "-12.50", "1000.00"]),  # the size of the amount
+        ({"max_amount": "12.50"}, ["0.51", "12.49", "-12.50"]),
+        ({"min_amount": "12.49", "max_amount": "12.50"}, ["12.49", "-12.50"]),
+        ({"min_amount": "0", "max_amount": "0.51"}, ["0.51"]),
+        ({"min_amount": "12.5", "max_amount": "12.5"}, ["-12.50"]),
+        ({"q": "e", "min_amount": "10", "type": "deposit"}, ["12.49", "1000.00"]),
+    ],
+)
+def test_search_by_text_and_amount(bank, searchable, search, amounts):
+    ada, _ = searchable
+    _, page = history.history(bank, ada.user_id, ada.account_id, **search)
+    assert [str(e.amount) for e in page.items] == amounts
+
+
+def test_a_sparse_search_still_fills_its_pages_and_ends(bank):
+    ada = new_customer(bank)
+    for i in range(1, 131):
+        memo = f"needle {i}" if i % 40 == 0 else f"hay {i}"
+        postings.deposit(bank, ada.user_id, ada.account_id, amount="1", memo=memo)
+    older, newer = _walk(bank, ada, limit=2, q="NEEDLE")
+    assert [len(ids) for ids in older] == [2, 1]
+    assert newer == list(reversed(older))
+    _, page = history.history(bank, ada.user_id, ada.account_id, q="needle", limit=5)
+    assert [e.memo for e in page.items] == ["needle 120", "needle 80", "needle 40"]
+    assert page.next_cursor is None and page.prev_cursor is None
+
+
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        ({"q": "x" * 101}, "q"),
+        ({"q": "tab\there"}, "q"),
+        ({"min_amount": "abc"}, "min_amount"),
+        ({"min_amount": "-1"}, "min_amount"),
+        ({"max_amount": "1.234"}, "max_amount"),
+        ({"max_amount": "1e3"}, "max_amount"),
+        ({"max_amount": "9" * 40}, "max_amount"),
+        ({"min_amount": "5", "max_amount": "4.99"}, "max_amount"),
+        ({"cursor": "eyJuZXdlciI6bnVsbH0"}, "cursor"),  # {"newer": null}
+        ({"cursor": "eyJuZXdlciI6MSwieCI6MX0"}, "cursor"),  # {"newer": 1, "x": 1}
+    ],
+)
+def test_bad_searches_name_the_field(bank, args, field):
+    ada = new_customer(bank, deposit="1.00")
+    with pytest.raises(ValidationFailed) as err:
+        history.history(bank, ada.user_id, ada.account_id, **args)
+    assert field in err.value.errors
+
+
+def test_no_statement_before_the_account_was_opened_or_after_this_month(bank):
+    from flaskbank.domain.errors import StatementNotFound
+
+    ada = new_customer(bank, opened=datetime(2026, 1, 31, 23, 59, tzinfo=UTC))
+    now = at(bank, datetime(2026, 3, 15, tzinfo=UTC))
+    for month in ("2025-12", "2026-04", "9999-11"):
+        with pytest.raises(StatementNotFound):
+            history.statement(now, ada.user_id, ada.account_id, month)
+    for month, closes_on in (("2026-01", "2026-01-31"), ("2026-03", "2026-03-15")):
+        found = history.statement(now, ada.user_id, ada.account_id, month)
+        assert found.closes_on == closes_on

@@ -59,6 +59,13 @@ class AccountNotFound(BankError):
     """The account does not exist or does not belong to the person (we do not say which)."""
 
 
+class StatementNotFound(BankError):
+    """The person asked for a statement of their account for a month before it was opened
+    or after the current one: there is no such statement (not an empty one)."""
+
+    field = "month"
+
+
 class UnknownRecipient(Refusal):
     """The person named a recipient account or email that cannot receive this transfer."""
 

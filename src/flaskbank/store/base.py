@@ -42,6 +42,7 @@ from ..domain.monitoring.model import (
     StoredRuleSet,
 )
 from ..domain.saved_reports import SavedReport
+from ..domain.search import HistorySearch
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
 from ..domain.standing_orders import Run, StandingOrder
 from .migrations import SchemaReport
@@ -70,6 +71,7 @@ class StoreURLError(ValueError):
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None  # opaque; None on the last page
+    prev_cursor: str | None = None  # the page before (newer lines); None on the first page
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +168,12 @@ class LedgerPort(Protocol):
         since: str | None = None,
         until: str | None = None,
         type: TransactionType | None = None,
+        search: HistorySearch | None = None,
     ) -> Page[Entry]:
-        """The account's entries newest first, keyset-paginated; since/until bound created_at
-        (since inclusive, until exclusive)."""
+        """The account's entries newest first, keyset-paginated both ways: next_cursor reads
+        the older page, prev_cursor the newer one (store/cursors.py); since/until bound
+        created_at (since inclusive, until exclusive); `search` keeps the lines it matches
+        (HistorySearch.matches), and every page but the last is still full."""
 
     def recent(self, account_id: str, *, since: str, limit: int) -> list[RecentEntry]:
         """The account's entries from `since` on, newest first, at most `limit`, in the

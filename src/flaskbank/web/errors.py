@@ -34,6 +34,7 @@ STATUS: dict[type[e.BankError], int] = {
     e.Blocked: 422,
     e.EmailTaken: 422,
     e.AccountNotFound: 404,
+    e.StatementNotFound: 404,
     e.InvalidCredentials: 401,
     e.SecondFactorRequired: 401,
     e.DemoOnlyLogin: 401,  # these credentials sign in nowhere but the demo: a login form message
@@ -76,6 +77,8 @@ def locked_for(error: e.LoginLocked) -> int:
 
 def problem_for(error: e.BankError) -> Response:
     status = status_of(error)
+    if isinstance(error, e.StatementNotFound):  # only ever about the person's own account
+        return problem(404, error.message)
     if status == 404:  # the same answer whether the account is missing or someone else's
         return problem(404, "no such account")
     extra: dict[str, Any] = {}

@@ -31,6 +31,7 @@ from ...domain.ledger import (
 )
 from ...domain.monitoring.checks import RecentEntry
 from ...domain.monitoring.scoring import recent_from_entries
+from ...domain.search import HistorySearch
 from ..base import Page, PostingInputs
 from . import events, lookups, postings, reads
 from . import items as di
@@ -274,9 +275,17 @@ class DynamoLedger(Connected):
         since: str | None = None,
         until: str | None = None,
         type: TransactionType | None = None,
+        search: HistorySearch | None = None,
     ) -> Page[Entry]:
         return reads.history(
-            self.db, account_id, limit=limit, cursor=cursor, since=since, until=until, type=type
+            self.db,
+            account_id,
+            limit=limit,
+            cursor=cursor,
+            since=since,
+            until=until,
+            type=type,
+            search=search,
         )
 
     def entries_between(self, account_id: str, start: str, end: str) -> list[Entry]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from ...domain.ledger import Entry, Transaction, TransactionType
+from ...domain.search import HistorySearch
 from ..base import Page
-from ..cursors import decode_cursor, encode_cursor
+from ..cursors import decode_cursor, decode_history_cursor, encode_cursor, history_page
 from . import items as di
 from .client import CONDITION_FAILED, Dynamo, Refused
 from .schema import BY_DAY
@@ -35,6 +37,17 @@ def _foreign() -> None:
     decode_cursor("!")  # raises the same 422 as any other cursor we did not issue
 
 
+def _matches(search: HistorySearch, item: di.Item) -> bool:
+    return search.matches(item["counterparty"], item["memo"], int(item["amount_minor"]))
+
+
+def _position(cursor: str) -> Any:
+    position = decode_cursor(cursor)
+    if position is None:
+        _foreign()
+    return position
+
+
 def history(
     db: Dynamo,
     account_id: str,
@@ -44,10 +57,13 @@ def history(
     since: str | None,
     until: str | None,
     type: TransactionType | None,
+    search: HistorySearch | None = None,
 ) -> Page[Entry]:
     """Newest first. An unfiltered page is one Query (Limit=limit+1 tells whether more
     exist); with a type filter DynamoDB applies Limit before the filter, so a page may take
-    more than one Query to fill."""
+    more than one Query to fill, and a search (applied here, to the items each Query
+    returns: DynamoDB's contains() cannot fold case) reads on until the page is full or the
+    range is exhausted."""
     pk = di.entries_pk(account_id)
     query: dict[str, Any] = {"TableName": db.tables.transactions, "ConsistentRead": True}
     if type is not None:
@@ -55,19 +71,31 @@ def history(
             "FilterExpression": "#type = :type",
             "ExpressionAttributeNames": {"#type": "type"},
         }
-    items, more = newest_first(
+    position, newer = decode_history_cursor(cursor) if cursor is not None else (None, False)
+    if cursor is not None and position is None:
+        _foreign()  # null is no position of ours (None means "from the newest end" below)
+    keep = None if not search else partial(_matches, search)
+    items, more = keyset_page(
         db,
         query,
         {"pk": pk},
         {"pk": pk},
         di.ENTRY_SK,
         limit=limit,
-        cursor=cursor,
+        position=position,
+        newer=newer,
         since=since,
         until=until,
         filters={":type": type.value} if type is not None else {},
+        keep=keep,
     )
-    return Page([di.to_entry(i) for i in items], encode_cursor(items[-1]["sk"]) if more else None)
+    return history_page(
+        [di.to_entry(i) for i in items],
+        [i["sk"] for i in items],
+        position=position,
+        newer=newer,
+        more=more,
+    )
 
 
 def newest_first(
@@ -86,6 +114,39 @@ def newest_first(
     """One keyset page of a partition whose sort key `sk` begins with a timestamp: up to
     `limit` items newest first, and whether more exist. `since` (inclusive) and `until`
     (exclusive) bound sk by key condition; the cursor is the sk of the last item shown."""
+    return keyset_page(
+        db,
+        query,
+        partition,
+        base_key,
+        shape,
+        limit=limit,
+        position=None if cursor is None else _position(cursor),
+        newer=False,
+        since=since,
+        until=until,
+        filters=filters,
+    )
+
+
+def keyset_page(
+    db: Dynamo,
+    query: dict[str, Any],
+    partition: dict[str, str],
+    base_key: dict[str, str],
+    shape: re.Pattern[str],
+    *,
+    limit: int,
+    position: Any,
+    newer: bool,
+    since: str | None,
+    until: str | None,
+    filters: dict[str, Any],
+    keep: Callable[[di.Item], bool] | None = None,
+) -> tuple[list[di.Item], bool]:
+    """As newest_first, from the sk `position` (None: the newest end): older items, or with
+    `newer` the `limit` items just newer than it (read oldest first, returned newest first),
+    and whether more exist that way. `keep` drops items a Query returned."""
     ((name, value),) = partition.items()
     key, values = "#part = :part", {":part": value, **filters}
     if since is not None and until is not None:
@@ -98,30 +159,41 @@ def newest_first(
         key, values = key + " AND sk < :until", values | {":until": until}
     args = {
         **query,
-        "ScanIndexForward": False,
+        "ScanIndexForward": newer,
         "KeyConditionExpression": key,
         "ExpressionAttributeValues": di.to_wire(values),
         "ExpressionAttributeNames": {**query.get("ExpressionAttributeNames", {}), "#part": name},
     }
-    if cursor is not None:
-        position = decode_cursor(cursor)
+    if position is not None:
         if not isinstance(position, str) or not shape.fullmatch(position):
             _foreign()
-        if since is not None and position <= since:
-            return [], False  # the cursor is already past the range's oldest end
-        if until is None or position < until:  # otherwise every item in range is older
+        # A start key outside the key condition is refused, so a cursor beyond the range's
+        # far end reads nothing, and one before its near end reads from that end.
+        beyond, within = (
+            (until is not None and position >= until, since is None or position > since)
+            if newer
+            else (since is not None and position <= since, until is None or position < until)
+        )
+        if beyond:
+            return [], False
+        if within:
             args["ExclusiveStartKey"] = di.to_wire({**base_key, **partition, "sk": position})
-    filtered = "FilterExpression" in query
+    filtered = "FilterExpression" in query or keep is not None
     items: list[di.Item] = []
     while len(items) <= limit:
         wanted = limit + 1 - len(items)
         args["Limit"] = max(wanted, FILTERED_READ) if filtered else wanted
         page = db.call("query", **args)
-        items += [di.from_wire(i) for i in page["Items"]]
+        read = [di.from_wire(i) for i in page["Items"]]
+        items += read if keep is None else [i for i in read if keep(i)]
         if "LastEvaluatedKey" not in page:
             break
         args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return items[:limit], len(items) > limit
+    more = len(items) > limit
+    items = items[:limit]
+    if newer:
+        items.reverse()
+    return items, more
 
 
 def entries_between(db: Dynamo, account_id: str, start: str, end: str) -> list[Entry]:

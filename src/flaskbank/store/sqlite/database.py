@@ -10,11 +10,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ...domain.errors import StoreError, WriteConflict
+from ...domain.search import HistorySearch
 from ..migrations import SchemaReport
 from . import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+#: The SQL function a history search filters with: the domain's rule (HistorySearch.matches),
+#: so that SQLite matches text exactly as DynamoDB does (SQLite's LIKE folds ASCII only).
+MATCHES = "history_matches"
 FAILED = "the embedded store failed; nothing was written"
+
+
+def _history_matches(
+    counterparty: str, memo: str, amount_minor: int, text: str, low: int | None, high: int | None
+) -> bool:
+    return HistorySearch(text, low, high).matches(counterparty, memo, amount_minor)
 
 
 class SqliteDatabase:
@@ -41,6 +51,7 @@ class SqliteDatabase:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.create_function(MATCHES, 6, _history_matches, deterministic=True)
             self.local.conn = conn
             with self._lock:
                 self._all.append(conn)

@@ -40,9 +40,15 @@ from ...domain.ledger import (
 from ...domain.money import Money
 from ...domain.monitoring.checks import RecentEntry
 from ...domain.monitoring.profile import seconds
+from ...domain.search import HistorySearch
 from ..base import Page, PostingInputs
-from ..cursors import decode_cursor, encode_cursor
-from .database import SqliteDatabase
+from ..cursors import (
+    decode_cursor,
+    decode_history_cursor,
+    encode_cursor,
+    history_page,
+)
+from .database import MATCHES, SqliteDatabase
 from .events import insert_event
 from .holds import close, row_to_hold
 from .monitoring import read_profile, read_rule_set
@@ -334,14 +340,17 @@ class SqliteLedger:
         since: str | None = None,
         until: str | None = None,
         type: TransactionType | None = None,
+        search: HistorySearch | None = None,
     ) -> Page[Entry]:
-        where, args = ["account_id=?"], [account_id]
+        where = ["account_id=?"]
+        args: list[object] = [account_id]
+        position, newer = None, False
         if cursor is not None:
-            position = decode_cursor(cursor)
+            position, newer = decode_history_cursor(cursor)
             # Beyond 64 bits SQLite cannot bind the number (OverflowError): foreign too.
             if not isinstance(position, int) or not 0 <= position < 2**63:
                 decode_cursor("!")  # raises the same 422 as any other foreign cursor
-            where.append("seq<?")
+            where.append("seq>?" if newer else "seq<?")
             args.append(position)
         if since is not None:
             where.append("created_at>=?")
@@ -352,14 +361,24 @@ class SqliteLedger:
         if type is not None:
             where.append("type=?")
             args.append(type.value)
+        if search:
+            where.append(f"{MATCHES}(counterparty, memo, amount_minor, ?, ?, ?)")
+            args += [search.text, search.min_minor, search.max_minor]
         rows = self.database.conn.execute(
-            f"SELECT * FROM entries WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?",
+            f"SELECT * FROM entries WHERE {' AND '.join(where)} "
+            f"ORDER BY seq {'ASC' if newer else 'DESC'} LIMIT ?",
             (*args, limit + 1),
         ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
-        return Page(
-            [row_to_entry(r) for r in rows], encode_cursor(rows[-1]["seq"]) if more else None
+        if newer:
+            rows.reverse()
+        return history_page(
+            [row_to_entry(r) for r in rows],
+            [r["seq"] for r in rows],
+            position=position,
+            newer=newer,
+            more=more,
         )
 
     def entries_between(self, account_id: str, start: str, end: str) -> list[Entry]:

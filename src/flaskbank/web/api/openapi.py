@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...domain.search import SEARCH_TEXT_MAX
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -39,6 +41,9 @@ _TXN_DESCRIPTION = (
     "transfer. `id` is the transaction's id (both sides of a transfer share it). "
     "`balance_after` is the account's balance once this transaction was applied."
 )
+
+#: An end of a history search's amount range: a plain decimal, zero allowed.
+_BOUND = {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$"}
 
 _SCHEMAS: dict[str, Any] = {
     "Amount": {
@@ -266,11 +271,17 @@ _SCHEMAS: dict[str, Any] = {
         "description": _TXN_DESCRIPTION,
     },
     "TransactionPage": _obj(
-        ["items", "next_cursor"],
+        ["items", "next_cursor", "prev_cursor"],
         items={"type": "array", "items": _ref("Transaction")},
         next_cursor={
             **_NSTR,
-            "description": "pass as ?cursor= for the next page; null on the last page",
+            "description": "pass as ?cursor= (with the same filters) for the next, older "
+            "page; null on the last page",
+        },
+        prev_cursor={
+            **_NSTR,
+            "description": "pass as ?cursor= (with the same filters) for the page before, "
+            "newer lines; null on the first page",
         },
     ),
     "Statement": _obj(
@@ -536,6 +547,26 @@ PATHS: dict[str, Any] = {
                     "in": "query",
                     "schema": {"enum": ["deposit", "withdrawal", "transfer"]},
                 },
+                {
+                    "name": "q",
+                    "in": "query",
+                    "schema": {"type": "string", "maxLength": SEARCH_TEXT_MAX},
+                    "description": "text the counterparty (as shown: 'Cash deposit', "
+                    "'Bob Builder · 1234 5678') or the memo contains, in any case",
+                },
+                {
+                    "name": "min_amount",
+                    "in": "query",
+                    "schema": _BOUND,
+                    "description": "smallest amount, inclusive, whichever way the money "
+                    "went (10.00 finds -12.00 and 12.00)",
+                },
+                {
+                    "name": "max_amount",
+                    "in": "query",
+                    "schema": _BOUND,
+                    "description": "largest amount, inclusive, whichever way the money went",
+                },
             ],
             "responses": {"200": _ok("TransactionPage"), **_problems(401, 404, 422)},
         }
@@ -554,16 +585,24 @@ PATHS: dict[str, Any] = {
             ],
             "responses": {
                 "200": {
-                    "description": "The statement; as CSV with columns date, type, "
-                    "counterparty, memo, amount, balance_after when "
-                    "format=csv (text cells that a spreadsheet would "
-                    "run as formulas are prefixed with ').",
+                    "description": "The statement; as CSV when format=csv: UTF-8 with a "
+                    "byte order mark, columns date (YYYY-MM-DD, UTC), type, description "
+                    "(the counterparty), memo, amount, balance_after, an opening row dated "
+                    "the month's first day and a closing row dated its last day, or today "
+                    "while the month runs (text cells that a spreadsheet would run as "
+                    "formulas are prefixed with ').",
                     "content": {
                         "application/json": {"schema": _ref("Statement")},
                         "text/csv": {"schema": _STR},
                     },
                 },
-                **_problems(401, 404, 422, 503),
+                "404": {
+                    # OpenAPI 3.1 lets a reference override its description.
+                    **_problems(404)["404"],
+                    "description": "No such account, or a month before the account "
+                    "was opened or after the current one",
+                },
+                **_problems(401, 422, 503),
             },
         }
     },

@@ -111,7 +111,11 @@ def entry(e: Entry) -> dict[str, Any]:
 
 
 def entries_page(page: Page[Entry]) -> dict[str, Any]:
-    return {"items": [entry(e) for e in page.items], "next_cursor": page.next_cursor}
+    return {
+        "items": [entry(e) for e in page.items],
+        "next_cursor": page.next_cursor,
+        "prev_cursor": page.prev_cursor,
+    }
 
 
 def statement(s: Statement) -> dict[str, Any]:

@@ -278,6 +278,9 @@ def list_transactions(account_id: str) -> Response:
         since=q.get("since"),
         until=q.get("until"),
         type=q.get("type"),
+        q=q.get("q"),
+        min_amount=q.get("min_amount"),
+        max_amount=q.get("max_amount"),
     )
     return _json(serialize.entries_page(page))
 

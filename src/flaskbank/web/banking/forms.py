@@ -22,6 +22,7 @@ from wtforms.widgets import DateInput, MonthInput
 from ...domain.accounts import Account, AccountType, format_account_number
 from ...domain.ledger import MEMO_MAX, TransactionType
 from ...domain.money import MINOR_UNITS
+from ...domain.search import SEARCH_TEXT_MAX
 from ..filters import money
 from ..forms import ServiceForm
 
@@ -136,8 +137,23 @@ class HistoryFilterForm(ServiceForm):
     class Meta:
         csrf = False
 
+    q = StringField(
+        "Search", default="", render_kw={"type": "search", "maxlength": SEARCH_TEXT_MAX}
+    )
     since = StringField("From", default="", widget=DateInput())
     until = StringField("Until", default="", widget=DateInput())
+    min_amount = StringField(
+        "Amount from",
+        default="",
+        filters=[grouped_amount],
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"},
+    )
+    max_amount = StringField(
+        "Amount to",
+        default="",
+        filters=[grouped_amount],
+        render_kw={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"},
+    )
     type = SelectField(
         "Type",
         validate_choice=False,

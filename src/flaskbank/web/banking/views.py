@@ -14,7 +14,13 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as Redirect
 
 from ...domain.accounts import format_account_number
-from ...domain.errors import BankError, HoldNotOpen, IdempotencyConflict, Refusal
+from ...domain.errors import (
+    BankError,
+    HoldNotOpen,
+    IdempotencyConflict,
+    Refusal,
+    StatementNotFound,
+)
 from ...domain.holds import Hold
 from ...domain.ledger import PostResult
 from ...services import accounts, history, holds, postings, standing_orders
@@ -278,6 +284,9 @@ def account_history(account_id: str) -> Any:
             since=form.since.data,
             until=form.until.data,
             type=form.type.data,
+            q=form.q.data,
+            min_amount=form.min_amount.data,
+            max_amount=form.max_amount.data,
         )
     except BankError as error:
         return form.refused(
@@ -308,6 +317,12 @@ def statement(account_id: str) -> Any:
     form.month.data = _month(form)
     try:
         found = history.statement(bank(), user.id, account.id, form.month.data)
+    except StatementNotFound as error:
+        # A 404, but on the page with its form, so the person can pick another month.
+        form.refuse(error)
+        return render_template(
+            "banking/statement.html", form=form, account=account, statement=None
+        ), 404
     except BankError as error:
         return form.refused(error, "banking/statement.html", account=account, statement=None)
     return render_template("banking/statement.html", form=form, account=account, statement=found)
