@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -310,6 +311,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the warehouse (and bank) made")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-warehouse-"))
     db = args.db or work / "bank.db"
@@ -329,10 +331,11 @@ def main() -> None:
     cpu, wall = time.process_time(), time.perf_counter()
     events = feed.sync(store, warehouse, fresh=True)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(
         f"sync from scratch: {transactions:,} transactions ({events:,} events) in {wall:.2f} s:"
         f" {transactions / wall:,.0f} transactions/s, {events / wall:,.0f} events/s"
-        f" (CPU {cpu:.2f} s)"
+        f" (CPU {cpu:.2f} s); peak RSS {peak_mib:,.0f} MiB"
     )
     front = warehouse.copies.front()
     assert front is not None
@@ -392,7 +395,10 @@ def main() -> None:
         for table, rows in baseline(db, asked).items():
             assert tables[table] == rows, f"{name}: the warehouse and SQLite disagree on {table}"
     store.close()
-    shutil.rmtree(work)  # a generated bank and its warehouse: hundreds of MB a run
+    if args.keep:
+        print(f"kept: {work}")
+    else:
+        shutil.rmtree(work)  # a generated bank and its warehouse: hundreds of MB a run
 
 
 def _agree(warehouse: DuckWarehouse, db: Path, params: dict[str, str]) -> None:
