@@ -114,19 +114,14 @@ at_end AS (
 
 # quantile_disc(x, 0.5) is the lower middle value of an even count (the element at
 # floor((n - 1) / 2) of the sorted values), so -quantile_disc(-x, 0.5) is the upper one.
-_GROUPS = (
-    _AT_ENDS
-    + """
+_GROUPS = """
 SELECT end_day, type, segment, currency, count(*), sum(closing), min(closing), max(closing),
        quantile_disc(closing, 0.5), -quantile_disc(-closing, 0.5)
 FROM at_end GROUP BY end_day, type, segment, currency
 ORDER BY end_day, type, segment, currency
 """
-)
 
-_MAGNITUDES = (
-    _AT_ENDS
-    + """
+_MAGNITUDES = """
 SELECT type, currency, digits, count(*), sum(closing) FROM (
     SELECT type, currency, closing,
            CASE WHEN closing < 0 THEN -1 WHEN closing = 0 THEN 0
@@ -134,17 +129,13 @@ SELECT type, currency, digits, count(*), sum(closing) FROM (
     FROM at_end
 ) GROUP BY type, currency, digits ORDER BY type, currency, digits
 """
-)
 
-_TOP_BALANCES = (
-    _AT_ENDS
-    + """
+_TOP_BALANCES = """
 SELECT user_id, any_value(segment), currency, count(*) AS n, sum(closing) AS balance
 FROM at_end GROUP BY user_id, currency
 QUALIFY row_number() OVER (PARTITION BY currency ORDER BY balance DESC, user_id) <= $4
 ORDER BY currency, balance DESC, user_id
 """
-)
 
 # Whole months of first..last from account_months, the days of its partial months from the
 # entries; the customer is the account's owner.
@@ -223,14 +214,14 @@ at_end AS ({each})
 
 
 def _at_ends(query: str, days: Sequence[date]) -> str:
-    """The query on at_end: the wide way when every day is a month's last (and they are not
+    """`query` on at_end: the wide way when every day is a month's last (and they are not
     too many), else the running sum, whole months from account_months and the days of the
     others from the entries."""
-    if all(map(_month_end, days)):
-        if len(days) <= WIDE_AT_MOST:
-            return _wide(days) + query[len(_AT_ENDS) :]
-        return query.replace("{part_days}", "")
-    return query.replace("{part_days}", _PART_DAYS)
+    if not all(map(_month_end, days)):
+        return _AT_ENDS.replace("{part_days}", _PART_DAYS) + query
+    if len(days) <= WIDE_AT_MOST:
+        return _wide(days) + query
+    return _AT_ENDS.replace("{part_days}", "") + query
 
 
 def balance_groups(
