@@ -23,6 +23,7 @@ from ...domain.money import MINOR_UNITS
 from ..base import SPELL_GAP_DAYS
 from .acquisition import load_months as months_of_life
 from .schema import ACCOUNT_MONTHS
+from .zones import local_time
 
 _HOLDS = {
     EventKind.HOLD_PLACED.value: "placed",
@@ -150,6 +151,7 @@ def _entries(
         " unnest($2) AS p, unnest(range(len($1))) AS seq",
         [ats, payloads],
     )
+    local = local_time(timezone, "l.posted_at")
     # Parsed, unnested into legs, amounts made minor units and each leg given its account's
     # owner and type and the owner's segment ('unknown': the account was not known when
     # loaded, or the registration did not say), in one statement: every table below reads
@@ -157,8 +159,7 @@ def _entries(
     con.execute(
         "CREATE OR REPLACE TEMP TABLE owned AS SELECT l.transaction_id, l.account_id, l.type,"
         f" {_MINOR} AS amount, l.currency, l.posted_at, l.seq,"
-        " timezone($1, timezone('UTC', l.posted_at))::DATE AS day,"
-        " hour(timezone($1, timezone('UTC', l.posted_at)))::TINYINT AS hour,"
+        f" {local}::DATE AS day, hour({local})::TINYINT AS hour,"
         " a.user_id AS customer_id, coalesce(a.type, 'unknown') AS account_type,"
         " coalesce(c.segment, 'unknown') AS segment"
         " FROM (SELECT t.transaction_id, coalesce(t.type, '') AS type, t.currency, posted_at,"
@@ -169,7 +170,6 @@ def _entries(
         " LEFT JOIN accounts a ON a.account_id = l.account_id"
         " LEFT JOIN customers c ON c.user_id = a.user_id"
         " WHERE l.account_id NOT IN (SELECT account_id FROM internal)",
-        [timezone],
     )
     con.execute("DROP TABLE posted")
     con.execute(
