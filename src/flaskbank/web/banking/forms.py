@@ -17,7 +17,6 @@ from wtforms import (
     SubmitField,
     ValidationError,
 )
-from wtforms.widgets import DateInput, MonthInput
 
 from ...domain.accounts import Account, AccountType, format_account_number
 from ...domain.ledger import MEMO_MAX, TransactionType
@@ -41,6 +40,17 @@ def account_label(account: Account) -> str:
         f"({money(account.balance)})"
     )
 
+
+#: Dates are typed as the pages write them (2026-01-31). A native date picker would show
+#: them in the browser's locale (01/31/2026 in en-US) beside pages that say 2026-01-31.
+ISO_DAY = {
+    "placeholder": "YYYY-MM-DD",
+    "pattern": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "inputmode": "numeric",
+    "autocomplete": "off",
+    "maxlength": 10,
+}
+ISO_MONTH = {**ISO_DAY, "placeholder": "YYYY-MM", "pattern": r"[0-9]{4}-[0-9]{2}", "maxlength": 7}
 
 #: An amount as the pages show it, with commas between thousands: "1,000.00", "12,345".
 _GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
@@ -140,8 +150,8 @@ class HistoryFilterForm(ServiceForm):
     q = StringField(
         "Search", default="", render_kw={"type": "search", "maxlength": SEARCH_TEXT_MAX}
     )
-    since = StringField("From", default="", widget=DateInput())
-    until = StringField("Until", default="", widget=DateInput())
+    since = StringField("From", default="", render_kw=ISO_DAY)
+    until = StringField("Until", default="", render_kw=ISO_DAY)
     min_amount = StringField(
         "Amount from",
         default="",
@@ -172,8 +182,7 @@ class StatementForm(ServiceForm):
     month = StringField(
         "Month",
         default="",
-        widget=MonthInput(),
-        render_kw={"pattern": r"[0-9]{4}-[0-9]{2}", "placeholder": "YYYY-MM"},
+        render_kw=ISO_MONTH,
     )
 
 
@@ -204,8 +213,8 @@ class StandingOrderForm(ServiceForm):
     day_of_month = StringField(
         "Day of the month", default="1", render_kw={"inputmode": "numeric", "maxlength": 2}
     )
-    start_date = StringField("First payment on or after", default="", widget=DateInput())
-    end_date = StringField("Last payment by (optional)", default="", widget=DateInput())
+    start_date = StringField("First payment on or after", default="", render_kw=ISO_DAY)
+    end_date = StringField("Last payment by (optional)", default="", render_kw=ISO_DAY)
     memo = StringField("Memo", default="", render_kw={"maxlength": MEMO_MAX, "autocomplete": "off"})
     submit = SubmitField("Set up standing order")
 
