@@ -91,3 +91,37 @@ def smtp_server(credentials: tuple[str, str] | None = None) -> Iterator[SmtpServ
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class Recorder:
+    """A mailer that keeps what it is given (for flows that only need the mail's text)."""
+
+    sender: str = "no-reply@bank.example"
+    sent: list[Any] = field(default_factory=list)
+
+    def send(self, mail: Any) -> None:
+        self.sent.append(mail)
+
+    def describe(self) -> str:
+        return "a list in the test"
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.sent if m.to == address]
+
+
+def deliver(bank: Any, mailer: Any) -> None:
+    """What the worker does for mail: the notices consumer, then the send job."""
+    from flaskbank.services import mail, notices
+
+    notices.catch_up(bank)
+    mail.send_due(bank, mailer)
+
+
+def link_in(text: str, path: str) -> str:
+    """The path (from `path` on) of the one link in a mail's text that leads there."""
+    import re
+
+    found = re.findall(r"https?://[^/\s]+(" + re.escape(path) + r"[A-Za-z0-9_-]+)", text)
+    assert len(found) == 1, text
+    return str(found[0])
