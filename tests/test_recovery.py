@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import at, new_customer
-from flaskbank.domain.errors import LinkNotValid
+from flaskbank.domain.errors import AccountNotFound, LinkNotValid
 from flaskbank.domain.links import hash_token
 from flaskbank.domain.security import AuditAction
 from flaskbank.services import recovery
@@ -129,6 +129,8 @@ def test_staff_send_a_reset_on_a_customers_behalf_audited_under_their_name(bank)
         ada.user_id,
         {"on_behalf": "1"},
     )
+    with pytest.raises(AccountNotFound):
+        recovery.send_password_reset(bank, "no-such-user", by=staff)
 
 
 def test_registration_mails_a_confirmation_link_that_a_button_uses_once(app, app_bank, client):

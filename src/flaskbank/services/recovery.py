@@ -10,7 +10,7 @@ one of them queues is sent later, by the worker. What the customer reads is the 
 from __future__ import annotations
 
 from ..domain.accounts import User
-from ..domain.errors import InvalidCredentials, ValidationFailed
+from ..domain.errors import AccountNotFound, ValidationFailed
 from ..domain.events import EventKind
 from ..domain.identity import email_key
 from ..domain.links import LinkPurpose
@@ -44,10 +44,10 @@ def request_password_reset(bank: Bank, *, email: object, ip: str) -> None:
 def send_password_reset(bank: Bank, user_id: str, *, by: Actor) -> User:
     """Staff send a customer a reset link (after checking who is asking, and behind the
     approval that services/staff puts around it). Audited under the staff member's name.
-    InvalidCredentials when there is no such user."""
+    AccountNotFound (404) when there is no such user, or it is a demo-only login."""
     user = bank.store.users.get_user(user_id)
     if user is None or user.demo_only:
-        raise InvalidCredentials("no such customer")
+        raise AccountNotFound("no such customer")
 
     def send() -> None:
         record(bank, by, AuditAction.PASSWORD_RESET_REQUESTED, user.id, on_behalf="1")
