@@ -35,6 +35,10 @@ FORBIDDEN = {
         "wtforms",
         "flaskbank.web",
         "flaskbank.warehouse.duck",
+        # Mail goes through the mailer port (flaskbank.mail.base); SMTP is an adapter.
+        "smtplib",
+        "flaskbank.mail.smtp",
+        "flaskbank.mail.files",
     },
     # The generator makes batches for the bulk port; only loading.py hands them to a store.
     "synthetic": {

@@ -65,6 +65,8 @@ def test_demo_loads_history_once_and_verify_passes(tmp_path):
     assert "alice@example.com" in result.output and "demo-password-1" in result.output
     assert f"Created a new demo bank in {tmp_path / 'flaskbank.db'}." in result.output
     assert len((tmp_path / "secret_key").read_text()) == 64
+    # The demo says where its mail (resets, confirmations, notices) goes.
+    assert f"goes to files in {(tmp_path / 'mail').resolve()}." in result.output
     checked = run(["verify"], tmp_path)
     assert checked.exit_code == 0 and "ledger OK" in checked.output
     assert "Trial balance (USD)" in checked.output and "Cash (vault)" in checked.output

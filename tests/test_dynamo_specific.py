@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import elsewhere, forget_schema_version, new_customer
+from conftest import Customer, elsewhere, forget_schema_version, new_customer
 from dynamodb_local import (
     DynamoDBLocalUnavailable,
     fresh_dynamo_store,
@@ -619,10 +619,40 @@ def request_paths(bank: Bank) -> None:
     )
     assert saved_reports.listing(bank, admin) == [saved_reports.get(bank, admin, kept.id)]
     saved_reports.delete(bank, admin, kept.id, actor=me)
+    mail_and_recovery_paths(bank, ada)
     # the event feed as `events tail` and the worker's consumers read it
     page = bank.store.events.read(after=None, limit=10)
     bank.store.events.save_checkpoint("tour", page.checkpoint, version=0)
     assert bank.store.events.checkpoint("tour").version == 1
+
+
+def mail_and_recovery_paths(bank: Bank, ada: Customer) -> None:
+    """Forgot password and its link, email confirmation, the security page's reads, and the
+    worker's notices consumer and send job."""
+    from flaskbank.services import devices, recovery
+    from mail_support import Recorder, deliver, link_in
+
+    mailer = Recorder()
+    deliver(bank, mailer)
+    [confirm] = [m for m in mailer.to("ada.k@example.com") if m.kind == "email_confirmation"]
+    recovery.confirm_email(
+        bank, token=link_in(confirm.body, "/email/confirm/").split("/")[-1], ip=""
+    )
+    recovery.request_password_reset(bank, email="ada.k@example.com", ip="::1")
+    recovery.request_password_reset(bank, email="nobody@example.com", ip="::1")
+    deliver(bank, mailer)
+    [reset] = [m for m in mailer.sent if m.kind == "password_reset"]
+    recovery.reset_password(
+        bank,
+        token=link_in(reset.body, "/password/reset/").split("/")[-1],
+        new_password="a brand new passphrase 42",
+        ip="",
+    )
+    user = bank.store.users.get_user(ada.user_id)
+    assert user is not None
+    devices.live_sessions(bank, user)
+    devices.sign_out_elsewhere(bank, user, keep=None, ip="")
+    deliver(bank, mailer)
 
 
 def test_no_request_path_scans(bank, store):

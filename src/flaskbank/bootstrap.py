@@ -26,6 +26,8 @@ def settings_of(config: Config) -> Settings:
             absolute=timedelta(hours=config.session_max_hours),
         ),
         demo=config.demo,
+        base_url=config.base_url,
+        large_transfer=config.large_transfer,
     )
 
 

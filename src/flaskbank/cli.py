@@ -411,6 +411,9 @@ def demo(host: str, port: int, workers: int, threads: int, no_serve: bool) -> No
             key_file.write_text(secrets.token_hex(32))
             key_file.chmod(0o600)
         os.environ["FLASKBANK_SECRET_KEY"] = key_file.read_text().strip()
+    # Links in the demo's mail lead to the demo's server (the worker and gunicorn read it).
+    os.environ.setdefault("FLASKBANK_BASE_URL", f"http://{host}:{port}")
+    config = _config()
     bank = _bank(require_secret=True)
     _migrated(bank)
     # Its staff logins go into a store the demo fills, never into one it found with users.
@@ -429,6 +432,12 @@ def demo(host: str, port: int, workers: int, threads: int, no_serve: bool) -> No
     for email in people:
         click.echo(f"  {email}")
     _print_demo_staff(bank)
+    from .mail import open_mailer
+
+    click.echo(
+        "Mail (password resets, email confirmations, security notices) goes to "
+        f"{open_mailer(config).describe()}."
+    )
     if not no_serve:
         click.echo(f"Open http://{host}:{port}/ and log in.")
         # The background jobs (standing orders, hold expiry) beside the server, stopped with it.
@@ -478,8 +487,9 @@ def worker(once: bool, every: float | None, lease_seconds: float, tick: float) -
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     from .bootstrap import warehouse_of
+    from .mail import open_mailer
 
-    jobs = default_jobs(warehouse=warehouse_of(_config()))
+    jobs = default_jobs(warehouse=warehouse_of(_config()), mailer=open_mailer(_config()))
     if every is not None:
         jobs = [replace(job, every=every) for job in jobs]
     bank = _bank()

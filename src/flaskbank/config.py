@@ -56,6 +56,15 @@ class Config:
     #: in only then. No environment variable sets it, so no deployment can turn it on by a
     #: stray setting: only the demo command does.
     demo: bool = False
+    # -- mail (docs/security.md, "Mail and account recovery") --
+    #: smtp://user:pass@host:587?starttls=1 or smtps://...; empty: .eml files in <data_dir>/mail
+    smtp_url: str = ""
+    mail_from: str = "Flask Bank <no-reply@flaskbank.example>"
+    #: Where customers reach the site: the links in mail start with it (never with the Host
+    #: header of the request that asked for them, which the client chooses).
+    base_url: str = "http://127.0.0.1:8000"
+    #: A transfer or withdrawal of at least this amount sends the customer a notice.
+    large_transfer: Decimal = Decimal("1000.00")
 
     @property
     def store(self) -> str:
@@ -168,6 +177,45 @@ def _timezone(env: Mapping[str, str], name: str, default: str) -> str:
     return value
 
 
+def _smtp_url(env: Mapping[str, str], name: str) -> str:
+    from .mail.smtp import parse_smtp_url
+
+    value = env.get(name, "")
+    if value:
+        try:
+            parse_smtp_url(value)
+        except ValueError as e:
+            # Only the reason: the URL itself may hold a password.
+            raise ConfigError(f"{name} {e}, e.g. smtp://user:pass@host:587?starttls=1") from None
+    return value
+
+
+def _mail_from(env: Mapping[str, str], name: str, default: str) -> str:
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    value = env.get(name, default)
+    wrong = ConfigError(f"{name} must be an address such as Bank <no-reply@bank.example>")
+    _, address = parseaddr(value)
+    if "@" not in address or any(ch in value for ch in "\r\n"):
+        raise wrong
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError):
+        raise wrong from None
+    return value
+
+
+def _base_url(env: Mapping[str, str], name: str, default: str) -> str:
+    from urllib.parse import urlsplit
+
+    value = env.get(name, default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{name} must be the site's address, such as https://bank.example")
+    return value
+
+
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     value = env.get(name, "1" if default else "0")
     if value not in ("0", "1"):
@@ -226,4 +274,8 @@ def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = Tru
         ratelimit_tokens=_rate(env, "FLASKBANK_RATELIMIT_TOKENS", d.ratelimit_tokens),
         ratelimit_money=_rate(env, "FLASKBANK_RATELIMIT_MONEY", d.ratelimit_money),
         proxy_hops=_whole(env, "FLASKBANK_PROXY_HOPS", d.proxy_hops, PROXY_HOPS),
+        smtp_url=_smtp_url(env, "FLASKBANK_SMTP_URL"),
+        mail_from=_mail_from(env, "FLASKBANK_MAIL_FROM", d.mail_from),
+        base_url=_base_url(env, "FLASKBANK_BASE_URL", d.base_url),
+        large_transfer=_max_transaction(env, "FLASKBANK_LARGE_TRANSFER", d.large_transfer),
     )

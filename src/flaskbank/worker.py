@@ -1,6 +1,6 @@
 """`flaskbank worker`: one long-running process for the bank's scheduled and event-driven
-jobs: hold expiry, standing orders, and each event consumer (services/consumers.py) as a
-job of its own.
+jobs: hold expiry, standing orders, sending the mail outbox, and each event consumer
+(services/consumers.py) as a job of its own.
 
 Leases, not luck: before each run of a job the worker takes or renews the job's lease in the
 store (LeasePort: a conditional write), so two workers never run the same job at once; a
@@ -29,7 +29,9 @@ from types import FrameType
 
 from .domain.errors import BankError
 from .domain.ledger import parse_utc_iso, utc_iso
-from .services import holds, standing_orders
+from .mail.base import Mailer
+from .services import holds, notices, standing_orders
+from .services import mail as outbox
 from .services.analytics import feed
 from .services.bank import Bank
 from .services.consumers import Consumer, run_once
@@ -72,8 +74,16 @@ def warehouse_job(warehouse: WarehousePort, every: float = 2.0) -> Job:
     return Job("warehouse", every, run)
 
 
+def mail_job(mailer: Mailer, every: float = 5.0) -> Job:
+    """Hand due mail to the mailer (services/mail.py): a mail server that is down delays the
+    mail, retried with backoff, and holds up no other job for longer than one timeout."""
+    return Job("send-mail", every, lambda bank: outbox.send_due(bank, mailer))
+
+
 def default_jobs(
-    consumers: list[Consumer] | None = None, warehouse: WarehousePort | None = None
+    consumers: list[Consumer] | None = None,
+    warehouse: WarehousePort | None = None,
+    mailer: Mailer | None = None,
 ) -> list[Job]:
     return [
         Job("expire-holds", 30.0, lambda bank: holds.expire_due(bank)),
@@ -81,6 +91,9 @@ def default_jobs(
         # Alerts and the live board within a second or two of the posting.
         Job(f"consumer:{monitoring.NAME}", 1.0, lambda bank: monitoring.catch_up(bank, budget=1.0)),
         Job("consumer:backtests", 5.0, lambda bank: backtests.start_queued(bank)),
+        # Notices are queued within seconds of their event; the send job mails them.
+        Job(f"consumer:{notices.NAME}", 2.0, lambda bank: notices.catch_up(bank)),
+        *([mail_job(mailer)] if mailer is not None else []),
         *(consumer_job(c) for c in (CONSUMERS if consumers is None else consumers)),
         *([warehouse_job(warehouse)] if warehouse is not None else []),
     ]

@@ -109,6 +109,11 @@ class StaleRecord(WriteConflict):
     """Someone else changed the record since it was read; read it again and retry."""
 
 
+class LinkNotValid(BankError):
+    """The person opened an emailed link that was used already, has expired, or never
+    existed (the answer does not say which)."""
+
+
 class StoreError(BankError):
     """The store failed for a reason of its own (network, disk); nothing was posted."""
 

@@ -140,7 +140,9 @@ class AuditAction(StrEnum):
     LOGIN_REFUSED = "login_refused"  # right credentials, but not on this server (demo-only)
     LOGOUT = "logout"
     PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # by the customer or by staff
     EMAIL_CHANGED = "email_changed"
+    EMAIL_CONFIRMED = "email_confirmed"
     REAUTH_FAILED = "reauth_failed"
     TWO_FACTOR_ENABLED = "two_factor_enabled"
     TWO_FACTOR_DISABLED = "two_factor_disabled"

@@ -111,17 +111,24 @@ def count_failure(
     bank.in_unit(log_and_lock)
 
 
-def succeeded(bank: Bank, user: User, ip: str, device: str = "") -> None:
+def succeeded(
+    bank: Bank, user: User, ip: str, device: str = "", browser: str = "", agent: str = ""
+) -> None:
     """The whole login (both factors) went through. `device`: domain.security.device_of the
-    client's User-Agent ("" when unknown)."""
-    bank.in_unit(lambda: record_success(bank, user, ip, device))
+    client's User-Agent ("" when unknown); `browser`: the device cookie's name and `agent`
+    a short description of the browser (web/devices.py), for new-device notices."""
+    bank.in_unit(lambda: record_success(bank, user, ip, device, browser, agent))
 
 
-def record_success(bank: Bank, user: User, ip: str, device: str = "") -> None:
+def record_success(
+    bank: Bank, user: User, ip: str, device: str = "", browser: str = "", agent: str = ""
+) -> None:
     bank.store.sessions.clear_login_failures(_key(user.email))
     record(bank, Actor.of(user, ip), AuditAction.LOGIN_SUCCEEDED, user.id)
     # The device, when known, lets monitoring see a login from one the customer never used.
     seen: dict[str, JsonValue] = {"ip": ip, "device": device} if device else {"ip": ip}
+    if browser:
+        seen.update(browser=browser, agent=agent)
     emit(bank, EventKind.LOGIN_SUCCEEDED, user.id, user.id, **seen)
 
 

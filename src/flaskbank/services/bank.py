@@ -38,6 +38,10 @@ class Settings:
     sessions: SessionPolicy = field(default_factory=SessionPolicy)
     #: Running as `flaskbank demo`: demo-only users may sign in (domain.security.may_sign_in).
     demo: bool = False
+    #: Where customers reach the site: emailed links start with it (config.base_url).
+    base_url: str = "http://127.0.0.1:8000"
+    #: A transfer or withdrawal of at least this amount sends its customer a notice.
+    large_transfer: Decimal = Decimal("1000.00")
 
     def limit(self, currency: str) -> Money:
         return _limit(self.max_transaction, currency)

@@ -12,7 +12,7 @@ from ..domain.events import EventKind
 from ..domain.identity import email_key, plain_email, visible_name
 from ..domain.ledger import new_id
 from ..domain.security import AuditAction
-from . import authentication
+from . import authentication, links
 from .audit import Actor, record
 from .bank import Bank
 from .events import emit
@@ -43,8 +43,12 @@ def clean_name(name: object) -> str:
     return name
 
 
-def register(bank: Bank, *, email: object, full_name: object, password: object) -> User:
-    """A new customer. Nobody registers as staff: the role is always customer."""
+def register(
+    bank: Bank, *, email: object, full_name: object, password: object, browser: str = ""
+) -> User:
+    """A new customer. Nobody registers as staff: the role is always customer. A link to
+    confirm the address is mailed (services/recovery.py); `browser` names the device they
+    signed up from (web/devices.py), so that it is not news when they sign in from it."""
     errors: dict[str, str] = {}
     values = {}
     for key, check, value in (("email", clean_email, email), ("full_name", clean_name, full_name)):
@@ -79,7 +83,9 @@ def register(bank: Bank, *, email: object, full_name: object, password: object) 
             email=user.email,
             full_name=user.full_name,
             role=user.role.value,
+            **({"browser": browser} if browser else {}),
         )
+        links.queue_confirmation(bank, user, user.email)
 
     bank.in_unit(add)
     return user
@@ -181,6 +187,9 @@ def update_profile(
                 old_email=current.email,
                 new_email=updated.email,
             )
+            # The new address is unconfirmed until its own link is used; the old one hears
+            # of the change from the security notices (services/notices.py).
+            links.queue_confirmation(bank, updated, updated.email)
         return updated
 
     updated = bank.in_unit(save)

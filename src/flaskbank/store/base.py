@@ -32,6 +32,8 @@ from ..domain.ledger import (
     TransactionType,
     replay,
 )
+from ..domain.links import EmailLink
+from ..domain.mail import Mail
 from ..domain.monitoring.checks import RecentEntry
 from ..domain.monitoring.model import (
     Alert,
@@ -319,6 +321,11 @@ class SessionPort(Protocol):
     def delete_sessions_of(self, user_id: str, *, keep: str | None = None) -> int:
         """End every session of the user but `keep` (a session hash); returns how many."""
 
+    def sessions_of(self, user_id: str) -> list[WebSession]:
+        """The user's stored sessions, oldest first (expired ones too, until a load deletes
+        them: the caller judges expiry). DynamoDB's index may trail a session begun a
+        moment ago."""
+
     def add_token(self, token: ApiToken) -> None: ...
 
     def get_token(self, token_hash: str) -> ApiToken | None: ...
@@ -347,6 +354,56 @@ class SessionPort(Protocol):
     def lock_login(self, email_key: str, until: str) -> None: ...
 
     def clear_login_failures(self, email_key: str) -> None: ...
+
+
+class LinkPort(Protocol):
+    """Emailed one-time links (domain/links.py), kept by their token's hash only, and the
+    addresses customers have confirmed. Writes join the unit of work open on the thread."""
+
+    def add_link(self, link: EmailLink) -> None: ...
+
+    def get_link(self, token_hash: str) -> EmailLink | None:
+        """The link, expired or not (the service judges); None once used."""
+
+    def use_link(self, link: EmailLink) -> None:
+        """Remove the link; LinkNotValid when it is gone already, so that of two uses at
+        once only one commits (with the change it allows, in the same unit of work)."""
+
+    def confirm_email(self, user_id: str, email: str, at: str) -> None:
+        """Record that the user confirmed `email` (compared by identity.email_key); a repeat
+        keeps the first time."""
+
+    def email_confirmed_at(self, user_id: str, email: str) -> str | None:
+        """When the user confirmed this address; None if never."""
+
+
+class MailPort(Protocol):
+    """The mail outbox (domain/mail.py): mail waits here until the worker's send job has
+    handed it to the mailer, so that no request waits for a mail server and none is lost;
+    and the devices each customer has signed in from, which new-device notices compare to."""
+
+    def queue_mail(self, mail: Mail) -> None:
+        """Add it; a mail with the same id already queued (an event applied again) is left
+        as it is, outside a unit of work. Inside one, the id must be new."""
+
+    def get_mail(self, mail_id: str) -> Mail | None: ...
+
+    def due_mail(self, now: str, *, limit: int) -> list[Mail]:
+        """Unsent mail whose next_at is at or before `now` and not given up, earliest first."""
+
+    def mail_sent(self, mail: Mail, at: str, *, body: str) -> None:
+        """Mark it sent (keeping `body`: emptied for a message that carried a link); nothing
+        when it was marked sent already."""
+
+    def mail_failed(self, mail: Mail, error: str, next_at: str) -> None:
+        """Count a failed attempt and when to try next, if nobody has since (StaleRecord
+        otherwise)."""
+
+    def devices_of(self, user_id: str) -> list[str]:
+        """The devices the user has signed in from (their names, domain.security)."""
+
+    def add_device(self, user_id: str, device: str, at: str) -> None:
+        """Remember the device; a known one is left as it is."""
 
 
 class AuditPort(Protocol):
@@ -568,6 +625,12 @@ class Store(Protocol):
 
     @property
     def saved_reports(self) -> SavedReportPort: ...
+
+    @property
+    def links(self) -> LinkPort: ...
+
+    @property
+    def mail(self) -> MailPort: ...
 
     def init_schema(self) -> SchemaReport:
         """Make the tables and indexes, or migrate them to this code's schema version (see

@@ -21,6 +21,9 @@ PENDING_USER = "pending_user_id"
 PENDING_NEXT = "pending_next"
 #: The user's security stamp when this session signed in.
 STAMP_KEY = "stamp"
+#: The browser's User-Agent and device name when it signed in (the security page lists them).
+AGENT_KEY = "agent"
+BROWSER_KEY = "browser"
 
 
 def bank() -> Bank:
@@ -100,9 +103,13 @@ def home_of(user: User | None) -> str:
 def sign_in(user: User) -> None:
     """Both factors passed: a fresh session under a new id, so nothing from before (and no
     id an attacker planted) carries over."""
+    from .devices import browser, user_agent
+
     session.clear()
     session[USER_KEY] = user.id
     session[STAMP_KEY] = user.security_stamp
+    session[AGENT_KEY] = user_agent()
+    session[BROWSER_KEY] = browser()
     renew_session(session)
     g.user = user
 

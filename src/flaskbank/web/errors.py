@@ -50,6 +50,7 @@ STATUS: dict[type[e.BankError], int] = {
     e.BacktestNotFound: 404,
     e.ReportNotFound: 404,
     e.ReportNameTaken: 422,
+    e.LinkNotValid: 410,  # an emailed link that was used or has expired
     e.WriteConflict: 503,
     e.StoreError: 503,
 }

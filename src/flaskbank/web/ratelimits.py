@@ -40,6 +40,11 @@ LIMITED: dict[str, tuple[str, ...]] = {
         "auth.profile",
         "auth.change_password",
         "api.update_me",
+        # A reset link is a password by another name, and asking for one mails someone.
+        "auth.forgot_password",
+        "auth.reset_password",
+        "auth.confirm_email",
+        "auth.resend_confirmation",
     ),
     "registration": ("auth.register", "api.register"),
     "tokens": ("api.issue_token",),

@@ -36,6 +36,7 @@ from .client import Dynamo
 from .events import DynamoEvents
 from .holds import DynamoHolds
 from .ledger import DynamoLedger
+from .mail import DynamoLinks, DynamoMail
 from .monitoring import DynamoMonitoring
 from .saved_reports import DynamoSavedReports
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
@@ -91,6 +92,8 @@ class DynamoStore:
         self.bulk = DynamoBulk(lambda: self.db, lambda: self.ledger.feed_range)
         self.monitoring = DynamoMonitoring(lambda: self.db)
         self.saved_reports = DynamoSavedReports(lambda: self.db)
+        self.links = DynamoLinks(lambda: self.db)
+        self.mail = DynamoMail(lambda: self.db)
 
     @property
     def url(self) -> str:

@@ -42,6 +42,10 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
                    pk BACKTEST#<id>, sk BACKTEST: a backtest (monitoring_items.py)
     reports        pk SAVED, sk <id>: a saved report; pk NAME, sk <name key>: the name's
                    uniqueness lock -> its id (saved_reports.py)
+    mail           pk LINK#<token hash>: an emailed one-time link; pk CONFIRMED#<user id>,
+                   sk <email key>: a confirmed address; pk MAIL#<id>: a mail of the outbox,
+                   GSI due (due = "PENDING", next_at), sparse: only mail waiting to be sent;
+                   pk DEVICE#<user id>, sk <device>: a device the user signed in from (mail.py)
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -95,6 +99,7 @@ class TableNames:
     loads: str
     monitoring: str
     reports: str
+    mail: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -120,6 +125,7 @@ _NAMES = (
     "loads",
     "monitoring",
     "reports",
+    "mail",
 )
 
 
@@ -268,6 +274,14 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
             # Saved reports are few (staff save them by hand): one partition, read whole by
             # a Query for the list, and one item per name as its uniqueness lock.
             "KeySchema": _key("pk", "sk"),
+        },
+        {
+            "TableName": names.mail,
+            "AttributeDefinitions": _attrs("pk", "sk", "due", "next_at"),
+            "KeySchema": _key("pk", "sk"),
+            # Sparse, one partition: only mail waiting to be sent carries `due`, which the
+            # worker's send job reads; mail is a few messages per customer per month.
+            "GlobalSecondaryIndexes": [_index(DUE, "due", "next_at", "KEYS_ONLY")],
         },
     ]
 

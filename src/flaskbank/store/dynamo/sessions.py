@@ -185,6 +185,21 @@ class DynamoSessions(Connected):
                 pass  # gone already
         return ended
 
+    def sessions_of(self, user_id: str) -> list[WebSession]:
+        keys = lookups.index_keys(
+            self.db,
+            TableName=self.db.tables.sessions,
+            IndexName=BY_USER,
+            KeyConditionExpression="user_id = :u",
+            ExpressionAttributeValues=di.to_wire({":u": user_id}),
+        )
+        found = [
+            di.to_session(i) for i in lookups.keys_in_order(self.db, self.tables.sessions, keys)
+        ]
+        # The index may list a session that was ended or reused meanwhile: the item decides.
+        mine = [s for s in found if s.user_id == user_id]
+        return sorted(mine, key=lambda s: (s.created_at, s.id_hash))
+
     def login_throttle(self, email_key: str) -> LoginThrottle:
         item = self.db.get(self.db.tables.login_throttles, di.throttle_key(email_key))
         if item is None:

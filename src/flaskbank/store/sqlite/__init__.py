@@ -19,6 +19,7 @@ from .database import SqliteDatabase, SqliteUnitOfWork
 from .events import SqliteEvents
 from .holds import SqliteHolds
 from .ledger import SqliteLedger
+from .mail import SqliteLinks, SqliteMail
 from .monitoring import SqliteMonitoring
 from .saved_reports import SqliteSavedReports
 from .sessions import SqliteSessions
@@ -40,6 +41,8 @@ class SqliteStore:
         self.bulk = SqliteBulk(self.database)
         self.monitoring = SqliteMonitoring(self.database)
         self.saved_reports = SqliteSavedReports(self.database)
+        self.links = SqliteLinks(self.database)
+        self.mail = SqliteMail(self.database)
 
     @property
     def path(self) -> str:

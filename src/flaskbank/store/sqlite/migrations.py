@@ -361,3 +361,55 @@ CREATE TABLE IF NOT EXISTS saved_reports (
     created_at  TEXT NOT NULL
 );
 """
+
+
+@STEPS.add(11)
+def mail_and_recovery(db: sqlite3.Connection) -> None:
+    """Mail and account recovery (issue 13): emailed one-time links (by their token's hash),
+    the addresses customers confirmed, the mail outbox the worker sends from, and the devices
+    customers signed in from. New tables only, made only if missing."""
+    for statement in _statements(_MAIL_AND_RECOVERY):
+        db.execute(statement)
+
+
+_MAIL_AND_RECOVERY = """
+-- Emailed one-time links (issue 13): only the token's SHA-256; a use deletes the row.
+CREATE TABLE IF NOT EXISTS email_links (
+    token_hash TEXT PRIMARY KEY,
+    purpose    TEXT NOT NULL,                    -- reset_password, confirm_email
+    user_id    TEXT NOT NULL,
+    email      TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS email_links_by_expiry ON email_links (expires_at);
+-- The addresses each customer has confirmed (by identity.email_key): a changed email is
+-- unconfirmed until its own link is used.
+CREATE TABLE IF NOT EXISTS confirmed_emails (
+    user_id      TEXT NOT NULL,
+    email_key    TEXT NOT NULL,
+    confirmed_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, email_key)
+) WITHOUT ROWID;
+-- The mail outbox: the worker's send job hands each row to the mailer and marks it sent.
+CREATE TABLE IF NOT EXISTS mail_outbox (
+    id         TEXT PRIMARY KEY,
+    to_addr    TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    body       TEXT NOT NULL,                    -- emptied once sent if it carried a link
+    kind       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    next_at    TEXT NOT NULL,
+    attempts   INTEGER NOT NULL,
+    sent_at    TEXT,
+    last_error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mail_outbox_due ON mail_outbox (next_at) WHERE sent_at IS NULL;
+-- The devices each customer has signed in from, for new-device notices.
+CREATE TABLE IF NOT EXISTS user_devices (
+    user_id    TEXT NOT NULL,
+    device     TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (user_id, device)
+) WITHOUT ROWID;
+"""

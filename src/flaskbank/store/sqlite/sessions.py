@@ -4,6 +4,7 @@ update of the version read, so an ended one stays ended), API tokens and login t
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import replace
 
 from ...domain.accounts import User
@@ -11,6 +12,17 @@ from ...domain.errors import StaleRecord
 from ...domain.security import ApiToken, LoginThrottle, WebSession
 from .database import SqliteDatabase
 from .rows import row_to_token, row_to_user
+
+
+def _session(r: sqlite3.Row) -> WebSession:
+    return WebSession(
+        r["id_hash"],
+        r["user_id"],
+        r["created_at"],
+        r["last_seen_at"],
+        json.loads(r["data"]),
+        r["version"],
+    )
 
 
 class SqliteSessions:
@@ -57,16 +69,13 @@ class SqliteSessions:
         r = self.database.conn.execute(
             "SELECT * FROM web_sessions WHERE id_hash=?", (id_hash,)
         ).fetchone()
-        if r is None:
-            return None
-        return WebSession(
-            r["id_hash"],
-            r["user_id"],
-            r["created_at"],
-            r["last_seen_at"],
-            json.loads(r["data"]),
-            r["version"],
-        )
+        return None if r is None else _session(r)
+
+    def sessions_of(self, user_id: str) -> list[WebSession]:
+        rows = self.database.conn.execute(
+            "SELECT * FROM web_sessions WHERE user_id=? ORDER BY created_at, id_hash", (user_id,)
+        ).fetchall()
+        return [_session(r) for r in rows]
 
     def delete_session(self, id_hash: str) -> None:
         with self.database.write() as db:

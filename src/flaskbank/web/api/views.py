@@ -50,7 +50,9 @@ def _posted(result: PostResult, account_id: str) -> Response:
 @bp.post("/users")
 def register() -> Response:
     f = p.fields(p.json_object(), required=("email", "full_name", "password"))
-    user = customers.register(bank(), **f)
+    user = customers.register(
+        bank(), email=f["email"], full_name=f["full_name"], password=f["password"]
+    )
     return _json(serialize.user(user), 201, Location=url_for(".me"))
 
 

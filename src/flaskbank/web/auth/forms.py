@@ -113,3 +113,31 @@ class DisableTwoFactorForm(ServiceForm):
         "Current password", render_kw={"autocomplete": "current-password", "required": True}
     )
     submit = SubmitField("Turn off two-factor authentication")
+
+
+class ForgotPasswordForm(ServiceForm):
+    email = EmailField(
+        "Email", default="", render_kw={"autocomplete": "username", "required": True}
+    )
+    submit = SubmitField("Email me a link")
+
+
+class ResetPasswordForm(ServiceForm):
+    new_password = PasswordField(
+        "New password",
+        render_kw={"autocomplete": "new-password", "minlength": 10, "required": True},
+    )
+    confirm_password = PasswordField(
+        "Repeat the new password", render_kw={"autocomplete": "new-password", "required": True}
+    )
+    submit = SubmitField("Set my new password")
+
+    def validate_confirm_password(self, field: PasswordField) -> None:
+        if field.data != self.new_password.data:
+            raise ValidationError("the two new passwords differ")
+
+
+class ConfirmEmailForm(ServiceForm):
+    """A button, not a bare link: mail scanners open links, and must not use them up."""
+
+    submit = SubmitField("Confirm my email address")

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from ...domain.accounts import User
 from ...domain.errors import BankError
-from ...services import customers, tokens
+from ...services import customers, recovery, tokens
 from ..context import bank, client_ip, keep_signed_in, login_required, signed_in
 from ..sessions import session_hash
 from . import bp
@@ -41,7 +41,11 @@ def token_rows(user: User) -> list[dict[str, Any]]:
 def profile() -> Any:
     user = signed_in()
     form = ProfileForm(data={"full_name": user.full_name, "email": user.email})
-    page = {"user": user, "tokens": token_rows(user)}
+    page = {
+        "user": user,
+        "tokens": token_rows(user),
+        "confirmed": recovery.email_confirmed(bank(), user),
+    }
     if form.validate_on_submit():
         try:
             updated = customers.update_profile(

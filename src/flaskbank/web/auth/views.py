@@ -32,11 +32,18 @@ from ..context import (
     sign_in,
     sign_out,
 )
+from ..devices import browser, describe, user_agent
 from . import bp
 from .forms import CodeForm, LoginForm, RegisterForm
 
 #: What a person who still owes a password change or a 2FA enrolment may open meanwhile.
-DUTY_FREE = {"static", "auth.logout", "auth.change_password", "auth.two_factor"}
+DUTY_FREE = {
+    "static",
+    "auth.logout",
+    "auth.change_password",
+    "auth.two_factor",
+    "auth.confirm_email",
+}
 
 
 def local_path(target: str | None) -> str | None:
@@ -89,17 +96,21 @@ def register() -> Any:
                 email=form.email.data,
                 full_name=form.full_name.data,
                 password=form.password.data,
+                browser=browser(),
             )
         except BankError as error:
             return form.refused(error, "auth/register.html")
         sign_in(user)
         flash(f"Welcome, {user.full_name}. Open your first account to get started.", "success")
+        flash(f"We have sent a link to {user.email}: open it to confirm your address.", "info")
         return redirect(url_for("banking.dashboard"))
     return form.page("auth/register.html")
 
 
 def _complete_login(user: User, next_path: str | None) -> Response:
-    authentication.succeeded(bank(), user, client_ip(), client_device())
+    authentication.succeeded(
+        bank(), user, client_ip(), client_device(), browser(), describe(user_agent())
+    )
     sign_in(user)
     if user.must_change_password:
         flash("Choose a new password to replace your one-time password.", "info")
