@@ -50,6 +50,8 @@ STATUS: dict[type[e.BankError], int] = {
     e.BacktestNotFound: 404,
     e.ReportNotFound: 404,
     e.ReportNameTaken: 422,
+    e.AccountNotEmpty: 409,
+    e.PayeeNotFound: 404,
     e.WriteConflict: 503,
     e.StoreError: 503,
 }

@@ -37,6 +37,7 @@ from .events import DynamoEvents
 from .holds import DynamoHolds
 from .ledger import DynamoLedger
 from .monitoring import DynamoMonitoring
+from .payees import DynamoPayees
 from .saved_reports import DynamoSavedReports
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
 from .sessions import DynamoSessions
@@ -91,6 +92,7 @@ class DynamoStore:
         self.bulk = DynamoBulk(lambda: self.db, lambda: self.ledger.feed_range)
         self.monitoring = DynamoMonitoring(lambda: self.db)
         self.saved_reports = DynamoSavedReports(lambda: self.db)
+        self.payees = DynamoPayees(lambda: self.db)
 
     @property
     def url(self) -> str:

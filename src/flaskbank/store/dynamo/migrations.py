@@ -315,3 +315,12 @@ def users_by_surname(db: Dynamo) -> None:
     for user in _scan(db, db.tables.users, where, user="USER#"):
         key = f"{di.surname_of(user['full_name'])}{di.NAME_SEP}{identity.email_key(user['email'])}"
         _set_missing(db, db.tables.users, {"pk": user["pk"]}, surname_key=key)
+
+
+@STEPS.add(14)
+def payees_and_primary(db: Dynamo) -> None:
+    """Saved payees live in the standing_orders table under PAYEES#<user id> (payees.py),
+    and accounts may carry a nickname and the primary flag (issue 13). An account written
+    before reads as having neither, and the table exists already: no item changes. The
+    step is here so that code that saves payees refuses a store `init` has not stamped."""
+    del db  # nothing to migrate

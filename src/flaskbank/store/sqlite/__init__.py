@@ -20,6 +20,7 @@ from .events import SqliteEvents
 from .holds import SqliteHolds
 from .ledger import SqliteLedger
 from .monitoring import SqliteMonitoring
+from .payees import SqlitePayees
 from .saved_reports import SqliteSavedReports
 from .sessions import SqliteSessions
 from .users import SqliteUsers
@@ -40,6 +41,7 @@ class SqliteStore:
         self.bulk = SqliteBulk(self.database)
         self.monitoring = SqliteMonitoring(self.database)
         self.saved_reports = SqliteSavedReports(self.database)
+        self.payees = SqlitePayees(self.database)
 
     @property
     def path(self) -> str:
