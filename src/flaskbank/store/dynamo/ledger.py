@@ -131,13 +131,17 @@ class DynamoLedger(Connected):
     def choose_primary(self, user_id: str, account_id: str) -> None:
         """One TransactWriteItems over the owner's accounts (at most 20): the chosen one on,
         every other off, so that two choices at once leave exactly one of them."""
-        mine = self.accounts_of(user_id)
-        if account_id not in {a.id for a in mine}:
+        # From the email lock's list, read strongly consistent: the by_user index that
+        # accounts_of reads may not list an account opened a moment ago yet.
+        owner = self.db.get(self.tables.users, di.user_key(user_id))
+        lock = self.db.get(self.tables.users, di.email_key(owner["email"])) if owner else None
+        mine = lookups.account_items_on(self.db, lock) if lock else []
+        if account_id not in {i["id"] for i in mine}:
             raise AccountNotFound("no such account")
         self.db.write(
             *(
-                self._account_write(a.id, "SET #primary = :on", {":on": a.id == account_id})
-                for a in mine
+                self._account_write(i["id"], "SET #primary = :on", {":on": i["id"] == account_id})
+                for i in mine
             )
         )
 
