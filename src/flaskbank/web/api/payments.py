@@ -27,7 +27,7 @@ def _json(body: object, status: int = 200, **headers: str) -> Response:
 @bp.patch("/accounts/<account_id>")
 @bearer_required
 def update_account(account_id: str) -> Response:
-    """The nickname ("" or null removes it)."""
+    """The nickname ("" removes it)."""
     f = p.fields(p.json_object(), required=("nickname",))
     account = accounts.rename_account(bank(), api_user().id, account_id, f["nickname"])
     return _json(serialize.account(account))

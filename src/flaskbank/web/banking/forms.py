@@ -37,8 +37,9 @@ def currency_choices(default: str) -> list[SelectChoice]:
 
 
 def account_label(account: Account) -> str:
+    named = f"{account.nickname} · " if account.nickname else ""
     return (
-        f"{account.type.value.capitalize()} {format_account_number(account.number)} "
+        f"{named}{account.type.value.capitalize()} {format_account_number(account.number)} "
         f"({money(account.balance)})"
     )
 
