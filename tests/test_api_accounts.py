@@ -15,6 +15,8 @@ ACCOUNT_KEYS = {
     "available_balance",
     "status",
     "opened_at",
+    "nickname",
+    "primary",
 }
 
 

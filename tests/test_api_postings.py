@@ -78,7 +78,8 @@ def test_transfer_by_account_number(client, app_bank):
     assert set(body) == TXN_KEYS
     assert (body["type"], body["amount"], body["balance_after"]) == ("transfer", "-25.50", "74.50")
     assert body["account_id"] == alice.account_id
-    assert "Bob Builder" in body["counterparty"]
+    # The sender sees a masked name and the last four digits, never the number.
+    assert body["counterparty"] == f"Bob B. · •••• {bob.account_number[-4:]}"
     assert (alice.balance(), bob.balance()) == ("74.50", "25.50")
     [received] = bob.history()
     assert (received["id"], received["amount"]) == (body["id"], "25.50")

@@ -64,6 +64,8 @@ BAD = {
     "FLASKBANK_SESSION_MAX_HOURS": ["0", "721", "-1", "99999999999", "", "12h"],
     "FLASKBANK_LOCKOUT_THRESHOLD": ["0", "101", "-1", "five", ""],
     "FLASKBANK_PROXY_HOPS": ["-1", "11", "1.0", "one", ""],
+    # At most the hard cap (domain.accounts.MAX_ACCOUNTS_PER_CUSTOMER, 20).
+    "FLASKBANK_MAX_OPEN_ACCOUNTS": ["0", "21", "-1", "ten", ""],
     "FLASKBANK_SECURE_COOKIES": ["true", "yes", "on", "2", "", " 1", "1 "],
     "FLASKBANK_RATELIMIT_ENABLED": ["true", "no", "", "2"],
     "FLASKBANK_RATELIMIT_STORAGE": [
@@ -94,6 +96,7 @@ GOOD = {
     "FLASKBANK_SESSION_MAX_HOURS": [("1", 1), ("720", 720)],
     "FLASKBANK_LOCKOUT_THRESHOLD": [("1", 1), ("100", 100)],
     "FLASKBANK_PROXY_HOPS": [("0", 0), ("10", 10)],
+    "FLASKBANK_MAX_OPEN_ACCOUNTS": [("1", 1), ("20", 20)],
     "FLASKBANK_SECURE_COOKIES": [("0", False), ("1", True)],
     "FLASKBANK_RATELIMIT_STORAGE": [
         ("memory://", "memory://"),
@@ -110,6 +113,7 @@ FIELDS = {
     "FLASKBANK_SESSION_MAX_HOURS": "session_max_hours",
     "FLASKBANK_LOCKOUT_THRESHOLD": "lockout_threshold",
     "FLASKBANK_PROXY_HOPS": "proxy_hops",
+    "FLASKBANK_MAX_OPEN_ACCOUNTS": "max_open_accounts",
     "FLASKBANK_SECURE_COOKIES": "secure_cookies",
     "FLASKBANK_RATELIMIT_STORAGE": "ratelimit_storage",
 }

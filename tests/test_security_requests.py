@@ -331,6 +331,7 @@ def test_markup_in_names_and_memos_is_shown_as_text(app, client, app_bank):
             "to_account_number": mallory.account_number,
             "memo": XSS,
             "token": token,
+            "confirmed": "yes",  # as the review page sends it
         },
     )
     for html in (

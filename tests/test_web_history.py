@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from conftest import at, new_customer
-from flaskbank.domain.accounts import format_account_number
 from flaskbank.services import postings
 from flaskbank.web.banking import views
 from test_web_support import Page, assert_controls_labelled, customer_client
@@ -33,7 +32,7 @@ def test_each_line_shows_what_a_person_needs(app, app_bank):
         {
             "Time": "2025-03-04 05:06 UTC",
             "Type": "Transfer",
-            "Counterparty": f"Bob Builder · {format_account_number(bob.account_number)}",
+            "Counterparty": f"Bob B. · •••• {bob.account_number[-4:]}",
             "Memo": "books",
             "Amount": "-20.00 USD",
             "Balance after": "80.00 USD",

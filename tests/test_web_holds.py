@@ -41,6 +41,7 @@ def test_a_transfer_waiting_for_review_shows_as_pending_and_can_be_cancelled(app
             "to_account_number": bob.account_number,
             "memo": "car",
             "token": token_of(client, "/transfer"),
+            "confirmed": "yes",  # as the review page sends it
         },
     )
     assert response.status_code == 302
@@ -48,7 +49,7 @@ def test_a_transfer_waiting_for_review_shows_as_pending_and_can_be_cancelled(app
     assert "waiting for review" in " ".join(page.flashes) and "nothing has been sent" in page.text
     assert "Available: 300.00 USD · on hold: 600.00 USD" in page.text
     [row] = [r for r in page.rows() if r.get("Amount held")]
-    assert row["Amount held"] == "600.00 USD" and "Bob Stone" in row["What"]
+    assert row["Amount held"] == "600.00 USD" and "Bob S. · ••••" in row["What"]
     history = Page(client.get(f"/accounts/{ada.account_id}/history"))
     assert "waiting for review" in history.text and "on hold: 600.00 USD" in history.text
     [form] = [f for f in page.find("form") if "/cancel" in f.attrs.get("action", "")]
@@ -73,7 +74,7 @@ def test_a_fraud_analyst_places_a_hold_and_releases_a_pending_transfer(app, revi
     analyst, staff = staff_client(app, reviewing, Role.FRAUD_ANALYST)
     view = f"/staff/customers/{ada.user_id}"
     page = Page(staff.get(view))
-    assert "Transfer to Bob Stone" in page.text and "waiting for review" in page.text
+    assert "Transfer to Bob S. · ••••" in page.text and "waiting for review" in page.text
     hold_page = f"/staff/customers/{ada.user_id}/accounts/{ada.account_id}/hold"
     assert page.link("Place a hold") == hold_page
     refused = Page(staff.post(hold_page, data={"amount": "300.01", "reason": "levy"}))

@@ -23,10 +23,14 @@ SIGNED_IN = [
     "/accounts/{id}/statement",
     "/accounts/{id}/statement?month=bad",
     "/accounts/not-mine/history",
+    "/accounts/{id}/settings",
+    "/payees",
 ]
 POSTED = [
     ("/accounts/{id}/deposit", {"amount": "x", "token": "t"}),
     ("/transfer", {"amount": "", "token": "t"}),
+    ("/payees", {"nickname": "", "account_number": "1"}),
+    ("/accounts/{id}/nickname", {"nickname": "x" * 41}),
     ("/standing-orders", {"amount": "", "day_of_month": "40"}),
     ("/register", {"email": "x", "password": "y"}),
 ]

@@ -209,3 +209,12 @@ def assert_controls_labelled(page: Page) -> None:
             assert ids[described] == 1, (path, described)
         if control.attrs.get("aria-invalid") == "true":
             assert control.attrs["aria-describedby"].endswith("-error")
+
+
+def review_fields(review: Page) -> dict[str, str]:
+    """What a transfer's review page sends when its confirm button is pressed."""
+    return {
+        i.attrs["name"]: i.attrs.get("value", "")
+        for i in review.find("input")
+        if i.attrs.get("type") == "hidden"
+    }

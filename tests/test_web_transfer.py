@@ -7,7 +7,15 @@ import pytest
 from conftest import new_customer
 from flaskbank.domain.accounts import format_account_number, luhn_check_digit
 from flaskbank.services import accounts
-from test_web_support import BAD_AMOUNTS, Page, balance, customer_client, sign_in, token_of
+from test_web_support import (
+    BAD_AMOUNTS,
+    Page,
+    balance,
+    customer_client,
+    review_fields,
+    sign_in,
+    token_of,
+)
 
 XSS = "<script>alert(1)</script>"
 
@@ -21,6 +29,7 @@ def pair(app, app_bank):
 
 
 def _send(client, ada, **fields):
+    """Fill the form and, when it is accepted, confirm its review as a person would."""
     data = {
         "from_account": ada.account_id,
         "to_account_number": "",
@@ -30,7 +39,10 @@ def _send(client, ada, **fields):
         "token": token_of(client, "/transfer"),
         **fields,
     }
-    return client.post("/transfer", data=data)
+    response = client.post("/transfer", data=data)
+    if response.status_code != 200:
+        return response
+    return client.post("/transfer", data=review_fields(Page(response)))
 
 
 def test_the_form(pair):
@@ -70,9 +82,9 @@ def test_transfer(app_bank, pair, how):
     }[how]
     response = _send(client, ada, amount="12.50", memo="lunch", **to)
     assert response.status_code == 302 and response.location == "/"
+    # The sender sees the recipient masked: a name and the last four digits.
     assert Page(client.get("/")).flashes == [
-        f"Sent 12.50 USD to Bob Builder · {format_account_number(bob.account_number)}. "
-        "Balance: 87.50 USD"
+        f"Sent 12.50 USD to Bob B. · •••• {bob.account_number[-4:]}. Balance: 87.50 USD"
     ]
     assert (balance(app_bank, ada), balance(app_bank, bob)) == ("87.50", "12.50")
 
@@ -98,6 +110,7 @@ def test_a_double_submit_sends_once(app_bank, pair):
         "amount": "40.00",
         "memo": "",
         "token": token_of(client, "/transfer"),
+        "confirmed": "yes",  # the review page's confirm button, clicked twice
     }
     assert client.post("/transfer", data=data).status_code == 302
     assert client.post("/transfer", data=data).status_code == 302

@@ -19,6 +19,7 @@ def settings_of(config: Config) -> Settings:
         max_transaction=config.max_transaction,
         review_threshold=config.review_threshold,
         review_hours=config.review_hours,
+        max_open_accounts=config.max_open_accounts,
         token_ttl_seconds=config.token_ttl_seconds,
         lockout=LockoutPolicy(threshold=config.lockout_threshold),
         sessions=SessionPolicy(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from .domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER
 from .domain.digits import whole_number
 from .domain.money import MINOR_UNITS
 
@@ -34,6 +35,9 @@ class Config:
     #: (Fraud monitoring will decide per transfer; this is the bank's simplest rule.)
     review_threshold: Decimal | None = None
     review_hours: int = 72  # how long a transfer waits for review before it lapses
+    #: How many accounts that are not closed one customer may hold (at most the hard cap
+    #: domain.accounts.MAX_ACCOUNTS_PER_CUSTOMER, which DynamoDB's transaction size sets).
+    max_open_accounts: int = 10
     token_ttl_seconds: int = 3600
     secure_cookies: bool = False
     # -- security (docs/security.md explains each) --
@@ -85,6 +89,7 @@ SESSION_MAX = (1, 30 * 24)  # an hour to 30 days, in hours
 LOCKOUT = (1, 100)  # failed logins
 PROXY_HOPS = (0, 10)
 REVIEW_HOURS = (1, 30 * 24)
+OPEN_ACCOUNTS = (1, MAX_ACCOUNTS_PER_CUSTOMER)
 #: The largest single transaction one may configure; the amount parser takes 15 digits.
 MAX_TRANSACTION_CAP = Decimal("1000000000.00")
 # Plain decimal notation in ASCII: no sign, exponent, spaces, NaN or Infinity.
@@ -249,6 +254,9 @@ def from_env(env: Mapping[str, str] | None = None, *, require_secret: bool = Tru
         ),
         review_hours=_whole(
             env, "FLASKBANK_REVIEW_HOURS", d.review_hours, REVIEW_HOURS, " of hours"
+        ),
+        max_open_accounts=_whole(
+            env, "FLASKBANK_MAX_OPEN_ACCOUNTS", d.max_open_accounts, OPEN_ACCOUNTS, " of accounts"
         ),
         token_ttl_seconds=_whole(
             env, "FLASKBANK_TOKEN_TTL", d.token_ttl_seconds, TOKEN_TTL, " of seconds"

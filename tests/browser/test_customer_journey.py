@@ -71,11 +71,14 @@ def test_a_new_customer_banks_in_the_browser(live_server, browser, width, height
     page.get_by_role("link", name="Transfer").first.click()
     page.get_by_label("Recipient's account number").fill(recipient_number)
     page.get_by_label("Amount").fill("40.50")
-    page.get_by_role("button", name="Send money").click()
+    page.get_by_role("button", name="Review transfer").click()
+    # The review names the recipient masked, with the account's last four digits.
+    expect(page.get_by_text(f"Rita R. •••• {recipient_number[-4:]}")).to_be_visible()
+    page.get_by_role("button", name="Confirm and send").click()
     expect(page.get_by_text("209.50 USD").first).to_be_visible()
 
     page.get_by_role("link", name="History").first.click()
-    expect(page.get_by_text("Rita Recipient").first).to_be_visible()
+    expect(page.get_by_text(f"Rita R. · •••• {recipient_number[-4:]}").first).to_be_visible()
     expect(page.get_by_text("-40.50").first).to_be_visible()
     no_sideways_scroll(page)
     page.screenshot(path=str(tmp_path / f"history-{width}.png"), full_page=True)

@@ -102,7 +102,8 @@ def test_transfer_by_number_posts_both_sides_with_labels_and_memo(bank):
     assert balance(bank, ada.account_id) == Decimal("60.00")
     assert balance(bank, bob.account_id) == Decimal("40.00")
     assert str(txn.entry_for(ada.account_id).amount) == "-40.00"
-    assert "Bob Babbage" in txn.entry_for(ada.account_id).counterparty
+    # The sender sees the recipient masked; the recipient sees the sender's name.
+    assert "Bob B. · ••••" in txn.entry_for(ada.account_id).counterparty
     assert "Ada Lovelace" in txn.entry_for(bob.account_id).counterparty
     (line,) = history.history(bank, bob.user_id, bob.account_id)[1].items
     assert (line.memo, str(line.balance_after)) == ("Lunch", "40.00")

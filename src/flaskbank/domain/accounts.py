@@ -49,6 +49,9 @@ USER_FIELDS = frozenset(
 #: them in the same atomic write (DynamoDB takes 100 items per transaction).
 MAX_ACCOUNTS_PER_CUSTOMER = 20
 
+#: The longest nickname an account may carry, in characters.
+NICKNAME_MAX = 40
+
 #: The vault: the bank-side account that deposits come from and withdrawals go to (one of
 #: the internal accounts of domain.chart).
 CASH_ACCOUNT_ID = "bank-cash"
@@ -108,6 +111,10 @@ class Account:
     owner_name: str = ""
     #: What open holds reserve of the balance, in minor units: available = balance - held.
     held_minor: int = 0
+    #: The owner's own name for the account ("Holiday fund"); empty when they gave none.
+    nickname: str = ""
+    #: The owner chose it to receive money sent to their email (domain.recipients).
+    primary: bool = False
 
     @property
     def is_open(self) -> bool:

@@ -190,3 +190,16 @@ class ReportNameTaken(BankError):
 
 class BacktestNotFound(BankError):
     """No such backtest."""
+
+
+#: What a customer is told when closing an account that still holds money.
+NOT_EMPTY = "move the money out first: an account closes only with nothing in it or on hold"
+
+
+class AccountNotEmpty(BankError):
+    """The person tried to close an account that still holds money or has money on hold:
+    it must be moved out first, so that closing never loses a cent."""
+
+
+class PayeeNotFound(BankError):
+    """No such payee among the person's own (another customer's is not found either)."""

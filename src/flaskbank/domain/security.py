@@ -159,6 +159,7 @@ class AuditAction(StrEnum):
     CUSTOMER_SEARCHED = "customer_searched"
     ACCOUNT_FROZEN = "account_frozen"
     ACCOUNT_UNFROZEN = "account_unfrozen"
+    ACCOUNT_CLOSED = "account_closed"
     HOLD_PLACED = "hold_placed"
     HOLD_RELEASED = "hold_released"
     HOLD_VOIDED = "hold_voided"

@@ -31,6 +31,7 @@ class Settings:
     max_transaction: Decimal = Decimal("10000.00")
     review_threshold: Decimal | None = None  # transfers from this amount wait for review
     review_hours: int = 72
+    max_open_accounts: int = 10  # accounts not closed, per customer (config.py)
     token_ttl_seconds: int = 3600
     history_page_max: int = 100
     default_currency: str = DEFAULT_CURRENCY

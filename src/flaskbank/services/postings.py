@@ -30,7 +30,9 @@ from ..domain.holds import Hold
 from ..domain.ledger import IdempotencyKey, Posting, PostResult, TransactionType
 from ..domain.money import Money, parse_amount
 from ..domain.monitoring.model import Candidate, Decision, StoredProfile, StoredRuleSet, Verdict
+from ..domain.recipients import masked_label, primary_account
 from ..retry import retrying
+from . import payees
 from .accounts import owned
 from .bank import Bank
 from .monitoring import screening
@@ -206,15 +208,22 @@ def transfer(
     to_email: object = None,
     memo: object = None,
     idempotency_key: str | None = None,
+    payee_id: object = None,
 ) -> PostResult | Hold:
-    """Send money to another account, named by its number or by its owner's email (then the
-    owner's first open account in the sender's currency; the sender's own email means the
-    sender's other such account). A transfer that needs review is not posted: its amount is
-    held on the source account and the hold is returned (domain/holds.py).
+    """Send money to another account, named by its number, by its owner's email (then the
+    account the owner chose as primary, domain.recipients; the sender's own email means the
+    sender's other account in the currency), or by one of the sender's saved payees (the
+    same request as naming the payee's number or email). A transfer that needs review is
+    not posted: its amount is held on the source account and the hold is returned
+    (domain/holds.py).
 
     By number this is one read (the sender's account, the recipient's and the idempotency
     record together) and one write; by email the store may need one more read for the
     accounts of the email's owner."""
+    if payee_id not in (None, ""):
+        to_account_number, to_email = _payee_target(
+            bank, user_id, payee_id, to_account_number, to_email
+        )
     request = {
         "op": "transfer",
         "from": from_account_id,
@@ -254,7 +263,7 @@ def transfer(
             at=bank.now(),
             by=user_id,
             source_label=_label(source.owner_name, source.number),
-            target_label=_label(target.owner_name, target.number),
+            target_label=_seen_by_sender(source, target),
             idempotency=idem,
             screening=screened,
         )
@@ -264,6 +273,18 @@ def transfer(
     if verdict.decision is Decision.REVIEW or _needs_review(bank, money):
         return _hold_for_review(bank, build, source, inputs.idempotency)
     return _post(bank, build, inputs.idempotency)
+
+
+def _payee_target(
+    bank: Bank, user_id: str, payee_id: object, number: object, email: object
+) -> tuple[str | None, str | None]:
+    """The number or email of the sender's payee (PayeeNotFound for anyone else's)."""
+    if number not in (None, "") or email not in (None, ""):
+        raise ValidationFailed(
+            {"payee_id": "choose a payee, or give an account number or email, not both"}
+        )
+    payee = payees.payee_of(bank, user_id, payee_id)
+    return payee.number or None, payee.email or None
 
 
 def _needs_review(bank: Bank, amount: Money) -> bool:
@@ -315,28 +336,38 @@ def _recipient(
             raise UnknownRecipient("no account has that number", field="to_account_number")
         return target
     if email not in (None, ""):
-        candidates = [
-            acc
-            for acc in inputs.recipients or []
-            if acc.is_open and acc.currency == source.currency
-        ]
-        if candidates and candidates[0].user_id == source.user_id:
-            return _own_other_account(source, candidates)
-        if candidates:
-            return candidates[0]
+        target = primary_account(inputs.recipients or [], source.currency)
+        if target is not None and target.user_id == source.user_id:
+            return _own_other_account(source, inputs.recipients or [])
+        if target is not None:
+            return target
         raise UnknownRecipient(
             f"no open {source.currency} account belongs to that email", field="to_email"
         )
     raise ValidationFailed({"to_account_number": "give the recipient's account number or email"})
 
 
-def _own_other_account(source: Account, candidates: list[Account]) -> Account:
-    """Money sent to one's own email goes to one's other account; with several, the customer
-    must say which. With none it is the source itself, which the ledger refuses (SameAccount)."""
-    others = [acc for acc in candidates if acc.id != source.id]
+def _own_other_account(source: Account, mine: list[Account]) -> Account:
+    """Money sent to one's own email goes to one's other open account in the currency; with
+    several, the customer must say which. With none it is the source itself, which the
+    ledger refuses (SameAccount)."""
+    others = [
+        acc
+        for acc in mine
+        if acc.id != source.id and acc.is_open and acc.currency == source.currency
+    ]
     if len(others) > 1:
         raise ValidationFailed({"to_email": "you have several accounts; give the account number"})
     return others[0] if others else source
+
+
+def _seen_by_sender(source: Account, target: Account) -> str:
+    """How the sender's history names the recipient: their own account in full, another
+    customer's as a masked name and the last four digits (domain.recipients), so that an
+    email or a number typed by mistake never reveals a stranger's name and account."""
+    if target.user_id == source.user_id:
+        return _label(target.nickname or target.owner_name, target.number)
+    return masked_label(target)
 
 
 def _label(name: str, number: str) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from ..domain.accounts import Account, AccountStatus, User
+from ..domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus, User
 from ..domain.errors import Refusal
 from ..domain.events import Event, StoredEvent
 from ..domain.holds import Hold, HoldStatus
@@ -43,6 +43,7 @@ from ..domain.monitoring.model import (
     StoredProfile,
     StoredRuleSet,
 )
+from ..domain.payees import Payee
 from ..domain.saved_reports import SavedReport
 from ..domain.search import HistorySearch
 from ..domain.security import ApiToken, AuditAction, AuditEvent, LoginThrottle, WebSession
@@ -108,9 +109,25 @@ class UnitOfWork(Protocol):
 class LedgerPort(Protocol):
     """Accounts and the postings that move money between them."""
 
-    def add_account(self, account: Account) -> None:
-        """Raises WriteConflict if the account number is already taken (caller retries),
-        TooManyAccounts beyond MAX_ACCOUNTS_PER_CUSTOMER."""
+    def add_account(self, account: Account, *, max_open: int = MAX_ACCOUNTS_PER_CUSTOMER) -> None:
+        """Raises WriteConflict if the account number is already taken, or another account
+        of the owner was added meanwhile (caller retries from fresh reads); TooManyAccounts
+        when the owner already holds `max_open` accounts that are not closed, or
+        MAX_ACCOUNTS_PER_CUSTOMER accounts of any status. Two opened at once cannot both
+        pass the count."""
+
+    def rename_account(self, account_id: str, nickname: str) -> None:
+        """Set the account's nickname ("" removes it). AccountNotFound for an unknown id."""
+
+    def choose_primary(self, user_id: str, account_id: str) -> None:
+        """Make the account the one its owner's email receives into (domain.recipients),
+        and no other account of theirs, in one atomic write. AccountNotFound unless the
+        account is the user's."""
+
+    def close_account(self, account_id: str, reason: str = "") -> None:
+        """Close the account if it is open with nothing in it: AccountNotEmpty when its
+        balance or held amount is not zero, AccountNotOpen when it is frozen or closed,
+        judged atomically with the write, so that money arriving meanwhile is never shut in."""
 
     def get_account(self, account_id: str) -> Account | None: ...
 
@@ -195,6 +212,25 @@ class LedgerPort(Protocol):
         """Every customer account (for verify and reports; never on a request path)."""
 
     def all_transactions(self) -> Iterator[Transaction]: ...
+
+
+class PayeePort(Protocol):
+    """Customers' saved payees (domain/payees.py). Every method is scoped by the owner: a
+    payee id of another customer is not found."""
+
+    def add_payee(self, payee: Payee) -> None:
+        """ValidationFailed beyond MAX_PAYEES_PER_CUSTOMER."""
+
+    def payees_of(self, user_id: str) -> list[Payee]:
+        """Oldest first."""
+
+    def get_payee(self, user_id: str, payee_id: str) -> Payee | None: ...
+
+    def rename_payee(self, user_id: str, payee_id: str, nickname: str) -> Payee:
+        """The payee as renamed; PayeeNotFound unless it is the user's."""
+
+    def remove_payee(self, user_id: str, payee_id: str) -> None:
+        """PayeeNotFound unless it is the user's."""
 
 
 class HoldPort(Protocol):
@@ -631,6 +667,9 @@ class Store(Protocol):
 
     @property
     def mail(self) -> MailPort: ...
+
+    @property
+    def payees(self) -> PayeePort: ...
 
     def init_schema(self) -> SchemaReport:
         """Make the tables and indexes, or migrate them to this code's schema version (see

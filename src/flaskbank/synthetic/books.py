@@ -22,6 +22,7 @@ from ..domain.identity import email_key
 from ..domain.labels import Label, Pattern
 from ..domain.ledger import Leg, Posting, TransactionType
 from ..domain.money import Money
+from ..domain.recipients import account_ending, masked_name
 from ..store.base import BulkBatch
 from .clock import DAY, Calendar
 from .ids import Ids
@@ -235,7 +236,13 @@ class Books:
             return None
         money = Money.from_minor(minor, CURRENCY)
         legs = (
-            Leg(source, -money, _label(r.full_name, r.numbers[to_slot])),
+            Leg(
+                source,
+                -money,
+                _masked(r.full_name, r.numbers[to_slot])
+                if c is not r
+                else _label(r.full_name, r.numbers[to_slot]),
+            ),
             Leg(target, money, _label(c.full_name, c.numbers[slot])),
         )
         self.balances[source] = balance - minor
@@ -309,6 +316,11 @@ class Books:
         return bool(p.users or p.accounts or p.postings or p.events or p.labels)
 
 
+def _masked(name: str, number: str) -> str:
+    """How a sender sees another customer (domain.recipients; services/postings.py alike)."""
+    return " · ".join(p for p in (masked_name(name), account_ending(number)) if p)
+
+
 def _label(name: str, number: str) -> str:
-    """How one side of a transfer sees the other (services/postings.py does the same)."""
+    """How a recipient sees the sender (services/postings.py does the same)."""
     return f"{name} · {format_account_number(number)}".strip(" ·")

@@ -51,6 +51,8 @@ STATUS: dict[type[e.BankError], int] = {
     e.ReportNotFound: 404,
     e.ReportNameTaken: 422,
     e.LinkNotValid: 410,  # an emailed link that was used or has expired
+    e.AccountNotEmpty: 409,
+    e.PayeeNotFound: 404,
     e.WriteConflict: 503,
     e.StoreError: 503,
 }

@@ -38,6 +38,7 @@ from .holds import DynamoHolds
 from .ledger import DynamoLedger
 from .mail import DynamoLinks, DynamoMail
 from .monitoring import DynamoMonitoring
+from .payees import DynamoPayees
 from .saved_reports import DynamoSavedReports
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
 from .sessions import DynamoSessions
@@ -94,6 +95,7 @@ class DynamoStore:
         self.saved_reports = DynamoSavedReports(lambda: self.db)
         self.links = DynamoLinks(lambda: self.db)
         self.mail = DynamoMail(lambda: self.db)
+        self.payees = DynamoPayees(lambda: self.db)
 
     @property
     def url(self) -> str:

@@ -207,6 +207,8 @@ def account_item(account: Account) -> Item:
         "status_reason": account.status_reason,
         "owner_name": account.owner_name,
         "held_minor": account.held_minor,
+        "nickname": account.nickname,
+        "primary": account.primary,
         # accounts_of lists oldest first, ties by number, like the SQL store's ORDER BY
         "owner_key": f"{account.opened_at}#{account.number}",
         # bumped by every posting; a posting's write is conditional on the version it read
@@ -237,6 +239,10 @@ def to_account(item: Item) -> Account:
         status_reason=item["status_reason"],
         owner_name=str(item["owner_name"]),
         held_minor=int(item["held_minor"]),
+        # Accounts written before nicknames and the primary choice have neither (absent
+        # reads as the default, so no migration step rewrites them).
+        nickname=str(item.get("nickname", "")),
+        primary=bool(item.get("primary", False)),
     )
 
 

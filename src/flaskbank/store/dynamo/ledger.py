@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from ...domain.accounts import (
     MAX_ACCOUNTS_PER_CUSTOMER,
@@ -14,7 +15,11 @@ from ...domain.accounts import (
     account_id_for,
 )
 from ...domain.errors import (
+    NOT_EMPTY,
+    AccountNotEmpty,
     AccountNotFound,
+    AccountNotOpen,
+    BankError,
     Refusal,
     TooManyAccounts,
     WriteConflict,
@@ -68,26 +73,32 @@ class DynamoLedger(Connected):
                 self._feed = reads.FeedRange(db)
             return self._feed
 
-    def add_account(self, account: Account) -> None:
+    def add_account(self, account: Account, *, max_open: int = MAX_ACCOUNTS_PER_CUSTOMER) -> None:
         """The account, a lock on its number, its id added to the list on the owner's email
         lock, and a check that the owner's name copied onto it is still the profile's; all
         or nothing (and with the unit of work open on the thread), so that a rename or an
-        email change in between cannot miss it."""
+        email change in between cannot miss it. The list is appended to only if it is as
+        long as when its accounts were counted: of two opened at once, one is refused
+        (WriteConflict) and counts again, so neither passes the limit."""
         owner = self.db.get(self.tables.users, di.user_key(account.user_id))
         if owner is None:
             raise AccountNotFound("no such customer")
         lock = self.db.get(self.tables.users, di.email_key(owner["email"])) or {}
-        if len(lookups.account_keys(account.user_id, lock)) >= MAX_ACCOUNTS_PER_CUSTOMER:
+        keys = lookups.account_keys(account.user_id, lock)
+        held = lookups.keys_in_order(self.db, self.tables.accounts, keys)
+        if sum(1 for i in held if i["status"] != AccountStatus.CLOSED.value) >= max_open:
+            raise TooManyAccounts(max_open)
+        if len(keys) >= MAX_ACCOUNTS_PER_CUSTOMER:
             raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
         taken = WriteConflict("account number already taken")
-        changed = WriteConflict("the owner's profile changed meanwhile; try again")
+        changed = WriteConflict("the owner's profile or accounts changed meanwhile; try again")
         listing = {
             "TableName": self.tables.users,
             "Key": di.to_wire(di.email_key(owner["email"])),
             "UpdateExpression": "SET account_ids = list_append(account_ids, :id)",
-            "ConditionExpression": "user_id = :owner",
+            "ConditionExpression": "user_id = :owner AND size(account_ids) = :seen",
             "ExpressionAttributeValues": di.to_wire(
-                {":id": [account.id], ":owner": account.user_id}
+                {":id": [account.id], ":owner": account.user_id, ":seen": len(keys)}
             ),
         }
         self.db.write(
@@ -111,6 +122,75 @@ class DynamoLedger(Connected):
             ),
             ({"Update": listing}, changed),
         )
+
+    def rename_account(self, account_id: str, nickname: str) -> None:
+        self.db.write(
+            self._account_write(account_id, "SET nickname = :nickname", {":nickname": nickname})
+        )
+
+    def choose_primary(self, user_id: str, account_id: str) -> None:
+        """One TransactWriteItems over the owner's accounts (at most 20): the chosen one on,
+        every other off, so that two choices at once leave exactly one of them."""
+        # From the email lock's list, read strongly consistent: the by_user index that
+        # accounts_of reads may not list an account opened a moment ago yet.
+        owner = self.db.get(self.tables.users, di.user_key(user_id))
+        lock = self.db.get(self.tables.users, di.email_key(owner["email"])) if owner else None
+        mine = lookups.account_items_on(self.db, lock) if lock else []
+        if account_id not in {i["id"] for i in mine}:
+            raise AccountNotFound("no such account")
+        self.db.write(
+            *(
+                self._account_write(i["id"], "SET #primary = :on", {":on": i["id"] == account_id})
+                for i in mine
+            )
+        )
+
+    def close_account(self, account_id: str, reason: str = "") -> None:
+        """Judged on the item read, then written only if it is still as read (open, nothing
+        in it, nothing held): money arriving meanwhile makes the write a WriteConflict, and
+        the retry judges again."""
+        account = self.get_account(account_id)
+        if account is None:
+            raise AccountNotFound("no such account")
+        if not account.is_open:
+            raise AccountNotOpen(f"this account is {account.status.value}")
+        if account.balance.minor or account.held_minor:
+            raise AccountNotEmpty(NOT_EMPTY)
+        self.db.write(
+            self._account_write(
+                account_id,
+                "SET #status = :closed, status_reason = :reason, #primary = :off",
+                {":closed": AccountStatus.CLOSED.value, ":reason": reason, ":off": False},
+                condition="#status = :open AND balance_minor = :zero AND held_minor = :zero",
+                extra={":open": AccountStatus.OPEN.value, ":zero": 0},
+                refused=WriteConflict("the account changed meanwhile; try again"),
+            )
+        )
+
+    def _account_write(
+        self,
+        account_id: str,
+        expression: str,
+        values: dict[str, object],
+        *,
+        condition: str = "",
+        extra: dict[str, object] | None = None,
+        refused: BankError | None = None,
+    ) -> tuple[dict[str, Any], BankError]:
+        """An Update of one account item (never an alias), conditional on it existing and on
+        `condition`."""
+        names = {n: n[1:] for n in ("#status", "#primary") if n in expression + condition}
+        update: dict[str, Any] = {
+            "TableName": self.tables.accounts,
+            "Key": di.to_wire(di.account_key(account_id)),
+            "UpdateExpression": expression,
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(alias_of)"
+            + (f" AND {condition}" if condition else ""),
+            "ExpressionAttributeValues": di.to_wire({**values, **(extra or {})}),
+        }
+        if names:
+            update["ExpressionAttributeNames"] = names
+        return {"Update": update}, refused or AccountNotFound("no such account")
 
     def get_account(self, account_id: str) -> Account | None:
         item = self.db.get(self.tables.accounts, di.account_key(account_id))

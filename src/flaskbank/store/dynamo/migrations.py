@@ -326,3 +326,12 @@ def mail_and_recovery(db: Dynamo) -> None:
     step is here so that code that queues mail refuses a store `init` has not given the
     table yet."""
     del db  # nothing to migrate
+
+
+@STEPS.add(15)
+def payees_and_primary(db: Dynamo) -> None:
+    """Saved payees live in the standing_orders table under PAYEES#<user id> (payees.py),
+    and accounts may carry a nickname and the primary flag (issue 13). An account written
+    before reads as having neither, and the table exists already: no item changes. The
+    step is here so that code that saves payees refuses a store `init` has not stamped."""
+    del db  # nothing to migrate

@@ -29,6 +29,8 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
     standing_orders pk USER#<user id>, sk ORDER#<order id>: an order; GSI due (due =
                    "ACTIVE", next_run), sparse: only active orders carry `due`
                    pk ORDER#<order id>, sk RUN#<date>: one run's outcome
+                   pk PAYEES#<user id>, sk P#<payee id>: a saved payee; sk COUNT: how
+                   many the customer keeps (payees.py)
     events         pk SHARD#<nn>, sk 0: the shard's counter; sk <n> (a Number): event n
                    pk CONSUMER#<name>, sk 0: a consumer's checkpoint (see events.py)
     loads          pk LOAD, sk <load id>: a bulk load's manifest (batches in, the one being

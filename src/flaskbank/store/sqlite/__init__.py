@@ -21,6 +21,7 @@ from .holds import SqliteHolds
 from .ledger import SqliteLedger
 from .mail import SqliteLinks, SqliteMail
 from .monitoring import SqliteMonitoring
+from .payees import SqlitePayees
 from .saved_reports import SqliteSavedReports
 from .sessions import SqliteSessions
 from .users import SqliteUsers
@@ -43,6 +44,7 @@ class SqliteStore:
         self.saved_reports = SqliteSavedReports(self.database)
         self.links = SqliteLinks(self.database)
         self.mail = SqliteMail(self.database)
+        self.payees = SqlitePayees(self.database)
 
     @property
     def path(self) -> str:

@@ -15,7 +15,10 @@ from dataclasses import replace
 from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus
 from ...domain.chart import check_leg, is_internal
 from ...domain.errors import (
+    NOT_EMPTY,
+    AccountNotEmpty,
     AccountNotFound,
+    AccountNotOpen,
     Refusal,
     StoreError,
     TooManyAccounts,
@@ -66,17 +69,23 @@ class SqliteLedger:
     def __init__(self, database: SqliteDatabase) -> None:
         self.database = database
 
-    def add_account(self, account: Account) -> None:
+    def add_account(self, account: Account, *, max_open: int = MAX_ACCOUNTS_PER_CUSTOMER) -> None:
         try:
+            # Counted under the write lock (BEGIN IMMEDIATE), so two opened at once are
+            # counted one after the other.
             with self.database.write() as db:
-                held = db.execute(
-                    "SELECT count(*) FROM accounts WHERE user_id=?", (account.user_id,)
-                ).fetchone()[0]
+                held, still_open = db.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE status != 'closed') "
+                    "FROM accounts WHERE user_id=?",
+                    (account.user_id,),
+                ).fetchone()
+                if still_open >= max_open:
+                    raise TooManyAccounts(max_open)
                 if held >= MAX_ACCOUNTS_PER_CUSTOMER:
                     raise TooManyAccounts(MAX_ACCOUNTS_PER_CUSTOMER)
                 db.execute(
                     "INSERT INTO accounts (id, number, user_id, type, currency, balance_minor, "
-                    "status, opened_at, status_reason) VALUES (?,?,?,?,?,?,?,?,?)",
+                    "status, opened_at, status_reason, nickname) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     (
                         account.id,
                         account.number,
@@ -87,10 +96,45 @@ class SqliteLedger:
                         account.status.value,
                         account.opened_at,
                         account.status_reason,
+                        account.nickname,
                     ),
                 )
         except sqlite3.IntegrityError as e:
             raise WriteConflict("account number already taken") from e
+
+    def rename_account(self, account_id: str, nickname: str) -> None:
+        with self.database.write() as db:
+            if not db.execute(
+                "UPDATE accounts SET nickname=? WHERE id=?", (nickname, account_id)
+            ).rowcount:
+                raise AccountNotFound("no such account")
+
+    def choose_primary(self, user_id: str, account_id: str) -> None:
+        with self.database.write() as db:
+            if not db.execute(
+                "SELECT 1 FROM accounts WHERE id=? AND user_id=?", (account_id, user_id)
+            ).fetchone():
+                raise AccountNotFound("no such account")
+            db.execute(
+                "UPDATE accounts SET is_primary = (id = ?) WHERE user_id=?", (account_id, user_id)
+            )
+
+    def close_account(self, account_id: str, reason: str = "") -> None:
+        with self.database.write() as db:
+            row = db.execute(
+                "SELECT balance_minor, held_minor, status FROM accounts WHERE id=?",
+                (account_id,),
+            ).fetchone()
+            if row is None:
+                raise AccountNotFound("no such account")
+            if row["status"] != AccountStatus.OPEN.value:
+                raise AccountNotOpen(f"this account is {row['status']}")
+            if row["balance_minor"] or row["held_minor"]:
+                raise AccountNotEmpty(NOT_EMPTY)
+            db.execute(
+                "UPDATE accounts SET status=?, status_reason=?, is_primary=0 WHERE id=?",
+                (AccountStatus.CLOSED.value, reason, account_id),
+            )
 
     def get_account(self, account_id: str) -> Account | None:
         row = self.database.conn.execute(f"{ACCOUNTS} WHERE a.id=?", (account_id,)).fetchone()

@@ -413,3 +413,37 @@ CREATE TABLE IF NOT EXISTS user_devices (
     PRIMARY KEY (user_id, device)
 ) WITHOUT ROWID;
 """
+
+
+@STEPS.add(12)
+def account_nicknames_and_primary(db: sqlite3.Connection) -> None:
+    """Accounts get a nickname (empty) and the primary flag (off: money sent to an email
+    lands in the oldest open checking account until the owner chooses, domain.recipients),
+    issue 13. It looks before it alters: a store whose version record was lost runs every
+    step again on the shape it has."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(accounts)")}
+    if "nickname" not in have:
+        db.execute("ALTER TABLE accounts ADD COLUMN nickname TEXT NOT NULL DEFAULT ''")
+    if "is_primary" not in have:
+        db.execute("ALTER TABLE accounts ADD COLUMN is_primary INTEGER NOT NULL DEFAULT 0")
+
+
+@STEPS.add(13)
+def payees(db: sqlite3.Connection) -> None:
+    """Customers save payees, by account number or email (issue 13). A new table only."""
+    for statement in _statements(_PAYEES):
+        db.execute(statement)
+
+
+_PAYEES = """
+-- A customer's saved payees (domain/payees.py): whom they pay, by account number or email.
+CREATE TABLE IF NOT EXISTS payees (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id),
+    nickname   TEXT NOT NULL,
+    number     TEXT NOT NULL DEFAULT '',        -- canonical account number, or ''
+    email      TEXT NOT NULL DEFAULT '',        -- or the recipient's email, as typed
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payees_by_user ON payees (user_id, created_at);
+"""

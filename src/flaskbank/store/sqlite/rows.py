@@ -108,6 +108,8 @@ def row_to_account(r: sqlite3.Row) -> Account:
         status_reason=r["status_reason"],
         owner_name=r["owner_name"],
         held_minor=r["held_minor"],
+        nickname=r["nickname"],
+        primary=bool(r["is_primary"]),
     )
 
 

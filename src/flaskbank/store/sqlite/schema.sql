@@ -28,7 +28,9 @@ CREATE TABLE IF NOT EXISTS accounts (
     status        TEXT NOT NULL,
     opened_at     TEXT NOT NULL,
     status_reason TEXT NOT NULL DEFAULT '',
-    held_minor    INTEGER NOT NULL DEFAULT 0     -- the sum of the account's open holds
+    held_minor    INTEGER NOT NULL DEFAULT 0,    -- the sum of the account's open holds
+    nickname      TEXT NOT NULL DEFAULT '',      -- the owner's name for it
+    is_primary    INTEGER NOT NULL DEFAULT 0     -- receives money sent to the owner's email
 );
 CREATE INDEX IF NOT EXISTS accounts_by_user ON accounts (user_id, opened_at);
 -- seq is the global feed order that analytics read incrementally.
@@ -319,3 +321,13 @@ CREATE TABLE IF NOT EXISTS user_devices (
     first_seen TEXT NOT NULL,
     PRIMARY KEY (user_id, device)
 ) WITHOUT ROWID;
+-- A customer's saved payees (domain/payees.py): whom they pay, by account number or email.
+CREATE TABLE IF NOT EXISTS payees (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id),
+    nickname   TEXT NOT NULL,
+    number     TEXT NOT NULL DEFAULT '',        -- canonical account number, or ''
+    email      TEXT NOT NULL DEFAULT '',        -- or the recipient's email, as typed
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS payees_by_user ON payees (user_id, created_at);

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import payments, views  # noqa: E402,F401  (register the routes on bp)

@@ -652,5 +652,7 @@ DOCUMENT: dict[str, Any] = {
 
 # The staff API documents its own routes; it lives with the staff blueprint.
 from ..staff.openapi import extend  # noqa: E402
+from .payments_openapi import extend as extend_payments  # noqa: E402
 
 extend(DOCUMENT)
+extend_payments(DOCUMENT)

@@ -9,8 +9,10 @@ from ...domain.accounts import Account, User
 from ...domain.holds import Hold
 from ...domain.ledger import Entry
 from ...domain.money import Money
+from ...domain.payees import Payee
 from ...domain.standing_orders import Run, StandingOrder
 from ...services.history import Statement
+from ...services.transfer_review import Review
 from ...store.base import Page
 
 
@@ -39,6 +41,33 @@ def account(a: Account) -> dict[str, Any]:
         "available_balance": str(a.available),  # the balance less what holds reserve
         "status": a.status.value,
         "opened_at": a.opened_at,
+        "nickname": a.nickname,
+        "primary": a.primary,  # receives money sent to the owner's email
+    }
+
+
+def payee(x: Payee) -> dict[str, Any]:
+    return {
+        "id": x.id,
+        "nickname": x.nickname,
+        "account_number": x.number or None,
+        "email": x.email or None,
+        "created_at": x.created_at,
+    }
+
+
+def review(r: Review) -> dict[str, Any]:
+    """A transfer as it would be sent: the recipient masked, never their account number."""
+    return {
+        "from_account_id": r.source.id,
+        "amount": str(r.amount),
+        "currency": r.amount.currency,
+        "memo": r.memo,
+        "recipient": {
+            "name": r.recipient_name,
+            "account_ending": r.account_ending[-4:],
+            "own_account": r.own,
+        },
     }
 
 

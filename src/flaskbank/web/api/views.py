@@ -188,7 +188,7 @@ def transfer() -> Response:
     f = p.fields(
         p.json_object(),
         required=("from_account_id", "amount"),
-        optional=("to_account_number", "to_email", "memo"),
+        optional=("to_account_number", "to_email", "memo", "payee_id"),
     )
     source = str(f.pop("from_account_id"))  # required, so a string
     result = postings.transfer(

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("banking", __name__)
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import housekeeping, statement_pdf, views  # noqa: E402,F401  (register routes on bp)

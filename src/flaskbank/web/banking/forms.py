@@ -21,6 +21,7 @@ from wtforms import (
 from ...domain.accounts import Account, AccountType, format_account_number
 from ...domain.ledger import MEMO_MAX, TransactionType
 from ...domain.money import MINOR_UNITS
+from ...domain.payees import Payee
 from ...domain.search import SEARCH_TEXT_MAX
 from ..filters import money
 from ..forms import ServiceForm
@@ -35,8 +36,9 @@ def currency_choices(default: str) -> list[SelectChoice]:
 
 
 def account_label(account: Account) -> str:
+    named = f"{account.nickname} · " if account.nickname else ""
     return (
-        f"{account.type.value.capitalize()} {format_account_number(account.number)} "
+        f"{named}{account.type.value.capitalize()} {format_account_number(account.number)} "
         f"({money(account.balance)})"
     )
 
@@ -122,23 +124,50 @@ class WithdrawForm(MovementForm):
 
 
 class TransferForm(MovementForm):
+    """A transfer in two steps: the form, then a review of what it will do (the recipient
+    masked), whose confirm button sends the same fields with `confirmed` and the same token,
+    so that a double confirm posts once."""
+
     # Listed in the order a person reads the form.
     from_account = SelectField("From account")
+    payee_id = SelectField("A saved payee", default="")
+    to_own_account = SelectField("or one of your accounts", default="")
     to_account_number = StringField(
-        "Recipient's account number",
+        "or the recipient's account number",
         default="",
         render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20},
     )
     to_email = StringField(
         "or the recipient's email", default="", render_kw={"type": "email", "autocomplete": "off"}
     )
-    submit = SubmitField("Send money")
+    confirmed = HiddenField(default="")
+    submit = SubmitField("Review transfer")
 
-    def offer(self, accounts: list[Account]) -> None:
-        """The accounts money can be sent from: the person's own open accounts."""
-        self.from_account.choices = [
-            SelectChoice(a.id, account_label(a)) for a in accounts if a.is_open
+    def offer(self, accounts: list[Account], payees: list[Payee] | None = None) -> None:
+        """The accounts money can be sent from and to (the person's own open accounts), and
+        their saved payees."""
+        mine = [SelectChoice(a.id, account_label(a)) for a in accounts if a.is_open]
+        self.from_account.choices = mine
+        self.to_own_account.choices = [SelectChoice("", "—"), *mine]
+        self.payee_id.choices = [SelectChoice("", "—")] + [
+            SelectChoice(p.id, payee_label(p)) for p in payees or []
         ]
+
+    def own_number(self, accounts: list[Account]) -> str | None:
+        """The number of the own account picked as recipient, if one was."""
+        chosen = {a.id: a.number for a in accounts}.get(str(self.to_own_account.data or ""))
+        if chosen and (self.to_account_number.data or "").strip():
+            self.to_own_account.errors = [
+                *self.to_own_account.errors,
+                "choose one of your accounts or type a number, not both",
+            ]
+            return None
+        return chosen
+
+
+def payee_label(payee: Payee) -> str:
+    where = format_account_number(payee.number) if payee.number else payee.email
+    return f"{payee.nickname} ({where})"
 
 
 class HistoryFilterForm(ServiceForm):

@@ -23,7 +23,15 @@ from ...domain.errors import (
 )
 from ...domain.holds import Hold
 from ...domain.ledger import PostResult
-from ...services import accounts, history, holds, postings, standing_orders
+from ...services import (
+    accounts,
+    history,
+    holds,
+    payees,
+    postings,
+    standing_orders,
+    transfer_review,
+)
 from ..context import bank, current_user, home_of, login_required, signed_in
 from ..exports import statement_csv
 from ..filters import money
@@ -181,36 +189,55 @@ def withdraw(account_id: str) -> Any:
 @bp.route("/transfer", methods=["GET", "POST"])
 @login_required
 def transfer() -> Any:
+    """Two steps: the form, then a review (amount, the recipient's masked name and account
+    ending); money moves only when the review is confirmed, under the form's token."""
     user = signed_in()
-    form = TransferForm(from_account=request.args.get("from"))
-    form.offer(accounts.accounts_of(bank(), user.id))
-    if form.validate_on_submit():
-        source = str(form.from_account.data)
+    mine = accounts.accounts_of(bank(), user.id)
+    form = TransferForm(
+        from_account=request.args.get("from"), payee_id=request.args.get("payee", "")
+    )
+    form.offer(mine, payees.payees_of(bank(), user.id))
+    submitted = form.validate_on_submit()
+    # Only the review page sends `confirmed`; the form itself never does, so that what is
+    # typed on it is always reviewed first.
+    confirming = form.confirmed.data == "yes" and "edit" not in request.form
+    form.confirmed.data = ""
+    if not submitted or "edit" in request.form:
+        return form.page("banking/transfer.html")
+    own = form.own_number(mine)
+    if form.errors:
+        return form.page("banking/transfer.html")
+    source = str(form.from_account.data)
+    fields = {
+        "amount": form.amount.data,
+        "memo": form.memo.data,
+        "to_account_number": own or form.to_account_number.data,
+        "to_email": form.to_email.data,
+        "payee_id": form.payee_id.data or None,
+    }
+    if not confirming:
         try:
-            result = postings.transfer(
-                bank(),
-                user.id,
-                source,
-                amount=form.amount.data,
-                memo=form.memo.data,
-                to_account_number=form.to_account_number.data,
-                to_email=form.to_email.data,
-                idempotency_key=form.token.data,
-            )
+            review = transfer_review.review_transfer(bank(), user.id, source, **fields)
         except BankError as error:
-            return _refused(form, error, "banking/transfer.html")
-        if isinstance(result, Hold):
-            flash(
-                f"Your transfer of {money(result.amount)} is waiting for review. The amount "
-                "is reserved on your account; nothing has been sent yet.",
-                "info",
-            )
-            return redirect(url_for(".dashboard"))
-        sent = result.transaction.entry_for(source)
-        return _posted(
-            result, source, f"Sent {money(result.transaction.amount)} to {sent.counterparty}."
+            return form.refused(error, "banking/transfer.html")
+        return render_template("banking/transfer_review.html", form=form, review=review)
+    try:
+        result = postings.transfer(
+            bank(), user.id, source, **fields, idempotency_key=form.token.data
         )
-    return form.page("banking/transfer.html")
+    except BankError as error:
+        return _refused(form, error, "banking/transfer.html")
+    if isinstance(result, Hold):
+        flash(
+            f"Your transfer of {money(result.amount)} is waiting for review. The amount "
+            "is reserved on your account; nothing has been sent yet.",
+            "info",
+        )
+        return redirect(url_for(".dashboard"))
+    sent = result.transaction.entry_for(source)
+    return _posted(
+        result, source, f"Sent {money(result.transaction.amount)} to {sent.counterparty}."
+    )
 
 
 @bp.post("/accounts/<account_id>/holds/<hold_id>/cancel")
