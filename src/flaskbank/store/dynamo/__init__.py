@@ -40,6 +40,7 @@ from .monitoring import DynamoMonitoring
 from .saved_reports import DynamoSavedReports
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
 from .sessions import DynamoSessions
+from .staff_desk import DynamoApprovals, DynamoNotes
 from .unit import DynamoUnitOfWork
 from .users import DynamoUsers
 from .worker_tables import DynamoLeases, DynamoStandingOrders
@@ -91,6 +92,8 @@ class DynamoStore:
         self.bulk = DynamoBulk(lambda: self.db, lambda: self.ledger.feed_range)
         self.monitoring = DynamoMonitoring(lambda: self.db)
         self.saved_reports = DynamoSavedReports(lambda: self.db)
+        self.notes = DynamoNotes(lambda: self.db)
+        self.approvals = DynamoApprovals(lambda: self.db)
 
     @property
     def url(self) -> str:

@@ -22,6 +22,7 @@ from .ledger import SqliteLedger
 from .monitoring import SqliteMonitoring
 from .saved_reports import SqliteSavedReports
 from .sessions import SqliteSessions
+from .staff_desk import SqliteApprovals, SqliteNotes
 from .users import SqliteUsers
 from .worker_tables import SqliteLeases, SqliteStandingOrders
 
@@ -40,6 +41,8 @@ class SqliteStore:
         self.bulk = SqliteBulk(self.database)
         self.monitoring = SqliteMonitoring(self.database)
         self.saved_reports = SqliteSavedReports(self.database)
+        self.notes = SqliteNotes(self.database)
+        self.approvals = SqliteApprovals(self.database)
 
     @property
     def path(self) -> str:

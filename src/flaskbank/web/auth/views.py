@@ -89,6 +89,9 @@ def register() -> Any:
                 email=form.email.data,
                 full_name=form.full_name.data,
                 password=form.password.data,
+                phone=form.phone.data,
+                address=form.address.data,
+                date_of_birth=form.date_of_birth.data,
             )
         except BankError as error:
             return form.refused(error, "auth/register.html")
