@@ -29,7 +29,7 @@ from types import FrameType
 
 from .domain.errors import BankError
 from .domain.ledger import parse_utc_iso, utc_iso
-from .services import holds, standing_orders
+from .services import audit_trail, holds, standing_orders
 from .services.analytics import feed
 from .services.bank import Bank
 from .services.consumers import Consumer, run_once
@@ -81,6 +81,8 @@ def default_jobs(
         # Alerts and the live board within a second or two of the posting.
         Job(f"consumer:{monitoring.NAME}", 1.0, lambda bank: monitoring.catch_up(bank, budget=1.0)),
         Job("consumer:backtests", 5.0, lambda bank: backtests.start_queued(bank)),
+        # Customers' money movements and profile changes into the audit log.
+        Job(f"consumer:{audit_trail.NAME}", 2.0, lambda bank: audit_trail.catch_up(bank)),
         *(consumer_job(c) for c in (CONSUMERS if consumers is None else consumers)),
         *([warehouse_job(warehouse)] if warehouse is not None else []),
     ]

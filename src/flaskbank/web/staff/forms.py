@@ -24,6 +24,7 @@ from ...domain.notes import NOTE_MAX
 from ...domain.security import AuditAction
 from ...services.staff import FREEZE_MESSAGES, REASON_MAX
 from ..forms import ServiceForm
+from .audit_words import ACTION_NAMES
 
 ROLE_NAMES = {
     Role.CUSTOMER: "Customer",
@@ -161,7 +162,7 @@ class AuditFilterForm(ServiceForm):
         validate_choice=False,
         default="",
         choices=[SelectChoice("", "All actions")]
-        + [SelectChoice(a.value, a.value.replace("_", " ").capitalize()) for a in AuditAction],
+        + [SelectChoice(a.value, ACTION_NAMES[a]) for a in AuditAction],
     )
     actor = StringField(
         "Actor email", default="", render_kw={"autocomplete": "off", "maxlength": 254}
