@@ -160,24 +160,29 @@ def set_frozen(
     if not text or len(text) > REASON_MAX:
         errors["reason"] = f"give a reason (at most {REASON_MAX} characters)"
     key = customer_message if isinstance(customer_message, str) else ""
-    if frozen and key not in FREEZE_MESSAGES:
+    if key not in FREEZE_MESSAGES:
         errors["customer_message"] = f"choose one of {', '.join(FREEZE_MESSAGES)}"
     if errors:
         raise ValidationFailed(errors)
-    shown = FREEZE_MESSAGES[key] if frozen else ""
+    shown = FREEZE_MESSAGES[key]
     account = bank.store.ledger.get_account(account_id)
     if account is None:
         raise AccountNotFound("no such account")
     if account.status is AccountStatus.CLOSED:
         raise ValidationFailed({"reason": "a closed account is neither frozen nor unfrozen"})
-    status = AccountStatus.FROZEN if frozen else AccountStatus.OPEN
-    action = AuditAction.ACCOUNT_FROZEN if frozen else AuditAction.ACCOUNT_UNFROZEN
-
-    told = {"customer_message": key} if frozen else {}
+    status = AccountStatus.FROZEN
 
     def apply() -> None:
         bank.store.ledger.set_account_status(account.id, status, shown)
-        record(bank, actor, action, account.id, number=account.number, reason=text, **told)
+        record(
+            bank,
+            actor,
+            AuditAction.ACCOUNT_FROZEN,
+            account.id,
+            number=account.number,
+            reason=text,
+            customer_message=key,
+        )
         emit(
             bank,
             EventKind.ACCOUNT_STATUS_CHANGED,
@@ -185,7 +190,7 @@ def set_frozen(
             actor,
             status=status.value,
             reason=text,
-            **told,
+            customer_message=key,
         )
 
     bank.in_unit(apply)
