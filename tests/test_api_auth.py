@@ -20,7 +20,16 @@ def test_register_answers_the_user_without_the_password(client, app_bank):
     response = client.post(f"{API}/users", json=NEW_USER)
     assert response.status_code == 201
     body = response.json
-    assert set(body) == {"id", "email", "full_name", "role", "created_at"}
+    assert set(body) == {
+        "id",
+        "email",
+        "full_name",
+        "role",
+        "created_at",
+        "phone",
+        "address",
+        "date_of_birth",
+    }
     assert body["email"] == "grace@example.com"
     assert body["role"] == "customer"
     assert response.headers["Location"].endswith("/api/v1/me")

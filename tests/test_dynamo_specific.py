@@ -62,13 +62,17 @@ from flaskbank.domain.monitoring.model import (
 from flaskbank.passwords import FastHasher
 from flaskbank.services import (
     accounts,
+    approvals,
     audit,
+    audit_trail,
     authentication,
     customers,
     history,
+    notes,
     postings,
     sessions,
     staff,
+    staff_customers,
     tokens,
 )
 from flaskbank.services.analytics import saved as saved_reports
@@ -620,6 +624,25 @@ def request_paths(bank: Bank) -> None:
     assert saved_reports.listing(bank, admin) == [saved_reports.get(bank, admin, kept.id)]
     saved_reports.delete(bank, admin, kept.id, actor=me)
     mail_and_recovery_paths(bank, ada)
+    # the customer file: details, search by phone, history and statements, notes
+    customers.update_profile(
+        bank, ada.user_id, phone="+44 7700 900123", address="1 High St", date_of_birth="1990-01-01"
+    )
+    assert staff.search_customers(bank, admin, "7700 900123", me)
+    staff_customers.account_history(bank, admin, ada.user_id, ada.account_id, me)
+    staff_customers.account_statement(bank, admin, ada.user_id, ada.account_id, bank.now()[:7], me)
+    notes.add_note(bank, admin, ada.user_id, "called", me)
+    assert notes.notes_of(bank, admin, ada.user_id)
+    # two-person approval: ask, list, approve (the unfreeze runs), and the audit trail
+    analyst, _ = staff.create_staff(
+        bank, email="fa@bank.example", full_name="Fa", role="fraud_analyst", actor=me
+    )
+    asked = approvals.request_action(
+        bank, analyst, "unfreeze_account", bob.account_id, "cleared", Actor.of(analyst, "::1")
+    )
+    assert approvals.pending(bank, admin)
+    approvals.approve(bank, admin, asked.id, me)
+    audit_trail.catch_up(bank)
     # the event feed as `events tail` and the worker's consumers read it
     page = bank.store.events.read(after=None, limit=10)
     bank.store.events.save_checkpoint("tour", page.checkpoint, version=0)

@@ -16,7 +16,7 @@ from flaskbank.services import recovery
 from flaskbank.services.audit import Actor
 from mail_support import Recorder, deliver, link_in
 from test_security_support import make_app
-from test_web_support import Page, sign_in
+from test_web_support import PERSONAL, Page, sign_in
 
 RESET = "/password/reset/"
 CONFIRM = "/email/confirm/"
@@ -136,7 +136,12 @@ def test_staff_send_a_reset_on_a_customers_behalf_audited_under_their_name(bank)
 def test_registration_mails_a_confirmation_link_that_a_button_uses_once(app, app_bank, client):
     response = client.post(
         "/register",
-        data={"email": "grace@example.com", "full_name": "Grace Hopper", "password": NEW_PASSWORD},
+        data={
+            "email": "grace@example.com",
+            "full_name": "Grace Hopper",
+            "password": NEW_PASSWORD,
+            **PERSONAL,
+        },
     )
     assert response.status_code == 302
     assert "unconfirmed" in Page(client.get("/profile")).text

@@ -16,7 +16,7 @@ from test_security_support import (
     session_cookie,
     signed_in_page,
 )
-from test_web_support import Page, balance, sign_in
+from test_web_support import PERSONAL, Page, balance, sign_in
 
 CSRF_TEXT = "The form expired or was not sent from this site; reload the page and try again"
 
@@ -213,6 +213,7 @@ def test_registration_is_rate_limited_across_web_and_api(limited):
                 "email": "a1@example.com",
                 "full_name": "A One",
                 "password": "a long enough password",
+                **PERSONAL,
             },
         ).status_code
         == 302
@@ -224,6 +225,7 @@ def test_registration_is_rate_limited_across_web_and_api(limited):
                 "email": "a2@example.com",
                 "full_name": "A Two",
                 "password": "a long enough password",
+                **PERSONAL,
             },
         ).status_code
         == 201
@@ -235,6 +237,7 @@ def test_registration_is_rate_limited_across_web_and_api(limited):
                 "email": "a3@example.com",
                 "full_name": "A Three",
                 "password": "a long enough password",
+                **PERSONAL,
             },
         ),
         429,
@@ -246,6 +249,7 @@ def test_registration_is_rate_limited_across_web_and_api(limited):
                 "email": "a4@example.com",
                 "full_name": "A Four",
                 "password": "a long enough password",
+                **PERSONAL,
             },
         ).status_code
         == 429
@@ -357,7 +361,12 @@ def test_sql_shaped_input_in_every_web_field_changes_nothing(client, app_bank, t
         log_in(client, text, ada.password).status_code,
         client.post(
             "/register",
-            data={"email": text, "full_name": "X Y", "password": "a long enough password"},
+            data={
+                "email": text,
+                "full_name": "X Y",
+                "password": "a long enough password",
+                **PERSONAL,
+            },
         ).status_code,
     ]
     assert answers == [401, 401, 422]
@@ -447,6 +456,7 @@ def test_an_oversized_form_is_a_413_and_posts_nothing(client, app_bank):
                 "email": "big@example.com",
                 "full_name": BIG,
                 "password": "a long enough password",
+                **PERSONAL,
             },
         ).status_code
         == 413

@@ -41,6 +41,14 @@ PAGES = [
     ("GET", "/staff/customers/{uid}/accounts/{aid}/freeze", Permission.FREEZE_ACCOUNTS),
     ("GET", "/staff/customers/{uid}/accounts/{aid}/unfreeze", Permission.FREEZE_ACCOUNTS),
     ("GET", "/staff/customers/{uid}/accounts/{aid}/hold", Permission.HOLD_FUNDS),
+    ("GET", "/staff/customers/{uid}/accounts/{aid}/history", Permission.VIEW_CUSTOMERS),
+    (
+        "GET",
+        "/staff/customers/{uid}/accounts/{aid}/statements/{month}",
+        Permission.VIEW_CUSTOMERS,
+    ),
+    ("GET", "/staff/customers/{uid}/second-factor-reset", Permission.VIEW_CUSTOMERS),
+    ("GET", "/staff/approvals", Permission.VIEW_CUSTOMERS),
     ("GET", "/staff/users", Permission.MANAGE_USERS),
     ("GET", "/staff/users/new", Permission.MANAGE_USERS),
     ("GET", "/staff/users/{uid}", Permission.MANAGE_USERS),
@@ -92,6 +100,14 @@ ACTIONS = [
         {"amount": "1.00", "reason": "court order"},
     ),
     ("POST", "/staff/customers/{uid}/accounts/{aid}/holds/{hid}/{act}", Permission.HOLD_FUNDS, {}),
+    ("POST", "/staff/customers/{uid}/notes", Permission.VIEW_CUSTOMERS, {"text": "called"}),
+    (
+        "POST",
+        "/staff/customers/{uid}/second-factor-reset",
+        Permission.VIEW_CUSTOMERS,
+        {"reason": "identity checked"},
+    ),
+    ("POST", "/staff/approvals/{reqid}/{dec}", Permission.VIEW_CUSTOMERS, {}),
     ("POST", "/staff/users/{uid}/role", Permission.MANAGE_USERS, {"role": "admin"}),
     ("POST", "/staff/users/{uid}/revoke", Permission.MANAGE_USERS, {}),
     ("POST", "/staff/logins/unlock", Permission.MANAGE_USERS, {"email": "x@example.com"}),
@@ -161,6 +177,9 @@ def ids(app_bank, target):
         "rid": "large_amount",
         "bid": backtest.id,
         "srid": shared.id,
+        "month": app_bank.now()[:7],
+        "reqid": "a-request",
+        "dec": "approve",
     }
 
 
@@ -198,6 +217,11 @@ def _unchanged(bank, target, audit_before):
         "backtest_started",
         "report_saved",
         "report_deleted",
+        "note_added",
+        "approval_requested",
+        "approval_approved",
+        "approval_rejected",
+        "second_factor_reset",
     }
     items = bank.store.audit.audit_log(limit=500).items  # newest first
     new = items[: len(items) - audit_before]
@@ -219,6 +243,9 @@ def test_every_staff_route_is_guarded_and_listed_here(app):
                 ("rule_id", "rid"),
                 ("backtest_id", "bid"),
                 ("report_id", "srid"),
+                ("month", "month"),
+                ("request_id", "reqid"),
+                ("decision", "dec"),
             ):
                 path = path.replace(f"<{name}>", f"{{{field}}}")
             routes.add(path.replace("<action>", "{act}").replace("<name>", "deposit_growth"))

@@ -14,7 +14,12 @@ from flaskbank.services import tokens
 from flaskbank.services.analytics.reports import SPECS
 from flaskbank.services.staff import FREEZE_MESSAGES
 from flaskbank.web.api.openapi import DOCUMENT
-from flaskbank.web.staff import monitoring_openapi, openapi, reports_openapi
+from flaskbank.web.staff import (
+    approvals_openapi,
+    monitoring_openapi,
+    openapi,
+    reports_openapi,
+)
 from test_staff_support import (
     IP,
     audit_lines,
@@ -111,9 +116,12 @@ def test_staff_roles_get_403_for_what_they_lack(client, app_bank, ada, role, ref
             assert response.status_code == 403, path
             assert response.json["detail"] == "your role does not allow this"
         else:
-            assert response.status_code == 200, (path, response.json)
+            # Unfreezing is asked for (202) and waits for a second person's approval.
+            expected = 202 if name == "unfreeze" else 200
+            assert response.status_code == expected, (path, response.json)
     status = app_bank.store.ledger.get_account(ada.account_id).status
-    assert status is AccountStatus.OPEN  # frozen and unfrozen again, or never touched
+    frozen = "freeze" not in refused
+    assert status is (AccountStatus.FROZEN if frozen else AccountStatus.OPEN)
 
 
 def test_search_and_view(client, app_bank, ada):
@@ -157,8 +165,15 @@ def test_freeze_and_unfreeze_with_a_reason(client, app_bank, ada):
         f"/api/v1/accounts/{ada.account_id}", headers={"Authorization": f"Bearer {token}"}
     )
     assert mine.status_code == 200 and "mule" not in mine.get_data(as_text=True)
-    back = c.post(f"/accounts/{ada.account_id}/unfreeze", {"reason": "found it"})
-    assert (back.json["status"], back.json["status_reason"]) == ("open", "")
+    asked = c.post(f"/accounts/{ada.account_id}/unfreeze", {"reason": "found it"})
+    assert asked.status_code == 202
+    assert (asked.json["action"], asked.json["status"]) == ("unfreeze_account", "pending")
+    assert app_bank.store.ledger.get_account(ada.account_id).status is AccountStatus.FROZEN
+    _, other = caller(client, app_bank, Role.FRAUD_ANALYST)
+    done = other.post(f"/approvals/{asked.json['id']}/approve")
+    assert done.status_code == 200 and done.json["status"] == "approved"
+    back = app_bank.store.ledger.get_account(ada.account_id)
+    assert (back.status, back.status_reason) == (AccountStatus.OPEN, "")
 
 
 @pytest.mark.parametrize(
@@ -243,7 +258,12 @@ def test_the_openapi_fragment_describes_every_staff_route(app):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1") :])
             paths = [path.replace("{name}", n) for n in SPECS] if "{name}" in path else [path]
             routes |= {(p, m) for p in paths for m in rule.methods - {"HEAD", "OPTIONS"}}
-    paths = {**openapi.PATHS, **monitoring_openapi.PATHS, **reports_openapi.PATHS}
+    paths = {
+        **openapi.PATHS,
+        **monitoring_openapi.PATHS,
+        **reports_openapi.PATHS,
+        **approvals_openapi.PATHS,
+    }
     documented = {(p, m.upper()) for p, item in paths.items() for m in item}
     assert routes == documented
     text = repr(document)

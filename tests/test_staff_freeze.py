@@ -88,7 +88,7 @@ def test_a_fraud_analyst_freezes_with_a_reason_and_it_is_audited(app_bank, analy
     page = Page(client.get(response.location))
     assert "Froze account" in " ".join(page.flashes)
     assert f"Status: Frozen (the customer is told: “{FREEZE_MESSAGES['contact']}”)" in page.text
-    assert page.link("Unfreeze this account") == freeze_path(who, "unfreeze")
+    assert page.link("Ask to unfreeze this account") == freeze_path(who, "unfreeze")
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
@@ -166,7 +166,7 @@ def test_a_frozen_account_cannot_transfer(app, app_bank, analyst, ada):
     assert str(account(app_bank, grace).balance) == "0.00"
 
 
-def test_unfreezing_lets_money_move_again_and_is_audited(app_bank, analyst, ada):
+def test_unfreezing_lets_money_move_again_and_is_audited(app, app_bank, analyst, ada):
     user, staff = analyst
     who, customer = ada
     staff.post(freeze_path(who), data={"reason": "fraud check"})
@@ -176,10 +176,19 @@ def test_unfreezing_lets_money_move_again_and_is_audited(app_bank, analyst, ada)
     assert account(app_bank, who).status is AccountStatus.FROZEN
     response = staff.post(freeze_path(who, "unfreeze"), data={"reason": "customer verified"})
     assert response.status_code == 302
+    # Asked for, not done: a second analyst approves.
+    assert account(app_bank, who).status is AccountStatus.FROZEN
+    [asked] = app_bank.store.approvals.pending_requests(limit=10)
+    _, second = staff_client(app, app_bank, Role.FRAUD_ANALYST)
+    assert second.post(f"/staff/approvals/{asked.id}/approve").status_code == 302
     found = account(app_bank, who)
     assert found.status is AccountStatus.OPEN and found.status_reason == ""
     unfrozen, frozen = frozen_lines(app_bank)
-    assert (unfrozen.action.value, unfrozen.actor_email, unfrozen.details["reason"]) == (
+    assert (
+        unfrozen.action.value,
+        unfrozen.details["requested_by"],
+        unfrozen.details["reason"],
+    ) == (
         "account_unfrozen",
         user.email,
         "customer verified",

@@ -34,6 +34,11 @@ GETS = [
     "/staff/customers/{uid}",
     "/staff/customers/{uid}/accounts/{aid}/freeze",
     "/staff/customers/{uid}/accounts/{aid}/unfreeze",
+    "/staff/customers/{uid}/accounts/{aid}/history",
+    "/staff/customers/{uid}/accounts/{aid}/history?since=bad&q=x",
+    "/staff/customers/{uid}/accounts/{aid}/statements/{month}",
+    "/staff/customers/{uid}/second-factor-reset",
+    "/staff/approvals",
     "/staff/users",
     "/staff/users/new",
     "/staff/users/{uid}",
@@ -65,6 +70,8 @@ GETS = [
 ]
 POSTS = [
     ("/staff/customers/{uid}/accounts/{aid}/freeze", {"reason": ""}),
+    ("/staff/customers/{uid}/accounts/{aid}/unfreeze", {"reason": ""}),
+    ("/staff/customers/{uid}/second-factor-reset", {"reason": ""}),
     ("/staff/users/new", {"email": "bad", "full_name": "", "role": "customer"}),
     ("/staff/users/new", {"email": "new@bank.example", "full_name": "New", "role": "admin"}),
     ("/staff/users/{me}/role", {"role": "customer"}),
@@ -85,7 +92,7 @@ def pages(app, app_bank):
     alert, _ = held_alert(app_bank)
     me, client = staff_client(app, app_bank, Role.ADMIN)
     backtest = backtests.start(app_bank, me, since="2026-01-01", until="2026-01-02", actor=CLI)
-    ids = {"uid": ada.user_id, "aid": ada.account_id, "me": me.id}
+    ids = {"uid": ada.user_id, "aid": ada.account_id, "me": me.id, "month": app_bank.now()[:7]}
     ids.update(alid=alert.id, bid=backtest.id)
     found = [Page(client.get(path.format(**ids))) for path in GETS]
     found += [Page(client.post(path.format(**ids), data=data)) for path, data in POSTS]

@@ -113,6 +113,9 @@ class World:
             "email": st.builds(lambda: login.email),
             "password": st.builds(lambda: login.password),
             "full_name": st.just("Ada Lovelace"),
+            "phone": st.just("+44 7700 900123"),
+            "address": st.just("1 High Street\nLondon"),
+            "date_of_birth": st.just("1990-05-17"),
             "old_password": st.builds(lambda: a.password),
             "new_password": st.just("a brand new phrase!"),
             "confirm_password": st.just("a brand new phrase!"),
@@ -319,8 +322,13 @@ PAGES = {
     "login": Route("POST", "/login", ("email", "password"), who=""),
     "login-next": Route("GET", "/login", ("next",), who=""),
     "login-code": Route("POST", "/login/code", ("otp",), who="pending"),
-    "register": Route("POST", "/register", ("email", "full_name", "password"), who=""),
-    "profile": Route("POST", "/profile", ("full_name", "email")),
+    "register": Route(
+        "POST",
+        "/register",
+        ("email", "full_name", "password", "phone", "address", "date_of_birth"),
+        who="",
+    ),
+    "profile": Route("POST", "/profile", ("full_name", "email", "phone", "address")),
     "password": Route(
         "POST", "/profile/password", ("old_password", "new_password", "confirm_password")
     ),

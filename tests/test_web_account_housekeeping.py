@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from conftest import at, new_customer
 from flaskbank.domain.accounts import AccountStatus
 from flaskbank.domain.security import AuditAction
-from flaskbank.services import accounts, postings
+from flaskbank.services import accounts, customers, postings
 from test_web_support import Page, assert_controls_labelled, customer_client, sign_in
 
 OPENED = datetime(2024, 12, 20, tzinfo=UTC)
@@ -101,6 +101,7 @@ def february(app, app_bank):
     ada, client = customer_client(app, app_bank, name="Alice Liddell", opened=OPENED)
     bob = new_customer(app_bank, "Bob Builder", opened=OPENED)
     accounts.rename_account(app_bank, ada.user_id, ada.account_id, "Household")
+    customers.update_profile(app_bank, ada.user_id, address="7 Rabbit Hole\nOxford OX1 1AA")
     with at(app_bank, datetime(2025, 1, 31, tzinfo=UTC)):
         postings.deposit(app_bank, ada.user_id, ada.account_id, amount="1200.00", memo="pay")
     with at(app_bank, datetime(2025, 2, 3, tzinfo=UTC)):
@@ -139,6 +140,8 @@ def test_the_pdf_statement_adds_up(february):
     for expected in (
         "Flask Bank",
         "Alice Liddell",
+        "7 Rabbit Hole",  # the letterhead's address block: name, then address lines
+        "Oxford OX1 1AA",
         "Household",
         "2025-02",
         ada.account_number[-4:],

@@ -6,12 +6,13 @@ import pytest
 
 from conftest import new_customer
 from flaskbank.services import customers
-from test_web_support import Page, sign_in
+from test_web_support import PERSONAL, Page, sign_in
 
 GOOD = {
     "email": "grace@example.com",
     "full_name": "Grace Hopper",
     "password": "a long enough password",
+    **PERSONAL,
 }
 
 

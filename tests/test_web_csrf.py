@@ -11,7 +11,7 @@ from conftest import new_customer
 from flaskbank.config import Config
 from flaskbank.passwords import FastHasher
 from flaskbank.web import create_app
-from test_web_support import Page, balance
+from test_web_support import PERSONAL, Page, balance
 
 
 @pytest.fixture
@@ -41,6 +41,7 @@ REGISTRATION = {
     "email": "grace@example.com",
     "full_name": "Grace Hopper",
     "password": "a long enough password",
+    **PERSONAL,
 }
 
 

@@ -13,6 +13,13 @@ from conftest import Customer, new_customer
 from flaskbank.services import accounts
 from flaskbank.services.bank import Bank
 
+#: The personal details the registration form requires (domain/personal.py).
+PERSONAL = {
+    "phone": "+44 7700 900123",
+    "address": "1 High Street\nLondon SW1A 1AA\nUnited Kingdom",
+    "date_of_birth": "1990-05-17",
+}
+
 # Amounts a form must refuse, with (part of) the message shown next to the field.
 BAD_AMOUNTS = [
     ("", "positive number"),

@@ -9,6 +9,7 @@ from flaskbank.domain.accounts import format_account_number, luhn_check_digit
 from flaskbank.services import accounts
 from test_web_support import (
     BAD_AMOUNTS,
+    PERSONAL,
     Page,
     balance,
     customer_client,
@@ -186,7 +187,12 @@ def test_without_an_account(app, app_bank):
     client = app.test_client()
     client.post(
         "/register",
-        data={"email": "nora@example.com", "full_name": "Nora", "password": "nora's password"},
+        data={
+            "email": "nora@example.com",
+            "full_name": "Nora",
+            "password": "nora's password",
+            **PERSONAL,
+        },
     )
     page = Page(client.get("/transfer"))
     assert page.status == 200

@@ -30,7 +30,7 @@ from types import FrameType
 from .domain.errors import BankError
 from .domain.ledger import parse_utc_iso, utc_iso
 from .mail.base import Mailer
-from .services import holds, notices, standing_orders
+from .services import audit_trail, holds, notices, standing_orders
 from .services import mail as outbox
 from .services.analytics import feed
 from .services.bank import Bank
@@ -94,6 +94,8 @@ def default_jobs(
         # Notices are queued within seconds of their event; the send job mails them.
         Job(f"consumer:{notices.NAME}", 2.0, lambda bank: notices.catch_up(bank)),
         *([mail_job(mailer)] if mailer is not None else []),
+        # Customers' money movements and profile changes into the audit log.
+        Job(f"consumer:{audit_trail.NAME}", 2.0, lambda bank: audit_trail.catch_up(bank)),
         *(consumer_job(c) for c in (CONSUMERS if consumers is None else consumers)),
         *([warehouse_job(warehouse)] if warehouse is not None else []),
     ]

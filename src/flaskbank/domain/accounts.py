@@ -42,6 +42,9 @@ USER_FIELDS = frozenset(
         "totp_last_step",
         "recovery_codes",
         "security_stamp",
+        "phone",
+        "address",
+        "date_of_birth",
     }
 )
 
@@ -84,6 +87,12 @@ class User:
     #: once at creation and never changed (not in USER_FIELDS): an email or role change
     #: must not turn a published login into a real one.
     demo_only: bool = False
+    #: Personal details (domain/personal.py), "" for a customer who registered before the
+    #: bank asked for them: a phone number in E.164 form, the postal address's lines joined
+    #: by newlines, and the date of birth as YYYY-MM-DD.
+    phone: str = ""
+    address: str = ""
+    date_of_birth: str = ""
 
     @property
     def is_staff(self) -> bool:

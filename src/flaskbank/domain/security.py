@@ -168,6 +168,17 @@ class AuditAction(StrEnum):
     BACKTEST_STARTED = "backtest_started"
     REPORT_SAVED = "report_saved"
     REPORT_DELETED = "report_deleted"
+    NOTE_ADDED = "note_added"
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_APPROVED = "approval_approved"
+    APPROVAL_REJECTED = "approval_rejected"
+    SECOND_FACTOR_RESET = "second_factor_reset"  # by staff, once a second person approved
+    # Customers' own activity, copied from the event feed (services/audit_trail.py).
+    ACCOUNT_OPENED = "account_opened"
+    MONEY_DEPOSITED = "money_deposited"
+    MONEY_WITHDRAWN = "money_withdrawn"
+    MONEY_TRANSFERRED = "money_transferred"
+    PROFILE_CHANGED = "profile_changed"
 
 
 @dataclass(frozen=True, slots=True)

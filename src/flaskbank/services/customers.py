@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..domain import personal
 from ..domain.accounts import Role, User
 from ..domain.errors import InvalidCredentials, ValidationFailed
-from ..domain.events import EventKind
+from ..domain.events import EventKind, JsonValue
 from ..domain.identity import email_key, plain_email, visible_name
 from ..domain.ledger import new_id
 from ..domain.security import AuditAction
@@ -43,22 +45,56 @@ def clean_name(name: object) -> str:
     return name
 
 
+def clean_personal(bank: Bank, **given: object) -> tuple[dict[str, str], dict[str, str]]:
+    """The personal details given (phone, address, date_of_birth; None: not given), cleaned
+    by domain.personal's rules, and the errors of those that break them."""
+    today = bank.clock().date()
+
+    def date_of_birth(value: object) -> str:
+        return personal.clean_date_of_birth(value, today)
+
+    rules: dict[str, Callable[[object], str]] = {
+        "phone": personal.clean_phone,
+        "address": personal.clean_address,
+        "date_of_birth": date_of_birth,
+    }
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        try:
+            values[key] = rules[key](value)
+        except ValidationFailed as e:
+            errors.update(e.errors)
+    return values, errors
+
+
 def register(
-    bank: Bank, *, email: object, full_name: object, password: object, browser: str = ""
+    bank: Bank,
+    *,
+    email: object,
+    full_name: object,
+    password: object,
+    phone: object = None,
+    address: object = None,
+    date_of_birth: object = None,
+    browser: str = "",
 ) -> User:
-    """A new customer. Nobody registers as staff: the role is always customer. A link to
+    """A new customer. Nobody registers as staff: the role is always customer. The personal
+    details are checked when given: the web form always gives them (a blank one is
+    refused); the API accepts a registration without them (docs/security.md). A link to
     confirm the address is mailed (services/recovery.py); `browser` names the device they
     signed up from (web/devices.py), so that it is not news when they sign in from it."""
-    errors: dict[str, str] = {}
-    values = {}
+    values, errors = clean_personal(bank, phone=phone, address=address, date_of_birth=date_of_birth)
     for key, check, value in (("email", clean_email, email), ("full_name", clean_name, full_name)):
         try:
             values[key] = check(value)
         except ValidationFailed as e:
             errors.update(e.errors)
-    personal = tuple(str(v) for v in (email, full_name, str(email).split("@")[0]))
+    own_words = tuple(str(v) for v in (email, full_name, str(email).split("@")[0]))
     try:
-        values["password"] = check_password(password, personal=personal)
+        values["password"] = check_password(password, personal=own_words)
     except ValidationFailed as e:
         errors.update(e.errors)
     if errors:
@@ -71,6 +107,9 @@ def register(
         role=Role.CUSTOMER,
         created_at=bank.now(),
         security_stamp=new_stamp(),
+        phone=values.get("phone", ""),
+        address=values.get("address", ""),
+        date_of_birth=values.get("date_of_birth", ""),
     )
 
     def add() -> None:
@@ -126,14 +165,19 @@ def update_profile(
     current_password: object = None,
     otp: object = None,
     ip: str = "",
+    phone: object = None,
+    address: object = None,
+    date_of_birth: object = None,
 ) -> User:
-    """Change the name and/or the email. A new email needs the current password (and the
-    second factor when enrolled), and ends every other session and API token."""
+    """Change the name, the email and/or the personal details (None: unchanged; a detail
+    given cannot be blank). A new email needs the current password (and the second factor
+    when enrolled), and ends every other session and API token."""
     user = bank.store.users.get_user(user_id)
     if user is None:
         raise InvalidCredentials("no such user")
-    changes: dict[str, str] = {}
-    errors: dict[str, str] = {}
+    changes, errors = clean_personal(
+        bank, phone=phone, address=address, date_of_birth=date_of_birth
+    )
     if full_name is not None:
         try:
             changes["full_name"] = clean_name(full_name)
@@ -165,9 +209,16 @@ def update_profile(
         updated = bank.store.users.update_user(user_id, version=current.version, changes=wanted)
         actor = Actor.of(updated, ip)
         # A new spelling of the same email (its case) is a profile change, not a new email.
-        profile = {k: wanted[k] for k in ("full_name", "email") if k in wanted}
+        profile: dict[str, JsonValue] = {
+            k: wanted[k] for k in ("full_name", "email") if k in wanted
+        }
         if new_email:
             del profile["email"]
+        # Only the names of the personal details that changed: the feed is read widely
+        # (the warehouse, monitoring), and a phone or an address has no business there.
+        details: list[JsonValue] = [k for k in personal.DETAILS if k in wanted]
+        if details:
+            profile["details"] = details
         if profile:
             emit(bank, EventKind.PROFILE_CHANGED, user_id, actor, **profile)
         if new_email:

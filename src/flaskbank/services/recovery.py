@@ -48,13 +48,15 @@ def send_password_reset(bank: Bank, user_id: str, *, by: Actor) -> User:
     user = bank.store.users.get_user(user_id)
     if user is None or user.demo_only:
         raise AccountNotFound("no such customer")
-
-    def send() -> None:
-        record(bank, by, AuditAction.PASSWORD_RESET_REQUESTED, user.id, on_behalf="1")
-        links.queue_reset(bank, user)
-
-    bank.in_unit(send)
+    bank.in_unit(lambda: reset_on_behalf(bank, user, by=by))
     return user
+
+
+def reset_on_behalf(bank: Bank, user: User, *, by: Actor, **details: str) -> None:
+    """Inside a unit of work: audit the request under the staff member's name and queue
+    the customer's reset link (two-person approval runs it when the second person agrees)."""
+    record(bank, by, AuditAction.PASSWORD_RESET_REQUESTED, user.id, on_behalf="1", **details)
+    links.queue_reset(bank, user)
 
 
 def check_reset_link(bank: Bank, token: object) -> User:

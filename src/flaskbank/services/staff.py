@@ -4,20 +4,24 @@ and (admins) manage users. Every use case checks the role first and writes the a
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from ..domain.accounts import Account, AccountStatus, Role, User
-from ..domain.errors import AccountNotFound, ValidationFailed
+from ..domain.approvals import ApprovalRequest
+from ..domain.errors import AccountNotFound, NotPermitted, ValidationFailed
 from ..domain.events import EventKind
 from ..domain.holds import Hold
 from ..domain.identity import email_key
 from ..domain.ledger import Entry, new_id
+from ..domain.notes import CustomerNote
 from ..domain.security import ApiToken, AuditAction, Permission
 from ..store.base import Page
+from . import approvals
 from .audit import Actor, record
 from .bank import Bank
 from .customers import clean_email, clean_name, end_other_ways_in, new_stamp
 from .events import emit
+from .notes import NOTES_SHOWN
 from .permissions import require
 
 REASON_MAX = 500
@@ -41,6 +45,9 @@ class CustomerView:
     recent: dict[str, list[Entry]]  # account id -> last entries, newest first
     tokens: list[ApiToken]
     on_hold: dict[str, list[Hold]]  # account id -> open holds, newest first
+    notes: list[CustomerNote] = field(default_factory=list)  # newest first
+    requests: list[ApprovalRequest] = field(default_factory=list)  # waiting, oldest first
+    months: dict[str, list[str]] = field(default_factory=dict)  # account id -> statements
 
 
 def create_staff(
@@ -106,7 +113,29 @@ def view_customer(bank: Bank, staff: User, user_id: str, actor: Actor) -> Custom
         for a in accounts
     }
     tokens = bank.store.sessions.tokens_of(user.id)
-    return CustomerView(user, accounts, recent, tokens, on_hold)
+    waiting = [r for r in approvals.pending(bank, staff) if r.customer_id == user.id]
+    today = bank.now()[:7]
+    return CustomerView(
+        user,
+        accounts,
+        recent,
+        tokens,
+        on_hold,
+        notes=bank.store.notes.notes_of(user.id, limit=NOTES_SHOWN),
+        requests=waiting,
+        months={a.id: statement_months(a.opened_at[:7], today) for a in accounts},
+    )
+
+
+def statement_months(first: str, last: str) -> list[str]:
+    """Every month (YYYY-MM) from `last` back to `first`, newest first: the months with a
+    statement, from the account's opening to the current one."""
+    year, month = int(last[:4]), int(last[5:7])
+    months = []
+    while f"{year:04d}-{month:02d}" >= first:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return months
 
 
 def set_frozen(
@@ -119,32 +148,41 @@ def set_frozen(
     actor: Actor,
     customer_message: object = "review",
 ) -> Account:
-    """Freeze (or unfreeze) an account. The reason is required and internal (the audit log
-    and the event feed); the owner is shown one of FREEZE_MESSAGES, by its key."""
+    """Freeze an account. The reason is required and internal (the audit log and the event
+    feed); the owner is shown one of FREEZE_MESSAGES, by its key. Unfreezing takes a second
+    person's approval (services/approvals.py, action unfreeze_account): `frozen=False` is
+    refused."""
     require(staff, Permission.FREEZE_ACCOUNTS)
+    if not frozen:
+        raise NotPermitted("unfreezing an account needs a second person's approval")
     text = " ".join(reason.split()) if isinstance(reason, str) else ""
     errors = {}
     if not text or len(text) > REASON_MAX:
         errors["reason"] = f"give a reason (at most {REASON_MAX} characters)"
     key = customer_message if isinstance(customer_message, str) else ""
-    if frozen and key not in FREEZE_MESSAGES:
+    if key not in FREEZE_MESSAGES:
         errors["customer_message"] = f"choose one of {', '.join(FREEZE_MESSAGES)}"
     if errors:
         raise ValidationFailed(errors)
-    shown = FREEZE_MESSAGES[key] if frozen else ""
+    shown = FREEZE_MESSAGES[key]
     account = bank.store.ledger.get_account(account_id)
     if account is None:
         raise AccountNotFound("no such account")
     if account.status is AccountStatus.CLOSED:
         raise ValidationFailed({"reason": "a closed account is neither frozen nor unfrozen"})
-    status = AccountStatus.FROZEN if frozen else AccountStatus.OPEN
-    action = AuditAction.ACCOUNT_FROZEN if frozen else AuditAction.ACCOUNT_UNFROZEN
-
-    told = {"customer_message": key} if frozen else {}
+    status = AccountStatus.FROZEN
 
     def apply() -> None:
         bank.store.ledger.set_account_status(account.id, status, shown)
-        record(bank, actor, action, account.id, number=account.number, reason=text, **told)
+        record(
+            bank,
+            actor,
+            AuditAction.ACCOUNT_FROZEN,
+            account.id,
+            number=account.number,
+            reason=text,
+            customer_message=key,
+        )
         emit(
             bank,
             EventKind.ACCOUNT_STATUS_CHANGED,
@@ -152,7 +190,7 @@ def set_frozen(
             actor,
             status=status.value,
             reason=text,
-            **told,
+            customer_message=key,
         )
 
     bank.in_unit(apply)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from ..domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus, User
+from ..domain.approvals import ApprovalRequest
 from ..domain.errors import Refusal
 from ..domain.events import Event, StoredEvent
 from ..domain.holds import Hold, HoldStatus
@@ -43,6 +44,7 @@ from ..domain.monitoring.model import (
     StoredProfile,
     StoredRuleSet,
 )
+from ..domain.notes import CustomerNote
 from ..domain.payees import Payee
 from ..domain.saved_reports import SavedReport
 from ..domain.search import HistorySearch
@@ -581,6 +583,35 @@ class SavedReportPort(Protocol):
         """Remove it and free its name; ReportNotFound if it is gone already."""
 
 
+class NotePort(Protocol):
+    """Staff's internal notes on customers (domain/notes.py): append-only, never updated or
+    deleted. add_note joins the unit of work open on the thread (a note commits with its
+    audit entry)."""
+
+    def add_note(self, note: CustomerNote) -> None: ...
+
+    def notes_of(self, customer_id: str, *, limit: int) -> list[CustomerNote]:
+        """The customer's notes, newest first, at most `limit`."""
+
+
+class ApprovalPort(Protocol):
+    """Requests for two-person approval (domain/approvals.py). Writes join the unit of work
+    open on the thread, so that a decision commits with the action it runs and its audit
+    entries."""
+
+    def add_request(self, request: ApprovalRequest) -> None: ...
+
+    def get_request(self, request_id: str) -> ApprovalRequest | None: ...
+
+    def save_request(self, request: ApprovalRequest) -> None:
+        """Write the request if it is still at request.version - 1; StaleRecord otherwise,
+        so that of two staff deciding at once only one decision (and one run) lands."""
+
+    def pending_requests(self, *, limit: int) -> list[ApprovalRequest]:
+        """Undecided requests, lapsed ones included (the caller tells them apart), oldest
+        first."""
+
+
 @dataclass(frozen=True, slots=True)
 class BulkBatch:
     """One step of a bulk load (`flaskbank generate`), applied whole or not at all.
@@ -670,6 +701,12 @@ class Store(Protocol):
 
     @property
     def payees(self) -> PayeePort: ...
+
+    @property
+    def notes(self) -> NotePort: ...
+
+    @property
+    def approvals(self) -> ApprovalPort: ...
 
     def init_schema(self) -> SchemaReport:
         """Make the tables and indexes, or migrate them to this code's schema version (see

@@ -111,6 +111,9 @@ class Books:
                 Role.CUSTOMER,
                 at,
                 security_stamp=self.ids.next("stamp"),
+                phone=c.phone,
+                address=c.postal,
+                date_of_birth=c.born,
             )
         )
         self._emit(

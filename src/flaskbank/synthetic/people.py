@@ -113,7 +113,9 @@ class Customer:
     signup_day: int
     trade: Trade | None = None
     final_email: str = ""  # what the users table holds (after a planned change)
-    address: str = ""
+    address: str = ""  # on one line, as the registration event carries it
+    postal: str = ""  # the same address, one line per line, as the profile keeps it
+    phone: str = ""
     born: str = ""
     household: int = 0
     accounts: list[str] = field(default_factory=list)  # account ids, checking first
@@ -192,7 +194,9 @@ def make_customers(
         if segment is Segment.BUSINESS:
             c.trade = rng.choices(list(Trade), weights=(3, 2, 4, 3))[0]
             c.full_name = fake.company()
-        c.address = fake.address().replace("\n", ", ")
+        c.postal = fake.address()
+        c.address = c.postal.replace("\n", ", ")
+        c.phone = fictional_phone(i)
         age = {Segment.STUDENT: (18, 25), Segment.RETIREE: (66, 90)}.get(segment, (26, 65))
         c.born = fake.date_of_birth(minimum_age=age[0], maximum_age=age[1]).isoformat()
         c.devices = [f"{rng.choice(('ios', 'android', 'web'))}-{rng.getrandbits(32):08x}"]
@@ -217,6 +221,17 @@ def make_customers(
         people.append(c)
     _social_graph(rng, people)
     return people
+
+
+#: US area codes, each with the hundred numbers 555-0100 to 555-0199 reserved for fiction.
+_AREAS = (202, 212, 305, 312, 415, 503, 512, 617, 702, 713, 720, 808, 907, 919, 206, 404)
+
+
+def fictional_phone(index: int) -> str:
+    """A phone number nobody has, in E.164 form, from the customer's index alone (no draw
+    from the generator's random stream, so that every other value stays as it was)."""
+    area = _AREAS[index // 100 % len(_AREAS)]
+    return f"+1{area}555{100 + index % 100:04d}"
 
 
 def _economics(rng: random.Random, c: Customer) -> None:

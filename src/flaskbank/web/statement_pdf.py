@@ -9,6 +9,7 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from ..domain.accounts import User, format_account_number
+from ..domain.personal import postal_lines
 from ..services.history import Statement
 from .filters import money, when
 from .staff.printable import Printable
@@ -21,14 +22,6 @@ BRAND = (20, 83, 136)  # the mark's blue
 WIDTHS = (30.0, 62.0, 28.0, 30.0, 30.0)
 HEADS = ("Date", "Details", "Type", "Amount", "Balance")
 ROW = 5.5
-
-
-def postal_lines(user: User) -> list[str]:
-    """The customer's postal address, one line per printed line. The user record has no
-    address yet (another change adds `address` to User): until then a statement prints the
-    name alone. Wire it here, and every statement prints it."""
-    del user
-    return []
 
 
 class _Statement(FPDF):
@@ -60,7 +53,7 @@ def statement_pdf(found: Statement, owner: User) -> bytes:
     say = pdf.printable
     pdf.set_font(pdf.printable.family, "", 10)
     pdf.set_text_color(*INK)
-    for line in [owner.full_name, *postal_lines(owner)]:
+    for line in postal_lines(owner):
         pdf.cell(0, 5, say(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font(pdf.printable.family, "B", 14)

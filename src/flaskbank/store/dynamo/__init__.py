@@ -42,6 +42,7 @@ from .payees import DynamoPayees
 from .saved_reports import DynamoSavedReports
 from .schema import BILLING_MODES, DEFAULT_PREFIX, TableNames
 from .sessions import DynamoSessions
+from .staff_desk import DynamoApprovals, DynamoNotes
 from .unit import DynamoUnitOfWork
 from .users import DynamoUsers
 from .worker_tables import DynamoLeases, DynamoStandingOrders
@@ -96,6 +97,8 @@ class DynamoStore:
         self.links = DynamoLinks(lambda: self.db)
         self.mail = DynamoMail(lambda: self.db)
         self.payees = DynamoPayees(lambda: self.db)
+        self.notes = DynamoNotes(lambda: self.db)
+        self.approvals = DynamoApprovals(lambda: self.db)
 
     @property
     def url(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from ...domain import identity
+from ...domain import identity, personal
 from ...domain.accounts import Account, AccountStatus, AccountType, Role, User
 from ...domain.chart import is_internal
 from ...domain.ledger import Entry, Posting, Transaction, TransactionType
@@ -163,7 +163,18 @@ def user_item(user: User) -> Item:
         "name_key": f"{user.full_name.lower()}{NAME_SEP}{email}",
         "surname_key": f"{surname_of(user.full_name)}{NAME_SEP}{email}",
         "created_key": f"{user.created_at}#{user.id}",
+        "phone": user.phone,
+        "address": user.address,
+        "date_of_birth": user.date_of_birth,
+        # by_phone is sparse: an index key may not be empty, and only a phone is searched
+        **({"phone_key": phone_key(user.phone)} if user.phone else {}),
     }
+
+
+def phone_key(phone: str) -> str:
+    """by_phone's sort key: the phone's digits reversed, so that a number's last digits
+    (what staff type, personal.search_digits) are a prefix that begins_with can find."""
+    return personal.phone_digits(phone)[::-1]
 
 
 def to_user(item: Item) -> User:
@@ -181,6 +192,9 @@ def to_user(item: Item) -> User:
         version=int(item["version"]),
         security_stamp=str(item["security_stamp"]),
         demo_only=bool(item["demo_only"]),
+        phone=str(item["phone"]),
+        address=str(item["address"]),
+        date_of_birth=str(item["date_of_birth"]),
     )
 
 
@@ -188,6 +202,7 @@ def to_user(item: Item) -> User:
 DERIVED = {
     "email": ("email_key", "name_key", "surname_key"),
     "full_name": ("name_key", "surname_key"),
+    "phone": ("phone_key",),
 }
 
 

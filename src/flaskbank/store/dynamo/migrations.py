@@ -335,3 +335,16 @@ def payees_and_primary(db: Dynamo) -> None:
     before reads as having neither, and the table exists already: no item changes. The
     step is here so that code that saves payees refuses a store `init` has not stamped."""
     del db  # nothing to migrate
+
+
+@STEPS.add(16)
+def personal_details_notes_and_approvals(db: Dynamo) -> None:
+    """Profiles get `phone`, `address` and `date_of_birth`, empty for customers who
+    registered before the bank asked for them (issue 13); none has a phone yet, so none
+    enters the users table's new sparse index by_phone, which `init` adds before the steps
+    run. The `notes` and `approvals` tables are new and made by `init` too."""
+    where = "begins_with(pk, :user) AND attribute_not_exists(date_of_birth)"
+    for user in _scan(db, db.tables.users, where, user="USER#"):
+        _set_missing(
+            db, db.tables.users, {"pk": user["pk"]}, phone="", address="", date_of_birth=""
+        )

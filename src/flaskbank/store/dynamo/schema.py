@@ -4,8 +4,9 @@
 Every table shares one prefix (default `flaskbank-`), so that one IAM resource pattern
 (`table/flaskbank-*`) covers a deployment and tests can run side by side under unique ones:
 
-    users          pk USER#<id>: the profile; GSIs by_name, by_email, by_created (staff search
-                   and the admin list; partition `listed`, keys only)
+    users          pk USER#<id>: the profile; GSIs by_name, by_surname, by_email, by_created
+                   (staff search and the admin list; partition `listed`, keys only) and
+                   by_phone (reversed phone digits; sparse)
                    pk EMAIL#<lower-cased email>: uniqueness lock -> user id, account ids
     accounts       pk ACCOUNT#<id> (id = UUIDv5 of the number): balance, status, version,
                    owner's name; GSI by_user (keys only)
@@ -48,6 +49,9 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
                    sk <email key>: a confirmed address; pk MAIL#<id>: a mail of the outbox,
                    GSI due (due = "PENDING", next_at), sparse: only mail waiting to be sent;
                    pk DEVICE#<user id>, sk <device>: a device the user signed in from (mail.py)
+    notes          pk CUSTOMER#<user id>, sk <at>#<note id>: staff's note on a customer
+    approvals      pk REQUEST#<id>: a request for two-person approval; GSI pending
+                   (pending = "PENDING", requested_key = <requested_at>#<id>), sparse
 
 docs/dynamodb.md explains the access pattern behind every key and index.
 """
@@ -74,6 +78,8 @@ BY_USER = "by_user"
 BY_DAY = "by_day"
 BY_NAME, BY_EMAIL, BY_CREATED = "by_name", "by_email", "by_created"
 BY_SURNAME = "by_surname"
+BY_PHONE = "by_phone"
+PENDING = "pending"
 BY_ACTION, BY_ACTOR = "by_action", "by_actor"
 DUE = "due"
 HOLD_BY_ID = "by_id"
@@ -102,6 +108,8 @@ class TableNames:
     monitoring: str
     reports: str
     mail: str
+    notes: str
+    approvals: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> TableNames:
@@ -128,6 +136,8 @@ _NAMES = (
     "monitoring",
     "reports",
     "mail",
+    "notes",
+    "approvals",
 )
 
 
@@ -156,7 +166,7 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
         {
             "TableName": names.users,
             "AttributeDefinitions": _attrs(
-                "pk", "listed", "name_key", "surname_key", "email_key", "created_key"
+                "pk", "listed", "name_key", "surname_key", "email_key", "created_key", "phone_key"
             ),
             "KeySchema": _key("pk"),
             # One partition ("USER") per index: staff search and the admin list read it, and
@@ -166,6 +176,8 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
                 _index(BY_SURNAME, "listed", "surname_key", "KEYS_ONLY"),
                 _index(BY_EMAIL, "listed", "email_key", "KEYS_ONLY"),
                 _index(BY_CREATED, "listed", "created_key", "KEYS_ONLY"),
+                # sparse: only a profile with a phone number carries phone_key
+                _index(BY_PHONE, "listed", "phone_key", "KEYS_ONLY"),
             ],
         },
         {
@@ -284,6 +296,20 @@ def table_definitions(names: TableNames) -> list[dict[str, Any]]:
             # Sparse, one partition: only mail waiting to be sent carries `due`, which the
             # worker's send job reads; mail is a few messages per customer per month.
             "GlobalSecondaryIndexes": [_index(DUE, "due", "next_at", "KEYS_ONLY")],
+        },
+        {
+            "TableName": names.notes,
+            "AttributeDefinitions": _attrs("pk", "sk"),
+            # One partition per customer, read newest first; staff write notes by hand.
+            "KeySchema": _key("pk", "sk"),
+        },
+        {
+            "TableName": names.approvals,
+            "AttributeDefinitions": _attrs("pk", "pending", "requested_key"),
+            "KeySchema": _key("pk"),
+            # Sparse, one partition: only an undecided request carries `pending`; staff
+            # ask for a handful a day.
+            "GlobalSecondaryIndexes": [_index(PENDING, "pending", "requested_key", "ALL")],
         },
     ]
 

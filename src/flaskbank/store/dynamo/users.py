@@ -19,6 +19,7 @@ from ...domain.errors import (
     WriteConflict,
 )
 from ...domain.identity import email_key
+from ...domain.personal import search_digits
 from ...retry import retrying
 from ..base import Page
 from ..cursors import decode_cursor, encode_cursor
@@ -29,6 +30,7 @@ from .schema import (
     BY_CREATED,
     BY_EMAIL,
     BY_NAME,
+    BY_PHONE,
     BY_SURNAME,
 )
 
@@ -147,15 +149,21 @@ class DynamoUsers(Connected):
             )
         )
         aliases = {f"#a{i}": name for i, name in enumerate(names)}
+        kept = {a: n for a, n in aliases.items() if n in item}
+        # An attribute the new shape lacks (a sparse index key) is removed.
+        gone = [a for a in aliases if a not in kept]
+        expression = "SET " + ", ".join(f"{a} = :{a[1:]}" for a in kept)
+        if gone:
+            expression += " REMOVE " + ", ".join(gone)
         return {
             "Update": {
                 "TableName": self.tables.users,
                 "Key": di.to_wire(di.user_key(user.id)),
-                "UpdateExpression": "SET " + ", ".join(f"{a} = :{a[1:]}" for a in aliases),
+                "UpdateExpression": expression,
                 "ConditionExpression": di.AT_VERSION,
                 "ExpressionAttributeNames": {**aliases, "#v": "version"},
                 "ExpressionAttributeValues": di.to_wire(
-                    {**{f":{a[1:]}": item[n] for a, n in aliases.items()}, ":version": version}
+                    {**{f":{a[1:]}": item[n] for a, n in kept.items()}, ":version": version}
                 ),
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
@@ -242,8 +250,9 @@ class DynamoUsers(Connected):
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
         """Prefixes of the name, of its last word and of the email from the by_name,
-        by_surname and by_email indexes (up to `limit` each), the owner of an account number
-        from its lock; merged in (name, email) order."""
+        by_surname and by_email indexes (up to `limit` each), the end of a phone number from
+        by_phone (reversed digits), the owner of an account number from its lock; merged in
+        (name, email) order."""
         prefix, tables = email_key(text), self.db.tables
         keys: list[di.Item] = []
         indexes = ((BY_NAME, "name_key"), (BY_SURNAME, "surname_key"), (BY_EMAIL, "email_key"))
@@ -259,6 +268,17 @@ class DynamoUsers(Connected):
                 Limit=limit,
                 KeyConditionExpression=condition,
                 ExpressionAttributeValues=di.to_wire(values),
+            )
+            keys += [{"pk": di.from_wire(i)["pk"]} for i in page["Items"]]
+        tail = search_digits(text)
+        if tail is not None:
+            page = self.db.call(
+                "query",
+                TableName=tables.users,
+                IndexName=BY_PHONE,
+                Limit=limit,
+                KeyConditionExpression="listed = :user AND begins_with(phone_key, :tail)",
+                ExpressionAttributeValues=di.to_wire({":user": "USER", ":tail": tail[::-1]}),
             )
             keys += [{"pk": di.from_wire(i)["pk"]} for i in page["Items"]]
         digits = "".join(c for c in text if c in ASCII_DIGITS)

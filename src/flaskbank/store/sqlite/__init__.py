@@ -24,6 +24,7 @@ from .monitoring import SqliteMonitoring
 from .payees import SqlitePayees
 from .saved_reports import SqliteSavedReports
 from .sessions import SqliteSessions
+from .staff_desk import SqliteApprovals, SqliteNotes
 from .users import SqliteUsers
 from .worker_tables import SqliteLeases, SqliteStandingOrders
 
@@ -45,6 +46,8 @@ class SqliteStore:
         self.links = SqliteLinks(self.database)
         self.mail = SqliteMail(self.database)
         self.payees = SqlitePayees(self.database)
+        self.notes = SqliteNotes(self.database)
+        self.approvals = SqliteApprovals(self.database)
 
     @property
     def path(self) -> str:

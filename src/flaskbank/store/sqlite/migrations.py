@@ -447,3 +447,51 @@ CREATE TABLE IF NOT EXISTS payees (
 );
 CREATE INDEX IF NOT EXISTS payees_by_user ON payees (user_id, created_at);
 """
+
+
+@STEPS.add(14)
+def personal_details_notes_and_approvals(db: sqlite3.Connection) -> None:
+    """Customers' phone, postal address and date of birth (empty for those who registered
+    before), staff's internal notes on customers, and requests for two-person approval
+    (issue 13)."""
+    for column in ("phone", "address", "date_of_birth"):
+        db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    for statement in _statements(_NOTES_AND_APPROVALS):
+        db.execute(statement)
+
+
+_NOTES_AND_APPROVALS = """
+-- Staff's internal notes on customers: append-only (issue 13).
+CREATE TABLE IF NOT EXISTS customer_notes (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    customer_id  TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    author_id    TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    text         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_by_customer ON customer_notes (customer_id, seq);
+CREATE TRIGGER IF NOT EXISTS customer_notes_no_update BEFORE UPDATE ON customer_notes
+BEGIN SELECT RAISE(ABORT, 'notes are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS customer_notes_no_delete BEFORE DELETE ON customer_notes
+BEGIN SELECT RAISE(ABORT, 'notes are append-only'); END;
+-- Requests for two-person approval (issue 13); a decision is conditional on `version`.
+CREATE TABLE IF NOT EXISTS approval_requests (
+    id                 TEXT PRIMARY KEY,
+    action             TEXT NOT NULL,
+    target             TEXT NOT NULL,
+    customer_id        TEXT NOT NULL,
+    reason             TEXT NOT NULL,
+    requested_by       TEXT NOT NULL,
+    requested_by_email TEXT NOT NULL,
+    requested_at       TEXT NOT NULL,
+    expires_at         TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    decided_by         TEXT NOT NULL,
+    decided_by_email   TEXT NOT NULL,
+    decided_at         TEXT NOT NULL,
+    version            INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approvals_by_status ON approval_requests (status, requested_at);
+"""

@@ -52,6 +52,9 @@ def row_to_user(r: sqlite3.Row) -> User:
         version=r["version"],
         security_stamp=r["security_stamp"],
         demo_only=bool(r["demo_only"]),
+        phone=r["phone"],
+        address=r["address"],
+        date_of_birth=r["date_of_birth"],
     )
 
 
@@ -90,6 +93,9 @@ def user_row(user: User) -> dict[str, object]:
                 "version",
                 "security_stamp",
                 "demo_only",
+                "phone",
+                "address",
+                "date_of_birth",
             )
         }
     )

@@ -13,7 +13,10 @@ CREATE TABLE IF NOT EXISTS users (
     recovery_codes TEXT NOT NULL DEFAULT '[]',   -- JSON list of code hashes
     version       INTEGER NOT NULL DEFAULT 0,    -- every UPDATE is conditional on it
     security_stamp TEXT NOT NULL DEFAULT '',     -- sessions and tokens carry the one they began with
-    demo_only     INTEGER NOT NULL DEFAULT 0     -- 1: signs in only under `flaskbank demo`
+    demo_only     INTEGER NOT NULL DEFAULT 0,    -- 1: signs in only under `flaskbank demo`
+    phone         TEXT NOT NULL DEFAULT '',      -- E.164; '' before the bank asked (issue 13)
+    address       TEXT NOT NULL DEFAULT '',      -- lines joined by newlines
+    date_of_birth TEXT NOT NULL DEFAULT ''       -- YYYY-MM-DD
 );
 CREATE INDEX IF NOT EXISTS users_by_name ON users (lower(full_name));
 CREATE TABLE IF NOT EXISTS accounts (
@@ -331,3 +334,36 @@ CREATE TABLE IF NOT EXISTS payees (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS payees_by_user ON payees (user_id, created_at);
+-- Staff's internal notes on customers: append-only (issue 13).
+CREATE TABLE IF NOT EXISTS customer_notes (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    customer_id  TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    author_id    TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    text         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_by_customer ON customer_notes (customer_id, seq);
+CREATE TRIGGER IF NOT EXISTS customer_notes_no_update BEFORE UPDATE ON customer_notes
+BEGIN SELECT RAISE(ABORT, 'notes are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS customer_notes_no_delete BEFORE DELETE ON customer_notes
+BEGIN SELECT RAISE(ABORT, 'notes are append-only'); END;
+-- Requests for two-person approval (issue 13); a decision is conditional on `version`.
+CREATE TABLE IF NOT EXISTS approval_requests (
+    id                 TEXT PRIMARY KEY,
+    action             TEXT NOT NULL,
+    target             TEXT NOT NULL,
+    customer_id        TEXT NOT NULL,
+    reason             TEXT NOT NULL,
+    requested_by       TEXT NOT NULL,
+    requested_by_email TEXT NOT NULL,
+    requested_at       TEXT NOT NULL,
+    expires_at         TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    decided_by         TEXT NOT NULL,
+    decided_by_email   TEXT NOT NULL,
+    decided_at         TEXT NOT NULL,
+    version            INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approvals_by_status ON approval_requests (status, requested_at);

@@ -16,6 +16,7 @@ from ...domain.errors import (
     StaleRecord,
 )
 from ...domain.identity import email_key
+from ...domain.personal import search_digits
 from ..base import Page
 from ..cursors import encode_cursor
 from .database import SqliteDatabase
@@ -119,15 +120,18 @@ class SqliteUsers:
 
     def search_users(self, text: str, *, limit: int) -> list[User]:
         """Prefixes of the name, of its last word (as DynamoDB's by_surname) and of the
-        email, and the owner of an account number."""
+        email, the owner of an account number, and whoever's phone number ends with the
+        digits typed (personal.search_digits, as DynamoDB's by_phone)."""
         digits = "".join(c for c in text if c in ASCII_DIGITS)
+        phone = search_digits(text)
         prefix = email_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         rows = self.database.conn.execute(
             "SELECT * FROM users WHERE email_key LIKE :p ESCAPE '\\' "
             f"OR lower(full_name) LIKE :p ESCAPE '\\' OR {_SURNAME} LIKE :p ESCAPE '\\' "
             "OR id IN (SELECT user_id FROM accounts WHERE number=:n) "
+            "OR (:tail IS NOT NULL AND phone<>'' AND substr(phone, -length(:tail))=:tail) "
             "ORDER BY lower(full_name), email_key LIMIT :limit",
-            {"p": prefix + "%", "n": digits, "limit": limit},
+            {"p": prefix + "%", "n": digits, "tail": phone, "limit": limit},
         ).fetchall()
         return [row_to_user(r) for r in rows]
 

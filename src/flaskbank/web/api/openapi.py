@@ -19,6 +19,23 @@ def _obj(required: list[str], **props: Any) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": props}
 
 
+#: The personal details a customer gives (domain/personal.py).
+_PERSONAL: dict[str, dict[str, Any]] = {
+    "phone": {
+        "type": "string",
+        "description": "International form, such as +44 7700 900123; kept as E.164.",
+    },
+    "address": {
+        "type": "string",
+        "description": "The postal address, one line per line (newlines), at most 6 lines.",
+    },
+    "date_of_birth": {
+        "type": "string",
+        "description": "YYYY-MM-DD; the customer must be at least 18.",
+    },
+}
+
+
 def _body(schema: str) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": _ref(schema)}}}
 
@@ -74,24 +91,42 @@ _SCHEMAS: dict[str, Any] = {
             },
         },
     },
-    "NewUser": _obj(
-        ["email", "full_name", "password"],
-        email=_STR,
-        full_name=_STR,
-        password={"type": "string", "minLength": 10, "maxLength": 200},
-    ),
+    "NewUser": {
+        **_obj(
+            ["email", "full_name", "password"],
+            email=_STR,
+            full_name=_STR,
+            password={"type": "string", "minLength": 10, "maxLength": 200},
+            **_PERSONAL,
+        ),
+        "description": "phone, address and date_of_birth are recommended: the bank needs "
+        "them before it can serve the customer fully, and the web form requires them. "
+        "Each one given is checked (a blank one is refused).",
+    },
     "User": _obj(
-        ["id", "email", "full_name", "role", "created_at"],
+        ["id", "email", "full_name", "role", "created_at", "phone", "address", "date_of_birth"],
         id=_STR,
         email=_STR,
         full_name=_STR,
         role=_STR,
         created_at=_TIME,
+        **{
+            k: {**v, "description": v["description"] + ' "" when not given yet.'}
+            for k, v in _PERSONAL.items()
+        },
     ),
     "ProfileChange": {
-        **_obj([], full_name=_STR, email=_STR, old_password=_STR, new_password=_STR),
-        "description": "Change full_name and/or email; or change the password "
-        "with old_password and new_password, in a request of "
+        **_obj(
+            [],
+            full_name=_STR,
+            email=_STR,
+            old_password=_STR,
+            new_password=_STR,
+            **_PERSONAL,
+        ),
+        "description": "Change full_name, email and/or the personal details (phone, "
+        "address, date_of_birth: each given must be valid, none can be blanked); or "
+        "change the password with old_password and new_password, in a request of "
         "its own.",
     },
     "Credentials": _obj(

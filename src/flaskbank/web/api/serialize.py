@@ -28,6 +28,9 @@ def user(u: User) -> dict[str, Any]:
         "full_name": u.full_name,
         "role": u.role.value,
         "created_at": u.created_at,
+        "phone": u.phone,
+        "address": u.address,
+        "date_of_birth": u.date_of_birth,
     }
 
 

@@ -13,6 +13,7 @@ from flask import Response, jsonify, request, url_for
 from ...domain.errors import ValidationFailed
 from ...domain.holds import Hold
 from ...domain.ledger import PostResult
+from ...domain.personal import DETAILS as PERSONAL_DETAILS
 from ...services import accounts, customers, history, holds, postings, standing_orders, tokens
 from ..context import bank, client_device, client_ip
 from ..exports import statement_csv
@@ -49,9 +50,19 @@ def _posted(result: PostResult, account_id: str) -> Response:
 
 @bp.post("/users")
 def register() -> Response:
-    f = p.fields(p.json_object(), required=("email", "full_name", "password"))
+    f = p.fields(
+        p.json_object(),
+        required=("email", "full_name", "password"),
+        optional=("phone", "address", "date_of_birth"),
+    )
     user = customers.register(
-        bank(), email=f["email"], full_name=f["full_name"], password=f["password"]
+        bank(),
+        email=f["email"],
+        full_name=f["full_name"],
+        password=f["password"],
+        phone=f.get("phone"),
+        address=f.get("address"),
+        date_of_birth=f.get("date_of_birth"),
     )
     return _json(serialize.user(user), 201, Location=url_for(".me"))
 
@@ -91,11 +102,21 @@ def update_me() -> Response:
     A new email or password needs `old_password` (and `otp` with two-factor on), and ends
     every session and API token, this one too."""
     f = p.fields(
-        p.json_object(), optional=("full_name", "email", "old_password", "new_password", "otp")
+        p.json_object(),
+        optional=(
+            "full_name",
+            "email",
+            "old_password",
+            "new_password",
+            "otp",
+            "phone",
+            "address",
+            "date_of_birth",
+        ),
     )
     user = api_user()
     if f["new_password"] is not None:
-        if f["full_name"] is not None or f["email"] is not None:
+        if any(f[k] is not None for k in ("full_name", "email", *PERSONAL_DETAILS)):
             raise ValidationFailed(
                 {
                     "new_password": "change the password in a request of its "
@@ -119,6 +140,7 @@ def update_me() -> Response:
         current_password=f["old_password"],
         otp=f["otp"],
         ip=client_ip(),
+        **{k: f[k] for k in PERSONAL_DETAILS},
     )
     return _json(serialize.user(updated))
 

@@ -6,7 +6,14 @@ lands on the form through ServiceForm, web/forms.py).
 
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, StringField, SubmitField, ValidationError
+from wtforms import (
+    EmailField,
+    PasswordField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    ValidationError,
+)
 
 from ..forms import ServiceForm
 
@@ -21,6 +28,30 @@ class LoginForm(ServiceForm):
     submit = SubmitField("Log in")
 
 
+def phone_field() -> StringField:
+    return StringField(
+        "Phone number",
+        default="",
+        render_kw={"autocomplete": "tel", "type": "tel", "maxlength": 30, "required": True},
+    )
+
+
+def address_field() -> TextAreaField:
+    return TextAreaField(
+        "Postal address",
+        default="",
+        render_kw={"autocomplete": "street-address", "rows": 4, "required": True},
+    )
+
+
+def date_of_birth_field() -> StringField:
+    return StringField(
+        "Date of birth",
+        default="",
+        render_kw={"autocomplete": "bday", "type": "date", "required": True},
+    )
+
+
 class RegisterForm(ServiceForm):
     email = EmailField("Email", default="", render_kw={"autocomplete": "email", "required": True})
     full_name = StringField(
@@ -28,6 +59,9 @@ class RegisterForm(ServiceForm):
         default="",
         render_kw={"autocomplete": "name", "maxlength": 100, "required": True},
     )
+    phone = phone_field()
+    address = address_field()
+    date_of_birth = date_of_birth_field()
     password = PasswordField(
         "Password", render_kw={"autocomplete": "new-password", "minlength": 10, "required": True}
     )
@@ -41,6 +75,9 @@ class ProfileForm(ServiceForm):
         render_kw={"autocomplete": "name", "maxlength": 100, "required": True},
     )
     email = EmailField("Email", default="", render_kw={"autocomplete": "email", "required": True})
+    phone = phone_field()
+    address = address_field()
+    date_of_birth = date_of_birth_field()
     old_password = PasswordField(
         "Current password",
         render_kw={"autocomplete": "current-password"},

@@ -97,6 +97,9 @@ def register() -> Any:
                 full_name=form.full_name.data,
                 password=form.password.data,
                 browser=browser(),
+                phone=form.phone.data,
+                address=form.address.data,
+                date_of_birth=form.date_of_birth.data,
             )
         except BankError as error:
             return form.refused(error, "auth/register.html")

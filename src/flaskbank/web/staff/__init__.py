@@ -7,7 +7,10 @@ from flask import Blueprint
 bp: Blueprint = Blueprint("staff", __name__)
 
 from . import (  # noqa: E402,F401  (registers the routes on bp)
+    approvals,
     auditlog,
+    customer_pages,
+    customers_api,  # noqa: E402,F401  (registers its routes on api_bp)
     entries,
     monitoring_alerts,
     monitoring_api,  # noqa: E402,F401  (registers its routes on api_bp)

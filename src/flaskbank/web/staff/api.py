@@ -18,7 +18,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from ...domain.accounts import Account
 from ...domain.errors import NotPermitted
 from ...domain.security import AuditEvent, Permission
-from ...services import audit, holds, staff
+from ...services import approvals, audit, holds, staff
 from ...store.base import ApiToken
 from ..api import parse as p
 from ..api import serialize
@@ -26,6 +26,7 @@ from ..api.auth import api_user, bearer_required
 from ..context import bank
 from ..problems import problem
 from .auditlog import AUDIT_PAGE
+from .desk_json import note_json, request_json
 from .policy import MARK, Verdict, actor, guard, staff_user, verdict
 
 api_bp = Blueprint("staff_api", __name__)
@@ -112,17 +113,21 @@ def customer(user_id: str) -> Response:
                 for a in view.accounts
             ],
             "tokens": [token_json(t, now) for t in view.tokens],
+            "notes": [note_json(n) for n in view.notes],
+            "statement_months": view.months,
         }
     )
 
 
-def _set_frozen(account_id: str, *, frozen: bool) -> Response:
+@api_bp.post("/accounts/<account_id>/freeze")
+@api_requires(Permission.FREEZE_ACCOUNTS)
+def freeze(account_id: str) -> Response:
     f = p.fields(p.json_object(), required=("reason",), optional=("customer_message",))
     account = staff.set_frozen(
         bank(),
         staff_user(),
         account_id,
-        frozen=frozen,
+        frozen=True,
         reason=f["reason"],
         customer_message=f["customer_message"] or "review",
         actor=actor(),
@@ -130,16 +135,18 @@ def _set_frozen(account_id: str, *, frozen: bool) -> Response:
     return jsonify(account_json(account))
 
 
-@api_bp.post("/accounts/<account_id>/freeze")
-@api_requires(Permission.FREEZE_ACCOUNTS)
-def freeze(account_id: str) -> Response:
-    return _set_frozen(account_id, frozen=True)
-
-
 @api_bp.post("/accounts/<account_id>/unfreeze")
 @api_requires(Permission.FREEZE_ACCOUNTS)
 def unfreeze(account_id: str) -> Response:
-    return _set_frozen(account_id, frozen=False)
+    """Ask for the account to be unfrozen: 202 with the request, which another member of
+    staff approves (POST /staff/approvals/{id}/approve); the account stays frozen till then."""
+    f = p.fields(p.json_object(), required=("reason",))
+    asked = approvals.request_action(
+        bank(), staff_user(), "unfreeze_account", account_id, f["reason"], actor()
+    )
+    response = jsonify(request_json(asked))
+    response.status_code = 202
+    return response
 
 
 @api_bp.post("/accounts/<account_id>/holds")

@@ -12,15 +12,19 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
     ValidationError,
 )
 from wtforms.widgets import DateInput
 
 from ...domain.accounts import Role
+from ...domain.approvals import REASON_MAX as APPROVAL_REASON_MAX
 from ...domain.holds import REASON_MAX as HOLD_REASON_MAX
+from ...domain.notes import NOTE_MAX
 from ...domain.security import AuditAction
 from ...services.staff import FREEZE_MESSAGES, REASON_MAX
 from ..forms import ServiceForm
+from .audit_words import ACTION_NAMES
 
 ROLE_NAMES = {
     Role.CUSTOMER: "Customer",
@@ -43,7 +47,7 @@ class SearchForm(ServiceForm):
         csrf = False
 
     q = StringField(
-        "Name, email or account number",
+        "Name, email, account or phone number",
         default="",
         render_kw={"type": "search", "autocomplete": "off", "maxlength": 100, "required": True},
     )
@@ -55,7 +59,7 @@ class UnfreezeForm(ServiceForm):
         default="",
         render_kw={"maxlength": REASON_MAX, "autocomplete": "off", "required": True},
     )
-    submit = SubmitField("Unfreeze account")
+    submit = SubmitField("Ask for approval to unfreeze")
 
 
 class FreezeForm(UnfreezeForm):
@@ -84,6 +88,26 @@ class HoldForm(ServiceForm):
         render_kw={"placeholder": "2026-12-31T17:00:00Z", "autocomplete": "off"},
     )
     submit = SubmitField("Place hold")
+
+
+class NoteForm(ServiceForm):
+    text = TextAreaField(
+        "New note",
+        default="",
+        render_kw={"rows": 3, "maxlength": NOTE_MAX, "required": True},
+    )
+    submit = SubmitField("Add note")
+
+
+class ApprovalRequestForm(ServiceForm):
+    """Asking for an action that a second person approves (services/approvals.py)."""
+
+    reason = StringField(
+        "Reason",
+        default="",
+        render_kw={"maxlength": APPROVAL_REASON_MAX, "autocomplete": "off", "required": True},
+    )
+    submit = SubmitField("Ask for approval")
 
 
 class HoldActionForm(ServiceForm):
@@ -138,7 +162,7 @@ class AuditFilterForm(ServiceForm):
         validate_choice=False,
         default="",
         choices=[SelectChoice("", "All actions")]
-        + [SelectChoice(a.value, a.value.replace("_", " ").capitalize()) for a in AuditAction],
+        + [SelectChoice(a.value, ACTION_NAMES[a]) for a in AuditAction],
     )
     actor = StringField(
         "Actor email", default="", render_kw={"autocomplete": "off", "maxlength": 254}

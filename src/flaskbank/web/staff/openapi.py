@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...services.staff import FREEZE_MESSAGES
-from . import monitoring_openapi, reports_openapi
+from . import approvals_openapi, monitoring_openapi, reports_openapi
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
@@ -83,9 +83,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "CustomerView": {
         "type": "object",
-        "required": ["user", "accounts", "tokens"],
+        "required": ["user", "accounts", "tokens", "notes", "statement_months"],
         "properties": {
             "user": _ref("User"),
+            "notes": {"type": "array", "items": _ref("Note"), "description": "newest first"},
+            "statement_months": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": _STR},
+                "description": "per account id, the months with a statement, newest first",
+            },
             "accounts": {
                 "type": "array",
                 "items": {
@@ -198,7 +204,8 @@ def _hold_action(summary: str) -> dict[str, Any]:
 PATHS: dict[str, Any] = {
     "/staff/customers": {
         "get": {
-            "summary": "Find customers by the start of a name or email, or an account number",
+            "summary": "Find customers by the start of a name, surname or email, an account "
+            "number, or the last digits (6 or more) of a phone number",
             "description": "Every staff role. " + _ROLES,
             "parameters": [{**_query("q", "2 to 100 characters"), "required": True}],
             "responses": {"200": _ok("CustomerList"), **_problems(401, 403, 404, 422)},
@@ -215,7 +222,26 @@ PATHS: dict[str, Any] = {
     "/staff/accounts/{account_id}/freeze": _status_change(
         "Freeze an account: it can no longer send money"
     ),
-    "/staff/accounts/{account_id}/unfreeze": _status_change("Unfreeze an account"),
+    "/staff/accounts/{account_id}/unfreeze": {
+        "post": {
+            "summary": "Ask for an account to be unfrozen: it stays frozen until another "
+            "member of staff approves (POST /staff/approvals/{request_id}/approve)",
+            "description": "Fraud analysts and admins; audited. The same request while one "
+            "waits, or an account that is not frozen, is a 422. " + _ROLES,
+            "parameters": [_ACCOUNT],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("Reason")}},
+            },
+            "responses": {
+                "202": {
+                    "description": "Asked; waiting for approval",
+                    "content": {"application/json": {"schema": _ref("ApprovalRequest")}},
+                },
+                **_problems(400, 401, 403, 404, 413, 415, 422),
+            },
+        }
+    },
     "/staff/accounts/{account_id}/holds": {
         "get": {
             "summary": "Every hold on an account, newest first",
@@ -266,8 +292,10 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     document["paths"].update(PATHS)
     document["paths"].update(monitoring_openapi.PATHS)
     document["paths"].update(reports_openapi.PATHS)
+    document["paths"].update(approvals_openapi.PATHS)
     document["components"]["schemas"].update(SCHEMAS)
     document["components"]["schemas"].update(monitoring_openapi.SCHEMAS)
     document["components"]["schemas"].update(reports_openapi.SCHEMAS)
+    document["components"]["schemas"].update(approvals_openapi.SCHEMAS)
     document["components"]["responses"].update(RESPONSES)
     return document

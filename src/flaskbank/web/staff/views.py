@@ -16,12 +16,20 @@ from flask import flash, redirect, render_template, request, url_for
 from ...domain.accounts import Account, format_account_number
 from ...domain.errors import AccountNotFound, BankError, HoldNotOpen, NotPermitted, Refusal
 from ...domain.security import Permission
-from ...services import holds, staff
+from ...services import approvals, holds, staff
 from ..context import bank
 from ..filters import money
 from ..forms import ServiceForm
 from . import bp
-from .forms import ROLE_NAMES, FreezeForm, HoldActionForm, HoldForm, SearchForm, UnfreezeForm
+from .forms import (
+    ROLE_NAMES,
+    FreezeForm,
+    HoldActionForm,
+    HoldForm,
+    NoteForm,
+    SearchForm,
+    UnfreezeForm,
+)
 from .policy import actor, can, guard, requires, staff_user
 
 
@@ -51,7 +59,9 @@ def staff_helpers() -> dict[str, Any]:
 @bp.get("")
 @requires()
 def home() -> str:
-    return render_template("staff/home.html", user=staff_user())
+    user = staff_user()
+    waiting = approvals.pending(bank(), user) if can(Permission.VIEW_CUSTOMERS) else []
+    return render_template("staff/home.html", user=user, waiting=len(waiting))
 
 
 @bp.get("/customers")
@@ -72,7 +82,12 @@ def search() -> Any:
 def customer(user_id: str) -> str:
     view = staff.view_customer(bank(), staff_user(), user_id, actor())
     return render_template(
-        "staff/customer.html", view=view, now=bank().now(), hold_action=HoldActionForm()
+        "staff/customer.html",
+        view=view,
+        now=bank().now(),
+        hold_action=HoldActionForm(),
+        note_form=NoteForm(),
+        actions=approvals.ACTIONS,
     )
 
 
@@ -136,25 +151,39 @@ def _account_of(user_id: str, account_id: str) -> tuple[staff.CustomerView, Acco
 
 
 def _set_frozen(user_id: str, account_id: str, *, frozen: bool) -> Any:
+    """Freeze at once; unfreezing is asked for, and happens once a second person approves
+    (web/staff/approvals.py)."""
     form = FreezeForm() if frozen else UnfreezeForm()
     if form.validate_on_submit():
+        view, account = _account_of(user_id, account_id)
         try:
-            account = staff.set_frozen(
-                bank(),
-                staff_user(),
-                account_id,
-                frozen=frozen,
-                reason=form.reason.data,
-                customer_message=form.customer_message.data if frozen else None,
-                actor=actor(),
-            )
+            if frozen:
+                staff.set_frozen(
+                    bank(),
+                    staff_user(),
+                    account.id,
+                    frozen=True,
+                    reason=form.reason.data,
+                    customer_message=form.customer_message.data,
+                    actor=actor(),
+                )
+            else:
+                approvals.request_action(
+                    bank(), staff_user(), "unfreeze_account", account.id, form.reason.data, actor()
+                )
         except BankError as error:
-            view, account = _account_of(user_id, account_id)
             return refused(
                 form, error, "staff/freeze.html", view=view, account=account, frozen=frozen
             )
         number = format_account_number(account.number)
-        flash(f"Froze account {number}." if frozen else f"Unfroze account {number}.", "success")
+        if frozen:
+            flash(f"Froze account {number}.", "success")
+        else:
+            flash(
+                f"Asked for approval to unfreeze account {number}: it stays frozen until "
+                "another member of staff approves.",
+                "success",
+            )
         return redirect(url_for(".customer", user_id=account.user_id))
     view, account = _account_of(user_id, account_id)
     return form.page("staff/freeze.html", view=view, account=account, frozen=frozen)
