@@ -8,6 +8,7 @@ bp: Blueprint = Blueprint("staff", __name__)
 
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     auditlog,
+    customer_list,
     entries,
     monitoring_alerts,
     monitoring_api,  # noqa: E402,F401  (registers its routes on api_bp)
