@@ -53,6 +53,8 @@ PAGES = [
     ("GET", "/staff/reports/saved/{srid}?format=csv", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/entries", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/entries?currency=USD&side=debits&size=5", Permission.VIEW_REPORTS),
+    ("GET", "/staff/reports/customers", Permission.VIEW_REPORTS),
+    ("GET", "/staff/reports/customers?at=2026-01-31&category=churned", Permission.VIEW_REPORTS),
     ("GET", "/staff/monitoring", MONITOR),
     ("GET", "/staff/monitoring/live.json", MONITOR),
     ("GET", "/staff/monitoring/alerts", MONITOR),
