@@ -51,6 +51,7 @@ GETS = [
     "/staff/reports/customers",
     "/staff/reports/customers?signed_up_from=2024-01-01&activated=true&active_in_month=3",
     "/staff/reports/customers?at=bad&category=asleep&size=0",
+    "/staff/reports/customers?entry_from=2024-01-01&entry_type=deposit&entry_currency=USD",
     "/staff/users/nobody",
     "/staff/monitoring",
     "/staff/monitoring/alerts",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .entries import EntryFilter
+
 #: Activated: a deposit on a day no later than the signup day plus this many days.
 ACTIVATION_DAYS = 30
 #: Customer activity's categories at the end of a day (services/analytics/customer_activity).
@@ -37,6 +39,9 @@ class CustomerFilter:
     #: (active days, churned days), as customer activity counts.
     category: str | None = None
     windows: tuple[int, int] | None = None
+    #: Only those with at least one entry this filter selects (the builder's active
+    #: customers: an entry of the period, currency, type and account type counted).
+    entries: EntryFilter | None = None
 
     def __post_init__(self) -> None:
         if self.category is not None:

@@ -12,6 +12,8 @@ from datetime import date
 
 from ...domain.errors import ValidationFailed
 from ...warehouse.customers import CATEGORIES, CustomerFilter, CustomerKey
+from ...warehouse.entries import EntryFilter
+from . import entry_params
 from .customer_activity import WINDOWS
 from .entry_params import (
     _ID,
@@ -37,6 +39,11 @@ class CustomerQuery:
     size: int = PAGE_SIZE
 
 
+#: The entry filter's fields a customer list takes, each as `entry_` and the entry list's
+#: own parameter (entry_params): the builder's active customers need no others.
+ENTRY_FIELDS = ("from", "to", "currency", "type", "account_type")
+
+
 def params(where: CustomerFilter) -> dict[str, str]:
     """The filter as query parameters: parse(params(f)).where == f for any filter whose
     windows, when it has an `at`, are customer activity's."""
@@ -49,6 +56,9 @@ def params(where: CustomerFilter) -> dict[str, str]:
         "at": where.at.isoformat() if where.at else "",
         "category": where.category or "",
     }
+    if where.entries is not None:
+        kept = entry_params.params(where.entries)
+        found |= {f"entry_{k}": kept.get(k, "") for k in ENTRY_FIELDS}
     return {k: v for k, v in found.items() if v}
 
 
@@ -76,6 +86,7 @@ def parse(args: Mapping[str, str]) -> CustomerQuery:
     if older and newer:
         errors["newer"] = "give older or newer, not both"
     size = _size(args.get("size"), errors)
+    entries = _entries(args, errors)
     if errors:
         raise ValidationFailed(errors)
     where = CustomerFilter(
@@ -87,8 +98,21 @@ def parse(args: Mapping[str, str]) -> CustomerQuery:
         at,
         category,
         WINDOWS if at else None,
+        entries,
     )
     return CustomerQuery(where, older, newer, size)
+
+
+def _entries(args: Mapping[str, str], errors: dict[str, str]) -> EntryFilter | None:
+    """The `entry_` fields, checked by the entry list's own rules; None when none is given."""
+    given = {k: args.get(f"entry_{k}") or "" for k in ENTRY_FIELDS}
+    if not any(given.values()):
+        return None
+    try:
+        return entry_params.parse(given).where
+    except ValidationFailed as refused:
+        errors |= {f"entry_{k}": v for k, v in refused.errors.items()}
+        return None
 
 
 def _key(args: Mapping[str, str], name: str, errors: dict[str, str]) -> CustomerKey | None:

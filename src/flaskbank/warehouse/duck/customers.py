@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 
 from ..customers import ACTIVATION_DAYS, CustomerFilter, CustomerKey, CustomerPage, ListedCustomer
+from . import entries
 from .acquisition import FIRST_DEPOSITS
 from .entries import _local, zone
 from .recency import CLOSED_STATES
@@ -52,6 +53,13 @@ def _listed(tz: str, f: CustomerFilter) -> tuple[str, dict[str, Any]]:
         if value is not None:
             where.append(clause)
             args[name] = value
+    if f.entries is not None:
+        clause, values = entries.where(f.entries, tz)
+        # The entry filter binds `?`s in order; here every parameter is named.
+        for n, value in enumerate(values):
+            clause = clause.replace("?", f"$entry{n}", 1)
+            args[f"entry{n}"] = value
+        where.append(f"m.user_id IN (SELECT e.customer_id FROM entries e WHERE {clause})")
     if f.activated:
         ctes.append(FIRST_DEPOSITS)
         joins += " JOIN firsts f ON f.user_id = m.user_id"

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...services.analytics.customer_list import COLUMNS
+from ...services.analytics.customer_params import ENTRY_FIELDS
 from ...services.analytics.drilldown import CUSTOMERS
 from ...services.analytics.entry_params import MAX_LIFE_MONTHS, MAX_PAGE_SIZE, PAGE_SIZE
 from ...warehouse.customers import ACTIVATION_DAYS, CATEGORIES
+from . import entries_openapi
 from .entries_openapi import _DATE, _NSTR, _STR, _param
 
 _COUNT = {"type": "string", "pattern": r"^[0-9]+$"}
@@ -51,6 +53,16 @@ PARAMETERS = [
         "only customers of this category at the end of `at` (needed), as customer activity"
         " counts them",
         {"type": "string", "enum": list(CATEGORIES)},
+    ),
+    *(
+        _param(
+            f"entry_{p['name']}",
+            "only customers with at least one entry that the entry list's parameter"
+            f" `{p['name']}` selects ({p['description']})",
+            p["schema"],
+        )
+        for p in entries_openapi.PARAMETERS
+        if p["name"] in ENTRY_FIELDS
     ),
     _param(
         "size",
