@@ -122,6 +122,7 @@ def test_the_page_links_the_figure_and_each_customer(app, app_bank):
         assert listed.link(person.user_id) == f"/staff/customers/{person.user_id}"
     assert listed.link(people[2].user_id) is None  # never active: not in this list
     assert 'value="active" selected' in html and f'value="{today}"' in html
+    assert listed.by_id("at").attrs["placeholder"] == "YYYY-MM-DD"  # as the pages write it
     small = Page(browser.get(f"/staff/reports/customers?signed_up_to={today}&size=2"))
     older = small.link("Older")
     assert older and "size=2" in older and small.link("Newer") is None
