@@ -9,6 +9,12 @@ Tokyo) with the summaries the writer keeps from the entries (customer_months, sp
 
 Each figure is the median of 3 runs of: open the file read-only (as a report does), count,
 read one page (50 customers, with their last entry days), close.
+
+Measured (2026-11-26, 2 shared cores under a load average of 18, 10,000,000 entries, 25,001
+customers): new customers of a month 248 ms, customers by a period's end 200 ms, activated
+of a month 762 ms, a month's cohort active in month 12 670 ms, customers at a period's end
+with their categories 572 ms, churned at a period's end 601 ms, the builder's active
+customers of a month 244 ms. docs/analytics.md.
 """
 
 from __future__ import annotations

@@ -214,7 +214,7 @@ def test_the_lists_hold_the_customers_the_store_says_once_each(bank):
     by_end = _walk(warehouse, CustomerFilter(None, last), size=11)
     assert {c.customer_id for c in by_end} == {c for c, d in signed.items() if d <= last}
     found = set()
-    for at in (date(2026, 2, 28), date(2027, 3, 31)):  # churn comes a year after the last
+    for at in (date(2025, 6, 30), date(2026, 2, 28), date(2027, 3, 31)):
         for category in ("active", "dormant", "churned"):
             where = CustomerFilter(at=at, category=category, windows=WINDOWS)
             listed = _walk(warehouse, where, size=5)
@@ -231,6 +231,9 @@ def test_the_lists_hold_the_customers_the_store_says_once_each(bank):
             _category(days[c], at) for c, d in signed.items() if d <= at
         )
     assert found == {"active", "dormant", "churned"}
+    with warehouse.reading() as reader:  # mid-2025 falls inside spells: those read the entries
+        inside = "SELECT count(*) FROM activity_spells WHERE first_day <= $1 AND last_day > $1"
+        assert reader.con.execute(inside, [date(2025, 6, 30)]).fetchone()[0]
 
 
 def test_a_page_past_either_end_offers_the_way_back(bank):
