@@ -13,6 +13,7 @@ from flaskbank.services.analytics.reports import SPECS
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_transfers.py"
 BENCH_DYNAMO = BENCH.with_name("bench_dynamo.py")
 BENCH_GENERATE = BENCH.with_name("bench_generate.py")
+BENCH_CUSTOMER_DRILL = BENCH.with_name("bench_customer_drill.py")
 
 
 @pytest.mark.slow
@@ -143,3 +144,16 @@ def test_the_warehouse_lag_benchmark_runs_end_to_end():
             for line in lines
         ), done.stdout
     assert any(line.startswith("under load / idle, p95:") for line in lines), done.stdout
+
+
+@pytest.mark.slow
+def test_the_customer_drill_benchmark_runs_end_to_end():
+    done = subprocess.run(
+        [sys.executable, str(BENCH_CUSTOMER_DRILL), "--entries", "20000"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("churned at a period's end") for line in lines), done.stdout

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..domain.events import StoredEvent
+from .customers import CustomerFilter, CustomerKey, CustomerPage
 from .entries import EntryFilter, EntryKey, EntryPage, EntryTotals
 
 #: The shortest activity window the warehouse answers exactly (WarehouseReader.recency).
@@ -283,6 +284,20 @@ class WarehouseReader(Protocol):
     ) -> EntryPage:
         """Up to `size` entries `where` selects, newest first: the newest, or those just
         older than `older`, or those just newer than `newer` (a keyset: no OFFSET)."""
+
+    def customer_count(self, where: CustomerFilter) -> int:
+        """How many customers `where` selects."""
+
+    def customer_page(
+        self,
+        where: CustomerFilter,
+        *,
+        older: CustomerKey | None,
+        newer: CustomerKey | None,
+        size: int,
+    ) -> CustomerPage:
+        """Up to `size` customers `where` selects, the latest signups first (then the larger
+        id): the first, or those just after `older`, or just before `newer` (a keyset)."""
 
 
 class WarehousePort(Protocol):

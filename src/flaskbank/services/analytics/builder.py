@@ -14,9 +14,22 @@ from ...domain.accounts import AccountType
 from ...domain.ledger import TransactionType
 from ...domain.money import MINOR_UNITS
 from ...warehouse.base import Measure, Measured, WarehouseReader
+from ...warehouse.customers import CustomerFilter
 from ...warehouse.entries import EntryFilter, Side
 from ...warehouse.entries import Measure as EntryMeasure
-from .catalog import Cell, Chart, Column, Drill, Filter, Kind, Query, Spec, Table, money
+from .catalog import (
+    Cell,
+    Chart,
+    Column,
+    CustomerDrill,
+    Drill,
+    Filter,
+    Kind,
+    Query,
+    Spec,
+    Table,
+    money,
+)
 from .periods import spans
 
 #: metric -> its title; docs/analytics.md defines each exactly.
@@ -161,12 +174,25 @@ _DRILLED = {
 }
 
 
-def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Drill | None:
+def drill(
+    asked: Query, table: str, row: Mapping[str, Cell], column: str
+) -> Drill | CustomerDrill | None:
     """The counted entries: the row's days (closing balances: every day up to the period's
-    end), currency, and group, with the report's filters. Active and new customers are
-    counts of people, not of entries: none; nor a group of accounts the load did not know."""
+    end), currency, and group, with the report's filters. New customers: those who signed
+    up in the row's days, of the row's (or the filter's) segment. Active customers: those
+    with an entry that counts. None for a group of accounts the load did not know."""
     metric = asked.filters.get("metric", "deposits")
     start, end, currency = row.get("period_start"), row.get("period_end"), row.get("currency")
+    if metric == "new_customers" and column == "value" and start and end:
+        segment = row.get("group") if asked.filters.get("group_by") == "segment" else None
+        signed_up = CustomerFilter(
+            date.fromisoformat(start),
+            date.fromisoformat(end),
+            segment or asked.filters.get("segment"),
+        )
+        return CustomerDrill(signed_up)
+    if metric == "active_customers" and column == "value" and start and end and currency:
+        return _active_customers(asked, row, date.fromisoformat(start), date.fromisoformat(end))
     if column != "value" or metric not in _DRILLED or not start or not end or not currency:
         return None
     types, side, measure = _DRILLED[metric]
@@ -190,6 +216,23 @@ def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Dri
         side=side,
     )
     return Drill(where, measure)
+
+
+def _active_customers(
+    asked: Query, row: Mapping[str, Cell], first: date, last: date
+) -> CustomerDrill | None:
+    """The customers (of the row's or the filter's segment) with an entry of the row's days
+    and currency, of the filter's type, on an account of the row's or the filter's type."""
+    group_by, group = asked.filters.get("group_by"), row.get("group")
+    account_type = group if group_by == "account_type" else asked.filters.get("account_type")
+    if account_type not in (None, *(t.value for t in AccountType)):
+        return None  # "unknown": an account the warehouse has no type for
+    chosen = asked.filters.get("type")
+    entries = EntryFilter(
+        first, last, row.get("currency"), (chosen,) if chosen else (), account_type
+    )
+    segment = group if group_by == "segment" else asked.filters.get("segment")
+    return CustomerDrill(CustomerFilter(segment=segment, entries=entries))
 
 
 SPEC = Spec(

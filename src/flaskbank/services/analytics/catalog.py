@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from ...domain.money import Money
+from ...warehouse.customers import CustomerFilter
 from ...warehouse.entries import EntryFilter, Measure
 from .periods import Period
 
@@ -103,12 +104,20 @@ class Drill:
             raise ValueError("a drill-down to an amount names its currency")
 
 
+@dataclass(frozen=True)
+class CustomerDrill:
+    """The customers behind a figure that counts them: how many the filter selects equals
+    it. (An entry list cannot: a customer may have no entry, or many.)"""
+
+    customers: CustomerFilter
+
+
 #: A report's drill-down: given the query asked, a table's name, one of its rows and a
-#: column's name, the entries behind that cell, or None when the cell has none (a date, a
-#: percentage).
-Drilling = Callable[[Query, str, Mapping[str, Cell], str], Drill | None]
+#: column's name, the entries (or customers) behind that cell, or None when the cell has
+#: none (a date, a percentage).
+Drilling = Callable[[Query, str, Mapping[str, Cell], str], Drill | CustomerDrill | None]
 #: Paths under /staff/reports that are not reports: no report may take these names.
-RESERVED = frozenset({"entries"})
+RESERVED = frozenset({"entries", "customers"})
 
 
 @dataclass(frozen=True)

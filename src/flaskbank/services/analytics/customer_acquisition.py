@@ -14,8 +14,21 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import accumulate
 
 from ...warehouse.base import CohortDay, SignupDay, WarehouseReader
+from ...warehouse.customers import CustomerFilter
 from ...warehouse.entries import EntryFilter, Measure
-from .catalog import Cell, Chart, Column, Drill, Kind, Query, Spec, Table, money, text
+from .catalog import (
+    Cell,
+    Chart,
+    Column,
+    CustomerDrill,
+    Drill,
+    Kind,
+    Query,
+    Spec,
+    Table,
+    money,
+    text,
+)
 from .periods import Period, spans
 
 #: The anniversaries the cohorts are followed to, in months after signing up.
@@ -189,22 +202,42 @@ def build(reader: WarehouseReader, asked: Query) -> list[Table]:
     ]
 
 
-def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> Drill | None:
-    """A cohort's k-month balance: the entries in the row's currency of the customers who
-    signed up in the cohort's days, each up to their own k-month anniversary. Every other
-    figure counts customers (some of them with no entry at all), not entries: none."""
-    if table != "cohorts" or not column.startswith("balance_") or row.get(column) is None:
+def drill(
+    asked: Query, table: str, row: Mapping[str, Cell], column: str
+) -> Drill | CustomerDrill | None:
+    """The counts: the customers who signed up in the row's days (cumulative: up to its
+    end), those of them activated, or those active in month k of their life. A cohort's
+    k-month balance: the entries in the row's currency of the customers who signed up in
+    the cohort's days, each up to their own k-month anniversary. Rates: none."""
+    if table == "customer_acquisition":
+        first, last = _days(row, "period_start", "period_end")
+        return {
+            "new_customers": CustomerDrill(CustomerFilter(first, last)),
+            "cumulative_customers": CustomerDrill(CustomerFilter(None, last)),
+            "activated": CustomerDrill(CustomerFilter(first, last, activated=True)),
+        }.get(column)
+    if table != "cohorts" or row.get(column) is None:
         return None
-    start, end, currency = row.get("cohort_start"), row.get("cohort_end"), row.get("currency")
-    if not start or not end or not currency:
+    first, last = _days(row, "cohort_start", "cohort_end")
+    if column == "customers":
+        return CustomerDrill(CustomerFilter(first, last))
+    if column.startswith("active_"):
+        months = int(column.removeprefix("active_").removesuffix("m"))
+        return CustomerDrill(CustomerFilter(first, last, active_in_month=months))
+    currency = row.get("currency")
+    if not column.startswith("balance_") or not currency:
         return None
     where = EntryFilter(
         currency=currency,
-        signed_up_from=date.fromisoformat(start),
-        signed_up_to=date.fromisoformat(end),
+        signed_up_from=first,
+        signed_up_to=last,
         life_months=int(column.removeprefix("balance_").removesuffix("m")),
     )
     return Drill(where, Measure.AMOUNT)
+
+
+def _days(row: Mapping[str, Cell], first: str, last: str) -> tuple[date, date]:
+    return date.fromisoformat(row[first] or ""), date.fromisoformat(row[last] or "")
 
 
 SPEC = Spec(

@@ -5,13 +5,14 @@ function of the warehouse's recency counts (warehouse/base.RecencyAt)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from ...warehouse.base import RecencyAt, WarehouseReader
-from .catalog import Cell, Chart, Column, Kind, Query, Spec, Table, text
+from ...warehouse.customers import CATEGORIES, CustomerFilter
+from .catalog import Cell, Chart, Column, CustomerDrill, Kind, Query, Spec, Table, text
 from .periods import spans
 
 #: Active: an entry in the ACTIVE_DAYS days ending at the period's end (the end included).
@@ -20,7 +21,8 @@ ACTIVE_DAYS = 90
 #: closed). Between the two, a customer who has had an entry is dormant.
 CHURNED_DAYS = 365
 
-CATEGORIES = ("active", "dormant", "churned", "never_active")
+#: The windows a category is judged with (warehouse/customers.CustomerFilter.windows).
+WINDOWS = (ACTIVE_DAYS, CHURNED_DAYS)
 COLUMNS = (
     Column("period_start", "Period start", Kind.DATE),
     Column("period_end", "Period end", Kind.DATE),
@@ -95,6 +97,17 @@ def build(reader: WarehouseReader, asked: Query) -> list[Table]:
     return [Table("customer_activity", f"Customer activity by {asked.period.value}", COLUMNS, rows)]
 
 
+def drill(asked: Query, table: str, row: Mapping[str, Cell], column: str) -> CustomerDrill | None:
+    """The customers signed up by the period's end (each with their category then), or those
+    of one category: as many as the figure. Shares: none."""
+    end = row.get("period_end")
+    if table != "customer_activity" or not end or column not in ("customers", *CATEGORIES):
+        return None
+    category = None if column == "customers" else column
+    at = date.fromisoformat(end)
+    return CustomerDrill(CustomerFilter(at=at, category=category, windows=WINDOWS))
+
+
 SPEC = Spec(
     "customer_activity",
     "Customer activity",
@@ -104,4 +117,5 @@ SPEC = Spec(
     COLUMNS,
     build,
     Chart("line", "period_end", "active", None, "Active customers at each period's end"),
+    drill=drill,
 )

@@ -1,7 +1,8 @@
 """The drill-down: the entries behind a report's figure, as a list staff can filter and page,
 with the totals over the whole filter (not the page). A report says which entries make each
 of its figures (catalog.Spec.drill); `drills` asks it for every cell of a report, and one of
-the list's totals (`Drill.measure`) equals the figure to the cent."""
+the list's totals (`Drill.measure`) equals the figure to the cent. A figure that counts
+customers opens the customers instead (catalog.CustomerDrill, customer_list.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from ...domain.security import Permission
 from ...warehouse.base import AsOf, WarehousePort
 from ...warehouse.entries import Entry, EntryKey, EntryTotals, Measure
 from ..permissions import require
-from .catalog import Cell, Column, Drill, Kind, Query, Spec, Table, money
+from . import customer_params
+from .catalog import Cell, Column, CustomerDrill, Drill, Kind, Query, Spec, Table, money
 from .entry_params import EntryQuery, params
 
 COLUMNS = (
@@ -109,7 +111,9 @@ def total_rows(found: EntryList) -> list[dict[str, Cell]]:
     ]
 
 
-def drills(spec: Spec, asked: Query, tables: tuple[Table, ...]) -> list[list[dict[str, Drill]]]:
+def drills(
+    spec: Spec, asked: Query, tables: tuple[Table, ...]
+) -> list[list[dict[str, Drill | CustomerDrill]]]:
     """Per table, per row, the drill-down of each cell that has one (empty: the report has
     none)."""
     found = []
@@ -126,6 +130,17 @@ def drills(spec: Spec, asked: Query, tables: tuple[Table, ...]) -> list[list[dic
     return found
 
 
-def link_params(drill: Drill) -> dict[str, str]:
-    """The entries page's parameters for one figure's drill-down."""
+#: The customer list's one total, which a figure that counts customers equals.
+CUSTOMERS = "customers"
+
+
+def link_params(drill: Drill | CustomerDrill) -> dict[str, str]:
+    """The list's parameters for one figure's drill-down (entries or customers)."""
+    if isinstance(drill, CustomerDrill):
+        return customer_params.params(drill.customers)
     return {**params(drill.entries), "measure": drill.measure.value}
+
+
+def measure_of(drill: Drill | CustomerDrill) -> str:
+    """The name of the list's total that equals the figure."""
+    return CUSTOMERS if isinstance(drill, CustomerDrill) else drill.measure.value

@@ -15,6 +15,7 @@ from datetime import date
 import duckdb
 
 from ..base import CohortDay, SignupDay
+from ..customers import ACTIVATION_DAYS
 from .zones import local_time
 
 
@@ -23,7 +24,7 @@ def _local_day(zone: str, column: str) -> str:
     return f"{local_time(zone, column)}::DATE"
 
 
-def _signups(con: duckdb.DuckDBPyConnection) -> str:
+def signups(con: duckdb.DuckDBPyConnection) -> str:
     """A CTE of the customers (role customer) and the day they signed up in the warehouse's
     calendar."""
     row = con.execute("SELECT coalesce(timezone, 'UTC') FROM feed WHERE id = 1").fetchone()
@@ -58,17 +59,22 @@ def load_months(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
     )
 
 
+#: A CTE of each customer's first deposit in months 0 to 2 of their life, enough to tell a
+#: first deposit within ACTIVATION_DAYS (the 30th day after the signup is in month 1 or 2).
+FIRST_DEPOSITS = """firsts AS (
+            SELECT customer_id AS user_id, min(first_deposit) AS first_deposit
+            FROM customer_months WHERE month <= 2 AND first_deposit IS NOT NULL
+            GROUP BY customer_id
+        )"""
+
+
 def signup_days(con: duckdb.DuckDBPyConnection, until: date) -> list[SignupDay]:
     # A first deposit within 30 days is any deposit by then (none comes before the signup);
     # the 30th day after the signup is in the customer's month 1 or 2.
     rows = con.execute(
-        f"""WITH {_signups(con)},
-        firsts AS (
-            SELECT customer_id AS user_id, min(first_deposit) AS first_deposit
-            FROM customer_months WHERE month <= 2 AND first_deposit IS NOT NULL
-            GROUP BY customer_id
-        )
-        SELECT s.day, count(*), count(*) FILTER (f.first_deposit <= s.day + 30)
+        f"""WITH {signups(con)},
+        {FIRST_DEPOSITS}
+        SELECT s.day, count(*), count(*) FILTER (f.first_deposit <= s.day + {ACTIVATION_DAYS})
         FROM signups s LEFT JOIN firsts f USING (user_id) WHERE s.day <= $1
         GROUP BY s.day ORDER BY s.day""",  # noqa: S608 (the zone is quoted as SQL text)
         [until],
@@ -85,7 +91,7 @@ def cohort_days(
     # Month k of a customer's life is the window (a_{k-1}, a_k]; the balance at a_k is the
     # sum of the flows of months up to k.
     rows = con.execute(
-        f"""WITH {_signups(con)},
+        f"""WITH {signups(con)},
         members AS (SELECT user_id, day FROM signups WHERE day BETWEEN $1 AND $2),
         held AS (
             SELECT m.user_id, m.day, c.currency, c.month, c.flow FROM members m

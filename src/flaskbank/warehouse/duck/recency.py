@@ -49,8 +49,11 @@ SELECT a.d, a.metric, coalesce(r.n, 0)::BIGINT FROM asked a
 ASOF LEFT JOIN running r ON a.metric = r.metric AND a.d >= r.day
 """
 
-_ALL_CLOSED = """
-WITH statuses AS (  -- each account's status at the end of each day it changed
+#: CTEs (no WITH) ending in `states`: from each day a customer who ever closed an account
+#: had their accounts change, until the next, whether all of them were closed ($tz: the
+#: reporting time zone). Customer lists (customers.py) judge churn by the same spans.
+CLOSED_STATES = """
+statuses AS (  -- each account's status at the end of each day it changed
     SELECT account_id, timezone($tz, timezone('UTC', changed_at))::DATE AS day,
            arg_max(status, changed_at) AS status
     FROM status_changes GROUP BY ALL
@@ -74,7 +77,11 @@ states AS (  -- from each day a candidate's accounts changed until the next: all
            sum(sum(accounts)) OVER (PARTITION BY user_id ORDER BY day) > 0
            AND sum(sum(live)) OVER (PARTITION BY user_id ORDER BY day) = 0 AS all_closed
     FROM marks GROUP BY user_id, day
-),
+)
+"""
+
+_ALL_CLOSED = f"""
+WITH {CLOSED_STATES},
 gone AS (
     SELECT t.d, g.user_id FROM unnest($days::DATE[]) t(d)
     JOIN states g ON g.all_closed AND t.d >= g.since AND t.d < g.until

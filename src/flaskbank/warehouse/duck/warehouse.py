@@ -32,8 +32,9 @@ from ..base import (
     WarehouseError,
     WarehouseStale,
 )
+from ..customers import CustomerFilter, CustomerKey, CustomerPage
 from ..entries import EntryFilter, EntryKey, EntryPage, EntryTotals
-from . import acquisition, balances, entries, measures
+from . import acquisition, balances, customers, entries, measures
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
 from .recency import recency
@@ -226,6 +227,19 @@ class DuckReader:
         self, where: EntryFilter, *, older: EntryKey | None, newer: EntryKey | None, size: int
     ) -> EntryPage:
         return entries.page(self.con, where, older=older, newer=newer, size=size)
+
+    def customer_count(self, where: CustomerFilter) -> int:
+        return customers.count(self.con, where)
+
+    def customer_page(
+        self,
+        where: CustomerFilter,
+        *,
+        older: CustomerKey | None,
+        newer: CustomerKey | None,
+        size: int,
+    ) -> CustomerPage:
+        return customers.page(self.con, where, older=older, newer=newer, size=size)
 
 
 class DuckWriter:

@@ -112,11 +112,15 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["href", "measure"],
         "properties": {
-            "href": {**_STR, "description": "GET /staff/reports/entries with the figure's filter"},
+            "href": {
+                **_STR,
+                "description": "GET /staff/reports/entries with the figure's filter, or"
+                " /staff/reports/customers for a figure that counts customers",
+            },
             "measure": {
                 "type": "string",
-                "enum": [m.value for m in Measure],
-                "description": "the total of those entries that equals the figure",
+                "enum": [*(m.value for m in Measure), "customers"],
+                "description": "the total of that list that equals the figure",
             },
         },
     },

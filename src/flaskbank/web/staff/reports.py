@@ -16,7 +16,7 @@ from ...domain.errors import ValidationFailed
 from ...domain.security import Permission
 from ...services.analytics import drilldown
 from ...services.analytics import reports as service
-from ...services.analytics.catalog import Query, Report, Spec, Table
+from ...services.analytics.catalog import CustomerDrill, Query, Report, Spec, Table
 from ...warehouse.base import WarehousePort
 from ..context import bank
 from . import bp
@@ -52,16 +52,19 @@ def _asked() -> dict[str, str]:
 Links = list[list[dict[str, dict[str, str]]]]
 
 
-def links(spec: Spec, asked: Query, found: Report, endpoint: str) -> Links:
-    """Each figure's drill-down: the entries list's address (`endpoint`) with the figure's
+def links(spec: Spec, asked: Query, found: Report, *, api: bool) -> Links:
+    """Each figure's drill-down: the address of the entries list (or, for a figure that
+    counts customers, the customer list), the page's or the API's, with the figure's
     filter, and which of its totals equals the figure."""
-    base = url_for(endpoint)
+    entries = url_for("staff_api.entries_api" if api else "staff.entries")
+    customers = url_for("staff_api.report_customers_api" if api else "staff.report_customers")
     return [
         [
             {
                 column: {
-                    "href": f"{base}?{urlencode(drilldown.link_params(d))}",
-                    "measure": d.measure.value,
+                    "href": f"{customers if isinstance(d, CustomerDrill) else entries}?"
+                    + urlencode(drilldown.link_params(d)),
+                    "measure": drilldown.measure_of(d),
                 }
                 for column, d in cells.items()
             }
@@ -121,7 +124,7 @@ def report(name: str) -> Any:
         return _page(spec, None, asked, error.errors, []), 422
     if wanted:
         return export(found, wanted)
-    return _page(spec, found, found.params, {}, links(spec, query, found, "staff.entries"))
+    return _page(spec, found, found.params, {}, links(spec, query, found, api=False))
 
 
 def _page(
@@ -152,4 +155,4 @@ def report_api(name: str) -> Response:
     found = service.run(warehouse(), staff_user(), spec, query)
     if wanted and wanted != "json":
         return export(found, wanted)
-    return jsonify(report_json(found, links(spec, query, found, "staff_api.entries_api")))
+    return jsonify(report_json(found, links(spec, query, found, api=True)))

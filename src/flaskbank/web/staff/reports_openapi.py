@@ -9,7 +9,7 @@ from typing import Any
 from ...services.analytics.catalog import Column, Kind, Spec
 from ...services.analytics.periods import Period
 from ...services.analytics.reports import SPECS
-from . import entries_openapi
+from . import customer_list_openapi, entries_openapi
 from .report_exports import FORMATS
 
 _STR = {"type": "string"}
@@ -113,7 +113,8 @@ _MIME = {
 _DRILL = {
     "type": "array",
     "description": "beside rows, one object per row: for each figure with a drill-down "
-    "(by column), the entries behind it; {} for a row with none",
+    "(by column), the entries (or, for a count of customers, the customers) behind it; {} "
+    "for a row with none",
     "items": {
         "type": "object",
         "additionalProperties": {"$ref": "#/components/schemas/DrillLink"},
@@ -165,11 +166,13 @@ SCHEMAS: dict[str, Any] = {
     },
     **{f"Report_{s.name}": _schema(s, s.columns) for s in SPECS.values()},
     **entries_openapi.SCHEMAS,
+    **customer_list_openapi.SCHEMAS,
 }
 
 PATHS: dict[str, Any] = {
     **{f"/staff/reports/{s.name}": _path(s) for s in SPECS.values()},
     **entries_openapi.PATHS,
+    **customer_list_openapi.PATHS,
 }
 
 

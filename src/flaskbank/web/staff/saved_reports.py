@@ -48,10 +48,10 @@ def _defaults() -> dict[str, str]:
     return {"from": (today - timedelta(days=365)).isoformat(), "to": today.isoformat()}
 
 
-def _drill(kept: SavedReport, found: Report, endpoint: str) -> Links:
+def _drill(kept: SavedReport, found: Report, *, api: bool) -> Links:
     """The figures' drill-downs, as the report's own page links them."""
     spec = service.spec(kept.report)
-    return links(spec, service.parse_query(spec, found.params), found, endpoint)
+    return links(spec, service.parse_query(spec, found.params), found, api=api)
 
 
 def may_delete(s: SavedReport) -> bool:
@@ -70,7 +70,7 @@ def saved_report(report_id: str) -> Any:
         "staff/report.html",
         spec=service.spec(kept.report),
         report=found,
-        drill=_drill(kept, found, "staff.entries"),
+        drill=_drill(kept, found, api=False),
         saved=kept,
         may_delete=may_delete(kept),
         errors={},
@@ -144,7 +144,7 @@ def saved_report_api(report_id: str) -> Response:
     kept, found = saved.run(bank(), warehouse(), staff_user(), report_id)
     if wanted and wanted != "json":
         return export(found, wanted)
-    drill = _drill(kept, found, "staff_api.entries_api")
+    drill = _drill(kept, found, api=True)
     return jsonify({**report_json(found, drill), "saved": saved_json(kept)})
 
 
