@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import profile, two_factor, views  # noqa: E402,F401  (register the routes on bp)
+from . import api_access, profile, two_factor, views  # noqa: E402,F401  (register the routes on bp)
