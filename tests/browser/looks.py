@@ -66,4 +66,4 @@ class Journey:
 
     def close(self) -> None:
         self.context.close()
-        assert self.errors == []  # no CSP violation, script error or failed request
+        assert self.errors == [], self.errors  # no CSP violation, script error, failed request

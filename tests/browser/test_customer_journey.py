@@ -6,6 +6,7 @@ by axe-core and photographed (browser/looks.py); the keyboard reaches everything
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import urllib.request
 
@@ -129,4 +130,49 @@ def test_a_new_customer_banks_in_the_browser(live_server, browser, width, height
         page.get_by_role("contentinfo").get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         walk.look(link.lower())
+    walk.close()
+
+
+@pytest.mark.parametrize("width, height", WIDTHS)
+def test_every_other_customer_page_passes_axe(live_server, browser, width, height):
+    """The pages the journey does not pass through, and forms showing their errors."""
+    email = f"every-{secrets.token_hex(4)}@example.com"
+    request = urllib.request.Request(
+        live_server + "/api/v1/users",
+        json.dumps(
+            {"email": email, "full_name": "Eve Every", "password": "every page pw 1"}
+        ).encode(),
+        {"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+    walk = Journey(browser, "customer-pages", width, height)
+    page = walk.page
+    page.goto(live_server + "/login")
+    walk.look("login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("every page pw 1")
+    page.get_by_role("button", name="Log in").click()
+    walk.look("dashboard-empty")
+    page.get_by_role("link", name="Open an account").first.click()
+    page.get_by_role("button", name="Open account").click()
+    account = page.get_by_role("link", name="Withdraw").first.get_attribute("href")
+    assert account is not None
+    for step, path in [
+        ("withdraw", account),
+        ("standing-orders", "/standing-orders"),
+        ("password", "/profile/password"),
+        ("two-factor", "/profile/two-factor"),
+        ("history-bad-filter", account.replace("withdraw", "history") + "?min_amount=lots"),
+        ("not-found", "/accounts/not-mine/history"),
+    ]:
+        page.goto(live_server + path)
+        walk.look(step)
+    page.goto(live_server + "/transfer")
+    page.get_by_label("Amount").fill("twelve")
+    page.get_by_role("button", name="Send money").click()
+    expect(page.locator(".error").first).to_be_visible()
+    walk.look("transfer-errors")
+    # The 404 and the 422s above are what this walk asked for.
+    walk.errors = [e for e in walk.errors if not re.search(r"\b(404|422)\b", e)]
     walk.close()

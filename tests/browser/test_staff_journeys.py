@@ -18,7 +18,8 @@ from browser.looks import WIDTHS, Journey
 from conftest import new_customer
 from flaskbank.bootstrap import bootstrap
 from flaskbank.config import Config
-from flaskbank.services import postings, staff
+from flaskbank.services import accounts, postings, staff
+from flaskbank.services.analytics.reports import SPECS
 from flaskbank.services.audit import Actor
 from flaskbank.services.bank import Bank
 
@@ -153,4 +154,32 @@ def test_each_staff_role_does_its_work_in_the_browser(bank_server, browser, day,
     walk.menu()
     menu = walk.page.get_by_role("navigation", name="Main")
     expect(menu.get_by_role("link")).to_have_text(["Staff area", "Profile"])
+    walk.close()
+
+
+@pytest.mark.parametrize("width, height", WIDTHS)
+def test_every_other_staff_page_passes_axe(bank_server, browser, width, height):
+    """An admin, who may open every staff page, on the pages the journeys do not pass."""
+    url, bank = bank_server
+    [carl] = bank.store.users.search_users("Carl", limit=1)
+    [account] = accounts.accounts_of(bank, carl.id)
+    of_carl = f"/staff/customers/{carl.id}/accounts/{account.id}"
+    walk = Journey(browser, "staff-pages", width, height)
+    signed_in(walk, url, bank, "admin")
+    paths = [
+        ("hold", of_carl + "/hold"),
+        ("freeze", of_carl + "/freeze"),
+        ("backtests", "/staff/monitoring/backtests"),
+        ("unlock", "/staff/logins/unlock"),
+        ("entries", "/staff/reports/entries"),
+        ("user", f"/staff/users/{carl.id}"),
+    ]
+    paths += [(f"report-{name}", f"/staff/reports/{name}") for name in SPECS]
+    for step, path in paths:
+        walk.page.goto(url + path)
+        expect(walk.page.get_by_role("heading", level=1)).to_be_visible()
+        walk.look(step)
+    walk.page.goto(url + "/staff/monitoring/rules")
+    walk.page.get_by_role("main").get_by_role("table").get_by_role("link").first.click()
+    walk.look("rule")
     walk.close()
