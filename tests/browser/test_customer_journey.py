@@ -176,3 +176,54 @@ def test_every_other_customer_page_passes_axe(live_server, browser, width, heigh
     # The 404 and the 422s above are what this walk asked for.
     walk.errors = [e for e in walk.errors if not re.search(r"\b(404|422)\b", e)]
     walk.close()
+
+
+def signed_up(base: str, browser, width: int, height: int, name: str) -> Journey:  # type: ignore[no-untyped-def]
+    """A customer made through the API, signed in through the login form, with an account."""
+    email = f"keys-{secrets.token_hex(4)}@example.com"
+    body = {"email": email, "full_name": "Kim Keys", "password": "keyboard only pw"}
+    request = urllib.request.Request(
+        base + "/api/v1/users", json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+    walk = Journey(browser, name, width, height)
+    walk.page.goto(base + "/login")
+    walk.page.get_by_label("Email").fill(email)
+    walk.page.get_by_label("Password").fill("keyboard only pw")
+    walk.page.get_by_label("Password").press("Enter")
+    walk.page.get_by_role("link", name="Open an account").first.click()
+    walk.page.get_by_role("button", name="Open account").click()
+    return walk
+
+
+@pytest.mark.parametrize("width, height", WIDTHS)
+def test_the_keyboard_reaches_everything_with_a_visible_focus(live_server, browser, width, height):
+    walk = signed_up(live_server, browser, width, height, "keyboard")
+    page = walk.page
+    page.wait_for_load_state("load")
+    page.keyboard.press("Tab")
+    stops = [focused(page)]
+    while stops[-1]["text"] != "Contact" and len(stops) < 40:
+        page.keyboard.press("Tab")
+        stops.append(focused(page))
+    texts = [stop["text"] for stop in stops]
+    assert all(stop["ring"] for stop in stops), [(s["tag"], s["text"][:20]) for s in stops]
+    assert texts[:2] == ["Skip to content", "Flask Bank"]
+    actions = ["Deposit", "Withdraw", "Transfer", "Statement", "History"]
+    in_main = texts[texts.index("Open an account") :]
+    assert [t for t in in_main if t in actions] == actions
+    assert texts[-4:] == ["Help", "Security", "Privacy", "Contact"]
+    if width < 768:
+        # The closed menu is one stop; its links are not reached until it opens.
+        assert texts[2] == "Menu" and "Standing orders" not in texts
+        page.keyboard.press("Shift+Tab")
+        for _ in texts[3:-1]:
+            page.keyboard.press("Shift+Tab")
+        assert focused(page)["text"] == "Menu"
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert focused(page)["text"] == "Dashboard"
+        walk.look("menu-open")
+    else:
+        assert texts[2:7] == ["Dashboard", "Transfer", "Standing orders", "Profile", "Log out"]
+    walk.close()

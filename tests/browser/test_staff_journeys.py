@@ -22,6 +22,7 @@ from flaskbank.services import accounts, postings, staff
 from flaskbank.services.analytics.reports import SPECS
 from flaskbank.services.audit import Actor
 from flaskbank.services.bank import Bank
+from test_monitoring_support import held_alert
 
 pytestmark = pytest.mark.browser
 
@@ -30,8 +31,9 @@ PASSWORD = "a member of staff's long password"
 
 @pytest.fixture(scope="module")
 def bank_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Bank]]:
-    """The server, with a customer who has some history, and the warehouse synced so that
-    reports have figures; the same store opened here to make staff."""
+    """The server, with a customer who has some history, a transfer held for review with its
+    alert, and the warehouse synced so that reports have figures; the same store opened here
+    to make staff."""
     data = tmp_path_factory.mktemp("staffed")
     # Eight sign-ins from one address in a minute or two, two posts each: past the limit
     # that stops guessing, which test_security_ratelimits tests.
@@ -39,6 +41,7 @@ def bank_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         bank = bootstrap(Config(data_dir=Path(data)))
         carl = new_customer(bank, "Carl Customer", deposit="1200.00")
         postings.withdraw(bank, carl.user_id, carl.account_id, amount="80.00", memo="groceries")
+        held_alert(bank)  # a transfer held for review, and its alert in the queue
         subprocess.run(
             [flaskbank_command(), "warehouse", "sync", "--quiet"],
             env=server_env(data),
@@ -115,6 +118,9 @@ def find_carl(walk: Journey) -> None:
 def fraud_analyst(walk: Journey) -> None:
     lands_on(walk, "Live monitoring")
     visit(walk, "Alerts", "Alerts", "alerts")
+    walk.page.get_by_role("main").get_by_role("table").get_by_role("link").first.click()
+    expect(walk.page.get_by_role("heading", level=1)).to_contain_text("Alert")
+    walk.look("alert")
     visit(walk, "Rules", "Monitoring rules", "rules")
     find_carl(walk)
 
