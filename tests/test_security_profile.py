@@ -78,7 +78,7 @@ def test_the_profile_lists_api_tokens_and_revokes_them(client, app_bank):
     body = {"email": ada.email, "password": ada.password}
     first, second = (client.post(f"{API}/tokens", json=body).json["token"] for _ in range(2))
     sign_in(client, ada)
-    page = Page(client.get("/profile"))
+    page = Page(client.get("/profile/api"))
     rows = page.rows()
     assert len(rows) == 2 and {r["State"] for r in rows} == {"active"}
     short_ids = [r["Token"] for r in rows]
@@ -86,7 +86,7 @@ def test_the_profile_lists_api_tokens_and_revokes_them(client, app_bank):
     assert first not in page.html and second not in page.html
     [form] = page.find("form", action=f"/profile/tokens/{short_ids[0]}/revoke")
     assert client.post(form.attrs["action"]).status_code == 302
-    states = sorted(r["State"] for r in Page(client.get("/profile")).rows())
+    states = sorted(r["State"] for r in Page(client.get("/profile/api")).rows())
     assert states == ["active", "revoked"]
     answers = [
         client.get(f"{API}/me", headers={"Authorization": f"Bearer {t}"}).status_code
@@ -102,7 +102,7 @@ def test_nobody_revokes_another_customers_token(app, client, app_bank):
         "token"
     ]
     sign_in(client, ada)
-    [short_id] = [r["Token"] for r in Page(client.get("/profile")).rows()]
+    [short_id] = [r["Token"] for r in Page(client.get("/profile/api")).rows()]
     spy = sign_in(app.test_client(), eve)
     assert spy.post(f"/profile/tokens/{short_id}/revoke").status_code == 404
     assert spy.post(f"/profile/tokens/{short_id[:6]}/revoke").status_code == 404

@@ -8,13 +8,22 @@ import pytest
 from flaskbank.services import postings
 from test_web_support import Page, assert_controls_labelled, customer_client
 
-ANONYMOUS = ["/login", "/register", "/accounts/nope"]
+ANONYMOUS = [
+    "/login",
+    "/register",
+    "/accounts/nope",
+    "/help",
+    "/staying-safe",
+    "/privacy",
+    "/contact",
+]
 SIGNED_IN = [
     "/",
     "/transfer",
     "/standing-orders",
     "/profile",
     "/profile/password",
+    "/profile/api",
     "/accounts/new",
     "/accounts/{id}/deposit",
     "/accounts/{id}/withdraw",

@@ -31,9 +31,10 @@ def server_env(data: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(data: Path) -> Iterator[str]:
-    """`flaskbank serve` on a fresh store in `data`; yields its URL."""
-    env = server_env(data)
+def serving(data: Path, **settings: str) -> Iterator[str]:
+    """`flaskbank serve` on a fresh store in `data`, with `settings` (FLASKBANK_... variables)
+    added to its environment; yields its URL."""
+    env = {**server_env(data), **settings}
     subprocess.run([flaskbank_command(), "init"], env=env, check=True, stdout=subprocess.DEVNULL)
     with running_server(env) as url:
         yield url

@@ -40,7 +40,7 @@ def create_app(
 
     from flask_wtf.csrf import CSRFProtect
 
-    from . import api, auth, banking, errors, filters, ratelimits, security, staff
+    from . import api, auth, banking, errors, filters, pages, ratelimits, security, staff
     from .sessions import StoreSessionInterface
 
     # The cookie holds a random id; the session lives in the store (web/sessions.py).
@@ -53,6 +53,7 @@ def create_app(
     security.init_app(app, config)
     app.register_blueprint(auth.bp)
     app.register_blueprint(banking.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(staff.bp, url_prefix="/staff")
     app.register_blueprint(staff.api_bp, url_prefix="/api/v1/staff")

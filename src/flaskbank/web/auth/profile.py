@@ -1,40 +1,19 @@
-"""The profile: name and email, the password, and the person's API tokens."""
+"""The profile: name and email, and the password (API tokens: api_access.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, session, url_for
-from werkzeug.wrappers import Response
+from flask import flash, redirect, session, url_for
 
 from ...domain.accounts import User
 from ...domain.errors import BankError
 from ...domain.personal import DETAILS
-from ...services import customers, recovery, tokens
+from ...services import customers, recovery
 from ..context import bank, client_ip, keep_signed_in, login_required, signed_in
 from ..sessions import session_hash
 from . import bp
 from .forms import PasswordForm, ProfileForm
-
-#: How many characters of a token's hash name it on the page (and in the audit log).
-TOKEN_ID_CHARS = 12
-
-
-def token_rows(user: User) -> list[dict[str, Any]]:
-    """The user's API tokens, newest first, with the state a person reads."""
-    now = bank().now()
-    rows = []
-    for token in tokens.tokens_of(bank(), user):
-        state = "revoked" if token.revoked else "expired" if token.expires_at <= now else "active"
-        rows.append(
-            {
-                "id": token.token_hash[:TOKEN_ID_CHARS],
-                "created_at": token.created_at,
-                "expires_at": token.expires_at,
-                "state": state,
-            }
-        )
-    return sorted(rows, key=lambda r: r["created_at"], reverse=True)
 
 
 def _details_given(form: ProfileForm, user: User) -> dict[str, str | None]:
@@ -63,7 +42,6 @@ def profile() -> Any:
     )
     page = {
         "user": user,
-        "tokens": token_rows(user),
         "confirmed": recovery.email_confirmed(bank(), user),
     }
     if form.validate_on_submit():
@@ -86,17 +64,6 @@ def profile() -> Any:
             flash("Your other sessions and your API tokens have ended.", "info")
         return redirect(url_for("auth.profile"))
     return form.page("auth/profile.html", **page)
-
-
-@bp.post("/profile/tokens/<token_id>/revoke")
-@login_required
-def revoke_token(token_id: str) -> Response:
-    user = signed_in()
-    if len(token_id) != TOKEN_ID_CHARS or token_id not in {r["id"] for r in token_rows(user)}:
-        abort(404)  # not one of this person's tokens
-    tokens.revoke_own_token(bank(), user, token_id, ip=client_ip())
-    flash(f"API token {token_id} is revoked.", "success")
-    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
