@@ -56,6 +56,7 @@ def test_the_default_jobs_include_every_registered_consumer():
         "standing-orders",
         "consumer:monitoring",
         "consumer:backtests",
+        "consumer:audit-trail",  # customers' activity into the audit log
         "consumer:deliveries",
         "warehouse",  # the analytics warehouse keeps its checkpoint in itself
     ]
