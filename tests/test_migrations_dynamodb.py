@@ -349,6 +349,47 @@ def test_step_13_gives_the_users_table_an_index_by_surname_and_profiles_its_key(
     store.close()
 
 
+def test_step_14_gives_profiles_empty_personal_details_and_makes_the_new_tables(endpoint):
+    """A users table made by the release before has no by_phone index, and no notes or
+    approvals table exists: `init` adds them; step 14 gives each profile of before an empty
+    phone, address and date of birth, so it reads as a customer who has not given them."""
+    store = new_store(endpoint)
+    client = store.db.client
+    for definition in table_definitions(store.tables):
+        name = definition["TableName"]
+        if name in (store.tables.notes, store.tables.approvals):
+            continue
+        if name == store.tables.users:
+            old = [g for g in definition["GlobalSecondaryIndexes"] if g["IndexName"] != "by_phone"]
+            keys = [
+                a for a in definition["AttributeDefinitions"] if a["AttributeName"] != "phone_key"
+            ]
+            definition = {**definition, "AttributeDefinitions": keys, "GlobalSecondaryIndexes": old}
+        client.create_table(**definition, BillingMode="PAY_PER_REQUEST")
+    for name in store.tables.all():
+        if name not in (store.tables.notes, store.tables.approvals):
+            client.get_waiter("table_exists").wait(TableName=name)
+    set_version(store, 13)
+    users = store.tables.users
+    bank = Bank(store, FastHasher())
+    # `init` adds the tables and the index; then a profile as the release before wrote it.
+    assert store.init_schema() == SchemaReport(LATEST, tuple(range(14, LATEST + 1)))
+    person = new_customer(bank, "Grace Hopper")
+    for attribute in ("phone", "address", "date_of_birth"):
+        remove(store, users, di.user_key(person.user_id), attribute)
+    set_version(store, 13)
+    assert store.init_schema() == SchemaReport(LATEST, tuple(range(14, LATEST + 1)))
+    user = store.users.get_user(person.user_id)
+    assert user is not None and (user.phone, user.address, user.date_of_birth) == ("", "", "")
+    described = client.describe_table(TableName=users)["Table"]
+    assert "by_phone" in {i["IndexName"] for i in described["GlobalSecondaryIndexes"]}
+    customers.update_profile(bank, person.user_id, phone="+1 202 555 0100")
+    assert [u.id for u in store.users.search_users("555 0100", limit=5)] == [person.user_id]
+    assert store.notes.notes_of(person.user_id, limit=5) == []
+    assert store.approvals.pending_requests(limit=5) == []
+    store.close()
+
+
 def test_every_step_is_idempotent(bank, store):
     carol = new_customer(bank, "Carol Shaw")
     legacy_account(bank, carol.user_id, "Carol Shaw")

@@ -139,6 +139,8 @@ class World:
             "format": st.sampled_from(["json", "csv"]),
             "q": st.sampled_from(["ada", b.account_number]),
             "reason": st.just("card reported stolen"),
+            "text": st.just("Called; identity checked"),
+            "target": st.just(a.account_id),
             "role": st.just("fraud_analyst"),
             "action": st.just("login_failed"),
             "actor": st.just(a.email),
@@ -236,9 +238,18 @@ def fuzz(world: World, route: Route, send: Any) -> None:
 # -- the API -------------------------------------------------------------------------------
 
 API_ROUTES = {
-    "register": Route("POST", "/users", ("email", "full_name", "password"), who=""),
+    "register": Route(
+        "POST",
+        "/users",
+        ("email", "full_name", "password", "phone", "address", "date_of_birth"),
+        who="",
+    ),
     "tokens": Route("POST", "/tokens", ("email", "password", "otp"), who="", login="carol"),
-    "me": Route("PATCH", "/me", ("full_name", "email", "old_password", "new_password")),
+    "me": Route(
+        "PATCH",
+        "/me",
+        ("full_name", "email", "old_password", "new_password", "phone", "date_of_birth"),
+    ),
     "open": Route("POST", "/accounts", ("type", "currency")),
     "account": Route("GET", "/accounts/{seg}", segment="account_id"),
     "deposit": Route("POST", "/accounts/{seg}/deposits", ("amount", "memo"), segment="account_id"),
@@ -265,6 +276,19 @@ API_ROUTES = {
     ),
     "staff-audit": Route(
         "GET", "/staff/audit", ("cursor", "action", "actor", "since", "until"), who="admin"
+    ),
+    "staff-note": Route(
+        "POST", "/staff/customers/{seg}/notes", ("text",), segment="user_id", who="admin"
+    ),
+    "staff-history": Route(
+        "GET",
+        "/staff/customers/{ada_user}/accounts/{seg}/transactions",
+        ("cursor", "since", "until", "type", "q"),
+        segment="account_id",
+        who="admin",
+    ),
+    "staff-approval": Route(
+        "POST", "/staff/approvals", ("action", "target", "reason"), who="admin"
     ),
 }
 # Header values carry no line breaks (and on the wire little beyond Latin-1): printable text.

@@ -57,7 +57,7 @@ def test_the_default_jobs_include_every_registered_consumer():
         "consumer:monitoring",
         "consumer:backtests",
         "consumer:security-notices",
-        "consumer:audit-trail",
+        "consumer:audit-trail",  # customers' activity into the audit log
         "consumer:deliveries",
         "warehouse",  # the analytics warehouse keeps its checkpoint in itself
     ]

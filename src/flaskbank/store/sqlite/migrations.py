@@ -471,7 +471,7 @@ CREATE TABLE IF NOT EXISTS customer_notes (
     author_email TEXT NOT NULL,
     text         TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS notes_by_customer ON customer_notes (customer_id, seq);
+CREATE INDEX IF NOT EXISTS notes_by_customer ON customer_notes (customer_id, at, id);
 CREATE TRIGGER IF NOT EXISTS customer_notes_no_update BEFORE UPDATE ON customer_notes
 BEGIN SELECT RAISE(ABORT, 'notes are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS customer_notes_no_delete BEFORE DELETE ON customer_notes

@@ -52,7 +52,9 @@ class SqliteNotes:
 
     def notes_of(self, customer_id: str, *, limit: int) -> list[CustomerNote]:
         rows = self.database.conn.execute(
-            f"SELECT {_NOTE} FROM customer_notes WHERE customer_id=? ORDER BY seq DESC LIMIT ?",
+            # By time then id, as DynamoDB's sort key <at>#<id> orders them.
+            f"SELECT {_NOTE} FROM customer_notes WHERE customer_id=? "
+            "ORDER BY at DESC, id DESC LIMIT ?",
             (customer_id, limit),
         ).fetchall()
         return [CustomerNote(*r) for r in rows]
