@@ -74,6 +74,7 @@ def test_a_new_customer_banks_in_the_browser(live_server, browser, width, height
     page.get_by_role("button", name="Review transfer").click()
     # The review names the recipient masked, with the account's last four digits.
     expect(page.get_by_text(f"Rita R. •••• {recipient_number[-4:]}")).to_be_visible()
+    no_sideways_scroll(page)
     page.get_by_role("button", name="Confirm and send").click()
     expect(page.get_by_text("209.50 USD").first).to_be_visible()
 
@@ -82,5 +83,19 @@ def test_a_new_customer_banks_in_the_browser(live_server, browser, width, height
     expect(page.get_by_text("-40.50").first).to_be_visible()
     no_sideways_scroll(page)
     page.screenshot(path=str(tmp_path / f"history-{width}.png"), full_page=True)
+
+    # Save the recipient as a payee, and pay them again from the list.
+    page.get_by_role("link", name="Transfer").first.click()
+    page.get_by_role("link", name="Manage payees").click()
+    page.get_by_label("Nickname").fill("Rita")
+    page.get_by_label("Account number").fill(recipient_number)
+    page.get_by_role("button", name="Save payee").click()
+    expect(page.get_by_text("Saved Rita as a payee.")).to_be_visible()
+    no_sideways_scroll(page)
+    page.get_by_role("link", name="Pay").first.click()
+    page.get_by_label("Amount").fill("9.50")
+    page.get_by_role("button", name="Review transfer").click()
+    page.get_by_role("button", name="Confirm and send").click()
+    expect(page.get_by_text("200.00 USD").first).to_be_visible()
     assert errors == []  # no CSP violations or script errors in the console
     context.close()
