@@ -46,7 +46,8 @@ def test_a_large_transfer_answers_202_with_its_hold_and_moves_nothing(client, re
     body = response.json
     assert body["status"] == "pending" and body["hold_id"] == body["hold"]["id"]
     assert body["hold"]["kind"] == "pending_transfer" and body["hold"]["amount"] == "600.00"
-    assert body["hold"]["transfer"]["to"].startswith("Bob Stone")
+    # The sender sees the recipient masked, here as everywhere.
+    assert body["hold"]["transfer"]["to"] == f"Bob S. · •••• {bob.account_number[-4:]}"
     assert response.headers["Location"].endswith(
         f"/accounts/{ada.account_id}/holds/{body['hold_id']}"
     )

@@ -4,10 +4,15 @@ a 404, and bad input a 422 naming the field."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
+from pypdf import PdfReader
 
+from conftest import at
+from flaskbank.services import postings
 from test_api_support import assert_problem, customer
 
 
@@ -147,3 +152,18 @@ def test_the_open_accounts_limit(client, app_bank):
     ada.open("savings")
     problem = assert_problem(ada.post("/accounts", {"type": "savings"}), 422, "type")
     assert "at most 2 accounts" in problem["errors"]["type"]
+
+
+def test_a_statement_as_pdf(client, app_bank):
+    opened = datetime(2024, 12, 20, tzinfo=UTC)
+    ada = customer(client, app_bank, "Ada Lovelace", opened=opened)
+    with at(app_bank, datetime(2025, 1, 5, tzinfo=UTC)):
+        postings.deposit(app_bank, ada.user_id, ada.account_id, amount="1234.50", memo="pay")
+    response = ada.get(f"/accounts/{ada.account_id}/statements/2025-01?format=pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].endswith('-2025-01.pdf"')
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Ada Lovelace" in text and "1,234.50 USD" in text
+    assert_problem(ada.get(f"/accounts/{ada.account_id}/statements/2024-11?format=pdf"), 404)
+    other = customer(client, app_bank, "Eve Hacker")
+    assert_problem(other.get(f"/accounts/{ada.account_id}/statements/2025-01?format=pdf"), 404)

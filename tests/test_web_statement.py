@@ -121,7 +121,7 @@ def test_the_csv_is_safe_to_open_in_a_spreadsheet(three_months):
     assert list(rows[0]) == ["date", "type", "description", "memo", "amount", "balance_after"]
     _, withdrawal, transfer, cent, thousand, _ = rows
     assert withdrawal["memo"] == '\'=HYPERLINK("http://evil")'
-    assert transfer["description"].startswith("'=Bob Builder")
+    assert transfer["description"].startswith("'=Bob B.")  # masked for the sender
     assert transfer["memo"] == "'@SUM(1+1)"
     assert cent["memo"] == "'+1"
     assert thousand["memo"] == "'-2"
@@ -209,10 +209,11 @@ def test_every_csv_date_is_a_day_and_the_current_month_closes_today(app_bank, th
 
 def test_the_csv_reads_names_right_in_a_spreadsheet(app, app_bank):
     zoe, client = customer_client(app, app_bank, name="Zoe Ångström")
-    bob = new_customer(app_bank, "Bob Brontë")
+    bob = new_customer(app_bank, "Bob Brontë", deposit="5.00")
     postings.deposit(app_bank, zoe.user_id, zoe.account_id, amount="10.00", memo="café")
+    # Money received names its sender in full (a sender sees the recipient masked).
     postings.transfer(
-        app_bank, zoe.user_id, zoe.account_id, amount="1.00", to_account_number=bob.account_number
+        app_bank, bob.user_id, bob.account_id, amount="1.00", to_account_number=zoe.account_number
     )
     body = client.get(f"/accounts/{zoe.account_id}/statement.csv").get_data()
     assert body.startswith(b"\xef\xbb\xbf") and body.count(b"\xef\xbb\xbf") == 1

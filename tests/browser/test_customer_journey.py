@@ -113,6 +113,21 @@ def test_a_new_customer_banks_in_the_browser(live_server, browser, width, height
     expect(page.get_by_text("Closing balance")).to_be_visible()
     walk.look("statement")
 
+    # Save the recipient as a payee, and pay them again from the list.
+    page.goto(live_server + "/transfer")
+    page.get_by_role("link", name="Manage payees").click()
+    page.get_by_label("Nickname").fill("Rita")
+    page.get_by_label("Account number").fill(recipient_number)
+    page.get_by_role("button", name="Save payee").click()
+    expect(page.get_by_text("Saved Rita as a payee.")).to_be_visible()
+    walk.look("payees")
+    page.get_by_role("link", name="Pay").first.click()
+    page.get_by_label("Amount").fill("9.50")
+    page.get_by_role("button", name="Review transfer").click()
+    walk.look("review")
+    page.get_by_role("button", name="Confirm and send").click()
+    expect(page.get_by_text("200.00 USD").first).to_be_visible()
+
     if width < 768:
         # The header's menu is closed on a phone until opened: no script, a <details>.
         expect(page.get_by_role("link", name="Standing orders")).to_be_hidden()

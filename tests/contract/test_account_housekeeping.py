@@ -115,6 +115,11 @@ def test_an_account_closes_only_empty_and_stays_readable(bank):
     assert bank.store.ledger.get_account(ada.account_id).status is AccountStatus.CLOSED
     with pytest.raises(AccountNotOpen):
         postings.deposit(bank, ada.user_id, ada.account_id, amount="1.00")
+    bob = new_customer(bank, "Bob Babbage", deposit="5.00")
+    with pytest.raises(AccountNotOpen):
+        postings.transfer(
+            bank, bob.user_id, bob.account_id, amount="1.00", to_account_number=closed.number
+        )
     with pytest.raises(AccountNotOpen):
         accounts.close_account(bank, actor, ada.account_id)
     assert len(bank.store.ledger.history(ada.account_id, limit=10).items) == 2

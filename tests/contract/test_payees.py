@@ -9,9 +9,15 @@ import pytest
 
 from conftest import balance, new_customer
 from flaskbank.domain.accounts import luhn_check_digit
-from flaskbank.domain.errors import PayeeNotFound, UnknownRecipient, ValidationFailed
+from flaskbank.domain.errors import (
+    NotPermitted,
+    PayeeNotFound,
+    UnknownRecipient,
+    ValidationFailed,
+)
 from flaskbank.domain.payees import MAX_PAYEES_PER_CUSTOMER
-from flaskbank.services import payees, postings
+from flaskbank.services import customers, payees, postings
+from test_staff_support import make_staff
 
 
 def test_payees_are_kept_renamed_and_removed(bank):
@@ -148,3 +154,18 @@ def test_payees_saved_at_once_do_not_pass_the_limit(bank):
         t.join()
     assert sorted(outcomes) == ["refused", "refused", "saved", "saved"]
     assert len(payees.payees_of(bank, ada.user_id)) == MAX_PAYEES_PER_CUSTOMER
+
+
+def test_a_customer_with_payees_and_no_account_can_be_removed(bank):
+    user = customers.register(
+        bank, email="nora@example.com", full_name="Nora Noaccount", password="nora's password"
+    )
+    payees.add_payee(bank, user.id, nickname="Bob", email="bob@example.com")
+    bank.store.users.remove_user(user.id, version=bank.store.users.get_user(user.id).version)
+    assert bank.store.users.get_user(user.id) is None
+
+
+def test_staff_keep_no_payees(bank):
+    admin = make_staff(bank, "admin", ready=False)
+    with pytest.raises(NotPermitted):
+        payees.add_payee(bank, admin.id, nickname="Bob", email="bob@example.com")

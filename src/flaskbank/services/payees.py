@@ -3,7 +3,7 @@ another customer's payee is not found (a 404), so that payee ids cannot be probe
 
 from __future__ import annotations
 
-from ..domain.errors import PayeeNotFound
+from ..domain.errors import NotPermitted, PayeeNotFound
 from ..domain.ledger import new_id
 from ..domain.payees import Payee, clean_nickname, payee_target
 from .bank import Bank
@@ -18,7 +18,11 @@ def add_payee(
     email: object = None,
 ) -> Payee:
     """Save a payee named by account number (its check digit is checked now) or by email.
-    Whether anyone holds that number or email is known only when money is sent to it."""
+    Whether anyone holds that number or email is known only when money is sent to it.
+    Staff logins are not customers and keep no payees (NotPermitted)."""
+    owner = bank.store.users.get_user(user_id)
+    if owner is None or owner.is_staff:
+        raise NotPermitted("staff logins keep no payees; a customer login saves them")
     name = clean_nickname(nickname)
     number, mail = payee_target(account_number, email)
     payee = Payee(new_id(), user_id, name, number, mail, bank.now())

@@ -6,26 +6,34 @@ statement's own (services.history.statement checks that they add up before any i
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fpdf import FPDF
 
 from ..domain.accounts import User, format_account_number
 from ..domain.personal import postal_lines
 from ..services.history import Statement
 from .filters import money, when
-from .staff.printable import Printable
-from .staff.report_pdf import FONTS, INK, MARGIN, MUTED, RULE
 
+#: The same fonts, margin and inks as the staff reports' PDFs (staff/report_pdf.py).
+FONTS = Path("/usr/share/fonts/truetype/dejavu")
+MARGIN = 15.0  # mm
+MUTED, INK, RULE = (91, 100, 112), (27, 31, 36), (190, 197, 205)
 BANK_NAME = "Flask Bank"
 BANK_ADDRESS = "Flask Bank · 1 Ledger Lane · Springfield 01234 · flaskbank.example"
 BRAND = (20, 83, 136)  # the mark's blue
 #: Column widths in mm (A4 portrait less the margins: 180 mm).
-WIDTHS = (30.0, 62.0, 28.0, 30.0, 30.0)
+WIDTHS = (33.0, 59.0, 28.0, 30.0, 30.0)
 HEADS = ("Date", "Details", "Type", "Amount", "Balance")
 ROW = 5.5
 
 
 class _Statement(FPDF):
     def __init__(self, title: str) -> None:
+        # Imported here: importing the staff package registers its routes, which import the
+        # API's views, which import this module.
+        from .staff.printable import Printable
+
         super().__init__(unit="mm", format="A4")
         self.title_text = title
         self.set_margins(MARGIN, MARGIN, MARGIN)

@@ -90,7 +90,8 @@ class SqliteUsers:
                 raise StaleRecord("the user changed meanwhile; read it again")
             if db.execute("SELECT 1 FROM accounts WHERE user_id=? LIMIT 1", (user_id,)).fetchone():
                 raise NotPermitted("a user who holds accounts is never removed")
-            # Their sessions and tokens name them (foreign keys): they go first.
+            # Their sessions, tokens and saved payees name them (foreign keys): they go first.
+            db.execute("DELETE FROM payees WHERE user_id=?", (user_id,))
             db.execute("DELETE FROM web_sessions WHERE user_id=?", (user_id,))
             db.execute("DELETE FROM api_tokens WHERE user_id=?", (user_id,))
             db.execute("DELETE FROM users WHERE id=?", (user_id,))

@@ -615,7 +615,7 @@ PATHS: dict[str, Any] = {
                 {
                     "name": "format",
                     "in": "query",
-                    "schema": {"enum": ["json", "csv"], "default": "json"},
+                    "schema": {"enum": ["json", "csv", "pdf"], "default": "json"},
                 },
             ],
             "responses": {
@@ -625,10 +625,13 @@ PATHS: dict[str, Any] = {
                     "(the counterparty), memo, amount, balance_after, an opening row dated "
                     "the month's first day and a closing row dated its last day, or today "
                     "while the month runs (text cells that a spreadsheet would run as "
-                    "formulas are prefixed with ').",
+                    "formulas are prefixed with '); as PDF when format=pdf: the bank's "
+                    "letterhead, the customer's name, the account, the period, the opening "
+                    "balance, each line and the closing balance.",
                     "content": {
                         "application/json": {"schema": _ref("Statement")},
                         "text/csv": {"schema": _STR},
+                        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                     },
                 },
                 "404": {

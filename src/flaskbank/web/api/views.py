@@ -17,6 +17,7 @@ from ...domain.personal import DETAILS as PERSONAL_DETAILS
 from ...services import accounts, customers, history, holds, postings, standing_orders, tokens
 from ..context import bank, client_device, client_ip
 from ..exports import statement_csv
+from ..statement_pdf import statement_pdf
 from . import bp, openapi, serialize
 from . import parse as p
 from .auth import api_token, api_user, bearer_required
@@ -313,15 +314,20 @@ def list_transactions(account_id: str) -> Response:
 @bearer_required
 def get_statement(account_id: str, month: str) -> Response:
     fmt = request.args.get("format", "json")
-    if fmt not in ("json", "csv"):
-        raise ValidationFailed({"format": "format must be json or csv"})
+    if fmt not in ("json", "csv", "pdf"):
+        raise ValidationFailed({"format": "format must be json, csv or pdf"})
     found = history.statement(bank(), api_user().id, account_id, month)
     if fmt == "json":
         return _json(serialize.statement(found))
-    filename = f"statement-{found.account.number}-{found.month}.csv"
+    filename = f"statement-{found.account.number}-{found.month}.{fmt}"
+    body, mimetype = (
+        (statement_csv(found), "text/csv")
+        if fmt == "csv"
+        else (statement_pdf(found, api_user()), "application/pdf")
+    )
     return Response(
-        statement_csv(found),
-        mimetype="text/csv",
+        body,
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
