@@ -72,6 +72,7 @@ def test_each_account_has_buttons_for_its_actions(app, app_bank):
         "Transfer": f"/transfer?from={ada.account_id}",
         "Statement": f"/accounts/{ada.account_id}/statement",
         "History": f"/accounts/{ada.account_id}/history",
+        "Settings": f"/accounts/{ada.account_id}/settings",
     }
 
 

@@ -454,8 +454,12 @@ def personal_details_notes_and_approvals(db: sqlite3.Connection) -> None:
     """Customers' phone, postal address and date of birth (empty for those who registered
     before), staff's internal notes on customers, and requests for two-person approval
     (issue 13)."""
+    # It looks before it alters: a store whose version record was lost runs every step
+    # again on the shape it has.
+    have = {row[1] for row in db.execute("PRAGMA table_info(users)")}
     for column in ("phone", "address", "date_of_birth"):
-        db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        if column not in have:
+            db.execute(f"ALTER TABLE users ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
     for statement in _statements(_NOTES_AND_APPROVALS):
         db.execute(statement)
 
