@@ -337,7 +337,7 @@ def main() -> None:
     warehouse = DuckWarehouse(work / "warehouse.duckdb")
 
     cpu, wall = time.process_time(), time.perf_counter()
-    events = feed.sync(store, warehouse, fresh=True)
+    events = feed.sync(store, warehouse, fresh=True, limit=feed.CATCH_UP)  # as `rebuild` does
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(

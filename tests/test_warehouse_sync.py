@@ -128,6 +128,24 @@ def test_a_sync_out_of_time_stops_after_a_batch_and_the_next_goes_on_from_there(
     assert contents(warehouse) == contents(rebuilt)
 
 
+def test_a_sync_reads_on_past_pages_a_store_ends_early(bank, tmp_path, monkeypatch):
+    """DynamoDB ends a page at 1 MB whatever the limit: a short page is no sign of the end."""
+    _activity(bank)
+    everything = len(bank.store.events.read(after=None, limit=10_000).events)
+    read_stored = bank.store.events.read_stored
+
+    def short_pages(*, after, limit):  # type: ignore[no-untyped-def]
+        return read_stored(after=after, limit=min(limit, 3))
+
+    monkeypatch.setattr(bank.store.events, "read_stored", short_pages)
+    warehouse = warehouse_in(tmp_path)
+    assert feed.sync(bank.store, warehouse, limit=100) == everything
+    rebuilt = warehouse_in(tmp_path, "rebuilt.duckdb")
+    monkeypatch.undo()
+    feed.sync(bank.store, rebuilt, fresh=True)
+    assert contents(warehouse) == contents(rebuilt)
+
+
 def test_a_report_during_a_sync_neither_fails_nor_waits(bank, tmp_path, monkeypatch):
     ada, _ = _activity(bank)
     warehouse = warehouse_in(tmp_path)

@@ -32,7 +32,7 @@ def _sync(fresh: bool, quiet: bool) -> None:
 
     from .bootstrap import warehouse_of
     from .cli import _bank, _config, _require_schema, _store_errors
-    from .services.analytics.feed import sync
+    from .services.analytics.feed import CATCH_UP, sync
 
     bank = _bank()
     _require_schema(bank)
@@ -42,7 +42,7 @@ def _sync(fresh: bool, quiet: bool) -> None:
         _warehouse_errors(),
         tqdm(unit=" events", disable=quiet, mininterval=0.5) as bar,
     ):
-        done = sync(bank.store, target, fresh=fresh, progress=bar.update)
+        done = sync(bank.store, target, fresh=fresh, limit=CATCH_UP, progress=bar.update)
     with _warehouse_errors(), target.reading() as reader:
         as_of = reader.as_of()
     click.echo(

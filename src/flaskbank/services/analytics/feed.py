@@ -16,11 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from ...store.base import Store
 from ...warehouse.base import WarehousePort, WarehouseWriter
 
-#: Events per warehouse transaction: large enough that the per-transaction cost is small
-#: (a sync from scratch ran at 79,000 transactions/s in batches of 50,000, 86,000 in
-#: batches of 100,000), small enough that a batch is a moment's work for a progress bar and
-#: for a kill to lose, and holds some 400 MB at most.
+#: Events per warehouse transaction for the worker, which keeps up with live traffic: a
+#: batch is a moment's work, and what a kill loses.
 BATCH = 100_000
+#: Events per warehouse transaction when catching up from far behind (`flaskbank warehouse
+#: sync` and `rebuild`). Each batch's statements cost about the same whatever its size, so
+#: bigger batches are faster: on the generated 10M bank, in one session, a rebuild ran at
+#: 75,600 transactions/s in batches of 100,000 events (peak RSS 1.9 GiB), 88,100 in
+#: 250,000, 99,800 in 500,000 (2.5 GiB) and 106,700 in 1,000,000 (3.5 GiB): memory bought
+#: for speed, on a one-off job (docs/analytics.md, "Sync speed").
+CATCH_UP = 1_000_000
 
 
 def sync_batch(store: Store, writer: WarehouseWriter, *, limit: int = BATCH) -> int:
@@ -47,7 +52,7 @@ def sync(
     publish to readers. `fresh`: rebuild from the start of the feed. Returns the events
     applied.
 
-    While a full batch is applied, the next one is read on another thread: reading the store
+    While a batch is applied, the next one is read on another thread: reading the store
     is about a fifth of a sync's time, and both the store's driver and DuckDB let go of the
     GIL while they work (docs/analytics.md, "Sync speed")."""
     started, done = time.monotonic(), 0
@@ -55,17 +60,15 @@ def sync(
         after = writer.as_of().position
         page = store.events.read_stored(after=after, limit=limit)
         while page.events:
-            following = (
-                _reader().submit(store.events.read_stored, after=page.checkpoint, limit=limit)
-                if len(page.events) == limit
-                else None
+            # Read on until a page comes back empty, not merely short: a store may end a
+            # page early (DynamoDB's 1 MB per query) with more to come.
+            following = _reader().submit(
+                store.events.read_stored, after=page.checkpoint, limit=limit
             )
             writer.apply(page.events, after=after, reaches=page.checkpoint)
             done += len(page.events)
             if progress is not None:
                 progress(len(page.events))
-            if following is None:
-                return done
             after, page = page.checkpoint, following.result()
             if budget is not None and time.monotonic() - started > budget:
                 return done
