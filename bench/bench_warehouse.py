@@ -25,6 +25,14 @@ growth 24.1 vs 15,575.6 ms (646.8x), customer acquisition 130.6 vs 28,995.8 ms (
 transaction volume 41.1 vs 11,736.4 ms (285.6x), customer activity 74.9 vs 27,004.7 ms
 (360.6x), balances 555.4 vs 38,757.1 ms (69.8x), top customers 536.6 vs 50,312.7 ms (93.8x),
 builder 20.4 vs 3,411.4 ms (167.6x); every agreement check passed.
+
+Again at 10 million (2026-11-26 14:05, quiet, --rounds 1), the sync in batches of 1,000,000
+events as `rebuild` does (feed.CATCH_UP): **110,404 transactions/s** (97.6 s, 165,486
+events/s, peak RSS 3,534 MiB); 79.5 MiB per million transactions; deposit growth 21.9 vs
+15,434.1 ms (706.3x), customer acquisition 170.7 vs 29,254.5 ms (171.4x), transaction
+volume 45.9 vs 10,338.1 ms (225.1x), customer activity 74.6 vs 26,232.2 ms (351.8x),
+balances 633.2 vs 38,439.3 ms (60.7x), top customers 549.8 vs 48,705.4 ms (88.6x), builder
+46.8 vs 3,293.1 ms (70.3x); every agreement check passed.
 """
 
 from __future__ import annotations
