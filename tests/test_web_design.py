@@ -92,3 +92,33 @@ def test_the_profile_speaks_no_api_and_links_to_api_access(app, app_bank):
 def test_api_access_needs_a_login(client):
     response = client.get("/profile/api")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_date_fields_take_dates_as_the_pages_write_them(app, app_bank):
+    """No locale date picker (01/31/2026 in en-US) beside pages that write 2026-01-31."""
+    from flaskbank.domain.accounts import Role
+    from test_staff_support import staff_client, with_staff
+
+    staff_app = with_staff(app)
+    ada, client = customer_client(staff_app, app_bank, deposit="5.00")
+    _, desk = staff_client(staff_app, app_bank, Role.ADMIN)
+    pages = [
+        (client, f"/accounts/{ada.account_id}/history"),
+        (client, f"/accounts/{ada.account_id}/statement"),
+        (client, "/standing-orders"),
+        (desk, "/staff/audit"),
+        (desk, "/staff/monitoring/alerts"),
+        (desk, "/staff/monitoring/backtests"),
+        (desk, "/staff/reports/deposit_growth"),
+        (desk, "/staff/reports/entries"),
+        (desk, f"/staff/customers/{ada.user_id}/accounts/{ada.account_id}/history"),
+    ]
+    dated = 0
+    for who, path in pages:
+        page = Page(who.get(path))
+        assert page.status == 200, path
+        assert not page.find("input", type="date") and not page.find("input", type="month"), path
+        dated += len(
+            [i for i in page.find("input") if i.attrs.get("placeholder", "")[:4] == "YYYY"]
+        )
+    assert dated >= 10  # the pages above do ask for dates

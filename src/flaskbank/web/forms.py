@@ -51,3 +51,15 @@ class ServiceForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no type h
                 self.form_errors.append(message)
             else:
                 field.errors = [*field.errors, message]
+
+
+#: Dates are typed as the pages write them (2026-01-31). A native date picker would show
+#: them in the browser's locale (01/31/2026 in en-US) beside pages that say 2026-01-31.
+ISO_DAY = {
+    "placeholder": "YYYY-MM-DD",
+    "pattern": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
+    "inputmode": "numeric",
+    "autocomplete": "off",
+    "maxlength": 10,
+}
+ISO_MONTH = {**ISO_DAY, "placeholder": "YYYY-MM", "pattern": r"[0-9]{4}-[0-9]{2}", "maxlength": 7}

@@ -24,7 +24,7 @@ from ...domain.money import MINOR_UNITS
 from ...domain.payees import Payee
 from ...domain.search import SEARCH_TEXT_MAX
 from ..filters import money
-from ..forms import ServiceForm
+from ..forms import ISO_DAY, ISO_MONTH, ServiceForm
 
 CURRENCY_NAMES = {"USD": "US dollar", "EUR": "Euro", "GBP": "Pound sterling"}
 
@@ -42,17 +42,6 @@ def account_label(account: Account) -> str:
         f"({money(account.balance)})"
     )
 
-
-#: Dates are typed as the pages write them (2026-01-31). A native date picker would show
-#: them in the browser's locale (01/31/2026 in en-US) beside pages that say 2026-01-31.
-ISO_DAY = {
-    "placeholder": "YYYY-MM-DD",
-    "pattern": r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
-    "inputmode": "numeric",
-    "autocomplete": "off",
-    "maxlength": 10,
-}
-ISO_MONTH = {**ISO_DAY, "placeholder": "YYYY-MM", "pattern": r"[0-9]{4}-[0-9]{2}", "maxlength": 7}
 
 #: An amount as the pages show it, with commas between thousands: "1,000.00", "12,345".
 _GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")

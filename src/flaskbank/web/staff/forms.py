@@ -15,7 +15,6 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.widgets import DateInput
 
 from ...domain.accounts import Role
 from ...domain.approvals import REASON_MAX as APPROVAL_REASON_MAX
@@ -23,7 +22,7 @@ from ...domain.holds import REASON_MAX as HOLD_REASON_MAX
 from ...domain.notes import NOTE_MAX
 from ...domain.security import AuditAction
 from ...services.staff import FREEZE_MESSAGES, REASON_MAX
-from ..forms import ServiceForm
+from ..forms import ISO_DAY, ServiceForm
 from .audit_words import ACTION_NAMES
 
 ROLE_NAMES = {
@@ -167,5 +166,5 @@ class AuditFilterForm(ServiceForm):
     actor = StringField(
         "Actor email", default="", render_kw={"autocomplete": "off", "maxlength": 254}
     )
-    since = StringField("From", default="", widget=DateInput())
-    until = StringField("Until", default="", widget=DateInput())
+    since = StringField("From", default="", render_kw=ISO_DAY)
+    until = StringField("Until", default="", render_kw=ISO_DAY)

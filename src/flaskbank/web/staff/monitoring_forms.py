@@ -18,7 +18,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...domain.errors import BankError, ValidationFailed
 from ...domain.monitoring.model import Action, AlertStatus, Rule, Severity
@@ -26,7 +26,7 @@ from ...domain.monitoring.rules import RULE_TYPES
 from ...services.monitoring.alerts import NOTE_MAX
 from ...services.monitoring.casework import SORTS
 from ...services.staff import REASON_MAX
-from ..forms import ServiceForm
+from ..forms import ISO_DAY, ServiceForm
 
 STATUS_NAMES = {
     AlertStatus.OPEN: "Open",
@@ -70,8 +70,8 @@ class AlertFilterForm(ServiceForm):
     assignee = StringField(
         "Assignee", default="", render_kw={"autocomplete": "off", "maxlength": 254}
     )
-    since = StringField("From", default="", widget=DateInput())
-    until = StringField("Until", default="", widget=DateInput())
+    since = StringField("From", default="", render_kw=ISO_DAY)
+    until = StringField("Until", default="", render_kw=ISO_DAY)
     sort = SelectField(
         "Sort by",
         validate_choice=False,
@@ -130,8 +130,8 @@ class ThresholdsForm(ServiceForm):
 
 
 class BacktestForm(ServiceForm):
-    since = StringField("From", default="", widget=DateInput())
-    until = StringField("Until", default="", widget=DateInput())
+    since = StringField("From", default="", render_kw=ISO_DAY)
+    until = StringField("Until", default="", render_kw=ISO_DAY)
     rules = TextAreaField("Draft rules (JSON)", default="", render_kw={"rows": 18})
     submit = SubmitField("Run backtest")
 
