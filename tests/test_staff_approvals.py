@@ -198,6 +198,31 @@ def test_unfreezing_directly_is_refused(bank):
         staff.set_frozen(bank, analyst, ada.account_id, frozen=False, reason="ok", actor=CLI)
 
 
+def test_an_approver_who_read_the_request_before_another_approved_it_is_told_so(bank, monkeypatch):
+    """The race the test below meets now and then, staged: the second approver's read of
+    the request predates the first approval, so the account is already unfrozen when their
+    action runs. They learn the request was approved, not that the account is not frozen."""
+    ada = new_customer(bank)
+    analyst = make_staff(bank, Role.FRAUD_ANALYST)
+    first, second = (make_staff(bank, Role.ADMIN) for _ in range(2))
+    staff.set_frozen(bank, analyst, ada.account_id, frozen=True, reason="check", actor=CLI)
+    asked = approvals.request_action(
+        bank, analyst, "unfreeze_account", ada.account_id, "identity checked", CLI
+    )
+    approvals.approve(bank, first, asked.id, Actor.of(first, IP))
+    reads = iter([asked])
+    real = bank.store.approvals.get_request
+    monkeypatch.setattr(
+        bank.store.approvals,
+        "get_request",
+        lambda request_id: next(reads, None) or real(request_id),
+    )
+    with pytest.raises(ValidationFailed, match="approved already"):
+        approvals.approve(bank, second, asked.id, Actor.of(second, IP))
+    assert len(_actions(bank, AuditAction.ACCOUNT_UNFROZEN)) == 1
+    assert len(_actions(bank, AuditAction.APPROVAL_APPROVED)) == 1
+
+
 @pytest.mark.parametrize("action", ["unfreeze_account", "reset_second_factor"])
 def test_two_approvers_at_once_run_the_action_once(bank, action):
     ada = new_customer(bank)

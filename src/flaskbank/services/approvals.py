@@ -144,7 +144,7 @@ def _decide(
         decided = request.decided(status, staff.id, staff.email, bank.now())
         bank.store.approvals.save_request(decided)
         if status is ApprovalStatus.APPROVED:
-            kind.execute(bank, decided, actor)
+            _execute(bank, kind, decided, actor)
         record(
             bank,
             actor,
@@ -165,3 +165,17 @@ def _decide(
     if status is ApprovalStatus.APPROVED and after is not None:
         after(bank, decided)
     return decided
+
+
+def _execute(bank: Bank, kind: ApprovalAction, decided: ApprovalRequest, actor: Actor) -> None:
+    """Run the approved action. A store whose unit of work reads outside its transaction
+    (DynamoDB) may show a second approver the target as the first one left it (no longer
+    frozen) before their decision conflicts; told the request is decided, not the target's
+    state, they learn what happened."""
+    try:
+        kind.execute(bank, decided, actor)
+    except ValidationFailed:
+        current = bank.store.approvals.get_request(decided.id)
+        if current is not None:
+            check_decision(current, decided.decided_by, bank.now())
+        raise
