@@ -25,6 +25,7 @@ TABLES = {
     "accounts": "account_id",
     "status_changes": "account_id, changed_at",
     "hold_events": "hold_id, what",
+    "closing_days": "day, type, segment, currency",
     "feed": "id",
 }
 

@@ -114,7 +114,7 @@ at_end AS (
 
 # quantile_disc(x, 0.5) is the lower middle value of an even count (the element at
 # floor((n - 1) / 2) of the sorted values), so -quantile_disc(-x, 0.5) is the upper one.
-_GROUPS = """
+GROUPS = """
 SELECT end_day, type, segment, currency, count(*), sum(closing), min(closing), max(closing),
        quantile_disc(closing, 0.5), -quantile_disc(-closing, 0.5)
 FROM at_end GROUP BY end_day, type, segment, currency
@@ -213,7 +213,7 @@ at_end AS ({each})
 """
 
 
-def _at_ends(query: str, days: Sequence[date]) -> str:
+def at_ends(query: str, days: Sequence[date]) -> str:
     """`query` on at_end: the wide way when every day is a month's last (and they are not
     too many), else the running sum, whole months from account_months and the days of the
     others from the entries."""
@@ -224,25 +224,44 @@ def _at_ends(query: str, days: Sequence[date]) -> str:
     return _AT_ENDS.replace("{part_days}", "") + query
 
 
+_KEPT = """
+SELECT day, type, segment, currency, accounts, total, minimum, maximum, low_middle, high_middle
+FROM closing_days
+WHERE day IN (SELECT unnest($1::DATE[])) AND ($2::VARCHAR IS NULL OR type = $2)
+  AND ($3::VARCHAR IS NULL OR segment = $3)
+ORDER BY day, type, segment, currency
+"""
+
+
 def balance_groups(
     con: duckdb.DuckDBPyConnection,
     days: Sequence[date],
     account_type: str | None,
     segment: str | None,
+    *,
+    kept: bool = True,
 ) -> list[BalanceGroup]:
-    rows = con.execute(_at_ends(_GROUPS, days), [list(days), account_type, segment]).fetchall()
-    return [BalanceGroup(*row) for row in rows]
+    """The days that are over from closing_days (closings.py), the others (today, as a
+    rule) computed; all computed when not `kept`."""
+    row = con.execute("SELECT closed_through FROM feed WHERE id = 1").fetchone()
+    through = row[0] if kept and row is not None else None  # closings.kept_through
+    old = [d for d in days if through is not None and d <= through]
+    new = [d for d in days if through is None or d > through]
+    rows = con.execute(_KEPT, [old, account_type, segment]).fetchall() if old else []
+    if new:
+        rows += con.execute(at_ends(GROUPS, new), [new, account_type, segment]).fetchall()
+    return [BalanceGroup(*row) for row in rows]  # the old days all come before the new
 
 
 def balance_magnitudes(
     con: duckdb.DuckDBPyConnection, day: date, account_type: str | None, segment: str | None
 ) -> list[BalanceMagnitude]:
-    rows = con.execute(_at_ends(_MAGNITUDES, [day]), [[day], account_type, segment]).fetchall()
+    rows = con.execute(at_ends(_MAGNITUDES, [day]), [[day], account_type, segment]).fetchall()
     return [BalanceMagnitude(*row) for row in rows]
 
 
 def top_balances(con: duckdb.DuckDBPyConnection, day: date, limit: int) -> list[CustomerBalance]:
-    rows = con.execute(_at_ends(_TOP_BALANCES, [day]), [[day], None, None, limit]).fetchall()
+    rows = con.execute(at_ends(_TOP_BALANCES, [day]), [[day], None, None, limit]).fetchall()
     return [CustomerBalance(*row) for row in rows]
 
 

@@ -14,6 +14,7 @@ kind of event moves the checkpoint and nothing else.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import duckdb
 
@@ -22,6 +23,7 @@ from ...domain.events import EventKind, StoredEvent
 from ...domain.money import MINOR_UNITS
 from ..base import SPELL_GAP_DAYS
 from .acquisition import load_months as months_of_life
+from .closings import forget_from
 from .schema import ACCOUNT_MONTHS
 from .zones import local_time
 
@@ -96,10 +98,21 @@ def load(con: duckdb.DuckDBPyConnection, events: Sequence[StoredEvent], timezone
         _people_and_accounts(con)
         _statuses(con)
         _holds(con)
+        forget_from(con, _first_day_changed(con, timezone))
         con.execute("DROP TABLE batch")
     posted = [e for e in events if e.kind == _POSTED]
     if posted:
         _entries(con, [e.at for e in posted], [e.payload for e in posted], timezone)
+
+
+def _first_day_changed(con: duckdb.DuckDBPyConnection, timezone: str) -> date | None:
+    """The first local day on which the batch opened an account or changed one's status:
+    the kept closing balances from then on no longer hold."""
+    row = con.execute(
+        f"SELECT min(({local_time(timezone, 'happened')})::DATE) FROM batch WHERE kind IN (?, ?)",
+        [EventKind.ACCOUNT_OPENED.value, EventKind.ACCOUNT_STATUS_CHANGED.value],
+    ).fetchone()
+    return row[0] if row is not None else None
 
 
 def _people_and_accounts(con: duckdb.DuckDBPyConnection) -> None:
@@ -206,6 +219,8 @@ def _entries(
         " amount = amount + excluded.amount"
     )
     _merge_spells(con)
+    row = con.execute("SELECT min(day) FROM owned").fetchone()
+    forget_from(con, row[0] if row is not None else None)
     con.execute("DROP TABLE owned")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 #: Bumped when a table is added or changes shape: a warehouse built by an older version must
 #: be rebuilt (its new aggregates would be missing what it counted before).
-VERSION = 5
+VERSION = 6
 
 TABLES = f"""
 CREATE TABLE IF NOT EXISTS feed (
@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS feed (
     timezone VARCHAR,  -- the reporting time zone the days are counted in
     position VARCHAR,
     last_event_at VARCHAR NOT NULL DEFAULT '',
-    events BIGINT NOT NULL DEFAULT 0
+    events BIGINT NOT NULL DEFAULT 0,
+    closed_through DATE  -- closing_days holds every day up to this one (null: none yet)
 );
 INSERT INTO feed (id) VALUES (1) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS customers (
@@ -122,6 +123,22 @@ CREATE TABLE IF NOT EXISTS daily_pairs (
     to_segment VARCHAR NOT NULL,
     transfers BIGINT NOT NULL,
     PRIMARY KEY (day, currency, account_type, segment, to_account_type, to_segment)
+);
+-- The closing balances of each day that is over (closings.py): the figures balances by day
+-- or week read instead of every account at every day. Rows for the days after
+-- feed.closed_through are dropped when a batch brings something that happened on them.
+CREATE TABLE IF NOT EXISTS closing_days (
+    day DATE NOT NULL,
+    type VARCHAR NOT NULL,
+    segment VARCHAR NOT NULL,
+    currency VARCHAR NOT NULL,
+    accounts BIGINT NOT NULL,
+    total HUGEINT NOT NULL,
+    minimum HUGEINT NOT NULL,
+    maximum HUGEINT NOT NULL,
+    low_middle HUGEINT NOT NULL,
+    high_middle HUGEINT NOT NULL,
+    PRIMARY KEY (day, type, segment, currency)
 );
 CREATE TABLE IF NOT EXISTS status_changes (
     account_id VARCHAR NOT NULL,

@@ -35,6 +35,7 @@ from ..base import (
 from ..customers import CustomerFilter, CustomerKey, CustomerPage
 from ..entries import EntryFilter, EntryKey, EntryPage, EntryTotals
 from . import acquisition, balances, customers, entries, measures
+from .closings import close_days, kept_through
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
 from .recency import recency
@@ -257,12 +258,15 @@ class DuckWriter:
         try:
             if _as_of(con).position != after:
                 raise WarehouseStale("the warehouse's checkpoint moved")
+            was = kept_through(con)
             if events:
                 load(con, events, self.timezone)
             con.execute(
                 "UPDATE feed SET position = ?, last_event_at = ?, events = events + ? WHERE id = 1",
                 [reaches, events[-1].at if events else _as_of(con).last_event_at, len(events)],
             )
+            if events:
+                close_days(con, self.timezone, was)
             con.commit()
         except BaseException:
             con.rollback()

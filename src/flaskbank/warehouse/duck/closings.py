@@ -1,0 +1,66 @@
+"""closing_days: the closing balances of every account type, segment and currency at the
+end of each day that is over, kept by the writer so that balances by day or week read a
+few rows per day instead of every account at every day (at 10 million transactions, two
+years by day took 26 seconds: 731 days of 94,285 accounts each, their medians sorted).
+
+A day is over once the feed has moved past it: the days before the local day of the last
+event applied. The writer fills the days from feed.closed_through on after each batch. A
+batch that brings something that happened on a day already kept (an entry, an account
+opened, a status change: a late or backdated event, a bulk load out of order) drops the
+kept days from that one on, and they are filled again from the facts as they now stand.
+The figures are those of balances.py's query, only computed once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+
+from .balances import GROUPS, at_ends
+from .zones import local_time
+
+#: Days filled by one statement: every account at every one of them is held at once, which
+#: for all two years of the 10M bank would be 69 million rows.
+DAYS_AT_ONCE = 31
+
+
+def forget_from(con: duckdb.DuckDBPyConnection, day: date | None) -> None:
+    """Something happened on `day`: the kept days from it on no longer hold."""
+    if day is None:
+        return
+    con.execute(
+        "UPDATE feed SET closed_through = ?::DATE - 1 WHERE id = 1 AND closed_through >= ?",
+        [day, day],
+    )
+    con.execute("DELETE FROM closing_days WHERE day >= ?", [day])
+
+
+def kept_through(con: duckdb.DuckDBPyConnection) -> date | None:
+    row = con.execute("SELECT closed_through FROM feed WHERE id = 1").fetchone()
+    return row[0] if row is not None else None
+
+
+def close_days(con: duckdb.DuckDBPyConnection, timezone: str, was: date | None) -> None:
+    """Fill closing_days for the days that are over and not kept yet: those before the last
+    event's day, and those kept before the batch (`was`), which a late batch with an older
+    last event does not make less over."""
+    local_last = local_time(timezone, "last_event_at::TIMESTAMP")
+    opened = local_time(timezone, "opened_at")
+    row = con.execute(
+        f"SELECT closed_through, CASE WHEN last_event_at = '' THEN NULL"
+        f" ELSE ({local_last})::DATE - 1 END,"
+        f" (SELECT least(min(({opened})::DATE), (SELECT min(day) FROM daily_totals))"
+        f" FROM accounts) FROM feed WHERE id = 1"
+    ).fetchone()
+    if row is None or row[1] is None or row[2] is None:
+        return
+    kept, over, first = row
+    over = max(over, was) if was is not None else over
+    day = max(first, kept + timedelta(days=1)) if kept is not None else first
+    while day <= over:
+        days = [day + timedelta(days=n) for n in range(min(DAYS_AT_ONCE, (over - day).days + 1))]
+        con.execute("INSERT INTO closing_days " + at_ends(GROUPS, days), [days, None, None])
+        day = days[-1] + timedelta(days=1)
+    if kept is None or over > kept:
+        con.execute("UPDATE feed SET closed_through = ? WHERE id = 1", [over])
