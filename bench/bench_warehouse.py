@@ -63,7 +63,7 @@ from flaskbank.services.analytics.periods import Period, spans
 from flaskbank.services.analytics.transaction_volume import VolumeTables, transaction_volume
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.warehouse.base import CohortDay, DayFlow, Measure, SignupDay, Volume
-from flaskbank.warehouse.duck import DuckWarehouse
+from flaskbank.warehouse.duck import DuckWarehouse, balances
 
 MANAGER = User("bench", "bench@bank.example", "Bench", "x", Role.FINANCIAL_MANAGER, "2024-01-01")
 
@@ -345,13 +345,21 @@ def main() -> None:
     warehouse = DuckWarehouse(work / "warehouse.duckdb")
 
     cpu, wall = time.process_time(), time.perf_counter()
-    events = feed.sync(store, warehouse, fresh=True, limit=feed.CATCH_UP)  # as `rebuild` does
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    batches_in = [wall]  # when the last batch was applied: the days are closed after it
+
+    def applied(_: int) -> None:
+        batches_in[0] = time.perf_counter()
+
+    events = feed.sync(store, warehouse, fresh=True, limit=feed.CATCH_UP, progress=applied)
+    end = time.perf_counter()
+    load, closing, cpu = batches_in[0] - wall, end - batches_in[0], time.process_time() - cpu
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(
-        f"sync from scratch: {transactions:,} transactions ({events:,} events) in {wall:.2f} s:"
-        f" {transactions / wall:,.0f} transactions/s, {events / wall:,.0f} events/s"
-        f" (CPU {cpu:.2f} s); peak RSS {peak_mib:,.0f} MiB"
+        f"sync from scratch: {transactions:,} transactions ({events:,} events) in {load:.2f} s:"
+        f" {transactions / load:,.0f} transactions/s, {events / load:,.0f} events/s;"
+        f" then the closing balances of every day in {closing:.2f} s"
+        f" ({transactions / (end - wall):,.0f} transactions/s in all, CPU {cpu:.2f} s);"
+        f" peak RSS {peak_mib:,.0f} MiB"
     )
     front = warehouse.copies.front()
     assert front is not None
@@ -376,6 +384,7 @@ def main() -> None:
             f"{name} by month, {rows} rows: warehouse {t_wh * 1000:.1f} ms,"
             f" straight from SQLite {t_sql * 1000:.1f} ms: {t_sql / t_wh:.1f}x"
         )
+    _kept_closings(warehouse, first, last, args.rounds)
     with warehouse.reading() as reader:
         end = spans(first, last, Period.MONTH)[-1][1]
         flows = deposit_growth_from_sqlite(
@@ -415,6 +424,28 @@ def main() -> None:
         print(f"kept: {work}")
     else:
         shutil.rmtree(work)  # a generated bank and its warehouse: hundreds of MB a run
+
+
+def _kept_closings(warehouse: DuckWarehouse, first: date, last: date, rounds: int) -> None:
+    """Balances by day and by week over the whole range: the report as staff ask it (the
+    days that are over read from closing_days) against the same groups computed from the
+    entries in the same warehouse (what it did before it kept them), which must agree."""
+    spec = reports.SPECS["balances"]
+    for period in (Period.DAY, Period.WEEK):
+        params = {"from": first.isoformat(), "to": last.isoformat(), "period": period.value}
+        asked = reports.parse_query(spec, params)
+        t_kept, _ = timed(lambda: reports.run(warehouse, MANAGER, spec, asked), rounds)  # noqa: B023
+        days = [end for _, end in spans(asked.first, asked.last, period)]
+        with warehouse.reading() as reader:
+            kept = balances.balance_groups(reader.con, days, None, None)
+            started = time.perf_counter()
+            computed = balances.balance_groups(reader.con, days, None, None, kept=False)
+            t_computed = time.perf_counter() - started
+        assert kept == computed, f"balances by {period.value}: kept and computed disagree"
+        print(
+            f"balances by {period.value}, {len(days)} days: warehouse {t_kept * 1000:.1f} ms,"
+            f" computed from the entries {t_computed * 1000:.1f} ms: {t_computed / t_kept:.1f}x"
+        )
 
 
 def _agree(warehouse: DuckWarehouse, db: Path, params: dict[str, str]) -> None:

@@ -122,6 +122,8 @@ def test_the_warehouse_benchmark_runs_end_to_end():
     lines = done.stdout.splitlines()
     assert any(line.startswith("sync from scratch") for line in lines), done.stdout
     assert any("per million transactions" in line for line in lines), done.stdout
+    for period in ("day", "week"):  # kept closing balances, checked against computed ones
+        assert any(line.startswith(f"balances by {period}, ") for line in lines), done.stdout
     for name in SPECS:  # every report is timed, and against SQLite
         assert any(
             line.startswith(f"{name} by month") and "straight from SQLite" in line for line in lines

@@ -94,11 +94,13 @@ def _kept_through(warehouse: DuckWarehouse) -> date | None:
 
 
 def _apply(warehouse: DuckWarehouse, *batches: list[StoredEvent]) -> None:
+    """Each batch in a writing session of its own, as the worker's ticks apply them."""
     after = None
-    with warehouse.writing() as writer:
-        for batch in batches:
+    for batch in batches:
+        with warehouse.writing() as writer:
             writer.apply(batch, after=after, reaches=batch[-1].position)
-            after = batch[-1].position
+            writer.close_days()
+        after = batch[-1].position
 
 
 def test_the_days_that_are_over_are_kept_and_answer_as_computed(tmp_path):

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from ...store.base import Store
-from ...warehouse.base import WarehousePort, WarehouseWriter
+from ...warehouse.base import WarehousePort
 
 #: Events per warehouse transaction for the worker, which keeps up with live traffic: a
 #: batch is a moment's work, and what a kill loses.
@@ -26,17 +26,6 @@ BATCH = 100_000
 #: 250,000, 99,800 in 500,000 (2.5 GiB) and 106,700 in 1,000,000 (3.5 GiB): memory bought
 #: for speed, on a one-off job (docs/analytics.md, "Sync speed").
 CATCH_UP = 1_000_000
-
-
-def sync_batch(store: Store, writer: WarehouseWriter, *, limit: int = BATCH) -> int:
-    """Apply the next batch of events after the warehouse's checkpoint; returns how many
-    (0: caught up)."""
-    after = writer.as_of().position
-    page = store.events.read_stored(after=after, limit=limit)
-    if not page.events:
-        return 0
-    writer.apply(page.events, after=after, reaches=page.checkpoint)
-    return len(page.events)
 
 
 def sync(
@@ -71,7 +60,10 @@ def sync(
                 progress(len(page.events))
             after, page = page.checkpoint, following.result()
             if budget is not None and time.monotonic() - started > budget:
-                return done
+                break
+        # Once the batches are in, not after each: a later batch of the same catch-up may
+        # bring an older day (a bulk load out of order) and drop what was kept meanwhile.
+        writer.close_days()
         return done
 
 

@@ -13,16 +13,13 @@ The figures are those of balances.py's query, only computed once.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 
 import duckdb
 
 from .balances import GROUPS, at_ends
 from .zones import local_time
-
-#: Days filled by one statement: every account at every one of them is held at once, which
-#: for all two years of the 10M bank would be 69 million rows.
-DAYS_AT_ONCE = 31
 
 
 def forget_from(con: duckdb.DuckDBPyConnection, day: date | None) -> None:
@@ -41,10 +38,10 @@ def kept_through(con: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row is not None else None
 
 
-def close_days(con: duckdb.DuckDBPyConnection, timezone: str, was: date | None) -> None:
+def close_days(con: duckdb.DuckDBPyConnection, timezone: str, was: date | None) -> int:
     """Fill closing_days for the days that are over and not kept yet: those before the last
-    event's day, and those kept before the batch (`was`), which a late batch with an older
-    last event does not make less over."""
+    event's day, and those kept before (`was`), which a late batch with an older last event
+    does not make less over. Returns how many days were filled."""
     local_last = local_time(timezone, "last_event_at::TIMESTAMP")
     opened = local_time(timezone, "opened_at")
     row = con.execute(
@@ -54,13 +51,20 @@ def close_days(con: duckdb.DuckDBPyConnection, timezone: str, was: date | None) 
         f" FROM accounts) FROM feed WHERE id = 1"
     ).fetchone()
     if row is None or row[1] is None or row[2] is None:
-        return
-    kept, over, first = row
+        return 0
+    kept: date | None = row[0]
+    over: date = row[1]
+    first: date = row[2]
     over = max(over, was) if was is not None else over
-    day = max(first, kept + timedelta(days=1)) if kept is not None else first
+    day = start = max(first, kept + timedelta(days=1)) if kept is not None else first
+    # A month's days a statement: each holds every account at every one of its days (all
+    # two years of the 10M bank at once would be 69 million rows), and the months before
+    # are read whole from account_months, only this one's days from the entries.
     while day <= over:
-        days = [day + timedelta(days=n) for n in range(min(DAYS_AT_ONCE, (over - day).days + 1))]
+        end = min(over, day.replace(day=calendar.monthrange(day.year, day.month)[1]))
+        days = [day + timedelta(days=n) for n in range((end - day).days + 1)]
         con.execute("INSERT INTO closing_days " + at_ends(GROUPS, days), [days, None, None])
         day = days[-1] + timedelta(days=1)
     if kept is None or over > kept:
         con.execute("UPDATE feed SET closed_through = ? WHERE id = 1", [over])
+    return max(0, (over - start).days + 1)

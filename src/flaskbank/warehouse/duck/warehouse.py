@@ -248,6 +248,8 @@ class DuckWriter:
         self.con = con
         self.timezone = timezone
         self.applied = 0
+        # The days kept when the session began are over whatever its batches bring.
+        self.kept = kept_through(con)
 
     def as_of(self) -> AsOf:
         return _as_of(self.con)
@@ -258,17 +260,26 @@ class DuckWriter:
         try:
             if _as_of(con).position != after:
                 raise WarehouseStale("the warehouse's checkpoint moved")
-            was = kept_through(con)
             if events:
                 load(con, events, self.timezone)
             con.execute(
                 "UPDATE feed SET position = ?, last_event_at = ?, events = events + ? WHERE id = 1",
                 [reaches, events[-1].at if events else _as_of(con).last_event_at, len(events)],
             )
-            if events:
-                close_days(con, self.timezone, was)
             con.commit()
         except BaseException:
             con.rollback()
             raise
         self.applied += len(events)
+
+    def close_days(self) -> int:
+        if not self.applied:
+            return 0
+        self.con.begin()
+        try:
+            filled = close_days(self.con, self.timezone, self.kept)
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+        return filled
