@@ -326,10 +326,11 @@ class UserPort(Protocol):
         in use. On DynamoDB a new name is copied onto the owner's accounts in the same write."""
 
     def remove_user(self, user_id: str, *, version: int) -> None:
-        """Delete a user who holds no accounts (their profile and the lock on their email)
-        if still at `version`; their sessions, API tokens and saved payees find no user from
-        then on (a store may delete them too). Raises StaleRecord or AccountNotFound as update_user
-        does, and NotPermitted for a user with accounts, whom the ledger names for good."""
+        """Delete a user who holds no accounts (their profile, the lock on their email and
+        their saved payees) if still at `version`; their sessions and API tokens find no user
+        from then on (a store may delete them too). Raises StaleRecord or AccountNotFound as
+        update_user does, and NotPermitted for a user with accounts, whom the ledger names
+        for good."""
 
     def count_users(self) -> int: ...
 
