@@ -292,3 +292,26 @@ def test_through_the_staff_api_with_a_detail(staff_app, client, app_bank):
     again = client.post(f"{STAFF}/approvals", json=body, headers=asker)
     assert_problem(again, 422, "target")
     assert verify(app_bank).problems == []
+
+
+def test_an_approver_who_read_the_request_before_another_approved_it_is_told_so(bank, monkeypatch):
+    """The race staged: the second approver's read of the request predates the first
+    approval, so the account is closed already when their action runs. They learn the
+    request was approved, and no money moves twice."""
+    ada = new_customer(bank, deposit="12.00")
+    savings = _second_account(bank, ada)
+    asker = make_staff(bank, Role.FRAUD_ANALYST)
+    first, second = (make_staff(bank, Role.ADMIN) for _ in range(2))
+    asked = _ask(bank, asker, ada.account_id, savings.id)
+    _approve(bank, first, asked)
+    reads = iter([asked])
+    real = bank.store.approvals.get_request
+    monkeypatch.setattr(
+        bank.store.approvals,
+        "get_request",
+        lambda request_id: next(reads, None) or real(request_id),
+    )
+    with pytest.raises(ValidationFailed, match="approved already"):
+        _approve(bank, second, asked)
+    assert _balance(bank, savings.id) == Decimal("12.00")
+    assert len([e for e in audit_lines(bank) if e.action is AuditAction.ACCOUNT_CLOSED]) == 1
