@@ -71,8 +71,8 @@ class SmtpServer:
                     self.inbox.logins.append(auth.login.decode())
                 return AuthResult(success=ok)
 
-            # No certificate here (the `cryptography` package is not installed to make
-            # one), so AUTH is allowed without TLS in this test server only.
+            # No certificate here, so AUTH is allowed without TLS in this test server only
+            # (test_mail_tls.py makes one with openssl and requires TLS for AUTH).
             kwargs = {"authenticator": check, "auth_require_tls": False}
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **kwargs)
         self.controller.start()

@@ -176,6 +176,29 @@ def test_freeze_and_unfreeze_with_a_reason(client, app_bank, ada):
     assert (back.status, back.status_reason) == (AccountStatus.OPEN, "")
 
 
+def test_the_customer_view_lists_the_customers_requests_waiting_for_approval(client, app_bank, ada):
+    _, c = caller(client, app_bank, Role.FRAUD_ANALYST)
+    assert c.get(f"/customers/{ada.user_id}").json["pending_requests"] == []
+    bob = new_customer(app_bank, "Bob Babbage", deposit="5.00")
+    c.post(f"/accounts/{ada.account_id}/freeze", {"reason": "check", "customer_message": "verify"})
+    asked = c.post(f"/accounts/{ada.account_id}/unfreeze", {"reason": "cleared"}).json
+    c.post(
+        "/approvals",
+        {"action": "close_account", "target": bob.account_id, "reason": "by letter"},
+    )
+    _, reader = caller(client, app_bank, Role.FINANCIAL_MANAGER)
+    [waiting] = reader.get(f"/customers/{ada.user_id}").json["pending_requests"]
+    assert waiting == asked  # the same shape as /approvals, and only Ada's
+    assert (waiting["action"], waiting["target"], waiting["status"]) == (
+        "unfreeze_account",
+        ada.account_id,
+        "pending",
+    )
+    _, other = caller(client, app_bank, Role.ADMIN)
+    other.post(f"/approvals/{asked['id']}/approve")
+    assert reader.get(f"/customers/{ada.user_id}").json["pending_requests"] == []
+
+
 @pytest.mark.parametrize(
     "body, status",
     [

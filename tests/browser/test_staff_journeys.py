@@ -175,6 +175,7 @@ def test_every_other_staff_page_passes_axe(bank_server, browser, width, height):
     paths = [
         ("hold", of_carl + "/hold"),
         ("freeze", of_carl + "/freeze"),
+        ("close-request", of_carl + "/close"),
         ("backtests", "/staff/monitoring/backtests"),
         ("unlock", "/staff/logins/unlock"),
         ("entries", "/staff/reports/entries"),

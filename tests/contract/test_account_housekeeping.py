@@ -7,10 +7,12 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from conftest import at, new_customer
+from flaskbank.domain import ledger
 from flaskbank.domain.accounts import AccountStatus
 from flaskbank.domain.errors import (
     AccountNotEmpty,
@@ -19,6 +21,8 @@ from flaskbank.domain.errors import (
     TooManyAccounts,
     ValidationFailed,
 )
+from flaskbank.domain.ledger import Closing
+from flaskbank.domain.money import Money
 from flaskbank.domain.security import AuditAction
 from flaskbank.services import accounts, postings
 from flaskbank.services.audit import Actor
@@ -173,3 +177,35 @@ def test_accounts_opened_at_the_same_moment_do_not_pass_the_limit(bank):
         t.join()
     assert sorted(outcomes) == ["opened", "opened"] + ["refused"] * 4
     assert len(bank.store.ledger.accounts_of(ada.user_id)) == 3
+
+
+@pytest.mark.parametrize("inside_a_unit", [False, True])
+def test_a_posting_that_empties_an_account_can_close_it_in_the_same_write(bank, inside_a_unit):
+    """The store judges the closing on the balance the posting leaves: money left behind
+    refuses the whole (nothing posted, still open); an emptied account closes with it."""
+    ada = new_customer(bank, "Ada Lovelace", deposit="30.00")
+    account = bank.store.ledger.get_account(ada.account_id)
+    closing = Closing(account.id, "closed by the bank")
+
+    def post(amount: str) -> None:
+        posting = ledger.withdrawal(
+            account, Money.of(amount, account.currency), memo="closing", at=bank.now(), by="staff"
+        )
+
+        def work() -> None:
+            bank.store.ledger.post(posting, closing=closing)
+
+        bank.in_unit(work) if inside_a_unit else work()
+
+    with pytest.raises(AccountNotEmpty):
+        post("10.00")
+    still = bank.store.ledger.get_account(account.id)
+    assert (still.status, still.balance.amount) == (AccountStatus.OPEN, Decimal("30.00"))
+    post("30.00")
+    closed = bank.store.ledger.get_account(account.id)
+    assert (closed.status, closed.status_reason, closed.balance.amount) == (
+        AccountStatus.CLOSED,
+        "closed by the bank",
+        Decimal("0.00"),
+    )
+    assert len(bank.store.ledger.history(account.id, limit=5).items) == 2

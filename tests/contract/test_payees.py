@@ -156,13 +156,19 @@ def test_payees_saved_at_once_do_not_pass_the_limit(bank):
     assert len(payees.payees_of(bank, ada.user_id)) == MAX_PAYEES_PER_CUSTOMER
 
 
-def test_a_customer_with_payees_and_no_account_can_be_removed(bank):
+def test_a_customer_with_payees_and_no_account_can_be_removed_and_their_payees_go(bank):
     user = customers.register(
         bank, email="nora@example.com", full_name="Nora Noaccount", password="nora's password"
     )
-    payees.add_payee(bank, user.id, nickname="Bob", email="bob@example.com")
+    kept = [
+        payees.add_payee(bank, user.id, nickname=f"Bob {n}", email=f"bob{n}@example.com")
+        for n in range(3)
+    ]
+    payees.remove_payee(bank, user.id, kept[0].id)
     bank.store.users.remove_user(user.id, version=bank.store.users.get_user(user.id).version)
     assert bank.store.users.get_user(user.id) is None
+    assert bank.store.payees.payees_of(user.id) == []
+    assert [bank.store.payees.get_payee(user.id, p.id) for p in kept] == [None, None, None]
 
 
 def test_staff_keep_no_payees(bank):

@@ -41,6 +41,9 @@ class ApprovalRequest:
     #: Bumped by every write; a decision is conditional on the version it read, so two
     #: approvers at once cannot both run the action.
     version: int = 0
+    #: What the action needs beyond its target, in the action's own terms (closing an
+    #: account: the account that receives its balance, or "payout"); "" for most.
+    detail: str = ""
 
     def expired(self, now: str) -> bool:
         return self.status is ApprovalStatus.PENDING and now >= self.expires_at

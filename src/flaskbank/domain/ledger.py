@@ -99,6 +99,17 @@ class Posting:
             raise SameAccount("a posting touches each account once")
 
 
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """The account a posting empties and closes in the same atomic write (staff closing an
+    account with its balance paid out or moved): the store refuses with AccountNotEmpty
+    when the posting would leave money or a hold in it, so nothing arriving meanwhile is
+    shut in."""
+
+    account_id: str
+    reason: str
+
+
 def recorded(
     posting: Posting, balances_after: dict[str, Money | None], position: str
 ) -> Transaction:

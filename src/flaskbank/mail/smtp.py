@@ -5,7 +5,8 @@
     smtps://user:pass@host:465              TLS from the first byte
 
 The user and password are percent-decoded (a password with @ or / is written %40, %2F).
-TLS checks the server's certificate against the system's trust store. One connection per
+TLS checks the server's certificate against the system's trust store (SSL_CERT_FILE points
+OpenSSL at another, such as a private CA's: tests/test_mail_tls.py). One connection per
 batch of mail (the worker's send job), so that a batch costs one TLS handshake.
 """
 

@@ -4,8 +4,8 @@ who may approve, which customer it concerns, and what it does once approved.
 An action's `execute` runs inside the unit of work that records the approval, so that the
 decision and its effect land together or not at all (and, the decision being conditional on
 the request's version, at most once). `after` runs once that has committed, for tidying up
-that is safe to repeat. More actions (closing an account that holds money) plug in with
-approvals.register_action.
+that is safe to repeat. More actions plug in with approvals.register_action (closing an
+account that holds money: services/account_closing.py).
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class ApprovalAction:
     check: Callable[[Bank, str], str]
     execute: Callable[[Bank, ApprovalRequest, Actor], None]
     after: Callable[[Bank, ApprovalRequest], None] | None = None
+    #: What the action needs beyond its target (ApprovalRequest.detail), cleaned from what
+    #: staff gave for the target; None for an action that needs nothing more.
+    clean_detail: Callable[[Bank, str, object], str] | None = None
 
 
 def _customer_with_second_factor(bank: Bank, user_id: str) -> str:

@@ -18,12 +18,13 @@ from ..domain.approvals import (
 from ..domain.errors import AccountNotFound, StaleRecord, ValidationFailed
 from ..domain.ledger import new_id
 from ..domain.security import AuditAction, Permission, allows
+from .account_closing import CLOSE_ACCOUNT
 from .approval_actions import BUILT_IN, ApprovalAction
 from .audit import Actor, record
 from .bank import Bank
 from .permissions import require
 
-ACTIONS: dict[str, ApprovalAction] = {a.name: a for a in BUILT_IN}
+ACTIONS: dict[str, ApprovalAction] = {a.name: a for a in (*BUILT_IN, CLOSE_ACCOUNT)}
 #: Undecided requests read at once: staff ask for a handful a day.
 PENDING_MAX = 200
 
@@ -55,13 +56,26 @@ def may_decide(user: User, request: ApprovalRequest) -> bool:
 
 
 def request_action(
-    bank: Bank, staff: User, action: object, target: str, reason: object, actor: Actor
+    bank: Bank,
+    staff: User,
+    action: object,
+    target: str,
+    reason: object,
+    actor: Actor,
+    detail: object = None,
 ) -> ApprovalRequest:
-    """Ask for `action` on `target`; refused while the same is already waiting."""
+    """Ask for `action` on `target` (with `detail`, for an action that needs more); refused
+    while the same is already waiting."""
     kind = action_of(action if isinstance(action, str) else "")
     require(staff, kind.request_permission)
     text = clean_reason(reason)
     customer_id = kind.check(bank, target)
+    if kind.clean_detail is not None:
+        cleaned = kind.clean_detail(bank, target, detail)
+    elif detail in (None, ""):
+        cleaned = ""
+    else:
+        raise ValidationFailed({"detail": "this action takes no detail"})
     now = bank.now()
     if any(r.action == kind.name and r.target == target for r in pending(bank, staff)):
         raise ValidationFailed({"action": "the same request is already waiting for approval"})
@@ -75,6 +89,7 @@ def request_action(
         staff.email,
         now,
         expiry_of(now),
+        detail=cleaned,
     )
 
     def add() -> None:
@@ -88,6 +103,7 @@ def request_action(
             approval=kind.name,
             subject=target,
             reason=text,
+            **({"detail": cleaned} if cleaned else {}),
         )
 
     bank.in_unit(add)
@@ -171,11 +187,12 @@ def _execute(bank: Bank, kind: ApprovalAction, decided: ApprovalRequest, actor: 
     """Run the approved action. A store whose unit of work reads outside its transaction
     (DynamoDB) may show a second approver the target as the first one left it (no longer
     frozen) before their decision conflicts; told the request is decided, not the target's
-    state, they learn what happened."""
+    state, they learn what happened. A store that reads its own unit's writes (SQLite)
+    shows this decision itself: then the action's own refusal stands."""
     try:
         kind.execute(bank, decided, actor)
     except ValidationFailed:
         current = bank.store.approvals.get_request(decided.id)
-        if current is not None:
+        if current is not None and current != decided:
             check_decision(current, decided.decided_by, bank.now())
         raise

@@ -24,6 +24,7 @@ from ..domain.events import Event, StoredEvent
 from ..domain.holds import Hold, HoldStatus
 from ..domain.labels import Label
 from ..domain.ledger import (
+    Closing,
     Earlier,
     Entry,
     IdempotencyKey,
@@ -141,7 +142,9 @@ class LedgerPort(Protocol):
     def set_account_status(self, account_id: str, status: AccountStatus, reason: str = "") -> None:
         """Raises AccountNotFound for an unknown id."""
 
-    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
+    def post(
+        self, posting: Posting, *, releasing: Hold | None = None, closing: Closing | None = None
+    ) -> PostResult:
         """Apply the posting atomically, or raise and change nothing.
 
         Raises InsufficientFunds, AccountNotOpen, AccountNotFound, IdempotencyConflict.
@@ -151,6 +154,9 @@ class LedgerPort(Protocol):
         `releasing`: the pending transfer's hold this posting releases, as resolved
         (Hold.resolved): in the same atomic write the hold is closed (HoldNotOpen if it is
         not open any more) and no longer counts against the debit.
+
+        `closing`: an account of the posting that it leaves empty, closed in the same
+        atomic write (AccountNotEmpty if a balance or a hold would remain).
         """
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
@@ -320,10 +326,11 @@ class UserPort(Protocol):
         in use. On DynamoDB a new name is copied onto the owner's accounts in the same write."""
 
     def remove_user(self, user_id: str, *, version: int) -> None:
-        """Delete a user who holds no accounts (their profile and the lock on their email)
-        if still at `version`; their sessions, API tokens and saved payees find no user from
-        then on (a store may delete them too). Raises StaleRecord or AccountNotFound as update_user
-        does, and NotPermitted for a user with accounts, whom the ledger names for good."""
+        """Delete a user who holds no accounts (their profile, the lock on their email and
+        their saved payees) if still at `version`; their sessions and API tokens find no user
+        from then on (a store may delete them too). Raises StaleRecord or AccountNotFound as
+        update_user does, and NotPermitted for a user with accounts, whom the ledger names
+        for good."""
 
     def count_users(self) -> int: ...
 

@@ -26,6 +26,7 @@ from ...domain.errors import (
 )
 from ...domain.holds import Hold
 from ...domain.ledger import (
+    Closing,
     Earlier,
     Entry,
     IdempotencyKey,
@@ -231,15 +232,17 @@ class DynamoLedger(Connected):
             )
         )
 
-    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
+    def post(
+        self, posting: Posting, *, releasing: Hold | None = None, closing: Closing | None = None
+    ) -> PostResult:
         self.feed_range.cover(posting.created_at[:10])
         read, counter = self._recalled()
         if releasing is not None:  # what this thread read came before the hold was placed
             read, counter = {}, None
         unit = self.db.open_unit()
         if unit is not None:  # it commits with the unit's other writes, or not at all
-            return post_in_unit(self.db, unit, posting, read, releasing, counter)
-        return postings.post(self.db, posting, read, releasing, counter)
+            return post_in_unit(self.db, unit, posting, read, releasing, counter, closing)
+        return postings.post(self.db, posting, read, releasing, counter, closing)
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
         kept = json.dumps(

@@ -348,3 +348,12 @@ def personal_details_notes_and_approvals(db: Dynamo) -> None:
         _set_missing(
             db, db.tables.users, {"pk": user["pk"]}, phone="", address="", date_of_birth=""
         )
+
+
+@STEPS.add(17)
+def approval_requests_carry_a_detail(db: Dynamo) -> None:
+    """A request for two-person approval may carry `detail`, what its action needs beyond
+    its target (closing an account with a balance: where the money goes), issue 13. A
+    request written before has none and reads as '' (it needed none): no item changes. The
+    step is here so that code that asks for such an action refuses an older store."""
+    del db  # nothing to migrate

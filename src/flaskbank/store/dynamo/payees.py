@@ -5,10 +5,12 @@ cannot pass MAX_PAYEES_PER_CUSTOMER; one removed takes the count down in the sam
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...domain.errors import PayeeNotFound, ValidationFailed, WriteConflict
 from ...domain.payees import MAX_PAYEES_PER_CUSTOMER, Payee
 from . import items as di
-from .client import Connected
+from .client import Connected, Dynamo, IfRefused
 
 COUNT = "COUNT"
 
@@ -30,6 +32,44 @@ def _payee(item: di.Item) -> Payee:
         str(item["email"]),
         str(item["created_at"]),
     )
+
+
+def forgetting(db: Dynamo, user_id: str) -> list[tuple[dict[str, Any], IfRefused]]:
+    """Deletes of every payee item of the user and of their count, for the write that removes
+    the user. The count's delete is conditional on the number read, so that a payee saved
+    meanwhile makes the write a WriteConflict instead of surviving its owner."""
+    items = [
+        di.from_wire(i)
+        for page in db.pages(
+            "query",
+            TableName=db.tables.standing_orders,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=di.to_wire({":pk": _pk(user_id)}),
+            ConsistentRead=True,
+        )
+        for i in page.get("Items", [])
+    ]
+    kept = sum(1 for i in items if i["sk"] != COUNT)
+    deletes: list[tuple[dict[str, Any], IfRefused]] = [
+        (
+            {
+                "Delete": {
+                    "TableName": db.tables.standing_orders,
+                    "Key": di.to_wire({"pk": i["pk"], "sk": i["sk"]}),
+                }
+            },
+            None,
+        )
+        for i in items
+        if i["sk"] != COUNT
+    ]
+    count: dict[str, Any] = {
+        "TableName": db.tables.standing_orders,
+        "Key": di.to_wire({"pk": _pk(user_id), "sk": COUNT}),
+        "ConditionExpression": "attribute_not_exists(kept) OR kept = :kept",
+        "ExpressionAttributeValues": di.to_wire({":kept": kept}),
+    }
+    return [*deletes, ({"Delete": count}, WriteConflict("a payee was saved meanwhile; try again"))]
 
 
 class DynamoPayees(Connected):

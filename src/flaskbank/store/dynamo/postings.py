@@ -23,6 +23,8 @@ from typing import Any
 from ...domain.accounts import AccountStatus, AccountType
 from ...domain.chart import Standing, check_leg, is_internal, policy_of
 from ...domain.errors import (
+    NOT_EMPTY,
+    AccountNotEmpty,
     AccountNotFound,
     AccountNotOpen,
     HoldNotOpen,
@@ -34,6 +36,7 @@ from ...domain.errors import (
 from ...domain.events import Event, hold_resolved, transaction_posted
 from ...domain.holds import Hold
 from ...domain.ledger import (
+    Closing,
     Earlier,
     IdempotencyKey,
     Leg,
@@ -59,14 +62,19 @@ def post(
     read: dict[str, di.Item],
     releasing: Hold | None = None,
     counter: di.Item | None = None,
+    closing: Closing | None = None,
 ) -> PostResult:
     """`read`: account items as this thread last read them, and `counter` the event feed's
     counter read with them; the first attempt writes on them when they cover the posting,
     and a retry reads again. `releasing`: the pending transfer's hold (resolved) that this
-    posting releases in the same write."""
+    posting releases in the same write; `closing`: the account it empties and closes."""
     return retrying(
         lambda n: _attempt(
-            db, posting, _seen(posting, read, releasing, counter) if n == 0 else None, releasing
+            db,
+            posting,
+            _seen(posting, read, releasing, counter) if n == 0 else None,
+            releasing,
+            closing,
         )
     )
 
@@ -130,10 +138,13 @@ def plan(
     posting: Posting,
     seen: tuple[dict[str, di.Item], di.Item] | None,
     releasing: Hold | None,
+    closing: Closing | None = None,
 ) -> Plan | PostResult:
     """The posting's writes on the accounts `seen` (else read now, with the idempotency
     record and the feed counter); a PostResult when the key replays an earlier outcome.
-    Raises the domain's refusal when the accounts as read refuse it."""
+    Raises the domain's refusal when the accounts as read refuse it. The account `closing`
+    names is closed by its leg's own update (one item is written once in a transaction),
+    which the version condition makes exact: AccountNotEmpty if it would keep anything."""
     tables = db.tables
     legs = [leg for leg in posting.legs if not is_internal(leg.account_id)]
     idem = posting.idempotency
@@ -168,6 +179,10 @@ def plan(
         after = int(account["balance_minor"]) + leg.amount.minor
         balances[leg.account_id] = after
         update = _account_update(tables.accounts, leg, account, after, posting.created_at, freed)
+        if closing is not None and closing.account_id == leg.account_id:
+            if after or int(account["held_minor"]) - freed:
+                raise AccountNotEmpty(NOT_EMPTY)
+            _closes(update, closing.reason)
         writes.append({"Update": update})
         seq = version + 1  # the entry's place in the account's own posting order
         writes.append(
@@ -200,8 +215,9 @@ def _attempt(
     posting: Posting,
     seen: tuple[dict[str, di.Item], di.Item] | None,
     releasing: Hold | None,
+    closing: Closing | None = None,
 ) -> PostResult:
-    planned = plan(db, posting, seen, releasing)
+    planned = plan(db, posting, seen, releasing, closing)
     if isinstance(planned, PostResult):
         return planned
     posted = len(planned.writes)
@@ -287,6 +303,15 @@ def _account_update(
         "ExpressionAttributeNames": names,
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
+
+
+def _closes(update: dict[str, Any], reason: str) -> None:
+    """Make a leg's account update close the account too (status, reason, not primary)."""
+    update["UpdateExpression"] += ", #status = :closed, status_reason = :reason, #primary = :off"
+    update["ExpressionAttributeNames"]["#primary"] = "primary"
+    update["ExpressionAttributeValues"].update(
+        di.to_wire({":closed": AccountStatus.CLOSED.value, ":reason": reason, ":off": False})
+    )
 
 
 def _replay(db: Dynamo, idem: IdempotencyKey, record: di.Item) -> PostResult:

@@ -24,6 +24,7 @@ _FIELDS = (
     "decided_by",
     "decided_by_email",
     "decided_at",
+    "detail",
 )
 
 
@@ -47,7 +48,8 @@ def _request_item(request: ApprovalRequest) -> di.Item:
 
 def _request(item: di.Item) -> ApprovalRequest:
     return ApprovalRequest(
-        **{k: str(item[k]) for k in _FIELDS},
+        # A request asked before step 17 has no detail: it needed none.
+        **{k: str(item.get(k, "")) for k in _FIELDS},
         status=ApprovalStatus(item["status"]),
         version=int(item["version"]),
     )

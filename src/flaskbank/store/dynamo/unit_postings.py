@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ...domain.errors import BankError, HoldNotOpen, StoreError, WriteConflict
 from ...domain.holds import Hold
-from ...domain.ledger import Leg, Posting, PostResult
+from ...domain.ledger import Closing, Leg, Posting, PostResult
 from . import events
 from . import items as di
 from .client import Dynamo, IfRefused
@@ -29,8 +29,9 @@ def post_in_unit(
     read: dict[str, di.Item],
     releasing: Hold | None,
     counter: di.Item | None,
+    closing: Closing | None = None,
 ) -> PostResult:
-    planned = plan(db, posting, _seen(posting, read, releasing, counter), releasing)
+    planned = plan(db, posting, _seen(posting, read, releasing, counter), releasing, closing)
     if isinstance(planned, PostResult):
         return planned  # the key's earlier outcome: nothing to write
     unit.extend(zip(planned.writes, _meanings(planned, releasing), strict=True))

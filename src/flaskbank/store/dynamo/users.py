@@ -24,7 +24,7 @@ from ...retry import retrying
 from ..base import Page
 from ..cursors import decode_cursor, encode_cursor
 from . import items as di
-from . import lookups
+from . import lookups, payees
 from .client import CONDITION_FAILED, Connected, IfRefused, Refused
 from .schema import (
     BY_CREATED,
@@ -105,9 +105,9 @@ class DynamoUsers(Connected):
         return updated
 
     def remove_user(self, user_id: str, *, version: int) -> None:
-        """The profile (at `version`) and its email lock (still this user's, listing no
-        account), both or neither. Sessions and tokens stay until they expire: each read
-        of one finds no user, which ends it."""
+        """The profile (at `version`), its email lock (still this user's, listing no
+        account) and their saved payees, all or none. Sessions and tokens stay until they
+        expire: each read of one finds no user, which ends it."""
         item = self.db.get(self.tables.users, di.user_key(user_id))
         if item is None:
             raise AccountNotFound("no such user")
@@ -137,6 +137,7 @@ class DynamoUsers(Connected):
                 },
                 NotPermitted("a user who holds accounts is never removed"),
             ),
+            *payees.forgetting(self.db, user_id),
         )
 
     def _profile_update(

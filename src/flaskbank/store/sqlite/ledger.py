@@ -29,6 +29,7 @@ from ...domain.events import hold_resolved, transaction_posted
 from ...domain.holds import Hold, HoldStatus
 from ...domain.identity import email_key
 from ...domain.ledger import (
+    Closing,
     Earlier,
     Entry,
     IdempotencyKey,
@@ -121,20 +122,24 @@ class SqliteLedger:
 
     def close_account(self, account_id: str, reason: str = "") -> None:
         with self.database.write() as db:
-            row = db.execute(
-                "SELECT balance_minor, held_minor, status FROM accounts WHERE id=?",
-                (account_id,),
-            ).fetchone()
-            if row is None:
-                raise AccountNotFound("no such account")
-            if row["status"] != AccountStatus.OPEN.value:
-                raise AccountNotOpen(f"this account is {row['status']}")
-            if row["balance_minor"] or row["held_minor"]:
-                raise AccountNotEmpty(NOT_EMPTY)
-            db.execute(
-                "UPDATE accounts SET status=?, status_reason=?, is_primary=0 WHERE id=?",
-                (AccountStatus.CLOSED.value, reason, account_id),
-            )
+            self._close(db, account_id, reason)
+
+    @staticmethod
+    def _close(db: sqlite3.Connection, account_id: str, reason: str) -> None:
+        row = db.execute(
+            "SELECT balance_minor, held_minor, status FROM accounts WHERE id=?",
+            (account_id,),
+        ).fetchone()
+        if row is None:
+            raise AccountNotFound("no such account")
+        if row["status"] != AccountStatus.OPEN.value:
+            raise AccountNotOpen(f"this account is {row['status']}")
+        if row["balance_minor"] or row["held_minor"]:
+            raise AccountNotEmpty(NOT_EMPTY)
+        db.execute(
+            "UPDATE accounts SET status=?, status_reason=?, is_primary=0 WHERE id=?",
+            (AccountStatus.CLOSED.value, reason, account_id),
+        )
 
     def get_account(self, account_id: str) -> Account | None:
         row = self.database.conn.execute(f"{ACCOUNTS} WHERE a.id=?", (account_id,)).fetchone()
@@ -158,7 +163,9 @@ class SqliteLedger:
             ).rowcount:
                 raise AccountNotFound("no such account")
 
-    def post(self, posting: Posting, *, releasing: Hold | None = None) -> PostResult:
+    def post(
+        self, posting: Posting, *, releasing: Hold | None = None, closing: Closing | None = None
+    ) -> PostResult:
         with self.database.write() as db:
             idem = posting.idempotency
             # The key first: it claims the request, or finds the retry's first answer.
@@ -224,6 +231,8 @@ class SqliteLedger:
                     )
                 )
             db.executemany(f"INSERT INTO entries ({ENTRY_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            if closing is not None:  # judged on the balance the legs left, in the same write
+                self._close(db, closing.account_id, closing.reason)
             # The posting's events, in its transaction: the hold it releases, and itself.
             if releasing is not None:
                 insert_event(db, hold_resolved(releasing))

@@ -499,3 +499,13 @@ CREATE TABLE IF NOT EXISTS approval_requests (
 );
 CREATE INDEX IF NOT EXISTS approvals_by_status ON approval_requests (status, requested_at);
 """
+
+
+@STEPS.add(15)
+def approval_requests_carry_a_detail(db: sqlite3.Connection) -> None:
+    """A request for two-person approval says what its action needs beyond its target
+    (closing an account with a balance: where the money goes), issue 13; requests asked
+    before needed none and read as ''. It looks before it alters."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(approval_requests)")}
+    if "detail" not in have:
+        db.execute("ALTER TABLE approval_requests ADD COLUMN detail TEXT NOT NULL DEFAULT ''")

@@ -364,6 +364,7 @@ CREATE TABLE IF NOT EXISTS approval_requests (
     decided_by         TEXT NOT NULL,
     decided_by_email   TEXT NOT NULL,
     decided_at         TEXT NOT NULL,
-    version            INTEGER NOT NULL
+    version            INTEGER NOT NULL,
+    detail             TEXT NOT NULL DEFAULT ''  -- what the action needs beyond its target
 );
 CREATE INDEX IF NOT EXISTS approvals_by_status ON approval_requests (status, requested_at);

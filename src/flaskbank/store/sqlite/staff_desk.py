@@ -13,7 +13,8 @@ from .database import SqliteDatabase
 _NOTE = "id, customer_id, at, author_id, author_email, text"
 _REQUEST = (
     "id, action, target, customer_id, reason, requested_by, requested_by_email, "
-    "requested_at, expires_at, status, decided_by, decided_by_email, decided_at, version"
+    "requested_at, expires_at, status, decided_by, decided_by_email, decided_at, version, "
+    "detail"
 )
 
 

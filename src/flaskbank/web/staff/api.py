@@ -114,6 +114,7 @@ def customer(user_id: str) -> Response:
             ],
             "tokens": [token_json(t, now) for t in view.tokens],
             "notes": [note_json(n) for n in view.notes],
+            "pending_requests": [request_json(r) for r in view.requests],
             "statement_months": view.months,
         }
     )

@@ -8,13 +8,37 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
+from ...domain.accounts import format_account_number
+from ...domain.approvals import ApprovalRequest
 from ...domain.errors import AccountNotFound, NotPermitted, ValidationFailed
 from ...domain.security import Permission
-from ...services import approvals
+from ...services import account_closing, approvals
 from ..context import bank
 from . import bp
 from .forms import HoldActionForm
 from .policy import actor, requires, staff_user
+
+
+@bp.context_processor
+def approval_words() -> dict[str, Any]:
+    return {"request_subject": request_subject}
+
+
+def request_subject(r: ApprovalRequest) -> str:
+    """The account a request acts on, and where its money goes, in words for the approver
+    ("" for a request about the customer as a whole)."""
+    kind = approvals.ACTIONS.get(r.action)
+    if kind is None or kind.target_kind != "account":
+        return ""
+    account = bank().store.ledger.get_account(r.target)
+    words = f"account {format_account_number(account.number)}" if account else r.target
+    if r.detail == account_closing.PAYOUT:
+        return f"{words}; the balance paid out by cheque"
+    if r.detail:
+        to = bank().store.ledger.get_account(r.detail)
+        number = format_account_number(to.number) if to else r.detail
+        return f"{words}; the balance to account {number}"
+    return words
 
 
 @bp.get("/approvals")

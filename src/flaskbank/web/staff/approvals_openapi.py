@@ -39,6 +39,16 @@ def _query(name: str, description: str) -> dict[str, Any]:
     }
 
 
+_DETAIL = (
+    "What the action needs beyond its target; only close_account takes one: the id of the "
+    "customer's other open account in the same currency that receives the balance, or "
+    "'payout' (a cheque). Left out, close_account pays out when the customer has no other "
+    "such account and is a 422 naming `detail` when they have. On approval the whole "
+    "balance at that moment moves and the account closes, in one step; refused (422) at "
+    "request and at approval for an account that is closed, frozen, overdrawn or has money "
+    "on hold, or a destination that is not the customer's open account."
+)
+
 SCHEMAS: dict[str, Any] = {
     "Note": {
         "type": "object",
@@ -62,6 +72,7 @@ SCHEMAS: dict[str, Any] = {
             "action",
             "title",
             "target",
+            "detail",
             "customer_id",
             "reason",
             "requested_by_email",
@@ -77,11 +88,17 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "description": "reset_second_factor (target: the customer's id; asked by any "
                 "staff role, approved by an admin), send_password_reset (the same; the link "
-                "goes to the customer's address on file) or unfreeze_account (target: the "
-                "account id; fraud analysts and admins ask and approve)",
+                "goes to the customer's address on file), unfreeze_account (target: the "
+                "account id; fraud analysts and admins ask and approve) or close_account "
+                "(target: the account id; any staff role asks, fraud analysts and admins "
+                "approve; detail: where the balance goes)",
             },
             "title": _STR,
             "target": _STR,
+            "detail": {
+                "type": ["string", "null"],
+                "description": _DETAIL,
+            },
             "customer_id": _STR,
             "reason": _STR,
             "requested_by_email": _STR,
@@ -101,8 +118,16 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["action", "target", "reason"],
         "properties": {
-            "action": {"enum": ["reset_second_factor", "send_password_reset", "unfreeze_account"]},
+            "action": {
+                "enum": [
+                    "reset_second_factor",
+                    "send_password_reset",
+                    "unfreeze_account",
+                    "close_account",
+                ]
+            },
             "target": _STR,
+            "detail": {"type": ["string", "null"], "description": _DETAIL},
             "reason": {"type": "string", "minLength": 1, "maxLength": 500},
         },
     },

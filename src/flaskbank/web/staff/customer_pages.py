@@ -1,6 +1,7 @@
 """Staff pages about one customer beyond their view: each account's full history and
-monthly statements, internal notes, and asking for a second-factor reset (which a second
-person approves, web/staff/approvals.py)."""
+monthly statements, internal notes, and asking for a second-factor reset, a password reset
+link or the closing of an account with a balance (which a second person approves,
+web/staff/approvals.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from ...domain.errors import ValidationFailed
+from ...domain.accounts import format_account_number
+from ...domain.errors import AccountNotFound, BankError, ValidationFailed
 from ...domain.security import Permission
-from ...services import approvals, notes, staff_customers
+from ...services import account_closing, approvals, notes, staff, staff_customers
 from ..banking.forms import HistoryFilterForm
 from ..context import bank
 from . import bp
-from .forms import ApprovalRequestForm, NoteForm
+from .forms import ApprovalRequestForm, CloseAccountForm, NoteForm
 from .policy import actor, requires, staff_user
 
 
@@ -122,3 +124,43 @@ def _ask(user_id: str, action: str, template: str, asked: str) -> Any:
         flash(asked, "success")
         return redirect(url_for(".customer", user_id=customer.id))
     return form.page(template, **page)
+
+
+@bp.route("/customers/<user_id>/accounts/<account_id>/close", methods=["GET", "POST"])
+@requires(Permission.VIEW_CUSTOMERS)
+def request_account_closing(user_id: str, account_id: str) -> Any:
+    """Ask to close an account and move its balance out (services/account_closing.py)."""
+    view = staff.view_customer(bank(), staff_user(), user_id, actor())
+    account = next((a for a in view.accounts if a.id == account_id), None)
+    if account is None:
+        raise AccountNotFound("no such account")
+    form = CloseAccountForm()
+    others = account_closing.destinations(bank(), account)
+    form.detail.choices = [
+        *(
+            (a.id, f"{a.nickname or a.type.value.title()} {format_account_number(a.number)}")
+            for a in others
+        ),
+        (account_closing.PAYOUT, "Pay out by cheque"),
+    ]
+    page = {"view": view, "account": account}
+    if form.validate_on_submit():
+        try:
+            approvals.request_action(
+                bank(),
+                staff_user(),
+                "close_account",
+                account.id,
+                form.reason.data,
+                actor(),
+                form.detail.data,
+            )
+        except BankError as error:
+            return form.refused(error, "staff/close_account.html", **page)
+        flash(
+            f"Asked for approval to close account {format_account_number(account.number)}: "
+            "the balance moves and the account closes once another member of staff approves.",
+            "success",
+        )
+        return redirect(url_for(".customer", user_id=user_id))
+    return form.page("staff/close_account.html", **page)

@@ -93,10 +93,11 @@ def approval_list() -> Response:
 @api_bp.post("/approvals")
 @api_requires(Permission.VIEW_CUSTOMERS)
 def ask_for_approval() -> Response:
-    """{"action", "target", "reason"}: 201 with the request, which waits for a second person."""
-    f = p.fields(p.json_object(), required=("action", "target", "reason"))
+    """{"action", "target", "reason", "detail"?}: 201 with the request, which waits for a
+    second person."""
+    f = p.fields(p.json_object(), required=("action", "target", "reason"), optional=("detail",))
     asked = approvals.request_action(
-        bank(), staff_user(), f["action"], str(f["target"]), f["reason"], actor()
+        bank(), staff_user(), f["action"], str(f["target"]), f["reason"], actor(), f["detail"]
     )
     return _created(request_json(asked))
 

@@ -20,6 +20,7 @@ def request_json(r: ApprovalRequest) -> dict[str, Any]:
         "action": r.action,
         "title": action.title if action else r.action,
         "target": r.target,
+        "detail": r.detail or None,
         "customer_id": r.customer_id,
         "reason": r.reason,
         "requested_by_email": r.requested_by_email,

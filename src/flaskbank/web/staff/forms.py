@@ -109,6 +109,15 @@ class ApprovalRequestForm(ServiceForm):
     submit = SubmitField("Ask for approval")
 
 
+class CloseAccountForm(ApprovalRequestForm):
+    """Asking to close an account with a balance: where the money goes (the customer's
+    other open accounts, or a cheque; the view fills in the choices), and why."""
+
+    # The service judges the choice (the same customer's open account), with its message.
+    detail = SelectField("Where the balance goes", choices=[], validate_choice=False)
+    submit = SubmitField("Ask for approval to close")
+
+
 class HoldActionForm(ServiceForm):
     """A release or void button; only its CSRF token is checked."""
 

@@ -83,10 +83,16 @@ SCHEMAS: dict[str, Any] = {
     },
     "CustomerView": {
         "type": "object",
-        "required": ["user", "accounts", "tokens", "notes", "statement_months"],
+        "required": ["user", "accounts", "tokens", "notes", "pending_requests", "statement_months"],
         "properties": {
             "user": _ref("User"),
             "notes": {"type": "array", "items": _ref("Note"), "description": "newest first"},
+            "pending_requests": {
+                "type": "array",
+                "items": _ref("ApprovalRequest"),
+                "description": "this customer's requests waiting for a second person's "
+                "approval, oldest first (as on the customer's page)",
+            },
             "statement_months": {
                 "type": "object",
                 "additionalProperties": {"type": "array", "items": _STR},
@@ -213,7 +219,8 @@ PATHS: dict[str, Any] = {
     },
     "/staff/customers/{user_id}": {
         "get": {
-            "summary": "A customer, read only: profile, accounts with their last lines, tokens",
+            "summary": "A customer, read only: profile, accounts with their last lines, tokens, "
+            "notes and the requests waiting for approval",
             "description": "Every staff role. " + _ROLES,
             "parameters": [_USER],
             "responses": {"200": _ok("CustomerView"), **_problems(401, 403, 404)},
