@@ -41,7 +41,7 @@ IDEMPOTENCY_KEY_MAX = 200
 
 
 @dataclass(frozen=True, slots=True)
-class _Inputs:
+class Inputs:
     idempotency: IdempotencyKey | None
     replay: PostResult | Hold | None
     accounts: dict[str, Account]
@@ -50,7 +50,7 @@ class _Inputs:
     rules: StoredRuleSet | None = None
 
 
-def _read(
+def read_inputs(
     bank: Bank,
     user_id: str,
     key: str | None,
@@ -58,7 +58,7 @@ def _read(
     account_ids: list[object],
     recipient_email: object = None,
     recipient_number: str | None = None,
-) -> _Inputs:
+) -> Inputs:
     """The accounts the posting may touch, under a client's key the earlier result, the
     accounts of a recipient named by email or the account of one named by number, and what
     monitoring scores with (the customer's profile, the live rules): one read of the store.
@@ -76,14 +76,14 @@ def _read(
         with_rules=True,
     )
     if found.earlier is not None:
-        return _Inputs(
+        return Inputs(
             None, ledger.replay(found.earlier, fingerprint), found.accounts, found.recipients
         )
     idem = None if key is None else IdempotencyKey(user_id, key, fingerprint)
-    return _Inputs(idem, None, found.accounts, found.recipients, found.profile, found.rules)
+    return Inputs(idem, None, found.accounts, found.recipients, found.profile, found.rules)
 
 
-def _own(inputs: _Inputs, user_id: str, account_id: object) -> Account:
+def own_account(inputs: Inputs, user_id: str, account_id: object) -> Account:
     return owned(inputs.accounts.get(account_id) if isinstance(account_id, str) else None, user_id)
 
 
@@ -165,14 +165,14 @@ def _cash(
     key: str | None,
 ) -> PostResult:
     request = {"op": op, "account": account_id, "amount": amount, "memo": memo}
-    inputs = _read(bank, user_id, key, request, [account_id])
+    inputs = read_inputs(bank, user_id, key, request, [account_id])
     if isinstance(inputs.replay, PostResult):
         return inputs.replay
     if inputs.replay is not None:  # a transfer's key reused for cash: a different request
         raise IdempotencyConflict("this Idempotency-Key was used for a different request")
-    account = _own(inputs, user_id, account_id)
+    account = own_account(inputs, user_id, account_id)
     money = parse_amount(amount, account.currency, limit=bank.settings.limit(account.currency))
-    text = _memo(memo)
+    text = clean_memo(memo)
     kind = TransactionType.DEPOSIT if op == "deposit" else TransactionType.WITHDRAWAL
     verdict = _screen(bank, inputs, screening.candidate(kind, user_id, account, money, bank.now()))
     screened = screening.payload(verdict)
@@ -194,7 +194,7 @@ def _cash(
     return _post(bank, posting, inputs.idempotency)
 
 
-def _screen(bank: Bank, inputs: _Inputs, what: Candidate) -> Verdict:
+def _screen(bank: Bank, inputs: Inputs, what: Candidate) -> Verdict:
     return screening.screen(bank, what, inputs.profile, inputs.rules)
 
 
@@ -221,7 +221,7 @@ def transfer(
     record together) and one write; by email the store may need one more read for the
     accounts of the email's owner."""
     if payee_id not in (None, ""):
-        to_account_number, to_email = _payee_target(
+        to_account_number, to_email = payee_target(
             bank, user_id, payee_id, to_account_number, to_email
         )
     request = {
@@ -236,14 +236,14 @@ def transfer(
         normalize_account_number(to_account_number) if isinstance(to_account_number, str) else None
     )
     email = None if number else to_email
-    inputs = _read(bank, user_id, idempotency_key, request, [from_account_id], email, number)
+    inputs = read_inputs(bank, user_id, idempotency_key, request, [from_account_id], email, number)
     if inputs.replay is not None:
         return inputs.replay
-    source = _own(inputs, user_id, from_account_id)
+    source = own_account(inputs, user_id, from_account_id)
     money = parse_amount(amount, source.currency, limit=bank.settings.limit(source.currency))
-    text = _memo(memo)
+    text = clean_memo(memo)
     try:
-        target = _recipient(inputs, source, to_account_number, number, to_email)
+        target = recipient_account(inputs, source, to_account_number, number, to_email)
     except Refusal as refused:
         _keep(bank, inputs.idempotency, refused)
         raise
@@ -275,7 +275,7 @@ def transfer(
     return _post(bank, build, inputs.idempotency)
 
 
-def _payee_target(
+def payee_target(
     bank: Bank, user_id: str, payee_id: object, number: object, email: object
 ) -> tuple[str | None, str | None]:
     """The number or email of the sender's payee (PayeeNotFound for anyone else's)."""
@@ -317,8 +317,8 @@ def _hold_for_review(
         raise
 
 
-def _recipient(
-    inputs: _Inputs, source: Account, number: object, canonical: str | None, email: object
+def recipient_account(
+    inputs: Inputs, source: Account, number: object, canonical: str | None, email: object
 ) -> Account:
     """The account a transfer goes to: named by `number` (`canonical` is its normal form,
     None when it is none) or by `email`."""
@@ -374,7 +374,7 @@ def _label(name: str, number: str) -> str:
     return f"{name} · {format_account_number(number)}".strip(" ·")
 
 
-def _memo(memo: object) -> str:
+def clean_memo(memo: object) -> str:
     if memo is not None and not isinstance(memo, str):
         raise ValidationFailed({"memo": "memo must be text"})
     return ledger.clean_memo(memo)

@@ -14,7 +14,7 @@ from ..domain.accounts import Account, normalize_account_number
 from ..domain.money import Money, parse_amount
 from ..domain.recipients import account_ending, masked_name
 from .bank import Bank
-from .postings import _memo, _own, _payee_target, _read, _recipient
+from .postings import clean_memo, own_account, payee_target, read_inputs, recipient_account
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +43,18 @@ def review_transfer(
     """The transfer as it would be sent now, or the refusal sending it would get now
     (ValidationFailed, UnknownRecipient, InsufficientFunds, AccountNotOpen, ...)."""
     if payee_id not in (None, ""):
-        to_account_number, to_email = _payee_target(
+        to_account_number, to_email = payee_target(
             bank, user_id, payee_id, to_account_number, to_email
         )
     number = (
         normalize_account_number(to_account_number) if isinstance(to_account_number, str) else None
     )
     email = None if number else to_email
-    inputs = _read(bank, user_id, None, {}, [from_account_id], email, number)
-    source = _own(inputs, user_id, from_account_id)
+    inputs = read_inputs(bank, user_id, None, {}, [from_account_id], email, number)
+    source = own_account(inputs, user_id, from_account_id)
     money = parse_amount(amount, source.currency, limit=bank.settings.limit(source.currency))
-    text = _memo(memo)
-    target = _recipient(inputs, source, to_account_number, number, to_email)
+    text = clean_memo(memo)
+    target = recipient_account(inputs, source, to_account_number, number, to_email)
     # Built and thrown away: the domain's own checks (same account, currency, funds).
     ledger.transfer(
         source,
