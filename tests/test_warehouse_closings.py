@@ -165,3 +165,39 @@ def test_a_generated_bank_fed_in_small_batches_keeps_what_it_would_compute(tmp_p
             computed = balances.balance_groups(reader.con, days, None, None, kept=False)
         assert kept == computed and len({g.day for g in kept}) > 90
     assert contents(small)["closing_days"] == contents(large)["closing_days"]
+
+
+def test_a_rebuild_is_published_first_and_its_days_are_kept_a_month_a_run_after(tmp_path):
+    """What `flaskbank warehouse rebuild` and the worker do: every event in and published,
+    no day kept yet, reports computed meanwhile; then each worker run keeps one more month,
+    and feed.close_days keeps the rest. The answers never change on the way."""
+    store = SqliteStore(tmp_path / "bank.db")
+    store.init_schema()
+    load_bank(store, Options(10, 3, 7, start=date(2025, 1, 1)), LOCKED)
+    warehouse = warehouse_in(tmp_path)
+    assert feed.rebuild(store, warehouse) > 0
+    assert _kept_through(warehouse) is None
+    days = [date(2025, 1, 1) + timedelta(days=n) for n in range(80)]
+
+    def answer() -> list[object]:
+        with warehouse.reading() as reader:
+            return list(balances.balance_groups(reader.con, days, None, None))
+
+    before = answer()
+    assert before and feed.sync(store, warehouse, close_months=1) == 0
+    assert _kept_through(warehouse) == date(2025, 1, 31)
+    assert answer() == before
+    # Each of the two copies (one published, one written) keeps its own months: the copy
+    # written next catches up with January, then the one after goes on to February.
+    kept = []
+    for _ in range(3):
+        feed.sync(store, warehouse, close_months=1)
+        kept.append(_kept_through(warehouse))
+        assert answer() == before
+    assert kept == [date(2025, 1, 31), date(2025, 2, 28), date(2025, 2, 28)]
+    assert feed.close_days(store, warehouse) > 20
+    assert _kept_through(warehouse) is not None and _kept_through(warehouse) > date(2025, 3, 20)
+    assert answer() == before
+    feed.close_days(store, warehouse)  # the other copy
+    assert feed.close_days(store, warehouse) == 0  # nothing more is over
+    store.close()

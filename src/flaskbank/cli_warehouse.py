@@ -3,6 +3,7 @@ it, export it as Parquet (docs/analytics.md)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +33,7 @@ def _sync(fresh: bool, quiet: bool) -> None:
 
     from .bootstrap import warehouse_of
     from .cli import _bank, _config, _require_schema, _store_errors
-    from .services.analytics.feed import CATCH_UP, sync
+    from .services.analytics import feed
 
     bank = _bank()
     _require_schema(bank)
@@ -42,13 +43,21 @@ def _sync(fresh: bool, quiet: bool) -> None:
         _warehouse_errors(),
         tqdm(unit=" events", disable=quiet, mininterval=0.5) as bar,
     ):
-        done = sync(bank.store, target, fresh=fresh, limit=CATCH_UP, progress=bar.update)
+        if fresh:
+            done = feed.rebuild(bank.store, target, progress=bar.update)
+        else:
+            done = feed.sync(bank.store, target, limit=feed.CATCH_UP, progress=bar.update)
     with _warehouse_errors(), target.reading() as reader:
         as_of = reader.as_of()
     click.echo(
         f"{'rebuilt' if fresh else 'synced'}: {done} events applied; the warehouse reflects "
         f"{as_of.events} events, up to {as_of.last_event_at or 'none'}"
     )
+    if fresh:  # published already: reports read it while the closing days are kept
+        started = time.monotonic()
+        with _store_errors(), _warehouse_errors():
+            days = feed.close_days(bank.store, target)
+        click.echo(f"closing balances kept for {days} days in {time.monotonic() - started:.1f} s")
 
 
 @warehouse.command()

@@ -220,10 +220,11 @@ class WarehouseWriter(Protocol):
         """Store what the events say and move the checkpoint from `after` to `reaches` in
         one transaction; WarehouseStale if the checkpoint is no longer `after`."""
 
-    def close_days(self) -> int:
-        """Keep the closing balances of the days the feed has moved past (a summary the
-        balances report reads), in one transaction, once the session's batches are in;
-        returns how many days that added."""
+    def close_days(self, *, months: int | None = None) -> int:
+        """Keep the closing balances of the days the feed has moved past and that are not
+        kept yet (a summary the balances report reads), at most `months` months of them
+        (None: all), in one transaction, once the session's batches are in; returns how
+        many days that added."""
 
 
 class WarehouseReader(Protocol):

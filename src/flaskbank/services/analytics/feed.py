@@ -36,14 +36,43 @@ def sync(
     budget: float | None = None,
     fresh: bool = False,
     progress: Callable[[int], None] | None = None,
+    close_months: int | None = None,
 ) -> int:
-    """Catch up (within `budget` seconds, if given; the rest waits for the next run), then
-    publish to readers. `fresh`: rebuild from the start of the feed. Returns the events
-    applied.
+    """Catch up (within `budget` seconds, if given; the rest waits for the next run), keep
+    the closing balances of the days that are over (at most `close_months` months of them;
+    None: all), then publish to readers. `fresh`: rebuild from the start of the feed.
+    Returns the events applied.
 
     While a batch is applied, the next one is read on another thread: reading the store
     is about a fifth of a sync's time, and both the store's driver and DuckDB let go of the
     GIL while they work (docs/analytics.md, "Sync speed")."""
+    return _session(store, warehouse, limit, budget, fresh, progress, close_months)[0]
+
+
+def rebuild(
+    store: Store, warehouse: WarehousePort, *, progress: Callable[[int], None] | None = None
+) -> int:
+    """Build the warehouse again from the start of the feed and publish it as soon as every
+    event is in; the closing balances of its days are kept afterwards (close_days), while
+    readers already use it. Returns the events applied."""
+    return sync(store, warehouse, limit=CATCH_UP, fresh=True, progress=progress, close_months=0)
+
+
+def close_days(store: Store, warehouse: WarehousePort) -> int:
+    """Catch up, then keep the closing balances of every day that is over and not kept yet
+    (after a rebuild: all of them); returns how many days that added."""
+    return _session(store, warehouse, CATCH_UP, None, False, None, None)[1]
+
+
+def _session(
+    store: Store,
+    warehouse: WarehousePort,
+    limit: int,
+    budget: float | None,
+    fresh: bool,
+    progress: Callable[[int], None] | None,
+    close_months: int | None,
+) -> tuple[int, int]:
     started, done = time.monotonic(), 0
     with warehouse.writing(fresh=fresh) as writer:
         after = writer.as_of().position
@@ -63,8 +92,8 @@ def sync(
                 break
         # Once the batches are in, not after each: a later batch of the same catch-up may
         # bring an older day (a bulk load out of order) and drop what was kept meanwhile.
-        writer.close_days()
-        return done
+        closed = writer.close_days(months=close_months)
+        return done, closed
 
 
 _READER: ThreadPoolExecutor | None = None

@@ -38,10 +38,13 @@ def kept_through(con: duckdb.DuckDBPyConnection) -> date | None:
     return row[0] if row is not None else None
 
 
-def close_days(con: duckdb.DuckDBPyConnection, timezone: str, was: date | None) -> int:
-    """Fill closing_days for the days that are over and not kept yet: those before the last
-    event's day, and those kept before (`was`), which a late batch with an older last event
-    does not make less over. Returns how many days were filled."""
+def close_days(
+    con: duckdb.DuckDBPyConnection, timezone: str, was: date | None, months: int | None
+) -> int:
+    """Fill closing_days for the days that are over and not kept yet, at most `months`
+    months of them (None: all): the days before the last event's day, and those kept before
+    (`was`), which a late batch with an older last event does not make less over. Returns
+    how many days were filled."""
     local_last = local_time(timezone, "last_event_at::TIMESTAMP")
     opened = local_time(timezone, "opened_at")
     row = con.execute(
@@ -60,11 +63,13 @@ def close_days(con: duckdb.DuckDBPyConnection, timezone: str, was: date | None) 
     # A month's days a statement: each holds every account at every one of its days (all
     # two years of the 10M bank at once would be 69 million rows), and the months before
     # are read whole from account_months, only this one's days from the entries.
-    while day <= over:
+    while day <= over and months != 0:
         end = min(over, day.replace(day=calendar.monthrange(day.year, day.month)[1]))
         days = [day + timedelta(days=n) for n in range((end - day).days + 1)]
         con.execute("INSERT INTO closing_days " + at_ends(GROUPS, days), [days, None, None])
-        day = days[-1] + timedelta(days=1)
-    if kept is None or over > kept:
-        con.execute("UPDATE feed SET closed_through = ? WHERE id = 1", [over])
-    return max(0, (over - start).days + 1)
+        day = end + timedelta(days=1)
+        months = None if months is None else months - 1
+    through = day - timedelta(days=1)
+    if through >= start:
+        con.execute("UPDATE feed SET closed_through = ? WHERE id = 1", [through])
+    return max(0, (through - start).days + 1)

@@ -75,7 +75,7 @@ class DuckWarehouse:
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            if writer.applied or fresh or self.copies.front() is None:
+            if writer.applied or writer.closed or fresh or self.copies.front() is None:
                 self.copies.publish(name)
             if writer.applied > COPY_OVER or fresh:
                 remove(self.copies.copy("b" if name == "a" else "a"))
@@ -248,6 +248,7 @@ class DuckWriter:
         self.con = con
         self.timezone = timezone
         self.applied = 0
+        self.closed = 0  # days added to closing_days
         # The days kept when the session began are over whatever its batches bring.
         self.kept = kept_through(con)
 
@@ -272,14 +273,15 @@ class DuckWriter:
             raise
         self.applied += len(events)
 
-    def close_days(self) -> int:
-        if not self.applied:
+    def close_days(self, *, months: int | None = None) -> int:
+        if months == 0:
             return 0
         self.con.begin()
         try:
-            filled = close_days(self.con, self.timezone, self.kept)
+            added = close_days(self.con, self.timezone, self.kept, months)
             self.con.commit()
         except BaseException:
             self.con.rollback()
             raise
-        return filled
+        self.closed += added
+        return added
