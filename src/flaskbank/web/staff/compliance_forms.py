@@ -1,0 +1,31 @@
+"""The compliance page's forms: the period it reviews (GET, so no CSRF token) and a
+corrective action against one finding."""
+
+from __future__ import annotations
+
+from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+
+from ...domain.compliance import ACTION_MAX
+from ..forms import ISO_DAY, ServiceForm
+
+
+class PeriodForm(ServiceForm):
+    class Meta:
+        csrf = False
+
+    first = StringField("From", name="from", default="", render_kw=ISO_DAY)
+    last = StringField("To", name="to", default="", render_kw=ISO_DAY)
+
+
+class CorrectiveActionForm(ServiceForm):
+    """One per finding on the page; the template gives each its own field ids."""
+
+    finding = HiddenField()
+    first = HiddenField(name="from")
+    last = HiddenField(name="to")
+    text = TextAreaField(
+        "Corrective action",
+        default="",
+        render_kw={"rows": 2, "maxlength": ACTION_MAX, "required": True},
+    )
+    submit = SubmitField("Record action")
