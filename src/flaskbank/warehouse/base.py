@@ -305,8 +305,8 @@ class WarehouseReader(Protocol):
 
     def cash_days(self, first: date, last: date, over: Mapping[str, int]) -> list[CashDay]:
         """The customers' days in first..last whose cash (deposits plus withdrawals) in a
-        currency of `over` adds up to more than its amount there, minor units; by day,
-        customer id, currency."""
+        currency of `over` adds up to more than its amount there, minor units; by day, then
+        the largest total first (ties: customer id, currency)."""
 
     def cash_deposits(
         self, first: date, last: date, low: Mapping[str, int], high: Mapping[str, int]

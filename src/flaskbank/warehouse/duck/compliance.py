@@ -41,7 +41,7 @@ def cash_days(
         "SELECT e.customer_id, e.day, e.currency, count(*), sum(abs(e.amount))"
         f" FROM entries e WHERE {_CASH}"
         f" GROUP BY e.customer_id, e.day, e.currency HAVING sum(abs(e.amount)) > {limit}"
-        " ORDER BY e.day, e.customer_id, e.currency",
+        " ORDER BY e.day, sum(abs(e.amount)) DESC, e.customer_id, e.currency",
         [first, last, *args],
     ).fetchall()
     return [CashDay(c, d, cur, int(n), int(total)) for c, d, cur, n, total in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from wtforms import HiddenField, StringField, SubmitField, TextAreaField
 
 from ...domain.compliance import ACTION_MAX
+from ...domain.errors import BankError, ValidationFailed
 from ..forms import ISO_DAY, ServiceForm
 
 
@@ -15,6 +16,13 @@ class PeriodForm(ServiceForm):
 
     first = StringField("From", name="from", default="", render_kw=ISO_DAY)
     last = StringField("To", name="to", default="", render_kw=ISO_DAY)
+
+    def refuse(self, error: BankError) -> None:
+        # The service names the query's fields (`from` is a keyword, so not an attribute).
+        if isinstance(error, ValidationFailed):
+            named = {"from": "first", "to": "last"}
+            error = ValidationFailed({named.get(k, k): v for k, v in error.errors.items()})
+        super().refuse(error)
 
 
 class CorrectiveActionForm(ServiceForm):
