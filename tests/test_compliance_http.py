@@ -96,7 +96,7 @@ def test_the_page_lists_findings_drills_down_and_records_an_action(app, app_bank
     cash = cash_bank(app, app_bank)
     _, client = staff_client(app, app_bank, Role.COMPLIANCE_OFFICER)
     page = Page(client.get(PAGE))
-    assert page.status == 200
+    assert page.status == 200 and "cash on one day over 10,000.00 in one currency" in page.text
     rows = [r for r in page.rows() if "Day" in r]
     assert [(r["Customer"], r["Day"], r["Total"]) for r in rows] == [  # the larger first
         ("Eve Tester", str(cash.day), "18,999.98 USD"),
@@ -206,3 +206,25 @@ def test_compliance_officers_land_on_compliance_and_their_menu_links_it(app, app
     _, admin = staff_client(app, app_bank, Role.ADMIN)
     assert Page(admin.get("/staff")).link("Compliance") == PAGE
     assert admin.get("/").location == "/staff"
+
+
+def test_frozen_accounts_show_the_internal_reason_to_staff_and_take_actions(app, app_bank, client):
+    from conftest import new_customer
+    from flaskbank.services import staff
+    from test_staff_support import CLI, make_staff
+
+    ada = new_customer(app_bank, "Ada Frozen")
+    analyst = make_staff(app_bank, Role.FRAUD_ANALYST)
+    staff.set_frozen(
+        app_bank, analyst, ada.account_id, frozen=True, reason="mule pattern", actor=CLI
+    )
+    _, token = staff_token(app_bank, Role.COMPLIANCE_OFFICER)
+    [frozen] = _get(client, token, API).get_json()["frozen_accounts"]
+    assert set(frozen) == _schema("FrozenAccount")
+    assert (frozen["account_id"], frozen["reason"]) == (ada.account_id, "mule pattern")
+    body = {"finding": frozen["finding"], "text": "Customer contacted"}
+    assert _post(client, token, f"{API}/actions", body).status_code == 201
+    _, browser = staff_client(app, app_bank, Role.COMPLIANCE_OFFICER)
+    [row] = [r for r in Page(browser.get(PAGE)).rows() if "Internal reason" in r]
+    assert row["Customer"] == "Ada Frozen" and row["Internal reason"] == "mule pattern"
+    assert "Customer contacted" in row["Corrective actions"]

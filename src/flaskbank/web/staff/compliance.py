@@ -58,6 +58,9 @@ def compliance_review() -> Any:
 def _words() -> dict[str, Any]:
     return {
         "rules": RULES,
+        # For people, as amounts read elsewhere on the pages: 10,000.00.
+        "over": f"{CASH_REPORT_OVER:,}",
+        "near": f"{STRUCTURING_FROM:,}",
         "default_days": DEFAULT_DAYS,
         "max_action": ACTION_MAX,
         "action_form": CorrectiveActionForm,
