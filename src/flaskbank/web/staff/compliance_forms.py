@@ -26,11 +26,10 @@ class PeriodForm(ServiceForm):
 
 
 class CorrectiveActionForm(ServiceForm):
-    """One per finding on the page; the template gives each its own field ids."""
+    """One per finding on the page; the template writes its fields with ids of their own,
+    and the period reviewed (`from`, `to`) to come back to."""
 
     finding = HiddenField()
-    first = HiddenField(name="from")
-    last = HiddenField(name="to")
     text = TextAreaField(
         "Corrective action",
         default="",
