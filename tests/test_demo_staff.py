@@ -39,14 +39,17 @@ from test_staff_support import CLI, enrolled
 LANDS = {
     Role.FRAUD_ANALYST: "/staff/monitoring",
     Role.FINANCIAL_MANAGER: "/staff/reports",
-    Role.COMPLIANCE_OFFICER: "/staff",
+    Role.COMPLIANCE_OFFICER: "/staff/compliance",
     Role.ADMIN: "/staff",
 }
 #: What each role opens in the staff area, and a page it may not.
 PAGES = {
     Role.FRAUD_ANALYST: (["/staff", "/staff/customers?q=ab"], "/staff/audit"),
     Role.FINANCIAL_MANAGER: (["/staff", "/staff/customers?q=ab"], "/staff/users"),
-    Role.COMPLIANCE_OFFICER: (["/staff", "/staff/customers?q=ab", "/staff/audit"], "/staff/users"),
+    Role.COMPLIANCE_OFFICER: (
+        ["/staff", "/staff/compliance", "/staff/customers?q=ab", "/staff/audit"],
+        "/staff/users",
+    ),
     Role.ADMIN: (["/staff", "/staff/users", "/staff/audit", "/staff/customers?q=ab"], None),
 }
 IP = "198.51.100.7"

@@ -30,6 +30,7 @@ def app(app):
 
 MONITOR = Permission.MONITOR_TRANSACTIONS
 BUILD = Permission.BUILD_REPORTS
+COMPLIANCE = Permission.REVIEW_COMPLIANCE
 _DRAFT = '[{"id": "big", "type": "amount_over", "params": {}, "score": 50}]'
 
 # Every staff page, with the permission it needs (None: any staff role).
@@ -56,6 +57,8 @@ PAGES = [
     ("GET", "/staff/users/{uid}", Permission.MANAGE_USERS),
     ("GET", "/staff/logins/unlock", Permission.MANAGE_USERS),
     ("GET", "/staff/audit", Permission.VIEW_AUDIT_LOG),
+    ("GET", "/staff/compliance", COMPLIANCE),
+    ("GET", "/staff/compliance?from=2026-01-01&to=2026-01-31", COMPLIANCE),
     ("GET", "/staff/reports", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/deposit_growth", Permission.VIEW_REPORTS),
     ("GET", "/staff/reports/deposit_growth?period=quarter&format=csv", Permission.VIEW_REPORTS),
@@ -159,6 +162,12 @@ ACTIONS = [
         },
     ),
     ("POST", "/staff/reports/saved/{srid}/delete", BUILD, {}),
+    (
+        "POST",
+        "/staff/compliance/actions",
+        COMPLIANCE,
+        {"finding": "kyc_gap:{uid}", "text": "customer contacted"},
+    ),
 ]
 
 
@@ -203,6 +212,8 @@ def _requests(ids):
     for method, path, permission in PAGES:
         yield method, path.format(**ids), permission, None
     for method, path, permission, data in ACTIONS:
+        # A finding names its customer: the target's, so that the action would succeed.
+        data = {k: v.format(**ids) if k == "finding" else v for k, v in data.items()}
         yield method, path.format(**ids), permission, data
 
 
@@ -238,6 +249,7 @@ def _unchanged(bank, target, audit_before):
         "approval_approved",
         "approval_rejected",
         "second_factor_reset",
+        "corrective_action_recorded",
     }
     items = bank.store.audit.audit_log(limit=500).items  # newest first
     new = items[: len(items) - audit_before]
@@ -375,8 +387,10 @@ def test_staff_land_on_the_staff_area_after_both_login_steps(app, app_bank):
     step = client.post("/login", data={"email": user.email, "password": password})
     assert step.status_code == 302 and step.headers["Location"].endswith("/login/code")
     done = client.post("/login/code", data={"otp": pyotp.TOTP(secret).at(app_bank.clock())})
-    assert done.status_code == 302 and done.headers["Location"].endswith("/staff")
-    assert 'href="/staff"' in client.get("/staff").get_data(as_text=True)
+    # Compliance officers land on their work, the compliance review.
+    assert done.status_code == 302 and done.headers["Location"].endswith("/staff/compliance")
+    landed = client.get("/staff/compliance").get_data(as_text=True)
+    assert 'href="/staff"' in landed and "<h1>Compliance</h1>" in landed
 
 
 def test_customers_see_no_staff_link(app, app_bank):

@@ -16,6 +16,7 @@ from flaskbank.services.staff import FREEZE_MESSAGES
 from flaskbank.web.api.openapi import DOCUMENT
 from flaskbank.web.staff import (
     approvals_openapi,
+    compliance_openapi,
     monitoring_openapi,
     openapi,
     reports_openapi,
@@ -286,6 +287,7 @@ def test_the_openapi_fragment_describes_every_staff_route(app):
         **monitoring_openapi.PATHS,
         **reports_openapi.PATHS,
         **approvals_openapi.PATHS,
+        **compliance_openapi.PATHS,
     }
     documented = {(p, m.upper()) for p, item in paths.items() for m in item}
     assert routes == documented

@@ -140,7 +140,17 @@ def admin(walk: Journey) -> None:
 
 
 def compliance_officer(walk: Journey) -> None:
-    lands_on(walk, "Staff area")
+    lands_on(walk, "Compliance")
+    # Carl never gave his personal details: a KYC gap, and an action recorded against it.
+    gaps = walk.page.get_by_role("table").filter(has_text="Carl Customer").last
+    gaps.get_by_text("Record an action").first.click()
+    gaps.get_by_label("What was done").first.fill("Asked Carl for his address")
+    walk.look("record-action")
+    gaps.get_by_role("button", name="Record action").first.click()
+    expect(walk.page.get_by_text("Corrective action recorded.")).to_be_visible()
+    # Oldest first: this walk's is the last (the other width's walk records one too).
+    expect(walk.page.get_by_text("Asked Carl for his address").last).to_be_visible()
+    walk.look("action-recorded")
     visit(walk, "Audit log", "Audit log", "audit")
     visit(walk, "Reports", "Reports", "reports")
     find_carl(walk)
@@ -186,6 +196,7 @@ def test_every_other_staff_page_passes_axe(bank_server, browser, width, height):
         ("approvals", "/staff/approvals"),
         ("audit-log", "/staff/audit"),
         ("customer-list", "/staff/reports/customers"),
+        ("compliance-year", "/staff/compliance?from=2026-01-01&to=2026-12-31"),
     ]
     paths += [(f"report-{name}", f"/staff/reports/{name}") for name in SPECS]
     for step, path in paths:

@@ -21,6 +21,9 @@ class Permission(StrEnum):
     MONITOR_TRANSACTIONS = "monitor_transactions"  # alerts, rules and backtests
     VIEW_REPORTS = "view_reports"  # the analytics reports (read-only, from the warehouse)
     BUILD_REPORTS = "build_reports"  # save report parameters under a name, delete them
+    #: The compliance review (large cash, structuring, KYC gaps, frozen accounts) and the
+    #: corrective actions recorded against its findings.
+    REVIEW_COMPLIANCE = "review_compliance"
 
 
 #: The one place that says what each role may do; views ask it through `allows`.
@@ -38,7 +41,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.VIEW_CUSTOMERS, Permission.VIEW_REPORTS, Permission.BUILD_REPORTS}
     ),
     Role.COMPLIANCE_OFFICER: frozenset(
-        {Permission.VIEW_CUSTOMERS, Permission.VIEW_AUDIT_LOG, Permission.VIEW_REPORTS}
+        {
+            Permission.VIEW_CUSTOMERS,
+            Permission.VIEW_AUDIT_LOG,
+            Permission.VIEW_REPORTS,
+            Permission.REVIEW_COMPLIANCE,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }
@@ -173,6 +181,7 @@ class AuditAction(StrEnum):
     APPROVAL_APPROVED = "approval_approved"
     APPROVAL_REJECTED = "approval_rejected"
     SECOND_FACTOR_RESET = "second_factor_reset"  # by staff, once a second person approved
+    CORRECTIVE_ACTION_RECORDED = "corrective_action_recorded"  # against a compliance finding
     # Customers' own activity, copied from the event feed (services/audit_trail.py).
     ACCOUNT_OPENED = "account_opened"
     MONEY_DEPOSITED = "money_deposited"

@@ -19,6 +19,7 @@ from typing import Generic, Protocol, TypeVar
 
 from ..domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus, User
 from ..domain.approvals import ApprovalRequest
+from ..domain.compliance import CorrectiveAction
 from ..domain.errors import Refusal
 from ..domain.events import Event, StoredEvent
 from ..domain.holds import Hold, HoldStatus
@@ -601,6 +602,17 @@ class NotePort(Protocol):
         """The customer's notes, newest first, at most `limit`."""
 
 
+class CorrectiveActionPort(Protocol):
+    """Corrective actions recorded against compliance findings (domain/compliance.py):
+    append-only, never updated or deleted. add_action joins the unit of work open on the
+    thread (an action commits with its audit entry)."""
+
+    def add_action(self, action: CorrectiveAction) -> None: ...
+
+    def actions_on(self, findings: Sequence[str]) -> dict[str, list[CorrectiveAction]]:
+        """Each of the findings' actions, oldest first; a finding without any is left out."""
+
+
 class ApprovalPort(Protocol):
     """Requests for two-person approval (domain/approvals.py). Writes join the unit of work
     open on the thread, so that a decision commits with the action it runs and its audit
@@ -714,6 +726,9 @@ class Store(Protocol):
 
     @property
     def approvals(self) -> ApprovalPort: ...
+
+    @property
+    def corrective_actions(self) -> CorrectiveActionPort: ...
 
     def init_schema(self) -> SchemaReport:
         """Make the tables and indexes, or migrate them to this code's schema version (see

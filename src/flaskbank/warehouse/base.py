@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from ..domain.compliance import CashDeposit
 from ..domain.events import StoredEvent
 from .customers import CustomerFilter, CustomerKey, CustomerPage
 from .entries import EntryFilter, EntryKey, EntryPage, EntryTotals
@@ -213,6 +214,18 @@ class Measured:
     value: int
 
 
+@dataclass(frozen=True)
+class CashDay:
+    """One customer's cash on one day (reporting calendar) in one currency: how many
+    deposits and withdrawals, and their amounts added up (both positive), minor units."""
+
+    customer_id: str
+    day: date
+    currency: str
+    transactions: int
+    total: int
+
+
 class WarehouseWriter(Protocol):
     def as_of(self) -> AsOf: ...
 
@@ -290,6 +303,17 @@ class WarehouseReader(Protocol):
     ) -> EntryPage:
         """Up to `size` entries `where` selects, newest first: the newest, or those just
         older than `older`, or those just newer than `newer` (a keyset: no OFFSET)."""
+
+    def cash_days(self, first: date, last: date, over: Mapping[str, int]) -> list[CashDay]:
+        """The customers' days in first..last whose cash (deposits plus withdrawals) in a
+        currency of `over` adds up to more than its amount there, minor units; by day, then
+        the largest total first (ties: customer id, currency)."""
+
+    def cash_deposits(
+        self, first: date, last: date, low: Mapping[str, int], high: Mapping[str, int]
+    ) -> list[CashDeposit]:
+        """The deposits made in first..last in a currency of `low` of at least its amount
+        there and at most `high`'s; by customer id, day, transaction id."""
 
     def customer_count(self, where: CustomerFilter) -> int:
         """How many customers `where` selects."""

@@ -83,11 +83,11 @@ def login_required(view: F) -> F:
 
 
 #: Where each staff role's work is: it lands there after signing in, and the customer pages
-#: send it there. Compliance officers have the staff home until the compliance area exists.
+#: send it there.
 LANDING = {
     Role.FRAUD_ANALYST: "staff.monitoring",
     Role.FINANCIAL_MANAGER: "staff.reports",
-    Role.COMPLIANCE_OFFICER: "staff.home",
+    Role.COMPLIANCE_OFFICER: "staff.compliance_review",
     Role.ADMIN: "staff.home",
 }
 

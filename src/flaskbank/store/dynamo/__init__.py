@@ -33,6 +33,7 @@ from . import checks, migrations
 from .audit import DynamoAudit
 from .bulk import DynamoBulk
 from .client import Dynamo
+from .corrective_actions import DynamoCorrectiveActions
 from .events import DynamoEvents
 from .holds import DynamoHolds
 from .ledger import DynamoLedger
@@ -99,6 +100,7 @@ class DynamoStore:
         self.payees = DynamoPayees(lambda: self.db)
         self.notes = DynamoNotes(lambda: self.db)
         self.approvals = DynamoApprovals(lambda: self.db)
+        self.corrective_actions = DynamoCorrectiveActions(lambda: self.db)
 
     @property
     def url(self) -> str:

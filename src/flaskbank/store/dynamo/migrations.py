@@ -357,3 +357,12 @@ def approval_requests_carry_a_detail(db: Dynamo) -> None:
     request written before has none and reads as '' (it needed none): no item changes. The
     step is here so that code that asks for such an action refuses an older store."""
     del db  # nothing to migrate
+
+
+@STEPS.add(18)
+def corrective_actions(db: Dynamo) -> None:
+    """Corrective actions against compliance findings (issue 13) live in the `notes` table
+    under FINDING#<finding key> (corrective_actions.py): the table exists already and no
+    item changes. The step is here so that code that records actions refuses a store
+    `init` has not stamped."""
+    del db  # nothing to migrate

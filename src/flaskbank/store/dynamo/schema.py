@@ -49,7 +49,9 @@ Every table shares one prefix (default `flaskbank-`), so that one IAM resource p
                    sk <email key>: a confirmed address; pk MAIL#<id>: a mail of the outbox,
                    GSI due (due = "PENDING", next_at), sparse: only mail waiting to be sent;
                    pk DEVICE#<user id>, sk <device>: a device the user signed in from (mail.py)
-    notes          pk CUSTOMER#<user id>, sk <at>#<note id>: staff's note on a customer
+    notes          pk CUSTOMER#<user id>, sk <at>#<note id>: staff's note on a customer;
+                   pk FINDING#<finding key>, sk <at>#<action id>: a corrective action
+                   recorded against a compliance finding (corrective_actions.py)
     approvals      pk REQUEST#<id>: a request for two-person approval; GSI pending
                    (pending = "PENDING", requested_key = <requested_at>#<id>), sparse
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..migrations import SchemaReport
 from .audit import SqliteAudit
 from .bulk import SqliteBulk
+from .corrective_actions import SqliteCorrectiveActions
 from .database import SqliteDatabase, SqliteUnitOfWork
 from .events import SqliteEvents
 from .holds import SqliteHolds
@@ -48,6 +49,7 @@ class SqliteStore:
         self.payees = SqlitePayees(self.database)
         self.notes = SqliteNotes(self.database)
         self.approvals = SqliteApprovals(self.database)
+        self.corrective_actions = SqliteCorrectiveActions(self.database)
 
     @property
     def path(self) -> str:

@@ -509,3 +509,31 @@ def approval_requests_carry_a_detail(db: sqlite3.Connection) -> None:
     have = {row[1] for row in db.execute("PRAGMA table_info(approval_requests)")}
     if "detail" not in have:
         db.execute("ALTER TABLE approval_requests ADD COLUMN detail TEXT NOT NULL DEFAULT ''")
+
+
+@STEPS.add(16)
+def corrective_actions(db: sqlite3.Connection) -> None:
+    """Corrective actions that compliance officers record against the findings of the
+    compliance review (issue 13): a new append-only table; nothing older changes."""
+    for statement in _statements(_CORRECTIVE_ACTIONS):
+        db.execute(statement)
+
+
+_CORRECTIVE_ACTIONS = """
+-- Corrective actions recorded against compliance findings: append-only (issue 13).
+CREATE TABLE IF NOT EXISTS corrective_actions (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    finding      TEXT NOT NULL,
+    customer_id  TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    author_id    TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    text         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_by_finding ON corrective_actions (finding, at, id);
+CREATE TRIGGER IF NOT EXISTS corrective_actions_no_update BEFORE UPDATE ON corrective_actions
+BEGIN SELECT RAISE(ABORT, 'corrective actions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS corrective_actions_no_delete BEFORE DELETE ON corrective_actions
+BEGIN SELECT RAISE(ABORT, 'corrective actions are append-only'); END;
+"""

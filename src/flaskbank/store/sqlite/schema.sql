@@ -368,3 +368,19 @@ CREATE TABLE IF NOT EXISTS approval_requests (
     detail             TEXT NOT NULL DEFAULT ''  -- what the action needs beyond its target
 );
 CREATE INDEX IF NOT EXISTS approvals_by_status ON approval_requests (status, requested_at);
+-- Corrective actions recorded against compliance findings: append-only (issue 13).
+CREATE TABLE IF NOT EXISTS corrective_actions (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    finding      TEXT NOT NULL,
+    customer_id  TEXT NOT NULL,
+    at           TEXT NOT NULL,
+    author_id    TEXT NOT NULL,
+    author_email TEXT NOT NULL,
+    text         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS actions_by_finding ON corrective_actions (finding, at, id);
+CREATE TRIGGER IF NOT EXISTS corrective_actions_no_update BEFORE UPDATE ON corrective_actions
+BEGIN SELECT RAISE(ABORT, 'corrective actions are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS corrective_actions_no_delete BEFORE DELETE ON corrective_actions
+BEGIN SELECT RAISE(ABORT, 'corrective actions are append-only'); END;

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from ...domain.compliance import CashDeposit
 from ...domain.events import StoredEvent
 from ..base import (
     SPELL_GAP_DAYS,
     AsOf,
     BalanceGroup,
     BalanceMagnitude,
+    CashDay,
     CohortDay,
     CustomerBalance,
     CustomerFlow,
@@ -34,7 +36,7 @@ from ..base import (
 )
 from ..customers import CustomerFilter, CustomerKey, CustomerPage
 from ..entries import EntryFilter, EntryKey, EntryPage, EntryTotals
-from . import acquisition, balances, customers, entries, measures
+from . import acquisition, balances, compliance, customers, entries, measures
 from .closings import close_days, kept_through
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
@@ -228,6 +230,14 @@ class DuckReader:
         self, where: EntryFilter, *, older: EntryKey | None, newer: EntryKey | None, size: int
     ) -> EntryPage:
         return entries.page(self.con, where, older=older, newer=newer, size=size)
+
+    def cash_days(self, first: date, last: date, over: Mapping[str, int]) -> list[CashDay]:
+        return compliance.cash_days(self.con, first, last, over)
+
+    def cash_deposits(
+        self, first: date, last: date, low: Mapping[str, int], high: Mapping[str, int]
+    ) -> list[CashDeposit]:
+        return compliance.cash_deposits(self.con, first, last, low, high)
 
     def customer_count(self, where: CustomerFilter) -> int:
         return customers.count(self.con, where)

@@ -9,6 +9,7 @@ bp: Blueprint = Blueprint("staff", __name__)
 from . import (  # noqa: E402,F401  (registers the routes on bp)
     approvals,
     auditlog,
+    compliance,
     customer_list,
     customer_pages,
     customers_api,  # noqa: E402,F401  (registers its routes on api_bp)

@@ -51,6 +51,7 @@ ACTION_NAMES: dict[AuditAction, str] = {
     A.PASSWORD_RESET_REQUESTED: "Asked for a password reset link",
     A.EMAIL_CONFIRMED: "Confirmed an email address",
     A.ACCOUNT_CLOSED: "Closed an account",
+    A.CORRECTIVE_ACTION_RECORDED: "Recorded a corrective action",
 }
 
 #: How a detail's key reads; a key not listed reads as itself, underscores as spaces.
@@ -70,6 +71,8 @@ DETAIL_NAMES = {
     "changed": "Changed",
     "history": "History of",
     "statement": "Statement",
+    "finding": "Finding",
+    "corrective_action": "Action taken",
 }
 
 _APPROVALS = (A.APPROVAL_REQUESTED, A.APPROVAL_APPROVED, A.APPROVAL_REJECTED)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...services.staff import FREEZE_MESSAGES
-from . import approvals_openapi, monitoring_openapi, reports_openapi
+from . import approvals_openapi, compliance_openapi, monitoring_openapi, reports_openapi
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
@@ -300,9 +300,11 @@ def extend(document: dict[str, Any]) -> dict[str, Any]:
     document["paths"].update(monitoring_openapi.PATHS)
     document["paths"].update(reports_openapi.PATHS)
     document["paths"].update(approvals_openapi.PATHS)
+    document["paths"].update(compliance_openapi.PATHS)
     document["components"]["schemas"].update(SCHEMAS)
     document["components"]["schemas"].update(monitoring_openapi.SCHEMAS)
     document["components"]["schemas"].update(reports_openapi.SCHEMAS)
     document["components"]["schemas"].update(approvals_openapi.SCHEMAS)
+    document["components"]["schemas"].update(compliance_openapi.SCHEMAS)
     document["components"]["responses"].update(RESPONSES)
     return document
