@@ -201,3 +201,20 @@ def test_a_rebuild_is_published_first_and_its_days_are_kept_a_month_a_run_after(
     feed.close_days(store, warehouse)  # the other copy
     assert feed.close_days(store, warehouse) == 0  # nothing more is over
     store.close()
+
+
+def test_after_a_rebuild_and_its_closing_days_the_worker_publishes_them_all(tmp_path):
+    """`flaskbank warehouse rebuild` keeps every closing day in a copy of its own: the copy
+    the worker writes next starts from it, rather than from the rebuilt copy with none kept,
+    which the worker would publish with a month more kept a run."""
+    store = SqliteStore(tmp_path / "bank.db")
+    store.init_schema()
+    load_bank(store, Options(8, 4, 3, start=date(2025, 1, 1)), LOCKED)
+    warehouse = warehouse_in(tmp_path)
+    feed.rebuild(store, warehouse)
+    assert feed.close_days(store, warehouse) > 60
+    kept = _kept_through(warehouse)
+    for _ in range(2):
+        feed.sync(store, warehouse, close_months=1)  # the worker's runs
+        assert _kept_through(warehouse) == kept
+    store.close()

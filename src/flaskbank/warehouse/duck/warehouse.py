@@ -46,6 +46,10 @@ from .schema import TABLES, VERSION
 #: After a session that applied more events than this, the other copy is dropped and copied
 #: from this one next time, rather than read again from the feed.
 COPY_OVER = 20_000
+#: After a session that kept the closing balances of more days than this (a rebuild's, kept
+#: once it is published), likewise: the other copy would compute them all again, and until
+#: then be published with only a month more of them at each of the worker's runs.
+CLOSED_OVER = 31
 #: The writer's log size before DuckDB checkpoints on its own (the writing session always
 #: ends with one).
 CHECKPOINT_AFTER = "1GB"
@@ -79,7 +83,7 @@ class DuckWarehouse:
                 con.close()
             if writer.applied or writer.closed or fresh or self.copies.front() is None:
                 self.copies.publish(name)
-            if writer.applied > COPY_OVER or fresh:
+            if writer.applied > COPY_OVER or writer.closed > CLOSED_OVER or fresh:
                 remove(self.copies.copy("b" if name == "a" else "a"))
 
     @contextlib.contextmanager
