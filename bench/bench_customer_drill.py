@@ -15,6 +15,9 @@ customers): new customers of a month 248 ms, customers by a period's end 200 ms,
 of a month 762 ms, a month's cohort active in month 12 670 ms, customers at a period's end
 with their categories 572 ms, churned at a period's end 601 ms, the builder's active
 customers of a month 244 ms. docs/analytics.md.
+
+Again on a quiet machine (2026-11-26 17:00, load average 0.6 to 1.9, 10,000,000 entries built
+in 25.5 s): 44.2, 50.0, 111.4, 99.6, 129.7, 98.0 and 56.5 ms in the order above.
 """
 
 from __future__ import annotations
