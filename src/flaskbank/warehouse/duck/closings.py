@@ -4,8 +4,9 @@ few rows per day instead of every account at every day (at 10 million transactio
 years by day took 26 seconds: 731 days of 94,285 accounts each, their medians sorted).
 
 A day is over once the feed has moved past it: the days before the local day of the last
-event applied. The writer fills the days from feed.closed_through on after each batch. A
-batch that brings something that happened on a day already kept (an entry, an account
+event applied. The writer fills the days after feed.closed_through once a sync's batches
+are in (WarehouseWriter.close_days; after a rebuild, once it is published). A batch that
+brings something that happened on a day already kept (an entry, an account
 opened, a status change: a late or backdated event, a bulk load out of order) drops the
 kept days from that one on, and they are filled again from the facts as they now stand.
 The figures are those of balances.py's query, only computed once.
