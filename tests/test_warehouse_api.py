@@ -86,3 +86,22 @@ def test_an_unknown_report_is_not_found(app, app_bank, client):
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert browser.get("/staff/reports/no_such_report").status_code == 404
+
+
+def test_a_warehouse_an_older_version_built_answers_503_naming_the_rebuild(app, app_bank, client):
+    """After an upgrade, until `flaskbank warehouse rebuild`: the reports and the compliance
+    review say what to do, as a 503, rather than fail on a missing table as a 500."""
+    import duckdb
+
+    _, browser = staff_client(with_staff(app), app_bank, Role.FINANCIAL_MANAGER)
+    _, today = _synced(app, app_bank)
+    warehouse = app.extensions["warehouse"]
+    front = warehouse.copies.copy(warehouse.copies.front())
+    with duckdb.connect(str(front)) as con:
+        con.execute("UPDATE feed SET schema_version = schema_version - 1")
+    _, token = staff_token(app_bank, Role.FINANCIAL_MANAGER)
+    response = _get(client, token, **{"from": today, "to": today})
+    assert response.status_code == 503 and response.mimetype == "application/problem+json"
+    assert "flaskbank warehouse rebuild" in response.get_json()["detail"]
+    page = browser.get("/staff/reports/deposit_growth")
+    assert page.status_code == 503 and "flaskbank warehouse rebuild" in page.get_data(as_text=True)

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..domain import errors as e
 from ..domain.ledger import parse_utc_iso
+from ..warehouse.base import WarehouseError
 from .context import bank
 from .problems import TITLES, problem
 from .ratelimits import RateLimited
@@ -106,6 +107,15 @@ def register(app: Flask) -> None:
             return problem_for(error)
         status = status_of(error)
         return render_template("error.html", status=status, message=error.message), status
+
+    @app.errorhandler(WarehouseError)
+    def warehouse_error(error: WarehouseError) -> Any:
+        # Only staff read the warehouse (reports, compliance), and what to do is theirs.
+        if _wants_json():
+            return problem(503, f"the reports are unavailable: {error.message}")
+        return render_template(
+            "error.html", status=503, message=TITLES[503], detail=error.message
+        ), 503
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> Any:

@@ -103,6 +103,7 @@ class DuckWarehouse:
                     raise WarehouseError(f"the warehouse could not be opened: {e}") from None
                 time.sleep(PAUSE)
         try:
+            _check_version(con)
             yield DuckReader(con)
         finally:
             con.close()
@@ -123,6 +124,17 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
             if time.monotonic() > deadline:
                 raise WarehouseError(f"the warehouse is busy: {e}") from None
             time.sleep(PAUSE)
+
+
+def _check_version(con: duckdb.DuckDBPyConnection) -> None:
+    """A reader on a warehouse an older version built (after an upgrade, until it is
+    rebuilt) would meet missing tables and columns: it is told so instead."""
+    row = con.execute("SELECT schema_version, events FROM feed WHERE id = 1").fetchone()
+    if row is not None and row[1] and row[0] != VERSION:
+        raise WarehouseError(
+            f"the warehouse was built by schema version {row[0]}, this is {VERSION}: "
+            "run `flaskbank warehouse rebuild`"
+        )
 
 
 def _settle_version(con: duckdb.DuckDBPyConnection) -> None:
