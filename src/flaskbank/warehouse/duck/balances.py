@@ -233,6 +233,12 @@ ORDER BY day, type, segment, currency
 """
 
 
+def kept_through(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The last day closing_days holds (closings.py); None before any."""
+    row = con.execute("SELECT closed_through FROM feed WHERE id = 1").fetchone()
+    return row[0] if row is not None else None
+
+
 def balance_groups(
     con: duckdb.DuckDBPyConnection,
     days: Sequence[date],
@@ -243,8 +249,7 @@ def balance_groups(
 ) -> list[BalanceGroup]:
     """The days that are over from closing_days (closings.py), the others (today, as a
     rule) computed; all computed when not `kept`."""
-    row = con.execute("SELECT closed_through FROM feed WHERE id = 1").fetchone()
-    through = row[0] if kept and row is not None else None  # closings.kept_through
+    through = kept_through(con) if kept else None
     old = [d for d in days if through is not None and d <= through]
     new = [d for d in days if through is None or d > through]
     rows = con.execute(_KEPT, [old, account_type, segment]).fetchall() if old else []

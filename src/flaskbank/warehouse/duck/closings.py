@@ -34,11 +34,6 @@ def forget_from(con: duckdb.DuckDBPyConnection, day: date | None) -> None:
     con.execute("DELETE FROM closing_days WHERE day >= ?", [day])
 
 
-def kept_through(con: duckdb.DuckDBPyConnection) -> date | None:
-    row = con.execute("SELECT closed_through FROM feed WHERE id = 1").fetchone()
-    return row[0] if row is not None else None
-
-
 def close_days(
     con: duckdb.DuckDBPyConnection, timezone: str, was: date | None, months: int | None
 ) -> int:

@@ -37,7 +37,8 @@ from ..base import (
 from ..customers import CustomerFilter, CustomerKey, CustomerPage
 from ..entries import EntryFilter, EntryKey, EntryPage, EntryTotals
 from . import acquisition, balances, compliance, customers, entries, measures
-from .closings import close_days, kept_through
+from .balances import kept_through
+from .closings import close_days
 from .files import PAUSE, WAIT_SECONDS, Copies, remove
 from .load import load, prepare
 from .recency import recency
