@@ -70,6 +70,7 @@ from pathlib import Path
 from flaskbank.bootstrap import bootstrap
 from flaskbank.config import Config
 from flaskbank.domain.errors import BankError
+from flaskbank.domain.holds import Hold
 from flaskbank.domain.ledger import PostResult
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings
@@ -154,9 +155,12 @@ def load_customers(bank: Bank, n: int) -> list[tuple[str, str, str]]:
 @dataclass
 class Tally:
     """Postings that committed (monotonic time their call returned, transaction id), and the
-    ones that did not (a transfer held for review, a refusal)."""
+    ones that did not (a transfer held for review, a refusal). `flagged` keeps (time, the
+    transaction id its alert follows from) for each transfer held for review
+    (bench_monitoring_lag.py times their alerts)."""
 
     committed: list[tuple[float, str]] = field(default_factory=list)
+    flagged: list[tuple[float, str]] = field(default_factory=list)
     held: int = 0
     refused: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -170,10 +174,13 @@ def post_load(
     threads: int,
     tally: Tally,
     seed: int,
+    round_share: float = 0.0,
 ) -> float:
     """Deposits (60%) and transfers between the bench's customers (40%), paced to `rate`
     postings/s across `threads` threads for `seconds`; returns the wall time taken (at
-    least `seconds`: the window the rate was asked over)."""
+    least `seconds`: the window the rate was asked over). A `round_share` of the transfers
+    are of round amounts (500.00 to 900.00): the default rule round_amounts sends an
+    account's third within 72 hours to review."""
     started = time.monotonic()
     interval = threads / rate
 
@@ -186,8 +193,11 @@ def post_load(
                 time.sleep(pause)
             user, account, _ = rnd.choice(people)
             amount = f"{rnd.randint(1, 200)}.{rnd.randint(0, 99):02d}"
+            deposit = rnd.random() < 0.6
+            if not deposit and rnd.random() < round_share:
+                amount = f"{rnd.randint(5, 9)}00.00"
             try:
-                if rnd.random() < 0.6:
+                if deposit:
                     done: object = postings.deposit(bank, user, account, amount=amount)
                 else:
                     number = rnd.choice([p for p in people if p[1] != account])[2]
@@ -204,6 +214,8 @@ def post_load(
                         tally.committed.append((at, done.transaction.id))
                     else:
                         tally.held += 1
+                        if isinstance(done, Hold) and done.posting is not None:
+                            tally.flagged.append((at, done.posting.id))
             due += interval
 
     workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]

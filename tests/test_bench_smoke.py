@@ -165,3 +165,26 @@ def test_the_customer_drill_benchmark_runs_end_to_end():
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert any(line.startswith("churned at a period's end") for line in lines), done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", "dynamodb"])
+def test_the_monitoring_lag_benchmark_runs_end_to_end(kind):
+    done = subprocess.run(
+        [sys.executable, str(BENCH.with_name("bench_monitoring_lag.py")), "--smoke"]
+        + ["--store", kind],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    if done.stdout.startswith("bench_monitoring_lag skipped"):
+        pytest.skip(done.stdout.strip())
+    lines = done.stdout.splitlines()
+    assert f"store: {kind}" in lines, done.stdout
+    assert any(line.startswith("consumer throughput: ") for line in lines), done.stdout
+    for measured in ("reflected", "alerted"):
+        assert any(
+            line.startswith(f"{measured} (") and "p95" in line and "2 s target" in line
+            for line in lines
+        ), done.stdout
