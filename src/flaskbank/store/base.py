@@ -13,7 +13,7 @@ with one module per port. Both must pass tests/contract/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -134,6 +134,11 @@ class LedgerPort(Protocol):
         judged atomically with the write, so that money arriving meanwhile is never shut in."""
 
     def get_account(self, account_id: str) -> Account | None: ...
+
+    def owners(self, account_ids: Collection[str]) -> dict[str, str]:
+        """The owner (user id) of each of these accounts that exists, read together
+        (DynamoDB: BatchGetItem, 100 keys a call), for a consumer that maps a batch's legs
+        to customers."""
 
     def find_account_by_number(self, number: str) -> Account | None: ...
 
@@ -532,6 +537,16 @@ class MonitoringPort(Protocol):
         """Write the profile if it is still at profile.version (0: new), and return it at
         version + 1; StaleRecord otherwise. Joins the unit of work open on the thread."""
 
+    def profiles(self, user_ids: Collection[str]) -> dict[str, StoredProfile]:
+        """The profiles of these users that exist, by user id, read together (DynamoDB:
+        BatchGetItem, 100 keys a call; SQLite: one query), for a consumer applying a batch."""
+
+    def save_profiles(self, profiles: Sequence[StoredProfile]) -> set[str]:
+        """Write each profile if it is still at its version (0: new), as save_profile does,
+        but each on its own rather than all or none: returns the user ids whose profile had
+        moved meanwhile (nothing of theirs written), for the caller to read again. Not in a
+        unit of work (RuntimeError)."""
+
     def rule_set(self) -> StoredRuleSet | None:
         """The live rule set; None before the first save (the service then seeds defaults)."""
 
@@ -545,6 +560,11 @@ class MonitoringPort(Protocol):
     def add_alert(self, alert: Alert) -> None:
         """Joins the unit of work open on the thread (an alert commits with its posting,
         hold or recorded attempt)."""
+
+    def add_alerts(self, alerts: Sequence[Alert]) -> set[str]:
+        """Add each alert whose id is not taken yet, each on its own, and return the ids
+        added; an alert already there is left as it is (whatever analysts did to it), so
+        adding a batch again adds nothing. Not in a unit of work (RuntimeError)."""
 
     def get_alert(self, alert_id: str) -> Alert | None: ...
 

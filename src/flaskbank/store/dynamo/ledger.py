@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any
 
 from ...domain.accounts import (
@@ -198,6 +198,16 @@ class DynamoLedger(Connected):
         if item is None or di.is_alias(item):  # an alias is not an account (migrations.py)
             return None
         return di.to_account(self._remember([item])[0])
+
+    def owners(self, account_ids: Collection[str]) -> dict[str, str]:
+        keys = [di.account_key(i) for i in dict.fromkeys(account_ids)]
+        table = self.tables.accounts
+        found: dict[str, str] = {}
+        for i in range(0, len(keys), 100):
+            for item in self.db.batch_get({table: keys[i : i + 100]})[table]:
+                if not di.is_alias(item):  # an alias is not an account (migrations.py)
+                    found[str(item["id"])] = str(item["user_id"])
+        return found
 
     def find_account_by_number(self, number: str) -> Account | None:
         lock = self.db.get(self.tables.accounts, di.number_key(number))

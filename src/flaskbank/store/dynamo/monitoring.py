@@ -5,7 +5,7 @@ moved it); each is conditional on the version read, so a stale save is StaleReco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ...domain.errors import StaleRecord, WriteConflict
 from ...domain.monitoring.model import (
@@ -29,6 +29,10 @@ from . import items as di
 from . import monitoring_items as mi
 from .alerts import list_alerts
 from .client import MAX_UNIT, Connected
+from .separate_writes import put_each
+
+#: BatchGetItem takes at most this many keys.
+MAX_KEYS = 100
 
 
 class DynamoMonitoring(Connected):
@@ -42,6 +46,29 @@ class DynamoMonitoring(Connected):
         put = mi.conditional_put(self.tables.monitoring, item, profile.version)
         self.db.write(({"Put": put}, StaleRecord("the monitoring profile changed meanwhile")))
         return saved
+
+    def profiles(self, user_ids: Collection[str]) -> dict[str, StoredProfile]:
+        table = self.tables.monitoring
+        keys = [mi.profile_key(u) for u in dict.fromkeys(user_ids)]
+        found: dict[str, StoredProfile] = {}
+        for i in range(0, len(keys), MAX_KEYS):
+            for item in self.db.batch_get({table: keys[i : i + MAX_KEYS]})[table]:
+                profile = mi.to_profile(item, mi.profile_user(item))
+                found[profile.user_id] = profile
+        return found
+
+    def save_profiles(self, profiles: Sequence[StoredProfile]) -> set[str]:
+        table = self.tables.monitoring
+        puts = [
+            mi.conditional_put(
+                table,
+                {**mi.profile_key(p.user_id), "data": p.data, "version": p.version + 1},
+                p.version,
+            )
+            for p in profiles
+        ]
+        written = put_each(self.db, puts)
+        return {p.user_id for p, done in zip(profiles, written, strict=True) if not done}
 
     def rule_set(self) -> StoredRuleSet | None:
         item = self.db.get(self.tables.monitoring, mi.RULE_SET_KEY)
@@ -79,6 +106,12 @@ class DynamoMonitoring(Connected):
     def add_alert(self, alert: Alert) -> None:
         put = di.put_new(self.tables.monitoring, mi.alert_item(alert))
         self.db.write(({"Put": put}, WriteConflict(f"alert {alert.id} exists already")))
+
+    def add_alerts(self, alerts: Sequence[Alert]) -> set[str]:
+        # The condition on absence is the existence check: no read before the write.
+        puts = [di.put_new(self.tables.monitoring, mi.alert_item(a)) for a in alerts]
+        written = put_each(self.db, puts)
+        return {a.id for a, done in zip(alerts, written, strict=True) if done}
 
     def get_alert(self, alert_id: str) -> Alert | None:
         item = self.db.get(self.tables.monitoring, mi.alert_key(alert_id))

@@ -21,6 +21,11 @@ def profile_key(user_id: str) -> di.Item:
     return {"pk": f"PROFILE#{user_id}", "sk": "PROFILE"}
 
 
+def profile_user(item: di.Item) -> str:
+    """The user id in a profile item's key."""
+    return str(item["pk"]).removeprefix("PROFILE#")
+
+
 def alert_key(alert_id: str) -> di.Item:
     return {"pk": f"ALERT#{alert_id}", "sk": "ALERT"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 
 from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus
@@ -55,7 +55,7 @@ from ..cursors import (
 from .database import MATCHES, SqliteDatabase
 from .events import insert_event
 from .holds import close, row_to_hold
-from .monitoring import read_profile, read_rule_set
+from .monitoring import CHUNK, read_profile, read_rule_set
 from .rows import (
     ACCOUNTS,
     ENTRY_COLS,
@@ -144,6 +144,16 @@ class SqliteLedger:
     def get_account(self, account_id: str) -> Account | None:
         row = self.database.conn.execute(f"{ACCOUNTS} WHERE a.id=?", (account_id,)).fetchone()
         return row_to_account(row) if row else None
+
+    def owners(self, account_ids: Collection[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(account_ids))
+        found: dict[str, str] = {}
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, user_id FROM accounts WHERE id IN ({marks})"
+            found.update((r["id"], r["user_id"]) for r in self.database.conn.execute(sql, chunk))
+        return found
 
     def find_account_by_number(self, number: str) -> Account | None:
         row = self.database.conn.execute(f"{ACCOUNTS} WHERE a.number=?", (number,)).fetchone()

@@ -6,7 +6,7 @@ its posting, a profile with the posting that moved it)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from ...domain.errors import StaleRecord, WriteConflict
 from ...domain.monitoring.model import (
@@ -31,6 +31,9 @@ from ..alert_json import (
 from ..base import Page
 from ..cursors import decode_cursor, encode_cursor
 from .database import SqliteDatabase
+
+#: Ids per IN (...) query: well under SQLite's limit on bound parameters.
+CHUNK = 500
 
 
 def read_profile(db: sqlite3.Connection, user_id: str) -> StoredProfile | None:
@@ -69,6 +72,34 @@ class SqliteMonitoring:
                 raise StaleRecord("the customer's monitoring profile changed meanwhile")
         return StoredProfile(user, data, at + 1)
 
+    def profiles(self, user_ids: Collection[str]) -> dict[str, StoredProfile]:
+        ids = list(dict.fromkeys(user_ids))
+        found: dict[str, StoredProfile] = {}
+        for i in range(0, len(ids), CHUNK):
+            chunk = ids[i : i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT user_id, data, version FROM monitoring_profiles WHERE user_id IN ({marks})"
+            )
+            for r in self.database.conn.execute(sql, chunk):
+                found[r["user_id"]] = StoredProfile(r["user_id"], r["data"], r["version"])
+        return found
+
+    def save_profiles(self, profiles: Sequence[StoredProfile]) -> set[str]:
+        # One transaction for the batch (one fsync, not one a profile); a stale profile is
+        # left out of it, not a reason to roll the others back.
+        self._outside_unit()
+        stale: set[str] = set()
+        with self.database.write() as db:
+            for p in profiles:
+                if not _saved(db, "monitoring_profiles", "user_id", p.user_id, p.data, p.version):
+                    stale.add(p.user_id)
+        return stale
+
+    def _outside_unit(self) -> None:
+        if getattr(self.database.local, "unit", None) is not None:
+            raise RuntimeError("a batch of profiles or alerts is not part of a unit of work")
+
     def rule_set(self) -> StoredRuleSet | None:
         return read_rule_set(self.database.conn)
 
@@ -100,6 +131,21 @@ class SqliteMonitoring:
                 "INSERT INTO alert_rules VALUES (?,?,?)",
                 [(rule, alert.created_at, alert.id) for rule in rules_of(alert)],
             )
+
+    def add_alerts(self, alerts: Sequence[Alert]) -> set[str]:
+        self._outside_unit()
+        added: set[str] = set()
+        with self.database.write() as db:
+            for alert in alerts:
+                if db.execute("SELECT 1 FROM alerts WHERE id=?", (alert.id,)).fetchone():
+                    continue
+                _insert(db, "alerts", alert_fields(alert))
+                db.executemany(
+                    "INSERT INTO alert_rules VALUES (?,?,?)",
+                    [(rule, alert.created_at, alert.id) for rule in rules_of(alert)],
+                )
+                added.add(alert.id)
+        return added
 
     def get_alert(self, alert_id: str) -> Alert | None:
         row = self.database.conn.execute("SELECT * FROM alerts WHERE id=?", (alert_id,)).fetchone()
