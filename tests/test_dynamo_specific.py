@@ -563,6 +563,10 @@ def monitoring_paths(store: DynamoStore) -> None:
     )
     mon.add_alert(raised)
     mon.save_alert(replace(raised, status=AlertStatus.INVESTIGATING, version=2))
+    # the monitoring consumer's batch: owners, profiles read and saved, alerts added
+    store.ledger.owners(["acc-1"])
+    mon.save_profiles([*mon.profiles(["u-1", "u-2"]).values(), StoredProfile("u-2", "{}")])
+    mon.add_alerts([raised, replace(raised, id="al-2")])
     assert mon.get_alert("al-1") is not None
     for filters in ({}, {"status": AlertStatus.OPEN}, {"customer_id": "u-1", "rule": "big"}):
         mon.alerts(limit=5, since="2026-01-01", until="2027-01-01", **filters)  # type: ignore[arg-type]

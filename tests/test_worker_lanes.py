@@ -1,5 +1,6 @@
-"""The worker's lanes: the warehouse's job runs on a thread of its own, so that a slow round
-of the other jobs (the consumers on DynamoDB under load) does not hold the warehouse back;
+"""The worker's lanes: the warehouse's job and the monitoring consumer's each run on a thread
+of their own, so that a slow round of the other jobs (the consumers on DynamoDB under load)
+does not hold the warehouse or the alerts back;
 a lane that fails stops the whole worker, which raises what failed and gives up its leases."""
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from flaskbank.warehouse.duck import DuckWarehouse
 from flaskbank.worker import MAIN, Job, Worker, default_jobs, lease_left
 
 
-def test_the_warehouse_job_has_a_lane_of_its_own(tmp_path):
+def test_the_warehouse_and_monitoring_jobs_have_lanes_of_their_own(tmp_path):
     jobs = default_jobs(consumers=[], warehouse=DuckWarehouse(tmp_path / "w.duckdb"))
     lanes = {job.name: job.lane for job in jobs}
-    assert lanes.pop("warehouse") != MAIN
+    warehouse, monitoring = lanes.pop("warehouse"), lanes.pop("consumer:monitoring")
+    assert len({warehouse, monitoring, MAIN}) == 3
     assert set(lanes.values()) == {MAIN}
 
 
