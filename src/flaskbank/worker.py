@@ -186,8 +186,12 @@ class Worker:
         def run(lane: str) -> None:
             try:
                 while not self.stop.is_set():
-                    self.tick(monotonic(), lane)
-                    self.stop.wait(tick_seconds)
+                    began = monotonic()
+                    self.tick(began, lane)
+                    # A tick every tick_seconds from the start of the last, not tick_seconds
+                    # after it ended: a job due every second then runs every second, and
+                    # not every second plus its own run (monitoring's 2 s to an alert).
+                    self.stop.wait(max(0.0, tick_seconds - (monotonic() - began)))
             except BaseException as e:
                 log.exception("worker %s: lane %s failed", self.owner, lane)
                 failed.append(e)
