@@ -18,7 +18,12 @@ Two measurements on one fresh bank (the bench's own --people funded customers, a
     .venv/bin/python bench/bench_monitoring_lag.py --store dynamodb --rate 50 --seconds 60
     .venv/bin/python bench/bench_monitoring_lag.py --smoke [--store dynamodb]
 
-Target: reflected and alerted within 2 s. Figures: docs/monitoring.md ("Keeping up").
+Target: reflected and alerted within 2 s. Measured (2026-11-26 18:11-18:17 UTC, 2 shared
+cores, the first command above and its SQLite twin, back to back with the code before):
+- DynamoDB Local: 786 events/s (194 one event at a time); reflected p50 0.97 s, p95 1.51 s,
+  max 2.00 s (27.55 / 48.94 / 56.59 s before); alerted 1.06 / 1.47 / 1.54 s.
+- SQLite: 15,915 events/s (2,756); reflected 0.57 / 1.02 / 1.17 s (0.59 / 1.06 / 1.36 s).
+docs/monitoring.md ("Keeping up") has each change's share.
 """
 
 from __future__ import annotations

@@ -181,9 +181,8 @@ def catch_up(
 ) -> int:
     """The worker's job: apply the feed in batches until caught up, putting each batch on the
     live board. It stops after `batches`, so that one run stays well inside its lease, or
-    once it has run `budget` seconds: the worker runs its jobs one after another, and a
-    backlog here (a worker started on a bank with history) must not hold the warehouse's
-    sync back past its 5 s (bench/bench_warehouse_lag.py measured 18 s without it)."""
+    once it has run `budget` seconds (the worker gives it 1 s: on a backlog, a worker started
+    on a bank with history, its lane ticks again at once, renewing the lease between runs)."""
     consumer = MonitoringConsumer(bank)
     done, started = 0, time.monotonic()
     for _ in range(batches):
