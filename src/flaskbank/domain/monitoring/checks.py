@@ -36,7 +36,7 @@ class RecentEntry(NamedTuple):
 class Situation:
     """One posting as the rules see it; built once per score() call."""
 
-    __slots__ = ("c", "p", "recent", "t", "amount", "debit")
+    __slots__ = ("c", "p", "recent", "t", "amount", "debit", "to_own")
 
     def __init__(self, c: Candidate, p: Profile, recent: Sequence[RecentEntry], t: int) -> None:
         self.c = c
@@ -45,6 +45,8 @@ class Situation:
         self.t = t
         self.amount = c.amount
         self.debit = c.type is not DEPOSIT
+        to = c.counterparty_account_id
+        self.to_own = c.to_own_account or (to is not None and to in p.own)
 
 
 Params = Mapping[str, Any]
@@ -84,7 +86,7 @@ def amount_over(p: Params, s: Situation) -> str | None:
 def typical_multiple(p: Params, s: Situation) -> str | None:
     amount = s.amount
     to = s.c.counterparty_account_id
-    if not s.debit or amount < p["min_amount"] or (to is not None and to in s.p.own):
+    if not s.debit or amount < p["min_amount"] or s.to_own:
         return None
     k: Fraction = p["k"]
     # From the start of a day, so that the median is worked out once a day per customer.
@@ -129,7 +131,7 @@ def velocity(p: Params, s: Situation) -> str | None:
 
 def new_payee(p: Params, s: Situation) -> str | None:
     to = s.c.counterparty_account_id
-    if to is None or s.p.knows(to):
+    if to is None or s.to_own or s.p.knows(to):
         return None
     amount = s.amount
     if amount >= p["amount"]:
@@ -150,7 +152,7 @@ def new_payee(p: Params, s: Situation) -> str | None:
 
 
 def rapid_in_out(p: Params, s: Situation) -> str | None:
-    if not s.debit or s.amount < p["min_amount"]:
+    if not s.debit or s.amount < p["min_amount"] or s.to_own:
         return None
     to = s.c.counterparty_account_id
     where = "cash" if to is None else "known_payee" if s.p.knows(to) else "new_payee"

@@ -77,7 +77,9 @@ class RuleSet:
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """The posting being scored, before it commits. `amount` is positive, in minor units;
-    `counterparty_account_id` is the other customer account of a transfer (None for cash)."""
+    `counterparty_account_id` is the other customer account of a transfer (None for cash);
+    `to_own_account` says that it is this customer's own (a sweep to savings): money that
+    stays with the customer is never paid to a new payee, nor out of rapid in-out."""
 
     type: TransactionType
     user_id: str
@@ -86,6 +88,7 @@ class Candidate:
     currency: str
     at: str  # ISO 8601 UTC
     counterparty_account_id: str | None = None
+    to_own_account: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,7 @@ class Replayer:
         if user is None:
             return None
         kind = _TYPES[payload["type"]]  # type: ignore[index]
+        to = legs[1]["account_id"] if kind is TransactionType.TRANSFER else None
         candidate = Candidate(
             kind,
             user,
@@ -102,7 +103,8 @@ class Replayer:
             minor(payload["amount"]),  # type: ignore[arg-type]
             payload["currency"],  # type: ignore[arg-type]
             event.at,
-            legs[1]["account_id"] if kind is TransactionType.TRANSFER else None,
+            to,
+            to is not None and self.owners.get(to) == user,
         )
         return score(self.rules, self.profile(user), self.recent.get(source, ()), candidate)
 

@@ -70,6 +70,7 @@ def candidate(
         currency=amount.currency,
         at=at,
         counterparty_account_id=None if counterparty is None else counterparty.id,
+        to_own_account=counterparty is not None and counterparty.user_id == user_id,
     )
 
 
