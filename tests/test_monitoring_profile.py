@@ -3,9 +3,18 @@ customer's own side of each posting, idempotently, bounded in size, and stored a
 
 from __future__ import annotations
 
+import json
+
 from flaskbank.domain.events import EventKind
 from flaskbank.domain.monitoring.model import StoredProfile
-from flaskbank.domain.monitoring.profile import Profile, minor, observe, seconds
+from flaskbank.domain.monitoring.profile import (
+    MAX_MONTHS,
+    Profile,
+    minor,
+    month_of,
+    observe,
+    seconds,
+)
 from monitoring_support import START, Feed, days
 
 
@@ -74,6 +83,35 @@ def test_a_profile_stays_small_whatever_the_customer_does():
         )
     text = feed.replayer.profiles["busy"].dump()
     assert len(text) < 6_000
+
+
+def test_the_typical_debit_is_kept_by_month_for_at_most_max_months():
+    feed = Feed()
+    (spender,) = feed.customer("spender")
+    feed.deposit(spender, "100000.00", START)
+    for d in range(0, 730, 5):  # two years, a payment every five days
+        feed.withdraw(spender, "25.00" if d < 365 else "50.00", START + days(d))
+    profile = feed.replayer.profiles["spender"]
+    months = sorted(m for kind, m in profile.months)
+    now = month_of(seconds(feed.events[-1].at))
+    assert months[-1] == now and len(months) == MAX_MONTHS == now - months[0] + 1
+    # The last year's payments were all 50.00: that is what is typical of the year.
+    n, typical, largest = profile.typical_debit(seconds(feed.events[-1].at) - 300 * 86_400, 0)
+    assert (typical, largest) == (5000, 5000) and n >= 60
+
+
+def test_a_profile_kept_before_the_monthly_sums_starts_them_from_its_debits():
+    feed = Feed()
+    (alice,) = feed.customer("alice")
+    feed.deposit(alice, "500.00", START)
+    for d in range(12):
+        feed.withdraw(alice, "20.00", START + days(d))
+    text = feed.replayer.profiles["alice"].dump()
+    old = json.loads(text)
+    del old["m"]
+    loaded = Profile.load(StoredProfile("alice", json.dumps(old), 1), "alice")
+    assert loaded.typical_debit(seconds(START.isoformat()), 0) == (12, 2000, 2000)
+    assert loaded.dump() == text
 
 
 def test_dump_and_load_round_trip():

@@ -68,19 +68,36 @@ def _spender(feed: Feed, user: str = "sam") -> str:
     return account
 
 
-def test_an_outlier_is_explained_with_the_median_it_is_measured_against():
+def test_an_outlier_is_explained_with_the_typical_debit_it_is_measured_against():
     feed = Feed()
     account = _spender(feed)
     verdict = feed.withdraw(account, "1500.00", START)
     assert verdict.decision is REVIEW
     (hit,) = [h for h in verdict.hits if h.rule_id == "outlier"]
+    # The 90 card payments' geometric mean is 38.97 (exp of their logs' mean), 1,500.00 is
+    # 38.4x that; the lookback of 365 days starts with the month of 2023-01-01.
     assert hit.explanation == (
-        "amount 1,500.00 is 37.6x this customer's 90-day median 39.79 "
-        "(of 62 cash withdrawals; the largest was 49.79)"
+        "amount 1,500.00 is 38.4x this customer's typical cash withdrawal 38.97 "
+        "(the geometric mean of 90 since 2023-01; the largest was 49.79)"
     )
     # Rent as usual is no outlier, though far above the card spending.
     landlord = "sam-landlord-acc0"
     assert feed.transfer(account, landlord, "900.00", START + days(1)).decision is APPROVE
+
+
+def test_the_typical_debit_outlives_the_recent_debits_kept():
+    """A year of payments counts, not only the last MAX_DEBITS: a customer whose card
+    spending was steady all year keeps that as typical, however many payments they made."""
+    feed = Feed()
+    (account,) = feed.customer("pat", START - days(370))
+    feed.deposit(account, "90000.00", START - days(369))
+    for d in range(360):
+        feed.withdraw(account, "40.00" if d < 300 else "400.00", START - days(365) + days(d))
+    verdict = feed.withdraw(account, "2500.00", START)
+    (hit,) = [h for h in verdict.hits if h.rule_id == "outlier"]
+    # 300 payments of 40.00 and 60 of 400.00: a geometric mean of 58.71, not the 400.00 that
+    # the last 64 alone would give (where 2,500.00 is only 6.3x).
+    assert "typical cash withdrawal 58.71 (the geometric mean of 360 since" in hit.explanation
 
 
 def test_structuring_cash_just_under_the_limit_on_consecutive_days():
@@ -141,7 +158,7 @@ def test_rapid_in_out_from_several_new_senders_to_new_payees():
     assert {"rapid_in_out", "new_payee_large"} <= rules_fired(verdict)
     assert verdict.decision is REVIEW
     (hit,) = [h for h in verdict.hits if h.rule_id == "rapid_in_out"]
-    assert hit.explanation == "4,200.00 out within 2 days of 4,500.00 in from 3 new senders"
+    assert hit.explanation == "4,200.00 out within 12 hours of 4,500.00 in from 3 new senders"
 
 
 def _ruleset(**changes: tuple[int, Action]) -> RuleSet:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from ..ledger import TransactionType
 from .model import Candidate
-from .profile import DAY_SECONDS, Profile
+from .profile import DAY_SECONDS, Profile, month_of
 
 DEPOSIT = TransactionType.DEPOSIT
 WITHDRAWAL = TransactionType.WITHDRAWAL
@@ -89,23 +89,28 @@ def typical_multiple(p: Params, s: Situation) -> str | None:
     if not s.debit or amount < p["min_amount"] or s.to_own:
         return None
     k: Fraction = p["k"]
-    # From the start of a day, so that the median is worked out once a day per customer.
+    # From the start of a day, so that the typical debit is worked out once a day per customer.
     since = (s.t - p["lookback"]) // DAY_SECONDS * DAY_SECONDS
     transfer = int(to is not None)
-    n, median, largest = s.p.typical_debit(since, transfer)
-    if n < p["min_history"] or median <= 0 or amount * k.denominator < k.numerator * median:
+    n, typical, largest = s.p.typical_debit(since, transfer)
+    if n < p["min_history"] or typical <= 0 or amount * k.denominator < k.numerator * typical:
         return None
-    # Rent that went up, a yearly bill: large against the median but like what the customer
-    # paid before. Only an amount well past the largest one stands out.
+    # Rent that went up, a yearly bill: large against the typical debit but like what the
+    # customer paid before. Only an amount well past the largest one stands out.
     above: Fraction = p["over_largest"]
     if amount * above.denominator <= above.numerator * largest:
         return None
-    days = p["lookback"] // DAY_SECONDS
-    what = "transfers" if transfer else "cash withdrawals"
+    what = "transfer" if transfer else "cash withdrawal"
     return (
-        f"amount {money(amount)} is {_times(amount, median)}x this customer's {days}-day "
-        f"median {money(median)} (of {n} {what}; the largest was {money(largest)})"
+        f"amount {money(amount)} is {_times(amount, typical)}x this customer's typical "
+        f"{what} {money(typical)} (the geometric mean of {n} since {_month(since)}; the "
+        f"largest was {money(largest)})"
     )
+
+
+def _month(t: int) -> str:
+    month = month_of(t)
+    return f"{month // 12}-{month % 12 + 1:02d}"
 
 
 def velocity(p: Params, s: Situation) -> str | None:

@@ -10,13 +10,15 @@ read and updated on every posting and in replays of millions.
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 
 from ..events import Event, EventKind
 from .model import StoredProfile
 
 #: Bounds that keep a profile to a few kilobytes whatever the customer does.
-MAX_DEBITS = 64  # recent debits: enough for a 90-day median of an ordinary customer
+MAX_DEBITS = 64  # recent debits, for rapid in-out (money out in a window)
+MAX_MONTHS = 14  # months of debit statistics per kind: the longest lookback (400 days) and now
 MAX_CREDITS = 12  # recent transfers in, for rapid in-out
 MAX_COUNTERPARTIES = 48
 MAX_DEVICES = 6
@@ -28,6 +30,7 @@ DAY_SECONDS = 86_400
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _DAYS: dict[str, int] = {}
+_MONTHS: dict[int, int] = {}
 _last: list[tuple[str, int]] = [("", 0)]
 
 
@@ -48,17 +51,35 @@ def seconds(at: str) -> int:
     return found
 
 
+def month_of(t: int) -> int:
+    """The calendar month (UTC) of a time in seconds, as year * 12 + month - 1."""
+    day = t // DAY_SECONDS
+    found = _MONTHS.get(day)
+    if found is None:
+        d = date.fromordinal(_EPOCH_ORDINAL + day)
+        found = _MONTHS[day] = d.year * 12 + d.month - 1
+    return found
+
+
+def log_amount(amount: int) -> int:
+    """ln(amount in minor units), in millionths: summed per month, so that the typical debit
+    is a geometric mean. A statistic of amounts, never an amount: whole numbers in storage."""
+    return round(math.log(max(amount, 1)) * 1_000_000)
+
+
 class Profile:
     """Per-customer state. `debits` are (time, amount, transfer?) of money leaving for
-    someone else, oldest first; `credits` (time, amount, from a new counterparty?) of
-    transfers in from others; `counterparties` the accounts paid or paid by, least recently
-    seen first; `own` the customer's accounts seen; `hours` how many of the customer's own
-    postings fell in each UTC hour; `security` (time, what) of new devices and IP addresses,
-    password and email changes."""
+    someone else, oldest first; `months` sums them by (transfer?, month): how many, the sum
+    of their log_amount, and the largest, over the last MAX_MONTHS months; `credits` (time,
+    amount, from a new counterparty?) of transfers in from others; `counterparties` the
+    accounts paid or paid by, least recently seen first; `own` the customer's accounts seen;
+    `hours` how many of the customer's own postings fell in each UTC hour; `security` (time,
+    what) of new devices and IP addresses, password and email changes."""
 
     __slots__ = (
         "user_id",
         "debits",
+        "months",
         "credits",
         "counterparties",
         "own",
@@ -70,12 +91,13 @@ class Profile:
         "ips",
         "security",
         "seen",
-        "_median",
+        "_typical",
     )
 
     def __init__(self, user_id: str) -> None:
         self.user_id = user_id
         self.debits: list[tuple[int, int, int]] = []
+        self.months: dict[tuple[int, int], list[int]] = {}  # (transfer?, month) -> n, logs, max
         self.credits: list[tuple[int, int, int]] = []
         self.counterparties: dict[str, int] = {}
         self.own: list[str] = []
@@ -88,22 +110,26 @@ class Profile:
         self.security: list[tuple[int, str]] = []
         self.seen: list[str] = []
         # (since, transfer?) -> (count, median, largest) last computed; debits reset it
-        self._median: tuple[int, int, tuple[int, int, int]] | None = None
+        self._typical: tuple[int, int, tuple[int, int, int]] | None = None
 
     # -- what rules ask -------------------------------------------------------------------
     def typical_debit(self, since: int, transfer: int) -> tuple[int, int, int]:
-        """(how many, median, largest) of the debits of this kind (transfers: 1, cash: 0)
-        at or after `since`; (0, 0, 0) if none."""
-        cached = self._median
+        """(how many, typical, largest) of the debits of this kind (transfers: 1, cash: 0) in
+        the months from the one `since` falls in; (0, 0, 0) if none. Typical is the geometric
+        mean: a year of a customer's payments pins it down far better than the median of the
+        last 64, and it is what a log-normal spender's amounts scatter around."""
+        cached = self._typical
         if cached is not None and cached[0] == since and cached[1] == transfer:
             return cached[2]
-        amounts = sorted(a for t, a, k in self.debits if t >= since and k == transfer)
-        n = len(amounts)
-        if not n:
-            return 0, 0, 0
-        median = amounts[n // 2] if n % 2 else (amounts[n // 2 - 1] + amounts[n // 2]) // 2
-        found = (n, median, amounts[-1])
-        self._median = (since, transfer, found)
+        first = month_of(since)
+        n = logs = largest = 0
+        for (kind, month), (count, total, most) in self.months.items():
+            if kind == transfer and month >= first:
+                n += count
+                logs += total
+                largest = max(largest, most)
+        found = (n, round(math.exp(logs / n / 1_000_000)), largest) if n else (0, 0, 0)
+        self._typical = (since, transfer, found)
         return found
 
     def knows(self, account_id: str) -> bool:
@@ -117,6 +143,11 @@ class Profile:
             return p
         d = json.loads(stored.data)
         p.debits = [(int(t), int(a), int(k)) for t, a, k in d.get("d", [])]
+        if "m" in d:
+            p.months = {(int(k), int(m)): [int(n), int(s), int(x)] for k, m, n, s, x in d["m"]}
+        else:  # a profile kept before the monthly sums: start them from its recent debits
+            for t, a, k in p.debits:
+                _count_debit(p, t, a, k)
         p.credits = [(int(t), int(a), int(k)) for t, a, k in d.get("i", [])]
         p.counterparties = {str(k): int(t) for k, t in d.get("c", [])}
         p.own = [str(a) for a in d.get("o", [])]
@@ -137,6 +168,7 @@ class Profile:
         return json.dumps(
             {
                 "d": self.debits,
+                "m": [[k, m, *row] for (k, m), row in self.months.items()],
                 "i": self.credits,
                 "c": list(self.counterparties.items()),
                 "o": self.own,
@@ -210,7 +242,7 @@ def _posted(p: Profile, event: Event, account_id: str, t: int) -> None:
         p.debits.append((t, -mine, int(transfer)))
         if len(p.debits) > MAX_DEBITS:
             del p.debits[0]
-        p._median = None
+        _count_debit(p, t, -mine, int(transfer))
     elif transfer:
         p.credits.append((t, mine, int(other not in p.counterparties)))
         if len(p.credits) > MAX_CREDITS:
@@ -227,6 +259,20 @@ def _posted(p: Profile, event: Event, account_id: str, t: int) -> None:
         p.first_at = t
     p.last_at = max(p.last_at, t)
     p.postings += 1
+
+
+def _count_debit(p: Profile, t: int, amount: int, transfer: int) -> None:
+    month = month_of(t)
+    months = p.months
+    row = months.get((transfer, month))
+    if row is None:
+        row = months[(transfer, month)] = [0, 0, 0]
+        for key in [k for k in months if k[0] == transfer and k[1] <= month - MAX_MONTHS]:
+            del months[key]
+    row[0] += 1
+    row[1] += log_amount(amount)
+    row[2] = max(row[2], amount)
+    p._typical = None
 
 
 def _security(p: Profile, event: Event, t: int) -> None:

@@ -65,11 +65,11 @@ RULE_TYPES: Mapping[str, RuleType] = {
         ),
         RuleType(
             "typical_multiple",
-            "Amount over k times the customer's typical (median) debit",
+            "Amount over k times the customer's typical debit (geometric mean, by whole months)",
             checks.typical_multiple,
             {
-                "k": Param("ratio", "18", "how many times the median", "k"),
-                "lookback_days": _window("days", 90, 400, "lookback"),
+                "k": Param("ratio", "22", "how many times the typical debit", "k"),
+                "lookback_days": _window("days", 365, 400, "lookback"),
                 "min_history": Param(
                     "count", 10, "debits in the lookback before the rule judges", "min_history", 1
                 ),
@@ -108,8 +108,8 @@ RULE_TYPES: Mapping[str, RuleType] = {
             "Rapid in-out: money leaves soon after arriving from several senders",
             checks.rapid_in_out,
             {
-                "window_hours": _window("hours", 48, _RECENT_HOURS),
-                "senders": Param("count", 2, "transfers in from new senders", "senders", 1),
+                "window_hours": _window("hours", 12, _RECENT_HOURS),
+                "senders": Param("count", 3, "transfers in from new senders", "senders", 1),
                 "share": Param("ratio", "0.8", "share of the money in that leaves", "share"),
                 "to": Param(
                     "choices", ["new_payee"], "where the money goes", "to", choices=DESTINATIONS
