@@ -15,7 +15,8 @@ import pytest
 
 from bulk_batches import PASSWORD, SmallBank
 from dynamodb_local import REGION, fresh_dynamo_store
-from flaskbank.domain.accounts import CASH_ACCOUNT_ID
+from flaskbank.domain import ledger
+from flaskbank.domain.accounts import CASH_ACCOUNT_ID, CLOSED_BY_THE_BANK, AccountStatus
 from flaskbank.domain.errors import (
     AccountNotFound,
     BulkLoadOutOfOrder,
@@ -250,6 +251,60 @@ def test_a_load_killed_midway_through_a_batch_resumes_to_what_an_uninterrupted_l
     resumed = reopened(store)  # a new process: replays the stream from the start
     load_all(resumed, batches)
     assert contents(resumed) == contents(whole)
+    assert verify(Bank(resumed, FastHasher())).problems == []
+    resumed.close()
+    whole.close()
+
+
+def _with_closings(load_id: str) -> list[BulkBatch]:
+    """new_load's batches and one more in which the bank pays out two customers' accounts
+    and closes them, among other postings."""
+    bank = SmallBank(load_id)
+    batches = bank.batches(SIZES)
+    leaving = [a for a in bank.accounts if bank.balances[a.id] > 0][:2]
+    rest = [a for a in bank.accounts if a not in leaving]
+    payouts, closed = [], []
+    for account in leaving:
+        current = replace(account, balance=Money.from_minor(bank.balances[account.id], "USD"))
+        at = bank.now()
+        payout = ledger.withdrawal(current, current.balance, memo="Closing", at=at, by="system")
+        payouts.append(replace(payout, closes=account.id))
+        bank.balances[account.id] = 0
+        status = {"status": "closed", "reason": CLOSED_BY_THE_BANK}
+        closed.append(
+            Event(
+                f"closed-{account.id}",
+                EventKind.ACCOUNT_STATUS_CHANGED,
+                account.id,
+                "system",
+                at,
+                status,
+            )
+        )
+    others = bank.postings(60, among=rest)
+    last = BulkBatch(load_id, len(batches), postings=(*payouts, *others), events=tuple(closed))
+    return [*batches, last]
+
+
+def test_a_load_killed_after_writing_closed_accounts_resumes_from_them_open(endpoint, store):
+    # The accounts' items are the last items a batch writes, its counters after them: a
+    # load killed between the two replays the batch from the accounts as they were before.
+    load_id = f"load-{uuid.uuid4().hex[:8]}"
+    batches = _with_closings(load_id)
+    whole = fresh_dynamo_store(endpoint)
+    load_all(whole, batches[:-1])
+    with calls(whole) as seen:
+        whole.bulk.load(batches[-1])
+    load_all(store, batches[:-1])
+    store.bulk.threads = 1  # in order, so that every item call is in before the kill
+    with dies_after(store, seen.count("BatchWriteItem") - 1):
+        store.bulk.load(batches[-1])
+    closed = [e.subject for e in batches[-1].events]
+    assert all(store.ledger.get_account(a).status is AccountStatus.CLOSED for a in closed)
+    resumed = reopened(store)
+    load_all(resumed, batches)
+    assert contents(resumed) == contents(whole)
+    assert all(resumed.ledger.get_account(a).balance.minor == 0 for a in closed)
     assert verify(Bank(resumed, FastHasher())).problems == []
     resumed.close()
     whole.close()

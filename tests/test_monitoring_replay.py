@@ -6,12 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from flaskbank.domain.accounts import CASH_ACCOUNT_ID
+from flaskbank.domain.events import transaction_posted
 from flaskbank.domain.labels import Label, Pattern
-from flaskbank.domain.ledger import utc_iso
+from flaskbank.domain.ledger import Leg, Posting, TransactionType, utc_iso
+from flaskbank.domain.money import Money
 from flaskbank.domain.monitoring import replay as replay_module
 from flaskbank.domain.monitoring import rules
 from flaskbank.domain.monitoring.model import RuleSet
-from flaskbank.domain.monitoring.replay import evaluate, overlap, replay
+from flaskbank.domain.monitoring.replay import Replayer, evaluate, overlap, replay
 from monitoring_support import START, Feed, days
 
 
@@ -137,3 +140,32 @@ def test_overlap_of_two_rule_sets():
         "only_a": 1,
         "only_b": 1,
     }
+
+
+def test_the_banks_closing_payout_is_applied_but_never_scored():
+    # Ida's account, dormant for 400 days, is closed at her request: the bank pays out.
+    feed = Feed()
+    (ida,) = feed.customer("ida", START - days(400))
+    feed.deposit(ida, "3000.00", START - days(400))
+    m = Money.of("3000.00")
+    payout = Posting(
+        "txn-payout",
+        TransactionType.WITHDRAWAL,
+        m,
+        (Leg(ida, -m, "Cash withdrawal"), Leg(CASH_ACCOUNT_ID, m, "1")),
+        "Closing balance of account 1, paid out by cheque",
+        utc_iso(START),
+        "staff-1",
+        closes=ida,
+    )
+    live = rules.default_rule_set()
+    asked = replace(payout, id="txn-asked", closes="")  # the same, had Ida asked for it
+    assert [a.rules for a in replay([*feed.events, transaction_posted(asked)], live).alerts] == [
+        ("dormant",)
+    ]
+    result = replay([*feed.events, transaction_posted(payout)], live)
+    assert result.alerts == [] and (result.transactions, result.scored) == (2, 1)
+    replayer = Replayer(live)
+    for event in [*feed.events, transaction_posted(payout)]:
+        replayer.step(event)
+    assert replayer.balances[ida] == 0 and replayer.recent[ida][0].amount == -300_000

@@ -15,6 +15,9 @@ import pytest
 from conftest import new_customer
 from flaskbank.domain.accounts import AccountStatus, Role
 from flaskbank.domain.errors import AccountNotFound, BankError, ValidationFailed
+from flaskbank.domain.events import EventKind
+from flaskbank.domain.monitoring.replay import replay
+from flaskbank.domain.monitoring.rules import default_rule_set
 from flaskbank.domain.security import AuditAction
 from flaskbank.services import accounts, approvals, holds, postings, staff, tokens
 from flaskbank.services.audit import Actor
@@ -93,6 +96,30 @@ def test_with_no_other_account_the_balance_is_paid_out_by_cheque(bank):
     [paid] = bank.store.ledger.history(ada.account_id, limit=1).items
     assert paid.type.value == "withdrawal" and "paid out by cheque" in paid.memo
     assert verify(bank).problems == []
+
+
+def test_the_posting_that_empties_an_account_names_it_and_a_replay_never_scores_it(bank):
+    # The bank's payout is not screened live; a backtest must not score it either.
+    ada = new_customer(bank, deposit="80.00")
+    savings = _second_account(bank, ada)
+    bob = new_customer(bank, deposit="40.00")
+    asker, approver = make_staff(bank, Role.ADMIN), make_staff(bank, Role.ADMIN)
+    _approve(bank, approver, _ask(bank, asker, ada.account_id, savings.id))
+    _approve(bank, approver, _ask(bank, asker, savings.id, "payout"))
+    _approve(bank, approver, _ask(bank, asker, bob.account_id, "payout"))
+    events = bank.store.events.read(after=None, limit=500).events
+    posted = [e for e in events if e.kind is EventKind.TRANSACTION_POSTED]
+    closing = [(e.payload["type"], e.payload.get("closes")) for e in posted[2:]]
+    assert closing == [
+        ("transfer", ada.account_id),
+        ("withdrawal", savings.id),
+        ("withdrawal", bob.account_id),
+    ]
+    assert "closes" not in posted[0].payload and "closes" not in posted[1].payload
+    closed = [e.subject for e in events if e.kind is EventKind.ACCOUNT_STATUS_CHANGED]
+    assert closed == [ada.account_id, savings.id, bob.account_id]
+    result = replay(events, default_rule_set())
+    assert (result.transactions, result.scored) == (5, 2)  # the two opening deposits
 
 
 def test_staff_may_pay_out_even_when_the_customer_has_another_account(bank):

@@ -14,7 +14,7 @@ import pytest
 
 from flaskbank.domain.accounts import Role
 from flaskbank.domain.chart import is_internal
-from flaskbank.domain.events import StoredEvent
+from flaskbank.domain.events import EventKind, StoredEvent
 from flaskbank.domain.ledger import parse_utc_iso
 from flaskbank.domain.money import Money
 from flaskbank.services.analytics import feed
@@ -36,7 +36,8 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 def bank(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A small generated bank over 14 months, its warehouses in UTC and in Tokyo, and what
     the store says: every transaction as (UTC time, type, minor units, currency, owners of
-    its customer legs), and every customer with their signup time and accounts."""
+    its customer legs), every customer with their signup time, and every customer's accounts
+    as (opened, closed or None): a leaver who takes their money has the bank close them."""
     where = tmp_path_factory.mktemp("volume")
     store = SqliteStore(where / "bank.db")
     store.init_schema()
@@ -65,7 +66,19 @@ def bank(tmp_path_factory):  # type: ignore[no-untyped-def]
         cursor = page.next_cursor
         if not cursor:
             break
-    yield {"UTC": utc, TOKYO: tokyo}, transactions, customers
+    closed, after = {}, None
+    while (events := store.events.read(after=after, limit=1000)).events:
+        closed |= {
+            e.subject: parse_utc_iso(e.at)
+            for e in events.events
+            if e.kind is EventKind.ACCOUNT_STATUS_CHANGED and e.payload["status"] == "closed"
+        }
+        after = events.checkpoint
+    assert closed  # seed 5 has leavers who take their money
+    accounts = defaultdict(list)
+    for a in store.ledger.all_accounts():
+        accounts[a.user_id].append((parse_utc_iso(a.opened_at), closed.get(a.id)))
+    yield {"UTC": utc, TOKYO: tokyo}, transactions, customers, accounts
     store.close()
 
 
@@ -143,7 +156,7 @@ def _expected_volume(transactions, zone, first, last, period, only):  # type: ig
 )
 @pytest.mark.parametrize("zone", ["UTC", TOKYO])
 def test_transaction_volume_matches_the_store(bank, zone, first, last, period, only):
-    warehouses, transactions, _ = bank
+    warehouses, transactions, _, _ = bank
     asked = parse("transaction_volume", first, last, period, **({"type": only} if only else {}))
     report = run_report(warehouses[zone], make_staff_user(), "transaction_volume", asked)
     by_period, by_hour, by_weekday = _expected_volume(
@@ -157,7 +170,7 @@ def test_transaction_volume_matches_the_store(bank, zone, first, last, period, o
 
 
 def test_a_transfer_counts_once_with_its_amount(bank):
-    warehouses, transactions, _ = bank
+    warehouses, transactions, _, _ = bank
     report = run_report(
         warehouses["UTC"],
         make_staff_user(),
@@ -170,8 +183,9 @@ def test_a_transfer_counts_once_with_its_amount(bank):
     assert sum(Money.of(r["amount"], "USD").minor for r in report.rows) == total
 
 
-def _expected_activity(transactions, customers, zone, ends):  # type: ignore[no-untyped-def]
-    """No account is ever closed in a generated bank: the categories come from entries."""
+def _expected_activity(transactions, customers, accounts, zone, ends):  # type: ignore[no-untyped-def]
+    """The categories from entries, and churned for a customer every one of whose accounts
+    opened by the end was closed by then (docs/analytics.md)."""
     days = defaultdict(set)
     for moment, _, _, _, owners in transactions:
         for owner in owners:
@@ -182,7 +196,10 @@ def _expected_activity(transactions, customers, zone, ends):  # type: ignore[no-
         signed = [c for c, at in customers.items() if _local(at, zone).date() <= end]
         for c in signed:
             before = [d for d in days[c] if d <= end]
-            if not before:
+            opened = [shut for at, shut in accounts[c] if _local(at, zone).date() <= end]
+            if opened and all(shut and _local(shut, zone).date() <= end for shut in opened):
+                counts["churned"] += 1
+            elif not before:
                 counts["never_active"] += 1
             elif (end - max(before)).days < ACTIVE_DAYS:
                 counts["active"] += 1
@@ -206,7 +223,7 @@ def _expected_activity(transactions, customers, zone, ends):  # type: ignore[no-
 )
 @pytest.mark.parametrize("zone", ["UTC", TOKYO])
 def test_customer_activity_matches_the_store(bank, zone, first, last, period):
-    warehouses, transactions, customers = bank
+    warehouses, transactions, customers, accounts = bank
     report = run_report(
         warehouses[zone],
         make_staff_user(),
@@ -216,14 +233,14 @@ def test_customer_activity_matches_the_store(bank, zone, first, last, period):
     ends = [date.fromisoformat(r["period_end"]) for r in report.rows]
     assert ends[0] == period_end(date.fromisoformat(first), period)
     assert ends[-1] == period_end(date.fromisoformat(last), period)
-    expected = _expected_activity(transactions, customers, zone, ends)
+    expected = _expected_activity(transactions, customers, accounts, zone, ends)
     for row, (end, signed, counts) in zip(report.rows, expected, strict=True):
         assert (row["period_end"], row["customers"]) == (end, str(signed))
         assert {k: int(row[k]) for k in counts} == counts, end  # type: ignore[arg-type]
 
 
 def test_every_category_is_reached_and_shares_add_up(bank):
-    warehouses, _, _ = bank
+    warehouses, _, _, _ = bank
     report = run_report(
         warehouses["UTC"],
         make_staff_user(),

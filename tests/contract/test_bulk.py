@@ -4,6 +4,7 @@ Batches are atomic and applied in order; a replayed batch is skipped; postings l
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from conftest import at as at_time
 from flaskbank.domain.accounts import (
     CASH_ACCOUNT_ID,
+    CLOSED_BY_THE_BANK,
     Account,
     AccountStatus,
     AccountType,
@@ -19,8 +21,14 @@ from flaskbank.domain.accounts import (
     account_id_for,
     luhn_check_digit,
 )
-from flaskbank.domain.errors import BulkLoadOutOfOrder, InsufficientFunds, StoreError
-from flaskbank.domain.events import EventKind
+from flaskbank.domain.errors import (
+    AccountNotEmpty,
+    AccountNotOpen,
+    BulkLoadOutOfOrder,
+    InsufficientFunds,
+    StoreError,
+)
+from flaskbank.domain.events import Event, EventKind
 from flaskbank.domain.labels import Label, Pattern
 from flaskbank.domain.ledger import Leg, Posting, TransactionType
 from flaskbank.domain.money import Money
@@ -186,3 +194,96 @@ def test_a_generated_bank_passes_verify_with_its_labels_stored(store, bank):
     report = verify(bank)
     assert report.problems == [] and report.transactions == loaded.postings
     assert len(list(store.bulk.labels())) == loaded.labels
+
+
+def closed_event(eid: str, account: Account, when: str) -> Event:
+    """The event of the bank closing the account (services/account_closing.py emits it)."""
+    return Event(
+        eid,
+        EventKind.ACCOUNT_STATUS_CHANGED,
+        account.id,
+        "system",
+        when,
+        {"status": AccountStatus.CLOSED.value, "reason": CLOSED_BY_THE_BANK},
+    )
+
+
+def test_a_batch_closes_an_account_it_empties_as_the_bank_closes_one(two, bank):
+    # a holds 70.00: the bank pays it out and closes it; b is refused a posting into it after.
+    store, a, b, _ = two
+    payout = replace(cash("t4", a, "70.00", at(4), out=True), closes=a.id)
+    store.bulk.load(BulkBatch(LOAD, 1, postings=(payout,), events=(closed_event("e1", a, at(4)),)))
+    account = store.ledger.get_account(a.id)
+    assert (account.status, account.status_reason) == (AccountStatus.CLOSED, CLOSED_BY_THE_BANK)
+    assert account.balance == ZERO
+    events = store.events.read(after=None, limit=100).events
+    [posted] = [e for e in events if e.payload.get("transaction_id") == "t4"]
+    assert posted.payload["closes"] == a.id
+    assert [e.subject for e in events if e.kind is EventKind.ACCOUNT_STATUS_CHANGED] == [a.id]
+    assert verify(bank).problems == []
+    with pytest.raises(AccountNotOpen):
+        store.bulk.load(BulkBatch(LOAD, 2, postings=(transfer("t5", b, a, "1.00", at(5)),)))
+    assert store.ledger.get_account(b.id).balance == Money.of("10.00")
+
+
+def test_a_batch_that_would_close_an_account_holding_money_is_refused_whole(two):
+    store, a, _, _ = two
+    with pytest.raises(AccountNotEmpty):
+        store.bulk.load(
+            BulkBatch(
+                LOAD,
+                1,
+                postings=(cash("t4", a, "69.99", at(4), out=True),),
+                events=(closed_event("e1", a, at(4)),),
+            )
+        )
+    assert store.bulk.loaded(LOAD) == 1 and store.ledger.get_transaction("t4") is None
+    assert store.ledger.get_account(a.id).status is AccountStatus.OPEN
+
+
+def test_an_empty_account_is_closed_alone_and_only_once(two):
+    # Nothing to pay out: the closing alone, as close_account does it.
+    store, _, _, _ = two
+    uc, c = customer(3)
+    store.bulk.load(
+        BulkBatch(LOAD, 1, users=(uc,), accounts=(c,), events=(closed_event("e1", c, at(4)),))
+    )
+    assert store.ledger.get_account(c.id).status is AccountStatus.CLOSED
+    with pytest.raises(AccountNotOpen):
+        store.bulk.load(BulkBatch(LOAD, 2, events=(closed_event("e2", c, at(5)),)))
+    assert store.bulk.loaded(LOAD) == 2
+
+
+def test_a_generated_leaver_who_takes_their_money_leaves_through_the_banks_closing(store, bank):
+    from flaskbank.synthetic import LOCKED, Options
+    from flaskbank.synthetic.loading import load_bank
+
+    # Seed 8's bank has a leaver with two accounts who takes their money.
+    load_bank(store, Options(40, 6, 8, pattern_rate=50, batch_size=400), LOCKED)
+    events, after = [], None
+    while (page := store.events.read(after=after, limit=1000)).events:
+        events += page.events
+        after = page.checkpoint
+    owner = {e.subject: e.payload["user_id"] for e in events if e.kind is EventKind.ACCOUNT_OPENED}
+    closed = [e.subject for e in events if e.kind is EventKind.ACCOUNT_STATUS_CHANGED]
+    leavers = {owner[a] for a in closed}
+    assert len(closed) == 2 and len(leavers) == 1
+    for account_id in closed:  # every account of the leaver, empty, closed by the bank
+        account = store.ledger.get_account(account_id)
+        assert (account.status, account.status_reason) == (AccountStatus.CLOSED, CLOSED_BY_THE_BANK)
+        assert account.balance == ZERO and account.held_minor == 0
+    assert {a for a, u in owner.items() if u in leavers} == set(closed)
+    posted = [e for e in events if e.kind is EventKind.TRANSACTION_POSTED]
+    closing = [
+        (e.payload["type"], e.payload["closes"], e.payload["memo"])
+        for e in posted
+        if "closes" in e.payload
+    ]
+    assert [(kind, account) for kind, account, _ in closing] == [
+        ("transfer", closed[0]),
+        ("withdrawal", closed[1]),
+    ]
+    assert closing[1][2].endswith(", paid out by cheque")
+    assert all(memo.startswith("Closing balance of account ") for _, _, memo in closing)
+    assert not [e for e in posted if e.payload["memo"] == "Closing withdrawal"]
+    assert verify(bank).problems == []

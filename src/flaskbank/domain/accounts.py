@@ -22,6 +22,12 @@ class AccountStatus(StrEnum):
     CLOSED = "closed"
 
 
+#: The reason a customer reads on an account the bank closed at their request (its balance
+#: paid out or moved: services/account_closing.py, and the synthetic bank's leavers): it
+#: names no suspicion.
+CLOSED_BY_THE_BANK = "closed by the bank"
+
+
 class Role(StrEnum):
     CUSTOMER = "customer"
     FRAUD_ANALYST = "fraud_analyst"

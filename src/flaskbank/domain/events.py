@@ -143,6 +143,8 @@ def _posted_fields(posting: Posting, event_id: str) -> EventFields:
     }
     if posting.screening is not None:
         payload["screening"] = _json(posting.screening)
+    if posting.closes:  # the bank's closing payout: replays must not score it (none did live)
+        payload["closes"] = posting.closes
     return (
         event_id,
         EventKind.TRANSACTION_POSTED,

@@ -86,6 +86,9 @@ class Posting:
     #: Monitoring's verdict on it (domain.monitoring), JSON-safe; it travels in the
     #: posting's event, so that the decision commits with the money or not at all.
     screening: Mapping[str, object] | None = None
+    #: The account this posting empties and closes (staff closing it, Closing below): its
+    #: event names it, since the bank made the posting and monitoring never scored it.
+    closes: str = ""
 
     def __post_init__(self) -> None:
         if not self.amount.is_positive():

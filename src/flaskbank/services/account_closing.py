@@ -11,8 +11,10 @@ accounts as they are then, and the store closes the account in the posting's own
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..domain import ledger
-from ..domain.accounts import Account, AccountStatus, format_account_number
+from ..domain.accounts import CLOSED_BY_THE_BANK, Account, AccountStatus, format_account_number
 from ..domain.approvals import ApprovalRequest
 from ..domain.errors import AccountNotEmpty, AccountNotFound, Refusal, ValidationFailed
 from ..domain.events import EventKind
@@ -24,8 +26,6 @@ from .bank import Bank
 from .events import emit
 
 PAYOUT = "payout"
-#: What the customer reads as the closed account's status: it names no suspicion.
-CLOSED_BY_THE_BANK = "closed by the bank"
 
 
 def closable(bank: Bank, account_id: str) -> Account:
@@ -84,7 +84,13 @@ def _destination(bank: Bank, account_id: str, detail: object) -> str:
 
 
 def _moving(bank: Bank, account: Account, detail: str, by: str) -> Posting:
-    """The posting that empties the account into `detail` (judged again now)."""
+    """The posting that empties the account into `detail` (judged again now). It names the
+    account it closes, so that its event says the bank made it (replays skip scoring it,
+    as the live path never scored it)."""
+    return replace(_emptying(bank, account, detail, by), closes=account.id)
+
+
+def _emptying(bank: Bank, account: Account, detail: str, by: str) -> Posting:
     memo = f"Closing balance of account {format_account_number(account.number)}"
     if detail == PAYOUT:
         return ledger.withdrawal(

@@ -162,7 +162,8 @@ class LedgerPort(Protocol):
         not open any more) and no longer counts against the debit.
 
         `closing`: an account of the posting that it leaves empty, closed in the same
-        atomic write (AccountNotEmpty if a balance or a hold would remain).
+        atomic write (AccountNotEmpty if a balance or a hold would remain). The posting
+        names it too (Posting.closes), which is what its event carries.
         """
 
     def record_refusal(self, idempotency: IdempotencyKey, error: Refusal, at: str) -> None:
@@ -662,8 +663,11 @@ class BulkBatch:
     entry, the account's stored balance moved, the posting's own event written
     (`events.transaction_posted`). Only per-request work is skipped: no idempotency keys,
     no per-posting transaction or re-read. `events` are the other events of the batch
-    (logins, password and email changes, accounts opened), stored as they are; `labels` the
-    patterns the generator planted."""
+    (logins, password and email changes, accounts opened, accounts closed), stored as they
+    are; an account_status_changed event also sets its account's status once the batch's
+    postings are in, a closing judged as `close_account` judges it (the account open, left
+    empty and unheld: AccountNotEmpty, AccountNotOpen); `labels` the patterns the generator
+    planted."""
 
     load_id: str
     number: int

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..domain.accounts import (
     CASH_ACCOUNT_ID,
+    CLOSED_BY_THE_BANK,
     Account,
     AccountStatus,
     AccountType,
@@ -31,6 +32,9 @@ from .plan import Do, Draft
 
 CURRENCY = "USD"
 CASH_REPORT_LIMIT = 1_000_000  # 10,000.00: cash above it in a day must be reported
+#: Who closes a leaver's account: the bank, as staff do for a customer who asks (the
+#: synthetic bank has no staff of its own; "system" as for the bank's other own actions).
+BANK = "system"
 ZERO = Money.from_minor(0, CURRENCY)
 #: (customer, day, deposit or withdrawal)
 CashDay = tuple[int, int, TransactionType]
@@ -62,6 +66,8 @@ class Books:
         self.password_hash = password_hash
         self.batch_size = batch_size
         self.balances: dict[str, int] = {}
+        #: Accounts the bank has closed: nothing moves in or out of them any more.
+        self.closed: set[str] = set()
         self.pending = _Pending()
         self.number = 0
         self.postings = 0
@@ -87,6 +93,8 @@ class Books:
             happened = self._event(t, self.people[who], kind, payload)
         elif do is Do.TRANSFER:
             txn = self._transfer(t, *args[:6])
+        elif do is Do.CLOSE:
+            txn = self._close(t, *args[:3])
         else:
             txn = self._cash(t, do, *args[:4])
         finished = draft is not None and draft.step(t, role, txn, happened or txn is not None)
@@ -196,6 +204,8 @@ class Books:
         if slot >= len(c.accounts):
             return None
         account = c.accounts[slot]
+        if account in self.closed:
+            return None
         balance = self.balances[account]
         if do is Do.WITHDRAW:
             minor = int(balance * amount) if isinstance(amount, float) else amount
@@ -218,11 +228,14 @@ class Books:
             self.balances[account] = balance + minor
             kind = TransactionType.DEPOSIT
         txn = self._post(t, kind, money, legs, memo, c.id)
-        day = self.cal.day_of(t)
-        total, txns = self.cash.setdefault((who, day, kind), ([0], []))
+        self._tally(t, who, kind, minor, txn)
+        return txn
+
+    def _tally(self, t: int, who: int, kind: TransactionType, minor: int, txn: str) -> None:
+        """Count cash in or out towards the customer's day (report_cash)."""
+        total, txns = self.cash.setdefault((who, self.cal.day_of(t), kind), ([0], []))
         total[0] += minor
         txns.append((txn, t))
-        return txn
 
     def _transfer(
         self, t: int, who: int, slot: int, to: int, to_slot: int, amount: int | float, memo: str
@@ -231,7 +244,7 @@ class Books:
         if slot >= len(c.accounts) or to_slot >= len(r.accounts):
             return None
         source, target = c.accounts[slot], r.accounts[to_slot]
-        if source == target:
+        if source == target or source in self.closed or target in self.closed:
             return None
         balance = self.balances[source]
         minor = int(balance * amount) if isinstance(amount, float) else amount
@@ -252,11 +265,61 @@ class Books:
         self.balances[target] += minor
         return self._post(t, TransactionType.TRANSFER, money, legs, memo, c.id)
 
+    def _close(self, t: int, who: int, slot: int, into: int | None) -> str | None:
+        """The bank closes a customer's account as staff do (services/account_closing.py):
+        its balance moved to their account in slot `into` (if open) or paid out by cheque,
+        in a posting that names the account it closes, with the live path's memo and legs;
+        then the account's status event. A payout leaves the vault as a withdrawal, so it
+        counts towards the day's cash as compliance counts it."""
+        c = self.people[who]
+        if slot >= len(c.accounts) or c.accounts[slot] in self.closed:
+            return None
+        account, number = c.accounts[slot], c.numbers[slot]
+        minor = self.balances[account]
+        txn = None
+        if minor > 0:
+            money = Money.from_minor(minor, CURRENCY)
+            memo = f"Closing balance of account {format_account_number(number)}"
+            target = "" if into is None or into == slot else c.accounts[into]
+            if not target or target in self.closed:
+                legs = (
+                    Leg(account, -money, "Cash withdrawal"),
+                    Leg(CASH_ACCOUNT_ID, money, number),
+                )
+                kind, memo = TransactionType.WITHDRAWAL, f"{memo}, paid out by cheque"
+            else:
+                legs = (
+                    Leg(account, -money, _label(c.full_name, c.numbers[c.accounts.index(target)])),
+                    Leg(target, money, _label(c.full_name, number)),
+                )
+                kind = TransactionType.TRANSFER
+                self.balances[target] += minor
+            self.balances[account] = 0
+            txn = self._post(t, kind, money, legs, memo, BANK, closes=account)
+            if kind is TransactionType.WITHDRAWAL:
+                self._tally(t, who, kind, minor, txn)
+        self.closed.add(account)
+        status: dict[str, JsonValue] = {
+            "status": AccountStatus.CLOSED.value,
+            "reason": CLOSED_BY_THE_BANK,
+        }
+        self._emit(t, EventKind.ACCOUNT_STATUS_CHANGED, account, BANK, status)
+        return txn
+
     def _post(
-        self, t: int, kind: TransactionType, money: Money, legs: tuple[Leg, ...], memo: str, by: str
+        self,
+        t: int,
+        kind: TransactionType,
+        money: Money,
+        legs: tuple[Leg, ...],
+        memo: str,
+        by: str,
+        *,
+        closes: str = "",
     ) -> str:
         txn = self.ids.timed("txn", self.cal.epoch_us + t)
-        self.pending.postings.append(Posting(txn, kind, money, legs, memo, self.cal.iso(t), by))
+        at = self.cal.iso(t)
+        self.pending.postings.append(Posting(txn, kind, money, legs, memo, at, by, closes=closes))
         self.postings += 1
         return txn
 

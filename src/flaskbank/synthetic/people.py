@@ -131,7 +131,7 @@ class Customer:
     home_ip: str = ""
     silent_from: int = 1 << 30  # month from which it does nothing
     silent_until: int = 1 << 30  # month it wakes (never, for a churn)
-    empties: bool = False  # a leaver who takes their money first
+    empties: bool = False  # a leaver who takes their money first: the bank closes the accounts
     fates: dict[Pattern, int] = field(default_factory=dict)  # pattern -> month
     email_change: int | None = None  # month
     password_change: int | None = None

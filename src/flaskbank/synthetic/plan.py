@@ -24,6 +24,7 @@ class Do(IntEnum):
     TRANSFER = 4
     EVENT = 5
     LOGIN = 6
+    CLOSE = 7
 
 
 #: An amount: whole cents, or (a float below 1) that share of the paying account's balance
@@ -88,6 +89,11 @@ class Plan:
         self, t: int, who: int, slot: int, to: int, to_slot: int, amount: Amount, memo: str
     ) -> None:
         self.add(t, Do.TRANSFER, who, slot, to, to_slot, amount, memo, None, "")
+
+    def close(self, t: int, who: int, slot: int, into: int | None) -> None:
+        """The bank closes the account at the customer's request: its balance moved to their
+        account in slot `into`, or (None) paid out by cheque."""
+        self.add(t, Do.CLOSE, who, slot, into, None, "")
 
     def login(self, t: int, who: int, ip: str, device: str) -> None:
         """A login that succeeded; its payload is made when it runs (a dict apiece would be

@@ -1,6 +1,7 @@
 """The generator's main loop: month by month, plan what every customer does (signing up,
-their segment's activity, logins, planted patterns), then carry it out in time order, so
-that the postings of the whole load come in time order and batches can be cut anywhere."""
+their segment's activity, logins, planted patterns, leaving through the bank), then carry
+it out in time order, so that the postings of the whole load come in time order and batches
+can be cut anywhere."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
                 plan_month(activity, cal, directory, c, month, plan)
                 plan_logins(security, cal, c, month, plan)
                 if c.empties and month == c.silent_from - 1:
-                    _plan_leaving(activity, cal, c, books, plan, end - 1)
+                    _plan_leaving(activity, cal, c, plan, end - 1)
             if c.fates and (c.active(month) or waking):
                 balance = books.balances.get(c.accounts[0], 0) if c.accounts else 0
                 plan_patterns(planted, cal, directory, c, month, plan, balance)
@@ -82,16 +83,12 @@ def _plan_signup(rng: random.Random, cal: Calendar, c: Customer, plan: Plan) -> 
     plan.deposit(t + 5 * MINUTE, c.index, 0, amount, "Opening deposit")
 
 
-def _plan_leaving(
-    rng: random.Random, cal: Calendar, c: Customer, books: Books, plan: Plan, day: int
-) -> None:
-    """A leaver gathers their money on the main account and takes it in cash, up to just
-    under the reporting limit (a leaver's CTR would make large cash common; the rest stays,
-    as it does in real dormant accounts)."""
+def _plan_leaving(rng: random.Random, cal: Calendar, c: Customer, plan: Plan, day: int) -> None:
+    """A leaver who takes their money asks the bank to close their accounts, as a real one
+    would (not walk out with it in cash): the bank moves each other account's balance to
+    the main one and closes it, then pays the main one's out by cheque and closes it
+    (Books._close, the live path's staff closing)."""
     t = cal.at(rng, day, ONLINE_HOURS)
-    total = sum(books.balances.get(a, 0) for a in c.accounts)
     for slot in range(1, len(c.accounts)):
-        plan.transfer(t + slot * MINUTE, c.index, slot, c.index, 0, 1.0, "Closing the account")
-    amount = min(total * 9 // 10, 950_000)
-    if amount > 0:
-        plan.withdraw(t + 10 * MINUTE, c.index, 0, amount, "Closing withdrawal")
+        plan.close(t + slot * MINUTE, c.index, slot, 0)
+    plan.close(t + 10 * MINUTE, c.index, 0, None)

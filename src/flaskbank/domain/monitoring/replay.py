@@ -50,7 +50,9 @@ class ReplayResult:
     alerts: list[Flagged] = field(default_factory=list)
     events: int = 0
     transactions: int = 0
-    scored: int = 0  # transactions from a customer's account (the rest come from the bank's)
+    #: transactions from a customer's account (the rest come from the bank's, or are the
+    #: bank's own closing of an account)
+    scored: int = 0
 
 
 class Replayer:
@@ -73,11 +75,15 @@ class Replayer:
 
     def step(self, event: Event) -> Verdict | None:
         """Apply one event; for a posting from a customer's account, first score it as the
-        live path would have before it committed, and return the verdict."""
+        live path would have before it committed, and return the verdict (none for a
+        posting that closes an account: the bank made it, and the live path scores only
+        what customers ask for)."""
         kind = event.kind
         if kind is _POSTED:
             legs: list[dict[str, str]] = event.payload["legs"]  # type: ignore[assignment]
-            verdict = self._score(event, legs)
+            # The bank's own posting that closes an account (its balance paid out or moved)
+            # never went through the live path's screening: it is applied, not scored.
+            verdict = None if "closes" in event.payload else self._score(event, legs)
             self._apply(event, legs)
             return verdict
         if kind is _OPENED:
@@ -134,8 +140,9 @@ def replay(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> ReplayResult:
-    """Score every transaction_posted in `events` (in feed order) as the live path would
-    have before it committed, then let it update the profiles and recent entries.
+    """Score every transaction_posted in `events` (in feed order) that the live path scored,
+    as it would have before it committed (not the bank's closing of an account: Replayer.step),
+    then let it update the profiles and recent entries.
     `progress` is called with the number of events done every PROGRESS_EVERY events."""
     result = ReplayResult()
     replayer = Replayer(rules)

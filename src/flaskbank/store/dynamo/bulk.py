@@ -39,7 +39,7 @@ from ...domain.labels import Label
 from ..base import BulkBatch
 from . import batch_writes, events, loads, migrations
 from . import items as di
-from .bulk_plan import Known, Plan, check_unique, mark_of, plan
+from .bulk_plan import Known, Plan, check_unique, mark_of, plan, status_changes
 from .client import Connected, Dynamo
 from .reads import FeedRange
 
@@ -150,7 +150,7 @@ class DynamoBulk(Connected):
             for p in batch.postings
             for leg in p.legs
             if leg.account_id not in new and not is_internal(leg.account_id)
-        }
+        } | {a for a in status_changes(batch) if a not in new}
         accounts = {i: state.accounts[i] for i in touched if i in state.accounts}
         for item in self._read(
             self.tables.accounts, [di.account_key(i) for i in touched - set(accounts)]

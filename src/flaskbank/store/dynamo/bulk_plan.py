@@ -18,10 +18,24 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from ...domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, User, account_id_for
+from ...domain.accounts import (
+    MAX_ACCOUNTS_PER_CUSTOMER,
+    Account,
+    AccountStatus,
+    User,
+    account_id_for,
+)
 from ...domain.chart import check_leg, is_internal
-from ...domain.errors import AccountNotFound, EmailTaken, StoreError, TooManyAccounts
-from ...domain.events import Event, transaction_posted_in_time
+from ...domain.errors import (
+    NOT_EMPTY,
+    AccountNotEmpty,
+    AccountNotFound,
+    AccountNotOpen,
+    EmailTaken,
+    StoreError,
+    TooManyAccounts,
+)
+from ...domain.events import Event, EventKind, transaction_posted_in_time
 from ...domain.identity import email_key
 from ...domain.ledger import Leg, Posting
 from ..base import BulkBatch
@@ -31,8 +45,9 @@ from .batch_writes import Put
 from .postings import standing
 from .schema import TableNames
 
-#: What an account item's `before` keeps: the state a replay of its batch starts from.
-BEFORE = ("balance_minor", "version", "last_posted_at")
+#: What an account item's `before` keeps: the state a replay of its batch starts from (its status
+#: too: the batch may close the account after paying it out).
+BEFORE = ("balance_minor", "version", "last_posted_at", "status", "status_reason", "primary")
 Adder = Callable[[str, di.Item], None]
 
 
@@ -103,6 +118,9 @@ def plan(batch: BulkBatch, known: Known, tables: TableNames) -> Plan:
         written.update(dict.fromkeys(leg.account_id for leg in _customer_legs(posting)))
         posted.append(transaction_posted_in_time(posting))
         days.append(posting.created_at[:10])
+    for account_id, change in status_changes(batch).items():
+        _set_status(accounts, account_id, change)
+        written[account_id] = None
     after = list(known.counters)
     counters: list[Put] = []
     for shard, shard_events in _by_shard([*posted, *batch.events]).items():
@@ -207,6 +225,35 @@ def _apply(posting: Posting, accounts: dict[str, di.Item], tables: TableNames, p
         balances[leg.account_id] = after
         put(tables.transactions, di.entry_item(posting, leg.account_id, seq, after))
     put(tables.transactions, di.header_item(posting, balances))
+
+
+def status_changes(batch: BulkBatch) -> dict[str, tuple[AccountStatus, str]]:
+    """The accounts whose status the batch's account_status_changed events set (the
+    generator's leavers whose accounts the bank closes), with the status and reason each
+    ends with: set once the batch's postings are in."""
+    return {
+        e.subject: (AccountStatus(str(e.payload["status"])), str(e.payload.get("reason") or ""))
+        for e in batch.events
+        if e.kind is EventKind.ACCOUNT_STATUS_CHANGED
+    }
+
+
+def _set_status(
+    accounts: dict[str, di.Item], account_id: str, change: tuple[AccountStatus, str]
+) -> None:
+    """A status change on the account's item; a closing judged as close_account judges it
+    (an open account, left empty), and like it no longer the customer's primary one."""
+    item = accounts.get(account_id)
+    if item is None or di.is_alias(item):
+        raise AccountNotFound("no such account")
+    status, reason = change
+    if status is AccountStatus.CLOSED:
+        if item["status"] != AccountStatus.OPEN.value:
+            raise AccountNotOpen(f"this account is {item['status']}")
+        if int(item["balance_minor"]) or int(item.get("held_minor", 0)):
+            raise AccountNotEmpty(NOT_EMPTY)
+        item.update(primary=False)
+    item.update(status=status.value, status_reason=reason)
 
 
 def _by_shard(batch_events: list[Event]) -> dict[int, list[Event]]:

@@ -4,9 +4,10 @@ with a few large `executemany` calls.
 What `post` does per request is done here once per batch: each touched account's balance is
 read once, every customer leg is judged by the domain's rule (chart.check_leg) on the
 balance it lands on, as the batch's postings run in order, and each account's stored balance
-is written once at the end. The batch's record in `bulk_loads` moves in the same
-transaction, so a batch is in (with its count) or not at all, and a killed load resumes at
-the first batch that is not.
+is written once at the end; an account_status_changed event of the batch then sets its
+account's status (a closing as close_account makes it). The batch's record in `bulk_loads`
+moves in the same transaction, so a batch is in (with its count) or not at all, and a
+killed load resumes at the first batch that is not.
 
 A large load (a first batch of `stage_from` postings or more) stages its entries: they go
 into `bulk_entries`, a plain table that only grows at its end, and `finish` moves them into
@@ -42,6 +43,7 @@ from ...domain.ledger import Posting, TransactionType
 from ...domain.money import Money
 from ..base import BulkBatch
 from .database import SqliteDatabase
+from .ledger import SqliteLedger
 from .rows import ENTRY_COLS, user_row
 
 #: How many ids one `IN (...)` names (SQLite's default limit on parameters is 32766).
@@ -152,6 +154,7 @@ class SqliteBulk:
                 self._users_and_accounts(db, batch)
                 staged = self._staging(db, batch)
                 posted = self._postings(db, batch.postings, _STAGED if staged else "entries")
+                self._statuses(db, batch.events)
                 self._events(db, posted, batch.events)
                 self._labels(db, batch.labels)
             except sqlite3.IntegrityError as e:  # an email, number or id the store holds
@@ -289,6 +292,24 @@ class SqliteBulk:
             [(minor, account_id) for account_id, minor in balances.minor.items()],
         )
         return list(postings)
+
+    @staticmethod
+    def _statuses(db: sqlite3.Connection, events: Sequence[Event]) -> None:
+        """Each account_status_changed event of the batch sets its account's status once the
+        batch's postings are in (the generator's leavers whose accounts the bank closes); a
+        closing is judged as close_account judges it: an open account, left empty."""
+        for event in events:
+            if event.kind is not EventKind.ACCOUNT_STATUS_CHANGED:
+                continue
+            status = AccountStatus(str(event.payload["status"]))
+            reason = str(event.payload.get("reason") or "")
+            if status is AccountStatus.CLOSED:
+                SqliteLedger.close_empty(db, event.subject, reason)
+            elif not db.execute(
+                "UPDATE accounts SET status=?, status_reason=? WHERE id=?",
+                (status.value, reason, event.subject),
+            ).rowcount:
+                raise AccountNotFound(f"no such account {event.subject}")
 
     @staticmethod
     def _events(db: sqlite3.Connection, posted: Sequence[Posting], others: Sequence[Event]) -> None:

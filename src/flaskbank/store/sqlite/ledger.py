@@ -122,10 +122,11 @@ class SqliteLedger:
 
     def close_account(self, account_id: str, reason: str = "") -> None:
         with self.database.write() as db:
-            self._close(db, account_id, reason)
+            self.close_empty(db, account_id, reason)
 
     @staticmethod
-    def _close(db: sqlite3.Connection, account_id: str, reason: str) -> None:
+    def close_empty(db: sqlite3.Connection, account_id: str, reason: str) -> None:
+        """Close an open, empty account in the write `db` is in (the bulk load's too)."""
         row = db.execute(
             "SELECT balance_minor, held_minor, status FROM accounts WHERE id=?",
             (account_id,),
@@ -242,7 +243,7 @@ class SqliteLedger:
                 )
             db.executemany(f"INSERT INTO entries ({ENTRY_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
             if closing is not None:  # judged on the balance the legs left, in the same write
-                self._close(db, closing.account_id, closing.reason)
+                self.close_empty(db, closing.account_id, closing.reason)
             # The posting's events, in its transaction: the hold it releases, and itself.
             if releasing is not None:
                 insert_event(db, hold_resolved(releasing))
