@@ -96,8 +96,8 @@ def test_the_typical_debit_is_kept_by_month_for_at_most_max_months():
     now = month_of(seconds(feed.events[-1].at))
     assert months[-1] == now and len(months) == MAX_MONTHS == now - months[0] + 1
     # The last year's payments were all 50.00: that is what is typical of the year.
-    n, typical, largest = profile.typical_debit(seconds(feed.events[-1].at) - 300 * 86_400, 0)
-    assert (typical, largest) == (5000, 5000) and n >= 60
+    year = profile.typical_debit(seconds(feed.events[-1].at) - 300 * 86_400, 0)
+    assert (year.amount, year.largest, year.spread) == (5000, 5000, 0) and year.n >= 60
 
 
 def test_a_profile_kept_before_the_monthly_sums_starts_them_from_its_debits():
@@ -110,7 +110,7 @@ def test_a_profile_kept_before_the_monthly_sums_starts_them_from_its_debits():
     old = json.loads(text)
     del old["m"]
     loaded = Profile.load(StoredProfile("alice", json.dumps(old), 1), "alice")
-    assert loaded.typical_debit(seconds(START.isoformat()), 0) == (12, 2000, 2000)
+    assert loaded.typical_debit(seconds(START.isoformat()), 0)[:3] == (12, 2000, 2000)
     assert loaded.dump() == text
 
 

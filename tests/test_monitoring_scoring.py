@@ -75,10 +75,12 @@ def test_an_outlier_is_explained_with_the_typical_debit_it_is_measured_against()
     assert verdict.decision is REVIEW
     (hit,) = [h for h in verdict.hits if h.rule_id == "outlier"]
     # The 90 card payments' geometric mean is 38.97 (exp of their logs' mean), 1,500.00 is
-    # 38.4x that; the lookback of 365 days starts with the month of 2023-01-01.
+    # 38.4x that and 24.7 standard deviations of their logs (about 0.15) above their mean;
+    # the lookback of 365 days starts with the month of 2023-01-01.
     assert hit.explanation == (
-        "amount 1,500.00 is 38.4x this customer's typical cash withdrawal 38.97 "
-        "(the geometric mean of 90 since 2023-01; the largest was 49.79)"
+        "amount 1,500.00 is 38.4x this customer's typical cash withdrawal 38.97, 24.7 "
+        "standard deviations of their own above it (the geometric mean of 90 since 2023-01; "
+        "the largest was 49.79)"
     )
     # Rent as usual is no outlier, though far above the card spending.
     landlord = "sam-landlord-acc0"
@@ -97,7 +99,25 @@ def test_the_typical_debit_outlives_the_recent_debits_kept():
     (hit,) = [h for h in verdict.hits if h.rule_id == "outlier"]
     # 300 payments of 40.00 and 60 of 400.00: a geometric mean of 58.71, not the 400.00 that
     # the last 64 alone would give (where 2,500.00 is only 6.3x).
-    assert "typical cash withdrawal 58.71 (the geometric mean of 360 since" in hit.explanation
+    assert "typical cash withdrawal 58.71, 4.3 standard deviations" in hit.explanation
+    assert "(the geometric mean of 360 since 2023-01; the largest was 400.00)" in hit.explanation
+
+
+def test_far_out_is_measured_against_the_customers_own_spread():
+    """The same multiple of the typical payment is an outlier for a steady spender and not
+    for one whose payments already range widely."""
+    feed = Feed()
+    (steady,) = feed.customer("steady", START - days(100))
+    (wide,) = feed.customer("wide", START - days(100))
+    for account in (steady, wide):
+        feed.deposit(account, "50000.00", START - days(99))
+    for d in range(90):
+        feed.withdraw(steady, "40.00", START - days(95) + days(d))
+        # 8.00 to 200.00: the same geometric mean (40.00), a spread of logs of about 1.6
+        feed.withdraw(wide, "8.00" if d % 2 else "200.00", START - days(95) + days(d))
+    (hit,) = [h for h in feed.withdraw(steady, "1000.00", START).hits if h.rule_id == "outlier"]
+    assert "typical cash withdrawal 40.00, all of those alike (" in hit.explanation
+    assert "outlier" not in {h.rule_id for h in feed.withdraw(wide, "1000.00", START).hits}
 
 
 def test_structuring_cash_just_under_the_limit_on_consecutive_days():

@@ -25,6 +25,7 @@ def review_rules(bank: Bank) -> None:
         analyst,
         "large_amount",
         params={"amount": REVIEW_FROM, "types": ["transfer"]},
+        score=30,
         actor=CLI,
     )
     rules.change_thresholds(bank, analyst, review_at=30, block_at=1000, actor=CLI)

@@ -100,7 +100,7 @@ def plan_month(
                 pay(p, int(c.rent * 1.04**years), "Rent", rent_day)
             else:
                 pay(p, cents(rng, math.log(70), 0.4), "Utility bill", rng.randrange(first, end))
-        spend(poisson(rng, 16), c.spend_mu, 0.9)
+        spend(poisson(rng, 16), c.spend_mu, c.spend_sigma)
         for _ in range(poisson(rng, 2)):
             shop = d.pick(rng, Trade.SHOP, month, first)
             pay(shop, cents(rng, math.log(60), 0.8), "Online order", rng.randrange(first, end))
@@ -109,7 +109,7 @@ def plan_month(
             sweep * DAY + 21 * HOUR + rng.randrange(HOUR), me, 0, me, 1, 0.15, "Savings sweep"
         )
     elif seg is Segment.STUDENT:
-        spend(poisson(rng, 10), c.spend_mu, 0.8)
+        spend(poisson(rng, 10), c.spend_mu, c.spend_sigma)
         for _ in range(poisson(rng, 1.5)):
             t = cal.at(rng, rng.randrange(first, end), ONLINE_HOURS)
             plan.deposit(t, me, 0, cents(rng, math.log(80), 0.6), "Part-time job")
@@ -145,7 +145,7 @@ def plan_month(
                 "Supplier invoice",
                 rng.randrange(first, end),
             )
-        spend(poisson(rng, 3), c.spend_mu, 0.7)
+        spend(poisson(rng, 3), c.spend_mu, c.spend_sigma)
         # What builds up is set aside on the second account, not drawn in cash: a drawing of
         # a tenth of a landlord's takings would be a currency transaction report each month.
         t = cal.at(rng, end - 1, ONLINE_HOURS)
@@ -154,7 +154,7 @@ def plan_month(
     elif seg is Segment.RETIREE:
         pension_day = min(end - 1, max(first, cal.month_range(month)[0] + 2))
         plan.deposit(pension_day * DAY + 5 * HOUR + rng.randrange(HOUR), me, 0, c.salary, "Pension")
-        spend(poisson(rng, 6), c.spend_mu, 0.7)
+        spend(poisson(rng, 6), c.spend_mu, c.spend_sigma)
         for f in c.family[:1]:
             if rng.random() < 0.3:
                 pay(f, cents(rng, math.log(100), 0.5), "For you", rng.randrange(first, end))
@@ -170,7 +170,7 @@ def plan_month(
                 cents(rng, math.log(25_000), 0.4, low=1_000_001, high=9_000_000),
                 "Cash deposit",
             )
-        spend(poisson(rng, 4), c.spend_mu, 1.0)
+        spend(poisson(rng, 4), c.spend_mu, c.spend_sigma)
         if rng.random() < 0.2:
             to = d.pick(rng, rng.choice((Trade.SHOP, Trade.LANDLORD)), month, first)
             pay(

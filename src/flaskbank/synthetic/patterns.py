@@ -10,7 +10,9 @@ definitions (what a label promises; tests/test_synthetic_labels.py checks each):
 - dormant reactivation: the customer's accounts silent for over 12 months, then money out;
 - round amounts: 3 or more debits within 72 hours, each a whole multiple of 100.00 of at
   least 500.00;
-- outlier: one debit at least 10 times the median of the customer's earlier debits;
+- outlier: one debit at least 10 times the median of the customer's earlier debits, drawn
+  4.25 to 5 standard deviations of the customer's own cash withdrawals (in logs) above
+  their typical one: beyond what the customer's own spending reaches in 100,000 payments;
 - large cash: cash deposits, or cash withdrawals, of one customer in one UTC day that add
   up to more than 10,000.00 (labelled wherever it happens: books.py);
 - sanctioned name: a customer whose name is a look-alike of a listed one (the note names
@@ -238,7 +240,9 @@ def _outlier(
     t: int,
     balance: int,
 ) -> None:
-    amount = round(math.exp(c.spend_mu) * rng.uniform(25, 40) * 100)
+    # Measured against the customer's own spread: a fixed multiple (it was 25 to 40 times)
+    # is far out for a retiree's steady spending and ordinary for a wide spender's.
+    amount = round(math.exp(c.cash_mu + c.cash_sigma * rng.uniform(4.25, 5.0)) * 100)
     if amount > balance * 0.8:
         return
     draft = Draft(Pattern.OUTLIER, c.index, 1, {"out": 1})

@@ -127,6 +127,11 @@ class Customer:
     salary: int = 0  # minor units a month
     rent: int = 0
     spend_mu: float = 3.0  # log of a typical card payment in dollars
+    spend_sigma: float = 0.9  # the spread of the log of card payments
+    #: The log-mean and spread of all the customer's cash withdrawals, which an outlier is
+    #: planted against: card spending, and for a business owner the monthly drawing too.
+    cash_mu: float = 3.0
+    cash_sigma: float = 0.9
     devices: list[str] = field(default_factory=list)
     home_ip: str = ""
     silent_from: int = 1 << 30  # month from which it does nothing
@@ -240,17 +245,23 @@ def _economics(rng: random.Random, c: Customer) -> None:
     if c.segment is Segment.SALARIED:
         c.salary = min(int(rng.lognormvariate(math.log(3600), 0.35)) * 100, 900_000)
         c.rent = min(int(c.salary * rng.uniform(0.25, 0.35)) // 100 * 100 + 37_00, 400_000)
-        c.spend_mu = math.log(35)
+        c.spend_mu, c.spend_sigma = math.log(35), 0.9
     elif c.segment is Segment.STUDENT:
-        c.spend_mu = math.log(12)
+        c.spend_mu, c.spend_sigma = math.log(12), 0.8
     elif c.segment is Segment.RETIREE:
         c.salary = min(int(rng.lognormvariate(math.log(1900), 0.3)) * 100, 600_000)  # pension
-        c.spend_mu = math.log(30)
+        c.spend_mu, c.spend_sigma = math.log(30), 0.7
     elif c.segment is Segment.HIGH_NET_WORTH:
         c.salary = min(int(rng.lognormvariate(math.log(7500), 0.15)) * 100, 950_000)
-        c.spend_mu = math.log(180)
+        c.spend_mu, c.spend_sigma = math.log(180), 1.0
     else:
-        c.spend_mu = math.log(250)
+        c.spend_mu, c.spend_sigma = math.log(250), 0.7
+    # A business owner's cash is three payments of about 250 (sigma 0.7) and a drawing of
+    # about 1,500 (sigma 0.4) a month (behaviour.py): in logs, a mean of 5.97 and a spread
+    # of 1.0 together. Everyone else's cash withdrawals are their card spending.
+    c.cash_mu, c.cash_sigma = (
+        (5.97, 1.0) if c.segment is Segment.BUSINESS else (c.spend_mu, c.spend_sigma)
+    )
 
 
 def _fates(rng: random.Random, calendar: Calendar, c: Customer, rate: float) -> None:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from ..ledger import TransactionType
 from .model import Candidate
-from .profile import DAY_SECONDS, Profile, month_of
+from .profile import DAY_SECONDS, Profile, log_amount, month_of
 
 DEPOSIT = TransactionType.DEPOSIT
 WITHDRAWAL = TransactionType.WITHDRAWAL
@@ -92,19 +92,32 @@ def typical_multiple(p: Params, s: Situation) -> str | None:
     # From the start of a day, so that the typical debit is worked out once a day per customer.
     since = (s.t - p["lookback"]) // DAY_SECONDS * DAY_SECONDS
     transfer = int(to is not None)
-    n, typical, largest = s.p.typical_debit(since, transfer)
-    if n < p["min_history"] or typical <= 0 or amount * k.denominator < k.numerator * typical:
+    usual = s.p.typical_debit(since, transfer)
+    typical = usual.amount
+    if usual.n < p["min_history"] or typical <= 0:
+        return None
+    if amount * k.denominator < k.numerator * typical:
+        return None
+    # Far out for this customer: a wide spender's 20x is a Saturday, a steady one's is not.
+    deviations: Fraction = p["deviations"]
+    above_mean = log_amount(amount) - usual.mean_log
+    if above_mean * deviations.denominator < deviations.numerator * usual.spread:
         return None
     # Rent that went up, a yearly bill: large against the typical debit but like what the
     # customer paid before. Only an amount well past the largest one stands out.
     above: Fraction = p["over_largest"]
-    if amount * above.denominator <= above.numerator * largest:
+    if amount * above.denominator <= above.numerator * usual.largest:
         return None
     what = "transfer" if transfer else "cash withdrawal"
+    if usual.spread:
+        tenths = above_mean * 10 // usual.spread
+        far = f"{tenths // 10}.{tenths % 10} standard deviations of their own above it"
+    else:
+        far = "all of those alike"
     return (
         f"amount {money(amount)} is {_times(amount, typical)}x this customer's typical "
-        f"{what} {money(typical)} (the geometric mean of {n} since {_month(since)}; the "
-        f"largest was {money(largest)})"
+        f"{what} {money(typical)}, {far} (the geometric mean of {usual.n} since "
+        f"{_month(since)}; the largest was {money(usual.largest)})"
     )
 
 

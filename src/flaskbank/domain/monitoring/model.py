@@ -94,7 +94,7 @@ class Candidate:
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One rule that fired, with the numbers that made it fire, in words an analyst reads
-    ("amount 9,800.00 is 14.2x this customer's 90-day median 690.00")."""
+    ("amount 9,800.00 is 14.2x this customer's typical transfer 690.00 ...")."""
 
     rule_id: str
     rule_type: str

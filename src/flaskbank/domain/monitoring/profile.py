@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date
+from typing import NamedTuple
 
 from ..events import Event, EventKind
 from .model import StoredProfile
@@ -67,10 +68,23 @@ def log_amount(amount: int) -> int:
     return round(math.log(max(amount, 1)) * 1_000_000)
 
 
+class Typical(NamedTuple):
+    """A customer's debits of one kind over a lookback: how many, the typical one (geometric
+    mean, minor units), the largest, and the mean and standard deviation of their
+    log_amount (millionths)."""
+
+    n: int
+    amount: int
+    largest: int
+    mean_log: int
+    spread: int
+
+
 class Profile:
     """Per-customer state. `debits` are (time, amount, transfer?) of money leaving for
     someone else, oldest first; `months` sums them by (transfer?, month): how many, the sum
-    of their log_amount, and the largest, over the last MAX_MONTHS months; `credits` (time,
+    of their log_amount, the largest, and the sum of log_amount squared, over the last
+    MAX_MONTHS months; `credits` (time,
     amount, from a new counterparty?) of transfers in from others; `counterparties` the
     accounts paid or paid by, least recently seen first; `own` the customer's accounts seen;
     `hours` how many of the customer's own postings fell in each UTC hour; `security` (time,
@@ -110,25 +124,31 @@ class Profile:
         self.security: list[tuple[int, str]] = []
         self.seen: list[str] = []
         # (since, transfer?) -> (count, median, largest) last computed; debits reset it
-        self._typical: tuple[int, int, tuple[int, int, int]] | None = None
+        self._typical: tuple[int, int, Typical] | None = None
 
     # -- what rules ask -------------------------------------------------------------------
-    def typical_debit(self, since: int, transfer: int) -> tuple[int, int, int]:
-        """(how many, typical, largest) of the debits of this kind (transfers: 1, cash: 0) in
-        the months from the one `since` falls in; (0, 0, 0) if none. Typical is the geometric
-        mean: a year of a customer's payments pins it down far better than the median of the
-        last 64, and it is what a log-normal spender's amounts scatter around."""
+    def typical_debit(self, since: int, transfer: int) -> Typical:
+        """The debits of this kind (transfers: 1, cash: 0) in the months from the one `since`
+        falls in. Typical is their geometric mean: a year of a customer's payments pins it
+        down far better than the median of the last 64, and it is what a log-normal
+        spender's amounts scatter around; the spread is the standard deviation of their
+        log_amount, so that "far out" means far out for this customer."""
         cached = self._typical
         if cached is not None and cached[0] == since and cached[1] == transfer:
             return cached[2]
         first = month_of(since)
-        n = logs = largest = 0
-        for (kind, month), (count, total, most) in self.months.items():
+        n = logs = squares = largest = 0
+        for (kind, month), (count, total, most, total_sq) in self.months.items():
             if kind == transfer and month >= first:
                 n += count
                 logs += total
+                squares += total_sq
                 largest = max(largest, most)
-        found = (n, round(math.exp(logs / n / 1_000_000)), largest) if n else (0, 0, 0)
+        found = Typical(n, 0, largest, 0, 0)
+        if n:
+            mean = logs / n
+            spread = math.sqrt(max(squares / n - mean * mean, 0) * n / (n - 1)) if n > 1 else 0.0
+            found = Typical(n, round(math.exp(mean / 1e6)), largest, round(mean), round(spread))
         self._typical = (since, transfer, found)
         return found
 
@@ -144,7 +164,7 @@ class Profile:
         d = json.loads(stored.data)
         p.debits = [(int(t), int(a), int(k)) for t, a, k in d.get("d", [])]
         if "m" in d:
-            p.months = {(int(k), int(m)): [int(n), int(s), int(x)] for k, m, n, s, x in d["m"]}
+            p.months = {(int(r[0]), int(r[1])): [int(v) for v in r[2:6]] for r in d["m"]}
         else:  # a profile kept before the monthly sums: start them from its recent debits
             for t, a, k in p.debits:
                 _count_debit(p, t, a, k)
@@ -266,12 +286,14 @@ def _count_debit(p: Profile, t: int, amount: int, transfer: int) -> None:
     months = p.months
     row = months.get((transfer, month))
     if row is None:
-        row = months[(transfer, month)] = [0, 0, 0]
+        row = months[(transfer, month)] = [0, 0, 0, 0]
         for key in [k for k in months if k[0] == transfer and k[1] <= month - MAX_MONTHS]:
             del months[key]
+    log = log_amount(amount)
     row[0] += 1
-    row[1] += log_amount(amount)
+    row[1] += log
     row[2] = max(row[2], amount)
+    row[3] += log * log
     p._typical = None
 
 

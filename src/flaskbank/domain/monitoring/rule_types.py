@@ -68,7 +68,13 @@ RULE_TYPES: Mapping[str, RuleType] = {
             "Amount over k times the customer's typical debit (geometric mean, by whole months)",
             checks.typical_multiple,
             {
-                "k": Param("ratio", "22", "how many times the typical debit", "k"),
+                "k": Param("ratio", "10", "how many times the typical debit", "k"),
+                "deviations": Param(
+                    "ratio",
+                    "3.75",
+                    "how many standard deviations of the customer's own (log) amounts above",
+                    "deviations",
+                ),
                 "lookback_days": _window("days", 365, 400, "lookback"),
                 "min_history": Param(
                     "count", 10, "debits in the lookback before the rule judges", "min_history", 1

@@ -124,7 +124,7 @@ def compile_params(rule: Rule) -> dict[str, Any]:
 # -- the defaults ---------------------------------------------------------------------------
 #: (id, type, params overriding the type's defaults, score, action)
 _DEFAULTS: tuple[tuple[str, str, dict[str, JsonValue], int, Action], ...] = (
-    ("large_amount", "amount_over", {}, 30, Action.SCORE),
+    ("large_amount", "amount_over", {}, 20, Action.SCORE),
     ("outlier", "typical_multiple", {}, 60, Action.SCORE),
     ("velocity", "velocity", {}, 20, Action.SCORE),
     ("new_payee_large", "new_payee", {}, 25, Action.SCORE),
