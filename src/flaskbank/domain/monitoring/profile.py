@@ -111,7 +111,9 @@ class Profile:
     def __init__(self, user_id: str) -> None:
         self.user_id = user_id
         self.debits: list[tuple[int, int, int]] = []
-        self.months: dict[tuple[int, int], list[int]] = {}  # (transfer?, month) -> n, logs, max
+        # month * 2 + transfer? -> (n, logs, largest, squares): ints and tuples of ints, which
+        # the garbage collector stops tracking; a replay holds a profile per customer.
+        self.months: dict[int, tuple[int, int, int, int]] = {}
         self.credits: list[tuple[int, int, int]] = []
         self.counterparties: dict[str, int] = {}
         self.own: list[str] = []
@@ -138,8 +140,8 @@ class Profile:
             return cached[2]
         first = month_of(since)
         n = logs = squares = largest = 0
-        for (kind, month), (count, total, most, total_sq) in self.months.items():
-            if kind == transfer and month >= first:
+        for key, (count, total, most, total_sq) in self.months.items():
+            if key & 1 == transfer and key >> 1 >= first:
                 n += count
                 logs += total
                 squares += total_sq
@@ -164,7 +166,10 @@ class Profile:
         d = json.loads(stored.data)
         p.debits = [(int(t), int(a), int(k)) for t, a, k in d.get("d", [])]
         if "m" in d:
-            p.months = {(int(r[0]), int(r[1])): [int(v) for v in r[2:6]] for r in d["m"]}
+            p.months = {
+                int(r[1]) * 2 + int(r[0]): (int(r[2]), int(r[3]), int(r[4]), int(r[5]))
+                for r in d["m"]
+            }
         else:  # a profile kept before the monthly sums: start them from its recent debits
             for t, a, k in p.debits:
                 _count_debit(p, t, a, k)
@@ -188,7 +193,7 @@ class Profile:
         return json.dumps(
             {
                 "d": self.debits,
-                "m": [[k, m, *row] for (k, m), row in self.months.items()],
+                "m": [[key & 1, key >> 1, *row] for key, row in self.months.items()],
                 "i": self.credits,
                 "c": list(self.counterparties.items()),
                 "o": self.own,
@@ -282,19 +287,24 @@ def _posted(p: Profile, event: Event, account_id: str, t: int) -> None:
 
 
 def _count_debit(p: Profile, t: int, amount: int, transfer: int) -> None:
-    month = month_of(t)
+    # Inlined month_of and log_amount: a replay counts every debit of millions.
+    month = _MONTHS.get(t // DAY_SECONDS)
+    if month is None:
+        month = month_of(t)
     months = p.months
-    row = months.get((transfer, month))
+    key = month * 2 + transfer
+    row = months.get(key)
     if row is None:
-        row = months[(transfer, month)] = [0, 0, 0, 0]
-        for key in [k for k in months if k[0] == transfer and k[1] <= month - MAX_MONTHS]:
-            del months[key]
-    log = log_amount(amount)
-    row[0] += 1
-    row[1] += log
-    row[2] = max(row[2], amount)
-    row[3] += log * log
+        row = (0, 0, 0, 0)
+        for old in [k for k in months if k & 1 == transfer and k >> 1 <= month - MAX_MONTHS]:
+            del months[old]
+    log = round(_log(amount if amount > 1 else 1) * 1_000_000)
+    n, logs, largest, squares = row
+    months[key] = (n + 1, logs + log, amount if amount > largest else largest, squares + log * log)
     p._typical = None
+
+
+_log = math.log
 
 
 def _security(p: Profile, event: Event, t: int) -> None:
