@@ -220,15 +220,47 @@ class DynamoEvents(Connected):
         read = decode_checkpoint(after)
         found = self.db.batch_get({self.tables.events: [counter_key(s) for s in range(SHARDS)]})
         lasts = [last_number(counter_of(found[self.tables.events], s)) for s in range(SHARDS)]
-        pending = {s: lasts[s] - read[s] for s in range(SHARDS) if lasts[s] > read[s]}
-        runs = [self._run(s, read[s], n, make) for s, n in _allot(pending, limit).items()]
+        events: list[_E] = []
+        while len(events) < limit:
+            pending = {s: lasts[s] - read[s] for s in range(SHARDS) if lasts[s] > read[s]}
+            taken, whole = self._round(read, pending, limit - len(events), make)
+            for event in taken:
+                shard, number = (int(x) for x in event.position.split(":"))
+                read[shard] = number
+            events.extend(taken)
+            if whole or not taken:
+                break
+        return events, encode_checkpoint(read)
+
+    def _round(
+        self,
+        read: list[int],
+        pending: dict[int, int],
+        limit: int,
+        make: Callable[[di.Item, int], _E],
+    ) -> tuple[list[_E], bool]:
+        """Up to `limit` of the pending events, a share of each shard, merged by time; and
+        whether that was all that could be read (no shard left with more than its share)."""
+        allotted = _allot(pending, limit)
+        runs = {s: list(self._run(s, read[s], n, make)) for s, n in allotted.items()}
+        # A shard read only as far as its share has more to come, no earlier than the last
+        # one read: nothing later than that is taken from the others in this round, so that
+        # the pages of a long feed follow each other in time across shards too (a shard
+        # denser than the others would otherwise fall weeks behind them over a bulk-loaded
+        # history, and a backtest's replay would see a transfer before the password change
+        # that led to it). That shard's own events are all taken, so a round moves on; the
+        # page goes on with another round, so that a page short of `limit` still means the
+        # feed is read to its end.
+        cut = min(
+            (r[-1].at for s, r in runs.items() if r and allotted[s] < pending[s]),
+            default=None,
+        )
         # heapq.merge only ever takes the head of a run, so whatever a page takes of a shard
         # is a prefix of its run: the checkpoint never moves past a number left behind.
-        events = list(itertools.islice(heapq.merge(*runs, key=lambda e: e.at), limit))
-        for event in events:
-            shard, number = (int(x) for x in event.position.split(":"))
-            read[shard] = number
-        return events, encode_checkpoint(read)
+        merged: Iterator[_E] = heapq.merge(*runs.values(), key=lambda e: e.at)
+        if cut is not None:
+            merged = itertools.takewhile(lambda e: e.at <= cut, merged)
+        return list(itertools.islice(merged, limit)), cut is None
 
     def _run(
         self, shard: int, after: int, limit: int, make: Callable[[di.Item, int], _E]
