@@ -27,10 +27,10 @@ Why a reader never misses an event (docs/dynamodb.md, "The event feed"):
 from __future__ import annotations
 
 import heapq
-import itertools
 import json
 import re
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -220,47 +220,33 @@ class DynamoEvents(Connected):
         read = decode_checkpoint(after)
         found = self.db.batch_get({self.tables.events: [counter_key(s) for s in range(SHARDS)]})
         lasts = [last_number(counter_of(found[self.tables.events], s)) for s in range(SHARDS)]
+        pending = {s: lasts[s] - read[s] for s in range(SHARDS) if lasts[s] > read[s]}
+        shares = _allot(pending, limit)
+        runs = {s: deque(self._run(s, read[s], n, make)) for s, n in shares.items()}
+        # The shards merged by time, one event at a time: a shard whose run is used up while
+        # it has more is read again before anything later is taken from the others, so that
+        # the pages of a long feed follow each other in time across shards too. (Taking each
+        # shard's share whole, a denser shard fell weeks behind the others over a bulk-loaded
+        # history, and a backtest's replay saw transfers before the password changes that
+        # led to them.) A shard stopped mid-page by a number it cannot see yet ends the page:
+        # its next event may be older than anything after it. Only ever the head of a run is
+        # taken, so the checkpoint never moves past a number left behind.
+        heads = [(run[0].at, shard) for shard, run in runs.items() if run]
+        heapq.heapify(heads)
         events: list[_E] = []
-        while len(events) < limit:
-            pending = {s: lasts[s] - read[s] for s in range(SHARDS) if lasts[s] > read[s]}
-            taken, whole = self._round(read, pending, limit - len(events), make)
-            for event in taken:
-                shard, number = (int(x) for x in event.position.split(":"))
-                read[shard] = number
-            events.extend(taken)
-            if whole or not taken:
-                break
+        while heads and len(events) < limit:
+            _, shard = heapq.heappop(heads)
+            run = runs[shard]
+            event = run.popleft()
+            events.append(event)
+            read[shard] = int(event.position.split(":")[1])
+            if not run and lasts[shard] > read[shard]:
+                run.extend(self._run(shard, read[shard], shares[shard], make))
+                if not run:
+                    break
+            if run:
+                heapq.heappush(heads, (run[0].at, shard))
         return events, encode_checkpoint(read)
-
-    def _round(
-        self,
-        read: list[int],
-        pending: dict[int, int],
-        limit: int,
-        make: Callable[[di.Item, int], _E],
-    ) -> tuple[list[_E], bool]:
-        """Up to `limit` of the pending events, a share of each shard, merged by time; and
-        whether that was all that could be read (no shard left with more than its share)."""
-        allotted = _allot(pending, limit)
-        runs = {s: list(self._run(s, read[s], n, make)) for s, n in allotted.items()}
-        # A shard read only as far as its share has more to come, no earlier than the last
-        # one read: nothing later than that is taken from the others in this round, so that
-        # the pages of a long feed follow each other in time across shards too (a shard
-        # denser than the others would otherwise fall weeks behind them over a bulk-loaded
-        # history, and a backtest's replay would see a transfer before the password change
-        # that led to it). That shard's own events are all taken, so a round moves on; the
-        # page goes on with another round, so that a page short of `limit` still means the
-        # feed is read to its end.
-        cut = min(
-            (r[-1].at for s, r in runs.items() if r and allotted[s] < pending[s]),
-            default=None,
-        )
-        # heapq.merge only ever takes the head of a run, so whatever a page takes of a shard
-        # is a prefix of its run: the checkpoint never moves past a number left behind.
-        merged: Iterator[_E] = heapq.merge(*runs.values(), key=lambda e: e.at)
-        if cut is not None:
-            merged = itertools.takewhile(lambda e: e.at <= cut, merged)
-        return list(itertools.islice(merged, limit)), cut is None
 
     def _run(
         self, shard: int, after: int, limit: int, make: Callable[[di.Item, int], _E]
