@@ -33,15 +33,12 @@ import shutil
 import signal
 import statistics
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from bench_warehouse_lag import (
     PYTHON_CLI,
-    TESTS,
     Marks,
     Tally,
     env_for,
@@ -51,8 +48,8 @@ from bench_warehouse_lag import (
     marks_of,
     positions_of,
     post_load,
+    run_on_store,
     settle,
-    store_at,
 )
 
 from flaskbank.bootstrap import bootstrap
@@ -156,18 +153,7 @@ def main() -> None:
         args.customers, args.people, args.threads, args.backlog = 0, 6, 2, 60
         args.rate, args.seconds, args.round_share = 10.0, 3.0, 1.0
 
-    sys.path.insert(0, str(TESTS))
-    from dynamodb_local import DynamoDBLocalUnavailable
-
-    work = Path(tempfile.mkdtemp(prefix="bench-monitoring-lag-"))
-    try:
-        with store_at(args.store, work) as url:
-            print(f"store: {args.store}")
-            measure(args, work, url)
-    except DynamoDBLocalUnavailable as e:
-        print(f"bench_monitoring_lag skipped: DynamoDB Local not available ({e})")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    run_on_store("bench_monitoring_lag", args, measure)
 
 
 def measure(args: argparse.Namespace, work: Path, url: str) -> None:

@@ -62,7 +62,7 @@ import tempfile
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,16 +375,24 @@ def main() -> None:
         args.customers, args.people, args.threads = 0, 6, 2
         args.rate, args.seconds, args.idle_rate, args.idle_seconds = 10.0, 3.0, 2.0, 2.0
 
+    run_on_store("bench_warehouse_lag", args, measure)
+
+
+def run_on_store(
+    name: str, args: argparse.Namespace, measure: Callable[[argparse.Namespace, Path, str], None]
+) -> None:
+    """`measure(args, work, url)` on a store of the kind `args.store` made for the run in a
+    scratch directory, both gone afterwards; skipped, saying why, without DynamoDB Local."""
     sys.path.insert(0, str(TESTS))
     from dynamodb_local import DynamoDBLocalUnavailable
 
-    work = Path(tempfile.mkdtemp(prefix="bench-warehouse-lag-"))
+    work = Path(tempfile.mkdtemp(prefix=f"{name.replace('_', '-')}-"))
     try:
         with store_at(args.store, work) as url:
             print(f"store: {args.store}")
             measure(args, work, url)
     except DynamoDBLocalUnavailable as e:
-        print(f"bench_warehouse_lag skipped: DynamoDB Local not available ({e})")
+        print(f"{name} skipped: DynamoDB Local not available ({e})")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
