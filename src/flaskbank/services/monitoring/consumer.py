@@ -32,6 +32,7 @@ from ...domain.monitoring.model import (
 )
 from ...retry import retrying
 from ..bank import Bank
+from ..consumers import run_once
 from . import live
 
 BATCH = 200
@@ -164,18 +165,6 @@ def alert_of(event: Event) -> Alert | None:
     )
 
 
-def apply_next(bank: Bank, consumer: MonitoringConsumer, *, limit: int = BATCH) -> int:
-    """Apply the next batch after the consumer's checkpoint as one (apply_all), then move
-    the checkpoint past it (consumers.run_once, a batch at a time); returns its size."""
-    events = bank.store.events
-    at = events.checkpoint(NAME)
-    page = events.read(after=at.position, limit=limit)
-    consumer.apply_all(page.events)
-    if page.events:
-        events.save_checkpoint(NAME, page.checkpoint, version=at.version)
-    return len(page.events)
-
-
 def catch_up(
     bank: Bank, *, limit: int = BATCH, batches: int = 20, budget: float | None = None
 ) -> int:
@@ -186,7 +175,7 @@ def catch_up(
     consumer = MonitoringConsumer(bank)
     done, started = 0, time.monotonic()
     for _ in range(batches):
-        applied = apply_next(bank, consumer, limit=limit)
+        applied = run_once(bank.store, consumer, limit=limit)
         live.save(bank, consumer.screened)
         consumer.screened.clear()
         done += applied
