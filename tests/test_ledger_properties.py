@@ -34,6 +34,15 @@ def test_amount_text_round_trips_exactly(minor):
     assert str(money) == f"{minor // 100}.{minor % 100:02d}"
 
 
+@given(st.integers(-(10**17), 10**17), st.sampled_from(["USD", "EUR", "GBP"]))
+def test_money_text_is_plain_decimal_at_any_size_and_sign(minor, currency):
+    # Money's text is str() of its Decimal, which would write an exponent for some values;
+    # never for an amount at its currency's exponent.
+    for money in (Money.from_minor(minor, currency), Money.of(f"{minor}E-2", currency)):
+        assert str(money) == format(money.amount, "f")
+        assert "E" not in str(money)
+
+
 @given(
     st.decimals(
         allow_nan=False,

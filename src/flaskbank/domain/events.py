@@ -26,6 +26,7 @@ JsonValue = str | int | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 #: Event ids of postings follow from the transaction id (one posting event per transaction),
 #: so that a store's retry of the same posting writes an event with the same id.
 _POSTED = uuid.UUID("6c1b8d38-5d0e-4f5e-9a43-52a1f3f0e0a7")
+_POSTED_BYTES = _POSTED.bytes
 #: Likewise a hold's events follow from the hold and what happened to it.
 _HOLDS = uuid.UUID("0b7e3f4c-2a8d-4c61-8f0e-7d5a9c1e2b34")
 
@@ -195,11 +196,16 @@ def transaction_posted_fields(posting: Posting) -> EventFields:
     """transaction_posted_in_time's fields, without making the Event: a store that writes
     them as a row, a million times in a load, skips re-checking a payload that is text by
     construction (a third of the event's cost)."""
-    tid = posting.id
+    return _posted_fields(posting, posted_id_in_time(posting.id))
+
+
+def posted_id_in_time(transaction_id: str) -> str:
+    """The id of transaction_posted_in_time's event."""
+    tid = transaction_id
     if len(tid) != 36 or tid[14] != "7":
-        return _posted_fields(posting, str(uuid.uuid5(_POSTED, tid)))
-    x = hashlib.sha1(_POSTED.bytes + tid.encode(), usedforsecurity=False).hexdigest()
-    return _posted_fields(posting, f"{tid[:19]}{'89ab'[int(x[0], 16) & 3]}{x[1:4]}-{x[4:16]}")
+        return str(uuid.uuid5(_POSTED, tid))
+    x = hashlib.sha1(_POSTED_BYTES + tid.encode(), usedforsecurity=False).hexdigest()
+    return f"{tid[:19]}{'89ab'[int(x[0], 16) & 3]}{x[1:4]}-{x[4:16]}"
 
 
 _RESOLVED = {

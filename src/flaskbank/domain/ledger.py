@@ -9,11 +9,11 @@ moves between accounts: deposits and withdrawals move it against the bank's cash
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .accounts import CASH_ACCOUNT_ID, Account
 from .chart import check_credit, check_debit, standing_of
@@ -93,13 +93,71 @@ class Posting:
     def __post_init__(self) -> None:
         if not self.amount.is_positive():
             raise InvalidAmount("a posting moves a positive amount")
-        total = Money.zero(self.amount.currency)
+        currency = self.amount.currency
+        total = Money.zero(currency).amount
         for leg in self.legs:
-            total = total + leg.amount  # also refuses a leg in another currency
-        if total.amount != 0:
-            raise ValueError(f"posting {self.id} does not balance: legs sum to {total}")
+            if leg.amount.currency != currency:
+                raise InvalidAmount(f"cannot mix {currency} and {leg.amount.currency}")
+            total += leg.amount.amount
+        if total != 0:
+            raise ValueError(f"posting {self.id} does not balance: legs sum to {total:f}")
         if len({leg.account_id for leg in self.legs}) != len(self.legs):
             raise SameAccount("a posting touches each account once")
+
+
+_TYPES = {t.value: t for t in TransactionType}
+
+
+#: Posting's fields after its amount and legs, in order (packed and unpacked below).
+_REST = ("memo", "created_at", "initiated_by", "idempotency", "screening", "closes")
+
+
+def packed(postings: Sequence[Posting]) -> tuple[list[Any], ...]:
+    """Postings as a few flat lists, one per field, for a bulk load's batches to cross to
+    another process (synthetic/apart.py): pickling a list of texts costs a fraction of
+    pickling an object, and pickle's default for slotted dataclasses made a dict for each
+    posting, leg and amount."""
+    legs = [leg for p in postings for leg in p.legs]
+    return (
+        [p.id for p in postings],
+        [p.type.value for p in postings],
+        [p.amount.amount for p in postings],
+        [p.amount.currency for p in postings],
+        [len(p.legs) for p in postings],
+        [leg.account_id for leg in legs],
+        [leg.amount.amount for leg in legs],
+        [leg.counterparty for leg in legs],
+        *([getattr(p, name) for p in postings] for name in _REST),
+    )
+
+
+def unpacked(columns: tuple[list[Any], ...]) -> tuple[Posting, ...]:
+    """The postings `packed` made, equal to the originals. Like any unpickling, it does not
+    run their checks again."""
+    ids, kinds, amounts, currencies, counts, accounts, leg_amounts, counterparties = columns[:8]
+    put = object.__setattr__
+    made = []
+    first = 0
+    for posting_id, kind, amount, currency, count, rest in zip(
+        ids, kinds, amounts, currencies, counts, zip(*columns[8:], strict=True), strict=True
+    ):
+        posting = object.__new__(Posting)
+        put(posting, "id", posting_id)
+        put(posting, "type", _TYPES[kind])
+        put(posting, "amount", Money._exact(amount, currency))
+        end = first + count
+        legs = tuple(
+            Leg(a, Money._exact(m, currency), c)
+            for a, m, c in zip(
+                accounts[first:end], leg_amounts[first:end], counterparties[first:end], strict=True
+            )
+        )
+        put(posting, "legs", legs)
+        first = end
+        for name, value in zip(_REST, rest, strict=True):
+            put(posting, name, value)
+        made.append(posting)
+    return tuple(made)
 
 
 @dataclass(frozen=True, slots=True)

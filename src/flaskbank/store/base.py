@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ..domain.accounts import MAX_ACCOUNTS_PER_CUSTOMER, Account, AccountStatus, User
 from ..domain.approvals import ApprovalRequest
@@ -33,7 +33,9 @@ from ..domain.ledger import (
     PostResult,
     Transaction,
     TransactionType,
+    packed,
     replay,
+    unpacked,
 )
 from ..domain.links import EmailLink
 from ..domain.mail import Mail
@@ -676,6 +678,24 @@ class BulkBatch:
     postings: tuple[Posting, ...] = ()
     events: tuple[Event, ...] = ()
     labels: tuple[Label, ...] = ()
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled with its postings packed (domain.ledger.packed): a large load's batches
+        cross from the generating process to the loading one."""
+        fields = (self.users, self.accounts, packed(self.postings), self.events, self.labels)
+        return (_unpickled_batch, (self.load_id, self.number, *fields))
+
+
+def _unpickled_batch(
+    load_id: str,
+    number: int,
+    users: tuple[User, ...],
+    accounts: tuple[Account, ...],
+    postings: tuple[list[Any], ...],
+    events: tuple[Event, ...],
+    labels: tuple[Label, ...],
+) -> BulkBatch:
+    return BulkBatch(load_id, number, users, accounts, unpacked(postings), events, labels)
 
 
 class BulkLoadPort(Protocol):

@@ -3,16 +3,19 @@ apart from the generator, which knows nothing of stores but their port's types."
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 
-from ..store.base import BulkBatch, Store
+from ..store.base import Store
+from .apart import ahead, generated_apart
 from .digest import Digest
 from .options import Options
 from .stream import generate
+
+#: A load of this many customers or more is generated in a process of its own (apart.py);
+#: for a smaller one (the demo's, the tests') starting that process costs more than it saves.
+APART_FROM = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +37,13 @@ def load_bank(
     *,
     progress: bool = False,
     checksum: bool = False,
+    apart: bool | None = None,
 ) -> Loaded:
     """Generate and load; batches the store has already (a killed load) are generated again,
     which the stream's determinism requires anyway, and skipped by the store. With
     `checksum`, the digest of everything generated (a tenth of the time again: only on
-    request)."""
+    request). `apart`: generate in another process (by default for APART_FROM customers or
+    more)."""
     from tqdm import tqdm
 
     started = time.perf_counter()
@@ -53,19 +58,28 @@ def load_bank(
         mininterval=0.5,
     )
     with bar:
-        for batch in _loaded_behind(store, generate(options, password_hash)):
-            if checksum:
-                digest.add(batch)
-            if batch.number < already:
-                skipped += 1
-            batches += 1
-            customers += len(batch.users)
-            postings += len(batch.postings)
-            events += len(batch.events)
-            labels += len(batch.labels)
-            bar.update(len(batch.users))
-            elapsed = max(time.perf_counter() - started, 1e-9)
-            bar.set_postfix_str(f"{postings / elapsed:,.0f} transactions/s, {postings:,} in all")
+        if apart is None:
+            apart = options.customers >= APART_FROM
+        # Either way the next batch is made while this one loads, and the store is used
+        # from this thread alone, which lets SQLite's bulk path have the file to itself.
+        stream = (generated_apart if apart else generate)(options, password_hash)
+        with closing(stream):  # an error while loading stops a generating process
+            for batch in stream if apart else ahead(stream):
+                store.bulk.load(batch)
+                if checksum:
+                    digest.add(batch)
+                if batch.number < already:
+                    skipped += 1
+                batches += 1
+                customers += len(batch.users)
+                postings += len(batch.postings)
+                events += len(batch.events)
+                labels += len(batch.labels)
+                bar.update(len(batch.users))
+                elapsed = max(time.perf_counter() - started, 1e-9)
+                bar.set_postfix_str(
+                    f"{postings / elapsed:,.0f} transactions/s, {postings:,} in all"
+                )
     store.bulk.finish(options.load_id)
     return Loaded(
         customers,
@@ -77,54 +91,3 @@ def load_bank(
         time.perf_counter() - started,
         digest.hexdigest() if checksum else "",
     )
-
-
-def _loaded_behind(store: Store, batches: Iterator[BulkBatch]) -> Iterator[BulkBatch]:
-    """Each batch loaded on a thread of its own while the next one is generated (SQLite
-    lets go of the GIL while it writes and syncs, so the two overlap); yields the batches
-    generated so far, and returns once the last is in. A failure of the loader (a refused
-    batch, a kill) stops the generator at its next batch and is raised here."""
-    # One batch waits while one loads: each batch in flight holds some 40 MB (25,000
-    # postings) of a 10M load's 1 GiB budget.
-    waiting: queue.Queue[BulkBatch | None] = queue.Queue(maxsize=1)
-    failed: list[BaseException] = []
-
-    def load() -> None:
-        try:
-            while (batch := waiting.get()) is not None:
-                store.bulk.load(batch)
-        except BaseException as e:  # noqa: BLE001 - handed to the generating thread
-            failed.append(e)
-
-    loader = threading.Thread(target=load, name="bulk-loader", daemon=True)
-    loader.start()
-    try:
-        for batch in batches:
-            _hand_over(waiting, batch, failed)
-            yield batch
-        _hand_over(waiting, None, failed)
-        loader.join()
-    finally:
-        if loader.is_alive():  # stopped early: let the batch in hand finish, then stop
-            while True:
-                try:
-                    waiting.put(None, timeout=0.1)
-                    break
-                except queue.Full:
-                    if not loader.is_alive():
-                        break
-            loader.join()
-    if failed:
-        raise failed[0]
-
-
-def _hand_over(
-    waiting: queue.Queue[BulkBatch | None], batch: BulkBatch | None, failed: list[BaseException]
-) -> None:
-    while not failed:
-        try:
-            waiting.put(batch, timeout=0.1)
-            return
-        except queue.Full:
-            continue
-    raise failed[0]

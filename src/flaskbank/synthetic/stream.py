@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Generator
 
 from ..domain.labels import Pattern
 from ..store.base import BulkBatch
@@ -32,7 +32,7 @@ OPENING = {
 }
 
 
-def generate(options: Options, password_hash: str) -> Iterator[BulkBatch]:
+def generate(options: Options, password_hash: str) -> Generator[BulkBatch, None, None]:
     """The load's batches, the same for the same options: every customer shares
     `password_hash` (hashing one per customer would take longer than the rest)."""
     cal = Calendar(options.start, options.months)
