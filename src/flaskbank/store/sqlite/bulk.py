@@ -51,6 +51,7 @@ from .rows import ENTRY_COLS, user_row
 _CHUNK = 500
 CACHE_KIB = 128 * 1024
 STAGED_CACHE_KIB = 32 * 1024
+SORT_CACHE_KIB = 192 * 1024
 _USER_COLS = tuple(user_row(User("", "", "", "", Role.CUSTOMER, "")))
 #: events.insert_event's JSON, with its encoder made once (json.dumps makes one a call).
 _JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
@@ -449,14 +450,20 @@ class SqliteBulk:
         """The staged entries into entries in key order (each page of the key written once,
         in order), then the other indexes built by one sort each; in finish's transaction,
         so the indexes exist whenever no load is finishing. A sort keeps as much in memory
-        as the page cache may hold, and a helper thread as much again: 32 MiB and no helper
-        (with 128 MiB and one, the 10M load's peak went from 766 MiB to 1,135 MiB here)."""
+        as the page cache may hold, and its helper thread as much again. A large load's
+        generator has ended by now (its process gone, synthetic/apart.py), so the sorts may
+        take 192 MiB and a helper: at 10M, 3.4 GB of entries sorted in 32 MiB runs took two
+        rounds of merging through temporary files. (With the generator in this process,
+        128 MiB and a helper took a 10M load's peak from 766 MiB to 1,135 MiB.)"""
         cache = db.execute("PRAGMA cache_size").fetchone()[0]
-        db.execute(f"PRAGMA cache_size=-{STAGED_CACHE_KIB}")
+        threads = db.execute("PRAGMA threads").fetchone()[0]
+        db.execute(f"PRAGMA cache_size=-{SORT_CACHE_KIB}")
+        db.execute("PRAGMA threads=1")
         try:
             SqliteBulk._move(db)
         finally:
             db.execute(f"PRAGMA cache_size={int(cache)}")
+            db.execute(f"PRAGMA threads={int(threads)}")
 
     @staticmethod
     def _move(db: sqlite3.Connection) -> None:
