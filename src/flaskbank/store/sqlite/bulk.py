@@ -253,11 +253,9 @@ class SqliteBulk:
         """Whether this batch's entries wait in the staging table: a large load's from its
         first batch on (a resumed one finds the table), and any other load's that runs while
         one is staged (finish moves them all)."""
-        staged = _staged(db)
-        if not staged and batch.number == 0 and len(batch.postings) >= self.stage_from:
-            db.execute(_STAGE)
-            staged = True
+        staged = self._will_stage(db, batch)
         if staged:
+            db.execute(_STAGE)  # if not there yet
             # Its batches append to tables and touch the accounts: a small cache holds what
             # they read again, and leaves memory to the generator (a 10M load's 1 GiB).
             db.execute(f"PRAGMA cache_size=-{STAGED_CACHE_KIB}")
