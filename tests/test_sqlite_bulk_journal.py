@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bank_tables import dump
 from flaskbank.passwords import FastHasher
 from flaskbank.services.bank import Bank
 from flaskbank.services.ledger_checks import verify
@@ -20,14 +21,6 @@ from flaskbank.synthetic import LOCKED, Options
 from flaskbank.synthetic.loading import load_bank
 
 OPTIONS = Options(40, 4, 21, date(2024, 5, 1), pattern_rate=20, batch_size=300)
-
-
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    with sqlite3.connect(path) as db:
-        return {
-            table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
-            for table in ("users", "accounts", "transactions", "entries", "events", "labels")
-        }
 
 
 def journal_mode(path: Path) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from bank_tables import dump
 from flaskbank.cli import main
 from flaskbank.domain.errors import StoreError
 from flaskbank.domain.events import (
@@ -72,14 +73,6 @@ def test_batches_are_numbered_in_order_and_postings_follow_time():
 def run(args: list[str], tmp_path: Path) -> Result:
     env = {"FLASKBANK_DATA_DIR": str(tmp_path), "FLASKBANK_STORE": None}
     return CliRunner().invoke(main, args, env=env)
-
-
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    with sqlite3.connect(path) as db:
-        return {
-            table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
-            for table in ("users", "accounts", "transactions", "entries", "events", "labels")
-        }
 
 
 def test_generate_loads_a_bank_that_verify_passes_and_prints_its_checksum(tmp_path):

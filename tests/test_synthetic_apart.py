@@ -10,13 +10,13 @@ import json
 import os
 import pickle
 import signal
-import sqlite3
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from bank_tables import dump
 from flaskbank.domain.events import transaction_posted_fields
 from flaskbank.domain.ledger import IdempotencyKey, Leg, Posting, TransactionType
 from flaskbank.domain.money import Money
@@ -28,14 +28,6 @@ from flaskbank.synthetic.apart import GeneratorFailed, generated_apart
 from flaskbank.synthetic.loading import load_bank
 
 OPTIONS = Options(50, 4, 12, date(2024, 2, 1), pattern_rate=30, batch_size=700)
-
-
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    with sqlite3.connect(path) as db:
-        return {
-            table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()  # noqa: S608
-            for table in ("users", "accounts", "transactions", "entries", "events", "labels")
-        }
 
 
 def test_a_bank_generated_apart_is_the_bank_generated_in_the_loading_process(tmp_path):
