@@ -56,13 +56,14 @@ def generated_apart(options: Options, password_hash: str) -> Generator[BulkBatch
         stdout=subprocess.PIPE,
     )
     assert child.stdin is not None and child.stdout is not None  # noqa: S101 - PIPEs asked
+    # A thread reads the next batch off the pipe (without the GIL) while this one is
+    # unpickled and loaded here: unpickled on that thread, it held the GIL against the
+    # loading, and the two took turns.
+    messages = ahead(_messages(child.stdout))
     try:
         child.stdin.write(pickle.dumps((options, password_hash)))
         child.stdin.close()
-        # A thread reads the next batch off the pipe (without the GIL) while this one is
-        # unpickled and loaded here: unpickled on that thread, it held the GIL against the
-        # loading, and the two took turns.
-        for data in ahead(_messages(child.stdout)):
+        for data in messages:
             item = _unpickled(data)
             if item is None:
                 return
@@ -74,12 +75,13 @@ def generated_apart(options: Options, password_hash: str) -> Generator[BulkBatch
         )
     finally:
         if child.poll() is None:
-            child.kill()
+            child.kill()  # first: the reading thread then meets the pipe's end and stops
+        messages.close()
         child.wait()
         child.stdout.close()
 
 
-def ahead(items: Iterator[T]) -> Iterator[T]:
+def ahead(items: Iterator[T]) -> Generator[T, None, None]:
     """The items, each next one made on a thread of its own while the caller works on this
     one; one waits at most. Stopping early stops the thread at its next item; an error
     while making one is raised here."""
