@@ -127,7 +127,8 @@ def _messages(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _read(stream: IO[bytes]) -> bytes | None:
-    """One message: its length, then its bytes; None at an end before a whole one."""
+    """One message (its length and CRC-32, then its bytes); None at an end before a whole
+    one, GeneratorFailed if it arrived damaged."""
     head = stream.read(_HEAD.size)
     if len(head) < _HEAD.size:
         return None
