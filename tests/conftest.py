@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import fast_routes
 from flaskbank.bootstrap import bootstrap
 from flaskbank.config import Config
 from flaskbank.passwords import FastHasher
@@ -22,6 +23,8 @@ from flaskbank.services.bank import Bank
 from flaskbank.store.sqlite import SqliteStore
 
 STORES = ["sqlite", "dynamodb"]
+
+fast_routes.install()
 
 
 @pytest.fixture(scope="session")
