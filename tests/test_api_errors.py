@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from input_matrix import matrix
 from test_api_support import API, assert_problem, customer
 
 
@@ -39,6 +40,7 @@ def _body_routes(alice, bob):
 
 
 ROUTE_IDS = ["users", "tokens", "me", "accounts", "deposits", "withdrawals", "transfers"]
+BODY_ROUTES = [pytest.param(i, id=name) for i, name in enumerate(ROUTE_IDS)]
 
 MALFORMED = [
     pytest.param(b"{", "application/json", 400, id="truncated"),
@@ -59,8 +61,9 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize("route", range(7), ids=ROUTE_IDS)
-@pytest.mark.parametrize(("data", "content_type", "status"), MALFORMED)
+@pytest.mark.parametrize(
+    ("store_kind", "data", "content_type", "status", "route"), matrix(MALFORMED, BODY_ROUTES)
+)
 def test_malformed_bodies(client, app_bank, route, data, content_type, status):
     alice = customer(client, app_bank, deposit="10.00")
     bob = customer(client, app_bank, "Bob Builder")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flaskbank.domain.accounts import AccountStatus, luhn_check_digit
+from input_matrix import matrix
 from test_api_support import assert_problem, customer
 
 TXN_KEYS = {
@@ -261,8 +262,7 @@ AMOUNTS = [
 ]
 
 
-@pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize("amount", AMOUNTS)
+@pytest.mark.parametrize(("store_kind", "amount", "route"), matrix(AMOUNTS, ROUTES))
 def test_bad_amounts_are_a_422_naming_amount(client, app_bank, route, amount):
     alice = customer(client, app_bank, deposit="100.00")
     bob = customer(client, app_bank, "Bob Builder")

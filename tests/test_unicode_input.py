@@ -13,6 +13,7 @@ import pytest
 
 from conftest import at, new_customer
 from flaskbank.services import postings
+from input_matrix import matrix
 from test_api_support import API, assert_problem, customer
 from test_security_support import advance, enrol, log_in, signed_in_page, totp
 from test_web_support import Page, balance, customer_client, sign_in, token_of
@@ -53,8 +54,7 @@ def _with_february(client, app_bank):
 # -- statements ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("month", BAD_MONTHS)
-@pytest.mark.parametrize("fmt", ["json", "csv"])
+@pytest.mark.parametrize(("store_kind", "month", "fmt"), matrix(BAD_MONTHS, ["json", "csv"]))
 def test_api_statement_month_in_other_digits_is_refused(client, app_bank, month, fmt):
     alice = _with_february(client, app_bank)
     response = client.get(
@@ -95,8 +95,7 @@ def test_api_history_limit_must_be_ascii_digits(client, app_bank, limit):
     assert_problem(response, 422, "limit")
 
 
-@pytest.mark.parametrize("field", ["since", "until"])
-@pytest.mark.parametrize("day", BAD_DAYS)
+@pytest.mark.parametrize(("store_kind", "day", "field"), matrix(BAD_DAYS, ["since", "until"]))
 def test_api_history_days_must_be_ascii_dates(client, app_bank, field, day):
     alice = _with_february(client, app_bank)
     response = alice.get(f"/accounts/{alice.account_id}/transactions", query_string={field: day})

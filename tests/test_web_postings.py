@@ -7,6 +7,7 @@ import pytest
 from conftest import new_customer
 from flaskbank.domain.accounts import format_account_number
 from flaskbank.services import accounts, history
+from input_matrix import matrix
 from test_web_support import BAD_AMOUNTS, Page, balance, customer_client, token_of
 
 XSS = "<script>alert(1)</script>"
@@ -104,8 +105,9 @@ def test_a_form_without_its_token_posts_nothing(app, app_bank):
     assert balance(app_bank, ada) == "100.00"
 
 
-@pytest.mark.parametrize("kind", ["deposit", "withdraw"])
-@pytest.mark.parametrize(("amount", "message"), BAD_AMOUNTS)
+@pytest.mark.parametrize(
+    ("store_kind", "amount", "message", "kind"), matrix(BAD_AMOUNTS, ["deposit", "withdraw"])
+)
 def test_bad_amounts_are_refused_and_kept(app, app_bank, kind, amount, message):
     ada, client = customer_client(app, app_bank, deposit="9000.00")
     path = f"/accounts/{ada.account_id}/{kind}"
