@@ -17,6 +17,7 @@ measured call counts in docs/dynamodb.md.
 
 from __future__ import annotations
 
+import platform
 import re
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import boto3
+import botocore
 from botocore.config import Config
 
 from ...domain.errors import StoreError
@@ -56,6 +58,9 @@ _PREFIX = re.compile(r"[A-Za-z0-9_.-]{0,200}")
 #: counts retries, not attempts: the 5 it was set to here made 6 attempts of 20 s each.)
 CONNECT_TIMEOUT, READ_TIMEOUT, ATTEMPTS = 2, 5, 2
 _CLIENT_CONFIG = Config(
+    # A fixed User-Agent: botocore otherwise rebuilds its many-part default twice a call,
+    # about 0.6 of the 2 ms of CPU a call costs here.
+    user_agent=f"flaskbank botocore/{botocore.__version__} Python/{platform.python_version()}",
     retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
     connect_timeout=CONNECT_TIMEOUT,
     read_timeout=READ_TIMEOUT,
