@@ -175,6 +175,21 @@ def test_requests_carry_a_fixed_user_agent(store):
     assert agent.startswith("flaskbank botocore/") and "Python/" in agent
 
 
+def test_stores_in_a_process_share_one_session_per_region(store, endpoint):
+    """A new boto3 session loads botocore's models again (~120 ms of CPU); a store opened
+    in a process that has one makes only its client (store/dynamo/__init__.py)."""
+    same = DynamoStore(region=store.region, endpoint_url=endpoint, table_prefix="other-")
+    elsewhere = DynamoStore(region="eu-west-1", endpoint_url=endpoint, table_prefix="other-")
+    try:
+        assert same.db.client is not store.db.client
+        assert same.db.client._loader is store.db.client._loader
+        assert elsewhere.db.client.meta.region_name == "eu-west-1"
+        assert elsewhere.db.client._loader is not store.db.client._loader
+    finally:
+        same.close()
+        elsewhere.close()
+
+
 def test_a_posting_from_the_stores_own_read_is_one_transact_write(bank, store):
     ada = new_customer(bank, deposit="50.00")
     bob = new_customer(bank, "Bob Babbage")
