@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import fast_routes
+import fast_apps
 from flaskbank.bootstrap import bootstrap
 from flaskbank.config import Config
 from flaskbank.passwords import FastHasher
@@ -24,7 +24,7 @@ from flaskbank.store.sqlite import SqliteStore
 
 STORES = ["sqlite", "dynamodb"]
 
-fast_routes.install()
+fast_apps.install()
 
 
 @pytest.fixture(scope="session")
