@@ -74,8 +74,9 @@ _CLIENT_CONFIG = Config(
 #: test). Sessions are not thread-safe, so clients are made under the lock; clients are.
 _sessions: dict[tuple[str, bool], boto3.session.Session] = {}
 _sessions_lock = threading.Lock()
-#: Whether the default chain found credentials, per region: asked once (a chain that finds
-#: none is walked again on every ask, the instance metadata service included).
+#: Whether the default chain found credentials, per region: asked once, and only for a store
+#: at an endpoint of its own (a chain that finds none is walked again on every ask, the
+#: instance metadata service included).
 _has_credentials: dict[str, bool] = {}
 
 
@@ -84,7 +85,7 @@ def _client(region: str, endpoint_url: str | None) -> Any:
         session = _sessions.get((region, False))
         if session is None:
             session = _sessions[(region, False)] = boto3.session.Session(region_name=region)
-        if region not in _has_credentials:
+        if endpoint_url and region not in _has_credentials:
             _has_credentials[region] = session.get_credentials() is not None
         if endpoint_url and not _has_credentials[region]:
             # DynamoDB Local checks that requests are signed, not by whom.
