@@ -148,13 +148,13 @@ def fresh_dynamo_store(endpoint_url: str, *, recycled: bool = False) -> DynamoSt
         region=REGION, endpoint_url=endpoint_url, table_prefix=f"t{uuid.uuid4().hex[:12]}-"
     )
     store.init_schema()
-    _SHAPES.setdefault(endpoint_url, _shape(store))
+    _KEYS.setdefault(endpoint_url, _keys(store))
     return store
 
 
-#: Per DynamoDB Local: prefixes of emptied stores, and the tables' shape a new store has.
+#: Per DynamoDB Local: prefixes of emptied stores, and the key names of a new store's tables.
 _POOL: dict[str, list[str]] = {}
-_SHAPES: dict[str, list[tuple[str, tuple[str, ...], list[str], list[str]]]] = {}
+_KEYS: dict[str, list[tuple[str, ...]]] = {}
 #: A store that holds more than this after its test is dropped rather than emptied.
 RECYCLE_AT_MOST = 2_000
 
@@ -169,11 +169,11 @@ def recycle(store: DynamoStore) -> None:
     a test): no test on the shared `store` fixture alters a table; the migration tests, which
     do, make stores of their own and never recycle them."""
     endpoint = store.endpoint_url
-    shape = _SHAPES.get(endpoint) if endpoint is not None else None
-    if endpoint is None or shape is None:
+    keys_of = _KEYS.get(endpoint) if endpoint is not None else None
+    if endpoint is None or keys_of is None:
         return
     client, doomed = store.db.client, []
-    for table, (_, keys, _, _) in zip(store.tables.all(), shape, strict=True):
+    for table, keys in zip(store.tables.all(), keys_of, strict=True):
         names = {f"#{i}": k for i, k in enumerate(keys)}
         scan: dict[str, object] = {
             "TableName": table,
@@ -212,17 +212,13 @@ def _is_version(table: str, store: DynamoStore, item: dict[str, object]) -> bool
     }
 
 
-def _shape(store: DynamoStore) -> list[tuple[str, tuple[str, ...], list[str], list[str]]]:
-    """Each table's keys and indexes, whatever its prefix."""
-    found = []
-    for table in store.tables.all():
-        t = store.db.client.describe_table(TableName=table)["Table"]
-        found.append(
-            (
-                table.removeprefix(store.table_prefix),
-                tuple(k["AttributeName"] for k in t["KeySchema"]),
-                sorted(i["IndexName"] for i in t.get("GlobalSecondaryIndexes", [])),
-                sorted(i["IndexName"] for i in t.get("LocalSecondaryIndexes", [])),
-            )
+def _keys(store: DynamoStore) -> list[tuple[str, ...]]:
+    """Each table's key names, in the order of `store.tables.all()` (what a scan that empties
+    the table projects)."""
+    return [
+        tuple(
+            k["AttributeName"]
+            for k in store.db.client.describe_table(TableName=table)["Table"]["KeySchema"]
         )
-    return found
+        for table in store.tables.all()
+    ]
