@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 
-from conftest import balance, forget_schema_version, new_customer
+from conftest import at, balance, forget_schema_version, new_customer
 from flaskbank.domain.errors import InsufficientFunds, StaleRecord, ValidationFailed, WriteConflict
 from flaskbank.domain.events import EventKind
 from flaskbank.domain.ledger import PostResult
@@ -28,6 +29,7 @@ from flaskbank.domain.monitoring.model import (
     StoredRuleSet,
     Verdict,
 )
+from flaskbank.domain.monitoring.profile import seconds
 from flaskbank.services import postings
 from flaskbank.services.ledger_checks import verify
 from flaskbank.store.sqlite import SqliteStore
@@ -405,6 +407,20 @@ def test_verify_names_an_alert_whose_rules_disagree_with_its_verdict(bank):
     assert [p for p in verify(bank).problems if "al-0001" in p] == []
 
 
+def test_recent_entries_drop_the_fraction_of_a_second_as_the_scorer_does(bank):
+    """Near the end of a second the time must not round up into the next one: window
+    rules count by whole seconds, replays included (profile.seconds)."""
+    ada = new_customer(bank, "Ada Lovelace", deposit="100.00")
+    bob = new_customer(bank, "Bob Stone")
+    moment = datetime(2031, 1, 1, 23, 59, 59, 999_999, tzinfo=UTC)
+    with at(bank, moment):
+        postings.transfer(
+            bank, ada.user_id, ada.account_id, amount="1.00", to_account_number=bob.account_number
+        )
+    (newest,) = bank.store.ledger.recent(ada.account_id, since="2031-01-01", limit=10)
+    assert newest.at == int(moment.timestamp()) == seconds("2031-01-01T23:59:59.999999Z")
+
+
 def test_recent_entries_are_the_history_newest_first_in_scoring_form(bank):
     """What scoring reads on every posting: the same lines as the history, lighter."""
     ada = new_customer(bank, "Ada Lovelace", deposit="100.00")
@@ -426,6 +442,8 @@ def test_recent_entries_are_the_history_newest_first_in_scoring_form(bank):
         ]
     )
     assert [r.balance_after for r in recent] == [4000, 7000, 9000, 10000]
+    # The time in whole seconds, its fraction dropped, as the scorer's own parsing gives it.
+    assert [r.at for r in recent] == [seconds(e.created_at) for e in history]
     assert [r.counterparty for r in recent] == [e.counterparty for e in history]
     assert len(bank.store.ledger.recent(ada.account_id, since="2000-01-01", limit=2)) == 2
     assert bank.store.ledger.recent(ada.account_id, since="2999-01-01", limit=10) == []

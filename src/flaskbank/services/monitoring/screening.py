@@ -13,11 +13,11 @@ the verdict says `failed`, so that analysts see it and the alert queue counts it
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from ...domain.accounts import Account
-from ...domain.ledger import TransactionType, parse_utc_iso, utc_iso
+from ...domain.ledger import TransactionType, utc_iso
 from ...domain.money import Money
 from ...domain.monitoring import profile as profiles
 from ...domain.monitoring import rules, scoring
@@ -32,6 +32,8 @@ from ...domain.monitoring.model import (
 from ..bank import Bank
 
 log = logging.getLogger("flaskbank.monitoring")
+
+_WINDOW = timedelta(hours=scoring.RECENT_WINDOW_HOURS)
 
 #: Scorer failures since the process started (also visible as failed verdicts in alerts).
 failures = 0
@@ -85,7 +87,8 @@ def screen(
     try:
         ruleset = live_rules(stored_rules)
         profile = profiles.Profile.load(stored_profile, what.user_id)
-        since = utc_iso(parse_utc_iso(what.at) - timedelta(hours=scoring.RECENT_WINDOW_HOURS))
+        # The bank's own time (Bank.now): fromisoformat reads it a tenth as slowly as strptime.
+        since = utc_iso(datetime.fromisoformat(what.at) - _WINDOW)
         recent = bank.store.ledger.recent(what.account_id, since=since, limit=scoring.RECENT_LIMIT)
         return scoring.score(ruleset, profile, recent, what)
     except Exception:  # noqa: BLE001 - any failure of the scorer must hold, not approve

@@ -19,6 +19,17 @@ BUSY_TIMEOUT_MS = 10_000
 #: so that SQLite matches text exactly as DynamoDB does (SQLite's LIKE folds ASCII only).
 MATCHES = "history_matches"
 FAILED = "the embedded store failed; nothing was written"
+#: RETURNING (3.35) moves a balance and reads it in one statement; unixepoch (3.38) turns a
+#: time into seconds for monitoring's read of recent entries.
+MIN_SQLITE = (3, 38, 0)
+
+
+def check_sqlite_version(found: tuple[int, int, int] = sqlite3.sqlite_version_info) -> None:
+    if found < MIN_SQLITE:
+        raise StoreError(
+            f"the embedded store needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; this "
+            f"Python has {'.'.join(map(str, found))}"
+        )
 
 
 def _history_matches(
@@ -29,6 +40,7 @@ def _history_matches(
 
 class SqliteDatabase:
     def __init__(self, path: str | Path) -> None:
+        check_sqlite_version()
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.local = threading.local()

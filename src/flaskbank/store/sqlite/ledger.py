@@ -43,7 +43,6 @@ from ...domain.ledger import (
 )
 from ...domain.money import Money
 from ...domain.monitoring.checks import RecentEntry
-from ...domain.monitoring.profile import seconds
 from ...domain.search import HistorySearch
 from ..base import Page, PostingInputs
 from ..cursors import (
@@ -392,13 +391,16 @@ class SqliteLedger:
         return found[0] if found else None
 
     def recent(self, account_id: str, *, since: str, limit: int) -> list[RecentEntry]:
+        # SQLite turns the time into seconds (what monitoring.profile.seconds makes of it:
+        # the fraction dropped) in C, a third of this read's time in Python.
         rows = self.database.conn.execute(
-            "SELECT created_at, amount_minor, type, counterparty, balance_after_minor "
-            "FROM entries WHERE account_id=? AND created_at>=? ORDER BY seq DESC LIMIT ?",
+            "SELECT unixepoch(substr(created_at, 1, 19)), amount_minor, type, counterparty, "
+            "balance_after_minor FROM entries WHERE account_id=? AND created_at>=? "
+            "ORDER BY seq DESC LIMIT ?",
             (account_id, since, limit),
         ).fetchall()
         kind = _TRANSACTION_TYPES
-        return [RecentEntry(seconds(r[0]), r[1], kind[r[2]], r[3], r[4]) for r in rows]
+        return [RecentEntry(r[0], r[1], kind[r[2]], r[3], r[4]) for r in rows]
 
     def history(
         self,
