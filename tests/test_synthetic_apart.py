@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from bank_tables import dump
-from flaskbank.domain.events import transaction_posted_fields
+from flaskbank.domain.events import transaction_posted, transaction_posted_fields
 from flaskbank.domain.ledger import IdempotencyKey, Leg, Posting, TransactionType
 from flaskbank.domain.money import Money
 from flaskbank.store.base import BulkBatch
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.store.sqlite.bulk import _posted_row
+from flaskbank.store.sqlite.events import insert_event, insert_posted
 from flaskbank.synthetic import LOCKED, Options, apart, generate
 from flaskbank.synthetic.apart import GeneratorFailed, generated_apart
 from flaskbank.synthetic.loading import load_bank
@@ -95,6 +96,15 @@ def odd_postings() -> list[Posting]:
     made.append(replace(plain, closes="a-1", initiated_by="bank"))
     made.append(replace(plain, id="not-a-uuid7 \"'"))
     made.append(replace(plain, screening={"score": 40, "rules": ["large_amount"]}))
+    verdict = {
+        "decision": "review",
+        "failed": False,
+        "hits": [{"explanation": 'a "new" payee ☕', "rule": "r1", "score": 20, "version": 2}],
+        "rule_versions": [["r1", 2], ["thresholds", 1]],
+        "score": 20,
+        "zero": None,
+    }
+    made.append(replace(plain, screening=verdict, closes="a-1"))
     made.append(replace(plain, idempotency=IdempotencyKey("user-1", "k", "f" * 64)))
     three = (Leg("a-1", -usd, ""), Leg("b-2", Money.of("10.00"), ""), Leg("c", Money.of("2.30")))
     made.append(replace(plain, type=TransactionType.TRANSFER, legs=three))
@@ -134,6 +144,24 @@ def test_the_bulk_paths_event_json_is_json_dumps_text(source):
     for posting in source():
         event_id, kind, subject, actor, at, payload = transaction_posted_fields(posting)
         assert _posted_row(posting) == (event_id, kind.value, subject, actor, at, encode(payload))
+
+
+def test_a_posting_writes_its_event_as_insert_event_would():
+    """SqliteLedger.post writes transaction_posted's row straight from the posting: the same
+    statement and values, byte for byte, as writing the checked Event; a verdict that JSON
+    would not carry exactly is refused, as an Event refuses it."""
+
+    class Recorder:
+        def execute(self, sql: str, values: tuple) -> None:  # type: ignore[type-arg]
+            self.written = (sql, values)
+
+    ours, theirs = Recorder(), Recorder()
+    for posting in odd_postings():
+        insert_posted(ours, posting)  # type: ignore[arg-type]
+        insert_event(theirs, transaction_posted(posting))  # type: ignore[arg-type]
+        assert ours.written == theirs.written
+    with pytest.raises(TypeError, match="payload.screening.score: float"):
+        insert_posted(ours, replace(odd_postings()[0], screening={"score": 0.5}))  # type: ignore[arg-type]
 
 
 def test_a_damaged_or_cut_message_from_the_generating_process_is_never_unpickled():

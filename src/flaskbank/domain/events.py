@@ -77,7 +77,7 @@ class Event:
     position: str = ""
 
     def __post_init__(self) -> None:
-        _check_json_safe(dict(self.payload), "payload")
+        check_json_safe(dict(self.payload), "payload")
 
 
 class StoredEvent(NamedTuple):
@@ -92,7 +92,7 @@ class StoredEvent(NamedTuple):
     position: str
 
 
-def _check_json_safe(value: object, where: str) -> None:
+def check_json_safe(value: object, where: str) -> None:
     """Refuse what JSON would not carry exactly: floats, Decimals, Money and other objects
     (bool is an int, and allowed). Text, numbers and None inside a list or an object are
     passed over without a call of their own: a bulk load checks a payload per posting."""
@@ -105,7 +105,7 @@ def _check_json_safe(value: object, where: str) -> None:
         for i, item in enumerate(value):
             t = type(item)
             if not (t is str or t is int or t is bool or item is None):
-                _check_json_safe(item, f"{where}[{i}]")
+                check_json_safe(item, f"{where}[{i}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
@@ -113,7 +113,7 @@ def _check_json_safe(value: object, where: str) -> None:
                 raise TypeError(f"{where}: keys must be text, not {key!r}")
             t = type(item)
             if not (t is str or t is int or t is bool or item is None):
-                _check_json_safe(item, f"{where}.{key}")
+                check_json_safe(item, f"{where}.{key}")
         return
     raise TypeError(f"{where}: {type(value).__name__} is not JSON-safe; write amounts as text")
 
@@ -122,7 +122,12 @@ def transaction_posted(posting: Posting) -> Event:
     """The event a store writes with a posting, in the same atomic write. Its subject is the
     first leg's account (the sender of a transfer, the customer's side of a deposit or a
     withdrawal); every leg is in the payload."""
-    return _posted(posting, str(uuid.uuid5(_POSTED, posting.id)))
+    return _posted(posting, posted_id(posting.id))
+
+
+def posted_id(transaction_id: str) -> str:
+    """The id of transaction_posted's event: it follows from the transaction's."""
+    return str(uuid.uuid5(_POSTED, transaction_id))
 
 
 #: An event's fields in the order of Event's: id, kind, subject, actor, at, payload.

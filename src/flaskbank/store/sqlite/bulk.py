@@ -25,8 +25,6 @@ import json
 import operator
 import sqlite3
 from collections.abc import Iterator, Sequence
-from enum import StrEnum
-from json.encoder import encode_basestring_ascii as _quoted  # json.dumps's own
 
 from ...domain.accounts import AccountStatus, Role, User
 from ...domain.chart import (
@@ -38,12 +36,15 @@ from ...domain.chart import (
     policy_of,
 )
 from ...domain.errors import AccountNotFound, BulkLoadOutOfOrder, InvalidAmount, StoreError
-from ...domain.events import Event, EventKind, posted_id_in_time, transaction_posted_fields
+from ...domain.events import Event, EventKind, posted_id_in_time
 from ...domain.labels import Label, Pattern
-from ...domain.ledger import Posting, TransactionType
+from ...domain.ledger import Posting
 from ...domain.money import Money
 from ..base import BulkBatch
 from .database import BUSY_TIMEOUT_MS, SqliteDatabase
+from .events import JSON as _JSON
+from .events import TEXT as _TEXT
+from .events import posted_payload
 from .ledger import SqliteLedger
 from .rows import ENTRY_COLS, user_row
 
@@ -53,11 +54,7 @@ CACHE_KIB = 128 * 1024
 STAGED_CACHE_KIB = 32 * 1024
 SORT_CACHE_KIB = 192 * 1024
 _USER_COLS = tuple(user_row(User("", "", "", "", Role.CUSTOMER, "")))
-#: events.insert_event's JSON, with its encoder made once (json.dumps makes one a call).
-_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
 _AT = operator.itemgetter(4)
-#: Each kind's text, looked up (an enum's .value is a property: a call per row).
-_TEXT: dict[StrEnum, str] = {k: k.value for k in (*EventKind, *TransactionType)}
 _POSTED_KIND = EventKind.TRANSACTION_POSTED.value
 #: Where a large load's entries wait for `finish`: the columns of entries, in insert order.
 _STAGED = "bulk_entries"
@@ -80,31 +77,14 @@ _ENTRY_INDEXES = {
 
 
 def _posted_row(posting: Posting) -> tuple[str, str, str, str, str, str]:
-    """The row of transaction_posted_in_time(posting), its payload's JSON spelled out: the
-    same text as json.dumps with sorted keys gives (a test compares them), without building
-    the payload and walking it, which was a third of a batch's time. Every text goes through
-    json's own escaper."""
-    if posting.screening is not None:  # not in a generated bank; the general way
-        event_id, kind, subject, actor, at, fields = transaction_posted_fields(posting)
-        return (event_id, _TEXT[kind], subject, actor, at, _JSON(fields))
-    legs = ",".join(
-        f'{{"account_id":{_quoted(leg.account_id)},"amount":"{leg.amount}"}}'
-        for leg in posting.legs
-    )
-    closes = f'"closes":{_quoted(posting.closes)},' if posting.closes else ""
-    payload = (
-        f'{{"amount":"{posting.amount}",{closes}'
-        f'"currency":{_quoted(posting.amount.currency)},"legs":[{legs}],'
-        f'"memo":{_quoted(posting.memo)},"transaction_id":{_quoted(posting.id)},'
-        f'"type":"{_TEXT[posting.type]}"}}'
-    )
+    """The row of transaction_posted_in_time(posting)."""
     return (
         posted_id_in_time(posting.id),
         _POSTED_KIND,
         posting.legs[0].account_id,
         posting.initiated_by,
         posting.created_at,
-        payload,
+        posted_payload(posting),
     )
 
 

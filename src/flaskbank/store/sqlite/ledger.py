@@ -25,7 +25,7 @@ from ...domain.errors import (
     WriteConflict,
     refusal,
 )
-from ...domain.events import hold_resolved, transaction_posted
+from ...domain.events import hold_resolved
 from ...domain.holds import Hold, HoldStatus
 from ...domain.identity import email_key
 from ...domain.ledger import (
@@ -53,7 +53,7 @@ from ..cursors import (
     history_page,
 )
 from .database import MATCHES, SqliteDatabase
-from .events import insert_event
+from .events import insert_event, insert_posted
 from .holds import close, row_to_hold
 from .monitoring import CHUNK, read_profile, read_rule_set
 from .recent import RecentEntries
@@ -249,7 +249,7 @@ class SqliteLedger:
             # The posting's events, in its transaction: the hold it releases, and itself.
             if releasing is not None:
                 insert_event(db, hold_resolved(releasing))
-            insert_event(db, transaction_posted(posting))
+            insert_posted(db, posting)
         return PostResult(recorded(posting, balances, str(seq)))
 
     @staticmethod
