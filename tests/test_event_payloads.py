@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from flaskbank.domain.events import Event, EventKind
+from flaskbank.domain.events import Event, EventKind, check_json_safe
 from flaskbank.domain.money import Money
 
 
@@ -37,3 +39,44 @@ def test_a_payload_with_a_float_decimal_or_money_anywhere_is_refused(payload: di
 def test_text_numbers_booleans_and_nested_records_are_accepted() -> None:
     e = event({"amount": "12.50", "count": 3, "flag": True, "legs": [{"a": "b"}], "x": None})
     assert e.payload["legs"] == [{"a": "b"}]
+
+
+class Label(str):
+    """A subclass of text, as an enum of text values is: carried as text."""
+
+
+def _safe(value: object) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _safe(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_safe(v) for v in value)
+    return value is None or isinstance(value, str | int)
+
+
+scalars = st.one_of(
+    st.text(max_size=3),
+    st.integers(),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False),
+    st.decimals(allow_nan=False, places=2),
+    st.builds(Label, st.text(max_size=2)),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.one_of(st.text(max_size=3), st.integers()), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@given(values)
+def test_a_payload_is_refused_exactly_when_something_in_it_is_not_json_safe(value) -> None:  # type: ignore[no-untyped-def]
+    if _safe(value):
+        check_json_safe(value, "payload")
+    else:
+        with pytest.raises(TypeError, match=r"^payload"):
+            check_json_safe(value, "payload")

@@ -94,8 +94,35 @@ class StoredEvent(NamedTuple):
 
 def check_json_safe(value: object, where: str) -> None:
     """Refuse what JSON would not carry exactly: floats, Decimals, Money and other objects
-    (bool is an int, and allowed). Text, numbers and None inside a list or an object are
-    passed over without a call of their own: a bulk load checks a payload per posting."""
+    (bool is an int, and allowed)."""
+    if not _plain(value):
+        _explain(value, where)
+
+
+def _plain(value: object) -> bool:
+    """True for text, integers, booleans and None, in lists, tuples and text-keyed dicts, of
+    exactly those types: every posting's event is checked (a bulk load's too), and this pass
+    makes no path names and asks no isinstance. False sends a value to `_explain`, which
+    also accepts subclasses, and otherwise names what is wrong and where."""
+    t = type(value)
+    if t is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str:
+                return False
+            t = type(item)
+            if not (t is str or t is int or t is bool or item is None or _plain(item)):
+                return False
+        return True
+    if t is list or t is tuple:
+        for item in value:  # type: ignore[attr-defined]
+            t = type(item)
+            if not (t is str or t is int or t is bool or item is None or _plain(item)):
+                return False
+        return True
+    return t is str or t is int or t is bool or value is None
+
+
+def _explain(value: object, where: str) -> None:
     kind = type(value)
     if kind is str or kind is int or kind is bool or value is None:  # the common case, first
         return
@@ -105,7 +132,7 @@ def check_json_safe(value: object, where: str) -> None:
         for i, item in enumerate(value):
             t = type(item)
             if not (t is str or t is int or t is bool or item is None):
-                check_json_safe(item, f"{where}[{i}]")
+                _explain(item, f"{where}[{i}]")
         return
     if isinstance(value, dict):
         for key, item in value.items():
@@ -113,7 +140,7 @@ def check_json_safe(value: object, where: str) -> None:
                 raise TypeError(f"{where}: keys must be text, not {key!r}")
             t = type(item)
             if not (t is str or t is int or t is bool or item is None):
-                check_json_safe(item, f"{where}.{key}")
+                _explain(item, f"{where}.{key}")
         return
     raise TypeError(f"{where}: {type(value).__name__} is not JSON-safe; write amounts as text")
 
