@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flaskbank.domain.events import Event, EventKind, check_json_safe
+from flaskbank.domain.events import _POSTED, Event, EventKind, check_json_safe, posted_id
 from flaskbank.domain.money import Money
 
 
@@ -80,3 +81,8 @@ def test_a_payload_is_refused_exactly_when_something_in_it_is_not_json_safe(valu
     else:
         with pytest.raises(TypeError, match=r"^payload"):
             check_json_safe(value, "payload")
+
+
+@given(st.one_of(st.uuids().map(str), st.text()))
+def test_a_postings_event_id_is_the_uuid5_of_its_transaction_id(transaction_id: str) -> None:
+    assert posted_id(transaction_id) == str(uuid.uuid5(_POSTED, transaction_id))

@@ -153,8 +153,11 @@ def transaction_posted(posting: Posting) -> Event:
 
 
 def posted_id(transaction_id: str) -> str:
-    """The id of transaction_posted's event: it follows from the transaction's."""
-    return str(uuid.uuid5(_POSTED, transaction_id))
+    """The id of transaction_posted's event: it follows from the transaction's. It is
+    str(uuid.uuid5(_POSTED, transaction_id)), spelled from the SHA-1 as uuid5 makes it
+    (version 5, RFC 4122 variant) without two UUID objects: a third of the time."""
+    x = hashlib.sha1(_POSTED_BYTES + transaction_id.encode(), usedforsecurity=False).hexdigest()
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{'89ab'[int(x[16], 16) & 3]}{x[17:20]}-{x[20:32]}"
 
 
 #: An event's fields in the order of Event's: id, kind, subject, actor, at, payload.
@@ -235,7 +238,7 @@ def posted_id_in_time(transaction_id: str) -> str:
     """The id of transaction_posted_in_time's event."""
     tid = transaction_id
     if len(tid) != 36 or tid[14] != "7":
-        return str(uuid.uuid5(_POSTED, tid))
+        return posted_id(tid)
     x = hashlib.sha1(_POSTED_BYTES + tid.encode(), usedforsecurity=False).hexdigest()
     return f"{tid[:19]}{'89ab'[int(x[0], 16) & 3]}{x[1:4]}-{x[4:16]}"
 
