@@ -13,6 +13,7 @@ import signal
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -156,7 +157,8 @@ def test_a_posting_writes_its_event_as_insert_event_would():
             self.written = (sql, values)
 
     ours, theirs = Recorder(), Recorder()
-    for posting in odd_postings():
+    any_mapping = replace(odd_postings()[0], screening=MappingProxyType({"score": 5}))
+    for posting in [*odd_postings(), any_mapping]:
         insert_posted(ours, posting)  # type: ignore[arg-type]
         insert_event(theirs, transaction_posted(posting))  # type: ignore[arg-type]
         assert ours.written == theirs.written

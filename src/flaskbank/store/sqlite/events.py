@@ -54,8 +54,9 @@ def posted_payload(posting: Posting) -> str:
     closes = f'"closes":{_quoted(posting.closes)},' if posting.closes else ""
     screening = ""
     if posting.screening is not None:
-        check_json_safe(posting.screening, "payload.screening")
-        screening = f'"screening":{JSON(posting.screening)},'
+        verdict = dict(posting.screening)  # as transaction_posted copies it
+        check_json_safe(verdict, "payload.screening")
+        screening = f'"screening":{JSON(verdict)},'
     return (
         f'{{"amount":"{posting.amount}",{closes}'
         f'"currency":{_quoted(posting.amount.currency)},"legs":[{legs}],'
