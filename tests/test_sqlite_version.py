@@ -10,12 +10,12 @@ from flaskbank.store.sqlite import SqliteStore
 from flaskbank.store.sqlite import database as sqlite_database
 
 
-def test_an_sqlite_without_unixepoch_is_refused_by_name():
+def test_an_sqlite_without_returning_is_refused_by_name():
     with pytest.raises(
-        StoreError, match=r"needs SQLite 3\.38\.0 or newer; this Python has 3\.37\.2"
+        StoreError, match=r"needs SQLite 3\.35\.0 or newer; this Python has 3\.34\.1"
     ):
-        sqlite_database.check_sqlite_version((3, 37, 2))
-    sqlite_database.check_sqlite_version((3, 38, 0))
+        sqlite_database.check_sqlite_version((3, 34, 1))
+    sqlite_database.check_sqlite_version((3, 35, 0))
 
 
 def test_a_store_is_not_opened_on_a_too_old_sqlite(tmp_path, monkeypatch):

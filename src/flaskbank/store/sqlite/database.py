@@ -19,9 +19,8 @@ BUSY_TIMEOUT_MS = 10_000
 #: so that SQLite matches text exactly as DynamoDB does (SQLite's LIKE folds ASCII only).
 MATCHES = "history_matches"
 FAILED = "the embedded store failed; nothing was written"
-#: RETURNING (3.35) moves a balance and reads it in one statement; unixepoch (3.38) turns a
-#: time into seconds for monitoring's read of recent entries.
-MIN_SQLITE = (3, 38, 0)
+#: RETURNING (3.35) moves a balance and reads it in one statement.
+MIN_SQLITE = (3, 35, 0)
 
 
 def check_sqlite_version(found: tuple[int, int, int] = sqlite3.sqlite_version_info) -> None:

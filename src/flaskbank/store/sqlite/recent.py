@@ -36,9 +36,10 @@ CAPACITY = 1024
 
 _COLUMNS = (
     # SQLite turns the time into seconds in C (what monitoring.profile.seconds makes of it:
-    # the fraction dropped).
-    "seq, created_at, unixepoch(substr(created_at, 1, 19)), amount_minor, type, counterparty, "
-    "balance_after_minor"
+    # the fraction dropped; unixepoch() would need SQLite 3.38, and on the whole text it
+    # rounds .999999 up into the next second).
+    "seq, created_at, CAST(strftime('%s', substr(created_at, 1, 19)) AS INTEGER), "
+    "amount_minor, type, counterparty, balance_after_minor"
 )
 _NEWEST = f"SELECT {_COLUMNS} FROM entries WHERE account_id=? AND seq>? ORDER BY seq DESC LIMIT ?"  # noqa: S608
 #: Through the time index (`+seq` keeps the planner off the key, which would walk the
