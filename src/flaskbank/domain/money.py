@@ -36,6 +36,7 @@ def minor_exponent(currency: str) -> int:
 
 
 _QUANTA = {currency: Decimal(1).scaleb(-digits) for currency, digits in MINOR_UNITS.items()}
+_ZEROS: dict[str, Money] = {}
 
 
 def _quantum(currency: str) -> Decimal:
@@ -74,7 +75,11 @@ class Money:
 
     @classmethod
     def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
-        return cls.from_minor(0, currency)
+        """One per currency (Money is immutable): every posting checks its legs against it."""
+        found = _ZEROS.get(currency)
+        if found is None:
+            found = _ZEROS[currency] = cls.from_minor(0, currency)
+        return found
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:
