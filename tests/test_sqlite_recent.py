@@ -8,6 +8,7 @@ window and limit, and compares each read with the table."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -152,4 +153,34 @@ def test_an_older_entry_inside_the_window_is_found_behind_a_newer_one_outside_it
     got = recent.read(db, "acc-a", since, DEPTH)
     assert shown(got) == plain(db, "acc-a", since, DEPTH)
     assert [e.at for e in got] == [seconds(at(30))] * DEPTH
+    store.close()
+
+
+def test_threads_sharing_the_kept_entries_each_read_their_own_last_write(tmp_path):
+    """Request threads of one server share what is kept, each on its own connection: a
+    thread that has just committed an entry must see it in its next read, whatever the
+    others wrote or kept meanwhile, and at the end every account reads as the table."""
+    store = SqliteStore(tmp_path / "bank.db")
+    store.init_schema()
+    failures: list[str] = []
+
+    def work(n: int) -> None:
+        for i in range(60):  # each thread writes and reads on its own connection
+            account = ACCOUNTS[(n + i) % len(ACCOUNTS)]
+            minute = n * 1000 + i  # the entry's amount is minute + 1: unique
+            with store.database.write() as tx:
+                insert(tx, account, minute)
+            got = store.ledger.recent(account, since="", limit=RECENT_LIMIT)
+            if minute + 1 not in [e.amount for e in got]:
+                failures.append(f"thread {n} missed its entry {minute + 1} on {account}")
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    for acc in ACCOUNTS:
+        got = store.ledger.recent(acc, since="", limit=RECENT_LIMIT)
+        assert shown(got) == plain(store.database.conn, acc, "", RECENT_LIMIT)
     store.close()
