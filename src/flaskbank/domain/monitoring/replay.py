@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..events import Event, EventKind
 from ..labels import Label, Pattern
-from ..ledger import TransactionType
+from ..ledger import TRANSACTION_TYPES, TransactionType
 from .model import Candidate, Decision, RuleSet, Verdict
 from .profile import Profile, minor, observe, seconds
 from .scoring import RECENT_LIMIT, RecentEntry, score
@@ -27,7 +27,6 @@ FRAUD = tuple(p for p in Pattern if p not in COMPLIANCE)
 _SECURITY = frozenset(
     (EventKind.LOGIN_SUCCEEDED, EventKind.PASSWORD_CHANGED, EventKind.EMAIL_CHANGED)
 )
-_TYPES = {t.value: t for t in TransactionType}
 _POSTED, _OPENED = EventKind.TRANSACTION_POSTED, EventKind.ACCOUNT_OPENED
 PROGRESS_EVERY = 10_000
 
@@ -100,7 +99,7 @@ class Replayer:
         user = self.owners.get(source)
         if user is None:
             return None
-        kind = _TYPES[payload["type"]]  # type: ignore[index]
+        kind = TRANSACTION_TYPES[payload["type"]]  # type: ignore[index]
         to = legs[1]["account_id"] if kind is TransactionType.TRANSFER else None
         candidate = Candidate(
             kind,
@@ -117,7 +116,7 @@ class Replayer:
     def _apply(self, event: Event, legs: list[dict[str, str]]) -> None:
         """What the posting leaves behind: each customer side's profile and recent entries."""
         t = seconds(event.at)
-        kind = _TYPES[event.payload["type"]]  # type: ignore[index]
+        kind = TRANSACTION_TYPES[event.payload["type"]]  # type: ignore[index]
         for i, leg in enumerate(legs):
             account = leg["account_id"]
             user = self.owners.get(account)

@@ -28,7 +28,7 @@ import threading
 from collections import OrderedDict
 from typing import NamedTuple
 
-from ...domain.ledger import TransactionType
+from ...domain.ledger import TRANSACTION_TYPES
 from ...domain.monitoring.checks import RecentEntry
 
 #: Accounts kept: the busiest, by most recent use. At 50 entries each about 10 MiB at most.
@@ -52,7 +52,6 @@ _PLAIN = (
     f"SELECT {_COLUMNS} FROM entries WHERE account_id=? AND created_at>=? "  # noqa: S608
     "ORDER BY seq DESC LIMIT ?"
 )
-_TYPES = {t.value: t for t in TransactionType}
 _BEFORE_ALL = -(2**63)
 
 
@@ -69,7 +68,7 @@ class _Kept(NamedTuple):
 
 
 def _rows(db: sqlite3.Connection, sql: str, args: tuple[object, ...]) -> list[_Row]:
-    kind = _TYPES
+    kind = TRANSACTION_TYPES
     return [
         _Row(r[0], r[1], RecentEntry(r[2], r[3], kind[r[4]], r[5], r[6]))
         for r in db.execute(sql, args).fetchall()
