@@ -44,7 +44,7 @@ from ..base import BulkBatch
 from .database import BUSY_TIMEOUT_MS, SqliteDatabase
 from .events import JSON as _JSON
 from .events import TEXT as _TEXT
-from .events import posted_payload
+from .events import posted_row
 from .ledger import SqliteLedger
 from .rows import ENTRY_COLS, user_row
 
@@ -55,7 +55,6 @@ STAGED_CACHE_KIB = 32 * 1024
 SORT_CACHE_KIB = 192 * 1024
 _USER_COLS = tuple(user_row(User("", "", "", "", Role.CUSTOMER, "")))
 _AT = operator.itemgetter(4)
-_POSTED_KIND = EventKind.TRANSACTION_POSTED.value
 #: Where a large load's entries wait for `finish`: the columns of entries, in insert order.
 _STAGED = "bulk_entries"
 #: The journal a staged load appends under when it has the file to itself (SqliteBulk.load).
@@ -78,14 +77,7 @@ _ENTRY_INDEXES = {
 
 def _posted_row(posting: Posting) -> tuple[str, str, str, str, str, str]:
     """The row of transaction_posted_in_time(posting)."""
-    return (
-        posted_id_in_time(posting.id),
-        _POSTED_KIND,
-        posting.legs[0].account_id,
-        posting.initiated_by,
-        posting.created_at,
-        posted_payload(posting),
-    )
+    return posted_row(posting, posted_id_in_time(posting.id))
 
 
 def _staged(db: sqlite3.Connection) -> bool:

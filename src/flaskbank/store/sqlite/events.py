@@ -65,19 +65,22 @@ def posted_payload(posting: Posting) -> str:
     )
 
 
+def posted_row(posting: Posting, event_id: str) -> tuple[str, str, str, str, str, str]:
+    """The events row of the posting's transaction_posted event under `event_id`: the
+    id, kind, subject, actor, time and payload insert_event writes."""
+    return (
+        event_id,
+        _POSTED,
+        posting.legs[0].account_id,
+        posting.initiated_by,
+        posting.created_at,
+        posted_payload(posting),
+    )
+
+
 def insert_posted(db: sqlite3.Connection, posting: Posting) -> None:
     """insert_event(db, transaction_posted(posting)), written straight from the posting."""
-    db.execute(
-        _INSERT,
-        (
-            posted_id(posting.id),
-            _POSTED,
-            posting.legs[0].account_id,
-            posting.initiated_by,
-            posting.created_at,
-            posted_payload(posting),
-        ),
-    )
+    db.execute(_INSERT, posted_row(posting, posted_id(posting.id)))
 
 
 def _position(checkpoint: str | None) -> int:
