@@ -27,6 +27,7 @@ import raw_ledger
 from flaskbank.bootstrap import bootstrap
 from flaskbank.cli import DEFAULT_THREADS, gunicorn_settings
 from flaskbank.config import Config
+from flaskbank.domain.ledger import Posting, PostResult
 from flaskbank.passwords import FastHasher
 from flaskbank.services import accounts, customers, postings
 
@@ -34,9 +35,33 @@ HERE = Path(__file__).resolve().parent
 FUNDS_MINOR = 10**12
 
 
-def ledger_in_process(path: str, synchronous: str) -> Callable[[int], None]:
+class StoreWrite:
+    """Seconds and calls of the store's write (`SqliteLedger.post`: the unit of work that
+    applies a built posting, its checks at commit, and COMMIT): what a transfer would cost
+    if reading, screening, validating and building it were free."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+
+    def wrap(self, post: Callable[[Posting], PostResult]) -> Callable[[Posting], PostResult]:
+        def timed(posting: Posting) -> PostResult:
+            began = time.perf_counter()
+            try:
+                return post(posting)
+            finally:
+                self.seconds += time.perf_counter() - began
+                self.calls += 1
+
+        return timed
+
+
+def ledger_in_process(
+    path: str, synchronous: str, write: StoreWrite | None = None
+) -> Callable[[int], None]:
     """`postings.transfer` through the services on SQLite between two funded customers;
-    the i-th transfer, by account number with an idempotency key."""
+    the i-th transfer, by account number with an idempotency key. With `write`, the
+    store's write of each posting is timed into it."""
     bank = bootstrap(Config(store_url=f"sqlite:///{path}"), passwords=FastHasher())
     bank.store.init_schema()
     bank.store.database.conn.execute(f"PRAGMA synchronous={synchronous}")
@@ -50,6 +75,8 @@ def ledger_in_process(path: str, synchronous: str) -> Callable[[int], None]:
         pairs.append((user.id, acc))
     (ua, a), (ub, b) = pairs
     legs = [(ua, a, b.number), (ub, b, a.number)]
+    if write is not None:
+        bank.store.ledger.post = write.wrap(bank.store.ledger.post)
 
     def step(i: int) -> None:
         user, src, dst = legs[i % 2]
@@ -254,9 +281,12 @@ def main() -> None:
     args, _ = parser.parse_known_args()  # ./dev bench passes every benchmark the same flags
     with tempfile.TemporaryDirectory() as tmp:
         cpu: dict[str, float] = {}
+        write = StoreWrite()
         in_process = interleaved(
             {
-                "ledger": one_by_one(ledger_in_process(f"{tmp}/ledger.db", args.synchronous)),
+                "ledger": one_by_one(
+                    ledger_in_process(f"{tmp}/ledger.db", args.synchronous, write)
+                ),
                 "raw": one_by_one(raw_in_process(f"{tmp}/raw.db", args.synchronous)),
             },
             args.n,
@@ -280,6 +310,10 @@ def main() -> None:
         f"{'  CPU ms per transfer':<32}{cpu['ledger'] * 1000:>12.3f}{cpu['raw'] * 1000:>12.3f}"
         f"{cpu['raw'] / cpu['ledger']:>8.2f}   (synchronous={args.synchronous})"
     )
+    # Raw's whole transfer against our write alone: the ceiling of the row above, were
+    # every other step of ours free (docs/performance.md, "The ceiling").
+    alone = write.calls / write.seconds
+    print(f"{'  its store write alone':<32}{alone:>12.0f}{raw:>12.0f}{alone / raw:>8.2f}")
     print(f"{'HTTP API (gunicorn, SQLite)':<32}{api:>12.0f}{bare:>12.0f}{api / bare:>8.2f}")
     print(
         "baselines: raw sqlite3 doing the same row writes (WAL, synchronous=FULL, BEGIN "

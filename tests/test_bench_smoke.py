@@ -29,6 +29,7 @@ def test_the_transfer_benchmark_runs_end_to_end():
     assert any(line.startswith("ledger in-process") for line in rows)
     assert any(line.startswith("HTTP API") for line in rows)
     assert any(line.strip().startswith("CPU ms per transfer") for line in rows)
+    assert any(line.strip().startswith("its store write alone") for line in rows)
 
 
 @pytest.mark.slow
