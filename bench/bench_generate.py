@@ -30,7 +30,7 @@ from flaskbank.store.base import BulkBatch
 from flaskbank.store.sqlite import SqliteStore
 from flaskbank.store.sqlite.rows import ENTRY_COLS, user_row
 from flaskbank.synthetic import LOCKED, Options, generate
-from flaskbank.synthetic.loading import load_bank
+from flaskbank.synthetic.loading import APART_FROM, load_bank
 
 START = date(2024, 1, 1)
 
@@ -84,6 +84,16 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """User and system CPU seconds of this process, and of its children that have ended (the
+    generating process, once a load has waited for it)."""
+    own, ended = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime, ended.ru_utime + ended.ru_stime
+
+
 def customers_for(n: int, months: int, seed: int) -> int:
     """How many customers make about n transactions over the period (from a pilot run)."""
     pilot = 300
@@ -96,19 +106,30 @@ def end_to_end(path: Path, n: int, months: int, seed: int, progress: bool, batch
     store = SqliteStore(path)
     store.init_schema()
     options = Options(customers, months, seed, START, batch_size=batch_size)
+    before = cpu_seconds()
     with TreeRss() as rss:
         result = load_bank(store, options, LOCKED, progress=progress)
     store.close()
+    loading, generating = (after - was for after, was in zip(cpu_seconds(), before, strict=True))
     print(
         f"generate+load  {result.postings:,} transactions ({customers:,} customers, {months} "
         f"months, {result.events:,} events, {result.labels:,} labels) in {result.seconds:,.1f} s: "
         f"{result.postings / result.seconds:,.0f} transactions/s; "
         f"10M at this rate: {1e7 / (result.postings / result.seconds) / 60:,.1f} min"
     )
-    loading, generating = peak_rss_mib(), peak_rss_mib(resource.RUSAGE_CHILDREN)
     print(
         f"peak RSS       {rss.peak_kib / 1024:,.0f} MiB at once, both processes (target < "
-        f"1024); each one's own peak: loading {loading:,.0f} MiB, generating {generating:,.0f} MiB"
+        f"1024); each one's own peak: loading {peak_rss_mib():,.0f} MiB, generating "
+        f"{peak_rss_mib(resource.RUSAGE_CHILDREN):,.0f} MiB"
+    )
+    # The two processes' CPU, whatever else the machine ran: a load cannot end sooner than
+    # its CPU seconds spread over both cores (docs/synthetic.md, "What 10 minutes allows").
+    per_10m = (loading + generating) * 1e7 / result.postings
+    print(
+        f"CPU in all     {loading + generating:,.1f} s: loading {loading:,.1f} s (unpickling, "
+        f"the bulk path, finish; a load under {APART_FROM:,} customers generates there too), "
+        f"generating apart {generating:,.1f} s; 10M needs {per_10m:,.0f} CPU seconds, "
+        f"{per_10m / 2 / 60:,.1f} min of both cores busy throughout (target < 10)"
     )
 
 

@@ -63,6 +63,7 @@ def test_the_generate_benchmark_runs_end_to_end():
     assert any(line.startswith("generate+load") for line in lines), done.stdout
     assert any(line.startswith("peak RSS") for line in lines), done.stdout
     assert any(line.startswith("bulk path") and "ratio" in line for line in lines), done.stdout
+    assert any(line.startswith("CPU in all") and "10M needs" in line for line in lines), done.stdout
 
 
 @pytest.mark.slow
