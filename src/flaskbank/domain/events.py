@@ -152,11 +152,16 @@ def transaction_posted(posting: Posting) -> Event:
     return _posted(posting, posted_id(posting.id))
 
 
+def _posted_sha1(transaction_id: str) -> str:
+    """The SHA-1 (hex) both posted-event ids are spelled from: uuid5's, in _POSTED's space."""
+    return hashlib.sha1(_POSTED_BYTES + transaction_id.encode(), usedforsecurity=False).hexdigest()
+
+
 def posted_id(transaction_id: str) -> str:
     """The id of transaction_posted's event: it follows from the transaction's. It is
     str(uuid.uuid5(_POSTED, transaction_id)), spelled from the SHA-1 as uuid5 makes it
     (version 5, RFC 4122 variant) without two UUID objects: a third of the time."""
-    x = hashlib.sha1(_POSTED_BYTES + transaction_id.encode(), usedforsecurity=False).hexdigest()
+    x = _posted_sha1(transaction_id)
     return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{'89ab'[int(x[16], 16) & 3]}{x[17:20]}-{x[20:32]}"
 
 
@@ -239,7 +244,7 @@ def posted_id_in_time(transaction_id: str) -> str:
     tid = transaction_id
     if len(tid) != 36 or tid[14] != "7":
         return posted_id(tid)
-    x = hashlib.sha1(_POSTED_BYTES + tid.encode(), usedforsecurity=False).hexdigest()
+    x = _posted_sha1(tid)
     return f"{tid[:19]}{'89ab'[int(x[0], 16) & 3]}{x[1:4]}-{x[4:16]}"
 
 
